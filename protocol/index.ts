@@ -1,0 +1,10 @@
+export * from './result.js';
+export * from './version.js';
+export * from './jobs.js';
+export * from './agents.js';
+export * from './records.js';
+export type * from './agent-events.js';
+export type * from './ui-events.js';
+export { AGENT_NAMESPACE } from './agent-events.js';
+export { UI_NAMESPACE } from './ui-events.js';
+export * from './log.js';

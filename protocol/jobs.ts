@@ -1,0 +1,135 @@
+/**
+ * Jobs as they travel: what a client submits, what the server dispatches to an agent,
+ * and what an agent reports back. Each shape is a TypeBox schema so one declaration
+ * gives the TypeScript type, the runtime validator and JSON for the UI.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Per-target states of a job (issue #2): queued → dispatched → running → final. */
+export const TARGET_STATES = ['queued', 'dispatched', 'running', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled'] as const;
+export type TargetState = (typeof TARGET_STATES)[number];
+export const FINAL_STATES: ReadonlySet<TargetState> = new Set(['succeeded', 'failed', 'timed-out', 'lost', 'cancelled']);
+export function isFinalState(state: TargetState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+/** The outcomes an agent may report for a job it ran. */
+export const AGENT_OUTCOMES = ['succeeded', 'failed', 'timed-out', 'cancelled'] as const;
+export type AgentOutcome = (typeof AGENT_OUTCOMES)[number];
+
+const Str = (max = 4096) => Type.String({ maxLength: max });
+const Id = Type.String({ minLength: 1, maxLength: 128 });
+/** Identity names: host-like names, no whitespace or control characters. */
+export const IdentitySchema = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.:@-]+$' });
+export const Sha224Schema = Type.String({ pattern: '^[0-9a-f]{56}$' });
+
+/** One job as submitted by the CLI or the console: a verb and its Directord job string. */
+export const JobSubmissionSchema = Type.Object({
+  verb: Type.String({ minLength: 1, maxLength: 64 }),
+  /** The job string, e.g. `--skip-cache echo hello world` (spec 3.3). */
+  text: Str(1024 * 1024),
+  name: Type.Optional(Str(1024)),
+  /** Job-level targets (`assign`); wins over everything else. */
+  assign: Type.Optional(Type.Array(IdentitySchema, { maxItems: 10000 })),
+  /** Overrides of parsed options by their underscored name (spec 3.1). */
+  vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /** Where this job was written, for error messages. */
+  location: Type.Optional(Type.Object({ line: Type.Integer(), column: Type.Integer() })),
+});
+export type JobSubmission = Static<typeof JobSubmissionSchema>;
+
+/** One orchestration entry ("parent"). */
+export const EntrySubmissionSchema = Type.Object({
+  name: Type.Optional(Str(1024)),
+  targets: Type.Optional(Type.Array(IdentitySchema, { maxItems: 10000 })),
+  async: Type.Optional(Type.Boolean()),
+  /** SHA3-224 of the entry as loaded from YAML (spec 1.4). */
+  sha: Type.Optional(Sha224Schema),
+  jobs: Type.Array(JobSubmissionSchema, { minItems: 1, maxItems: 20000 }),
+  location: Type.Optional(Type.Object({ line: Type.Integer(), column: Type.Integer() })),
+});
+export type EntrySubmission = Static<typeof EntrySubmissionSchema>;
+
+/** A whole submission: `exec` is one entry with one job; `orchestrate` is a list of entries. */
+export const RunSubmissionSchema = Type.Object({
+  kind: Type.Union([Type.Literal('exec'), Type.Literal('orchestrate')]),
+  /** File name(s) the orchestration came from, for history and error messages. */
+  source: Type.Optional(Str(4096)),
+  /** The orchestration's text as submitted, kept with the run for re-runs. */
+  sourceText: Type.Optional(Str(16 * 1024 * 1024)),
+  entries: Type.Array(EntrySubmissionSchema, { minItems: 1, maxItems: 10000 }),
+  /** CLI `--target`: replaces entry targets, not job `assign`. */
+  targets: Type.Optional(Type.Array(IdentitySchema, { maxItems: 10000 })),
+  /** Only jobs whose SHA is listed run; the others are reported as skipped (spec 3.2, bug 9.8 fixed). */
+  restrict: Type.Optional(Type.Array(Sha224Schema)),
+  ignoreCache: Type.Optional(Type.Boolean()),
+  forceAsync: Type.Optional(Type.Boolean()),
+  /** Who asked: `cli`, `console`, a user name. */
+  requestedBy: Type.Optional(Str(256)),
+  /** Re-run of an earlier run, if any. */
+  rerunOf: Type.Optional(Id),
+});
+export type RunSubmission = Static<typeof RunSubmissionSchema>;
+
+export type SubmittedJob = Readonly<{ jobId: string; parentId: string; sha: string; verb: string; targets: readonly string[]; skipped?: string }>;
+export type RunSubmitted = Readonly<{ runId: string; jobs: readonly SubmittedJob[] }>;
+
+/** A job as the server sends it to one agent. */
+export const DispatchedJobSchema = Type.Object({
+  jobId: Id,
+  runId: Id,
+  parentId: Id,
+  parentName: Type.Optional(Str(1024)),
+  jobName: Type.Optional(Str(1024)),
+  verb: Type.String({ minLength: 1, maxLength: 64 }),
+  /** The component's parsed arguments (snake_case, as in Directord's job JSON). */
+  args: Type.Record(Type.String(), Type.Unknown()),
+  sha: Sha224Schema,
+  timeout: Type.Number({ minimum: 0 }),
+  skipCache: Type.Boolean(),
+  parentAsync: Type.Boolean(),
+  stdoutArg: Type.Optional(Str(256)),
+  stderrArg: Type.Optional(Str(256)),
+  /** Template variables from the orchestration (`vars` not matching an option). */
+  vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type DispatchedJob = Static<typeof DispatchedJobSchema>;
+
+/** What an agent reports; batched, each keyed so the server applies it once. */
+export const JobEventSchema = Type.Union([
+  Type.Object({ type: Type.Literal('started'), jobId: Id, at: Type.Number() }),
+  Type.Object({
+    type: Type.Literal('output'),
+    jobId: Id,
+    stream: Type.Union([Type.Literal('stdout'), Type.Literal('stderr')]),
+    /** Per (job, stream) sequence number starting at 0; duplicates are ignored. */
+    seq: Type.Integer({ minimum: 0 }),
+    data: Type.String({ maxLength: 256 * 1024 }),
+  }),
+  Type.Object({
+    type: Type.Literal('finished'),
+    jobId: Id,
+    outcome: Type.Union([Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('timed-out'), Type.Literal('cancelled')]),
+    info: Type.String({ maxLength: 64 * 1024 }),
+    exitCode: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    /** Seconds spent in the component (0 for cache hits). */
+    executionTime: Type.Number({ minimum: 0 }),
+    /** When the component started and the result was produced (epoch ms, agent clock). */
+    startedAt: Type.Number(),
+    finishedAt: Type.Number(),
+    cached: Type.Optional(Type.Boolean()),
+    /** Number of output chunks sent per stream, so the server can tell when it has all of them. */
+    stdoutChunks: Type.Integer({ minimum: 0 }),
+    stderrChunks: Type.Integer({ minimum: 0 }),
+  }),
+]);
+export type JobEvent = Static<typeof JobEventSchema>;
+export type FinishedEvent = Extract<JobEvent, { type: 'finished' }>;
+export type OutputEvent = Extract<JobEvent, { type: 'output' }>;
+
+export const JobEventBatchSchema = Type.Object({
+  /** Monotonic per agent process; lets the server log gaps. */
+  batch: Type.Integer({ minimum: 0 }),
+  events: Type.Array(JobEventSchema, { maxItems: 5000 }),
+});
+export type JobEventBatch = Static<typeof JobEventBatchSchema>;

@@ -1,0 +1,91 @@
+/** Read models the server returns to the CLI and console. */
+import type { TargetState } from './jobs.js';
+import type { ComponentManifest } from './agents.js';
+
+export type TargetRecord = Readonly<{
+  target: string;
+  state: TargetState;
+  info: string | null;
+  exitCode: number | null;
+  cached: boolean;
+  /** Epoch ms (server clock) of each transition; null until reached. */
+  queuedAt: number;
+  dispatchedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Seconds spent in the component on the agent. */
+  executionTime: number | null;
+  /** Seconds from job creation to the final result arriving at the server. */
+  roundtripTime: number | null;
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+}>;
+
+export type JobRecord = Readonly<{
+  jobId: string;
+  runId: string;
+  parentId: string;
+  parentName: string | null;
+  parentSha: string | null;
+  jobName: string | null;
+  verb: string;
+  sha: string;
+  text: string;
+  args: Readonly<Record<string, unknown>>;
+  timeout: number;
+  runOnce: boolean;
+  skipCache: boolean;
+  parentAsync: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** Set when the job was not sent at all (restrict filter, unknown target). */
+  skippedReason: string | null;
+  targets: readonly TargetRecord[];
+}>;
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export type RunSummary = Readonly<{
+  runId: string;
+  kind: 'exec' | 'orchestrate';
+  source: string | null;
+  requestedBy: string;
+  createdAt: number;
+  finishedAt: number | null;
+  status: RunStatus;
+  jobCount: number;
+  targets: readonly string[];
+  verbs: readonly string[];
+  counts: Readonly<Record<TargetState, number>>;
+  rerunOf: string | null;
+}>;
+
+export type RunDetail = RunSummary & Readonly<{ sourceText: string | null; jobs: readonly JobRecord[] }>;
+
+export type OutputChunk = Readonly<{ stream: 'stdout' | 'stderr'; seq: number; data: string }>;
+
+export type JobOutput = Readonly<{ jobId: string; target: string; stdout: string; stderr: string; truncated: boolean }>;
+
+export type ListJobsFilter = 'success' | 'failed' | 'processing';
+
+export type RunFilter = Readonly<{
+  status?: RunStatus;
+  target?: string;
+  verb?: string;
+  text?: string;
+  since?: number;
+  until?: number;
+  limit?: number;
+  before?: number;
+}>;
+
+export type AnalysisRow = Readonly<[key: string, value: string | number]>;
+
+export type ServerInfo = Readonly<{
+  version: string;
+  protocolVersion: string;
+  dataDir: string;
+  startedAt: number;
+  components: readonly ComponentManifest[];
+}>;

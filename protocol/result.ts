@@ -1,0 +1,80 @@
+/**
+ * The ack envelope every request/response event carries across the wire.
+ * Errors travel as values, never as thrown exceptions (conventions §4.4).
+ */
+
+/** Every error code a peer may send. Add new codes here so both ends can switch on them. */
+export const ERROR_CODES = [
+  'invalid-payload',
+  'invalid-job',
+  'unknown-verb',
+  'unknown-target',
+  'unknown-option',
+  'no-targets',
+  'not-found',
+  'unauthorized',
+  'forbidden',
+  'protocol-mismatch',
+  'agent-offline',
+  'duplicate-identity',
+  'too-large',
+  'timeout',
+  'cancelled',
+  'conflict',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Where in the user's input an error was found (file, line and column are 1-based). */
+export type ErrorLocation = Readonly<{
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Dotted path of the field, e.g. `entries[1].jobs[3].RUN` or `timeout`. */
+  field?: string;
+}>;
+
+export type WireError = Readonly<{
+  code: ErrorCode;
+  message: string;
+  location?: ErrorLocation;
+  details?: unknown;
+}>;
+
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: WireError };
+
+/** The callback shape of every acknowledged event. */
+export type Ack<T> = (result: Result<T>) => void;
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail(code: ErrorCode, message: string, extra?: Omit<WireError, 'code' | 'message'>): { ok: false; error: WireError } {
+  return { ok: false, error: { code, message, ...extra } };
+}
+
+/** A thrown error that carries a WireError; used inside one process, converted back at the edge. */
+export class WireErrorException extends Error {
+  readonly wire: WireError;
+  constructor(wire: WireError) {
+    super(wire.message);
+    this.name = 'WireErrorException';
+    this.wire = wire;
+  }
+}
+
+/** Formats a WireError for a terminal or a log line: `file:line:column: field: message`. */
+export function formatWireError(error: WireError): string {
+  const loc = error.location;
+  const where: string[] = [];
+  if (loc?.file) where.push(loc.file + (loc.line ? `:${loc.line}` + (loc.column ? `:${loc.column}` : '') : ''));
+  else if (loc?.line) where.push(`line ${loc.line}` + (loc.column ? `, column ${loc.column}` : ''));
+  if (loc?.field) where.push(loc.field);
+  return (where.length ? where.join(': ') + ': ' : '') + error.message;
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}

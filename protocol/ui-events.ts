@@ -1,0 +1,64 @@
+/** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
+import type { Ack } from './result.js';
+import type { AgentInfo } from './agents.js';
+import type { RunSubmission, RunSubmitted, TargetState } from './jobs.js';
+import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, ServerInfo } from './records.js';
+
+export const UI_NAMESPACE = '/ui';
+
+/** Handshake `auth` payload of a console or CLI connection. */
+export type UiAuth = Readonly<{ token: string; client?: string }>;
+
+export type AnalyzeRequest = Readonly<{ parentId: string } | { jobId: string } | { all: true }>;
+
+export type JobsAwaitRequest = Readonly<{ jobIds: string[]; timeoutMs: number }>;
+
+/** A state change of one (job, target), as broadcast live. */
+export type TargetUpdate = Readonly<{
+  runId: string;
+  jobId: string;
+  target: string;
+  state: TargetState;
+  info: string | null;
+  exitCode: number | null;
+  at: number;
+  executionTime: number | null;
+  roundtripTime: number | null;
+}>;
+
+export type OutputAppended = Readonly<{ runId: string; jobId: string; target: string; stream: 'stdout' | 'stderr'; data: string }>;
+
+export type SubscribeRequest = Readonly<{
+  /** Receive `output:appended` for this run (or all runs with '*'). */
+  outputOf?: string;
+}>;
+
+export interface UiToServerEvents {
+  'server:info': (ack: Ack<ServerInfo>) => void;
+  'agents:list': (ack: Ack<AgentInfo[]>) => void;
+  'agents:purge': (ack: Ack<{ purged: number }>) => void;
+  'runs:submit': (submission: RunSubmission, ack: Ack<RunSubmitted>) => void;
+  'runs:list': (filter: RunFilter, ack: Ack<RunSummary[]>) => void;
+  'runs:get': (runId: string, ack: Ack<RunDetail>) => void;
+  'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;
+  'jobs:list': (request: { filter?: ListJobsFilter; limit?: number }, ack: Ack<JobRecord[]>) => void;
+  /** `last` means the most recently created job. */
+  'jobs:get': (jobId: string, ack: Ack<JobRecord>) => void;
+  /** Acks once every job is settled (or when the timeout passes, with what is known). */
+  'jobs:await': (request: JobsAwaitRequest, ack: Ack<JobRecord[]>) => void;
+  'jobs:output': (request: { jobId: string; target: string }, ack: Ack<JobOutput>) => void;
+  'jobs:purge': (ack: Ack<{ purged: number }>) => void;
+  'jobs:analyze': (request: AnalyzeRequest, ack: Ack<AnalysisRow[]>) => void;
+  'ui:subscribe': (request: SubscribeRequest, ack: Ack<null>) => void;
+}
+
+export interface ServerToUiEvents {
+  'agent:updated': (agent: AgentInfo) => void;
+  'run:updated': (run: RunSummary) => void;
+  /** Batched per tick. */
+  'targets:updated': (updates: TargetUpdate[]) => void;
+  /** Batched per tick; only for subscribed runs. */
+  'output:appended': (chunks: OutputAppended[]) => void;
+}
+
+export type UiSocketData = { client: string; outputOf: string | null };

@@ -1,0 +1,33 @@
+// `npm test`: typecheck, lint, then every test file with node's runner (CI reads its closing lines).
+// Usage: npm test [-- --only-tests] [-- file…]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const onlyTests = args.includes('--only-tests');
+const explicit = args.filter((a) => !a.startsWith('--'));
+
+function run(cmd, argv, env = {}) {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status ?? 1;
+}
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+if (!onlyTests && explicit.length === 0) {
+  if (run(process.execPath, ['scripts/build.mjs']) !== 0) process.exit(1);
+  if (run(process.execPath, ['scripts/typecheck.mjs']) !== 0) process.exit(1);
+  if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) process.exit(1);
+}
+const files = explicit.length ? explicit : ['protocol', 'components', 'server', 'agent', 'cli', 'test'].flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
+const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-concurrency=2', ...files]);
+process.exit(status);
