@@ -8,3 +8,4 @@ export type * from './ui-events.js';
 export { AGENT_NAMESPACE } from './agent-events.js';
 export { UI_NAMESPACE } from './ui-events.js';
 export * from './log.js';
+export * from './desktop-bridge.js';

@@ -33,6 +33,16 @@ export type SubscribeRequest = Readonly<{
   outputOf?: string;
 }>;
 
+/** A saved orchestration in the console's library. */
+export type LibraryItem = Readonly<{ id: string; name: string; yaml: string; createdAt: number; updatedAt: number }>;
+export type LibraryItemSummary = Omit<LibraryItem, 'yaml'>;
+
+export type RerunRequest = Readonly<{
+  runId: string;
+  /** Only the (job, target) pairs that did not succeed, each on its own target. */
+  failedOnly?: boolean;
+}>;
+
 export interface UiToServerEvents {
   'server:info': (ack: Ack<ServerInfo>) => void;
   'agents:list': (ack: Ack<AgentInfo[]>) => void;
@@ -50,6 +60,13 @@ export interface UiToServerEvents {
   'jobs:purge': (ack: Ack<{ purged: number }>) => void;
   'jobs:analyze': (request: AnalyzeRequest, ack: Ack<AnalysisRow[]>) => void;
   'ui:subscribe': (request: SubscribeRequest, ack: Ack<null>) => void;
+  /** Submit the run again (same sources), optionally only on the targets that failed. */
+  'runs:rerun': (request: RerunRequest, ack: Ack<RunSubmitted>) => void;
+  'library:list': (ack: Ack<LibraryItemSummary[]>) => void;
+  'library:get': (id: string, ack: Ack<LibraryItem>) => void;
+  /** Creates when `id` is absent; returns the stored item. */
+  'library:save': (item: { id?: string; name: string; yaml: string }, ack: Ack<LibraryItem>) => void;
+  'library:delete': (id: string, ack: Ack<null>) => void;
 }
 
 export interface ServerToUiEvents {

@@ -1,6 +1,7 @@
 // Builds the runnable bundles with esbuild:
 //   dist/cli/   the `directord` command, code-split so `exec` never loads server code;
-//   dist/directord-agent.js   the agent as one file that runs with plain Node (no native modules).
+//   dist/directord-agent.cjs  the agent as one file that runs with plain Node (no native modules);
+//   dist/electron/            the desktop shell's main and preload.
 // The renderer and the Electron shell have their own steps (added with the console).
 import { build } from 'esbuild';
 import { rmSync, existsSync } from 'node:fs';
@@ -27,6 +28,12 @@ if (existsSync('cli/main.ts')) {
   steps.push(build({ ...common, entryPoints: { main: 'cli/main.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: [...common.external, 'better-sqlite3'] }));
 }
 if (existsSync('agent/main.ts')) {
-  steps.push(build({ ...common, entryPoints: ['agent/main.ts'], outfile: 'dist/directord-agent.js' }));
+  // CommonJS so the one file runs anywhere with plain Node, whatever package.json sits beside it.
+  steps.push(build({ ...common, format: 'cjs', banner: {}, entryPoints: ['agent/main.ts'], outfile: 'dist/directord-agent.cjs' }));
+}
+if (existsSync('electron/main.ts') && existsSync('server/index.ts')) {
+  const electronCommon = { ...common, format: 'cjs', banner: {}, external: [...common.external, 'electron', 'better-sqlite3'] };
+  steps.push(build({ ...electronCommon, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }));
+  steps.push(build({ ...electronCommon, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }));
 }
 await Promise.all(steps);

@@ -1,0 +1,74 @@
+/**
+ * Electron main: embeds the engine from server/ (the same code `npm run serve` runs), starts a
+ * local agent, and opens one hardened window on the console the server serves. Everything it
+ * does beyond wiring is tested through server/ and the renderer; this shell stays thin.
+ */
+import { app, BrowserWindow, session } from 'electron';
+import { createServer, type DirectordServer } from '../server/index.js';
+import { createLogger } from '../protocol/log.js';
+import { shellPaths } from './paths.js';
+import { applyCsp, lockNavigation } from './security.js';
+import { registerDesktopIpc } from './ipc.js';
+import { startLocalAgent, type LocalAgent } from './local-agent.js';
+
+const log = createLogger('desktop', (line) => process.stderr.write(line));
+let server: DirectordServer | null = null;
+let agent: LocalAgent | null = null;
+let window: BrowserWindow | null = null;
+let disposeIpc: (() => void) | null = null;
+
+async function launch(): Promise<void> {
+  const paths = shellPaths(__dirname);
+  server = await createServer({
+    dataDir: paths.dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    staticDir: paths.rendererDir,
+    sqliteNativeBinding: paths.sqliteNativeBinding,
+    log: log.child('server'),
+  });
+  const origin = new URL(server.url).origin;
+  agent = startLocalAgent({ bundle: paths.agentBundle, serverUrl: server.url, key: server.agentKey, dataDir: paths.dataDir, log: log.child('agent') });
+  applyCsp(session.defaultSession, origin);
+  disposeIpc = registerDesktopIpc(() => window, { url: server.url, token: server.uiToken });
+
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Directord Console',
+    show: false,
+    webPreferences: { preload: paths.preload, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true },
+  });
+  lockNavigation(window, origin);
+  window.once('ready-to-show', () => window?.show());
+  window.on('closed', () => { window = null; });
+  await window.loadURL(`${server.url}/?token=${encodeURIComponent(server.uiToken)}`);
+}
+
+async function shutdown(): Promise<void> {
+  disposeIpc?.();
+  await agent?.stop();
+  await server?.close();
+  agent = null;
+  server = null;
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (window) { if (window.isMinimized()) window.restore(); window.focus(); }
+  });
+  app.whenReady().then(launch).catch((error: unknown) => {
+    log.error('failed to start', { error: String(error) });
+    app.exit(1);
+  });
+  app.on('window-all-closed', () => app.quit());
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    quitting = true;
+    shutdown().finally(() => app.exit(0));
+  });
+}
