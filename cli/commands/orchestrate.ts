@@ -1,0 +1,75 @@
+/**
+ * `directord orchestrate FILE… [--target T…] [--restrict SHA…] [--ignore-cache] [--force-async]
+ * [--poll|--wait|--stream|--finger-print] [--check]` (spec 2.2, 3.1–3.2).
+ * Every file is read and checked before anything is sent: a malformed file prints
+ * `file:line:column: field: message` and exits 2 with nothing submitted. Files then run in
+ * order, one run per file. `--finger-print` computes the job SHAs locally and sends nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { EntrySubmission, RunSubmission } from '../../protocol/jobs.js';
+import { formatWireError } from '../../protocol/result.js';
+import type { CliContext } from '../context.js';
+import { CliError, EXIT } from '../errors.js';
+import { write } from '../output.js';
+import { uniqueTargets } from './exec.js';
+import { submitAndReport, type ReportOptions } from './report.js';
+
+export type OrchestrateOptions = ReportOptions &
+  Readonly<{ target?: string[]; restrict?: string[]; ignoreCache?: boolean; forceAsync?: boolean; fingerPrint?: boolean }>;
+
+export type LoadedFile = Readonly<{ file: string; path: string; text: string; entries: EntrySubmission[] }>;
+
+/** Reads and parses each file (paths relative to the CLI's cwd); throws CliError (exit 2) on the first bad one. */
+export async function loadFiles(files: readonly string[]): Promise<LoadedFile[]> {
+  const { loadOrchestration } = await import('../../components/orchestration.js');
+  const loaded: LoadedFile[] = [];
+  for (const file of files) {
+    const path = resolve(file);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliError(code === 'ENOENT' ? `The [ ${path} ] file was not found.` : `Cannot read ${path}: ${(error as Error).message}`, EXIT.usage);
+    }
+    const result = loadOrchestration(text, file);
+    if (!result.ok) throw new CliError(formatWireError(result.error), EXIT.usage);
+    loaded.push({ file, path, text, entries: result.value.entries });
+  }
+  return loaded;
+}
+
+export function orchestrateSubmission(file: LoadedFile, options: OrchestrateOptions): RunSubmission {
+  const targets = uniqueTargets(options.target);
+  return {
+    kind: 'orchestrate',
+    source: file.path,
+    sourceText: file.text,
+    entries: file.entries,
+    ...(targets ? { targets } : {}),
+    ...(options.restrict?.length ? { restrict: [...new Set(options.restrict)] } : {}),
+    ...(options.ignoreCache ? { ignoreCache: true } : {}),
+    ...(options.forceAsync ? { forceAsync: true } : {}),
+    requestedBy: 'cli',
+  };
+}
+
+const SHA3_224 = /^[0-9a-f]{56}$/;
+
+export async function runOrchestrate(files: readonly string[], options: OrchestrateOptions, ctx: CliContext): Promise<number> {
+  const badSha = options.restrict?.find((sha) => !SHA3_224.test(sha));
+  if (badSha !== undefined) throw new CliError(`--restrict: ${badSha} is not a job SHA3-224 (56 hex digits; see --finger-print)`, EXIT.usage);
+  const loaded = await loadFiles(files);
+  const { checkJobs, fingerprintTable } = await import('../components.js');
+  checkJobs(loaded);
+  if (options.fingerPrint) {
+    write(fingerprintTable(loaded) + '\n');
+    return EXIT.ok;
+  }
+  return submitAndReport(
+    loaded.map((file) => orchestrateSubmission(file, options)),
+    options,
+    ctx,
+  );
+}

@@ -1,0 +1,85 @@
+/**
+ * Finding the server through the data dir (docs/design.md "Discovery and auth"):
+ * `--data-dir DIR` > `DIRECTORD_DATA_DIR` > `$XDG_DATA_HOME/directord` > `~/.local/share/directord`.
+ * The server writes DIR/server.json ({url, port, pid, startedAt}) and DIR/ui.token.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CliError } from './errors.js';
+
+export type ServerFile = Readonly<{ url: string; port: number; pid: number; startedAt?: number }>;
+export type Endpoint = Readonly<{ dataDir: string; url: string; pid: number; token: string }>;
+
+export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (option) return resolve(option);
+  if (env.DIRECTORD_DATA_DIR) return resolve(env.DIRECTORD_DATA_DIR);
+  const base = env.XDG_DATA_HOME ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return resolve(base, 'directord');
+}
+
+export function startHint(dataDir: string): string {
+  return `start one with: npx directord serve --data-dir ${dataDir}`;
+}
+
+export function noServerMessage(dataDir: string): string {
+  return `No Directord server found for data dir ${dataDir} (${startHint(dataDir)})`;
+}
+
+export function staleServerMessage(dataDir: string, server: ServerFile, why: string): string {
+  return `The Directord server recorded in ${join(dataDir, 'server.json')} (pid ${server.pid}, ${server.url}) is not running: ${why} (${startHint(dataDir)})`;
+}
+
+/** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function parseServerFile(text: string): ServerFile | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return null;
+    const { url, port, pid, startedAt } = value as Record<string, unknown>;
+    if (typeof url !== 'string' || typeof pid !== 'number') return null;
+    return { url, pid, port: typeof port === 'number' ? port : Number(new URL(url).port), startedAt: typeof startedAt === 'number' ? startedAt : undefined };
+  } catch {
+    return null;
+  }
+}
+
+/** Reads DIR/server.json, or null when there is none. Throws a CliError when it is unreadable. */
+export function readServerFile(dataDir: string): ServerFile | null {
+  const path = join(dataDir, 'server.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new CliError(`Cannot read ${path}: ${(error as Error).message}`);
+  }
+  const parsed = parseServerFile(text);
+  if (!parsed) throw new CliError(`${path} is not a valid server file (expected {"url", "port", "pid"}); remove it and start the server again (${startHint(dataDir)})`);
+  return parsed;
+}
+
+/** The server the CLI should talk to, or a CliError saying why there is none. */
+export function discoverServer(dataDir: string): Endpoint {
+  const server = readServerFile(dataDir);
+  if (!server) throw new CliError(noServerMessage(dataDir));
+  if (!isPidAlive(server.pid)) throw new CliError(staleServerMessage(dataDir, server, `process ${server.pid} does not exist`));
+  const tokenPath = join(dataDir, 'ui.token');
+  let token: string;
+  try {
+    token = readFileSync(tokenPath, 'utf8').trim();
+  } catch (error) {
+    throw new CliError(`Cannot read the UI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`);
+  }
+  if (!token) throw new CliError(`The UI token file ${tokenPath} is empty; restart the server (${startHint(dataDir)})`);
+  return { dataDir, url: server.url, pid: server.pid, token };
+}

@@ -1,0 +1,146 @@
+/**
+ * `serve`'s local agents: child processes running the agent, restarted with backoff when one
+ * crashes, stopped with SIGTERM (then SIGKILL after a grace period) on shutdown. Their output
+ * goes to our stderr, one prefixed line at a time, so stdout keeps only the console URL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../protocol/log.js';
+import { writeErr } from './output.js';
+
+export type LocalAgentSpec = Readonly<{ identity: string; cacheDir: string }>;
+
+export type AgentCommand = Readonly<{ file: string; args: readonly string[] }>;
+
+export type LocalAgentsOptions = Readonly<{
+  dataDir: string;
+  command: AgentCommand;
+  /** Extra arguments for every agent (e.g. `--debug`). */
+  extraArgs?: readonly string[];
+  log: Logger;
+  /** First restart delay; doubles per quick crash up to `maxBackoffMs`. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** How long a stopping agent may take before SIGKILL. */
+  stopGraceMs?: number;
+}>;
+
+export type LocalAgents = Readonly<{
+  /** Pids of the running agents, by identity (tests). */
+  pids(): ReadonlyMap<string, number>;
+  stop(): Promise<void>;
+}>;
+
+/** A name the identity pattern accepts, from this host's name. */
+export function localIdentityBase(name: string = hostname()): string {
+  const cleaned = name.replace(/[^A-Za-z0-9_.:@-]+/g, '-').replace(/^-+|-+$/g, '');
+  return cleaned || 'localhost';
+}
+
+/** `<host>`, `<host>-2`, `<host>-3`, … with cache dirs DATA_DIR/agents/<identity>. */
+export function localAgentSpecs(count: number, dataDir: string, base: string = localIdentityBase()): LocalAgentSpec[] {
+  return Array.from({ length: count }, (_, i) => {
+    const identity = i === 0 ? base : `${base}-${i + 1}`;
+    return { identity, cacheDir: join(dataDir, 'agents', identity) };
+  });
+}
+
+function pipeLines(stream: NodeJS.ReadableStream | null, prefix: string): void {
+  if (!stream) return;
+  let buffered = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const l of lines) writeErr(`${prefix}${l}\n`);
+  });
+  stream.on('end', () => {
+    if (buffered) writeErr(`${prefix}${buffered}\n`);
+    buffered = '';
+  });
+}
+
+const QUICK_CRASH_MS = 30_000;
+
+/**
+ * Preloaded into every local agent: when `serve` disappears without stopping it (SIGKILL, a
+ * crash), the agent's parent pid changes and it stops itself cleanly instead of lingering and
+ * holding its cache dir (DIRECTORD_SERVE_PID names the parent, so a parent that died before
+ * the agent started is noticed too). A data: URL, so no extra file has to ship with the bundle.
+ */
+export const PARENT_WATCHDOG =
+  'data:text/javascript,' +
+  encodeURIComponent(
+    "const p=Number(process.env.DIRECTORD_SERVE_PID)||process.ppid;const t=setInterval(()=>{if(process.ppid!==p){clearInterval(t);process.kill(process.pid,'SIGTERM');}},1000);t.unref();",
+  );
+
+export function startLocalAgents(specs: readonly LocalAgentSpec[], options: LocalAgentsOptions): LocalAgents {
+  const { log } = options;
+  const backoff = options.backoffMs ?? 500;
+  const maxBackoff = options.maxBackoffMs ?? 30_000;
+  const grace = options.stopGraceMs ?? 10_000;
+  const children = new Map<string, ChildProcess>();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let stopping = false;
+
+  const launch = (spec: LocalAgentSpec, failures: number): void => {
+    if (stopping) return;
+    const watchdog = options.command.file === process.execPath ? ['--import', PARENT_WATCHDOG] : [];
+    const args = [...watchdog, ...options.command.args, '--data-dir', options.dataDir, '--identity', spec.identity, '--cache-dir', spec.cacheDir, ...(options.extraArgs ?? [])];
+    const startedAt = Date.now();
+    // Own process group: a terminal's Ctrl-C reaches only `serve`, which then stops each agent
+    // once (an agent given SIGINT and then SIGTERM would exit without its clean shutdown).
+    const child = spawn(options.command.file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, DIRECTORD_DATA_DIR: options.dataDir, DIRECTORD_SERVE_PID: String(process.pid) },
+    });
+    children.set(spec.identity, child);
+    const prefix = `[agent ${spec.identity}] `;
+    pipeLines(child.stdout, prefix);
+    pipeLines(child.stderr, prefix);
+    log.debug('local agent started', { identity: spec.identity, pid: child.pid });
+    child.once('error', (error) => log.error('local agent could not start', { identity: spec.identity, error: error.message }));
+    child.once('exit', (code, signal) => {
+      if (children.get(spec.identity) === child) children.delete(spec.identity);
+      if (stopping) return;
+      const quick = Date.now() - startedAt < QUICK_CRASH_MS;
+      const nextFailures = quick ? failures + 1 : 0;
+      const delay = Math.min(maxBackoff, backoff * 2 ** Math.max(0, nextFailures - 1));
+      log.warn(`local agent ${spec.identity} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)} s`);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        launch(spec, nextFailures);
+      }, delay);
+      timers.add(timer);
+    });
+  };
+
+  for (const spec of specs) launch(spec, 0);
+
+  return {
+    pids: () => new Map([...children].flatMap(([id, child]) => (child.pid === undefined ? [] : [[id, child.pid] as const]))),
+    async stop() {
+      stopping = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      await Promise.all(
+        [...children.values()].map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const kill = setTimeout(() => child.kill('SIGKILL'), grace);
+              child.once('exit', () => {
+                clearTimeout(kill);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+      children.clear();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * `directord`: the command line (spec 2), with the data dir in place of Directord's sockets.
+ * Only commander is loaded up front; each command's module is imported when it runs, so
+ * `exec` never loads the server, the agent or better-sqlite3 (docs/design.md, layer `cli/`).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createLogger } from '../protocol/log.js';
+import type { CliContext } from './context.js';
+import { CliError, EXIT } from './errors.js';
+import { errorLine, write, writeErr } from './output.js';
+import { VERSION_LINE } from './version.js';
+import type { ExecOptions } from './commands/exec.js';
+import type { OrchestrateOptions } from './commands/orchestrate.js';
+import type { ManageOptions } from './commands/manage.js';
+import type { ServerOptions } from './commands/server.js';
+import type { ServeOptions } from './commands/serve.js';
+
+const DEFAULT_POLL_TIMEOUT_S = 600;
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number of seconds greater than 0');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
+  return n;
+}
+
+function count(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** --poll / --wait / --stream (/ --finger-print) are mutually exclusive (spec 2.2). */
+function modeOptions(withFingerPrint: boolean): Option[] {
+  const modes = withFingerPrint ? ['poll', 'wait', 'stream', 'fingerPrint'] : ['poll', 'wait', 'stream'];
+  const others = (self: string) => modes.filter((m) => m !== self);
+  const options = [
+    new Option('--poll', 'wait for every job and print one status line per job').conflicts(others('poll')),
+    new Option('--wait', 'like --poll, behind a spinner').conflicts(others('wait')),
+    new Option('--stream', "like --poll, printing each node's STDOUT and STDERR first").conflicts(others('stream')),
+  ];
+  if (withFingerPrint) options.push(new Option('--finger-print', 'print the job fingerprints and send nothing').conflicts(others('fingerPrint')));
+  options.push(
+    new Option('--check', 'exit 1 and list FAILED JOBS when a job failed or did not settle (implies --poll)'),
+    new Option('--timeout-poll <seconds>', 'how long --poll/--wait/--stream wait for results').argParser(seconds).default(DEFAULT_POLL_TIMEOUT_S),
+  );
+  return options;
+}
+
+function buildProgram(setResult: (code: number) => void): Command {
+  const program = new Command('directord');
+  program
+    .description('Directord Console: run Directord orchestrations on agents driven by a local server')
+    .configureOutput({ writeOut: (text) => write(text), writeErr: (text) => errorLine(text.replace(/\n$/, '')) })
+    .exitOverride()
+    .enablePositionalOptions()
+    .version(VERSION_LINE, '--version', 'print the version')
+    .option('--data-dir <dir>', 'the server data dir (default: $DIRECTORD_DATA_DIR, else $XDG_DATA_HOME/directord or ~/.local/share/directord)')
+    .option('--debug', 'debug logging on stderr');
+
+  const context = (): CliContext => {
+    const opts = program.opts<{ dataDir?: string; debug?: boolean }>();
+    const debug = opts.debug === true || process.env.DIRECTORD_DEBUG === 'true';
+    return { dataDirOption: opts.dataDir, debug, env: process.env, log: createLogger('directord:cli', writeErr, debug ? 'debug' : 'warn') };
+  };
+
+  program
+    .command('server')
+    .description('run the server in the foreground (no local agent)')
+    .option('--port <port>', 'listen port (0: any free port)', port)
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .action(async (options: ServerOptions) => {
+      const { runServerCommand } = await import('./commands/server.js');
+      setResult(await runServerCommand(options, context()));
+    });
+
+  program
+    .command('agent')
+    .alias('client')
+    .description('run an agent in the foreground (options are passed to the agent: --server, --identity, --cache-dir, …)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_options: unknown, command: Command) => {
+      const { runAgentCommand } = await import('./commands/agent.js');
+      setResult(await runAgentCommand(command.args, context()));
+    });
+
+  program
+    .command('serve')
+    .description('the headless console: server, local agents and the web console; prints the console URL')
+    .option('--port <port>', 'listen port (default: 7500 when free, else any free port)', port)
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--local-agents <n>', 'how many local agents to run', count, 1)
+    .option('--no-agent', 'run no local agent')
+    .action(async (options: ServeOptions) => {
+      const { runServe } = await import('./commands/serve.js');
+      setResult(await runServe(options, context()));
+    });
+
+  const exec = program
+    .command('exec')
+    .description('run one job (a verb and its job string) on the targets')
+    .requiredOption('--verb <verb>', 'the component, e.g. RUN (case-sensitive)')
+    .option('--target <targets...>', 'run on these targets only (default: every online agent)')
+    .option('--force-async', 'run the job in its own queue on each agent')
+    .argument('<string...>', "the job string, e.g. 'echo hello'; --exec-help shows the verb's options")
+    .allowUnknownOption();
+  for (const option of modeOptions(false)) exec.addOption(option);
+  exec.action(async (words: string[], options: ExecOptions) => {
+    const { runExec } = await import('./commands/exec.js');
+    setResult(await runExec(words, options, context()));
+  });
+
+  const orchestrate = program
+    .command('orchestrate')
+    .description('run orchestration files (YAML lists of entries with jobs)')
+    .argument('<files...>', 'orchestration files, run in order')
+    .option('--target <targets...>', 'replace the targets of every entry (not a job-level assign)')
+    .option('--restrict <shas...>', 'run only the jobs with these SHA3-224 fingerprints (see --finger-print)')
+    .option('--ignore-cache', 'run every job even when an agent cached its success')
+    .option('--force-async', 'treat every entry as async: true');
+  for (const option of modeOptions(true)) orchestrate.addOption(option);
+  orchestrate.action(async (files: string[], options: OrchestrateOptions) => {
+    const { runOrchestrate } = await import('./commands/orchestrate.js');
+    setResult(await runOrchestrate(files, options, context()));
+  });
+
+  program
+    .command('manage')
+    .description('inspect and manage the server: exactly one action')
+    .option('--list-jobs', 'list all jobs')
+    .option('--list-nodes', 'list the online agents')
+    .option('--job-info <id>', "show one job's record (`last`: the latest job)")
+    .option('--purge-jobs', 'delete every job record')
+    .option('--purge-nodes', 'forget every agent (online agents reappear)')
+    .option('--export-jobs <file>', 'write every job record to FILE as YAML')
+    .option('--export-nodes <file>', 'write every agent record to FILE as YAML')
+    .option('--dump-cache', "print the local agents' caches as JSON (no server needed)")
+    .option('--analyze-parent <id>', 'timing analysis of one orchestration entry (parent id)')
+    .option('--analyze-job <id>', 'timing analysis of one job')
+    .option('--analyze-all', 'timing analysis of every job')
+    .addOption(new Option('--filter <state>', 'with --list-jobs: only these jobs').choices(['success', 'failed', 'processing']))
+    .action(async (options: ManageOptions) => {
+      const { runManage } = await import('./commands/manage.js');
+      setResult(await runManage(options, context()));
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` as in `process.argv` (node, script, arguments…); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let result: number = EXIT.ok;
+  const program = buildProgram((code) => {
+    result = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'node' });
+    return result;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version exit 0; usage errors (and no command at all) exit 2, as argparse does.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof CliError) {
+      errorLine(error.message);
+      return error.exitCode;
+    }
+    const debug = argv.includes('--debug');
+    errorLine(`directord: internal error: ${error instanceof Error ? (debug ? error.stack : error.message) : String(error)}`);
+    return EXIT.failure;
+  }
+}
+
+/** True when this module is the program being run: `node cli/main.ts`, the bundle, or bin/directord.js. */
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  let real: string;
+  try {
+    real = realpathSync(script);
+  } catch {
+    return false;
+  }
+  return real === fileURLToPath(import.meta.url) || /[\\/]bin[\\/]directord(\.js)?$/.test(real);
+}
+
+if (isEntry()) {
+  const code = await main(process.argv);
+  process.exitCode = code;
+  // Whatever a command left open must not keep a finished CLI alive.
+  setTimeout(() => process.exit(code), 1000).unref();
+}
