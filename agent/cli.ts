@@ -1,0 +1,201 @@
+/**
+ * `directord-agent` / `directord agent`: flags → startAgent → run until SIGINT/SIGTERM.
+ * Uses node:util parseArgs so the bundled agent stays one small file.
+ */
+import { readFileSync } from 'node:fs';
+import { hostname, homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLogger } from '../protocol/log.js';
+import { startAgent } from './index.js';
+import { AGENT_VERSION } from './version.js';
+
+const USAGE = `Usage: directord-agent [options]
+
+Runs a Directord Console agent: connects to the server and runs the jobs it is sent.
+
+Options:
+  --server URL        server URL (default: url from DATA_DIR/server.json)
+  --key KEY           agent key (default: DATA_DIR/agent.key)
+  --key-file FILE     read the agent key from FILE
+  --data-dir DIR      server data dir (default: $DIRECTORD_DATA_DIR, else ~/.local/share/directord)
+  --identity NAME     this agent's identity (default: the host name)
+  --cache-dir DIR     durable cache and outbox (default: DATA_DIR/agents/IDENTITY)
+  --machine-id ID     machine id to report (default: /etc/machine-id and friends)
+  --executor KIND     fork-server (default) or spawn
+  --debug             verbose logging
+  --version           print the version and exit
+  --help              print this help and exit
+`;
+
+export type CliIo = Readonly<{
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+}>;
+
+const defaultIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  if (env.DIRECTORD_DATA_DIR) return env.DIRECTORD_DATA_DIR;
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'directord');
+}
+
+/** A host name the identity pattern accepts. */
+export function defaultIdentity(name: string = hostname()): string {
+  return name.replace(/[^A-Za-z0-9_.:@-]+/g, '-').replace(/^-+|-+$/g, '') || 'localhost';
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+class UsageError extends Error {}
+
+function serverUrlFrom(text: string): string | undefined {
+  try {
+    const url = (JSON.parse(text) as { url?: unknown }).url;
+    return typeof url === 'string' && url ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL in server.json now, or undefined (missing while the server restarts, unreadable). */
+export function readServerUrl(path: string): string | undefined {
+  try {
+    return serverUrlFrom(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export type ResolvedCli = Readonly<{
+  serverUrl: string;
+  /** Set when the URL came from server.json: read it again if the server cannot be reached. */
+  serverInfoPath?: string;
+  key: string;
+  identity: string;
+  cacheDir: string;
+  machineId?: string;
+  executor?: 'fork-server' | 'spawn';
+  debug: boolean;
+}>;
+
+/** Parses argv; returns the agent settings, or a text to print and an exit code. */
+export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): ResolvedCli | { print: string; code: number; toStderr?: boolean } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        server: { type: 'string' },
+        key: { type: 'string' },
+        'key-file': { type: 'string' },
+        'data-dir': { type: 'string' },
+        identity: { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'machine-id': { type: 'string' },
+        executor: { type: 'string' },
+        debug: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    return { print: `directord-agent: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, code: 2, toStderr: true };
+  }
+  if (values.help) return { print: USAGE, code: 0 };
+  if (values.version) return { print: `directord-agent ${AGENT_VERSION}\n`, code: 0 };
+  if (values.executor !== undefined && values.executor !== 'fork-server' && values.executor !== 'spawn') {
+    return { print: `directord-agent: --executor must be fork-server or spawn\n`, code: 2, toStderr: true };
+  }
+  try {
+    const dataDir = values['data-dir'] ?? defaultDataDir(env);
+    const infoPath = join(dataDir, 'server.json');
+    let serverUrl = values.server;
+    if (!serverUrl) {
+      serverUrl = serverUrlFrom(readText(infoPath, 'server info'));
+      if (!serverUrl) throw new UsageError(`${infoPath} has no url; pass --server`);
+    }
+    const key = values.key ?? (values['key-file'] ? readText(values['key-file'], 'key file') : readText(join(dataDir, 'agent.key'), 'agent key'));
+    if (!key) throw new UsageError('the agent key is empty');
+    const identity = values.identity ?? defaultIdentity();
+    return {
+      serverUrl,
+      ...(values.server ? {} : { serverInfoPath: infoPath }),
+      key,
+      identity,
+      cacheDir: values['cache-dir'] ?? join(dataDir, 'agents', identity),
+      ...(values['machine-id'] ? { machineId: values['machine-id'] } : {}),
+      ...(values.executor ? { executor: values.executor as 'fork-server' | 'spawn' } : {}),
+      debug: values.debug ?? false,
+    };
+  } catch (error) {
+    if (error instanceof UsageError) return { print: `directord-agent: ${error.message}\n`, code: 2, toStderr: true };
+    throw error;
+  }
+}
+
+/** Runs the agent until SIGINT/SIGTERM; resolves with the process exit code. */
+export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const resolved = resolveCli(argv, io.env);
+  if ('print' in resolved) {
+    (resolved.toStderr ? io.err : io.out)(resolved.print);
+    return resolved.code;
+  }
+  const log = createLogger(`agent:${resolved.identity}`, io.err, resolved.debug ? 'debug' : 'info');
+  let agent;
+  try {
+    agent = await startAgent({
+      serverUrl: resolved.serverUrl,
+      ...(resolved.serverInfoPath ? { discoverServerUrl: () => readServerUrl(resolved.serverInfoPath as string) } : {}),
+      key: resolved.key,
+      identity: resolved.identity,
+      cacheDir: resolved.cacheDir,
+      log,
+      ...(resolved.machineId ? { machineId: resolved.machineId } : {}),
+      ...(resolved.executor ? { executor: resolved.executor } : {}),
+    });
+  } catch (error) {
+    io.err(`directord-agent: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  log.info('agent started', { server: resolved.serverUrl, cacheDir: resolved.cacheDir, executor: agent.stats().executor });
+  const running = agent;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn('second signal: exiting without waiting', { signal });
+        process.exit(1);
+      }
+      stopping = true;
+      log.info('stopping', { signal });
+      running.close().then(
+        () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve(0);
+        },
+        (error: unknown) => {
+          log.error('error while stopping', { error: String(error) });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

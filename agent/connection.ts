@@ -1,0 +1,188 @@
+/**
+ * The agent's Socket.IO link to the server's `/agent` namespace: websocket only, key in the
+ * handshake, jittered exponential reconnects, `agent:hello` on every connect, heartbeats at the
+ * interval the server asks for, and the event handlers wired to the job manager and outbox.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { AGENT_NAMESPACE, type AgentToServerEvents, type ServerToAgentEvents } from '../protocol/agent-events.js';
+import type { AgentHello, AgentWelcome, Heartbeat } from '../protocol/agents.js';
+import type { JobEventBatch } from '../protocol/jobs.js';
+import type { Logger } from '../protocol/log.js';
+import type { Result } from '../protocol/result.js';
+import type { SendResult } from './outbox/outbox.js';
+
+type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
+
+export type ConnectionOptions = Readonly<{
+  serverUrl: string;
+  /** Re-read on connection failures (e.g. server.json): a server restarted on another port is found again. */
+  discoverServerUrl?: () => string | undefined;
+  identity: string;
+  key: string;
+  log: Logger;
+  hello(): AgentHello;
+  heartbeat(): Heartbeat;
+  /** Hello accepted: the link may carry job events now. */
+  onReady(send: (batch: JobEventBatch) => Promise<SendResult>): void;
+  onDown(): void;
+  onDispatch(jobs: unknown): Result<{ accepted: number }>;
+  onCancel(jobIds: unknown): void;
+}>;
+
+export type Connection = Readonly<{
+  ready(): boolean;
+  whenReady(): Promise<void>;
+  connects(): number;
+  close(): void;
+}>;
+
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 10_000;
+const ACK_TIMEOUT_MS = 30_000;
+
+/** Jittered exponential delay for reconnects we have to schedule ourselves. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** Math.min(attempt, 10));
+  return Math.round(base * (0.5 + random()));
+}
+
+export function connect(options: ConnectionOptions): Connection {
+  const { log } = options;
+  let serverUrl = options.serverUrl;
+  const open = (url: string): AgentSocket =>
+    io(`${url.replace(/\/+$/, '')}${AGENT_NAMESPACE}`, {
+      transports: ['websocket'],
+      auth: { identity: options.identity, key: options.key },
+      reconnection: true,
+      reconnectionDelay: RECONNECT_MIN_MS,
+      reconnectionDelayMax: RECONNECT_MAX_MS,
+      randomizationFactor: 0.5,
+      autoConnect: false,
+    });
+  let socket: AgentSocket = open(serverUrl);
+  let isReady = false;
+  let closed = false;
+  let connectCount = 0;
+  let manualAttempts = 0;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let readyWaiters: Array<() => void> = [];
+
+  /** Reconnects that socket.io leaves to us (refused by middleware, server-side disconnect, bad hello). */
+  const reconnectLater = () => {
+    if (closed || retryTimer) return;
+    const delay = backoffDelay(manualAttempts++);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (!closed && !socket.connected) socket.connect();
+    }, delay);
+  };
+
+  const send = async (batch: JobEventBatch): Promise<SendResult> => {
+    if (!socket.connected) return { ok: false, retry: true, message: 'not connected' };
+    try {
+      const result = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('job:events', batch);
+      if (result.ok) return { ok: true };
+      const retry = result.error.code !== 'invalid-payload' && result.error.code !== 'too-large';
+      return { ok: false, retry, message: `${result.error.code}: ${result.error.message}` };
+    } catch (error) {
+      return { ok: false, retry: true, message: error instanceof Error ? error.message : String(error) };
+    }
+  };
+
+  const goDown = () => {
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = undefined;
+    if (isReady) {
+      isReady = false;
+      options.onDown();
+    }
+  };
+
+  const sayHello = async () => {
+    let result: Result<AgentWelcome>;
+    try {
+      result = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('agent:hello', options.hello());
+    } catch (error) {
+      log.warn('agent:hello got no answer; reconnecting', { error: error instanceof Error ? error.message : String(error) });
+      socket.disconnect();
+      reconnectLater();
+      return;
+    }
+    if (!socket.connected || closed) return;
+    if (!result.ok) {
+      const { code, message } = result.error;
+      if (code === 'protocol-mismatch') log.error(`the server refused this agent: protocol mismatch: ${message}`);
+      else if (code === 'unauthorized') log.error(`the server refused this agent: unauthorized: ${message}`);
+      else log.error(`the server refused agent:hello (${code}): ${message}`);
+      socket.disconnect();
+      reconnectLater();
+      return;
+    }
+    manualAttempts = 0;
+    isReady = true;
+    connectCount += 1;
+    const interval = Math.max(1000, result.value.heartbeatIntervalMs || 30_000);
+    clearInterval(heartbeatTimer);
+    heartbeatTimer = setInterval(() => {
+      if (socket.connected) socket.emit('agent:heartbeat', options.heartbeat());
+    }, interval);
+    log.info('connected', { server: serverUrl, serverVersion: result.value.serverVersion, redispatched: result.value.redispatched });
+    options.onReady(send);
+    const waiters = readyWaiters;
+    readyWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  const wire = (sock: AgentSocket): void => {
+    sock.on('connect', () => {
+      void sayHello();
+    });
+    sock.on('disconnect', (reason) => {
+      goDown();
+      if (closed) return;
+      log.warn('disconnected from the server', { reason });
+      // socket.io reconnects by itself except after a server-side or our own disconnect.
+      if (reason === 'io server disconnect') reconnectLater();
+    });
+    sock.on('connect_error', (error: Error & { data?: { code?: string; message?: string } }) => {
+      if (closed) return;
+      const discovered = options.discoverServerUrl?.();
+      if (discovered && discovered !== serverUrl) {
+        log.info('the server moved; connecting to its new address', { from: serverUrl, to: discovered });
+        serverUrl = discovered;
+        sock.removeAllListeners();
+        sock.disconnect();
+        socket = open(serverUrl);
+        wire(socket);
+        socket.connect();
+        return;
+      }
+      const code = error.data?.code;
+      if (code === 'unauthorized') log.error(`the server refused this agent: unauthorized: ${error.data?.message ?? error.message}`);
+      else log.warn('cannot reach the server; retrying', { server: serverUrl, error: error.message });
+      if (!sock.active) reconnectLater();
+    });
+    sock.on('job:dispatch', (jobs: unknown, ack: unknown) => {
+      const result = options.onDispatch(jobs);
+      if (typeof ack === 'function') (ack as (r: Result<{ accepted: number }>) => void)(result);
+    });
+    sock.on('job:cancel', (jobIds: unknown) => options.onCancel(jobIds));
+    sock.on('agent:goodbye', (reason: unknown) => log.info('the server said goodbye', { reason: String(reason).slice(0, 500) }));
+  };
+  wire(socket);
+  socket.connect();
+
+  return {
+    ready: () => isReady,
+    whenReady: () => (isReady ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve))),
+    connects: () => connectCount,
+    close: () => {
+      closed = true;
+      clearTimeout(retryTimer);
+      goDown();
+      socket.disconnect();
+      socket.removeAllListeners();
+    },
+  };
+}

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { silentLogger } from '../../protocol/log.js';
+import { ForkServerPool } from './fork-pool.js';
+import { MarkerSplitter, partialMarkerSuffix } from './marker-splitter.js';
+import { createSpawnExecutor } from './spawn.js';
+import type { ExecRequest, Executor } from './types.js';
+
+type Captured = { stdout: string; stderr: string; events: string[] };
+
+async function run(executor: Executor, command: string, extra: Partial<ExecRequest> = {}) {
+  const cap: Captured = { stdout: '', stderr: '', events: [] };
+  const outcome = await executor.run({
+    command,
+    env: {},
+    onStdout: (t) => {
+      cap.stdout += t;
+      cap.events.push(`out:${t}`);
+    },
+    onStderr: (t) => {
+      cap.stderr += t;
+      cap.events.push(`err:${t}`);
+    },
+    ...extra,
+  });
+  return { ...outcome, ...cap };
+}
+
+/** Processes whose command line contains `needle` (read from /proc). */
+function processesMatching(needle: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'latin1').replaceAll('\0', ' ');
+      if (cmdline.includes(needle)) found.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dd-exec-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const executors: Array<[string, () => Executor]> = [
+  ['fork-server', () => new ForkServerPool({ log: silentLogger, idleMs: 200 })],
+  ['spawn', () => createSpawnExecutor()],
+];
+
+for (const [name, make] of executors) {
+  describe(`${name} executor`, { timeout: 30_000 }, () => {
+    const executor = make();
+    after(() => executor.close());
+
+    test('separates stdout and stderr, keeps order per stream', async () => {
+      const r = await run(executor, 'echo one; echo two >&2; echo three; printf four >&2');
+      assert.equal(r.exitCode, 0);
+      assert.equal(r.stdout, 'one\nthree\n');
+      assert.equal(r.stderr, 'two\nfour');
+    });
+
+    test('reports exit codes', async () => {
+      assert.equal((await run(executor, 'exit 3')).exitCode, 3);
+      assert.equal((await run(executor, 'false')).exitCode, 1);
+      assert.equal((await run(executor, 'true')).exitCode, 0);
+    });
+
+    test('passes env (quoted safely) and refuses bad names', async () => {
+      const r = await run(executor, 'printf "%s|%s" "$GREETING" "$ODD"', { env: { GREETING: "it's $HOME `x`", ODD: 'a\nb' } });
+      assert.equal(r.stdout, "it's $HOME `x`|a\nb");
+      await assert.rejects(run(executor, 'true', { env: { 'BAD-NAME': 'x' } }), /invalid environment variable name/);
+      const after = await run(executor, 'echo still fine');
+      assert.equal(after.stdout, 'still fine\n');
+    });
+
+    test('runs in cwd; a missing cwd fails the command', async () => {
+      assert.equal((await run(executor, 'pwd', { cwd: dir })).stdout.trim(), dir);
+      const missing = await run(executor, 'pwd', { cwd: join(dir, 'nope') });
+      assert.notEqual(missing.exitCode, 0);
+      assert.match(missing.stderr, /can't cd|No such file/);
+    });
+
+    test('output without a trailing newline and large output arrive whole', async () => {
+      assert.equal((await run(executor, 'printf no-newline')).stdout, 'no-newline');
+      const big = await run(executor, 'i=0; while [ $i -lt 2000 ]; do echo "line $i abcdefghijklmnopqrstuvwxyz0123456789"; i=$((i+1)); done');
+      assert.equal(big.stdout.split('\n').length, 2001);
+      assert.ok(big.stdout.endsWith('line 1999 abcdefghijklmnopqrstuvwxyz0123456789\n'));
+    });
+
+    test('stdin is /dev/null', async () => {
+      const r = await run(executor, 'cat; echo done');
+      assert.equal(r.stdout, 'done\n');
+    });
+
+    test('abort kills the whole process group, grandchildren included', async () => {
+      const tag = name === 'spawn' ? '31.71' : '31.72';
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(), 300);
+      const r = await run(executor, `sh -c 'sleep ${tag} & sleep ${tag}'`, { signal: controller.signal });
+      assert.equal(r.exitCode, null);
+      assert.equal(r.signal, 'SIGKILL');
+      assert.ok(Date.now() - started < 2000, 'returned promptly');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.deepEqual(processesMatching(`sleep ${tag}`), []);
+      // The executor still works afterwards.
+      assert.equal((await run(executor, 'echo again')).stdout, 'again\n');
+    });
+
+    test('UTF-8 split across chunks is decoded whole', async () => {
+      const r = await run(executor, "printf '\\303'; sleep 0.05; printf '\\251t\\303\\251\\n'");
+      assert.equal(r.stdout, 'été\n');
+    });
+  });
+}
+
+describe('fork-server pool', { timeout: 30_000 }, () => {
+  test('a job that kills its own shell fails clearly, and the pool recovers', async () => {
+    const pool = new ForkServerPool({ log: silentLogger });
+    try {
+      await assert.rejects(run(pool, 'kill -9 $PPID; sleep 5'), /fork-server shell died/);
+      assert.equal((await run(pool, 'echo recovered')).stdout, 'recovered\n');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('output a background leftover writes after its job ended is not given to the next job', async () => {
+    const pool = new ForkServerPool({ log: silentLogger });
+    try {
+      const first = await run(pool, '(sleep 0.3; echo late) & echo first');
+      assert.equal(first.stdout, 'first\n');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const second = await run(pool, 'echo second');
+      assert.equal(second.stdout, 'second\n');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('concurrent jobs get their own shells; idle extras are retired', async () => {
+    const pool = new ForkServerPool({ log: silentLogger, idleMs: 500 });
+    try {
+      const started = Date.now();
+      const results = await Promise.all([1, 2, 3].map((i) => run(pool, `sleep 0.5; echo job${i}`)));
+      assert.deepEqual(results.map((r) => r.stdout), ['job1\n', 'job2\n', 'job3\n']);
+      assert.ok(Date.now() - started < 1400, 'ran concurrently');
+      assert.equal(pool.size, 3);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(pool.size, 1);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('marker splitter', () => {
+  const marker = Buffer.from('\x1eEND:abc:1\x1e');
+  function collect(chunks: string[]) {
+    const parts: string[] = [];
+    let ended = 0;
+    const strays: string[] = [];
+    const splitter = new MarkerSplitter({ data: (b) => parts.push(b.toString()), end: () => (ended += 1), stray: (b) => strays.push(b.toString()) });
+    splitter.expect(marker);
+    for (const chunk of chunks) splitter.push(Buffer.from(chunk));
+    return { parts, ended, strays };
+  }
+
+  test('finds a marker split across chunks', () => {
+    const r = collect(['hello\n\x1eEN', 'D:abc', ':1\x1eafter']);
+    assert.equal(r.parts.join(''), 'hello\n');
+    assert.equal(r.ended, 1);
+    assert.deepEqual(r.strays, ['after']);
+  });
+
+  test('delivers at once what cannot start a marker', () => {
+    const r = collect(['hello\n']);
+    assert.deepEqual(r.parts, ['hello\n']);
+    assert.equal(r.ended, 0);
+  });
+
+  test('a false start is released as data', () => {
+    const r = collect(['a\x1eEND:ab', 'x more', '\x1eEND:abc:1\x1e']);
+    assert.equal(r.parts.join(''), 'a\x1eEND:abx more');
+    assert.equal(r.ended, 1);
+  });
+
+  test('partial suffix is the longest one', () => {
+    assert.equal(partialMarkerSuffix(Buffer.from('xx\x1eEND'), marker), 4);
+    assert.equal(partialMarkerSuffix(Buffer.from('xx'), marker), 0);
+    assert.equal(partialMarkerSuffix(Buffer.from('\x1e'), marker), 1);
+  });
+});

@@ -1,0 +1,40 @@
+/** The executor contract: run one shell command in its own process group and stream its output. */
+
+/** One command to run with `/bin/sh -c`. */
+export type ExecRequest = Readonly<{
+  command: string;
+  /** Added on top of the agent's own environment (ENV cache + per-call env). Names must be identifiers. */
+  env: Readonly<Record<string, string>>;
+  cwd?: string;
+  /** Aborting kills the whole process group with SIGKILL. */
+  signal?: AbortSignal;
+  /** Decoded output, delivered live and in order per stream. */
+  onStdout(text: string): void;
+  onStderr(text: string): void;
+}>;
+
+export type ExecOutcome = Readonly<{
+  /** Null when the agent killed the process group (abort). */
+  exitCode: number | null;
+  signal: string | null;
+}>;
+
+export type ExecutorKind = 'fork-server' | 'spawn';
+
+export interface Executor {
+  readonly kind: ExecutorKind;
+  /** Runs to completion (or until aborted). Rejects only when the executor itself broke. */
+  run(request: ExecRequest): Promise<ExecOutcome>;
+  /** Starts the command in its own session without waiting or capturing output (`--no-block`). */
+  detach(request: Pick<ExecRequest, 'command' | 'env' | 'cwd'>): Promise<void>;
+  /** Stops helper processes; running commands are killed. */
+  close(): Promise<void>;
+}
+
+/** Raised when the executor cannot run a command at all (bad env name, dead helper shell). */
+export class ExecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecError';
+  }
+}

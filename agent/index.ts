@@ -1,0 +1,163 @@
+/**
+ * `startAgent`: the agent's composition root. Opens the durable cache and outbox in `cacheDir`,
+ * picks the executor, and connects to the server; jobs arrive over `job:dispatch`, run through
+ * the components, and their events leave through the outbox.
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { builtinComponents } from '../components/builtin/index.js';
+import type { Component } from '../components/define.js';
+import { renderTemplate } from '../components/template.js';
+import { componentManifest } from '../components/registry.js';
+import type { AgentHello, Heartbeat } from '../protocol/agents.js';
+import { createLogger, type Logger } from '../protocol/log.js';
+import { PROTOCOL_VERSION, LIMITS } from '../protocol/version.js';
+import { AgentCache } from './cache/agent-cache.js';
+import { connect } from './connection.js';
+import { createExecutor } from './exec/index.js';
+import type { ExecutorKind } from './exec/types.js';
+import { hostFacts, machineIdOf } from './facts.js';
+import { NamedLocks } from './jobs/locks.js';
+import { JobManager } from './jobs/manager.js';
+import { lockCacheDir } from './lock.js';
+import { Outbox } from './outbox/outbox.js';
+import { AGENT_VERSION } from './version.js';
+
+export type AgentOptions = Readonly<{
+  serverUrl: string;
+  /** Asked again when the server cannot be reached (e.g. re-reads server.json after a restart on another port). */
+  discoverServerUrl?: () => string | undefined;
+  key: string;
+  identity: string;
+  /** Where the durable cache and outbox live (one agent per dir). */
+  cacheDir: string;
+  /** Default: the built-in components. */
+  components?: readonly Component[];
+  /** Default: the fork server where the host has a POSIX /bin/sh, else spawn. */
+  executor?: ExecutorKind;
+  /** Per job and stream (default LIMITS.defaultOutputCapBytes). */
+  outputCapBytes?: number;
+  log?: Logger;
+  /** Default: spec 1.8 sources, else the identity. */
+  machineId?: string;
+  /** Concurrent non-bypass queues (default min(16, 2×cores)+1). */
+  maxQueues?: number;
+}>;
+
+export type AgentStats = Readonly<{
+  connected: boolean;
+  connects: number;
+  running: number;
+  queued: number;
+  completed: number;
+  outboxPending: number;
+  batchesSent: number;
+  executor: ExecutorKind;
+}>;
+
+export type RunningAgent = Readonly<{
+  identity: string;
+  /** Stops taking jobs, aborts running ones, flushes the outbox (briefly) and disconnects. */
+  close(): Promise<void>;
+  /** Resolves once connected and greeted (hello accepted). */
+  whenConnected(): Promise<void>;
+  stats(): AgentStats;
+}>;
+
+const IDENTITY = /^[A-Za-z0-9_.:@-]{1,253}$/;
+/** On close, how long to wait for the server to ack what is still in the outbox. */
+const CLOSE_DRAIN_MS = 2000;
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { identity } = options;
+  if (!IDENTITY.test(identity)) throw new Error(`invalid agent identity ${JSON.stringify(identity)}: use letters, digits and _ . : @ -`);
+  const log = options.log ?? createLogger(`agent:${identity}`, (line) => process.stderr.write(line));
+  mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
+  const unlock = lockCacheDir(options.cacheDir);
+  const cache = new AgentCache({ dir: options.cacheDir, log: log.child('cache') });
+  const outbox = new Outbox({ dir: options.cacheDir, log: log.child('outbox') });
+  const executor = createExecutor(options.executor, log.child('exec'));
+  const components = options.components ?? builtinComponents;
+  const byVerb = new Map(components.map((c) => [c.verb, c] as const));
+  const manifests = components.map((c) => componentManifest(c));
+  const machineId = machineIdOf(identity, options.machineId);
+  const startedAt = Date.now();
+  const manager = new JobManager(
+    {
+      identity,
+      cache,
+      outbox,
+      executor,
+      components: byVerb,
+      locks: new NamedLocks(),
+      outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes,
+      log: log.child('jobs'),
+      render: renderTemplate,
+    },
+    { cores: os.availableParallelism(), maxQueues: options.maxQueues },
+  );
+
+  const hello = (): AgentHello => ({
+    protocolVersion: PROTOCOL_VERSION,
+    identity,
+    machineId,
+    agentVersion: AGENT_VERSION,
+    facts: hostFacts(),
+    components: manifests,
+    activeJobs: manager.activeJobIds().slice(0, 100_000),
+    startedAt,
+  });
+  const heartbeat = (): Heartbeat => {
+    const s = manager.stats();
+    return { at: Date.now(), hostUptimeS: os.uptime(), agentUptimeS: (Date.now() - startedAt) / 1000, running: s.running, queued: s.queued };
+  };
+
+  const connection = connect({
+    serverUrl: options.serverUrl,
+    ...(options.discoverServerUrl ? { discoverServerUrl: options.discoverServerUrl } : {}),
+    identity,
+    key: options.key,
+    log: log.child('link'),
+    hello,
+    heartbeat,
+    onReady: (send) => outbox.attach(send),
+    onDown: () => outbox.detach(),
+    onDispatch: (jobs) => manager.dispatch(jobs),
+    onCancel: (ids) => manager.cancel(ids),
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await manager.close();
+      if (connection.ready() && outbox.size > 0) await outbox.whenDrained(CLOSE_DRAIN_MS);
+      connection.close();
+      await executor.close();
+      outbox.close();
+      cache.close();
+      unlock();
+      log.info('agent stopped', { pendingResults: outbox.size });
+    })();
+    return closing;
+  };
+
+  return {
+    identity,
+    close,
+    whenConnected: () => connection.whenReady(),
+    stats: () => {
+      const s = manager.stats();
+      const o = outbox.stats;
+      return {
+        connected: connection.ready(),
+        connects: connection.connects(),
+        running: s.running,
+        queued: s.queued,
+        completed: s.completed,
+        outboxPending: o.pending,
+        batchesSent: o.batchesSent,
+        executor: executor.kind,
+      };
+    },
+  };
+}
