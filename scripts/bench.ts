@@ -16,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { loadOrchestration } from '../components/orchestration.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../protocol/ui-events.js';
-import type { RunSubmission } from '../protocol/jobs.js';
+import type { RunSubmission, RunSubmitted } from '../protocol/jobs.js';
+import type { AgentInfo } from '../protocol/agents.js';
+import type { JobRecord } from '../protocol/records.js';
+import type { Result } from '../protocol/result.js';
 
 type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,7 +64,7 @@ async function startCluster(): Promise<Cluster> {
   const token = readFileSync(join(dataDir, 'ui.token'), 'utf8').trim();
   const ui: UiSocket = io(`${info.url}/ui`, { transports: ['websocket'], auth: { token, client: 'bench' } });
   await waitFor('agents online', async () => {
-    const r = await ui.timeout(5000).emitWithAck('agents:list');
+    const r: Result<AgentInfo[]> = await ui.timeout(5000).emitWithAck('agents:list');
     return r.ok && r.value.filter((a) => a.online && identities.includes(a.identity)).length === AGENTS ? true : undefined;
   });
   return { dataDir, server, agents, ui, identities };
@@ -79,9 +82,9 @@ async function stopCluster(c: Cluster): Promise<void> {
 }
 
 async function submitAndAwait(ui: UiSocket, submission: RunSubmission): Promise<void> {
-  const r = await ui.timeout(60000).emitWithAck('runs:submit', submission);
+  const r: Result<RunSubmitted> = await ui.timeout(60000).emitWithAck('runs:submit', submission);
   if (!r.ok) throw new Error(`submit failed: ${r.error.message}`);
-  const done = await ui.timeout(600000).emitWithAck('jobs:await', { jobIds: r.value.jobs.map((j) => j.jobId), timeoutMs: 590000 });
+  const done: Result<JobRecord[]> = await ui.timeout(600000).emitWithAck('jobs:await', { jobIds: r.value.jobs.map((j) => j.jobId), timeoutMs: 590000 });
   if (!done.ok) throw new Error(`await failed: ${done.error.message}`);
   const bad = done.value.flatMap((j) => j.targets).filter((t) => t.state !== 'succeeded');
   if (bad.length) throw new Error(`${bad.length} targets did not succeed (first: ${bad[0]?.target} ${bad[0]?.state} ${bad[0]?.info})`);

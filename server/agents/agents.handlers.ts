@@ -1,0 +1,103 @@
+/**
+ * The `/agent` namespace: key check, hello (fencing, reconciliation), heartbeats and job event
+ * batches. Every inbound payload is validated; bad input is refused and the server goes on.
+ */
+import { Type } from '@sinclair/typebox';
+import { AgentHelloSchema, HeartbeatSchema, type AgentWelcome } from '../../protocol/agents.js';
+import { IdentitySchema, JobEventBatchSchema } from '../../protocol/jobs.js';
+import type { Logger } from '../../protocol/log.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import { compileValidator } from '../../protocol/validate.js';
+import type { Namespace } from 'socket.io';
+import type { AgentSocketData, AgentToServerEvents, ServerToAgentEvents } from '../../protocol/agent-events.js';
+import type { EventsService } from '../jobs/events.service.js';
+import type { JobsService } from '../jobs/jobs.service.js';
+import { secretMatches } from '../util/secrets.js';
+import { ackOf, guarded } from '../util/wire.js';
+import type { AgentRegistry, AgentSocket } from './agents.service.js';
+
+export type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
+
+const authValidator = compileValidator(Type.Object({ identity: IdentitySchema, key: Type.String({ maxLength: 1024 }) }));
+const helloValidator = compileValidator(AgentHelloSchema);
+const heartbeatValidator = compileValidator(HeartbeatSchema);
+const batchValidator = compileValidator(JobEventBatchSchema);
+
+export type AgentHandlerDeps = Readonly<{
+  ns: AgentNamespace;
+  agentKey: string;
+  serverVersion: string;
+  heartbeatIntervalMs: number;
+  registry: AgentRegistry;
+  jobs: JobsService;
+  events: EventsService;
+  log: Logger;
+}>;
+
+export function registerAgentNamespace(deps: AgentHandlerDeps): void {
+  const { ns, registry, log } = deps;
+
+  ns.use((socket, next) => {
+    const auth = socket.handshake.auth;
+    if (!authValidator.check(auth) || !secretMatches(auth.key, deps.agentKey)) {
+      log.warn('agent connection refused: bad identity or key', { address: socket.handshake.address });
+      const error = new Error('unauthorized') as Error & { data?: unknown };
+      error.data = { code: 'unauthorized', message: 'wrong agent key or invalid identity; the key is in agent.key in the server data dir' };
+      next(error);
+      return;
+    }
+    socket.data = { identity: auth.identity, helloDone: false };
+    next();
+  });
+
+  ns.on('connection', (socket: AgentSocket) => {
+    const identity = socket.data.identity;
+    const refused = (event: string, result: Result<unknown>) => {
+      if (!result.ok) log.warn('agent message refused', { identity, event, code: result.error.code, message: result.error.message });
+    };
+
+    socket.on('agent:hello', (payload: unknown, rawAck: unknown) => {
+      const ack = ackOf<AgentWelcome>(rawAck, log, 'agent:hello');
+      void guarded(log, 'agent:hello', () => {
+        const hello = helloValidator.parse(payload, 'agent:hello');
+        if (!hello.ok) return hello;
+        const accepted = registry.hello(socket, hello.value);
+        if (!accepted.ok) return accepted;
+        const reconciled = deps.jobs.reconcile(identity, hello.value.activeJobs);
+        setImmediate(() => {
+          if (socket.connected) reconciled.send();
+        });
+        return ok({ serverVersion: deps.serverVersion, heartbeatIntervalMs: deps.heartbeatIntervalMs, redispatched: reconciled.redispatched });
+      }).then((result) => {
+        refused('agent:hello', result);
+        ack(result);
+      });
+    });
+
+    socket.on('agent:heartbeat', (payload: unknown) => {
+      const beat = heartbeatValidator.parse(payload, 'agent:heartbeat');
+      if (!beat.ok) return refused('agent:heartbeat', beat);
+      if (!socket.data.helloDone) return refused('agent:heartbeat', fail('forbidden', 'heartbeat before hello'));
+      registry.heartbeat(identity, beat.value);
+    });
+
+    socket.on('job:events', (payload: unknown, rawAck: unknown) => {
+      const ack = ackOf<{ applied: number }>(rawAck, log, 'job:events');
+      void guarded(log, 'job:events', () => {
+        if (!socket.data.helloDone) return fail('forbidden', 'job:events before agent:hello');
+        const batch = batchValidator.parse(payload, 'job:events');
+        return batch.ok ? deps.events.apply(identity, batch.value) : batch;
+      }).then((result) => {
+        refused('job:events', result);
+        ack(result);
+      });
+    });
+
+    socket.on('disconnect', (reason) => {
+      if (reason === 'transport error' || reason === 'parse error') {
+        log.warn('agent connection dropped: malformed or oversized message', { identity, reason });
+      }
+      registry.disconnected(socket, reason);
+    });
+  });
+}

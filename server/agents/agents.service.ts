@@ -1,0 +1,226 @@
+/**
+ * The agent registry: who is connected, their facts and heartbeats, fencing (spec 1.8), expiry,
+ * and the sends the jobs service needs (it sees this through {@link AgentLink} only).
+ */
+import type { Socket } from 'socket.io';
+import type { AgentHello, AgentInfo, Heartbeat } from '../../protocol/agents.js';
+import type { AgentSocketData, AgentToServerEvents, ServerToAgentEvents } from '../../protocol/agent-events.js';
+import type { DispatchedJob } from '../../protocol/jobs.js';
+import type { Logger } from '../../protocol/log.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import { isCompatibleProtocol, PROTOCOL_VERSION } from '../../protocol/version.js';
+import type { AgentLink } from '../jobs/agent-link.js';
+import type { AgentRow, AgentsRepo } from './agents.repo.js';
+
+export type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
+
+export type AgentRegistryDeps = Readonly<{
+  repo: AgentsRepo;
+  clock: () => number;
+  heartbeatIntervalMs: number;
+  log: Logger;
+  /** Called after any change an observer should see (broadcast `agent:updated`). */
+  onChange: (agent: AgentInfo) => void;
+  /** How long to wait for an agent to acknowledge a dispatch. */
+  dispatchAckTimeoutMs?: number;
+}>;
+
+export type AgentRegistry = ReturnType<typeof createAgentRegistry>;
+
+export function createAgentRegistry(deps: AgentRegistryDeps) {
+  const { repo, clock, log } = deps;
+  const expiryMs = deps.heartbeatIntervalMs * 3;
+  const ackTimeoutMs = deps.dispatchAckTimeoutMs ?? 30_000;
+  repo.markAllOffline();
+  // After a (re)start every known agent gets one expiry period to come back before the work the
+  // server believes it holds is marked lost.
+  const startedAt = clock();
+  const rows = new Map<string, AgentRow>(repo.all().map((r) => [r.identity, { ...r, online: false, expiresAt: startedAt + expiryMs }]));
+  const sockets = new Map<string, AgentSocket>();
+  /** Dispatches awaiting the agent's ack, per connection; abandoned when it closes. */
+  const pending = new Map<AgentSocket, Set<() => void>>();
+  const abandonPending = (socket: AgentSocket) => {
+    const set = pending.get(socket);
+    pending.delete(socket);
+    for (const abandon of set ?? []) abandon();
+  };
+  /** Agents whose expiry was already handled (their open work marked lost); cleared by a heartbeat. */
+  const expiredHandled = new Set<string>();
+
+  const info = (r: AgentRow): AgentInfo => ({
+    identity: r.identity,
+    online: r.online,
+    machineId: r.machineId,
+    agentVersion: r.agentVersion,
+    facts: r.facts,
+    firstSeen: r.firstSeen,
+    lastSeen: r.lastSeen,
+    lastHeartbeat: r.lastHeartbeat,
+    expiresAt: r.expiresAt,
+    agentStartedAt: r.startedAt,
+    running: r.running,
+    queued: r.queued,
+    components: r.components.map((c) => c.verb),
+  });
+  const changed = (r: AgentRow) => deps.onChange(info(r));
+
+  function setOffline(identity: string, why: string): void {
+    const row = rows.get(identity);
+    if (!row || !row.online) return;
+    row.online = false;
+    row.lastSeen = clock();
+    repo.setOnline(identity, false, row.lastSeen);
+    log.info('agent offline', { identity, why });
+    changed(row);
+  }
+
+  const link: AgentLink = {
+    onlineIdentities: () => [...sockets.keys()].sort(),
+    isOnline: (identity) => sockets.has(identity),
+    isKnown: (identity) => rows.has(identity),
+    dispatch(identity, jobs: DispatchedJob[]) {
+      const socket = sockets.get(identity);
+      if (!socket) return Promise.resolve(false);
+      return new Promise<boolean>((resolve) => {
+        let set = pending.get(socket);
+        if (!set) pending.set(socket, (set = new Set()));
+        const settle = (acked: boolean, why?: string) => {
+          clearTimeout(timer);
+          set.delete(abandon);
+          if (!acked) log.warn('dispatch not acknowledged', { identity, jobs: jobs.length, why });
+          resolve(acked);
+        };
+        const abandon = () => settle(false, 'connection closed');
+        // Our own timer (unref'd, cleared on disconnect) instead of socket.timeout(), whose
+        // timer would outlive the connection.
+        const timer = setTimeout(() => settle(false, 'timeout'), ackTimeoutMs);
+        timer.unref();
+        set.add(abandon);
+        socket.emit('job:dispatch', jobs, (result: Result<{ accepted: number }>) => {
+          if (!set.has(abandon)) return;
+          settle(result?.ok === true, result && !result.ok ? result.error?.message : undefined);
+        });
+      });
+    },
+    cancel(identity, jobIds) {
+      const socket = sockets.get(identity);
+      if (socket && jobIds.length) socket.emit('job:cancel', jobIds);
+    },
+  };
+
+  return {
+    link,
+    list: (): AgentInfo[] => [...rows.values()].sort((a, b) => a.identity.localeCompare(b.identity)).map(info),
+    get: (identity: string): AgentInfo | undefined => {
+      const r = rows.get(identity);
+      return r ? info(r) : undefined;
+    },
+    /** Handles a validated hello; on success the socket is this identity's live connection. */
+    hello(socket: AgentSocket, hello: AgentHello): Result<null> {
+      const identity = socket.data.identity;
+      if (hello.identity !== identity) {
+        return fail('forbidden', `hello names identity ${hello.identity} but the connection authenticated as ${identity}`);
+      }
+      if (!isCompatibleProtocol(hello.protocolVersion)) {
+        return fail('protocol-mismatch', `agent speaks protocol ${hello.protocolVersion}, server speaks ${PROTOCOL_VERSION}; upgrade the older side`);
+      }
+      const live = sockets.get(identity);
+      const existing = rows.get(identity);
+      if (live && live !== socket && live.connected) {
+        if (existing && existing.machineId !== hello.machineId) {
+          log.error('duplicate identity refused', { identity, machineId: hello.machineId, liveMachineId: existing.machineId });
+          return fail('duplicate-identity', `identity ${identity} is already connected from machine ${existing.machineId}; give this agent another --identity`);
+        }
+        log.info('agent reconnected; dropping its previous connection', { identity });
+        sockets.delete(identity);
+        live.disconnect(true);
+      }
+      if (existing && existing.machineId !== hello.machineId) {
+        log.warn('agent machine id changed', { identity, was: existing.machineId, now: hello.machineId });
+      }
+      const now = clock();
+      const row: AgentRow = {
+        identity,
+        machineId: hello.machineId,
+        agentVersion: hello.agentVersion,
+        facts: hello.facts,
+        components: hello.components,
+        firstSeen: existing?.firstSeen ?? now,
+        lastSeen: now,
+        lastHeartbeat: now,
+        expiresAt: now + expiryMs,
+        online: true,
+        startedAt: hello.startedAt,
+        running: existing?.running ?? 0,
+        queued: existing?.queued ?? 0,
+      };
+      repo.upsert(row);
+      rows.set(identity, row);
+      sockets.set(identity, socket);
+      expiredHandled.delete(identity);
+      socket.data.helloDone = true;
+      log.info('agent online', { identity, machineId: hello.machineId, version: hello.agentVersion });
+      changed(row);
+      return ok(null);
+    },
+    heartbeat(identity: string, beat: Heartbeat): void {
+      const row = rows.get(identity);
+      if (!row) return;
+      const now = clock();
+      row.lastSeen = now;
+      row.lastHeartbeat = now;
+      row.expiresAt = now + expiryMs;
+      row.running = beat.running;
+      row.queued = beat.queued;
+      expiredHandled.delete(identity);
+      repo.heartbeat(row);
+      changed(row);
+    },
+    /** The socket closed; only the identity's current connection turns it offline. */
+    disconnected(socket: AgentSocket, reason: string): void {
+      abandonPending(socket);
+      const identity = socket.data.identity;
+      if (!identity || sockets.get(identity) !== socket) return;
+      sockets.delete(identity);
+      setOffline(identity, reason);
+    },
+    /**
+     * Agents whose heartbeat expired since the last sweep: they are set offline (a hung connection
+     * is dropped) and returned so their dispatched work can be marked lost.
+     */
+    sweep(): string[] {
+      const now = clock();
+      const expired: string[] = [];
+      for (const row of rows.values()) {
+        if (now <= row.expiresAt || expiredHandled.has(row.identity)) continue;
+        expiredHandled.add(row.identity);
+        expired.push(row.identity);
+        const socket = sockets.get(row.identity);
+        if (socket) {
+          sockets.delete(row.identity);
+          socket.disconnect(true);
+        }
+        setOffline(row.identity, 'heartbeat expired');
+      }
+      return expired;
+    },
+    /** Forgets offline agents (spec `--purge-nodes`); connected agents stay registered. */
+    purge(): number {
+      const offline = [...rows.values()].filter((r) => !sockets.has(r.identity)).map((r) => r.identity);
+      const n = repo.remove(offline);
+      for (const id of offline) {
+        rows.delete(id);
+        expiredHandled.delete(id);
+      }
+      return n;
+    },
+    goodbyeAll(reason: string): void {
+      for (const socket of sockets.values()) socket.emit('agent:goodbye', reason);
+    },
+    /** Abandons every pending dispatch (shutdown). */
+    dispose(): void {
+      for (const socket of [...pending.keys()]) abandonPending(socket);
+    },
+    onlineCount: () => sockets.size,
+  };
+}

@@ -1,0 +1,105 @@
+/** Read models for the CLI and console, with live counts for runs still open. */
+import type { JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { AnalysisRow } from '../../protocol/records.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import { jobFromSql, runSummaryFromSql, targetFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../jobs/jobs.rows.js';
+import type { AnalyzeScope, HistoryRepo } from './history.repo.js';
+
+export type HistoryService = ReturnType<typeof createHistoryService>;
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+const clampLimit = (limit: number | undefined, def: number, max: number) => Math.max(1, Math.min(max, Math.floor(limit ?? def)));
+
+export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun: (runId: string) => RunSummary | undefined }>) {
+  const { repo } = deps;
+
+  const summary = (r: SqlRun): RunSummary => (r.status === 'running' ? (deps.liveRun(r.run_id) ?? runSummaryFromSql(r)) : runSummaryFromSql(r));
+
+  function withTargets(jobs: readonly SqlJob[], targets: readonly SqlTarget[]): JobRecord[] {
+    const byJob = new Map<string, TargetRecord[]>();
+    for (const t of targets) {
+      let list = byJob.get(t.job_id);
+      if (!list) byJob.set(t.job_id, (list = []));
+      list.push(targetFromSql(t));
+    }
+    return jobs.map((j) => jobFromSql(j, byJob.get(j.job_id) ?? []));
+  }
+
+  function jobsByIds(ids: readonly string[]): JobRecord[] {
+    const jobs = repo.jobsByIds(ids);
+    return withTargets(jobs, repo.targetsByJobIds(jobs.map((j) => j.job_id)));
+  }
+
+  function analysis(id: string, scope: AnalyzeScope): AnalysisRow[] | null {
+    const span = repo.span(scope, id);
+    if (!span || span.n === 0) return null;
+    const nodes = repo.nodeTimes(scope, id);
+    const withEx = nodes.filter((n) => n.exn > 0);
+    const withRt = nodes.filter((n) => n.rtn > 0);
+    const pick = (list: typeof nodes, key: 'ex' | 'rt', better: (a: number, b: number) => boolean) =>
+      list.reduce<(typeof nodes)[number] | null>((best, n) => (best === null || better(n[key] ?? 0, best[key] ?? 0) ? n : best), null)?.target ?? '';
+    const combined = withEx.reduce((s, n) => s + (n.ex ?? 0), 0);
+    return [
+      ['ID', id],
+      ['ACTUAL_RUNTIME', ((span.last_updated ?? 0) - (span.first_created ?? 0)) / 1000],
+      ['COMBINED_EXECUTION_TIME', combined],
+      ['FASTEST_NODE_EXECUTION', pick(withEx, 'ex', (a, b) => a < b)],
+      ['FASTEST_NODE_ROUNDTRIP', pick(withRt, 'rt', (a, b) => a < b)],
+      ['SLOWEST_NODE_EXECUTION', pick(withEx, 'ex', (a, b) => a > b)],
+      ['SLOWEST_NODE_ROUNDTRIP', pick(withRt, 'rt', (a, b) => a > b)],
+      ['TOTAL_AVG_EXECUTION_TIME', combined / span.n],
+      ['TOTAL_FAILURES', nodes.reduce((s, n) => s + n.bad, 0)],
+      ['TOTAL_JOBS', span.n],
+      ['TOTAL_NODE_COUNT', nodes.filter((n) => n.exn > 0 || n.rtn > 0).length],
+      ['TOTAL_SUCCESSES', nodes.reduce((s, n) => s + n.ok, 0)],
+    ];
+  }
+
+  return {
+    listRuns(filter: RunFilter): RunSummary[] {
+      return repo
+        .listRuns({
+          status: filter.status ?? null,
+          target: filter.target ?? null,
+          verb: filter.verb ? filter.verb.toUpperCase() : null,
+          text: filter.text ? likePattern(filter.text) : null,
+          since: filter.since ?? null,
+          until: filter.until ?? null,
+          before: filter.before ?? null,
+          limit: clampLimit(filter.limit, 50, 1000),
+        })
+        .map(summary);
+    },
+    getRun(runId: string): Result<RunDetail> {
+      const row = repo.getRun(runId);
+      if (!row) return fail('not-found', `no run ${runId}`);
+      return ok({ ...summary(row), sourceText: row.source_text, jobs: withTargets(repo.jobsOfRun(runId), repo.targetsOfRun(runId)) });
+    },
+    /** The stored submission of a run (for re-runs), with its jobs in submission order. */
+    submissionOf(runId: string): Result<{ run: SqlRun; jobs: JobRecord[] }> {
+      const row = repo.getRun(runId);
+      if (!row) return fail('not-found', `no run ${runId}`);
+      return ok({ run: row, jobs: withTargets(repo.jobsOfRun(runId), repo.targetsOfRun(runId)) });
+    },
+    getJob(jobId: string): Result<JobRecord> {
+      const row = jobId === 'last' ? repo.lastJob() : repo.getJob(jobId);
+      if (!row) return fail('not-found', jobId === 'last' ? 'no jobs yet' : `no job ${jobId}`);
+      return ok(withTargets([row], repo.targetsByJobIds([row.job_id]))[0] as JobRecord);
+    },
+    jobsByIds,
+    listJobs(filter: ListJobsFilter | undefined, limit: number | undefined): JobRecord[] {
+      const jobs = repo.listJobs(filter ?? null, clampLimit(limit, 1000, 100_000));
+      return withTargets(jobs, repo.targetsByJobIds(jobs.map((j) => j.job_id)));
+    },
+    output(jobId: string, target: string): Result<JobOutput> {
+      const t = repo.getTarget(jobId, target);
+      if (!t) return fail('not-found', `no target ${target} for job ${jobId}`);
+      const parts = { stdout: [] as string[], stderr: [] as string[] };
+      for (const row of repo.output(jobId, target)) parts[row.stream].push(row.data);
+      return ok({ jobId, target, stdout: parts.stdout.join(''), stderr: parts.stderr.join(''), truncated: t.truncated === 1 });
+    },
+    analyzeParent: (parentId: string): AnalysisRow[] => analysis(parentId, 'parent') ?? [['PARENT_ID_NOT_FOUND', parentId]],
+    analyzeJob: (jobId: string): AnalysisRow[] => analysis(jobId, 'job') ?? [['JOB_ID_NOT_FOUND', jobId]],
+    analyzeAll: (): AnalysisRow[] => analysis('All-Jobs', 'all') ?? [['NO_JOBS_FOUND', 'All-Jobs']],
+  };
+}

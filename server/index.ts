@@ -1,0 +1,197 @@
+/**
+ * The composition root: `createServer(options)` opens the data dir and database, wires every
+ * feature, listens, and returns a handle whose `close()` stops everything it started.
+ * Never imports electron, agent/ or cli/ (the desktop shell and the CLI both call this).
+ */
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Server } from 'socket.io';
+import { builtinComponents } from '../components/builtin/index.js';
+import type { Component } from '../components/define.js';
+import { parseJob } from '../components/parse.js';
+import { createRegistry } from '../components/registry.js';
+import { AGENT_NAMESPACE } from '../protocol/agent-events.js';
+import { createLogger, type Logger } from '../protocol/log.js';
+import { UI_NAMESPACE } from '../protocol/ui-events.js';
+import { LIMITS, PROTOCOL_VERSION } from '../protocol/version.js';
+import { registerAgentNamespace, type AgentNamespace } from './agents/agents.handlers.js';
+import { createAgentsRepo } from './agents/agents.repo.js';
+import { createAgentRegistry } from './agents/agents.service.js';
+import { migrate } from './db/migrate.js';
+import { migrations } from './db/migrations/index.js';
+import { openDb } from './db/open.js';
+import { createHistoryRepo } from './history/history.repo.js';
+import { createHistoryService } from './history/history.service.js';
+import { createHttpHandler } from './http/http.handlers.js';
+import { createAwaiters } from './jobs/awaiters.js';
+import { createEventsService } from './jobs/events.service.js';
+import { createJobsRepo } from './jobs/jobs.repo.js';
+import { createJobsService } from './jobs/jobs.service.js';
+import { createJobsState } from './jobs/jobs.state.js';
+import { createLibraryRepo } from './library/library.repo.js';
+import { createLibraryService } from './library/library.service.js';
+import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
+import { registerUiNamespace } from './ui/ui.handlers.js';
+import { createDisposableStore, every } from './util/disposables.js';
+import { loadOrCreateSecret } from './util/secrets.js';
+import { SERVER_VERSION } from './version.js';
+
+export type ServerOptions = Readonly<{
+  dataDir: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Agents heartbeat this often; one expires after 3 intervals without one. Default 10 000. */
+  heartbeatIntervalMs?: number;
+  /** Default: the built-in components. */
+  components?: readonly Component[];
+  /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. */
+  outputCapBytes?: number;
+  /** The built console (index.html and assets), served at `/` behind the token. */
+  staticDir?: string;
+  log?: Logger;
+  clock?: () => number;
+  /** better_sqlite3.node built for the host runtime (Electron's ABI); default: the package's own. */
+  sqliteNativeBinding?: string;
+}>;
+
+export type DirectordServer = Readonly<{
+  url: string;
+  port: number;
+  uiToken: string;
+  agentKey: string;
+  dataDir: string;
+  dbPath: string;
+  close(): Promise<void>;
+}>;
+
+export { SERVER_VERSION } from './version.js';
+
+export async function createServer(options: ServerOptions): Promise<DirectordServer> {
+  const log = options.log ?? createLogger('directord:server', (line) => process.stderr.write(line));
+  const clock = options.clock ?? Date.now;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = options.dataDir;
+  if (!existsSync(dataDir)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+  }
+  const agentKey = loadOrCreateSecret(join(dataDir, 'agent.key'));
+  const uiToken = loadOrCreateSecret(join(dataDir, 'ui.token'));
+  const dbPath = join(dataDir, 'directord.db');
+  const serverJson = join(dataDir, 'server.json');
+  const startedAt = clock();
+  const store = createDisposableStore(log);
+
+  const db = openDb(dbPath, options.sqliteNativeBinding);
+  store.add(() => {
+    db.close();
+  });
+  try {
+    migrate(db, migrations, log.child('db'));
+    const components = createRegistry(options.components ?? builtinComponents);
+    const manifests = components.manifests();
+    let onRequest = (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(503);
+      res.end();
+    };
+    const httpServer = createHttpServer((req, res) => onRequest(req, res));
+    const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000 });
+    const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
+    const agentNs = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
+
+    const broadcaster = createUiBroadcaster(uiNs);
+    const awaiters = createAwaiters();
+    const jobsRepo = createJobsRepo(db);
+    const state = createJobsState({ repo: jobsRepo, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
+    state.load();
+    const registry = createAgentRegistry({ repo: createAgentsRepo(db), clock, heartbeatIntervalMs, log: log.child('agents'), onChange: broadcaster.agentUpdated });
+    const jobs = createJobsService({
+      repo: jobsRepo,
+      state,
+      link: registry.link,
+      clock,
+      log: log.child('jobs'),
+      heartbeatIntervalMs,
+      components: {
+        lookup: (verb) => components.get(verb) ?? components.get(verb.toUpperCase()),
+        knownVerbs: () => components.verbs(),
+        parse: parseJob,
+      },
+      runUpdated: broadcaster.runUpdated,
+    });
+    const events = createEventsService({ repo: jobsRepo, state, observer: broadcaster, outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes, log: log.child('events') });
+    const history = createHistoryService({ repo: createHistoryRepo(db), liveRun: jobs.liveRun });
+    const library = createLibraryService({ repo: createLibraryRepo(db), clock });
+
+    registerAgentNamespace({ ns: agentNs, agentKey, serverVersion: SERVER_VERSION, heartbeatIntervalMs, registry, jobs, events, log: log.child('agents') });
+    registerUiNamespace({
+      ns: uiNs,
+      uiToken,
+      log: log.child('ui'),
+      agents: registry,
+      jobs,
+      history,
+      awaiters,
+      library,
+      serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: manifests }),
+    });
+    onRequest = createHttpHandler({ uiToken, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http') });
+
+    store.add(() => jobs.dispose());
+    store.add(() => registry.dispose());
+    store.add(every(heartbeatIntervalMs, () => {
+      for (const identity of registry.sweep()) jobs.agentExpired(identity);
+    }));
+    store.add(() => broadcaster.dispose());
+    store.add(
+      () =>
+        new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+          httpServer.closeAllConnections();
+        }),
+    );
+    store.add(async () => {
+      // Open `jobs:await` requests answer with what is known while sockets are still up.
+      awaiters.dispose();
+      await new Promise((r) => setImmediate(r));
+      broadcaster.flush();
+    });
+    store.add(() => registry.goodbyeAll('server shutting down'));
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(options.port ?? 0, host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt }, null, 2) + '\n', { mode: 0o600 });
+    renameSync(serverJson + '.tmp', serverJson);
+    store.add(() => rmSync(serverJson, { force: true }));
+    log.info('server listening', { url, dataDir, version: SERVER_VERSION });
+
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      uiToken,
+      agentKey,
+      dataDir,
+      dbPath,
+      close: () =>
+        (closing ??= store.dispose().then(() => {
+          log.info('server stopped');
+        })),
+    };
+  } catch (error) {
+    await store.dispose();
+    throw error;
+  }
+}

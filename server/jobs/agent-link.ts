@@ -1,0 +1,13 @@
+/** What the jobs service needs from the agent registry (kept narrow so each side tests alone). */
+import type { DispatchedJob } from '../../protocol/jobs.js';
+
+export type AgentLink = Readonly<{
+  /** Identities with a live connection, sorted (the default target list). */
+  onlineIdentities(): readonly string[];
+  isOnline(identity: string): boolean;
+  /** Seen at least once (and not purged). */
+  isKnown(identity: string): boolean;
+  /** Sends jobs; resolves true once the agent acknowledged them. */
+  dispatch(identity: string, jobs: DispatchedJob[]): Promise<boolean>;
+  cancel(identity: string, jobIds: string[]): void;
+}>;

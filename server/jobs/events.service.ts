@@ -1,0 +1,118 @@
+/**
+ * Applies an agent's `job:events` batch: one transaction per batch, idempotent (output keyed by
+ * seq, a final state applied once), only for jobs dispatched to that agent. Output is stored up
+ * to the cap per (job, target, stream), then one truncation marker.
+ */
+import { isFinalState, type JobEvent, type JobEventBatch, type OutputEvent } from '../../protocol/jobs.js';
+import type { Logger } from '../../protocol/log.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import { TRUNCATION_MARKER } from '../../protocol/version.js';
+import type { JobsObserver, JobsState, Work } from './jobs.state.js';
+import type { JobsRepo } from './jobs.repo.js';
+import { streamTruncated, type LiveTarget } from './live.js';
+
+export type EventsService = ReturnType<typeof createEventsService>;
+
+/** The longest prefix of `text` that fits in `maxBytes` of UTF-8 without splitting a character. */
+export function utf8Prefix(text: string, maxBytes: number): string {
+  if (maxBytes <= 0) return '';
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= maxBytes) return text;
+  let end = maxBytes;
+  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
+}
+
+export function createEventsService(deps: Readonly<{ repo: JobsRepo; state: JobsState; observer: Pick<JobsObserver, 'wantsOutput'>; outputCapBytes: number; log: Logger }>) {
+  const { repo, state, log } = deps;
+  const cap = deps.outputCapBytes;
+
+  function appendOutput(work: Work, t: LiveTarget, ev: OutputEvent): void {
+    const stream = ev.stream;
+    if (ev.seq > t.lastSeq[stream]) t.lastSeq[stream] = ev.seq;
+    if (streamTruncated(t, stream, cap)) return;
+    const current = stream === 'stdout' ? t.stdoutBytes : t.stderrBytes;
+    let data = ev.data;
+    let bytes = Buffer.byteLength(data, 'utf8');
+    let truncating = false;
+    if (current + bytes > cap) {
+      data = utf8Prefix(data, cap - current) + TRUNCATION_MARKER;
+      bytes = cap - current;
+      truncating = true;
+    }
+    if (!repo.insertChunk(t.jobId, t.target, stream, ev.seq, data)) return;
+    if (stream === 'stdout') t.stdoutBytes = current + bytes;
+    else t.stderrBytes = current + bytes;
+    if (truncating) {
+      t.truncated = true;
+      log.info('output truncated at the cap', { jobId: t.jobId, target: t.target, stream, capBytes: cap });
+    }
+    work.dirty.add(t);
+    if (deps.observer.wantsOutput(t.runId)) work.outputs.push({ runId: t.runId, jobId: t.jobId, target: t.target, stream, data });
+  }
+
+  function applyOne(work: Work, t: LiveTarget, ev: JobEvent): void {
+    switch (ev.type) {
+      case 'started':
+        if (t.state === 'queued' || t.state === 'dispatched') {
+          state.transition(work, t, 'running', { startedAt: work.now, dispatchedAt: t.dispatchedAt ?? work.now });
+        }
+        return;
+      case 'output':
+        appendOutput(work, t, ev);
+        state.release(t);
+        return;
+      case 'finished': {
+        if (isFinalState(t.state)) return;
+        const job = state.jobs.get(t.jobId);
+        t.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
+        state.transition(work, t, ev.outcome, {
+          info: ev.info,
+          exitCode: ev.exitCode ?? null,
+          cached: ev.cached === true,
+          executionTime: ev.executionTime,
+          roundtripTime: job ? Math.max(0, work.now - job.createdAt) / 1000 : null,
+          dispatchedAt: t.dispatchedAt ?? work.now,
+          finishedAt: work.now,
+        });
+        return;
+      }
+      default: {
+        const unknownEvent: never = ev;
+        log.warn('unknown job event ignored', { event: String(unknownEvent) });
+      }
+    }
+  }
+
+  return {
+    /**
+     * Applies a validated batch from `identity` in this turn's transaction; resolves after the
+     * commit. Events for jobs it was not given are ignored.
+     */
+    apply(identity: string, batch: JobEventBatch): Promise<Result<{ applied: number }>> {
+      return new Promise((resolve) => {
+        let applied = 0;
+        let ignored = 0;
+        state.enqueue(
+          (work) => {
+            const mine = state.byAgent.get(identity);
+            for (const ev of batch.events) {
+              const t = mine?.get(ev.jobId);
+              if (!t) {
+                ignored++;
+                continue;
+              }
+              applyOne(work, t, ev);
+              applied++;
+            }
+          },
+          (committed) => {
+            if (!committed) return resolve(fail('internal', 'the results could not be stored; send them again'));
+            if (ignored) log.debug('events for jobs not open on this agent ignored', { identity, ignored, batch: batch.batch });
+            resolve(ok({ applied }));
+          },
+        );
+      });
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/** Writes of the job flow (runs, jobs, targets, output) and the load of open work at start. */
+import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
+import type { RunStatus, TargetRecord } from '../../protocol/records.js';
+import type { Db } from '../db/open.js';
+import type { LiveTarget } from './live.js';
+import type { SqlJob, SqlRun, SqlTarget } from './jobs.rows.js';
+
+export type NewRun = Readonly<{
+  runId: string;
+  kind: 'exec' | 'orchestrate';
+  source: string | null;
+  sourceText: string | null;
+  requestedBy: string;
+  createdAt: number;
+  rerunOf: string | null;
+  jobCount: number;
+  targets: readonly string[];
+  verbs: readonly string[];
+  /** JSON of the submission without its sourceText. */
+  submission: string;
+}>;
+
+export type NewJob = Readonly<{
+  seq: number;
+  job: DispatchedJob;
+  parentSha: string | null;
+  text: string;
+  runOnce: boolean;
+  createdAt: number;
+  skippedReason: string | null;
+  targets: readonly TargetRecord[];
+}>;
+
+export type OpenWork = Readonly<{ runs: SqlRun[]; jobs: SqlJob[]; targets: SqlTarget[]; runCounts: { run_id: string; state: TargetState; n: number }[] }>;
+
+export type JobsRepo = ReturnType<typeof createJobsRepo>;
+
+const OPEN = "('queued', 'dispatched', 'running')";
+
+export function createJobsRepo(db: Db) {
+  const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
+    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @job_count, @target_list, @verb_list, '{}', @submission)`);
+  const insertJob = db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, parent_name, parent_sha, job_name, verb, sha, text, args, vars, stdout_arg, stderr_arg, timeout, run_once, skip_cache, parent_async, created_at, updated_at, skipped_reason)
+    VALUES (@job_id, @seq, @run_id, @parent_id, @parent_name, @parent_sha, @job_name, @verb, @sha, @text, @args, @vars, @stdout_arg, @stderr_arg, @timeout, @run_once, @skip_cache, @parent_async, @created_at, @created_at, @skipped_reason)`);
+  const insertTarget = db.prepare(`INSERT INTO targets (job_id, target, run_id, state, info, exit_code, cached, queued_at, dispatched_at, started_at, finished_at, execution_time, roundtrip_time, stdout_bytes, stderr_bytes, truncated)
+    VALUES (@job_id, @target, @run_id, @state, @info, @exit_code, @cached, @queued_at, @dispatched_at, @started_at, @finished_at, @execution_time, @roundtrip_time, @stdout_bytes, @stderr_bytes, @truncated)`);
+  const updateTarget = db.prepare(`UPDATE targets SET state = @state, info = @info, exit_code = @exit_code, cached = @cached, dispatched_at = @dispatched_at,
+    started_at = @started_at, finished_at = @finished_at, execution_time = @execution_time, roundtrip_time = @roundtrip_time,
+    stdout_bytes = @stdout_bytes, stderr_bytes = @stderr_bytes, truncated = @truncated WHERE job_id = @job_id AND target = @target`);
+  const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
+  const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
+  const insertChunk = db.prepare('INSERT OR IGNORE INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?)');
+  const maxSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM jobs');
+  const openTargets = db.prepare<[], SqlTarget>(`SELECT * FROM targets WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN})`);
+  const openJobs = db.prepare<[], SqlJob>(`SELECT * FROM jobs WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN}) ORDER BY seq`);
+  const openRuns = db.prepare<[], SqlRun>("SELECT * FROM runs WHERE status = 'running' ORDER BY created_at");
+  const openRunCounts = db.prepare<[], { run_id: string; state: TargetState; n: number }>(
+    "SELECT run_id, state, COUNT(*) AS n FROM targets WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'running') GROUP BY run_id, state",
+  );
+  const purgeRuns = db.prepare("DELETE FROM runs WHERE status <> 'running'");
+  const countSettledJobs = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE run_id IN (SELECT run_id FROM runs WHERE status <> 'running')");
+
+  const inTransaction = db.transaction((fn: () => void) => fn());
+
+  const targetParams = (t: Omit<LiveTarget, 'lastSeq' | 'expectChunks'> | (TargetRecord & { jobId: string; runId: string })) => ({
+    job_id: t.jobId,
+    target: t.target,
+    run_id: t.runId,
+    state: t.state,
+    info: t.info,
+    exit_code: t.exitCode,
+    cached: t.cached ? 1 : 0,
+    queued_at: t.queuedAt,
+    dispatched_at: t.dispatchedAt,
+    started_at: t.startedAt,
+    finished_at: t.finishedAt,
+    execution_time: t.executionTime,
+    roundtrip_time: t.roundtripTime,
+    stdout_bytes: t.stdoutBytes,
+    stderr_bytes: t.stderrBytes,
+    truncated: t.truncated ? 1 : 0,
+  });
+
+  return {
+    nextSeq: (): number => (maxSeq.get()?.seq ?? 0) + 1,
+    /** One transaction for a whole submission. */
+    insertSubmission: db.transaction((run: NewRun, jobs: readonly NewJob[]) => {
+      insertRun.run({
+        run_id: run.runId,
+        kind: run.kind,
+        source: run.source,
+        source_text: run.sourceText,
+        requested_by: run.requestedBy,
+        created_at: run.createdAt,
+        rerun_of: run.rerunOf,
+        job_count: run.jobCount,
+        target_list: JSON.stringify(run.targets),
+        verb_list: JSON.stringify(run.verbs),
+        submission: run.submission,
+      });
+      for (const j of jobs) {
+        const d = j.job;
+        insertJob.run({
+          job_id: d.jobId,
+          seq: j.seq,
+          run_id: d.runId,
+          parent_id: d.parentId,
+          parent_name: d.parentName ?? null,
+          parent_sha: j.parentSha,
+          job_name: d.jobName ?? null,
+          verb: d.verb,
+          sha: d.sha,
+          text: j.text,
+          args: JSON.stringify(d.args),
+          vars: d.vars ? JSON.stringify(d.vars) : null,
+          stdout_arg: d.stdoutArg ?? null,
+          stderr_arg: d.stderrArg ?? null,
+          timeout: d.timeout,
+          run_once: j.runOnce ? 1 : 0,
+          skip_cache: d.skipCache ? 1 : 0,
+          parent_async: d.parentAsync ? 1 : 0,
+          created_at: j.createdAt,
+          skipped_reason: j.skippedReason,
+        });
+        for (const t of j.targets) insertTarget.run(targetParams({ ...t, jobId: d.jobId, runId: d.runId }));
+      }
+    }),
+    updateTarget(t: LiveTarget): void {
+      updateTarget.run(targetParams(t));
+    },
+    touchJob(jobId: string, at: number): void {
+      touchJob.run(at, jobId);
+    },
+    settleRun(runId: string, status: RunStatus, finishedAt: number, counts: Readonly<Record<TargetState, number>>): void {
+      settleRun.run({ run_id: runId, status, finished_at: finishedAt, counts: JSON.stringify(counts) });
+    },
+    /** Idempotent by (job, target, stream, seq); returns false for a duplicate. */
+    insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
+      return insertChunk.run(jobId, target, stream, seq, data).changes === 1;
+    },
+    loadOpen(): OpenWork {
+      return { runs: openRuns.all(), jobs: openJobs.all(), targets: openTargets.all(), runCounts: openRunCounts.all() };
+    },
+    /** Deletes every settled run with its jobs, targets and output; returns the number of jobs removed. */
+    purgeSettled: db.transaction((): number => {
+      const n = countSettledJobs.get()?.n ?? 0;
+      purgeRuns.run();
+      return n;
+    }),
+    /** Runs `fn` in one transaction (nested calls become savepoints). */
+    transaction(fn: () => void): void {
+      inTransaction(fn);
+    },
+  };
+}

@@ -1,0 +1,276 @@
+/**
+ * The job flow: submission → stored plan → dispatch per agent; reconciliation when an agent says
+ * hello; lost work when an agent expires; cancellation. Agent results are applied by
+ * `events.service.ts` through the same state.
+ */
+import { randomUUID } from 'node:crypto';
+import { isFinalState, type RunSubmission, type RunSubmitted } from '../../protocol/jobs.js';
+import type { Logger } from '../../protocol/log.js';
+import type { RunSummary } from '../../protocol/records.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import { LIMITS } from '../../protocol/version.js';
+import type { AgentLink } from './agent-link.js';
+import type { JobsRepo, NewJob, NewRun } from './jobs.repo.js';
+import type { JobsState } from './jobs.state.js';
+import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
+import { planSubmission, type PlanDeps } from './submit.plan.js';
+
+export type JobsServiceDeps = Readonly<{
+  repo: JobsRepo;
+  state: JobsState;
+  link: AgentLink;
+  clock: () => number;
+  log: Logger;
+  heartbeatIntervalMs: number;
+  components: Pick<PlanDeps, 'lookup' | 'knownVerbs' | 'parse'>;
+  runUpdated: (run: RunSummary) => void;
+}>;
+
+export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
+
+export type JobsService = ReturnType<typeof createJobsService>;
+
+/** Half the message limit, so a dispatch stays well inside it. */
+const DISPATCH_BYTES = LIMITS.maxMessageBytes / 2;
+
+export function createJobsService(deps: JobsServiceDeps) {
+  const { repo, state, link, clock, log } = deps;
+  let nextSeq = repo.nextSeq();
+  const timers = new Set<NodeJS.Timeout>();
+
+  function markDispatched(identity: string, jobIds: readonly string[]): void {
+    const mine = state.byAgent.get(identity);
+    if (!mine) return;
+    const work = state.work();
+    for (const id of jobIds) {
+      const t = mine.get(id);
+      if (t && t.state === 'queued') state.transition(work, t, 'dispatched', { dispatchedAt: work.now });
+    }
+  }
+
+  /** Sends jobs to one agent in order, split to respect the batch and message limits. */
+  function dispatchTo(identity: string, jobs: readonly LiveJob[]): void {
+    let chunk: LiveJob[] = [];
+    let bytes = 0;
+    const send = () => {
+      if (!chunk.length) return;
+      const sent = chunk;
+      chunk = [];
+      bytes = 0;
+      void link.dispatch(identity, sent.map((j) => j.dispatched)).then((acked) => {
+        if (acked) markDispatched(identity, sent.map((j) => j.jobId));
+      });
+    };
+    for (const job of jobs) {
+      if (chunk.length >= LIMITS.maxBatchEvents || (chunk.length && bytes + job.approxBytes > DISPATCH_BYTES)) send();
+      chunk.push(job);
+      bytes += job.approxBytes + 512;
+    }
+    send();
+  }
+
+  function submit(submission: RunSubmission, requestedBy: string): Result<RunSubmitted> {
+    const now = clock();
+    const planned = planSubmission(submission, { ...deps.components, online: link.onlineIdentities(), isKnown: link.isKnown, newId: randomUUID, now });
+    if (!planned.ok) return planned;
+    const plan = planned.value;
+    const counts = emptyCounts();
+    const targetNames = new Set<string>();
+    const verbs = new Set<string>();
+    const rows: NewJob[] = [];
+    for (const [i, p] of plan.jobs.entries()) {
+      verbs.add(p.job.verb);
+      for (const t of p.targets) {
+        targetNames.add(t.target);
+        counts[t.state]++;
+      }
+      rows.push({ seq: nextSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets });
+    }
+    const { sourceText, ...rest } = submission;
+    const runRow: NewRun = {
+      runId: plan.runId,
+      kind: submission.kind,
+      source: submission.source ?? null,
+      sourceText: sourceText ?? null,
+      requestedBy: submission.requestedBy ?? requestedBy,
+      createdAt: now,
+      rerunOf: submission.rerunOf ?? null,
+      jobCount: plan.jobs.length,
+      targets: [...targetNames].sort(),
+      verbs: [...verbs],
+      submission: JSON.stringify(rest),
+    };
+    const run: LiveRun = {
+      runId: runRow.runId,
+      kind: runRow.kind,
+      source: runRow.source,
+      requestedBy: runRow.requestedBy,
+      createdAt: now,
+      rerunOf: runRow.rerunOf,
+      jobCount: runRow.jobCount,
+      targets: runRow.targets,
+      verbs: runRow.verbs,
+      counts,
+      open: counts.queued,
+      cancelRequested: false,
+      jobs: new Set(),
+    };
+    const summary = liveRunSummary(run);
+    const settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
+    try {
+      repo.transaction(() => {
+        repo.insertSubmission(runRow, rows);
+        if (settled) repo.settleRun(run.runId, settled.status, now, counts);
+      });
+    } catch (error) {
+      log.error('submission not stored', { error: String(error) });
+      return fail('internal', 'the submission could not be stored; see the server log');
+    }
+    nextSeq += rows.length;
+    const perAgent = new Map<string, LiveJob[]>();
+    if (!settled) {
+      state.runs.set(run.runId, run);
+      for (const p of plan.jobs) {
+        const job: LiveJob = { jobId: p.job.jobId, runId: run.runId, createdAt: now, dispatched: p.job, approxBytes: p.text.length * 2, targets: new Map(), open: 0 };
+        for (const record of p.targets) {
+          const t = liveTarget(record, job.jobId, run.runId);
+          job.targets.set(t.target, t);
+          if (t.state !== 'queued') continue;
+          job.open++;
+          state.agentTargets(t.target).set(job.jobId, t);
+          let list = perAgent.get(t.target);
+          if (!list) perAgent.set(t.target, (list = []));
+          list.push(job);
+        }
+        if (job.open > 0) {
+          state.jobs.set(job.jobId, job);
+          run.jobs.add(job);
+        }
+      }
+    }
+    deps.runUpdated(settled ?? summary);
+    for (const [identity, jobs] of perAgent) dispatchTo(identity, jobs);
+    log.debug('run submitted', { runId: run.runId, jobs: rows.length, agents: perAgent.size });
+    return ok({
+      runId: run.runId,
+      jobs: plan.jobs.map((p) => ({
+        jobId: p.job.jobId,
+        parentId: p.job.parentId,
+        sha: p.job.sha,
+        verb: p.job.verb,
+        targets: p.targets.map((t) => t.target),
+        ...(p.skippedReason ? { skipped: p.skippedReason } : {}),
+      })),
+    });
+  }
+
+  /**
+   * An agent said hello: its queued jobs (and dispatched ones it does not mention) are sent
+   * again — it dedupes by job id; jobs it still runs but the server no longer expects are
+   * cancelled; running jobs it forgot become lost unless their result arrives shortly.
+   */
+  function reconcile(identity: string, activeJobs: readonly string[]): Reconciled {
+    const mine = state.byAgent.get(identity) ?? new Map<string, LiveTarget>();
+    const active = new Set(activeJobs);
+    const resend: LiveJob[] = [];
+    const cancel: string[] = activeJobs.filter((id) => !mine.has(id));
+    const forgotten: LiveTarget[] = [];
+    const work = state.work();
+    for (const t of [...mine.values()]) {
+      if (isFinalState(t.state)) continue;
+      const run = state.runs.get(t.runId);
+      const job = state.jobs.get(t.jobId);
+      if (run?.cancelRequested) {
+        cancel.push(t.jobId);
+        if (t.state === 'queued') state.transition(work, t, 'cancelled', { info: 'cancelled before it was sent', finishedAt: work.now });
+      } else if (job && (t.state === 'queued' || (t.state === 'dispatched' && !active.has(t.jobId)))) resend.push(job);
+      else if (t.state === 'running' && !active.has(t.jobId)) forgotten.push(t);
+    }
+    state.flush();
+    return {
+      redispatched: resend.length,
+      send: () => {
+        if (cancel.length) link.cancel(identity, cancel);
+        if (resend.length) dispatchTo(identity, resend);
+        if (forgotten.length) expectResults(identity, forgotten);
+      },
+    };
+  }
+
+  /** Running targets an agent no longer lists: their result may still sit in its outbox. */
+  function expectResults(identity: string, targets: readonly LiveTarget[]): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const work = state.work();
+      for (const t of targets) {
+        if (t.state === 'running') state.transition(work, t, 'lost', { info: `agent ${identity} restarted and no longer runs this job`, finishedAt: work.now });
+      }
+    }, deps.heartbeatIntervalMs * 3);
+    timer.unref();
+    timers.add(timer);
+  }
+
+  /** The agent's heartbeat expired: what it was given or running is lost; queued work waits. */
+  function agentExpired(identity: string): number {
+    const mine = state.byAgent.get(identity);
+    if (!mine) return 0;
+    const work = state.work();
+    let lost = 0;
+    for (const t of [...mine.values()]) {
+      if (t.state === 'dispatched' || t.state === 'running') {
+        state.transition(work, t, 'lost', { info: `agent ${identity} stopped answering`, finishedAt: work.now });
+        lost++;
+      } else if (isFinalState(t.state)) mine.delete(t.jobId);
+    }
+    if (lost) log.warn('agent expired; its running jobs are lost', { identity, lost });
+    return lost;
+  }
+
+  /** Null when the run is not open (unknown or already settled). */
+  function cancelRun(runId: string): Result<{ cancelled: number }> | null {
+    const run = state.runs.get(runId);
+    if (!run) return null;
+    run.cancelRequested = true;
+    const work = state.work();
+    const perAgent = new Map<string, string[]>();
+    let cancelled = 0;
+    for (const job of [...run.jobs]) {
+      for (const t of job.targets.values()) {
+        if (isFinalState(t.state)) continue;
+        const online = link.isOnline(t.target);
+        if (t.state === 'queued') {
+          state.transition(work, t, 'cancelled', { info: 'cancelled before it was sent', finishedAt: work.now });
+          cancelled++;
+        } else if (online) cancelled++;
+        if (online) {
+          let ids = perAgent.get(t.target);
+          if (!ids) perAgent.set(t.target, (ids = []));
+          ids.push(t.jobId);
+        }
+      }
+    }
+    state.flush();
+    for (const [identity, ids] of perAgent) link.cancel(identity, ids);
+    log.info('run cancelled', { runId, cancelled });
+    return ok({ cancelled });
+  }
+
+  return {
+    submit,
+    reconcile,
+    agentExpired,
+    cancelRun,
+    isOpen: (jobId: string) => state.jobs.has(jobId),
+    liveRun: (runId: string): RunSummary | undefined => {
+      const run = state.runs.get(runId);
+      return run ? liveRunSummary(run) : undefined;
+    },
+    /** Deletes settled history; open runs stay. */
+    purge: (): number => repo.purgeSettled(),
+    dispose(): void {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      state.flush();
+    },
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * The open-work index and its one mutation path. Everything that changes during one event-loop
+ * turn joins that turn's unit of work (`work()`); agent event batches queued with `enqueue()`
+ * are applied inside its transaction. At the end of the turn (`flush()`) the work is written in
+ * one transaction, and only then are batches acknowledged and changes published (broadcasts,
+ * awaiters). A failed commit reloads the index from the database.
+ */
+import { isFinalState, type TargetState } from '../../protocol/jobs.js';
+import type { Logger } from '../../protocol/log.js';
+import type { RunSummary } from '../../protocol/records.js';
+import type { OutputAppended, TargetUpdate } from '../../protocol/ui-events.js';
+import type { Awaiters } from './awaiters.js';
+import type { JobsRepo } from './jobs.repo.js';
+import { dispatchedFromSql, targetFromSql } from './jobs.rows.js';
+import { emptyCounts, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
+import { targetUpdate } from './live.js';
+import { parseStringArray } from '../util/json.js';
+
+/** Where published changes go (the `/ui` broadcaster). */
+export type JobsObserver = Readonly<{
+  targetsUpdated(updates: readonly TargetUpdate[]): void;
+  outputAppended(chunks: readonly OutputAppended[]): void;
+  runUpdated(run: RunSummary): void;
+  /** Whether anyone listens to this run's output (so unwatched output is not kept). */
+  wantsOutput(runId: string): boolean;
+}>;
+
+export type Work = {
+  readonly now: number;
+  readonly dirty: Set<LiveTarget>;
+  readonly touched: Set<string>;
+  readonly updates: TargetUpdate[];
+  readonly outputs: OutputAppended[];
+  readonly settledJobs: string[];
+  readonly settledRuns: RunSummary[];
+};
+
+export type TargetPatch = Partial<Pick<LiveTarget, 'info' | 'exitCode' | 'cached' | 'dispatchedAt' | 'startedAt' | 'finishedAt' | 'executionTime' | 'roundtripTime'>>;
+
+export type JobsState = ReturnType<typeof createJobsState>;
+
+export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsObserver; awaiters: Awaiters; clock: () => number; log: Logger }>) {
+  const { repo, observer, awaiters, log } = deps;
+  const jobs = new Map<string, LiveJob>();
+  const runs = new Map<string, LiveRun>();
+  /** Per agent, its targets that are open or still draining output, in dispatch order. */
+  const byAgent = new Map<string, Map<string, LiveTarget>>();
+
+  const agentTargets = (identity: string): Map<string, LiveTarget> => {
+    let m = byAgent.get(identity);
+    if (!m) byAgent.set(identity, (m = new Map()));
+    return m;
+  };
+
+  const drained = (t: LiveTarget) =>
+    t.expectChunks !== null && t.lastSeq.stdout + 1 >= t.expectChunks.stdout && t.lastSeq.stderr + 1 >= t.expectChunks.stderr;
+
+  /** Drops a final target from its agent's index once it expects no more output. */
+  function release(t: LiveTarget): void {
+    if (!isFinalState(t.state) || (t.expectChunks && !drained(t))) return;
+    const m = byAgent.get(t.target);
+    if (m?.get(t.jobId) === t) m.delete(t.jobId);
+  }
+
+  function newWork(): Work {
+    return { now: deps.clock(), dirty: new Set(), touched: new Set(), updates: [], outputs: [], settledJobs: [], settledRuns: [] };
+  }
+
+  function transition(work: Work, t: LiveTarget, state: TargetState, patch: TargetPatch = {}): void {
+    const run = runs.get(t.runId);
+    const job = jobs.get(t.jobId);
+    const wasFinal = isFinalState(t.state);
+    if (run) {
+      run.counts[t.state]--;
+      run.counts[state]++;
+    }
+    t.state = state;
+    Object.assign(t, patch);
+    work.dirty.add(t);
+    work.updates.push(targetUpdate(t, work.now));
+    if (wasFinal || !isFinalState(state)) return;
+    work.touched.add(t.jobId);
+    release(t);
+    if (job && --job.open === 0) {
+      jobs.delete(job.jobId);
+      run?.jobs.delete(job);
+      work.settledJobs.push(job.jobId);
+    }
+    if (run && --run.open === 0) settleRun(work, run);
+  }
+
+  function settleRun(work: Work, run: LiveRun): void {
+    runs.delete(run.runId);
+    const status = settledStatus(run.counts, run.cancelRequested);
+    work.settledRuns.push({
+      runId: run.runId,
+      kind: run.kind,
+      source: run.source,
+      requestedBy: run.requestedBy,
+      createdAt: run.createdAt,
+      finishedAt: work.now,
+      status,
+      jobCount: run.jobCount,
+      targets: run.targets,
+      verbs: run.verbs,
+      counts: { ...run.counts },
+      rerunOf: run.rerunOf,
+    });
+  }
+
+  /** Writes a unit of work; `body` runs inside the same transaction (output inserts). */
+  function commit(work: Work, body?: () => void): boolean {
+    try {
+      repo.transaction(() => {
+        body?.();
+        for (const t of work.dirty) repo.updateTarget(t);
+        for (const id of work.touched) repo.touchJob(id, work.now);
+        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+      });
+    } catch (error) {
+      log.error('commit failed; reloading open work from the database', { error: String(error) });
+      load();
+      return false;
+    }
+    if (work.outputs.length) observer.outputAppended(work.outputs);
+    if (work.updates.length) observer.targetsUpdated(work.updates);
+    for (const run of work.settledRuns) observer.runUpdated(run);
+    for (const id of work.settledJobs) awaiters.settled(id);
+    return true;
+  }
+
+  /** (Re)builds the index from the database: at start, and after a failed commit. */
+  function load(): void {
+    jobs.clear();
+    runs.clear();
+    byAgent.clear();
+    const open = repo.loadOpen();
+    const counts = new Map<string, Record<TargetState, number>>();
+    for (const c of open.runCounts) {
+      let m = counts.get(c.run_id);
+      if (!m) counts.set(c.run_id, (m = emptyCounts()));
+      m[c.state] = c.n;
+    }
+    for (const r of open.runs) {
+      const c = counts.get(r.run_id) ?? emptyCounts();
+      runs.set(r.run_id, {
+        runId: r.run_id,
+        kind: r.kind,
+        source: r.source,
+        requestedBy: r.requested_by,
+        createdAt: r.created_at,
+        rerunOf: r.rerun_of,
+        jobCount: r.job_count,
+        targets: parseStringArray(r.target_list),
+        verbs: parseStringArray(r.verb_list),
+        counts: c,
+        open: c.queued + c.dispatched + c.running,
+        cancelRequested: false,
+        jobs: new Set(),
+      });
+    }
+    for (const j of open.jobs) {
+      const run = runs.get(j.run_id);
+      if (!run) {
+        log.warn('open job of a settled run ignored', { jobId: j.job_id, runId: j.run_id });
+        continue;
+      }
+      const job: LiveJob = { jobId: j.job_id, runId: j.run_id, createdAt: j.created_at, dispatched: dispatchedFromSql(j), approxBytes: j.text.length + j.args.length, targets: new Map(), open: 0 };
+      jobs.set(job.jobId, job);
+      run.jobs.add(job);
+    }
+    for (const row of open.targets) {
+      const job = jobs.get(row.job_id);
+      if (!job) continue;
+      const t = liveTarget(targetFromSql(row), row.job_id, row.run_id);
+      job.targets.set(t.target, t);
+      if (!isFinalState(t.state)) {
+        job.open++;
+        agentTargets(t.target).set(t.jobId, t);
+      }
+    }
+    const work = newWork();
+    for (const run of [...runs.values()]) if (run.open === 0) settleRun(work, run);
+    if (work.settledRuns.length) {
+      repo.transaction(() => {
+        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+      });
+      log.info('settled runs with no open work', { runs: work.settledRuns.length });
+    }
+    log.info('open work loaded', { runs: runs.size, jobs: jobs.size });
+  }
+
+  let current: Work | null = null;
+  let scheduled: NodeJS.Immediate | null = null;
+  const queued: Array<{ apply: (work: Work) => void; done: (committed: boolean) => void }> = [];
+
+  /** This turn's unit of work, committed by `flush()` at the end of the turn. */
+  function work(): Work {
+    if (!current) {
+      current = newWork();
+      scheduled = setImmediate(flush);
+    }
+    return current;
+  }
+
+  /** Applies `apply` inside this turn's transaction; `done` learns whether it was committed. */
+  function enqueue(apply: (work: Work) => void, done: (committed: boolean) => void): void {
+    work();
+    queued.push({ apply, done });
+  }
+
+  function flush(): void {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = null;
+    const w = current;
+    current = null;
+    if (!w) return;
+    const batch = queued.splice(0);
+    const committed = commit(w, () => {
+      for (const item of batch) item.apply(w);
+    });
+    for (const item of batch) item.done(committed);
+  }
+
+  return { jobs, runs, byAgent, agentTargets, work, enqueue, flush, transition, release, drained, load };
+}

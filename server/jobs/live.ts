@@ -1,0 +1,122 @@
+/**
+ * The in-memory index of open work: every job with a target that is not final (or still
+ * receiving output), by job, by run and by agent. Hot paths read only this; SQLite is the
+ * durable record, written in the same turn and committed before anything is acknowledged.
+ */
+import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
+import { TARGET_STATES } from '../../protocol/jobs.js';
+import type { RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { TargetUpdate } from '../../protocol/ui-events.js';
+
+export type Stream = 'stdout' | 'stderr';
+
+export type LiveTarget = {
+  readonly jobId: string;
+  readonly target: string;
+  readonly runId: string;
+  state: TargetState;
+  info: string | null;
+  exitCode: number | null;
+  cached: boolean;
+  readonly queuedAt: number;
+  dispatchedAt: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+  executionTime: number | null;
+  roundtripTime: number | null;
+  /** Stored bytes per stream; exactly the cap once that stream was truncated. */
+  stdoutBytes: number;
+  stderrBytes: number;
+  truncated: boolean;
+  /** Highest output seq seen per stream (-1: none), to tell when a finished target has all chunks. */
+  lastSeq: { stdout: number; stderr: number };
+  /** Chunk counts announced by `finished`; set while the target drains late output. */
+  expectChunks: { stdout: number; stderr: number } | null;
+};
+
+export type LiveJob = {
+  readonly jobId: string;
+  readonly runId: string;
+  readonly createdAt: number;
+  readonly dispatched: DispatchedJob;
+  /** Rough wire size, to split large dispatches. */
+  readonly approxBytes: number;
+  readonly targets: Map<string, LiveTarget>;
+  /** Targets not yet final. */
+  open: number;
+};
+
+export type LiveRun = {
+  readonly runId: string;
+  readonly kind: 'exec' | 'orchestrate';
+  readonly source: string | null;
+  readonly requestedBy: string;
+  readonly createdAt: number;
+  readonly rerunOf: string | null;
+  readonly jobCount: number;
+  readonly targets: readonly string[];
+  readonly verbs: readonly string[];
+  counts: Record<TargetState, number>;
+  /** Targets not yet final. */
+  open: number;
+  cancelRequested: boolean;
+  /** Its jobs that are still open. */
+  readonly jobs: Set<LiveJob>;
+};
+
+export function emptyCounts(): Record<TargetState, number> {
+  return Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
+}
+
+/** A settled run's status: cancelled when asked (or only cancellations), failed on any failure. */
+export function settledStatus(counts: Readonly<Record<TargetState, number>>, cancelRequested: boolean): RunStatus {
+  const failures = counts.failed + counts['timed-out'] + counts.lost;
+  if (cancelRequested || (counts.cancelled > 0 && failures === 0)) return 'cancelled';
+  return failures > 0 || counts.cancelled > 0 ? 'failed' : 'succeeded';
+}
+
+export function liveRunSummary(run: LiveRun): RunSummary {
+  return {
+    runId: run.runId,
+    kind: run.kind,
+    source: run.source,
+    requestedBy: run.requestedBy,
+    createdAt: run.createdAt,
+    finishedAt: null,
+    status: 'running',
+    jobCount: run.jobCount,
+    targets: run.targets,
+    verbs: run.verbs,
+    counts: { ...run.counts },
+    rerunOf: run.rerunOf,
+  };
+}
+
+export function targetUpdate(t: LiveTarget, at: number): TargetUpdate {
+  return {
+    runId: t.runId,
+    jobId: t.jobId,
+    target: t.target,
+    state: t.state,
+    info: t.info,
+    exitCode: t.exitCode,
+    at,
+    executionTime: t.executionTime,
+    roundtripTime: t.roundtripTime,
+  };
+}
+
+export function liveTarget(record: TargetRecord, jobId: string, runId: string): LiveTarget {
+  return {
+    ...record,
+    jobId,
+    runId,
+    lastSeq: { stdout: -1, stderr: -1 },
+    expectChunks: null,
+  };
+}
+
+/** A truncated stream is recorded at exactly the cap, so the flag plus the byte count tell which. */
+export function streamTruncated(t: LiveTarget, stream: Stream, capBytes: number): boolean {
+  return t.truncated && (stream === 'stdout' ? t.stdoutBytes : t.stderrBytes) >= capBytes;
+}

@@ -1,0 +1,141 @@
+/**
+ * Turns a RunSubmission into a plan — every job parsed, its targets resolved — or the first
+ * error, before anything is stored (Directord submitted jobs 1..N-1 when job N was bad; spec 1.3).
+ * Pure apart from the injected id source; the jobs service stores and dispatches the plan.
+ */
+import type { Component } from '../../components/define.js';
+import type { ParsedJob } from '../../components/parse.js';
+import type { DispatchedJob, JobSubmission, RunSubmission } from '../../protocol/jobs.js';
+import type { TargetRecord } from '../../protocol/records.js';
+import { fail, ok, type ErrorLocation, type Result } from '../../protocol/result.js';
+import { LIMITS } from '../../protocol/version.js';
+
+export type PlanDeps = Readonly<{
+  lookup: (verb: string) => Component | undefined;
+  knownVerbs: () => readonly string[];
+  parse: (component: Component, text: string, vars?: Readonly<Record<string, unknown>>) => Result<ParsedJob>;
+  /** Identities connected now, sorted (the default targets). */
+  online: readonly string[];
+  isKnown: (identity: string) => boolean;
+  newId: () => string;
+  now: number;
+}>;
+
+export type PlannedJob = Readonly<{
+  job: DispatchedJob;
+  text: string;
+  parentSha: string | null;
+  runOnce: boolean;
+  skippedReason: string | null;
+  targets: readonly TargetRecord[];
+}>;
+
+export type Plan = Readonly<{ runId: string; jobs: readonly PlannedJob[] }>;
+
+/** Largest number of (job, target) rows one submission may create. */
+export const MAX_TARGET_ROWS = 1_000_000;
+
+const unique = (xs: readonly string[]) => [...new Set(xs)];
+const given = (xs: readonly string[] | undefined) => (xs && xs.length ? xs : undefined);
+
+function where(submission: RunSubmission, job: JobSubmission, field: string, inner?: ErrorLocation): ErrorLocation {
+  return {
+    ...(submission.source && !submission.source.includes(',') ? { file: submission.source } : {}),
+    ...(job.location ? { line: job.location.line, column: job.location.column } : {}),
+    field: inner?.field ? `${field}.${inner.field}` : field,
+  };
+}
+
+function targetRecord(target: string, now: number, failure: string | null): TargetRecord {
+  return {
+    target,
+    state: failure ? 'failed' : 'queued',
+    info: failure,
+    exitCode: null,
+    cached: false,
+    queuedAt: now,
+    dispatchedAt: null,
+    startedAt: null,
+    finishedAt: failure ? now : null,
+    executionTime: null,
+    roundtripTime: null,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    truncated: false,
+  };
+}
+
+export function planSubmission(submission: RunSubmission, deps: PlanDeps): Result<Plan> {
+  const total = submission.entries.reduce((n, e) => n + e.jobs.length, 0);
+  if (total > LIMITS.maxJobsPerSubmit) {
+    return fail('too-large', `a submission may hold at most ${LIMITS.maxJobsPerSubmit} jobs; this one has ${total}`);
+  }
+  const runId = deps.newId();
+  const restrict = submission.restrict ? new Set(submission.restrict) : null;
+  const online = new Set(deps.online);
+  const available = `[${deps.online.join(', ')}]`;
+  const jobs: PlannedJob[] = [];
+  let rows = 0;
+  // Orchestrations repeat job strings (the comparison file is one line 1000 times): parse each once.
+  const parsedOnce = new Map<string, Result<ParsedJob>>();
+  const parse = (component: Component, job: JobSubmission): Result<ParsedJob> => {
+    const key = `${component.verb}\0${job.text}\0${job.vars ? JSON.stringify(job.vars) : ''}`;
+    let parsed = parsedOnce.get(key);
+    if (!parsed) parsedOnce.set(key, (parsed = deps.parse(component, job.text, job.vars)));
+    return parsed;
+  };
+  for (const [e, entry] of submission.entries.entries()) {
+    const parentId = deps.newId();
+    for (const [j, job] of entry.jobs.entries()) {
+      const field = `entries[${e}].jobs[${j}].${job.verb}`;
+      const component = deps.lookup(job.verb);
+      if (!component) {
+        return fail('unknown-verb', `unknown verb ${job.verb}; known verbs: ${deps.knownVerbs().join(', ')}`, { location: where(submission, job, field) });
+      }
+      const parsed = parse(component, job);
+      if (!parsed.ok) {
+        return { ok: false, error: { ...parsed.error, location: where(submission, job, field, parsed.error.location) } };
+      }
+      const p = parsed.value;
+      if (p.common.exec_help) {
+        return fail('invalid-job', `${component.verb}: --exec-help prints the component's help and submits nothing; run it with the CLI`, { location: where(submission, job, field) });
+      }
+      const jobId = deps.newId();
+      const dispatched: DispatchedJob = {
+        jobId,
+        runId,
+        parentId: submission.kind === 'exec' ? jobId : parentId,
+        ...(entry.name !== undefined ? { parentName: entry.name } : {}),
+        ...(job.name !== undefined ? { jobName: job.name } : {}),
+        verb: component.verb,
+        args: p.fields,
+        sha: p.sha,
+        timeout: p.common.timeout,
+        skipCache: p.common.skip_cache || submission.ignoreCache === true,
+        parentAsync: entry.async === true || submission.forceAsync === true,
+        ...(p.common.stdout_arg ? { stdoutArg: p.common.stdout_arg } : {}),
+        ...(p.common.stderr_arg ? { stderrArg: p.common.stderr_arg } : {}),
+        ...(Object.keys(p.templateVars).length ? { vars: p.templateVars } : {}),
+      };
+      const base = { job: dispatched, text: job.text, parentSha: entry.sha ?? null, runOnce: p.common.run_once };
+      if (restrict && !restrict.has(p.sha)) {
+        jobs.push({ ...base, skippedReason: 'not selected by --restrict', targets: [] });
+        continue;
+      }
+      let targets = unique(given(job.assign) ?? given(submission.targets) ?? given(entry.targets) ?? deps.online);
+      if (!targets.length) {
+        return fail('no-targets', 'no agents are online and no targets were named; start an agent (`directord agent`) or pass --target', {
+          location: where(submission, job, field),
+        });
+      }
+      if (p.common.run_once) targets = targets.slice(0, 1);
+      rows += targets.length;
+      if (rows > MAX_TARGET_ROWS) return fail('too-large', `a submission may create at most ${MAX_TARGET_ROWS} (job, target) pairs`);
+      const records = targets.map((t) =>
+        targetRecord(t, deps.now, online.has(t) ? null : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : '')),
+      );
+      jobs.push({ ...base, skippedReason: null, targets: records });
+    }
+  }
+  return ok({ runId, jobs });
+}

@@ -1,0 +1,58 @@
+/** Runtime schemas of `/ui` request payloads that protocol/ declares as plain types. */
+import { Type } from '@sinclair/typebox';
+import { compileValidator } from '../../protocol/validate.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 128 });
+const Millis = Type.Number({ minimum: 0 });
+
+export const runIdValidator = compileValidator(Id);
+export const jobIdValidator = compileValidator(Id);
+
+export const runFilterValidator = compileValidator(
+  Type.Object({
+    status: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')])),
+    target: Type.Optional(Type.String({ maxLength: 253 })),
+    verb: Type.Optional(Type.String({ maxLength: 64 })),
+    text: Type.Optional(Type.String({ maxLength: 1024 })),
+    since: Type.Optional(Millis),
+    until: Type.Optional(Millis),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    before: Type.Optional(Millis),
+  }),
+);
+
+export const jobsListValidator = compileValidator(
+  Type.Object({
+    filter: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failed'), Type.Literal('processing')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  }),
+);
+
+export const jobsAwaitValidator = compileValidator(
+  Type.Object({
+    jobIds: Type.Array(Id, { minItems: 1, maxItems: 20_000 }),
+    timeoutMs: Type.Number({ minimum: 0, maximum: 7 * 24 * 3600 * 1000 }),
+  }),
+);
+
+export const jobsOutputValidator = compileValidator(Type.Object({ jobId: Id, target: Type.String({ minLength: 1, maxLength: 253 }) }));
+
+export const analyzeValidator = compileValidator(
+  Type.Union([Type.Object({ parentId: Id }), Type.Object({ jobId: Id }), Type.Object({ all: Type.Literal(true) })]),
+);
+
+export const subscribeValidator = compileValidator(Type.Object({ outputOf: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }));
+
+export const rerunValidator = compileValidator(Type.Object({ runId: Id, failedOnly: Type.Optional(Type.Boolean()) }));
+
+export const libraryIdValidator = compileValidator(Id);
+
+export const librarySaveValidator = compileValidator(
+  Type.Object({
+    id: Type.Optional(Id),
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    yaml: Type.String({ maxLength: 4 * 1024 * 1024 }),
+  }),
+);
+
+export const uiAuthValidator = compileValidator(Type.Object({ token: Type.String({ maxLength: 1024 }), client: Type.Optional(Type.String({ maxLength: 256 })) }));
