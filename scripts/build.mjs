@@ -22,8 +22,9 @@ const common = {
   external: ['bufferutil', 'utf-8-validate'],
 };
 
+const agentOnly = process.argv.includes('--agent-only');
 const steps = [];
-if (existsSync('cli/main.ts')) {
+if (existsSync('cli/main.ts') && !agentOnly) {
   rmSync('dist/cli', { recursive: true, force: true });
   steps.push(build({ ...common, entryPoints: { main: 'cli/main.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: [...common.external, 'better-sqlite3'] }));
 }
@@ -31,9 +32,15 @@ if (existsSync('agent/main.ts')) {
   // CommonJS so the one file runs anywhere with plain Node, whatever package.json sits beside it.
   steps.push(build({ ...common, format: 'cjs', banner: {}, entryPoints: ['agent/main.ts'], outfile: 'dist/directord-agent.cjs' }));
 }
-if (existsSync('electron/main.ts') && existsSync('server/index.ts')) {
+if (existsSync('electron/main.ts') && existsSync('server/index.ts') && !agentOnly) {
   const electronCommon = { ...common, format: 'cjs', banner: {}, external: [...common.external, 'electron', 'better-sqlite3'] };
   steps.push(build({ ...electronCommon, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }));
   steps.push(build({ ...electronCommon, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }));
 }
 await Promise.all(steps);
+
+// The console: served by `npm run serve` and loaded by the desktop app.
+if (existsSync('renderer/vite.config.ts') && !agentOnly && !process.argv.includes('--no-renderer')) {
+  const { build: viteBuild } = await import('vite');
+  await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+}

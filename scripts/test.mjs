@@ -28,6 +28,6 @@ if (!onlyTests && explicit.length === 0) {
   if (run(process.execPath, ['scripts/typecheck.mjs']) !== 0) process.exit(1);
   if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) process.exit(1);
 }
-const files = explicit.length ? explicit : ['protocol', 'components', 'server', 'agent', 'cli', 'test'].flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
+const files = explicit.length ? explicit : ['protocol', 'components', 'server', 'agent', 'cli', 'renderer', 'test'].flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
 const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-concurrency=2', ...files]);
 process.exit(status);

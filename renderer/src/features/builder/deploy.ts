@@ -1,0 +1,79 @@
+/** From the builder model to a RunSubmission, and what blocks a deploy (pure, tested). */
+import type { ComponentManifest } from '../../../../protocol/agents.js';
+import type { RunSubmission } from '../../../../protocol/jobs.js';
+import type { OrchestrationModel } from '../yaml/model.js';
+import { stepProblems } from '../schema-form/step-form.js';
+import { loadOrchestration } from '../../../../components/orchestration.js';
+import { formatWireError } from '../../../../protocol/result.js';
+
+export type Problem = Readonly<{ entry: number; job: number | null; message: string }>;
+
+/**
+ * Everything wrong with the orchestration, in order (empty = deployable). When the builder finds
+ * nothing, `source` is also checked with the loader the server and CLI use (components/orchestration.ts).
+ */
+export function deployProblems(
+  model: OrchestrationModel,
+  manifest: (verb: string) => ComponentManifest | undefined,
+  yamlErrors: number,
+  source?: Readonly<{ text: string; fileName: string }>,
+): Problem[] {
+  const problems: Problem[] = [];
+  if (yamlErrors > 0) problems.push({ entry: -1, job: null, message: 'The YAML has errors' });
+  if (model.entries.length === 0) problems.push({ entry: -1, job: null, message: 'Add a step to deploy' });
+  model.entries.forEach((entry, e) => {
+    if (entry.jobs.length === 0) problems.push({ entry: e, job: null, message: `Entry ${e + 1} has no steps` });
+    entry.jobs.forEach((job, j) => {
+      for (const message of stepProblems(manifest(job.verb), job.verb, job.text)) problems.push({ entry: e, job: j, message: `Step ${j + 1} (${job.verb}): ${message}` });
+    });
+  });
+  if (problems.length === 0 && source) {
+    const loaded = loadOrchestration(source.text, source.fileName);
+    if (!loaded.ok) problems.push({ entry: -1, job: null, message: formatWireError(loaded.error) });
+  }
+  return problems;
+}
+
+/** The hosts each entry will run on: its own targets, else the selected hosts, else every online host. */
+export function entryHosts(entryTargets: readonly string[] | undefined, selected: readonly string[], online: readonly string[]): readonly string[] {
+  if (entryTargets && entryTargets.length) return entryTargets;
+  return selected.length ? selected : online;
+}
+
+export function deploySummary(model: OrchestrationModel, selected: readonly string[], online: readonly string[]): { steps: number; hosts: number } {
+  const hosts = new Set<string>();
+  let steps = 0;
+  for (const entry of model.entries) {
+    steps += entry.jobs.length;
+    for (const h of entryHosts(entry.targets, selected, online)) hosts.add(h);
+    for (const job of entry.jobs) for (const h of job.assign ?? []) hosts.add(h);
+  }
+  return { steps, hosts: hosts.size };
+}
+
+/** The submission for `runs:submit`; selected hosts stand in for entries without targets. */
+export function buildSubmission(model: OrchestrationModel, options: { selected: readonly string[]; source: string; sourceText: string }): RunSubmission {
+  return {
+    kind: 'orchestrate',
+    source: options.source,
+    sourceText: options.sourceText,
+    requestedBy: 'console',
+    entries: model.entries.map((entry) => {
+      const targets = entry.targets && entry.targets.length ? [...entry.targets] : options.selected.length ? [...options.selected] : undefined;
+      return {
+        ...(entry.name !== undefined ? { name: entry.name } : {}),
+        ...(targets ? { targets } : {}),
+        ...(entry.async ? { async: true } : {}),
+        location: { line: entry.line, column: entry.column },
+        jobs: entry.jobs.map((job) => ({
+          verb: job.verb,
+          text: job.text,
+          ...(job.name !== undefined ? { name: job.name } : {}),
+          ...(job.assign ? { assign: [...job.assign] } : {}),
+          ...(job.vars ? { vars: { ...job.vars } } : {}),
+          location: { line: job.line, column: job.column },
+        })),
+      };
+    }),
+  };
+}

@@ -1,0 +1,4 @@
+export { default as Builder } from './Builder.svelte';
+export { editor, Editor, NEW_TEMPLATE } from './editor.svelte.js';
+export { buildSubmission, deployProblems, deploySummary } from './deploy.js';
+export type { StepEditorProps, StepRowProps, EntryCardProps, TargetPickerProps, DeployDialogProps } from './types.js';

@@ -1,0 +1,2 @@
+export { default as HistoryView } from './HistoryView.svelte';
+export { toRunFilter, EMPTY_FORM, type HistoryForm } from './filter.js';

@@ -1,0 +1,1 @@
+export { default as LibraryPanel } from './LibraryPanel.svelte';

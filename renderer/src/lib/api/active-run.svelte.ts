@@ -1,0 +1,147 @@
+/**
+ * The run shown in the Run view: its detail, live target states and per-host output.
+ * Socket events are queued and applied once per animation frame (FrameBatcher); the view
+ * redraws when `version` changes. Output of a past run is fetched with jobs:output.
+ */
+import type { OutputAppended, TargetUpdate } from '../../../../protocol/ui-events.js';
+import { FrameBatcher } from '../../features/run/frame-batcher.js';
+import { RunModel } from '../../features/run/run-model.js';
+import { client } from './client.svelte.js';
+
+type Incoming = { kind: 'targets'; updates: TargetUpdate[] } | { kind: 'output'; chunks: OutputAppended[] };
+
+const FETCH_CONCURRENCY = 6;
+/** Output seen for runs not opened yet (we subscribe to '*' just before a submit), capped. */
+const EARLY_LIMIT = 20_000;
+
+export class ActiveRun {
+  model = $state.raw<RunModel | null>(null);
+  version = $state(0);
+  loading = $state(false);
+  error = $state('');
+  #early: OutputAppended[] = [];
+  /** Tail of output just fetched per `jobId target`: a live chunk equal to it is the same data arriving late. */
+  #fetchedTails = new Map<string, { tail: string; until: number }>();
+  #earlyTargets: TargetUpdate[] = [];
+  #batcher = new FrameBatcher<Incoming>((items) => this.#flush(items));
+
+  constructor() {
+    client.on('targets:updated', (updates) => this.#batcher.push([{ kind: 'targets', updates }]));
+    client.on('output:appended', (chunks) => this.#batcher.push([{ kind: 'output', chunks }]));
+    client.onConnect(() => {
+      if (this.model) void this.open(this.model.runId);
+    });
+  }
+
+  #flush(items: Incoming[]): void {
+    const model = this.model;
+    for (const item of items) {
+      if (item.kind === 'targets') {
+        const mine = model ? item.updates.filter((u) => u.runId === model.runId) : [];
+        if (mine.length && model) model.applyTargets(mine);
+        if (mine.length < item.updates.length && this.#earlyTargets.length < EARLY_LIMIT) this.#earlyTargets.push(...item.updates.filter((u) => u.runId !== model?.runId));
+      } else {
+        const mine = model ? item.chunks.filter((c) => c.runId === model.runId) : [];
+        if (mine.length && model) model.applyOutput(this.#dropRefetched(mine));
+        // Output of another run (one just submitted, not opened yet) is kept until it is opened.
+        if (mine.length < item.chunks.length && this.#early.length < EARLY_LIMIT) this.#early.push(...item.chunks.filter((c) => c.runId !== model?.runId));
+      }
+    }
+    if (model) this.version = model.version;
+  }
+
+  #dropRefetched(chunks: OutputAppended[]): OutputAppended[] {
+    if (this.#fetchedTails.size === 0) return chunks;
+    const now = Date.now();
+    return chunks.filter((c) => {
+      const key = `${c.jobId} ${c.target} ${c.stream}`;
+      const seen = this.#fetchedTails.get(key);
+      if (!seen) return true;
+      if (now > seen.until) {
+        this.#fetchedTails.delete(key);
+        return true;
+      }
+      if (seen.tail.endsWith(c.data)) {
+        seen.tail = seen.tail.slice(0, seen.tail.length - c.data.length);
+        return false;
+      }
+      this.#fetchedTails.delete(key);
+      return true;
+    });
+  }
+
+  /** Subscribe to every run's output, so nothing is missed between submit and open. */
+  async watchAll(): Promise<void> {
+    this.#early = [];
+    this.#earlyTargets = [];
+    await client.request('ui:subscribe', { outputOf: '*' });
+  }
+
+  /**
+   * Shows `runId`: subscribes to its output, loads its detail and fetches the output already
+   * stored. `live` (a run we just submitted, watched since before the submit) skips the fetch:
+   * everything arrives as live chunks.
+   */
+  async open(runId: string, live = false): Promise<void> {
+    this.loading = true;
+    this.error = '';
+    const model = new RunModel(runId);
+    this.#fetchedTails.clear();
+    this.model = model;
+    this.version = 0;
+    if (live) {
+      // In arrival order, before anything that arrives while the detail loads (RunModel keeps
+      // output of not-yet-known jobs pending until load()).
+      model.applyTargets(this.#earlyTargets.filter((u) => u.runId === runId));
+      model.applyOutput(this.#early.filter((c) => c.runId === runId));
+    }
+    this.#early = [];
+    this.#earlyTargets = [];
+    await client.request('ui:subscribe', { outputOf: runId });
+    const detail = await client.request('runs:get', runId);
+    if (this.model !== model) return;
+    this.loading = false;
+    if (!detail.ok) {
+      this.error = detail.error.message;
+      return;
+    }
+    model.load(detail.value);
+    if (!live) await this.#fetchStored(model);
+    this.version = model.version;
+  }
+
+  async #fetchStored(model: RunModel): Promise<void> {
+    const detail = model.detail;
+    if (!detail) return;
+    const pairs: { jobId: string; target: string }[] = [];
+    for (const job of detail.jobs) {
+      for (const t of job.targets) if (t.stdoutBytes + t.stderrBytes > 0 || t.state === 'running') pairs.push({ jobId: job.jobId, target: t.target });
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < pairs.length && this.model === model) {
+        const pair = pairs[next++] as { jobId: string; target: string };
+        const r = await client.request('jobs:output', pair);
+        if (r.ok) {
+          model.log(pair.target).replace(pair.jobId, r.value.stdout, r.value.stderr);
+          const until = Date.now() + 1000;
+          for (const stream of ['stdout', 'stderr'] as const) {
+            const tail = r.value[stream].slice(-65536);
+            if (tail) this.#fetchedTails.set(`${pair.jobId} ${pair.target} ${stream}`, { tail, until });
+          }
+          model.version++;
+          this.#batcher.push([]);
+          this.version = model.version;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: FETCH_CONCURRENCY }, worker));
+  }
+
+  close(): void {
+    this.model = null;
+    void client.request('ui:subscribe', {});
+  }
+}
+
+export const activeRun = new ActiveRun();
