@@ -39,6 +39,7 @@ export type Connection = Readonly<{
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 10_000;
 const ACK_TIMEOUT_MS = 30_000;
+const MIN_HEARTBEAT_MS = 100;
 
 /** Jittered exponential delay for reconnects we have to schedule ourselves. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
@@ -122,7 +123,10 @@ export function connect(options: ConnectionOptions): Connection {
     manualAttempts = 0;
     isReady = true;
     connectCount += 1;
-    const interval = Math.max(1000, result.value.heartbeatIntervalMs || 30_000);
+    // The server expires an agent after 3 of its intervals without a heartbeat, so beat at the
+    // interval it asks for; the floor only guards against nonsense (a 1 s floor made every
+    // healthy agent of a server configured below 334 ms expire and lose its running jobs).
+    const interval = Math.max(MIN_HEARTBEAT_MS, result.value.heartbeatIntervalMs || 30_000);
     clearInterval(heartbeatTimer);
     heartbeatTimer = setInterval(() => {
       if (socket.connected) socket.emit('agent:heartbeat', options.heartbeat());

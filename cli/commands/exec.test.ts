@@ -39,6 +39,15 @@ test('exec without a mode prints "Job received. Task ID" and submits the joined 
     ]);
   }));
 
+test('exec --target with a name no agent can have: a usage error naming it, nothing submitted', () =>
+  withServer(async (server, dir) => {
+    const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', '--target', 'n1', 'bad name!', '--', 'echo', 'hi');
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /--target: "bad name!" is not a valid target name/);
+    assert.deepEqual(server.submissions, []);
+  }));
+
 test('exec: options of the job string stay in the job string; exec options anywhere are ours', () =>
   withServer(async (server, dir) => {
     server.data.jobs.push(jobRecord('job-1', [targetRecord('n1', 'succeeded')]));

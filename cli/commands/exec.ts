@@ -5,15 +5,24 @@
  */
 import type { RunSubmission } from '../../protocol/jobs.js';
 import type { CliContext } from '../context.js';
-import { EXIT } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { submitAndReport, type ReportOptions } from './report.js';
 
 export type ExecOptions = ReportOptions & Readonly<{ verb: string; target?: string[]; forceAsync?: boolean }>;
 
-/** `--target a b --target a` → `[a, b]` (Directord deduplicates). */
+/** Agent identities, as the protocol accepts them (IdentitySchema). */
+const IDENTITY = /^[A-Za-z0-9_.:@-]{1,253}$/;
+
+/**
+ * `--target a b --target a` → `[a, b]` (Directord deduplicates). A name no agent can have is a
+ * usage error naming it (the server would only say which array index failed its pattern).
+ */
 export function uniqueTargets(targets: readonly string[] | undefined): string[] | undefined {
   if (!targets || targets.length === 0) return undefined;
-  return [...new Set(targets.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean))];
+  const unique = [...new Set(targets.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean))];
+  const bad = unique.find((t) => !IDENTITY.test(t));
+  if (bad !== undefined) throw new CliError(`--target: ${JSON.stringify(bad)} is not a valid target name (use letters, digits and _ . : @ -)`, EXIT.usage);
+  return unique;
 }
 
 export function execSubmission(verb: string, text: string, options: Pick<ExecOptions, 'target' | 'forceAsync'>): RunSubmission {

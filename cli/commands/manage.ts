@@ -89,8 +89,8 @@ function sortedRecord<T>(items: readonly T[], key: (item: T) => string): Record<
 }
 
 async function exportYaml(file: string, data: Record<string, unknown>): Promise<void> {
-  const { stringify } = await import('yaml');
-  writeFileSync(resolve(file), stringify(data, { sortMapEntries: true }), { mode: 0o600 });
+  const { toYaml } = await import('../format/yaml.js');
+  writeFileSync(resolve(file), toYaml(data), { mode: 0o600 });
   line(`Exported data to [ ${file} ]`);
 }
 

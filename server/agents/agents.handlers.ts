@@ -93,6 +93,10 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
       });
     });
 
+    // A packet socket.io cannot decode surfaces here (then the socket closes as 'forced close').
+    socket.on('error', (error: Error) => {
+      log.warn('agent connection dropped: malformed message', { identity, error: error.message });
+    });
     socket.on('disconnect', (reason) => {
       if (reason === 'transport error' || reason === 'parse error') {
         log.warn('agent connection dropped: malformed or oversized message', { identity, reason });
