@@ -76,7 +76,17 @@ export interface FileOps {
   /** SHA3-224 hex of the file, or null when it does not exist. */
   sha3_224(path: string): Promise<string | null>;
   exists(path: string): Promise<boolean>;
+  /** Optional: the entry names of a directory, sorted (no `.`/`..`). Rejects when it is not a readable directory. */
+  readdir?(path: string): Promise<string[]>;
 }
+
+/** What {@link ComponentContext.http} resolves with. */
+export type HttpResult = Readonly<{
+  /** Status of the last response (after redirects). */
+  status: number;
+  /** The URL that gave it. */
+  url: string;
+}>;
 
 /** Everything a component's client part may touch. Injected by the agent; faked in tests. */
 export interface ComponentContext {
@@ -97,6 +107,13 @@ export interface ComponentContext {
   readonly files: FileOps;
   /** Resolves after `ms`, or rejects when the job is aborted. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Optional: an HTTP(S) GET from the target's host. Redirects are followed, the body is
+   * discarded; `insecure` skips TLS certificate verification. Rejects on network errors and
+   * when the job is aborted. Where it is missing, components fall back to the platform
+   * `fetch`, which always verifies certificates.
+   */
+  http?(url: string, options?: Readonly<{ insecure?: boolean }>): Promise<HttpResult>;
 }
 
 /** What a component's client part returns. */

@@ -29,8 +29,11 @@ function usagePart(spec: ArgvSpec): string {
   switch (spec.kind) {
     case 'flag':
       return `[${spec.flag}]`;
-    case 'option':
-      return `[${spec.flag} ${spec.metavar}${spec.schema.type === 'array' ? ` [${spec.metavar} ...]` : ''}]`;
+    case 'option': {
+      const part = `${spec.flag} ${spec.metavar}${spec.schema.type === 'array' ? ` [${spec.metavar} ...]` : ''}`;
+      // As argparse: a required option (no default) is shown without brackets.
+      return spec.required && spec.schema.default === undefined ? part : `[${part}]`;
+    }
     case 'positional':
       return spec.required ? spec.metavar : `[${spec.metavar}]`;
     default:

@@ -15,10 +15,10 @@ const IDENTITY = /^[A-Za-z0-9_.:@-]+$/;
 const TRUE = new Set(['y', 'yes', 't', 'true', 'on', '1']);
 const FALSE = new Set(['n', 'no', 'f', 'false', 'off', '0']);
 
-// PyYAML's YAML 1.1 booleans: unlike the spec (and the `yaml` package), `y`/`n` stay strings.
+// PyYAML's YAML 1.1 booleans: unlike the spec (and the `yaml` package), `y`/`n` stay strings. Also used by CACHEFILE.
 const PY_TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const PY_FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
-function pyyamlTags(tags: Tags): Tags {
+export function pyyamlTags(tags: Tags): Tags {
   return tags.map((tag) => {
     if (typeof tag === 'string' || tag.tag !== 'tag:yaml.org,2002:bool' || !('test' in tag) || !tag.test) return tag;
     return { ...tag, test: tag.test.test('true') ? PY_TRUE : PY_FALSE };

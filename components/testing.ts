@@ -4,7 +4,7 @@
  * template engine over the fake args cache.
  */
 import type { DispatchedJob } from '../protocol/jobs.js';
-import type { AbortSignalLike, ComponentCache, ComponentContext, ExecOptions, ExecResult, FileOps } from './define.js';
+import type { AbortSignalLike, ComponentCache, ComponentContext, ExecOptions, ExecResult, FileOps, HttpResult } from './define.js';
 import { renderTemplate } from './template.js';
 
 export type FakeCall = readonly unknown[];
@@ -20,6 +20,17 @@ export type FakeContextOptions = Readonly<{
   failFiles?: Readonly<Record<string, string>>;
   job?: Partial<DispatchedJob>;
   vars?: Record<string, unknown>;
+  /** Files on the fake host by absolute path (`readText`, `exists`, `readdir`); others do not exist. */
+  files?: Readonly<Record<string, string>>;
+  /**
+   * When given, the context has `http`: successive calls get these statuses (an Error is
+   * thrown; the last entry repeats). Calls are recorded as `['http', url, {insecure}]`.
+   */
+  http?: readonly (number | Error)[];
+  /** Called after each recorded `sleep` (e.g. to change the args cache while a component polls). */
+  onSleep?: (ms: number, ctx: FakeContext) => void;
+  /** The job's abort signal (default: never aborted); `sleep` rejects once it is aborted. */
+  signal?: AbortSignalLike;
 }>;
 
 export type FakeContext = ComponentContext & {
@@ -54,6 +65,8 @@ export function createFakeContext(options: FakeContextOptions = {}): FakeContext
       return options.evict ? options.evict(tag) : { ok: true, removed: 1 };
     },
   };
+  const fakeFiles = options.files ?? {};
+  const enoent = (path: string, op: string) => Object.assign(new Error(`ENOENT: no such file or directory, ${op} '${path}'`), { code: 'ENOENT' });
   const fileOp =
     (name: string) =>
     async (...args: unknown[]): Promise<void> => {
@@ -65,11 +78,25 @@ export function createFakeContext(options: FakeContextOptions = {}): FakeContext
     mkdirp: fileOp('mkdirp'),
     chown: fileOp('chown'),
     chmod: fileOp('chmod'),
-    readText: async () => '',
+    async readText(path) {
+      if (options.files === undefined) return '';
+      const text = fakeFiles[path];
+      if (text === undefined) throw enoent(path, 'open');
+      return text;
+    },
     writeFile: fileOp('writeFile'),
     sha3_224: async () => null,
-    exists: async () => false,
+    exists: async (path) => path in fakeFiles || Object.keys(fakeFiles).some((f) => f.startsWith(`${path.replace(/\/+$/, '')}/`)),
+    async readdir(path) {
+      const prefix = `${path.replace(/\/+$/, '')}/`;
+      const names = new Set<string>();
+      for (const file of Object.keys(fakeFiles)) if (file.startsWith(prefix)) names.add(file.slice(prefix.length).split('/')[0] ?? '');
+      if (names.size === 0) throw enoent(path, 'scandir');
+      return [...names].sort();
+    },
   };
+  let httpIndex = 0;
+  const http = options.http;
   const job: DispatchedJob = {
     jobId: 'job-1',
     runId: 'run-1',
@@ -82,13 +109,14 @@ export function createFakeContext(options: FakeContextOptions = {}): FakeContext
     parentAsync: false,
     ...options.job,
   };
-  return {
+  const jobSignal = options.signal ?? signal;
+  const ctx: FakeContext = {
     calls,
     argsCache,
     envsCache,
     job,
     identity: 'node1',
-    signal,
+    signal: jobSignal,
     async exec(command: string, execOptions?: ExecOptions): Promise<ExecResult> {
       calls.push(['exec', command, execOptions ?? {}]);
       const scripted = options.exec ?? [];
@@ -101,6 +129,21 @@ export function createFakeContext(options: FakeContextOptions = {}): FakeContext
     render: (template) => renderTemplate(template, { ...argsCache, ...(options.vars ?? {}) }),
     cache,
     files,
-    sleep: async (ms) => void calls.push(['sleep', ms]),
+    async sleep(ms) {
+      calls.push(['sleep', ms]);
+      options.onSleep?.(ms, ctx);
+      if (jobSignal.aborted) throw new Error(`aborted: ${String(jobSignal.reason)}`);
+    },
+    ...(http
+      ? {
+          async http(url: string, httpOptions?: Readonly<{ insecure?: boolean }>): Promise<HttpResult> {
+            calls.push(['http', url, { insecure: httpOptions?.insecure ?? false }]);
+            const next = http[Math.min(httpIndex++, http.length - 1)] ?? 200;
+            if (next instanceof Error) throw next;
+            return { status: next, url };
+          },
+        }
+      : {}),
   };
+  return ctx;
 }

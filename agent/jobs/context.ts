@@ -1,5 +1,7 @@
 /** Builds the ComponentContext a component's client part runs with. */
-import type { ComponentContext, ExecOptions, ExecResult } from '../../components/define.js';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ComponentContext, ExecOptions, ExecResult, HttpResult } from '../../components/define.js';
 import type { DispatchedJob } from '../../protocol/jobs.js';
 import { hostFiles } from './files.js';
 import { CappedText, type JobOutput } from './output.js';
@@ -43,7 +45,45 @@ export function createContext(deps: JobDeps, job: DispatchedJob, signal: AbortSi
     cache: deps.cache,
     files: hostFiles,
     sleep: (ms) => abortableSleep(ms, signal),
+    http: (url, options) => httpGet(url, options?.insecure ?? false, signal),
   };
+}
+
+const MAX_REDIRECTS = 10;
+
+/**
+ * `ctx.http`: GET with node:http(s) so that `insecure` can skip certificate checks
+ * (`rejectUnauthorized: false`), which the platform `fetch` cannot. Follows up to 10
+ * redirects, discards the body, rejects on network errors and on abort.
+ */
+export function httpGet(url: string, insecure: boolean, signal: AbortSignal, redirects = MAX_REDIRECTS): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    let target: URL;
+    try {
+      target = new URL(url);
+    } catch {
+      reject(new Error(`invalid URL ${JSON.stringify(url)}`));
+      return;
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      reject(new Error(`unsupported URL scheme ${target.protocol}`));
+      return;
+    }
+    const secure = target.protocol === 'https:';
+    const options = { method: 'GET', signal, ...(secure && insecure ? { rejectUnauthorized: false } : {}) };
+    const req = (secure ? httpsRequest : httpRequest)(target, options, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (status >= 300 && status < 400 && location && redirects > 0) {
+        resolve(httpGet(new URL(location, target).toString(), insecure, signal, redirects - 1));
+        return;
+      }
+      resolve({ status, url: target.toString() });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import type { FileOps } from '../../components/define.js';
 
 /** Looks `name` up in an /etc/passwd-style file; returns field 3 (the numeric id) or null. */
@@ -73,4 +73,5 @@ export const hostFiles: FileOps = {
       return false;
     }
   },
+  readdir: async (path) => (await readdir(path)).sort(),
 };

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import type { Component, ComponentResult } from '../define.js';
 import { parseJob } from '../parse.js';
 import { createFakeContext, type FakeCall, type FakeContextOptions } from '../testing.js';
-import { ARG, CACHEEVICT, ECHO, ENV, QUEUESENTINEL, RUN, WORKDIR } from './index.js';
+import { argvSpecs, isPositional } from '../argv.js';
+import { commonArgsFor } from '../common-args.js';
+import { formatExecHelp } from '../exec-help.js';
+import { ARG, builtinComponents, CACHEEVICT, ECHO, ENV, QUEUESENTINEL, RUN, WORKDIR } from './index.js';
 
 type Row = Readonly<{
   name: string;
@@ -215,23 +218,61 @@ test('builtin components: fields → ctx calls → result', async () => {
 });
 
 test('builtin flags match Directord', () => {
-  const flags = [RUN, ARG, ENV, WORKDIR, CACHEEVICT, QUEUESENTINEL, ECHO].map((c) => [c.verb, c.cacheable, c.requiresLock, c.lockName ?? null]);
+  const flags = builtinComponents.map((c) => [c.verb, c.cacheable, c.requiresLock, c.lockName ?? null]);
   assert.deepEqual(flags, [
     ['RUN', true, false, null],
     ['ARG', false, true, 'arg'],
     ['ENV', false, true, 'arg'],
     ['WORKDIR', true, false, null],
+    ['CACHEFILE', false, true, 'cachefile'],
     ['CACHEEVICT', false, true, 'cacheevict'],
     ['QUEUESENTINEL', false, true, 'queuesentinel'],
+    ['DNF', true, true, 'dnf'],
+    ['SERVICE', true, true, 'service'],
+    ['WAIT', true, false, null],
     ['ECHO', true, false, null],
+    ['QUERY_WAIT', false, false, null],
+    // Directord set these two flags where the client never read them (bug 9.10); here they hold.
+    ['REBOOT', false, true, 'reboot'],
+    ['FACTER', true, false, null],
+    ['POD', true, false, null],
+    ['CONTAINER_IMAGE', true, false, null],
+    ['CONTAINER_CONFIG_DATA', true, false, null],
+    ['SECONTEXT', true, false, null],
   ]);
 });
 
 test('every schema property has a title and a description (they are the UI form)', () => {
-  for (const c of [RUN, ARG, ENV, WORKDIR, CACHEEVICT, QUEUESENTINEL, ECHO]) {
+  for (const c of builtinComponents) {
     for (const [name, prop] of Object.entries(c.args.properties)) {
       assert.equal(typeof prop.title, 'string', `${c.verb}.${name} title`);
       assert.equal(typeof prop.description, 'string', `${c.verb}.${name} description`);
     }
+  }
+});
+
+test('--exec-help works for every builtin verb and lists every option and positional', () => {
+  for (const c of builtinComponents) {
+    const help = formatExecHelp(c);
+    const lines = help.split('\n');
+    assert.ok(lines[0]?.startsWith('usage: directord [--exec-help]'), `${c.verb}: usage line`);
+    assert.ok(lines.every((line) => line.length <= 80), `${c.verb}: lines fit 80 columns`);
+    assert.ok(help.includes(`${c.verb}: `), `${c.verb}: description`);
+    const options = help.slice(help.indexOf('\noptions:\n'));
+    for (const spec of [...argvSpecs(commonArgsFor(c)), ...argvSpecs(c.args)]) {
+      if (isPositional(spec)) {
+        assert.match(help, new RegExp(`\\npositional arguments:\\n(?:.*\\n)*  ${spec.metavar.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), `${c.verb}: positional ${spec.metavar}`);
+      } else {
+        const entry = spec.kind === 'flag' ? `  ${spec.flag}` : `  ${spec.flag} ${spec.metavar}`;
+        assert.ok(options.includes(`\n${entry}`), `${c.verb}: option ${entry.trim()} listed`);
+        const usage = help.slice(0, help.indexOf('\n\n'));
+        const required = spec.required && spec.schema.default === undefined;
+        assert.ok(usage.includes(required ? ` ${spec.flag} ${spec.metavar}` : `[${spec.flag}`), `${c.verb}: ${spec.flag} in usage`);
+        if (required) assert.ok(!usage.includes(`[${spec.flag}`), `${c.verb}: required ${spec.flag} is not bracketed`);
+      }
+    }
+    // --exec-help is accepted whatever else the job string holds.
+    const parsed = parseJob(c, '--exec-help');
+    assert.ok(parsed.ok && parsed.value.common.exec_help, `${c.verb}: --exec-help parses`);
   }
 });

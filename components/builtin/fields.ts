@@ -40,3 +40,29 @@ export function tryRender(ctx: ComponentContext, template: string): Rendered {
     throw error;
   }
 }
+
+export function optionalStringField(fields: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new TypeError(`job field ${name} must be a string`);
+  return value;
+}
+
+export function numberField(fields: Readonly<Record<string, unknown>>, name: string, fallback: number): number {
+  const value = fields[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`job field ${name} must be a number`);
+  return value;
+}
+
+export function stringArrayField(fields: Readonly<Record<string, unknown>>, name: string): string[] {
+  const value = fields[name] ?? [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new TypeError(`job field ${name} must be a list of strings`);
+  return value as string[];
+}
+
+/** A string field that must be one of `allowed`. */
+export function choiceField<T extends string>(fields: Readonly<Record<string, unknown>>, name: string, allowed: readonly T[]): T {
+  const value = fields[name];
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new TypeError(`job field ${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
