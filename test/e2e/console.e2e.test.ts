@@ -196,7 +196,7 @@ describe('console e2e (mock server)', { timeout: 240_000 }, () => {
     const yaml = page.getByRole('textbox', { name: 'YAML source' });
     await page.getByRole('region', { name: 'Components' }).getByRole('button', { name: 'ECHO', exact: true }).press('Enter');
     assert.equal(await steps.count(), 2);
-    await page.getByLabel('Text').fill('hello');
+    await page.getByRole('textbox', { name: 'Text', exact: true }).fill('hello');
     await page.getByRole('button', { name: 'Move up' }).click();
     assert.equal(await yaml.inputValue(), '# keys\n- name: k\n  jobs:\n  - ECHO: hello\n  - RUN: echo one\n');
     await page.getByRole('button', { name: 'Duplicate' }).click();
