@@ -6,15 +6,27 @@
  *   shell_bound_s           the same 6000 commands run by 6 plain /bin/sh loops (the floor)
  *   exec_p50_ms/p99_ms      100 sequential single-job roundtrips, submit → result stored
  *   cli_exec_wall_ms        wall time of one `directord exec … --poll` CLI process
+ * Then the console phase (issue #3): `directord serve --no-agent` with 50 simulated agents
+ * (scripts/bench/sim-agents.ts, the real /agent protocol) and the console in Debian's Chromium
+ * (playwright-core), a fresh browser context per run, again the median of 3:
+ *   ui_first_paint_ms       navigation start → first-contentful-paint of `/?token=…#/hosts`
+ *   ui_hosts_ready_ms       navigation start → the Hosts table lists all 50 hosts
+ *   ui_log_100k_lines_ms    `runs:submit` (from this process, all 50 hosts, 2,000 lines each) →
+ *                           the console, which opened the run from History, has applied all
+ *                           100,000 lines and drawn a frame (window.__directordStats)
+ *   ui_longest_task_ms      the longest main-thread task (`longtask` observer) from load to the end
+ * `--no-ui` skips the console phase, `--ui-only` runs only it.
  * The last line printed is one JSON object with the figures.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadOrchestration } from '../components/orchestration.js';
+import { startSimAgents, type SimAgents } from './bench/sim-agents.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../protocol/ui-events.js';
 import type { RunSubmission, RunSubmitted } from '../protocol/jobs.js';
 import type { AgentInfo } from '../protocol/agents.js';
@@ -26,14 +38,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = join(root, '..', 'shared', 'fixtures', 'directord', 'comparison-orchestration.yaml');
 const AGENTS = 6;
 const RUNS = 3;
+const UI_HOSTS = 50;
+const UI_LINES_PER_HOST = 2000;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-function ensureBuilt(): void {
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'directord-agent.cjs'))) {
+/** The console build must carry the read-only stats hook the console phase reads. */
+function rendererHasStatsHook(): boolean {
+  const assets = join(root, 'renderer', 'dist', 'assets');
+  if (!existsSync(join(root, 'renderer', 'dist', 'index.html')) || !existsSync(assets)) return false;
+  return readdirSync(assets).some((f) => f.endsWith('.js') && readFileSync(join(assets, f), 'utf8').includes('__directordStats'));
+}
+
+function ensureBuilt(withConsole: boolean): void {
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'directord-agent.cjs')) || (withConsole && !rendererHasStatsHook())) {
     const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('build failed');
   }
@@ -128,10 +150,186 @@ function cliExecWall(c: Cluster): number {
   return ms;
 }
 
+type UiCluster = { dataDir: string; server: ChildProcess; url: string; token: string; ui: UiSocket; sims: SimAgents };
+
+/** `directord serve --no-agent` (it serves renderer/dist) and UI_HOSTS simulated agents. */
+async function startUiCluster(): Promise<UiCluster> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-ui-'));
+  // Its own process group: bin/directord.js may run the CLI as a child (unbuilt checkout), and
+  // stopping must reach that child too.
+  const server = spawn(process.execPath, [join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'serve', '--port', '0', '--no-agent'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  liveGroups.add(server);
+  // 50 agents coming and going make 100 INFO lines a run: pass on only warnings and errors.
+  let pending = '';
+  server.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    const lines = (pending + text).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (!/^\S+ INFO /.test(line)) process.stderr.write(`${line}\n`);
+  });
+  try {
+    const info = await waitFor('server.json', () => {
+      try { return JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { url: string }; } catch { return undefined; }
+    });
+    const token = readFileSync(join(dataDir, 'ui.token'), 'utf8').trim();
+    const key = readFileSync(join(dataDir, 'agent.key'), 'utf8').trim();
+    const sims = await startSimAgents({ serverUrl: info.url, key, count: UI_HOSTS, prefix: 'host-' });
+    const ui: UiSocket = io(`${info.url}/ui`, { transports: ['websocket'], auth: { token, client: 'bench' } });
+    await waitFor('simulated agents online', async () => {
+      const r: Result<AgentInfo[]> = await ui.timeout(5000).emitWithAck('agents:list');
+      return r.ok && r.value.filter((a) => a.online).length === UI_HOSTS ? true : undefined;
+    });
+    return { dataDir, server, url: info.url, token, ui, sims };
+  } catch (error) {
+    killGroup(server, 'SIGKILL');
+    liveGroups.delete(server);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Console-phase servers still running: killed when the bench exits, however it exits. */
+const liveGroups = new Set<ChildProcess>();
+process.once('exit', () => liveGroups.forEach((p) => killGroup(p, 'SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+
+function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (p.pid !== undefined) process.kill(-p.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+async function stopUiCluster(c: UiCluster): Promise<void> {
+  c.ui.close();
+  await c.sims.close();
+  const exited = new Promise<void>((r) => (c.server.exitCode !== null || c.server.signalCode !== null ? r() : c.server.once('exit', () => r())));
+  killGroup(c.server, 'SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  killGroup(c.server, 'SIGKILL');
+  liveGroups.delete(c.server);
+  rmSync(c.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Installed before the console's own scripts: collects long tasks and notes when the Hosts
+ * table first lists every host (then stops observing).
+ */
+const uiInitScript = (hosts: number) => `(() => {
+  const bench = (window.__bench = { longTasks: [], hostsReadyAt: null });
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration }); }).observe({ type: 'longtask', buffered: true });
+  } catch {}
+  const check = () => {
+    if (document.querySelectorAll('table[aria-label="Hosts"] tbody input[type=checkbox]').length < ${hosts}) return false;
+    bench.hostsReadyAt = performance.now();
+    return true;
+  };
+  const mo = new MutationObserver(() => { if (check()) mo.disconnect(); });
+  mo.observe(document, { childList: true, subtree: true });
+})();`;
+
+/**
+ * Polls an expression in the page until it is not undefined. page.evaluate with a string goes
+ * through CDP and is not subject to the console's CSP (waitForFunction's in-page eval is). The
+ * figures are timed inside the page, so the polling interval does not enter them.
+ */
+async function pollPage<T>(page: Page, expression: string, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = (await page.evaluate(expression)) as T | undefined | null;
+    if (value !== undefined && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type UiFigures = { firstPaint: number; hostsReady: number; log100k: number; longestTask: number; linesApplied: number };
+
+async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    context.setDefaultTimeout(60_000);
+    await context.addInitScript(uiInitScript(UI_HOSTS));
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${c.url}/?token=${encodeURIComponent(c.token)}#/hosts`);
+    const firstPaint = await pollPage<number>(page, `performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime`, 'first contentful paint');
+    const hostsReady = await pollPage<number>(page, 'window.__bench.hostsReadyAt ?? undefined', `${UI_HOSTS} hosts in the Hosts table`);
+
+    // Deploy from this process while the console shows History, then open the run there.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true }).click();
+    await page.getByRole('table', { name: 'Runs' }).waitFor();
+    const total = UI_HOSTS * UI_LINES_PER_HOST;
+    const last = `line ${UI_LINES_PER_HOST} of ${UI_LINES_PER_HOST}`;
+    // Each frame: has the open run applied every line? (the frame after the update is drawn)
+    await page.evaluate(`(() => {
+      window.__benchTarget = { runId: null };
+      const tick = () => {
+        const s = window.__directordStats;
+        if (s && window.__benchTarget.runId && s.runId === window.__benchTarget.runId && s.hosts === ${UI_HOSTS} && s.outputLines >= ${total} && s.lastLines.every((l) => l.endsWith(${JSON.stringify(last)}))) {
+          window.__benchDone = { at: performance.timeOrigin + performance.now(), lines: s.outputLines };
+          return;
+        }
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    })()`);
+    const t0 = Date.now();
+    const submitted: Result<RunSubmitted> = await c.ui.timeout(60000).emitWithAck('runs:submit', { kind: 'exec', source: 'bench-100k-lines', entries: [{ jobs: [{ verb: 'RUN', text: `--skip-cache lines ${UI_LINES_PER_HOST}` }] }], targets: [...c.sims.identities], requestedBy: 'bench' });
+    if (!submitted.ok) throw new Error(`submit failed: ${submitted.error.message}`);
+    const runId = submitted.value.runId;
+    await page.evaluate(`window.__benchTarget.runId = ${JSON.stringify(runId)}`);
+    await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: runId }).click();
+    const done = await pollPage<{ at: number; lines: number }>(page, 'window.__benchDone', `${total} lines in the console`, 300_000);
+    const log100k = done.at - t0;
+    // The lines are drawn, not only stored: the first pane follows its tail.
+    await page.getByRole('region', { name: `Output: ${c.sims.identities[0]}` }).getByRole('log').getByText(last).waitFor({ timeout: 10_000 });
+    const settled: Result<JobRecord[]> = await c.ui.timeout(120_000).emitWithAck('jobs:await', { jobIds: submitted.value.jobs.map((j) => j.jobId), timeoutMs: 110_000 });
+    if (!settled.ok) throw new Error(`await failed: ${settled.error.message}`);
+    const bad = settled.value.flatMap((j) => j.targets).filter((t) => t.state !== 'succeeded');
+    if (bad.length) throw new Error(`${bad.length} simulated targets did not succeed (first: ${bad[0]?.target} ${bad[0]?.state} ${bad[0]?.info})`);
+    const tasks = (await page.evaluate('window.__bench.longTasks')) as { start: number; duration: number }[];
+    const longest = (from: number, to = Infinity) => Math.max(0, ...tasks.filter((t) => t.start >= from && t.start < to).map((t) => t.duration));
+    log(`console: first paint ${round(firstPaint, 1)} ms, hosts ${round(hostsReady, 1)} ms, 100k lines ${round(log100k, 1)} ms (${done.lines} applied); longest task during load ${round(longest(0, hostsReady), 1)} ms, during output ${round(longest(hostsReady), 1)} ms, ${tasks.length} long tasks`);
+    if (done.lines !== total) log(`warning: the console applied ${done.lines} lines for ${total} sent`);
+    if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
+    return { firstPaint, hostsReady, log100k, longestTask: longest(0), linesApplied: done.lines };
+  } finally {
+    await context.close();
+  }
+}
+
+async function uiPhase(): Promise<Record<string, number[]>> {
+  const figures: Record<string, number[]> = { ui_first_paint_ms: [], ui_hosts_ready_ms: [], ui_log_100k_lines_ms: [], ui_longest_task_ms: [] };
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
+  try {
+    for (let run = 1; run <= RUNS; run++) {
+      log(`console run ${run}/${RUNS}: starting the server and ${UI_HOSTS} simulated agents`);
+      const c = await startUiCluster();
+      try {
+        const f = await uiRun(browser, c);
+        figures.ui_first_paint_ms!.push(f.firstPaint);
+        figures.ui_hosts_ready_ms!.push(f.hostsReady);
+        figures.ui_log_100k_lines_ms!.push(f.log100k);
+        figures.ui_longest_task_ms!.push(f.longestTask);
+      } finally {
+        await stopUiCluster(c);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return figures;
+}
+
 async function main(): Promise<void> {
-  ensureBuilt();
-  const figures: Record<string, number[]> = { orchestration_1000x6_s: [], shell_bound_s: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [] };
-  for (let run = 1; run <= RUNS; run++) {
+  const engine = !process.argv.includes('--ui-only');
+  const withConsole = !process.argv.includes('--no-ui');
+  ensureBuilt(withConsole);
+  const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [] } : {};
+  for (let run = 1; engine && run <= RUNS; run++) {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();
     try {
@@ -147,8 +345,9 @@ async function main(): Promise<void> {
       await stopCluster(c);
     }
   }
+  if (withConsole) Object.assign(figures, await uiPhase());
   const result: Record<string, number> = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]));
-  result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);
+  if (engine) result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }

@@ -4,7 +4,7 @@
 //   dist/electron/            the desktop shell's main and preload.
 // The renderer and the Electron shell have their own steps (added with the console).
 import { build } from 'esbuild';
-import { rmSync, existsSync } from 'node:fs';
+import { rmSync, existsSync, renameSync } from 'node:fs';
 
 const banner = {
   // CommonJS dependencies (ws, engine.io) call require(); give ESM bundles a real one.
@@ -25,8 +25,14 @@ const common = {
 const agentOnly = process.argv.includes('--agent-only');
 const steps = [];
 if (existsSync('cli/main.ts') && !agentOnly) {
-  rmSync('dist/cli', { recursive: true, force: true });
-  steps.push(build({ ...common, entryPoints: { main: 'cli/main.ts' }, outdir: 'dist/cli', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: [...common.external, 'better-sqlite3'] }));
+  // Build beside the live bundle and swap, so a running `directord` never sees a half-written dist/cli.
+  rmSync('dist/cli-next', { recursive: true, force: true });
+  steps.push(
+    build({ ...common, entryPoints: { main: 'cli/main.ts' }, outdir: 'dist/cli-next', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: [...common.external, 'better-sqlite3'] }).then(() => {
+      rmSync('dist/cli', { recursive: true, force: true });
+      renameSync('dist/cli-next', 'dist/cli');
+    }),
+  );
 }
 if (existsSync('agent/main.ts')) {
   // CommonJS so the one file runs anywhere with plain Node, whatever package.json sits beside it.

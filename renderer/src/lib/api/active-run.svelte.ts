@@ -145,3 +145,25 @@ export class ActiveRun {
 }
 
 export const activeRun = new ActiveRun();
+
+/**
+ * Read-only figures for `npm run bench` (scripts/bench.ts): what the open run has applied.
+ * `outputLines` counts stdout/stderr lines (job header lines excluded); `lastLines` is each
+ * host's last line. Computed on read from the model; nothing is kept for it.
+ */
+export type DirectordStats = Readonly<{ runId: string | null; hosts: number; outputLines: number; lastLines: string[] }>;
+
+function directordStats(): DirectordStats {
+  const model = activeRun.model;
+  if (!model) return { runId: null, hosts: 0, outputLines: 0, lastLines: [] };
+  const hosts = model.hosts();
+  let lines = 0;
+  const lastLines = hosts.map((host) => {
+    const log = model.log(host);
+    lines += log.lineCount;
+    return log.line(log.lineCount - 1)?.text ?? '';
+  });
+  return { runId: model.runId, hosts: hosts.length, outputLines: lines - model.pairs().length, lastLines };
+}
+
+if (typeof window !== 'undefined') Object.defineProperty(window, '__directordStats', { get: directordStats, configurable: true });
