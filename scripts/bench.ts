@@ -15,7 +15,16 @@
  *                           the console, which opened the run from History, has applied all
  *                           100,000 lines and drawn a frame (window.__directordStats)
  *   ui_longest_task_ms      the longest main-thread task (`longtask` observer) from load to the end
- * `--no-ui` skips the console phase, `--ui-only` runs only it.
+ * Then the scale phase (issue #5, scripts/bench/scale.ts): `directord server` with 500 simulated
+ * agents in this process, again the median of 3:
+ *   agents_500_connect_s         start → all 500 online in agents:list
+ *   agents_500_orchestration_s   `runs:submit` of a 10-job orchestration on all 500 → all 5000
+ *                                (job, target) results stored (jobs:await; counts checked in SQLite)
+ *   server_rss_mb_500_agents     the server's VmRSS after the orchestration
+ *   agents_500_reconnect_s       the server SIGKILLed and restarted on the same port: restart → all
+ *                                500 online again (jittered backoff, checked)
+ * `--no-ui` skips the console phase, `--ui-only` runs only it; `--no-scale` skips the scale phase,
+ * `--scale-only` runs only it.
  * The last line printed is one JSON object with the figures.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -27,6 +36,7 @@ import { io, type Socket } from 'socket.io-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadOrchestration } from '../components/orchestration.js';
 import { startSimAgents, type SimAgents } from './bench/sim-agents.js';
+import { runScale } from './bench/scale.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../protocol/ui-events.js';
 import type { RunSubmission, RunSubmitted } from '../protocol/jobs.js';
 import type { AgentInfo } from '../protocol/agents.js';
@@ -324,9 +334,28 @@ async function uiPhase(): Promise<Record<string, number[]>> {
   return figures;
 }
 
+/** The scale phase (scripts/bench/scale.ts), RUNS times; throws when a result is missing or the backoff is not jittered. */
+async function scalePhase(): Promise<Record<string, number[]>> {
+  const figures: Record<string, number[]> = { agents_500_connect_s: [], agents_500_orchestration_s: [], server_rss_mb_500_agents: [], agents_500_reconnect_s: [] };
+  for (let run = 1; run <= RUNS; run++) {
+    log(`scale run ${run}/${RUNS}`);
+    const r = await runScale({ bin: join(root, 'bin', 'directord.js'), count: 500, jobs: 10, log });
+    const expected = r.count * r.jobs;
+    if (r.runStatus !== 'succeeded' || r.db.succeeded !== expected || r.db.distinctPairs !== expected || r.runCounts.succeeded !== expected) throw new Error(`scale: results missing: ${JSON.stringify(r)}`);
+    if (!r.jitter || r.jitter.agents !== r.count || !(r.jitter.firstAttemptStdevMs > 50)) throw new Error(`scale: reconnection not jittered: ${JSON.stringify(r.jitter)}`);
+    figures.agents_500_connect_s!.push(r.connectS);
+    figures.agents_500_orchestration_s!.push(r.orchestrationS);
+    figures.server_rss_mb_500_agents!.push(r.serverRssMb);
+    figures.agents_500_reconnect_s!.push(r.reconnectS ?? NaN);
+  }
+  return figures;
+}
+
 async function main(): Promise<void> {
-  const engine = !process.argv.includes('--ui-only');
-  const withConsole = !process.argv.includes('--no-ui');
+  const scaleOnly = process.argv.includes('--scale-only');
+  const engine = !process.argv.includes('--ui-only') && !scaleOnly;
+  const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;
+  const withScale = !process.argv.includes('--no-scale') && !process.argv.includes('--ui-only');
   ensureBuilt(withConsole);
   const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [] } : {};
   for (let run = 1; engine && run <= RUNS; run++) {
@@ -346,6 +375,7 @@ async function main(): Promise<void> {
     }
   }
   if (withConsole) Object.assign(figures, await uiPhase());
+  if (withScale) Object.assign(figures, await scalePhase());
   const result: Record<string, number> = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]));
   if (engine) result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);
   process.stdout.write(JSON.stringify(result) + '\n');

@@ -19,7 +19,7 @@
  * Non-async jobs of an agent run one after the other, `parentAsync` jobs in a queue per parent;
  * cacheable jobs that succeeded before are answered from an in-memory cache unless skipCache.
  *
- * Used by `npm run bench` (50 hosts) and meant for the 500-agent test (issue #5).
+ * Used by `npm run bench` (50 hosts in the console phase, 500 in the scale phase: scripts/bench/scale.ts).
  */
 import { io, type Socket } from 'socket.io-client';
 import { builtinComponents } from '../../components/builtin/index.js';
@@ -68,9 +68,24 @@ export type SimAgentsStats = Readonly<{
   resent: number;
 }>;
 
+/** One agent's connection history (times are Date.now() ms). */
+export type SimAgentConnection = Readonly<{
+  identity: string;
+  /** Hellos the server accepted (1 after start, +1 per reconnect). */
+  hellos: number;
+  /** When the connection was last lost, or null. */
+  lastDisconnectAt: number | null;
+  /** Reconnection attempts (socket.io `reconnect_attempt`) since the last loss of the connection. */
+  attemptsAt: readonly number[];
+  /** When the last hello was accepted. */
+  readyAt: number | null;
+}>;
+
 export type SimAgents = Readonly<{
   identities: readonly string[];
   stats(): SimAgentsStats;
+  /** Each agent's connection history (for the reconnect stampede measurement). */
+  connections(): SimAgentConnection[];
   /** Resolves when every agent has no job queued or running and nothing waiting for an ack. */
   whenIdle(timeoutMs?: number): Promise<void>;
   /** Waits briefly (≤ 2 s) for unacked events, then disconnects every agent. */
@@ -165,6 +180,10 @@ class SimAgent {
   #batch = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #idleWaiters: Array<() => void> = [];
+  hellos = 0;
+  lastDisconnectAt: number | null = null;
+  attemptsAt: number[] = [];
+  readyAt: number | null = null;
 
   constructor(
     readonly identity: string,
@@ -177,9 +196,13 @@ class SimAgent {
       auth: { identity, key: options.key },
       forceNew: true,
       autoConnect: false,
+      // Jittered exponential backoff like the real agent (agent/connection.ts): 500 ms ± 50 %,
+      // doubling up to 5 s, so a restarted server is not hit by every agent at the same instant.
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
+      randomizationFactor: 0.5,
     });
+    this.socket.io.on('reconnect_attempt', () => void this.attemptsAt.push(Date.now()));
     this.socket.on('job:dispatch', (jobs, ack) => {
       const list = Array.isArray(jobs) ? jobs : [];
       for (const job of list) this.#enqueue(job);
@@ -190,6 +213,8 @@ class SimAgent {
     });
     this.socket.on('disconnect', () => {
       this.#ready = false;
+      this.lastDisconnectAt = Date.now();
+      this.attemptsAt = [];
       clearInterval(this.#heartbeat);
     });
     this.socket.on('connect', () => void this.#hello());
@@ -241,6 +266,8 @@ class SimAgent {
       return;
     }
     this.#ready = true;
+    this.hellos++;
+    this.readyAt = Date.now();
     clearInterval(this.#heartbeat);
     this.#heartbeat = setInterval(() => {
       if (this.#ready) this.socket.emit('agent:heartbeat', { at: Date.now(), hostUptimeS: (Date.now() - this.#startedAt) / 1000 + 3600, agentUptimeS: (Date.now() - this.#startedAt) / 1000, running: Math.min(1, this.#active.size), queued: Math.max(0, this.#active.size - 1) });
@@ -418,6 +445,7 @@ export async function startSimAgents(options: SimAgentsOptions): Promise<SimAgen
   return {
     identities,
     stats: () => ({ ...counters }),
+    connections: () => agents.map((a) => ({ identity: a.identity, hellos: a.hellos, lastDisconnectAt: a.lastDisconnectAt, attemptsAt: [...a.attemptsAt], readyAt: a.readyAt })),
     whenIdle: async (ms = 60_000) => {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
