@@ -27,9 +27,23 @@ export type ConnectionOptions = Readonly<{
   onDown(): void;
   onDispatch(jobs: unknown): Result<{ accepted: number }>;
   onCancel(jobIds: unknown): void;
+  /** `component:install`: store, import and register a user component. */
+  onInstall?(install: unknown): Promise<Result<{ verb: string; hash: string }>>;
 }>;
 
+/** Requests the agent makes to the server (answered with a Result). */
+export type AgentRequest = 'blob:get' | 'jobs:state';
+
 export type Connection = Readonly<{
+  /**
+   * Sends a request once connected and greeted; resolves with the server's Result (errors of the
+   * link become Results too). Rejects only when `signal` aborts first.
+   */
+  request<E extends AgentRequest>(
+    event: E,
+    payload: Parameters<AgentToServerEvents[E]>[0],
+    signal?: AbortSignal,
+  ): Promise<Parameters<Parameters<AgentToServerEvents[E]>[1]>[0]>;
   ready(): boolean;
   whenReady(): Promise<void>;
   connects(): number;
@@ -172,14 +186,42 @@ export function connect(options: ConnectionOptions): Connection {
       if (typeof ack === 'function') (ack as (r: Result<{ accepted: number }>) => void)(result);
     });
     sock.on('job:cancel', (jobIds: unknown) => options.onCancel(jobIds));
+    sock.on('component:install', (install: unknown, ack: unknown) => {
+      const reply = (r: Result<{ verb: string; hash: string }>) => {
+        if (typeof ack === 'function') (ack as (r: Result<{ verb: string; hash: string }>) => void)(r);
+      };
+      if (!options.onInstall) return reply({ ok: false, error: { code: 'unknown-verb', message: 'this agent does not take user components' } });
+      void options.onInstall(install).then(reply, (error: unknown) => reply({ ok: false, error: { code: 'internal', message: String(error) } }));
+    });
     sock.on('agent:goodbye', (reason: unknown) => log.info('the server said goodbye', { reason: String(reason).slice(0, 500) }));
   };
   wire(socket);
   socket.connect();
 
+  const whenReady = (): Promise<void> => (isReady ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)));
+
   return {
+    async request(event, payload, signal) {
+      if (!isReady) {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => reject(new Error(`aborted: ${String(signal?.reason)}`));
+          if (signal?.aborted) return onAbort();
+          signal?.addEventListener('abort', onAbort, { once: true });
+          void whenReady().then(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          });
+        });
+      }
+      try {
+        const timed = socket.timeout(ACK_TIMEOUT_MS) as unknown as { emitWithAck(e: string, p: unknown): Promise<Result<never>> };
+        return await timed.emitWithAck(event, payload);
+      } catch (error) {
+        return { ok: false, error: { code: 'timeout', message: `${event}: ${error instanceof Error ? error.message : String(error)}` } };
+      }
+    },
     ready: () => isReady,
-    whenReady: () => (isReady ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve))),
+    whenReady,
     connects: () => connectCount,
     close: () => {
       closed = true;

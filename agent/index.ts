@@ -13,12 +13,14 @@ import type { AgentHello, Heartbeat } from '../protocol/agents.js';
 import { createLogger, type Logger } from '../protocol/log.js';
 import { PROTOCOL_VERSION, LIMITS } from '../protocol/version.js';
 import { AgentCache } from './cache/agent-cache.js';
-import { connect } from './connection.js';
+import { createComponentInstaller } from './components/installer.js';
+import { connect, type Connection } from './connection.js';
 import { createExecutor } from './exec/index.js';
 import type { ExecutorKind } from './exec/types.js';
 import { hostFacts, machineIdOf } from './facts.js';
 import { NamedLocks } from './jobs/locks.js';
 import { JobManager } from './jobs/manager.js';
+import type { AgentServerLink } from './jobs/types.js';
 import { lockCacheDir } from './lock.js';
 import { Outbox } from './outbox/outbox.js';
 import { AGENT_VERSION } from './version.js';
@@ -80,6 +82,33 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const components = options.components ?? builtinComponents;
   const byVerb = new Map(components.map((c) => [c.verb, c] as const));
   const manifests = components.map((c) => componentManifest(c));
+  const installer = createComponentInstaller({ cacheDir: options.cacheDir, components: byVerb, builtinVerbs: new Set(byVerb.keys()), log: log.child('components') });
+  await installer.restore();
+  let connection: Connection | null = null;
+  const link = (): Connection => {
+    if (!connection) throw new Error('not connected to the server yet');
+    return connection;
+  };
+  const server: AgentServerLink = {
+    async blob(sha, jobId, signal) {
+      const parts: Buffer[] = [];
+      let offset = 0;
+      for (;;) {
+        const result = await link().request('blob:get', { sha, jobId, offset }, signal);
+        if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+        const piece = Buffer.from(result.value.content, 'base64');
+        parts.push(piece);
+        offset += piece.length;
+        if (offset >= result.value.size || piece.length === 0) break;
+      }
+      return Buffer.concat(parts);
+    },
+    async jobStates(sha, identities, signal) {
+      const result = await link().request('jobs:state', { sha, identities: [...identities] }, signal);
+      if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+      return result.value.states;
+    },
+  };
   const machineId = machineIdOf(identity, options.machineId);
   const startedAt = Date.now();
   const manager = new JobManager(
@@ -93,6 +122,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes,
       log: log.child('jobs'),
       render: renderTemplate,
+      server,
     },
     { cores: os.availableParallelism(), maxQueues: options.maxQueues },
   );
@@ -103,7 +133,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     machineId,
     agentVersion: AGENT_VERSION,
     facts: hostFacts(),
-    components: manifests,
+    components: [...manifests, ...installer.manifests()],
     activeJobs: manager.activeJobIds().slice(0, 100_000),
     startedAt,
   });
@@ -112,7 +142,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     return { at: Date.now(), hostUptimeS: os.uptime(), agentUptimeS: (Date.now() - startedAt) / 1000, running: s.running, queued: s.queued };
   };
 
-  const connection = connect({
+  connection = connect({
     serverUrl: options.serverUrl,
     ...(options.discoverServerUrl ? { discoverServerUrl: options.discoverServerUrl } : {}),
     identity,
@@ -124,14 +154,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     onDown: () => outbox.detach(),
     onDispatch: (jobs) => manager.dispatch(jobs),
     onCancel: (ids) => manager.cancel(ids),
+    onInstall: (install) => installer.install(install),
   });
+  const live = connection;
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await manager.close();
-      if (connection.ready() && outbox.size > 0) await outbox.whenDrained(CLOSE_DRAIN_MS);
-      connection.close();
+      if (live.ready() && outbox.size > 0) await outbox.whenDrained(CLOSE_DRAIN_MS);
+      live.close();
       await executor.close();
       outbox.close();
       cache.close();
@@ -144,13 +176,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     identity,
     close,
-    whenConnected: () => connection.whenReady(),
+    whenConnected: () => live.whenReady(),
     stats: () => {
       const s = manager.stats();
       const o = outbox.stats;
       return {
-        connected: connection.ready(),
-        connects: connection.connects(),
+        connected: live.ready(),
+        connects: live.connects(),
         running: s.running,
         queued: s.queued,
         completed: s.completed,

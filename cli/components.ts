@@ -10,7 +10,7 @@ import { builtinComponents } from '../components/builtin/index.js';
 import type { Component } from '../components/define.js';
 import { createRegistry, type ComponentRegistry } from '../components/registry.js';
 import { formatExecHelp } from '../components/exec-help.js';
-import { parseJob } from '../components/parse.js';
+import { jobSha, parseJob } from '../components/parse.js';
 import { CliError, EXIT } from './errors.js';
 import { renderFingerprint, type FingerprintRow } from './format/fingerprint.js';
 import { write } from './output.js';
@@ -21,7 +21,7 @@ export type LoadedEntries = readonly Readonly<{ file: string; entries: readonly 
 let registry: ComponentRegistry | null = null;
 
 /** Verbs are case-sensitive as in Directord, but like the server we accept `run` for `RUN`. */
-function lookup(verb: string): Component | undefined {
+export function lookup(verb: string): Component | undefined {
   registry ??= createRegistry(builtinComponents);
   return registry.get(verb) ?? registry.get(verb.toUpperCase());
 }
@@ -68,7 +68,16 @@ function parseAll(files: LoadedEntries, requireKnown: boolean): ParsedEntryJob[]
         }
         const parsed = parseJob(component, job.text, job.vars);
         if (!parsed.ok) throw new CliError(located(parsed.error, file, e, j, job.verb, job.location?.line, job.location?.column), EXIT.usage);
-        out.push({ file: f, entry: e, job: j, verb: job.verb, text: job.text, sha: parsed.value.sha, name: job.name });
+        let sha = parsed.value.sha;
+        // ADD/COPY: the content SHAs of the resolved sources are part of the job SHA (bug 9.2 fixed).
+        if (component.withFiles && job.files) {
+          try {
+            sha = jobSha(component.verb, component.withFiles(parsed.value.fields, job.files), parsed.value.common);
+          } catch (error) {
+            throw new CliError(located({ code: 'invalid-job', message: error instanceof Error ? error.message : String(error) }, file, e, j, job.verb, job.location?.line, job.location?.column), EXIT.usage);
+          }
+        }
+        out.push({ file: f, entry: e, job: j, verb: job.verb, text: job.text, sha, name: job.name });
       });
     });
   });

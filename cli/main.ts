@@ -76,6 +76,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .description('run the server in the foreground (no local agent)')
     .option('--port <port>', 'listen port (0: any free port)', port)
     .option('--host <host>', 'listen address', '127.0.0.1')
+    .option('--components-dir <dir>', 'user components (*.js, *.mjs) to load and ship to agents (default: DATA_DIR/components)')
     .action(async (options: ServerOptions) => {
       const { runServerCommand } = await import('./commands/server.js');
       setResult(await runServerCommand(options, context()));
@@ -100,6 +101,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--local-agents <n>', 'how many local agents to run', count, 1)
     .option('--no-agent', 'run no local agent')
+    .option('--components-dir <dir>', 'user components (*.js, *.mjs) to load and ship to agents (default: DATA_DIR/components)')
     .action(async (options: ServeOptions) => {
       const { runServe } = await import('./commands/serve.js');
       setResult(await runServe(options, context()));

@@ -6,7 +6,7 @@
  * console can all load it.
  */
 import type { TObject, TProperties, Static } from '@sinclair/typebox';
-import type { DispatchedJob } from '../protocol/jobs.js';
+import type { DispatchedJob, SourceFile, TargetState } from '../protocol/jobs.js';
 
 /**
  * How a schema property is read from a job string (schema keyword `x-argv`):
@@ -114,6 +114,16 @@ export interface ComponentContext {
    * `fetch`, which always verifies certificates.
    */
   http?(url: string, options?: Readonly<{ insecure?: boolean }>): Promise<HttpResult>;
+  /**
+   * Optional: the content-addressed blobs of this job (ADD/COPY sources), fetched from the
+   * server, which serves only the blobs of jobs it dispatched to this agent.
+   */
+  readonly blobs?: Readonly<{ get(sha: string): Promise<Uint8Array> }>;
+  /**
+   * Optional: the state of the latest job with SHA `sha` on each identity (null when that
+   * identity never got one), asked from the server (JOB_WAIT).
+   */
+  jobStates?(sha: string, identities: readonly string[]): Promise<Readonly<Record<string, TargetState | null>>>;
 }
 
 /** What a component's client part returns. */
@@ -152,6 +162,15 @@ export type ComponentDefinition<P extends TProperties> = Readonly<{
    * The returned object's key order is the job SHA's field order.
    */
   toJob?: (parsed: Static<TObject<P>>) => Record<string, unknown>;
+  /**
+   * Server part of components that transfer files (ADD/COPY): the job fields (from `toJob`)
+   * plus the source files the operator side expanded and uploaded as blobs; returns the final
+   * fields (their key order is the job SHA's, so content SHAs change the job SHA). Throws
+   * {@link ArgumentError}. Components without it refuse submitted files.
+   */
+  withFiles?: (fields: Record<string, unknown>, files: readonly SourceFile[]) => Record<string, unknown>;
+  /** Operator side of components with `withFiles`: the SOURCE patterns of the parsed job fields. */
+  sourcePatterns?: (fields: Readonly<Record<string, unknown>>) => readonly string[];
   /** Client part: runs on the agent. Receives the job fields (`toJob`'s output, or the parsed args). */
   run: (ctx: ComponentContext, fields: Record<string, unknown>) => Promise<ComponentResult>;
 }>;

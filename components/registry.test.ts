@@ -9,16 +9,20 @@ import { formatExecHelp } from './exec-help.js';
 import { createRegistry, unknownVerbError } from './registry.js';
 
 const VERBS = [
+  'ADD',
   'ARG',
   'CACHEEVICT',
   'CACHEFILE',
   'CONTAINER_CONFIG_DATA',
   'CONTAINER_IMAGE',
+  'COPY',
   'DNF',
   'ECHO',
   'ENV',
   'FACTER',
+  'JOB_WAIT',
   'POD',
+  'QUERY',
   'QUERY_WAIT',
   'QUEUESENTINEL',
   'REBOOT',

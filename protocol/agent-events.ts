@@ -1,6 +1,7 @@
 /** Socket.IO event maps of the `/agent` namespace (agent ⇄ server). */
 import type { Ack } from './result.js';
 import type { AgentHello, AgentWelcome, Heartbeat } from './agents.js';
+import type { BlobGet, BlobGetResult, ComponentInstall, JobStates, JobStatesRequest } from './blobs.js';
 import type { DispatchedJob, JobEventBatch } from './jobs.js';
 
 export const AGENT_NAMESPACE = '/agent';
@@ -13,6 +14,11 @@ export interface ServerToAgentEvents {
   'job:dispatch': (jobs: DispatchedJob[], ack: Ack<{ accepted: number }>) => void;
   /** Stop these jobs: queued ones are dropped, running ones killed; each reports `cancelled`. */
   'job:cancel': (jobIds: string[]) => void;
+  /**
+   * A user component's module (issue #4): the agent stores it by hash, imports and registers it,
+   * then acks. Sent before the first job that needs it (and again when its hash changes).
+   */
+  'component:install': (install: ComponentInstall, ack: Ack<{ verb: string; hash: string }>) => void;
   /** The server is shutting down or the agent was revoked; `reason` says which. */
   'agent:goodbye': (reason: string) => void;
 }
@@ -22,6 +28,10 @@ export interface AgentToServerEvents {
   'agent:heartbeat': (heartbeat: Heartbeat) => void;
   /** Results and output, batched; acked only once committed, so the agent may then forget them. */
   'job:events': (batch: JobEventBatch, ack: Ack<{ applied: number }>) => void;
+  /** A piece of a blob of a job dispatched to this agent; `forbidden` otherwise (ADD/COPY). */
+  'blob:get': (request: BlobGet, ack: Ack<BlobGetResult>) => void;
+  /** States (no output) of the latest job with a SHA on each identity (JOB_WAIT). */
+  'jobs:state': (request: JobStatesRequest, ack: Ack<JobStates>) => void;
 }
 
 export type AgentSocketData = { identity: string; helloDone: boolean };

@@ -2,6 +2,7 @@ export * from './result.js';
 export * from './version.js';
 export * from './jobs.js';
 export * from './agents.js';
+export * from './blobs.js';
 export * from './records.js';
 export type * from './agent-events.js';
 export type * from './ui-events.js';

@@ -23,6 +23,18 @@ const Id = Type.String({ minLength: 1, maxLength: 128 });
 export const IdentitySchema = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.:@-]+$' });
 export const Sha224Schema = Type.String({ pattern: '^[0-9a-f]{56}$' });
 
+/** One source file of an ADD/COPY job, as resolved and uploaded (as a blob) by the operator side. */
+export const SourceFileSchema = Type.Object({
+  /** The file's base name (the destination name when DEST is a directory). */
+  name: Type.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.\\.?$)[^/\\x00]+$' }),
+  /** SHA3-224 of the content: the blob's name. */
+  sha: Sha224Schema,
+  size: Type.Integer({ minimum: 0, maximum: 64 * 1024 * 1024 }),
+  /** Permission bits of the source (informational; --chmod sets the destination's). */
+  mode: Type.Integer({ minimum: 0, maximum: 0o7777 }),
+});
+export type SourceFile = Static<typeof SourceFileSchema>;
+
 /** One job as submitted by the CLI or the console: a verb and its Directord job string. */
 export const JobSubmissionSchema = Type.Object({
   verb: Type.String({ minLength: 1, maxLength: 64 }),
@@ -35,6 +47,11 @@ export const JobSubmissionSchema = Type.Object({
   vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /** Where this job was written, for error messages. */
   location: Type.Optional(Type.Object({ line: Type.Integer(), column: Type.Integer() })),
+  /**
+   * ADD/COPY: the source files the operator side expanded from the job string's SOURCE
+   * patterns, in order, each already uploaded with `blobs:put`.
+   */
+  files: Type.Optional(Type.Array(SourceFileSchema, { maxItems: 10000 })),
 });
 export type JobSubmission = Static<typeof JobSubmissionSchema>;
 

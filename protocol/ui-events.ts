@@ -1,6 +1,7 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
 import type { Ack } from './result.js';
 import type { AgentInfo } from './agents.js';
+import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { RunSubmission, RunSubmitted, TargetState } from './jobs.js';
 import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, ServerInfo } from './records.js';
 
@@ -48,6 +49,10 @@ export interface UiToServerEvents {
   'agents:list': (ack: Ack<AgentInfo[]>) => void;
   'agents:purge': (ack: Ack<{ purged: number }>) => void;
   'runs:submit': (submission: RunSubmission, ack: Ack<RunSubmitted>) => void;
+  /** Which of these content-addressed blobs the server lacks (upload only those). */
+  'blobs:has': (request: BlobsHas, ack: Ack<BlobsHasResult>) => void;
+  /** Stores (a piece of) a blob; the SHA3-224 is checked once complete (ADD/COPY sources). */
+  'blobs:put': (blob: BlobPut, ack: Ack<BlobPutResult>) => void;
   'runs:list': (filter: RunFilter, ack: Ack<RunSummary[]>) => void;
   'runs:get': (runId: string, ack: Ack<RunDetail>) => void;
   'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;

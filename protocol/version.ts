@@ -2,7 +2,7 @@
  * The wire contract's version. Peers with a different major refuse each other with
  * `protocol-mismatch`; a minor bump only adds optional fields or events.
  */
-export const PROTOCOL_VERSION = '1.0';
+export const PROTOCOL_VERSION = '1.1';
 
 export function protocolMajor(version: string): number {
   const major = Number.parseInt(version.split('.')[0] ?? '', 10);
@@ -25,6 +25,10 @@ export const LIMITS = {
   maxBatchEvents: 5000,
   /** Largest number of jobs in one dispatch or submission. */
   maxJobsPerSubmit: 20000,
+  /** Largest blob (one ADD/COPY source file). */
+  maxBlobBytes: 64 * 1024 * 1024,
+  /** Largest piece of a blob in one `blobs:put` / `blob:get` message (its base64 stays under maxMessageBytes). */
+  blobChunkBytes: 4 * 1024 * 1024,
 } as const;
 
 /** The marker appended once output passes the cap. */

@@ -17,6 +17,10 @@ import { createLogger, type Logger } from '../protocol/log.js';
 import { UI_NAMESPACE } from '../protocol/ui-events.js';
 import { LIMITS, PROTOCOL_VERSION } from '../protocol/version.js';
 import { registerAgentNamespace, type AgentNamespace } from './agents/agents.handlers.js';
+import { createBlobsRepo } from './blobs/blobs.repo.js';
+import { createBlobStore } from './blobs/blobs.store.js';
+import { createUserComponents } from './components/user-components.js';
+import { createQueryCoordinator, type QueryCoordinator } from './jobs/query.service.js';
 import { createAgentsRepo } from './agents/agents.repo.js';
 import { createAgentRegistry } from './agents/agents.service.js';
 import { migrate } from './db/migrate.js';
@@ -48,6 +52,17 @@ export type ServerOptions = Readonly<{
   heartbeatIntervalMs?: number;
   /** Default: the built-in components. */
   components?: readonly Component[];
+  /**
+   * User components: `*.js`/`*.mjs` modules (default DATA_DIR/components/), re-scanned before each
+   * submission and shipped to agents by content hash.
+   */
+  componentsDir?: string;
+  /**
+   * Imports a user component module by file URL (`server/components/import-module.ts`); without
+   * it user components are off. Kept out of this module so bundles that must not load code at
+   * run time (the desktop shell) do not contain a dynamic import.
+   */
+  importModule?: (url: string) => Promise<unknown>;
   /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. */
   outputCapBytes?: number;
   /** The built console (index.html and assets), served at `/` behind the token. */
@@ -95,6 +110,17 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     migrate(db, migrations, log.child('db'));
     const components = createRegistry(options.components ?? builtinComponents);
     const manifests = components.manifests();
+    const userComponents = createUserComponents({
+      dir: options.componentsDir ?? join(dataDir, 'components'),
+      builtinVerbs: new Set(components.verbs()),
+      log: log.child('components'),
+      ...(options.importModule ? { importModule: options.importModule } : {}),
+    });
+    await userComponents.refresh();
+    const blobStore = createBlobStore(join(dataDir, 'blobs'));
+    const blobsRepo = createBlobsRepo(db);
+    const lookup = (verb: string): Component | undefined =>
+      components.get(verb) ?? components.get(verb.toUpperCase()) ?? userComponents.get(verb)?.component ?? userComponents.get(verb.toUpperCase())?.component;
     let onRequest = (_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(503);
       res.end();
@@ -109,7 +135,14 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const jobsRepo = createJobsRepo(db);
     const state = createJobsState({ repo: jobsRepo, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
     state.load();
-    const registry = createAgentRegistry({ repo: createAgentsRepo(db), clock, heartbeatIntervalMs, log: log.child('agents'), onChange: broadcaster.agentUpdated });
+    const registry = createAgentRegistry({
+      repo: createAgentsRepo(db),
+      clock,
+      heartbeatIntervalMs,
+      log: log.child('agents'),
+      onChange: broadcaster.agentUpdated,
+      userComponent: (verb) => userComponents.get(verb),
+    });
     const jobs = createJobsService({
       repo: jobsRepo,
       state,
@@ -118,17 +151,37 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('jobs'),
       heartbeatIntervalMs,
       components: {
-        lookup: (verb) => components.get(verb) ?? components.get(verb.toUpperCase()),
-        knownVerbs: () => components.verbs(),
+        lookup,
+        knownVerbs: () => [...components.verbs(), ...userComponents.verbs()].sort(),
         parse: parseJob,
       },
+      hasBlob: (sha) => blobStore.has(sha),
       runUpdated: broadcaster.runUpdated,
     });
-    const events = createEventsService({ repo: jobsRepo, state, observer: broadcaster, outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes, log: log.child('events') });
+    const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
+    state.hooks.final = query.final;
+    const events = createEventsService({
+      repo: jobsRepo,
+      state,
+      observer: broadcaster,
+      outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes,
+      log: log.child('events'),
+      onOutput: query.output,
+    });
     const history = createHistoryService({ repo: createHistoryRepo(db), liveRun: jobs.liveRun });
     const library = createLibraryService({ repo: createLibraryRepo(db), clock });
 
-    registerAgentNamespace({ ns: agentNs, agentKey, serverVersion: SERVER_VERSION, heartbeatIntervalMs, registry, jobs, events, log: log.child('agents') });
+    registerAgentNamespace({
+      ns: agentNs,
+      agentKey,
+      serverVersion: SERVER_VERSION,
+      heartbeatIntervalMs,
+      registry,
+      jobs,
+      events,
+      blobs: { store: blobStore, repo: blobsRepo },
+      log: log.child('agents'),
+    });
     registerUiNamespace({
       ns: uiNs,
       uiToken,
@@ -138,7 +191,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       history,
       awaiters,
       library,
-      serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: manifests }),
+      serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()] }),
+      blobs: blobStore,
+      refreshComponents: () => userComponents.refresh(),
     });
     onRequest = createHttpHandler({ uiToken, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http') });
 

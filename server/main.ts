@@ -1,6 +1,7 @@
 /** `directord server`: start the server and stop it cleanly on SIGINT/SIGTERM. */
 import { createServer, type DirectordServer, type ServerOptions } from './index.js';
 import { createLogger } from '../protocol/log.js';
+import { importModule } from './components/import-module.js';
 
 export type RunningServer = Readonly<{
   server: DirectordServer;
@@ -12,7 +13,7 @@ export type RunningServer = Readonly<{
 
 export async function runServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? createLogger('directord:server', (line) => process.stderr.write(line));
-  const server = await createServer({ ...options, log });
+  const server = await createServer({ importModule, ...options, log });
   let stopping: Promise<void> | null = null;
   let markStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));

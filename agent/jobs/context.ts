@@ -35,6 +35,7 @@ export function createContext(deps: JobDeps, job: DispatchedJob, signal: AbortSi
     return { exitCode: outcome.exitCode, signal: outcome.signal, stdout: out.text(), stderr: err.text() };
   };
 
+  const server = deps.server;
   return {
     job,
     identity: deps.identity,
@@ -46,6 +47,12 @@ export function createContext(deps: JobDeps, job: DispatchedJob, signal: AbortSi
     files: hostFiles,
     sleep: (ms) => abortableSleep(ms, signal),
     http: (url, options) => httpGet(url, options?.insecure ?? false, signal),
+    ...(server
+      ? {
+          blobs: { get: (sha: string) => server.blob(sha, job.jobId, signal) },
+          jobStates: (sha: string, identities: readonly string[]) => server.jobStates(sha, identities, signal),
+        }
+      : {}),
   };
 }
 

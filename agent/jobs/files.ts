@@ -1,8 +1,9 @@
 /** FileOps for components: node:fs/promises, with user/group names resolved on this host. */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, chmod, chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { FileOps } from '../../components/define.js';
 
 /** Looks `name` up in an /etc/passwd-style file; returns field 3 (the numeric id) or null. */
@@ -60,9 +61,17 @@ export const hostFiles: FileOps = {
   },
   chmod: (path, mode) => chmod(path, mode),
   readText: (path) => readFile(path, 'utf8'),
+  /** Atomic: written to a temp file beside `path`, then renamed over it (readers never see half a file). */
   async writeFile(path, data, options) {
-    await writeFile(path, data, options?.mode !== undefined ? { mode: options.mode } : {});
-    if (options?.mode !== undefined) await chmod(path, options.mode);
+    const tmp = join(dirname(path), `.${basename(path)}.directord-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await writeFile(tmp, data, options?.mode !== undefined ? { mode: options.mode } : {});
+      if (options?.mode !== undefined) await chmod(tmp, options.mode);
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw error;
+    }
   },
   sha3_224: sha3_224File,
   async exists(path) {

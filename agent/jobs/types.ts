@@ -1,6 +1,6 @@
 /** What the job layer needs from the rest of the agent. */
 import type { Component } from '../../components/define.js';
-import type { DispatchedJob } from '../../protocol/jobs.js';
+import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { AgentCache } from '../cache/agent-cache.js';
 import type { Executor } from '../exec/types.js';
@@ -16,8 +16,16 @@ export type JobDeps = Readonly<{
   locks: NamedLocks;
   outputCapBytes: number;
   log: Logger;
+  /** Requests to the server (blobs of ADD/COPY, job states for JOB_WAIT); absent in some tests. */
+  server?: AgentServerLink;
   /** Jinja rendering (components/template.ts); throws TemplateError. */
   render(template: string, variables: Readonly<Record<string, unknown>>): string;
+}>;
+
+export type AgentServerLink = Readonly<{
+  /** The whole blob `sha` of job `jobId`; rejects with the server's reason (e.g. forbidden). */
+  blob(sha: string, jobId: string, signal: AbortSignal): Promise<Uint8Array>;
+  jobStates(sha: string, identities: readonly string[], signal: AbortSignal): Promise<Readonly<Record<string, TargetState | null>>>;
 }>;
 
 /** Why a job's AbortController fired. */

@@ -10,6 +10,9 @@ import { submitAndReport, type ReportOptions } from './report.js';
 
 export type ExecOptions = ReportOptions & Readonly<{ verb: string; target?: string[]; forceAsync?: boolean }>;
 
+/** Verbs whose sources the CLI reads and uploads (components with `sourcePatterns`). */
+const FILE_VERBS = new Set(['ADD', 'COPY']);
+
 /** Agent identities, as the protocol accepts them (IdentitySchema). */
 const IDENTITY = /^[A-Za-z0-9_.:@-]{1,253}$/;
 
@@ -43,5 +46,13 @@ export async function runExec(words: readonly string[], options: ExecOptions, ct
     printExecHelp(options.verb);
     return EXIT.ok;
   }
-  return submitAndReport([execSubmission(options.verb, text, options)], options, ctx);
+  const submission = execSubmission(options.verb, text, options);
+  // Only the file-transferring verbs need the components here (keeps `exec` start-up lean).
+  if (!FILE_VERBS.has(options.verb.toUpperCase())) return submitAndReport([submission], options, ctx);
+  const { lookup } = await import('../components.js');
+  // ADD/COPY: sources relative to the working directory, uploaded before the job is submitted.
+  const { attachSources } = await import('../transfer.js');
+  const uploads = new Map<string, string>();
+  const entries = attachSources(submission.entries, [process.cwd()], lookup, uploads);
+  return submitAndReport([{ ...submission, entries }], options, ctx, uploads);
 }

@@ -6,7 +6,7 @@
  * order, one run per file. `--finger-print` computes the job SHAs locally and sends nothing.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { EntrySubmission, RunSubmission } from '../../protocol/jobs.js';
 import { formatWireError } from '../../protocol/result.js';
 import type { CliContext } from '../context.js';
@@ -60,9 +60,13 @@ const SHA3_224 = /^[0-9a-f]{56}$/;
 export async function runOrchestrate(files: readonly string[], options: OrchestrateOptions, ctx: CliContext): Promise<number> {
   const badSha = options.restrict?.find((sha) => !SHA3_224.test(sha));
   if (badSha !== undefined) throw new CliError(`--restrict: ${badSha} is not a job SHA3-224 (56 hex digits; see --finger-print)`, EXIT.usage);
-  const loaded = await loadFiles(files);
-  const { checkJobs, fingerprintTable } = await import('../components.js');
-  checkJobs(loaded);
+  const { checkJobs, fingerprintTable, lookup } = await import('../components.js');
+  const read = await loadFiles(files);
+  checkJobs(read);
+  // ADD/COPY sources: relative to the orchestration file's folder first, then the working directory.
+  const { attachSources } = await import('../transfer.js');
+  const uploads = new Map<string, string>();
+  const loaded = read.map((file) => ({ ...file, entries: attachSources(file.entries, [dirname(file.path), process.cwd()], lookup, uploads) }));
   if (options.fingerPrint) {
     write(fingerprintTable(loaded) + '\n');
     return EXIT.ok;
@@ -71,5 +75,6 @@ export async function runOrchestrate(files: readonly string[], options: Orchestr
     loaded.map((file) => orchestrateSubmission(file, options)),
     options,
     ctx,
+    uploads,
   );
 }

@@ -15,6 +15,7 @@ import { discoverServer } from '../discovery.js';
 import { CliError, EXIT } from '../errors.js';
 import { failedJobsBlock, jobOutcome, Spinner, statusLine, streamBlock, unsettled, type NodeOutput } from '../format/poll.js';
 import { line, write } from '../output.js';
+import { uploadBlobs, type Uploads } from '../transfer.js';
 
 export type ReportMode = 'none' | 'poll' | 'wait' | 'stream';
 
@@ -53,13 +54,17 @@ async function outputsOf(client: UiClient, job: JobRecord | undefined): Promise<
 }
 
 /** Connects, submits every run in order, and reports. Resolves to the exit code. */
-export async function submitAndReport(submissions: readonly RunSubmission[], options: ReportOptions, ctx: CliContext): Promise<number> {
+export async function submitAndReport(submissions: readonly RunSubmission[], options: ReportOptions, ctx: CliContext, uploads?: Uploads): Promise<number> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   const endpoint = discoverServer(dataDirOf(ctx));
   const client = await connectUi(endpoint);
   ctx.log.debug('connected', { url: endpoint.url, ms: ms(), sinceProcessStart: Math.round(performance.now()) });
   try {
+    if (uploads?.size) {
+      await uploadBlobs(client, uploads);
+      ctx.log.debug('files uploaded', { blobs: uploads.size, ms: ms() });
+    }
     const jobIds: string[] = [];
     for (const submission of submissions) {
       try {

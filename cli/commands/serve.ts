@@ -1,10 +1,11 @@
 /**
- * `directord serve [--port N] [--host H] [--local-agents N] [--no-agent]`: the headless console.
+ * `directord serve [--port N] [--host H] [--local-agents N] [--no-agent]` [--components-dir DIR]: the headless console.
  * Starts the server in this process (serving renderer/dist when it is built), N local agents as
  * child processes (`<hostname>`, `<hostname>-2`, …, caches in DATA_DIR/agents/<identity>), and
  * prints exactly one stdout line: `Directord Console: http://127.0.0.1:PORT/?token=TOKEN`.
  * SIGINT/SIGTERM stop the agents first (they flush their outboxes), then the server.
  */
+import { resolve } from 'node:path';
 import { createLogger } from '../../protocol/log.js';
 import type { CliContext } from '../context.js';
 import { dataDirOf } from '../context.js';
@@ -14,7 +15,7 @@ import { agentCommand, consoleStaticDir } from '../paths.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { EXIT } from '../errors.js';
 
-export type ServeOptions = Readonly<{ port?: number; host: string; localAgents: number; agent: boolean }>;
+export type ServeOptions = Readonly<{ port?: number; host: string; localAgents: number; agent: boolean; componentsDir?: string }>;
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
 function shutdownSignal(): Promise<NodeJS.Signals> {
@@ -46,7 +47,9 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
   const port = await choosePort(options.port, options.host);
   const signal = shutdownSignal();
   const { createServer } = await import('../../server/index.js');
-  const server = await createServer({ dataDir, port, host: options.host, staticDir: consoleStaticDir(), log: log.child('server') }).catch((error: unknown) => {
+  const { importModule } = await import('../../server/components/import-module.js');
+  const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
+  const server = await createServer({ dataDir, port, host: options.host, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...(componentsDir ? { componentsDir } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   const count = options.agent ? options.localAgents : 0;

@@ -4,12 +4,15 @@
  */
 import { Type } from '@sinclair/typebox';
 import { AgentHelloSchema, HeartbeatSchema, type AgentWelcome } from '../../protocol/agents.js';
+import { BlobGetSchema, JobStatesRequestSchema, type BlobGetResult, type JobStates } from '../../protocol/blobs.js';
 import { IdentitySchema, JobEventBatchSchema } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { Namespace } from 'socket.io';
 import type { AgentSocketData, AgentToServerEvents, ServerToAgentEvents } from '../../protocol/agent-events.js';
+import type { BlobsRepo } from '../blobs/blobs.repo.js';
+import type { BlobStore } from '../blobs/blobs.store.js';
 import type { EventsService } from '../jobs/events.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { secretMatches } from '../util/secrets.js';
@@ -22,6 +25,8 @@ const authValidator = compileValidator(Type.Object({ identity: IdentitySchema, k
 const helloValidator = compileValidator(AgentHelloSchema);
 const heartbeatValidator = compileValidator(HeartbeatSchema);
 const batchValidator = compileValidator(JobEventBatchSchema);
+const blobGetValidator = compileValidator(BlobGetSchema);
+const jobStatesValidator = compileValidator(JobStatesRequestSchema);
 
 export type AgentHandlerDeps = Readonly<{
   ns: AgentNamespace;
@@ -31,6 +36,7 @@ export type AgentHandlerDeps = Readonly<{
   registry: AgentRegistry;
   jobs: JobsService;
   events: EventsService;
+  blobs: Readonly<{ store: BlobStore; repo: BlobsRepo }>;
   log: Logger;
 }>;
 
@@ -89,6 +95,38 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
         return batch.ok ? deps.events.apply(identity, batch.value) : batch;
       }).then((result) => {
         refused('job:events', result);
+        ack(result);
+      });
+    });
+
+    // Only blobs of jobs dispatched to this agent (Directord bug 9.17 fixed: no arbitrary paths).
+    socket.on('blob:get', (payload: unknown, rawAck: unknown) => {
+      const ack = ackOf<BlobGetResult>(rawAck, log, 'blob:get');
+      void guarded(log, 'blob:get', (): Result<BlobGetResult> => {
+        if (!socket.data.helloDone) return fail('forbidden', 'blob:get before agent:hello');
+        const request = blobGetValidator.parse(payload, 'blob:get');
+        if (!request.ok) return request;
+        const { sha, jobId } = request.value;
+        if (!deps.blobs.repo.mayRead(identity, jobId, sha)) return fail('forbidden', `blob ${sha} is not part of a job given to ${identity}`);
+        const offset = request.value.offset ?? 0;
+        const piece = deps.blobs.store.read(sha, offset);
+        if (!piece) return fail('not-found', `blob ${sha} is no longer stored on the server`);
+        return ok({ sha, size: piece.size, offset, content: piece.data.toString('base64') });
+      }).then((result) => {
+        refused('blob:get', result);
+        ack(result);
+      });
+    });
+
+    socket.on('jobs:state', (payload: unknown, rawAck: unknown) => {
+      const ack = ackOf<JobStates>(rawAck, log, 'jobs:state');
+      void guarded(log, 'jobs:state', (): Result<JobStates> => {
+        if (!socket.data.helloDone) return fail('forbidden', 'jobs:state before agent:hello');
+        const request = jobStatesValidator.parse(payload, 'jobs:state');
+        if (!request.ok) return request;
+        return ok({ states: deps.blobs.repo.latestStates(request.value.sha, request.value.identities) });
+      }).then((result) => {
+        refused('jobs:state', result);
         ack(result);
       });
     });

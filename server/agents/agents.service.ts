@@ -23,6 +23,8 @@ export type AgentRegistryDeps = Readonly<{
   onChange: (agent: AgentInfo) => void;
   /** How long to wait for an agent to acknowledge a dispatch. */
   dispatchAckTimeoutMs?: number;
+  /** The current user component of a verb (shipped to an agent before its first job that needs it). */
+  userComponent?: (verb: string) => Readonly<{ verb: string; hash: string; source: string }> | undefined;
 }>;
 
 export type AgentRegistry = ReturnType<typeof createAgentRegistry>;
@@ -44,6 +46,41 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     pending.delete(socket);
     for (const abandon of set ?? []) abandon();
   };
+  /** Per agent: the user components (verb → hash) it has, from its hello and our installs. */
+  const installed = new Map<string, Map<string, string>>();
+  /** Per connection: installs in flight; later dispatches wait for them so jobs keep their order. */
+  const installing = new Map<AgentSocket, Promise<void>>();
+
+  function installsFor(identity: string, jobs: readonly DispatchedJob[]): { verb: string; hash: string; source: string }[] {
+    if (!deps.userComponent) return [];
+    const have = installed.get(identity);
+    const out = new Map<string, { verb: string; hash: string; source: string }>();
+    for (const job of jobs) {
+      if (out.has(job.verb)) continue;
+      const user = deps.userComponent(job.verb);
+      if (user && have?.get(user.verb) !== user.hash) out.set(job.verb, user);
+    }
+    return [...out.values()];
+  }
+
+  async function install(socket: AgentSocket, identity: string, needed: readonly { verb: string; hash: string; source: string }[]): Promise<void> {
+    for (const c of needed) {
+      try {
+        const result = await socket.timeout(ackTimeoutMs).emitWithAck('component:install', { verb: c.verb, hash: c.hash, source: c.source });
+        if (!result.ok) {
+          log.warn('agent refused a user component', { identity, verb: c.verb, hash: c.hash, code: result.error.code, message: result.error.message });
+          continue;
+        }
+        let have = installed.get(identity);
+        if (!have) installed.set(identity, (have = new Map()));
+        have.set(c.verb, c.hash);
+        log.info('user component installed on agent', { identity, verb: c.verb, hash: c.hash });
+      } catch (error) {
+        log.warn('user component install not acknowledged', { identity, verb: c.verb, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+  }
+
   /** Agents whose expiry was already handled (their open work marked lost); cleared by a heartbeat. */
   const expiredHandled = new Set<string>();
 
@@ -81,32 +118,43 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     dispatch(identity, jobs: DispatchedJob[]) {
       const socket = sockets.get(identity);
       if (!socket) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        let set = pending.get(socket);
-        if (!set) pending.set(socket, (set = new Set()));
-        const settle = (acked: boolean, why?: string) => {
-          clearTimeout(timer);
-          set.delete(abandon);
-          if (!acked) log.warn('dispatch not acknowledged', { identity, jobs: jobs.length, why });
-          resolve(acked);
-        };
-        const abandon = () => settle(false, 'connection closed');
-        // Our own timer (unref'd, cleared on disconnect) instead of socket.timeout(), whose
-        // timer would outlive the connection.
-        const timer = setTimeout(() => settle(false, 'timeout'), ackTimeoutMs);
-        timer.unref();
-        set.add(abandon);
-        socket.emit('job:dispatch', jobs, (result: Result<{ accepted: number }>) => {
-          if (!set.has(abandon)) return;
-          settle(result?.ok === true, result && !result.ok ? result.error?.message : undefined);
-        });
+      const prior = installing.get(socket);
+      if (!prior && installsFor(identity, jobs).length === 0) return emitDispatch(socket, identity, jobs);
+      const ready = (prior ?? Promise.resolve()).then(() => install(socket, identity, installsFor(identity, jobs)));
+      installing.set(socket, ready);
+      void ready.then(() => {
+        if (installing.get(socket) === ready) installing.delete(socket);
       });
+      return ready.then(() => (socket.connected ? emitDispatch(socket, identity, jobs) : false));
     },
     cancel(identity, jobIds) {
       const socket = sockets.get(identity);
       if (socket && jobIds.length) socket.emit('job:cancel', jobIds);
     },
   };
+
+  function emitDispatch(socket: AgentSocket, identity: string, jobs: DispatchedJob[]): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      let set = pending.get(socket);
+      if (!set) pending.set(socket, (set = new Set()));
+      const settle = (acked: boolean, why?: string) => {
+        clearTimeout(timer);
+        set.delete(abandon);
+        if (!acked) log.warn('dispatch not acknowledged', { identity, jobs: jobs.length, why });
+        resolve(acked);
+      };
+      const abandon = () => settle(false, 'connection closed');
+      // Our own timer (unref'd, cleared on disconnect) instead of socket.timeout(), whose
+      // timer would outlive the connection.
+      const timer = setTimeout(() => settle(false, 'timeout'), ackTimeoutMs);
+      timer.unref();
+      set.add(abandon);
+      socket.emit('job:dispatch', jobs, (result: Result<{ accepted: number }>) => {
+        if (!set.has(abandon)) return;
+        settle(result?.ok === true, result && !result.ok ? result.error?.message : undefined);
+      });
+    });
+  }
 
   return {
     link,
@@ -157,6 +205,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       repo.upsert(row);
       rows.set(identity, row);
       sockets.set(identity, socket);
+      installed.set(identity, new Map(hello.components.filter((c) => !c.builtin && c.hash).map((c) => [c.verb, c.hash!] as const)));
       expiredHandled.delete(identity);
       socket.data.helloDone = true;
       log.info('agent online', { identity, machineId: hello.machineId, version: hello.agentVersion });

@@ -23,7 +23,17 @@ export function utf8Prefix(text: string, maxBytes: number): string {
   return buf.subarray(0, end).toString('utf8');
 }
 
-export function createEventsService(deps: Readonly<{ repo: JobsRepo; state: JobsState; observer: Pick<JobsObserver, 'wantsOutput'>; outputCapBytes: number; log: Logger }>) {
+export function createEventsService(
+  deps: Readonly<{
+    repo: JobsRepo;
+    state: JobsState;
+    observer: Pick<JobsObserver, 'wantsOutput'>;
+    outputCapBytes: number;
+    log: Logger;
+    /** Sees every new output chunk (QUERY answers). */
+    onOutput?: (t: LiveTarget, stream: 'stdout' | 'stderr', data: string) => void;
+  }>,
+) {
   const { repo, state, log } = deps;
   const cap = deps.outputCapBytes;
 
@@ -41,6 +51,7 @@ export function createEventsService(deps: Readonly<{ repo: JobsRepo; state: Jobs
       truncating = true;
     }
     if (!repo.insertChunk(t.jobId, t.target, stream, ev.seq, data)) return;
+    deps.onOutput?.(t, stream, data);
     if (stream === 'stdout') t.stdoutBytes = current + bytes;
     else t.stderrBytes = current + bytes;
     if (truncating) {

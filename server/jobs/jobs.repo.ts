@@ -29,6 +29,8 @@ export type NewJob = Readonly<{
   createdAt: number;
   skippedReason: string | null;
   targets: readonly TargetRecord[];
+  /** Blobs the job's agents may fetch (ADD/COPY). */
+  blobs?: readonly string[];
 }>;
 
 export type OpenWork = Readonly<{ runs: SqlRun[]; jobs: SqlJob[]; targets: SqlTarget[]; runCounts: { run_id: string; state: TargetState; n: number }[] }>;
@@ -47,6 +49,7 @@ export function createJobsRepo(db: Db) {
   const updateTarget = db.prepare(`UPDATE targets SET state = @state, info = @info, exit_code = @exit_code, cached = @cached, dispatched_at = @dispatched_at,
     started_at = @started_at, finished_at = @finished_at, execution_time = @execution_time, roundtrip_time = @roundtrip_time,
     stdout_bytes = @stdout_bytes, stderr_bytes = @stderr_bytes, truncated = @truncated WHERE job_id = @job_id AND target = @target`);
+  const insertBlobLink = db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha) VALUES (?, ?)');
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
   const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
   const insertChunk = db.prepare('INSERT OR IGNORE INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?)');
@@ -123,6 +126,7 @@ export function createJobsRepo(db: Db) {
           skipped_reason: j.skippedReason,
         });
         for (const t of j.targets) insertTarget.run(targetParams({ ...t, jobId: d.jobId, runId: d.runId }));
+        for (const sha of j.blobs ?? []) insertBlobLink.run(d.jobId, sha);
       }
     }),
     updateTarget(t: LiveTarget): void {

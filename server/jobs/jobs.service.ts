@@ -13,7 +13,7 @@ import type { AgentLink } from './agent-link.js';
 import type { JobsRepo, NewJob, NewRun } from './jobs.repo.js';
 import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
-import { planSubmission, type PlanDeps } from './submit.plan.js';
+import { planSubmission, type Plan, type PlanDeps } from './submit.plan.js';
 
 export type JobsServiceDeps = Readonly<{
   repo: JobsRepo;
@@ -23,6 +23,8 @@ export type JobsServiceDeps = Readonly<{
   log: Logger;
   heartbeatIntervalMs: number;
   components: Pick<PlanDeps, 'lookup' | 'knownVerbs' | 'parse'>;
+  /** Whether a blob is stored (ADD/COPY sources are checked at submit). */
+  hasBlob?: (sha: string) => boolean;
   runUpdated: (run: RunSummary) => void;
 }>;
 
@@ -71,9 +73,63 @@ export function createJobsService(deps: JobsServiceDeps) {
 
   function submit(submission: RunSubmission, requestedBy: string): Result<RunSubmitted> {
     const now = clock();
-    const planned = planSubmission(submission, { ...deps.components, online: link.onlineIdentities(), isKnown: link.isKnown, newId: randomUUID, now });
+    const planned = planSubmission(submission, {
+      ...deps.components,
+      online: link.onlineIdentities(),
+      isKnown: link.isKnown,
+      ...(deps.hasBlob ? { hasBlob: deps.hasBlob } : {}),
+      newId: randomUUID,
+      now,
+    });
     if (!planned.ok) return planned;
-    const plan = planned.value;
+    return store(planned.value, submission, requestedBy, now);
+  }
+
+  /**
+   * A job the server itself creates (QUERY's follow-up ARG, spec 4.10): already-built fields, its
+   * own run (kind exec, requested by `server`), every target online; bypasses the agents' queues.
+   */
+  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string }>): Result<RunSubmitted> {
+    const now = clock();
+    const runId = randomUUID();
+    const jobId = randomUUID();
+    const online = new Set(link.onlineIdentities());
+    const targets = request.targets.filter((t) => online.has(t));
+    if (!targets.length) return fail('no-targets', 'no agents are online');
+    const plan = {
+      runId,
+      jobs: [
+        {
+          job: { jobId, runId, parentId: jobId, verb: request.verb, args: request.args, sha: request.sha, timeout: 600, skipCache: true, parentAsync: false },
+          text: request.text,
+          parentSha: null,
+          runOnce: false,
+          skippedReason: null,
+          blobs: [],
+          targets: targets.map((target) => ({
+            target,
+            state: 'queued' as const,
+            info: null,
+            exitCode: null,
+            cached: false,
+            queuedAt: now,
+            dispatchedAt: null,
+            startedAt: null,
+            finishedAt: null,
+            executionTime: null,
+            roundtripTime: null,
+            stdoutBytes: 0,
+            stderrBytes: 0,
+            truncated: false,
+          })),
+        },
+      ],
+    };
+    const submission: RunSubmission = { kind: 'exec', source: request.source, entries: [{ jobs: [{ verb: request.verb, text: request.text }] }], requestedBy: 'server' };
+    return store(plan, submission, 'server', now);
+  }
+
+  function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number): Result<RunSubmitted> {
     const counts = emptyCounts();
     const targetNames = new Set<string>();
     const verbs = new Set<string>();
@@ -84,7 +140,7 @@ export function createJobsService(deps: JobsServiceDeps) {
         targetNames.add(t.target);
         counts[t.state]++;
       }
-      rows.push({ seq: nextSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets });
+      rows.push({ seq: nextSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets, blobs: p.blobs });
     }
     const { sourceText, ...rest } = submission;
     const runRow: NewRun = {
@@ -257,6 +313,7 @@ export function createJobsService(deps: JobsServiceDeps) {
 
   return {
     submit,
+    submitInternal,
     reconcile,
     agentExpired,
     cancelRun,

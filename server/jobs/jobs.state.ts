@@ -45,6 +45,8 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
   const runs = new Map<string, LiveRun>();
   /** Per agent, its targets that are open or still draining output, in dispatch order. */
   const byAgent = new Map<string, Map<string, LiveTarget>>();
+  /** Late-bound observers inside the unit of work (QUERY coordination). */
+  const hooks: { final?: (t: LiveTarget, job: LiveJob | undefined) => void } = {};
 
   const agentTargets = (identity: string): Map<string, LiveTarget> => {
     let m = byAgent.get(identity);
@@ -87,6 +89,7 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
       work.settledJobs.push(job.jobId);
     }
     if (run && --run.open === 0) settleRun(work, run);
+    hooks.final?.(t, job);
   }
 
   function settleRun(work: Work, run: LiveRun): void {
@@ -222,5 +225,5 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     for (const item of batch) item.done(committed);
   }
 
-  return { jobs, runs, byAgent, agentTargets, work, enqueue, flush, transition, release, drained, load };
+  return { jobs, runs, byAgent, hooks, agentTargets, work, enqueue, flush, transition, release, drained, load };
 }

@@ -4,7 +4,7 @@
  * Pure apart from the injected id source; the jobs service stores and dispatches the plan.
  */
 import type { Component } from '../../components/define.js';
-import type { ParsedJob } from '../../components/parse.js';
+import { jobSha, type ParsedJob } from '../../components/parse.js';
 import type { DispatchedJob, JobSubmission, RunSubmission } from '../../protocol/jobs.js';
 import type { TargetRecord } from '../../protocol/records.js';
 import { fail, ok, type ErrorLocation, type Result } from '../../protocol/result.js';
@@ -17,6 +17,8 @@ export type PlanDeps = Readonly<{
   /** Identities connected now, sorted (the default targets). */
   online: readonly string[];
   isKnown: (identity: string) => boolean;
+  /** Whether the server holds this blob (ADD/COPY sources must be uploaded before the job). */
+  hasBlob?: (sha: string) => boolean;
   newId: () => string;
   now: number;
 }>;
@@ -28,6 +30,8 @@ export type PlannedJob = Readonly<{
   runOnce: boolean;
   skippedReason: string | null;
   targets: readonly TargetRecord[];
+  /** Blobs (ADD/COPY source contents) the job's agents may fetch. */
+  blobs: readonly string[];
 }>;
 
 export type Plan = Readonly<{ runId: string; jobs: readonly PlannedJob[] }>;
@@ -100,6 +104,27 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       if (p.common.exec_help) {
         return fail('invalid-job', `${component.verb}: --exec-help prints the component's help and submits nothing; run it with the CLI`, { location: where(submission, job, field) });
       }
+      let fields = p.fields;
+      let sha = p.sha;
+      let blobs: string[] = [];
+      if (component.withFiles) {
+        try {
+          fields = component.withFiles(p.fields, job.files ?? []);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          return fail('invalid-job', message, { location: where(submission, job, field) });
+        }
+        blobs = [...new Set((job.files ?? []).map((f) => f.sha))];
+        const missing = (job.files ?? []).find((f) => deps.hasBlob && !deps.hasBlob(f.sha));
+        if (missing) {
+          return fail('not-found', `${component.verb}: the content of ${missing.name} (SHA3-224 ${missing.sha}) was not uploaded; send it with blobs:put first`, {
+            location: where(submission, job, field),
+          });
+        }
+        sha = jobSha(component.verb, fields, p.common);
+      } else if (job.files?.length) {
+        return fail('invalid-job', `${component.verb} takes no files`, { location: where(submission, job, field) });
+      }
       const jobId = deps.newId();
       const dispatched: DispatchedJob = {
         jobId,
@@ -108,8 +133,8 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
         ...(entry.name !== undefined ? { parentName: entry.name } : {}),
         ...(job.name !== undefined ? { jobName: job.name } : {}),
         verb: component.verb,
-        args: p.fields,
-        sha: p.sha,
+        args: fields,
+        sha,
         timeout: p.common.timeout,
         skipCache: p.common.skip_cache || submission.ignoreCache === true,
         parentAsync: entry.async === true || submission.forceAsync === true,
@@ -117,8 +142,8 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
         ...(p.common.stderr_arg ? { stderrArg: p.common.stderr_arg } : {}),
         ...(Object.keys(p.templateVars).length ? { vars: p.templateVars } : {}),
       };
-      const base = { job: dispatched, text: job.text, parentSha: entry.sha ?? null, runOnce: p.common.run_once };
-      if (restrict && !restrict.has(p.sha)) {
+      const base = { job: dispatched, text: job.text, parentSha: entry.sha ?? null, runOnce: p.common.run_once, blobs };
+      if (restrict && !restrict.has(sha)) {
         jobs.push({ ...base, skippedReason: 'not selected by --restrict', targets: [] });
         continue;
       }
@@ -128,7 +153,12 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
           location: where(submission, job, field),
         });
       }
-      if (p.common.run_once) targets = targets.slice(0, 1);
+      if (component.verb === 'QUERY') {
+        // Spec 4.10: sent to every online agent; the user's targets are the ones that wait.
+        const asked = unique([...targets, ...deps.online]);
+        dispatched.args = { ...fields, query_nodes: asked.filter((t) => online.has(t)), query_targets: targets };
+        targets = asked;
+      } else if (p.common.run_once) targets = targets.slice(0, 1);
       rows += targets.length;
       if (rows > MAX_TARGET_ROWS) return fail('too-large', `a submission may create at most ${MAX_TARGET_ROWS} (job, target) pairs`);
       const records = targets.map((t) =>

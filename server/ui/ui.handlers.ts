@@ -4,6 +4,8 @@
  */
 import type { Socket } from 'socket.io';
 import type { AgentInfo } from '../../protocol/agents.js';
+import type { BlobStore } from '../blobs/blobs.store.js';
+import { BlobPutSchema, BlobsHasSchema } from '../../protocol/blobs.js';
 import { RunSubmissionSchema } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { ServerInfo } from '../../protocol/records.js';
@@ -28,6 +30,8 @@ type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEven
 const NO_PAYLOAD = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list']);
 
 const submissionValidator = compileValidator(RunSubmissionSchema);
+const blobPutValidator = compileValidator(BlobPutSchema);
+const blobsHasValidator = compileValidator(BlobsHasSchema);
 
 export type UiDeps = Readonly<{
   ns: UiNamespace;
@@ -39,6 +43,9 @@ export type UiDeps = Readonly<{
   awaiters: Awaiters;
   library: LibraryService;
   serverInfo: () => ServerInfo;
+  blobs: BlobStore;
+  /** Runs before each submission and `server:info` (re-scans the user components). */
+  refreshComponents?: () => Promise<void>;
 }>;
 
 export function registerUiNamespace(deps: UiDeps): void {
@@ -78,13 +85,26 @@ function registerHandlers(deps: UiDeps, socket: UiSocket, handle: Handle): void 
   const { jobs, history, library } = deps;
   const client = () => socket.data.client;
 
-  handle('server:info', () => ok(deps.serverInfo()));
+  handle('server:info', async () => {
+    await deps.refreshComponents?.();
+    return ok(deps.serverInfo());
+  });
   handle('agents:list', () => ok(deps.agents.list()));
   handle('agents:purge', () => ok({ purged: deps.agents.purge() }));
 
-  handle('runs:submit', (payload) => {
+  handle('runs:submit', async (payload) => {
     const submission = submissionValidator.parse(payload, 'runs:submit');
-    return submission.ok ? jobs.submit(submission.value, client()) : submission;
+    if (!submission.ok) return submission;
+    await deps.refreshComponents?.();
+    return jobs.submit(submission.value, client());
+  });
+  handle('blobs:has', (payload) => {
+    const request = blobsHasValidator.parse(payload, 'blobs:has');
+    return request.ok ? ok({ missing: deps.blobs.missing(request.value.shas) }) : request;
+  });
+  handle('blobs:put', (payload) => {
+    const request = blobPutValidator.parse(payload, 'blobs:put');
+    return request.ok ? deps.blobs.put(request.value) : request;
   });
   handle('runs:list', (payload) => {
     const filter = v.runFilterValidator.parse(payload ?? {}, 'runs:list');
@@ -102,13 +122,15 @@ function registerHandlers(deps: UiDeps, socket: UiSocket, handle: Handle): void 
     const run = history.getRun(runId.value);
     return run.ok ? ok({ cancelled: 0 }) : run;
   });
-  handle('runs:rerun', (payload) => {
+  handle('runs:rerun', async (payload) => {
     const request = v.rerunValidator.parse(payload, 'runs:rerun');
     if (!request.ok) return request;
     const stored = history.submissionOf(request.value.runId);
     if (!stored.ok) return stored;
     const submission = rerunSubmission(stored.value.run, stored.value.jobs, request.value.failedOnly === true, client());
-    return submission.ok ? jobs.submit(submission.value, client()) : submission;
+    if (!submission.ok) return submission;
+    await deps.refreshComponents?.();
+    return jobs.submit(submission.value, client());
   });
 
   handle('jobs:list', (payload) => {

@@ -221,11 +221,11 @@ export class Proc {
 export type Ran = Readonly<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
 
 /** Runs `node bin/directord.js ARGS` to completion (killed after `timeoutMs`). */
-export async function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Ran> {
+export async function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Ran> {
   const { bin } = await bundles();
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -446,6 +446,11 @@ export class Cluster {
   /** `directord --data-dir D ARGS…` as a child process. */
   cli(...args: string[]): Promise<Ran> {
     return runCli(['--data-dir', this.dataDir, ...args], { env: this.env });
+  }
+
+  /** `directord --data-dir D ARGS…` run from `cwd` (relative paths in ARGS are the user's). */
+  cliIn(cwd: string, args: readonly string[], timeoutMs?: number): Promise<Ran> {
+    return runCli(['--data-dir', this.dataDir, ...args], { env: this.env, cwd, ...(timeoutMs ? { timeoutMs } : {}) });
   }
 
   /** Waits for every job to settle (every target final) and returns their records. */

@@ -1,5 +1,6 @@
 /** Every migration, in order. Add a file `000N-name.ts` and list it here; never edit a released one. */
 import type { Migration } from '../migrate.js';
 import { migration0001 } from './0001-initial.js';
+import { migration0002 } from './0002-blobs.js';
 
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002];
