@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { ArgumentError, defineComponent } from '../define.js';
 import { stringField, tryRender } from './fields.js';
+import { chmodOption, chownOption } from './ownership-options.js';
 
 /** `0755` / `755` → 493; a number (from YAML `vars`) is already the mode. */
 function parseMode(value: unknown): number {
@@ -19,25 +20,8 @@ export const WORKDIR = defineComponent({
   summary: 'Create a directory on the target, with optional owner and mode.',
   description: 'Renders the path with the args cache, creates it and any missing parents, then applies --chown and --chmod.',
   args: Type.Object({
-    chown: Type.Optional(
-      Type.String({
-        'x-argv': 'option',
-        'x-metavar': 'USER[:GROUP]',
-        pattern: '^[^:\\s]+(:[^:\\s]+)?$',
-        'x-pattern-hint': 'expects USER or USER:GROUP',
-        title: 'Owner',
-        description: 'User, or user:group, as names or numeric ids.',
-      }),
-    ),
-    chmod: Type.Optional(
-      Type.Union(
-        [
-          Type.String({ pattern: '^0?[0-7]{3,4}$', 'x-pattern-hint': 'expects an octal mode such as 0755' }),
-          Type.Integer({ minimum: 0, maximum: 0o7777 }),
-        ],
-        { 'x-argv': 'option', 'x-metavar': 'OCTAL', title: 'Mode', description: 'Octal permission bits, e.g. 0755.' },
-      ),
-    ),
+    chown: chownOption('User, or user:group, as names or numeric ids.'),
+    chmod: chmodOption('0755', 'Octal permission bits, e.g. 0755.'),
     workdir: Type.String({ 'x-argv': 'rest', 'x-metavar': 'PATH', minLength: 1, title: 'Directory', description: 'Path to create; may use {{ templates }}.' }),
   }),
   cacheable: true,

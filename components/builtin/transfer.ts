@@ -18,6 +18,7 @@ import type { SourceFile } from '../../protocol/jobs.js';
 import { ArgumentError, defineComponent, type Component, type ComponentContext, type ComponentResult } from '../define.js';
 import { sha3_224Hex } from '../sha.js';
 import { boolField, stringField, tryRender } from './fields.js';
+import { chmodOption, chownOption } from './ownership-options.js';
 
 declare const TextDecoder: new (label?: string, options?: { fatal?: boolean }) => { decode(input: Uint8Array): string };
 declare const TextEncoder: new () => { encode(input: string): Uint8Array };
@@ -147,25 +148,8 @@ export function defineTransferComponent(verb: Verb): Component {
       'copied again, but --chown and --chmod are still applied. --blueprint renders each file as a Jinja template ' +
       "with the target's args cache.",
     args: Type.Object({
-      chown: Type.Optional(
-        Type.String({
-          'x-argv': 'option',
-          'x-metavar': 'USER[:GROUP]',
-          pattern: '^[^:\\s]+(:[^:\\s]+)?$',
-          'x-pattern-hint': 'expects USER or USER:GROUP',
-          title: 'Owner',
-          description: 'User, or user:group, as names or numeric ids on the target.',
-        }),
-      ),
-      chmod: Type.Optional(
-        Type.Union(
-          [
-            Type.String({ pattern: '^0?[0-7]{3,4}$', 'x-pattern-hint': 'expects an octal mode such as 0644' }),
-            Type.Integer({ minimum: 0, maximum: 0o7777 }),
-          ],
-          { 'x-argv': 'option', 'x-metavar': 'OCTAL', title: 'Mode', description: 'Octal permission bits of the copied files, e.g. 0644.' },
-        ),
-      ),
+      chown: chownOption('User, or user:group, as names or numeric ids on the target.'),
+      chmod: chmodOption('0644', 'Octal permission bits of the copied files, e.g. 0644.'),
       blueprint: Type.Boolean({
         'x-argv': 'flag',
         default: false,
