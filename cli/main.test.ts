@@ -3,19 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.js';
-import { captureOutput } from './output.js';
 import { VERSION } from './version.js';
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = captureOutput();
-  try {
-    const code = await main(['node', 'directord', ...args]);
-    return { code, stdout: out.stdout, stderr: out.stderr };
-  } finally {
-    out.restore();
-  }
-}
+import { runCli as run } from './testing/run-cli.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'directord-cli-'));

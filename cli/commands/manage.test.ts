@@ -1,35 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../main.js';
-import { captureOutput } from '../output.js';
-import { addOutput, startFakeServer, type FakeServer } from '../testing/fake-ui-server.js';
+import { addOutput } from '../testing/fake-ui-server.js';
 import { jobRecord, targetRecord } from '../testing/records.js';
+import { runCli as run, withFakeServer as withServer } from '../testing/run-cli.js';
 
 process.env.TZ = 'UTC';
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = captureOutput();
-  try {
-    const code = await main(['node', 'directord', ...args]);
-    return { code, stdout: out.stdout, stderr: out.stderr };
-  } finally {
-    out.restore();
-  }
-}
-
-async function withServer(fn: (server: FakeServer, dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'directord-cli-'));
-  const server = await startFakeServer(dir);
-  try {
-    await fn(server, dir);
-  } finally {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('--job-info last shows the record with every node output', () =>
   withServer(async (server, dir) => {
