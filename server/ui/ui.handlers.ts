@@ -1,55 +1,31 @@
 /**
- * The `/ui` namespace (console and CLI): token check, then one handler per event of
- * protocol/ui-events.ts. Every payload is validated here; errors travel as values.
+ * The `/ui` namespace (console and CLI): token check, then every request of
+ * protocol/ui-events.ts answered from the shared request table (ui.requests.ts), plus
+ * `ui:subscribe`, the one request that needs the socket itself.
  */
 import type { Socket } from 'socket.io';
-import type { AgentInfo } from '../../protocol/agents.js';
-import type { BlobStore } from '../blobs/blobs.store.js';
-import { BlobPutSchema, BlobsHasSchema } from '../../protocol/blobs.js';
-import { RunSubmissionSchema } from '../../protocol/jobs.js';
-import type { Logger } from '../../protocol/log.js';
-import type { ServerInfo } from '../../protocol/records.js';
-import { fail, ok, type Ack, type Result } from '../../protocol/result.js';
+import { ok, type Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiSocketData, UiToServerEvents } from '../../protocol/ui-events.js';
-import { compileValidator } from '../../protocol/validate.js';
-import type { HistoryService } from '../history/history.service.js';
-import type { Awaiters } from '../jobs/awaiters.js';
-import type { JobsService } from '../jobs/jobs.service.js';
-import { rerunSubmission } from '../jobs/rerun.plan.js';
-import type { LibraryService } from '../library/library.service.js';
 import { readCookie, TOKEN_COOKIE } from '../util/cookies.js';
 import { secretMatches } from '../util/secrets.js';
 import { ackOf, guarded } from '../util/wire.js';
 import { ALL_OUTPUT_ROOM, outputRoom, type UiNamespace } from './ui.broadcast.js';
+import { createUiRequests, NO_PAYLOAD, type UiRequestDeps, type UiRequests } from './ui.requests.js';
 import * as v from './ui.schemas.js';
 
 type UiSocket = Socket<UiToServerEvents, ServerToUiEvents, Record<string, never>, UiSocketData>;
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
-type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends Ack<infer T> ? T : never;
-/** Events whose only argument is the ack. */
-const NO_PAYLOAD = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list']);
 
-const submissionValidator = compileValidator(RunSubmissionSchema);
-const blobPutValidator = compileValidator(BlobPutSchema);
-const blobsHasValidator = compileValidator(BlobsHasSchema);
-
-export type UiDeps = Readonly<{
-  ns: UiNamespace;
-  uiToken: string;
-  log: Logger;
-  agents: Readonly<{ list(): AgentInfo[]; purge(): number }>;
-  jobs: JobsService;
-  history: HistoryService;
-  awaiters: Awaiters;
-  library: LibraryService;
-  serverInfo: () => ServerInfo;
-  blobs: BlobStore;
-  /** Runs before each submission and `server:info` (re-scans the user components). */
-  refreshComponents?: () => Promise<void>;
-}>;
+export type UiDeps = UiRequestDeps &
+  Readonly<{
+    ns: UiNamespace;
+    uiToken: string;
+    /** The request table, when the caller shares it with the HTTP mirror; built from the deps otherwise. */
+    requests?: UiRequests;
+  }>;
 
 export function registerUiNamespace(deps: UiDeps): void {
   const { ns, log } = deps;
+  const requests = deps.requests ?? createUiRequests(deps);
 
   ns.use((socket, next) => {
     const auth = v.uiAuthValidator.check(socket.handshake.auth) ? socket.handshake.auth : null;
@@ -68,121 +44,27 @@ export function registerUiNamespace(deps: UiDeps): void {
   ns.on('connection', (socket: UiSocket) => {
     log.debug('ui connected', { client: socket.data.client });
     const raw = socket as unknown as { on(event: string, listener: (...args: unknown[]) => void): void };
-    const handle = <E extends keyof UiToServerEvents>(event: E, body: (payload: unknown) => Result<AckValue<E>> | Promise<Result<AckValue<E>>>) => {
+    const caller = { get client() { return socket.data.client; } };
+    for (const event of requests.events()) {
       raw.on(event, (...args: unknown[]) => {
         const [payload, ack] = NO_PAYLOAD.has(event) ? [undefined, args[0]] : [args[0], args[1]];
-        const reply = ackOf<AckValue<E>>(ack, log, event);
-        void guarded(log, event, () => body(payload)).then(reply);
+        void requests.handle(event, payload, caller).then(ackOf(ack, log, event));
       });
-    };
-    registerHandlers(deps, socket, handle);
+    }
+    raw.on('ui:subscribe', (payload: unknown, ack: unknown) => {
+      void guarded(log, 'ui:subscribe', () => subscribe(socket, payload)).then(ackOf<null>(ack, log, 'ui:subscribe'));
+    });
   });
 }
 
-type Handle = <E extends keyof UiToServerEvents>(event: E, body: (payload: unknown) => Result<AckValue<E>> | Promise<Result<AckValue<E>>>) => void;
-
-function registerHandlers(deps: UiDeps, socket: UiSocket, handle: Handle): void {
-  const { jobs, history, library } = deps;
-  const client = () => socket.data.client;
-
-  handle('server:info', async () => {
-    await deps.refreshComponents?.();
-    return ok(deps.serverInfo());
-  });
-  handle('agents:list', () => ok(deps.agents.list()));
-  handle('agents:purge', () => ok({ purged: deps.agents.purge() }));
-
-  handle('runs:submit', async (payload) => {
-    const submission = submissionValidator.parse(payload, 'runs:submit');
-    if (!submission.ok) return submission;
-    await deps.refreshComponents?.();
-    return jobs.submit(submission.value, client());
-  });
-  handle('blobs:has', (payload) => {
-    const request = blobsHasValidator.parse(payload, 'blobs:has');
-    return request.ok ? ok({ missing: deps.blobs.missing(request.value.shas) }) : request;
-  });
-  handle('blobs:put', (payload) => {
-    const request = blobPutValidator.parse(payload, 'blobs:put');
-    return request.ok ? deps.blobs.put(request.value) : request;
-  });
-  handle('runs:list', (payload) => {
-    const filter = v.runFilterValidator.parse(payload ?? {}, 'runs:list');
-    return filter.ok ? ok(history.listRuns(filter.value)) : filter;
-  });
-  handle('runs:get', (payload) => {
-    const runId = v.runIdValidator.parse(payload, 'runs:get');
-    return runId.ok ? history.getRun(runId.value) : runId;
-  });
-  handle('runs:cancel', (payload) => {
-    const runId = v.runIdValidator.parse(payload, 'runs:cancel');
-    if (!runId.ok) return runId;
-    const result = jobs.cancelRun(runId.value);
-    if (result) return result;
-    const run = history.getRun(runId.value);
-    return run.ok ? ok({ cancelled: 0 }) : run;
-  });
-  handle('runs:rerun', async (payload) => {
-    const request = v.rerunValidator.parse(payload, 'runs:rerun');
-    if (!request.ok) return request;
-    const stored = history.submissionOf(request.value.runId);
-    if (!stored.ok) return stored;
-    const submission = rerunSubmission(stored.value.run, stored.value.jobs, request.value.failedOnly === true, client());
-    if (!submission.ok) return submission;
-    await deps.refreshComponents?.();
-    return jobs.submit(submission.value, client());
-  });
-
-  handle('jobs:list', (payload) => {
-    const request = v.jobsListValidator.parse(payload ?? {}, 'jobs:list');
-    return request.ok ? ok(history.listJobs(request.value.filter, request.value.limit)) : request;
-  });
-  handle('jobs:get', (payload) => {
-    const jobId = v.jobIdValidator.parse(payload, 'jobs:get');
-    return jobId.ok ? history.getJob(jobId.value) : jobId;
-  });
-  handle('jobs:await', async (payload) => {
-    const request = v.jobsAwaitValidator.parse(payload, 'jobs:await');
-    if (!request.ok) return request;
-    const ids = [...new Set(request.value.jobIds)];
-    await deps.awaiters.wait(ids, jobs.isOpen, request.value.timeoutMs);
-    const records = history.jobsByIds(ids);
-    return records.length ? ok(records) : fail('not-found', `no such jobs: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`);
-  });
-  handle('jobs:output', (payload) => {
-    const request = v.jobsOutputValidator.parse(payload, 'jobs:output');
-    return request.ok ? history.output(request.value.jobId, request.value.target) : request;
-  });
-  handle('jobs:purge', () => ok({ purged: jobs.purge() }));
-  handle('jobs:analyze', (payload) => {
-    const request = v.analyzeValidator.parse(payload, 'jobs:analyze');
-    if (!request.ok) return request;
-    const r = request.value;
-    return ok('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll());
-  });
-
-  handle('ui:subscribe', (payload) => {
-    const request = v.subscribeValidator.parse(payload ?? {}, 'ui:subscribe');
-    if (!request.ok) return request;
-    const previous = socket.data.outputOf;
-    if (previous) void socket.leave(previous === '*' ? ALL_OUTPUT_ROOM : outputRoom(previous));
-    const next = request.value.outputOf ?? null;
-    socket.data.outputOf = next;
-    if (next) void socket.join(next === '*' ? ALL_OUTPUT_ROOM : outputRoom(next));
-    return ok(null);
-  });
-
-  handle('library:list', () => ok(library.list()));
-  handle('library:get', (payload) => {
-    const id = v.libraryIdValidator.parse(payload, 'library:get');
-    return id.ok ? library.get(id.value) : id;
-  });
-  handle('library:save', (payload) => {
-    const item = v.librarySaveValidator.parse(payload, 'library:save');
-    return item.ok ? library.save(item.value) : item;
-  });
-  handle('library:delete', (payload) => {
-    const id = v.libraryIdValidator.parse(payload, 'library:delete');
-    return id.ok ? library.remove(id.value) : id;
-  });
+/** Moves the socket to the output room of one run (or of all runs with '*'), or out of any. */
+function subscribe(socket: UiSocket, payload: unknown): Result<null> {
+  const request = v.subscribeValidator.parse(payload ?? {}, 'ui:subscribe');
+  if (!request.ok) return request;
+  const previous = socket.data.outputOf;
+  if (previous) void socket.leave(previous === '*' ? ALL_OUTPUT_ROOM : outputRoom(previous));
+  const next = request.value.outputOf ?? null;
+  socket.data.outputOf = next;
+  if (next) void socket.join(next === '*' ? ALL_OUTPUT_ROOM : outputRoom(next));
+  return ok(null);
 }

@@ -1,0 +1,168 @@
+/**
+ * The `/ui` requests as a table independent of the transport: the Socket.IO namespace
+ * (console) and the HTTP mirror `POST /api/ui/<event>` (CLI) both call `handle`. Every payload
+ * is validated here; errors travel as values. `ui:subscribe` is not here: it needs a socket.
+ */
+import type { AgentInfo } from '../../protocol/agents.js';
+import type { BlobStore } from '../blobs/blobs.store.js';
+import { BlobPutSchema, BlobsHasSchema } from '../../protocol/blobs.js';
+import { RunSubmissionSchema } from '../../protocol/jobs.js';
+import type { Logger } from '../../protocol/log.js';
+import type { ServerInfo } from '../../protocol/records.js';
+import { fail, ok, type Ack, type Result } from '../../protocol/result.js';
+import type { UiToServerEvents } from '../../protocol/ui-events.js';
+import { compileValidator } from '../../protocol/validate.js';
+import type { HistoryService } from '../history/history.service.js';
+import type { Awaiters } from '../jobs/awaiters.js';
+import type { JobsService } from '../jobs/jobs.service.js';
+import { rerunSubmission } from '../jobs/rerun.plan.js';
+import type { LibraryService } from '../library/library.service.js';
+import { guarded } from '../util/wire.js';
+import * as v from './ui.schemas.js';
+
+type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
+export type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends Ack<infer T> ? T : never;
+/** Events whose only argument is the ack. */
+export const NO_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list']);
+
+const submissionValidator = compileValidator(RunSubmissionSchema);
+const blobPutValidator = compileValidator(BlobPutSchema);
+const blobsHasValidator = compileValidator(BlobsHasSchema);
+
+export type UiRequestDeps = Readonly<{
+  log: Logger;
+  agents: Readonly<{ list(): AgentInfo[]; purge(): number }>;
+  jobs: JobsService;
+  history: HistoryService;
+  awaiters: Awaiters;
+  library: LibraryService;
+  serverInfo: () => ServerInfo;
+  blobs: BlobStore;
+  /** Runs before each submission and `server:info` (re-scans the user components). */
+  refreshComponents?: () => Promise<void>;
+}>;
+
+/** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
+export type UiCaller = Readonly<{ client: string }>;
+
+type Body<E extends keyof UiToServerEvents> = (payload: unknown, caller: UiCaller) => Result<AckValue<E>> | Promise<Result<AckValue<E>>>;
+type AnyBody = (payload: unknown, caller: UiCaller) => Result<unknown> | Promise<Result<unknown>>;
+
+export type UiRequests = Readonly<{
+  /** The events this table answers. */
+  events(): string[];
+  has(event: string): boolean;
+  /** Never throws: an exception becomes an `internal` error value (and is logged). */
+  handle(event: string, payload: unknown, caller: UiCaller): Promise<Result<unknown>>;
+}>;
+
+export function createUiRequests(deps: UiRequestDeps): UiRequests {
+  const table = new Map<string, AnyBody>();
+  const on = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => table.set(event, body as AnyBody);
+  registerRequests(deps, on);
+  return {
+    events: () => [...table.keys()],
+    has: (event) => table.has(event),
+    handle(event, payload, caller) {
+      const body = table.get(event);
+      if (!body) return Promise.resolve(fail('invalid-payload', `unknown request ${JSON.stringify(event)}`));
+      return guarded(deps.log, event, () => body(payload, caller));
+    },
+  };
+}
+
+type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;
+
+function registerRequests(deps: UiRequestDeps, handle: On): void {
+  const { jobs, history, library } = deps;
+
+  handle('server:info', async () => {
+    await deps.refreshComponents?.();
+    return ok(deps.serverInfo());
+  });
+  handle('agents:list', () => ok(deps.agents.list()));
+  handle('agents:purge', () => ok({ purged: deps.agents.purge() }));
+
+  handle('runs:submit', async (payload, caller) => {
+    const submission = submissionValidator.parse(payload, 'runs:submit');
+    if (!submission.ok) return submission;
+    await deps.refreshComponents?.();
+    return jobs.submit(submission.value, caller.client);
+  });
+  handle('blobs:has', (payload) => {
+    const request = blobsHasValidator.parse(payload, 'blobs:has');
+    return request.ok ? ok({ missing: deps.blobs.missing(request.value.shas) }) : request;
+  });
+  handle('blobs:put', (payload) => {
+    const request = blobPutValidator.parse(payload, 'blobs:put');
+    return request.ok ? deps.blobs.put(request.value) : request;
+  });
+  handle('runs:list', (payload) => {
+    const filter = v.runFilterValidator.parse(payload ?? {}, 'runs:list');
+    return filter.ok ? ok(history.listRuns(filter.value)) : filter;
+  });
+  handle('runs:get', (payload) => {
+    const runId = v.runIdValidator.parse(payload, 'runs:get');
+    return runId.ok ? history.getRun(runId.value) : runId;
+  });
+  handle('runs:cancel', (payload) => {
+    const runId = v.runIdValidator.parse(payload, 'runs:cancel');
+    if (!runId.ok) return runId;
+    const result = jobs.cancelRun(runId.value);
+    if (result) return result;
+    const run = history.getRun(runId.value);
+    return run.ok ? ok({ cancelled: 0 }) : run;
+  });
+  handle('runs:rerun', async (payload, caller) => {
+    const request = v.rerunValidator.parse(payload, 'runs:rerun');
+    if (!request.ok) return request;
+    const stored = history.submissionOf(request.value.runId);
+    if (!stored.ok) return stored;
+    const submission = rerunSubmission(stored.value.run, stored.value.jobs, request.value.failedOnly === true, caller.client);
+    if (!submission.ok) return submission;
+    await deps.refreshComponents?.();
+    return jobs.submit(submission.value, caller.client);
+  });
+
+  handle('jobs:list', (payload) => {
+    const request = v.jobsListValidator.parse(payload ?? {}, 'jobs:list');
+    return request.ok ? ok(history.listJobs(request.value.filter, request.value.limit)) : request;
+  });
+  handle('jobs:get', (payload) => {
+    const jobId = v.jobIdValidator.parse(payload, 'jobs:get');
+    return jobId.ok ? history.getJob(jobId.value) : jobId;
+  });
+  handle('jobs:await', async (payload) => {
+    const request = v.jobsAwaitValidator.parse(payload, 'jobs:await');
+    if (!request.ok) return request;
+    const ids = [...new Set(request.value.jobIds)];
+    await deps.awaiters.wait(ids, jobs.isOpen, request.value.timeoutMs);
+    const records = history.jobsByIds(ids);
+    return records.length ? ok(records) : fail('not-found', `no such jobs: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`);
+  });
+  handle('jobs:output', (payload) => {
+    const request = v.jobsOutputValidator.parse(payload, 'jobs:output');
+    return request.ok ? history.output(request.value.jobId, request.value.target) : request;
+  });
+  handle('jobs:purge', () => ok({ purged: jobs.purge() }));
+  handle('jobs:analyze', (payload) => {
+    const request = v.analyzeValidator.parse(payload, 'jobs:analyze');
+    if (!request.ok) return request;
+    const r = request.value;
+    return ok('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll());
+  });
+
+  handle('library:list', () => ok(library.list()));
+  handle('library:get', (payload) => {
+    const id = v.libraryIdValidator.parse(payload, 'library:get');
+    return id.ok ? library.get(id.value) : id;
+  });
+  handle('library:save', (payload) => {
+    const item = v.librarySaveValidator.parse(payload, 'library:save');
+    return item.ok ? library.save(item.value) : item;
+  });
+  handle('library:delete', (payload) => {
+    const id = v.libraryIdValidator.parse(payload, 'library:delete');
+    return id.ok ? library.remove(id.value) : id;
+  });
+}
