@@ -5,6 +5,7 @@
  */
 import { app, BrowserWindow, session } from 'electron';
 import { createServer, type DirectordServer } from '../server/index.js';
+import { importModule } from '../server/components/import-module.js';
 import { createLogger } from '../protocol/log.js';
 import { shellPaths } from './paths.js';
 import { applyCsp, lockNavigation } from './security.js';
@@ -26,6 +27,8 @@ async function launch(): Promise<void> {
     staticDir: paths.rendererDir,
     sqliteNativeBinding: paths.sqliteNativeBinding,
     log: log.child('server'),
+    // User components (DATA_DIR/components/*.mjs) load through this, as with `directord serve`.
+    importModule,
   });
   const origin = new URL(server.url).origin;
   agent = startLocalAgent({ bundle: paths.agentBundle, serverUrl: server.url, key: server.agentKey, dataDir: paths.dataDir, log: log.child('agent') });
