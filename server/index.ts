@@ -17,6 +17,7 @@ import { createLogger, type Logger } from '../protocol/log.js';
 import { UI_NAMESPACE } from '../protocol/ui-events.js';
 import { LIMITS, PROTOCOL_VERSION } from '../protocol/version.js';
 import { registerAgentNamespace, type AgentNamespace } from './agents/agents.handlers.js';
+import { createBlobGc } from './blobs/blobs.gc.js';
 import { createBlobsRepo } from './blobs/blobs.repo.js';
 import { createBlobStore } from './blobs/blobs.store.js';
 import { createUserComponents } from './components/user-components.js';
@@ -63,6 +64,8 @@ export type ServerOptions = Readonly<{
    * run time (the desktop shell) do not contain a dynamic import.
    */
   importModule?: (url: string) => Promise<unknown>;
+  /** How often unreferenced blobs older than an hour are deleted (also after jobs:purge). Default 10 min. */
+  blobGcIntervalMs?: number;
   /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. */
   outputCapBytes?: number;
   /** The built console (index.html and assets), served at `/` behind the token. */
@@ -119,6 +122,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     await userComponents.refresh();
     const blobStore = createBlobStore(join(dataDir, 'blobs'));
     const blobsRepo = createBlobsRepo(db);
+    const blobGc = createBlobGc({ dir: blobStore.dir, isReferenced: blobsRepo.isReferenced, clock, log: log.child('blobs') });
     const lookup = (verb: string): Component | undefined =>
       components.get(verb) ?? components.get(verb.toUpperCase()) ?? userComponents.get(verb)?.component ?? userComponents.get(verb.toUpperCase())?.component;
     let onRequest = (_req: IncomingMessage, res: ServerResponse) => {
@@ -157,6 +161,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       },
       hasBlob: (sha) => blobStore.has(sha),
       runUpdated: broadcaster.runUpdated,
+      afterPurge: () => void blobGc.collect(),
     });
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
     state.hooks.final = query.final;
@@ -202,6 +207,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     store.add(every(heartbeatIntervalMs, () => {
       for (const identity of registry.sweep()) jobs.agentExpired(identity);
     }));
+    store.add(every(options.blobGcIntervalMs ?? 10 * 60_000, () => void blobGc.collect()));
     store.add(() => broadcaster.dispose());
     store.add(
       () =>

@@ -26,6 +26,8 @@ export type JobsServiceDeps = Readonly<{
   /** Whether a blob is stored (ADD/COPY sources are checked at submit). */
   hasBlob?: (sha: string) => boolean;
   runUpdated: (run: RunSummary) => void;
+  /** After settled history was purged (the blob garbage collector runs). */
+  afterPurge?: () => void;
 }>;
 
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
@@ -323,7 +325,11 @@ export function createJobsService(deps: JobsServiceDeps) {
       return run ? liveRunSummary(run) : undefined;
     },
     /** Deletes settled history; open runs stay. */
-    purge: (): number => repo.purgeSettled(),
+    purge: (): number => {
+      const purged = repo.purgeSettled();
+      deps.afterPurge?.();
+      return purged;
+    },
     dispose(): void {
       for (const t of timers) clearTimeout(t);
       timers.clear();

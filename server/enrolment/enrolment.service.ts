@@ -1,0 +1,177 @@
+/**
+ * Enrolment tokens and per-agent credentials (issue #5 identities).
+ *
+ * - `create` makes a token `ID.SECRET` (shown once; only its SHA-256 is stored) that expires and
+ *   allows `uses` enrolments. The console, the CLI (`/ui enrolments:create`) and SSH bootstrap
+ *   (server/bootstrap/) call it.
+ * - `redeem` turns a token into a credential for one identity, in one transaction: the token's
+ *   use count goes up, a random credential is stored hashed, bound to the identity and machine id.
+ * - `verifyCredential` / `revocation` answer the `/agent` handshake; `revokeAgent` marks an
+ *   identity revoked (the caller disconnects it).
+ * Every refusal says what is wrong and what to do, because agents print it verbatim.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ENROLMENT_LIMITS, type AgentEnrolled, type EnrolmentCreated, type EnrolmentInfo } from '../../protocol/enrolment.js';
+import type { Logger } from '../../protocol/log.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import type { CredentialRow, EnrolmentRepo, TokenRow } from './enrolment.repo.js';
+
+export type EnrolmentRequest = Readonly<{
+  /** Agents that may enrol with the token (default 1). */
+  uses?: number;
+  /** Validity from now (default 1 hour, at most 30 days). */
+  ttlMs?: number;
+  note?: string;
+  /** Who asked (`console`, `cli`, `bootstrap`, …), shown in the list. */
+  createdBy?: string;
+}>;
+
+export type EnrolmentServiceDeps = Readonly<{
+  repo: EnrolmentRepo;
+  clock: () => number;
+  /** The TLS certificate's SHA-256 fingerprint, when the server listens with TLS. */
+  fingerprint: () => string | undefined;
+  log: Logger;
+}>;
+
+export type EnrolmentService = ReturnType<typeof createEnrolmentService>;
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+const hashesMatch = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+const TOKEN_SHAPE = /^[0-9a-f]{12}\.[A-Za-z0-9_-]{20,200}$/;
+
+function stateOf(row: TokenRow, now: number): EnrolmentInfo['state'] {
+  if (row.revokedAt !== null) return 'revoked';
+  if (row.uses >= row.maxUses) return 'exhausted';
+  if (now >= row.expiresAt) return 'expired';
+  return 'active';
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function createEnrolmentService(deps: EnrolmentServiceDeps) {
+  const { repo, clock, log } = deps;
+
+  const info = (row: TokenRow): EnrolmentInfo => ({
+    id: row.id,
+    note: row.note,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    maxUses: row.maxUses,
+    uses: row.uses,
+    revokedAt: row.revokedAt,
+    state: stateOf(row, clock()),
+  });
+
+  /** The token's row when it can still enrol an agent; otherwise why not. */
+  function usableToken(token: unknown): Result<TokenRow> {
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) {
+      return fail('unauthorized', 'this is not an enrolment token (expected ID.SECRET as printed by `directord manage --create-enrolment`)');
+    }
+    const row = repo.tokenByHash(sha256(token));
+    if (!row) return fail('unauthorized', 'unknown enrolment token: create one with `directord manage --create-enrolment` or on the console\'s Hosts page');
+    const what = `enrolment token ${row.id}${row.note ? ` (${row.note})` : ''}`;
+    switch (stateOf(row, clock())) {
+      case 'revoked':
+        return fail('revoked', `${what} was revoked at ${iso(row.revokedAt ?? 0)}; create a new one`);
+      case 'exhausted':
+        return fail('exhausted', `${what} has been used ${row.uses} of ${row.maxUses} time(s); create a new one (--uses N for several agents)`);
+      case 'expired':
+        return fail('expired', `${what} expired at ${iso(row.expiresAt)}; create a new one (--expires for a longer validity)`);
+      case 'active':
+        return ok(row);
+    }
+  }
+
+  function revokedMessage(row: CredentialRow): string {
+    return `agent ${row.identity} was revoked at ${iso(row.revokedAt ?? 0)} by ${row.revokedBy ?? 'an operator'}${row.revokedReason ? ` (${row.revokedReason})` : ''}; to bring it back, enrol it again with a new token`;
+  }
+
+  return {
+    /** A new token; its secret is in the answer only. Throws RangeError on out-of-bounds numbers (validate first). */
+    create(request: EnrolmentRequest = {}): EnrolmentCreated {
+      const uses = request.uses ?? 1;
+      const ttlMs = request.ttlMs ?? ENROLMENT_LIMITS.defaultTtlMs;
+      if (!Number.isInteger(uses) || uses < 1 || uses > ENROLMENT_LIMITS.maxUses) throw new RangeError(`uses must be a whole number from 1 to ${ENROLMENT_LIMITS.maxUses}, got ${uses}`);
+      if (!Number.isFinite(ttlMs) || ttlMs < ENROLMENT_LIMITS.minTtlMs || ttlMs > ENROLMENT_LIMITS.maxTtlMs) {
+        throw new RangeError(`ttlMs must be from ${ENROLMENT_LIMITS.minTtlMs} to ${ENROLMENT_LIMITS.maxTtlMs} ms, got ${ttlMs}`);
+      }
+      const id = randomBytes(6).toString('hex');
+      const token = `${id}.${randomBytes(32).toString('base64url')}`;
+      const now = clock();
+      const note = (request.note ?? '').slice(0, 200);
+      repo.insertToken({ id, tokenHash: sha256(token), note, createdBy: request.createdBy ?? 'server', createdAt: now, expiresAt: now + Math.round(ttlMs), maxUses: uses });
+      log.info('enrolment token created', { id, uses, expiresAt: now + ttlMs, createdBy: request.createdBy ?? 'server', note });
+      const fingerprint = deps.fingerprint();
+      return { id, token, expiresAt: now + Math.round(ttlMs), uses, note, ...(fingerprint ? { fingerprint } : {}) };
+    },
+
+    list: (): EnrolmentInfo[] => repo.tokens().map(info),
+
+    revokeToken(id: string): Result<EnrolmentInfo> {
+      const row = repo.tokenById(id);
+      if (!row) return fail('not-found', `no enrolment token ${id}; list them with \`directord manage --list-enrolments\``);
+      repo.revokeToken(id, clock());
+      log.info('enrolment token revoked', { id });
+      return ok(info(repo.tokenById(id) ?? row));
+    },
+
+    /** Whether `token` may open an enrolment connection (nothing is used up yet). */
+    checkToken: (token: unknown): Result<null> => {
+      const row = usableToken(token);
+      return row.ok ? ok(null) : row;
+    },
+
+    /**
+     * Uses the token once and returns a new credential for `identity`. Refused when the identity
+     * is enrolled already (revoke it first) or connected right now.
+     */
+    redeem(token: string, identity: string, machineId: string, isOnline: (identity: string) => boolean): Result<AgentEnrolled> {
+      return repo.transaction((): Result<AgentEnrolled> => {
+        const row = usableToken(token);
+        if (!row.ok) return row;
+        const existing = repo.credential(identity);
+        if (existing && existing.secretHash !== null && existing.revokedAt === null) {
+          return fail('conflict', `agent ${identity} is already enrolled (since ${iso(existing.enrolledAt)}); revoke it first (directord manage --revoke-node ${identity}) or enrol under another --name`);
+        }
+        if (isOnline(identity)) return fail('conflict', `an agent named ${identity} is connected right now; enrol under another --name`);
+        if (!repo.useToken(row.value.id)) return fail('exhausted', `enrolment token ${row.value.id} has just been used up; create a new one`);
+        const credential = randomBytes(32).toString('base64url');
+        repo.saveCredential({ identity, secretHash: sha256(credential), machineId, enrolmentId: row.value.id, enrolledAt: clock() });
+        log.info('agent enrolled', { identity, machineId, token: row.value.id });
+        return ok({ identity, credential });
+      });
+    },
+
+    /** The `/agent` handshake with `{identity, credential}`: the enrolled machine id, or why not. */
+    verifyCredential(identity: string, secret: string): Result<{ machineId: string }> {
+      const row = repo.credential(identity);
+      const presented = sha256(secret);
+      if (!row || row.secretHash === null) {
+        return fail('unauthorized', `agent ${identity} is not enrolled on this server: enrol it with a token (directord agent --server URL --token TOKEN)`);
+      }
+      if (!hashesMatch(presented, row.secretHash)) return fail('unauthorized', `wrong credential for agent ${identity}: enrol it again with a new token`);
+      if (row.revokedAt !== null) return fail('revoked', revokedMessage(row));
+      return ok({ machineId: row.machineId });
+    },
+
+    /** Why `identity` may not connect at all (revoked), or null. */
+    revocation(identity: string): string | null {
+      const row = repo.credential(identity);
+      return row && row.revokedAt !== null ? revokedMessage(row) : null;
+    },
+
+    isRevoked: (identity: string): boolean => repo.credential(identity)?.revokedAt != null,
+
+    revokedIdentities: (): string[] => repo.revokedIdentities(),
+
+    /** Marks `identity` revoked (its credential, or the local key for it, is refused from now on). */
+    revokeAgent(identity: string, by: string, reason: string): { revokedAt: number } {
+      const at = clock();
+      repo.revokeCredential(identity, at, by, reason);
+      log.warn('agent revoked', { identity, by, reason });
+      return { revokedAt: at };
+    },
+  };
+}
