@@ -12,10 +12,15 @@ export function createBlobsRepo(db: Db) {
     'SELECT t.state AS state FROM jobs j JOIN targets t ON t.job_id = j.job_id WHERE j.sha = ? AND t.target = ? ORDER BY j.seq DESC LIMIT 1',
   );
   const insertLink = db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha) VALUES (?, ?)');
+  const anyJob = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM job_blobs WHERE sha = ? LIMIT 1');
   return {
     /** Records the blobs a job may read; call inside the submission's transaction. */
     link(jobId: string, shas: readonly string[]): void {
       for (const sha of shas) insertLink.run(jobId, sha);
+    },
+    /** Whether any job in the history lists blob `sha` (garbage collection keeps it). */
+    isReferenced(sha: string): boolean {
+      return anyJob.get(sha) !== undefined;
     },
     /** Whether `identity` was given job `jobId` and that job lists blob `sha`. */
     mayRead(identity: string, jobId: string, sha: string): boolean {

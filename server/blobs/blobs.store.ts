@@ -5,7 +5,7 @@
  * name is always 56 lowercase hex digits, so no request can name a path.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, utimesSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
@@ -95,5 +95,22 @@ export function createBlobStore(dir: string) {
     }
   }
 
-  return { dir, has, put, read, missing: (shas: readonly string[]) => [...new Set(shas)].filter((sha) => !has(sha)) };
+  /**
+   * The blobs of `shas` not stored yet. Those stored are touched: the client was just told it need
+   * not send them, so garbage collection must give them a fresh grace period until it submits.
+   */
+  function missing(shas: readonly string[]): string[] {
+    const now = new Date();
+    return [...new Set(shas)].filter((sha) => {
+      if (!has(sha)) return true;
+      try {
+        utimesSync(join(dir, sha), now, now);
+      } catch {
+        return true;
+      }
+      return false;
+    });
+  }
+
+  return { dir, has, put, read, missing };
 }
