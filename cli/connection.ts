@@ -1,12 +1,15 @@
 /**
- * The CLI's one connection to the server: socket.io-client on `${url}/ui`, websocket only,
- * handshake `auth: {token, client: 'cli'}` (docs/design.md). Requests resolve to the server's
- * `Result`; a lost connection or a missing answer becomes a `Result` error too, so commands
- * handle every failure in one place.
+ * The CLI's connection to the server: the `/ui` requests over plain HTTP
+ * (`POST ${url}/api/ui/<event>`, `Authorization: Bearer <ui.token>`, one keep-alive socket;
+ * server/http/ui-api.ts). The CLI only asks and waits, it subscribes to nothing, so it needs no
+ * Socket.IO client: loading and handshaking one was a quarter of `directord exec`'s wall time.
+ * Requests resolve to the server's `Result`; a timeout or a dropped connection becomes a
+ * `Result` error too, so commands handle every failure in one place. A server that is not
+ * there, or that refuses the token, is a CliError with what to do (as at connect time before).
  */
-import { io, type Socket } from 'socket.io-client';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Ack, Result } from '../protocol/result.js';
-import type { ServerToUiEvents, UiToServerEvents } from '../protocol/ui-events.js';
+import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiToServerEvents } from '../protocol/ui-events.js';
 import type { Endpoint } from './discovery.js';
 import { staleServerMessage, startHint } from './discovery.js';
 import { CliError } from './errors.js';
@@ -25,79 +28,102 @@ export type UiClient = Readonly<{
 
 /** Short requests (lists, purge, submit) wait this long for an answer. */
 export const REQUEST_TIMEOUT_MS = 60_000;
-const CONNECT_TIMEOUT_MS = 5_000;
 
-type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
-type RawEmit = (event: string, ...args: unknown[]) => void;
 
-function describeConnectError(endpoint: Endpoint, error: Error): string {
+function transportError(endpoint: Endpoint, error: NodeJS.ErrnoException): CliError {
   const { url, dataDir } = endpoint;
-  const detail = error as Error & { type?: string; data?: unknown; description?: unknown };
-  const data = typeof detail.data === 'object' && detail.data !== null ? (detail.data as Record<string, unknown>) : {};
-  const code = typeof data.code === 'string' ? data.code : '';
-  const text = `${error.message} ${code}`;
-  if (detail.type === 'TransportError' || /ECONNREFUSED|websocket error|xhr poll error/i.test(error.message)) {
-    return staleServerMessage(dataDir, { url, port: 0, pid: endpoint.pid }, `connection to ${url} refused`);
+  if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'ENOTFOUND') {
+    return new CliError(staleServerMessage(dataDir, { url, port: 0, pid: endpoint.pid }, `connection to ${url} refused`));
   }
-  if (error.message === 'timeout') return `The Directord server at ${url} (data dir ${dataDir}) did not answer within ${CONNECT_TIMEOUT_MS / 1000} s`;
-  if (/unauthori[sz]ed|forbidden|token/i.test(text)) {
-    return `The Directord server at ${url} refused the token in ${dataDir}/ui.token (${error.message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`;
-  }
-  if (/protocol-mismatch/i.test(text)) return `The Directord server at ${url} speaks another protocol version: ${error.message}`;
-  return `Cannot connect to the Directord server at ${url} (data dir ${dataDir}): ${error.message}`;
+  return new CliError(`Cannot reach the Directord server at ${url} (data dir ${dataDir}): ${error.message}`);
 }
 
-export function connectUi(endpoint: Endpoint): Promise<UiClient> {
-  const socket: UiSocket = io(`${endpoint.url}/ui`, {
-    transports: ['websocket'],
-    auth: { token: endpoint.token, client: 'cli' },
-    reconnection: false,
-    timeout: CONNECT_TIMEOUT_MS,
-  });
-  const pending = new Map<number, (result: Result<never>) => void>();
-  let seq = 0;
-  let lost: string | null = null;
+function unauthorized(endpoint: Endpoint, message: string): CliError {
+  const { url, dataDir } = endpoint;
+  return new CliError(`The Directord server at ${url} refused the token in ${dataDir}/ui.token (${message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`);
+}
 
-  socket.on('disconnect', (reason) => {
-    lost = `connection to the server lost (${reason})`;
-    for (const settle of [...pending.values()]) settle({ ok: false, error: { code: 'internal', message: lost } });
-    pending.clear();
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
   });
+}
+
+function parseResult(text: string, status: number): Result<never> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean') return value as Result<never>;
+  } catch {
+    // fall through: not a Result
+  }
+  return { ok: false, error: { code: 'internal', message: `the server answered HTTP ${status} without a result: ${text.slice(0, 200)}` } };
+}
+
+/** Resolves at once: the first request finds out whether the server is there (and says so). */
+export function connectUi(endpoint: Endpoint): Promise<UiClient> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+  const base = new URL(endpoint.url);
+  if (base.protocol !== 'http:') {
+    return Promise.reject(new CliError(`The server URL ${endpoint.url} in ${endpoint.dataDir}/server.json is not http://; the CLI talks to its local server over loopback`));
+  }
+  let closed = false;
 
   const client: UiClient = {
     request<E extends RequestEvent>(event: E, timeoutMs: number, ...args: RequestArgs<E>): Promise<Result<RequestValue<E>>> {
-      return new Promise((resolve) => {
-        if (lost) return resolve({ ok: false, error: { code: 'internal', message: lost } });
-        const id = ++seq;
+      return new Promise((resolve, reject) => {
+        if (closed) return resolve({ ok: false, error: { code: 'internal', message: 'the connection to the server is closed' } });
+        const body = UI_REQUESTS_WITHOUT_PAYLOAD.has(event) ? '' : JSON.stringify(args[0] ?? null);
+        const req = httpRequest(
+          {
+            agent,
+            host: base.hostname.replace(/^\[|\]$/g, ''),
+            port: base.port,
+            method: 'POST',
+            path: `/api/ui/${encodeURIComponent(event)}`,
+            headers: {
+              Authorization: `Bearer ${endpoint.token}`,
+              'Content-Type': 'application/json',
+              'Content-Length': Buffer.byteLength(body),
+              'X-Directord-Client': 'cli',
+            },
+          },
+          (res) => {
+            void readAll(res).then(
+              (text) => {
+                clearTimeout(timer);
+                const result = parseResult(text, res.statusCode ?? 0);
+                if (res.statusCode === 401) return reject(unauthorized(endpoint, result.ok ? 'unauthorized' : result.error.code));
+                resolve(result);
+              },
+              (error: Error) => {
+                clearTimeout(timer);
+                resolve({ ok: false, error: { code: 'internal', message: `connection to the server lost (${error.message})` } });
+              },
+            );
+          },
+        );
         const timer = setTimeout(() => {
-          pending.delete(id);
+          req.destroy();
           resolve({ ok: false, error: { code: 'timeout', message: `the server did not answer ${event} within ${Math.round(timeoutMs / 1000)} s` } });
         }, timeoutMs);
-        const settle = (result: Result<RequestValue<E>>) => {
+        req.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);
-          pending.delete(id);
-          resolve(result);
-        };
-        pending.set(id, settle as (result: Result<never>) => void);
-        (socket.emit as unknown as RawEmit).call(socket, event, ...args, settle);
+          // Before any answer: the server is not there. After: the connection dropped mid-request.
+          if (error.code === 'ECONNREFUSED' || error.code === 'ENOTFOUND') return reject(transportError(endpoint, error));
+          resolve({ ok: false, error: { code: 'internal', message: `connection to the server lost (${error.message})` } });
+        });
+        req.end(body);
       });
     },
     close() {
-      socket.removeAllListeners();
-      socket.close();
+      closed = true;
+      agent.destroy();
     },
   };
-
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.off('connect_error');
-      resolve(client);
-    });
-    socket.once('connect_error', (error) => {
-      socket.close();
-      reject(new CliError(describeConnectError(endpoint, error)));
-    });
-  });
+  return Promise.resolve(client);
 }
 
 /** Unwraps a request result, turning an error into a CliError (exit 1) with the server's message. */

@@ -3,11 +3,12 @@ import type { Ack } from './result.js';
 import type { AgentHello, AgentWelcome, Heartbeat } from './agents.js';
 import type { BlobGet, BlobGetResult, ComponentInstall, JobStates, JobStatesRequest } from './blobs.js';
 import type { DispatchedJob, JobEventBatch } from './jobs.js';
+import type { AgentAuthKind, AgentAuthPayload, AgentEnrol, AgentEnrolled } from './enrolment.js';
 
 export const AGENT_NAMESPACE = '/agent';
 
-/** Handshake `auth` payload of an agent connection. */
-export type AgentAuth = Readonly<{ identity: string; key: string }>;
+/** Handshake `auth` payload of an agent connection: a credential, an enrolment token or (local agents) the key (protocol/enrolment.ts). */
+export type AgentAuth = AgentAuthPayload;
 
 export interface ServerToAgentEvents {
   /** Jobs for this agent, in the order they must be queued. */
@@ -21,10 +22,14 @@ export interface ServerToAgentEvents {
   'component:install': (install: ComponentInstall, ack: Ack<{ verb: string; hash: string }>) => void;
   /** The server is shutting down or the agent was revoked; `reason` says which. */
   'agent:goodbye': (reason: string) => void;
+  /** An operator revoked this agent (since 1.2): the server disconnects it next and refuses it from now on; do not reconnect. */
+  'agent:revoked': (notice: { reason: string }) => void;
 }
 
 export interface AgentToServerEvents {
   'agent:hello': (hello: AgentHello, ack: Ack<AgentWelcome>) => void;
+  /** Only on a connection authenticated with an enrolment token (since 1.2): uses the token, answers the agent's own credential. */
+  'agent:enrol': (request: AgentEnrol, ack: Ack<AgentEnrolled>) => void;
   'agent:heartbeat': (heartbeat: Heartbeat) => void;
   /** Results and output, batched; acked only once committed, so the agent may then forget them. */
   'job:events': (batch: JobEventBatch, ack: Ack<{ applied: number }>) => void;
@@ -34,4 +39,11 @@ export interface AgentToServerEvents {
   'jobs:state': (request: JobStatesRequest, ack: Ack<JobStates>) => void;
 }
 
-export type AgentSocketData = { identity: string; helloDone: boolean };
+export type AgentSocketData = {
+  identity: string;
+  helloDone: boolean;
+  /** How the connection authenticated (issue #5). */
+  auth?: AgentAuthKind;
+  /** Credential connections: the machine id the credential was enrolled for. */
+  enrolledMachineId?: string;
+};

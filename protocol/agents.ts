@@ -77,4 +77,6 @@ export type AgentInfo = Readonly<{
   running: number;
   queued: number;
   components: readonly string[];
+  /** An operator revoked it (since 1.2): it cannot connect until enrolled again. */
+  revoked?: boolean;
 }>;

@@ -54,6 +54,9 @@ export type EnrolmentCreated = Readonly<{
   fingerprint?: string;
 }>;
 
+/** A token's public id (the part before the dot). */
+export const EnrolmentIdSchema = Type.String({ pattern: '^[0-9a-f]{12}$' });
+
 /** `/ui agents:revoke`. */
 export const AgentRevokeSchema = Type.Object({
   identity: IdentitySchema,

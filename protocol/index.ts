@@ -10,3 +10,4 @@ export { AGENT_NAMESPACE } from './agent-events.js';
 export { UI_NAMESPACE } from './ui-events.js';
 export * from './log.js';
 export * from './desktop-bridge.js';
+export * from './enrolment.js';

@@ -88,4 +88,6 @@ export type ServerInfo = Readonly<{
   dataDir: string;
   startedAt: number;
   components: readonly ComponentManifest[];
+  /** SHA-256 fingerprint of the server's TLS certificate; absent on a plain-HTTP loopback server (since 1.2). */
+  fingerprint?: string;
 }>;

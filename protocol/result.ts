@@ -22,6 +22,12 @@ export const ERROR_CODES = [
   'cancelled',
   'conflict',
   'internal',
+  /** An agent or an enrolment token was revoked by an operator: do not retry. */
+  'revoked',
+  /** An enrolment token's validity has passed: do not retry. */
+  'expired',
+  /** An enrolment token has been used as many times as it allows: do not retry. */
+  'exhausted',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,7 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
 import type { Ack } from './result.js';
 import type { AgentInfo } from './agents.js';
+import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { RunSubmission, RunSubmitted, TargetState } from './jobs.js';
 import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, ServerInfo } from './records.js';
@@ -72,6 +73,14 @@ export interface UiToServerEvents {
   /** Creates when `id` is absent; returns the stored item. */
   'library:save': (item: { id?: string; name: string; yaml: string }, ack: Ack<LibraryItem>) => void;
   'library:delete': (id: string, ack: Ack<null>) => void;
+  /** A new enrolment token (since 1.2); its secret is in this answer only. */
+  'enrolments:create': (request: EnrolmentCreate, ack: Ack<EnrolmentCreated>) => void;
+  /** Every enrolment token, newest first, without secrets. */
+  'enrolments:list': (ack: Ack<EnrolmentInfo[]>) => void;
+  /** Revokes a token by id: no agent can enrol with it any more (enrolled agents keep their credentials). */
+  'enrolments:revoke': (id: string, ack: Ack<EnrolmentInfo>) => void;
+  /** Revokes an agent: it is disconnected at once and its credential (or the local key, for it) refused from now on. */
+  'agents:revoke': (request: AgentRevoke, ack: Ack<AgentRevoked>) => void;
 }
 
 export interface ServerToUiEvents {

@@ -2,7 +2,7 @@
  * The wire contract's version. Peers with a different major refuse each other with
  * `protocol-mismatch`; a minor bump only adds optional fields or events.
  */
-export const PROTOCOL_VERSION = '1.1';
+export const PROTOCOL_VERSION = '1.2';
 
 export function protocolMajor(version: string): number {
   const major = Number.parseInt(version.split('.')[0] ?? '', 10);

@@ -15,7 +15,7 @@ import { discoverServer } from '../discovery.js';
 import { CliError, EXIT } from '../errors.js';
 import { failedJobsBlock, jobOutcome, Spinner, statusLine, streamBlock, unsettled, type NodeOutput } from '../format/poll.js';
 import { line, write } from '../output.js';
-import { uploadBlobs, type Uploads } from '../transfer.js';
+import type { Uploads } from '../transfer.js';
 
 export type ReportMode = 'none' | 'poll' | 'wait' | 'stream';
 
@@ -62,6 +62,8 @@ export async function submitAndReport(submissions: readonly RunSubmission[], opt
   ctx.log.debug('connected', { url: endpoint.url, ms: ms(), sinceProcessStart: Math.round(performance.now()) });
   try {
     if (uploads?.size) {
+      // Loaded only here: it parses job strings, which brings the components and TypeBox.
+      const { uploadBlobs } = await import('../transfer.js');
       await uploadBlobs(client, uploads);
       ctx.log.debug('files uploaded', { blobs: uploads.size, ms: ms() });
     }

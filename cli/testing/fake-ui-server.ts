@@ -1,17 +1,19 @@
 /**
- * A stand-in for the server's `/ui` namespace (tests only): real Socket.IO on loopback with
- * the same handshake and events, answering from canned data, and writing server.json and
+ * A stand-in for the server's `/ui` requests (tests only): the real HTTP mirror
+ * (server/http/ui-api.ts) on loopback, answering from canned data, and writing server.json and
  * ui.token into a data dir like the real server does.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Server } from 'socket.io';
 import type { AgentInfo } from '../../protocol/agents.js';
+import type { JobsAwaitRequest, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
 import type { AnalysisRow, JobOutput, JobRecord, ServerInfo } from '../../protocol/records.js';
-import type { Result } from '../../protocol/result.js';
-import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
+import { createLogger } from '../../protocol/log.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import { createUiApi } from '../../server/http/ui-api.js';
+import type { UiRequests } from '../../server/ui/ui.requests.js';
 
 export type FakeData = {
   agents: AgentInfo[];
@@ -38,58 +40,59 @@ export function addOutput(data: FakeData, output: JobOutput): void {
 }
 
 export async function startFakeServer(dataDir: string, data: Partial<FakeData> = {}, token = 'a'.repeat(64)): Promise<FakeServer> {
-  const http = createHttpServer();
-  const io = new Server<UiToServerEvents, ServerToUiEvents>(http, { transports: ['websocket'] });
   const state: FakeData = { agents: [], jobs: [], outputs: new Map(), ...data };
   const submissions: RunSubmission[] = [];
   const awaited: { jobIds: string[]; timeoutMs: number }[] = [];
   let nextJob = 1;
-  const ui = io.of('/ui');
-  ui.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown };
-    if (auth.token !== token) {
-      const error = new Error('unauthorized') as Error & { data?: unknown };
-      error.data = { code: 'unauthorized' };
-      return next(error);
-    }
-    next();
-  });
-  ui.on('connection', (socket) => {
-    socket.on('server:info', (ack) => {
-      const info: ServerInfo = { version: 'fake', protocolVersion: '1.0', dataDir, startedAt: 0, components: [] };
-      ack({ ok: true, value: info });
-    });
-    socket.on('agents:list', (ack) => ack({ ok: true, value: state.agents }));
-    socket.on('agents:purge', (ack) => {
+  const table: Partial<Record<keyof UiToServerEvents, (payload: unknown) => Result<unknown>>> = {
+    'server:info': () => ok<ServerInfo>({ version: 'fake', protocolVersion: '1.0', dataDir, startedAt: 0, components: [] }),
+    'agents:list': () => ok(state.agents),
+    'agents:purge': () => {
       const purged = state.agents.length;
       state.agents = [];
-      ack({ ok: true, value: { purged } });
-    });
-    socket.on('runs:submit', (submission, ack) => {
+      return ok({ purged });
+    },
+    'runs:submit': (payload) => {
+      const submission = payload as RunSubmission;
       submissions.push(submission);
-      if (state.onSubmit) return ack(state.onSubmit(submission));
+      if (state.onSubmit) return state.onSubmit(submission);
       const jobs = submission.entries.flatMap((entry) => entry.jobs.map((job) => ({ jobId: `job-${nextJob++}`, parentId: 'parent', sha: 'f'.repeat(56), verb: job.verb, targets: [] })));
-      ack({ ok: true, value: { runId: `run-${submissions.length}`, jobs } });
-    });
-    socket.on('jobs:list', (request, ack) => ack({ ok: true, value: state.jobs }));
-    socket.on('jobs:get', (id, ack) => {
+      return ok({ runId: `run-${submissions.length}`, jobs });
+    },
+    'jobs:list': () => ok(state.jobs),
+    'jobs:get': (payload) => {
+      const id = payload as string;
       const job = id === 'last' ? state.jobs.at(-1) : state.jobs.find((j) => j.jobId === id);
-      ack(job ? { ok: true, value: job } : { ok: false, error: { code: 'not-found', message: `no job ${id}` } });
-    });
-    socket.on('jobs:await', (request, ack) => {
+      return job ? ok(job) : fail('not-found', `no job ${id}`);
+    },
+    'jobs:await': (payload) => {
+      const request = payload as JobsAwaitRequest;
       awaited.push({ jobIds: [...request.jobIds], timeoutMs: request.timeoutMs });
-      ack({ ok: true, value: state.jobs.filter((j) => request.jobIds.includes(j.jobId)) });
-    });
-    socket.on('jobs:output', (request, ack) => {
+      return ok(state.jobs.filter((j) => request.jobIds.includes(j.jobId)));
+    },
+    'jobs:output': (payload) => {
+      const request = payload as { jobId: string; target: string };
       const out = state.outputs.get(outputKey(request.jobId, request.target));
-      ack(out ? { ok: true, value: out } : { ok: false, error: { code: 'not-found', message: 'no output' } });
-    });
-    socket.on('jobs:purge', (ack) => {
+      return out ? ok(out) : fail('not-found', 'no output');
+    },
+    'jobs:purge': () => {
       const purged = state.jobs.length;
       state.jobs = [];
-      ack({ ok: true, value: { purged } });
-    });
-    socket.on('jobs:analyze', (_request, ack) => ack({ ok: true, value: state.analysis ?? [] }));
+      return ok({ purged });
+    },
+    'jobs:analyze': () => ok(state.analysis ?? []),
+  };
+  const requests: UiRequests = {
+    events: () => Object.keys(table),
+    has: (event) => event in table,
+    handle: (event, payload) => Promise.resolve(table[event as keyof UiToServerEvents]?.(payload) ?? fail('invalid-payload', `unknown request ${event}`)),
+  };
+  const api = createUiApi({ requests, authenticate: (presented) => (presented === token ? { client: 'cli' } : null), log: createLogger('fake-ui', () => undefined, 'error') });
+  const http = createHttpServer((req, res) => {
+    if (!api(req, res, new URL(req.url ?? '/', 'http://localhost').pathname)) {
+      res.writeHead(404);
+      res.end();
+    }
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as { port: number }).port;
@@ -104,7 +107,8 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
     awaited,
     close: () =>
       new Promise<void>((resolve) => {
-        void io.close(() => resolve());
+        http.closeAllConnections();
+        http.close(() => resolve());
       }),
   };
 }

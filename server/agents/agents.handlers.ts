@@ -2,10 +2,10 @@
  * The `/agent` namespace: key check, hello (fencing, reconciliation), heartbeats and job event
  * batches. Every inbound payload is validated; bad input is refused and the server goes on.
  */
-import { Type } from '@sinclair/typebox';
 import { AgentHelloSchema, HeartbeatSchema, type AgentWelcome } from '../../protocol/agents.js';
 import { BlobGetSchema, JobStatesRequestSchema, type BlobGetResult, type JobStates } from '../../protocol/blobs.js';
-import { IdentitySchema, JobEventBatchSchema } from '../../protocol/jobs.js';
+import { AgentEnrolSchema, type AgentEnrolled } from '../../protocol/enrolment.js';
+import { JobEventBatchSchema } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
@@ -15,13 +15,18 @@ import type { BlobsRepo } from '../blobs/blobs.repo.js';
 import type { BlobStore } from '../blobs/blobs.store.js';
 import type { EventsService } from '../jobs/events.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
-import { secretMatches } from '../util/secrets.js';
+import type { EnrolmentService } from '../enrolment/enrolment.service.js';
 import { ackOf, guarded } from '../util/wire.js';
+import { authenticateAgent } from './agents.auth.js';
 import type { AgentRegistry, AgentSocket } from './agents.service.js';
 
 export type AgentNamespace = Namespace<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
-const authValidator = compileValidator(Type.Object({ identity: IdentitySchema, key: Type.String({ maxLength: 1024 }) }));
+const enrolValidator = compileValidator(AgentEnrolSchema);
+/** After answering `agent:enrol`, the enrolment connection is closed (the agent reconnects with its credential). */
+const ENROL_LINGER_MS = 1000;
+/** An enrolment connection that does not enrol within this is closed. */
+const ENROL_IDLE_MS = 30_000;
 const helloValidator = compileValidator(AgentHelloSchema);
 const heartbeatValidator = compileValidator(HeartbeatSchema);
 const batchValidator = compileValidator(JobEventBatchSchema);
@@ -31,8 +36,11 @@ const jobStatesValidator = compileValidator(JobStatesRequestSchema);
 export type AgentHandlerDeps = Readonly<{
   ns: AgentNamespace;
   agentKey: string;
+  enrolment: EnrolmentService;
   serverVersion: string;
   heartbeatIntervalMs: number;
+  /** Told to agents in the welcome: they send no more output than the server stores. */
+  outputCapBytes?: number;
   registry: AgentRegistry;
   jobs: JobsService;
   events: EventsService;
@@ -42,22 +50,28 @@ export type AgentHandlerDeps = Readonly<{
 
 export function registerAgentNamespace(deps: AgentHandlerDeps): void {
   const { ns, registry, log } = deps;
+  /** Enrolment connections: socket id → the token they presented (kept out of socket.data). */
+  const enrolTokens = new Map<string, string>();
 
   ns.use((socket, next) => {
-    const auth = socket.handshake.auth;
-    if (!authValidator.check(auth) || !secretMatches(auth.key, deps.agentKey)) {
-      log.warn('agent connection refused: bad identity or key', { address: socket.handshake.address });
-      const error = new Error('unauthorized') as Error & { data?: unknown };
-      error.data = { code: 'unauthorized', message: 'wrong agent key or invalid identity; the key is in agent.key in the server data dir' };
+    const authenticated = authenticateAgent({ agentKey: deps.agentKey, enrolment: deps.enrolment }, socket.handshake.auth, socket.handshake.address);
+    if (!authenticated.ok) {
+      const { code, message } = authenticated.error;
+      log.warn('agent connection refused', { address: socket.handshake.address, code, message });
+      const error = new Error(code) as Error & { data?: unknown };
+      error.data = { code, message };
       next(error);
       return;
     }
-    socket.data = { identity: auth.identity, helloDone: false };
+    const { identity, kind, machineId, token } = authenticated.value;
+    socket.data = { identity, helloDone: false, auth: kind, ...(machineId !== undefined ? { enrolledMachineId: machineId } : {}) };
+    if (token !== undefined) enrolTokens.set(socket.id, token);
     next();
   });
 
   ns.on('connection', (socket: AgentSocket) => {
     const identity = socket.data.identity;
+    if (socket.data.auth === 'enrolment') setTimeout(() => socket.disconnect(true), ENROL_IDLE_MS).unref();
     const refused = (event: string, result: Result<unknown>) => {
       if (!result.ok) log.warn('agent message refused', { identity, event, code: result.error.code, message: result.error.message });
     };
@@ -65,18 +79,45 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
     socket.on('agent:hello', (payload: unknown, rawAck: unknown) => {
       const ack = ackOf<AgentWelcome>(rawAck, log, 'agent:hello');
       void guarded(log, 'agent:hello', () => {
+        if (socket.data.auth === 'enrolment') return fail('forbidden', 'this connection presented an enrolment token: send agent:enrol, then reconnect with the credential');
         const hello = helloValidator.parse(payload, 'agent:hello');
         if (!hello.ok) return hello;
+        const enrolledFor = socket.data.enrolledMachineId;
+        if (enrolledFor !== undefined && hello.value.machineId !== enrolledFor) {
+          return fail('forbidden', `agent ${identity} was enrolled on machine ${enrolledFor}, not ${hello.value.machineId}: a credential works on its own machine only; enrol this one with a new token`);
+        }
         const accepted = registry.hello(socket, hello.value);
         if (!accepted.ok) return accepted;
         const reconciled = deps.jobs.reconcile(identity, hello.value.activeJobs);
         setImmediate(() => {
           if (socket.connected) reconciled.send();
         });
-        return ok({ serverVersion: deps.serverVersion, heartbeatIntervalMs: deps.heartbeatIntervalMs, redispatched: reconciled.redispatched });
+        return ok({
+          serverVersion: deps.serverVersion,
+          heartbeatIntervalMs: deps.heartbeatIntervalMs,
+          redispatched: reconciled.redispatched,
+          ...(deps.outputCapBytes ? { outputCapBytes: deps.outputCapBytes } : {}),
+        });
       }).then((result) => {
         refused('agent:hello', result);
         ack(result);
+      });
+    });
+
+    socket.on('agent:enrol', (payload: unknown, rawAck: unknown) => {
+      const ack = ackOf<AgentEnrolled>(rawAck, log, 'agent:enrol');
+      void guarded(log, 'agent:enrol', (): Result<AgentEnrolled> => {
+        const token = enrolTokens.get(socket.id);
+        if (socket.data.auth !== 'enrolment' || token === undefined) return fail('forbidden', 'agent:enrol needs a connection authenticated with an enrolment token');
+        const request = enrolValidator.parse(payload, 'agent:enrol');
+        if (!request.ok) return request;
+        if (request.value.identity !== identity) return fail('forbidden', `agent:enrol names ${request.value.identity} but the connection said ${identity}`);
+        enrolTokens.delete(socket.id);
+        return deps.enrolment.redeem(token, identity, request.value.machineId, registry.link.isOnline);
+      }).then((result) => {
+        refused('agent:enrol', result);
+        ack(result);
+        setTimeout(() => socket.disconnect(true), ENROL_LINGER_MS).unref();
       });
     });
 
@@ -139,6 +180,7 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
       if (reason === 'transport error' || reason === 'parse error') {
         log.warn('agent connection dropped: malformed or oversized message', { identity, reason });
       }
+      enrolTokens.delete(socket.id);
       registry.disconnected(socket, reason);
     });
   });

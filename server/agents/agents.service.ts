@@ -25,6 +25,8 @@ export type AgentRegistryDeps = Readonly<{
   dispatchAckTimeoutMs?: number;
   /** The current user component of a verb (shipped to an agent before its first job that needs it). */
   userComponent?: (verb: string) => Readonly<{ verb: string; hash: string; source: string }> | undefined;
+  /** Whether an operator revoked this identity (shown in AgentInfo). */
+  isRevoked?: (identity: string) => boolean;
 }>;
 
 export type AgentRegistry = ReturnType<typeof createAgentRegistry>;
@@ -98,6 +100,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     running: r.running,
     queued: r.queued,
     components: r.components.map((c) => c.verb),
+    ...(deps.isRevoked?.(r.identity) ? { revoked: true } : {}),
   });
   const changed = (r: AgentRow) => deps.onChange(info(r));
 
@@ -262,6 +265,24 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
         expiredHandled.delete(id);
       }
       return n;
+    },
+    /**
+     * An operator revoked `identity` (the caller already refuses its credential): tell it, drop
+     * its connection now, and publish the change. Returns whether it was connected.
+     */
+    revoke(identity: string, reason: string): boolean {
+      const socket = sockets.get(identity);
+      if (socket) {
+        socket.emit('agent:revoked', { reason });
+        sockets.delete(identity);
+        abandonPending(socket);
+        socket.disconnect(true);
+        setOffline(identity, 'revoked');
+      } else {
+        const row = rows.get(identity);
+        if (row) changed(row);
+      }
+      return socket !== undefined;
     },
     goodbyeAll(reason: string): void {
       for (const socket of sockets.values()) socket.emit('agent:goodbye', reason);

@@ -164,6 +164,9 @@ export function createEnrolmentService(deps: EnrolmentServiceDeps) {
 
     isRevoked: (identity: string): boolean => repo.credential(identity)?.revokedAt != null,
 
+    /** Whether `identity` has (or had) a credential or a revocation on record. */
+    isKnown: (identity: string): boolean => repo.credential(identity) !== undefined,
+
     revokedIdentities: (): string[] => repo.revokedIdentities(),
 
     /** Marks `identity` revoked (its credential, or the local key for it, is refused from now on). */

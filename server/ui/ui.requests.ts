@@ -17,17 +17,23 @@ import type { Awaiters } from '../jobs/awaiters.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { rerunSubmission } from '../jobs/rerun.plan.js';
 import type { LibraryService } from '../library/library.service.js';
+import { AgentRevokeSchema, EnrolmentCreateSchema, EnrolmentIdSchema } from '../../protocol/enrolment.js';
+import type { EnrolmentService } from '../enrolment/enrolment.service.js';
+import type { RevokeAgent } from '../enrolment/revoke-agent.js';
 import { guarded } from '../util/wire.js';
 import * as v from './ui.schemas.js';
 
 type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
 export type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends Ack<infer T> ? T : never;
 /** Events whose only argument is the ack. */
-export const NO_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list']);
+export const NO_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);
 
 const submissionValidator = compileValidator(RunSubmissionSchema);
 const blobPutValidator = compileValidator(BlobPutSchema);
 const blobsHasValidator = compileValidator(BlobsHasSchema);
+const enrolmentCreateValidator = compileValidator(EnrolmentCreateSchema);
+const agentRevokeValidator = compileValidator(AgentRevokeSchema);
+const enrolmentIdValidator = compileValidator(EnrolmentIdSchema);
 
 export type UiRequestDeps = Readonly<{
   log: Logger;
@@ -40,7 +46,8 @@ export type UiRequestDeps = Readonly<{
   blobs: BlobStore;
   /** Runs before each submission and `server:info` (re-scans the user components). */
   refreshComponents?: () => Promise<void>;
-}>;
+  /** Enrolment tokens and agent revocation (issue #5); without them those requests are not answered. */
+  access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
 
 /** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
 export type UiCaller = Readonly<{ client: string }>;
@@ -151,6 +158,23 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const r = request.value;
     return ok('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll());
   });
+
+  const access = deps.access;
+  if (access) {
+    handle('enrolments:create', (payload, caller) => {
+      const request = enrolmentCreateValidator.parse(payload ?? {}, 'enrolments:create');
+      return request.ok ? ok(access.enrolment.create({ ...request.value, createdBy: caller.client })) : request;
+    });
+    handle('enrolments:list', () => ok(access.enrolment.list()));
+    handle('enrolments:revoke', (payload) => {
+      const id = enrolmentIdValidator.parse(payload, 'enrolments:revoke');
+      return id.ok ? access.enrolment.revokeToken(id.value) : id;
+    });
+    handle('agents:revoke', (payload, caller) => {
+      const request = agentRevokeValidator.parse(payload, 'agents:revoke');
+      return request.ok ? access.revokeAgent(request.value.identity, caller.client, request.value.reason ?? '') : request;
+    });
+  }
 
   handle('library:list', () => ok(library.list()));
   handle('library:get', (payload) => {

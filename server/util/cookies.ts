@@ -17,6 +17,7 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`;
+/** `secure`: the server speaks TLS, so the browser must never send the cookie over plain HTTP. */
+export function tokenCookie(token: string, secure = false): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
 }
