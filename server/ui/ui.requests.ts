@@ -48,6 +48,7 @@ export type UiRequestDeps = Readonly<{
   refreshComponents?: () => Promise<void>;
   /** Enrolment tokens and agent revocation (issue #5); without them those requests are not answered. */
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
+}>;
 
 /** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
 export type UiCaller = Readonly<{ client: string }>;
