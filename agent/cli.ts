@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../protocol/log.js';
 import { startAgent } from './index.js';
+import { installAgentService, takeServiceFlags } from './service.js';
 import { AGENT_VERSION } from './version.js';
 
 const USAGE = `Usage: directord-agent [options]
@@ -24,6 +25,10 @@ Options:
   --machine-id ID     machine id to report (default: /etc/machine-id and friends)
   --executor KIND     fork-server (default) or spawn
   --debug             verbose logging
+  --install-service   write a systemd unit that runs this agent with these options
+                      (system unit as root, else a user unit), then enable and start it
+  --unit-dir DIR      with --install-service: write the unit here instead
+  --no-start          with --install-service: write the unit only
   --version           print the version and exit
   --help              print this help and exit
 `;
@@ -148,9 +153,18 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
   }
 }
 
-/** Runs the agent until SIGINT/SIGTERM; resolves with the process exit code. */
-export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  const resolved = resolveCli(argv, io.env);
+/** Runs the agent until SIGINT/SIGTERM (or installs it as a service); resolves with the process exit code. */
+export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo, options: { serviceEntry?: readonly string[] } = {}): Promise<number> {
+  const split = takeServiceFlags(argv);
+  if ('error' in split) {
+    io.err(`directord-agent: ${split.error}\n`);
+    return 2;
+  }
+  if (split.service) {
+    const deps = { resolveCli, dataDir: defaultDataDir(io.env), version: AGENT_VERSION, ...(options.serviceEntry ? { entry: options.serviceEntry } : {}) };
+    return installAgentService(split.argv, split.service, io, deps);
+  }
+  const resolved = resolveCli(split.argv, io.env);
   if ('print' in resolved) {
     (resolved.toStderr ? io.err : io.out)(resolved.print);
     return resolved.code;

@@ -4,6 +4,7 @@
  */
 import type { CliContext } from '../context.js';
 import { dataDirOf } from '../context.js';
+import { agentCommand } from '../paths.js';
 
 export function agentArgv(args: readonly string[], dataDir: string): string[] {
   const given = args.some((a) => a === '--data-dir' || a.startsWith('--data-dir='));
@@ -14,5 +15,6 @@ export async function runAgentCommand(args: readonly string[], ctx: CliContext):
   const { runAgentCli } = await import('../../agent/cli.js');
   const argv = agentArgv(args, dataDirOf(ctx));
   if (ctx.debug && !argv.includes('--debug')) argv.push('--debug');
-  return runAgentCli(argv);
+  // `--install-service` runs the built one-file agent, not this CLI.
+  return runAgentCli(argv, undefined, argv.includes('--install-service') ? { serviceEntry: agentCommand().args } : {});
 }
