@@ -15,34 +15,12 @@ import type { EntrySubmission, JobSubmission, SourceFile } from '../protocol/job
 import { formatWireError } from '../protocol/result.js';
 import { LIMITS } from '../protocol/version.js';
 import type { Component } from '../components/define.js';
-import { parseJob } from '../components/parse.js';
+import { hasMagic, jobSourcePatterns, segmentPattern } from '../components/sources.js';
 import type { UiClient } from './connection.js';
 import { REQUEST_TIMEOUT_MS } from './connection.js';
 import { CliError, EXIT } from './errors.js';
 
-const MAGIC = /[*?[]/;
-
-/** fnmatch of one path segment as a RegExp. */
-export function segmentPattern(segment: string): RegExp {
-  let out = '';
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i]!;
-    if (c === '*') out += '.*';
-    else if (c === '?') out += '.';
-    else if (c === '[') {
-      const close = segment.indexOf(']', i + 2);
-      if (close < 0) out += '\\[';
-      else {
-        let body = segment.slice(i + 1, close);
-        const negate = body.startsWith('!');
-        if (negate) body = body.slice(1);
-        out += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-        i = close;
-      }
-    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`, 's');
-}
+export { segmentPattern };
 
 /** Paths (absolute, sorted) matching `pattern` relative to `base`. */
 export function globFiles(pattern: string, base: string): string[] {
@@ -53,7 +31,7 @@ export function globFiles(pattern: string, base: string): string[] {
   for (const segment of segments) {
     const next: string[] = [];
     for (const dir of current) {
-      if (!MAGIC.test(segment)) {
+      if (!hasMagic(segment)) {
         next.push(join(dir, segment));
         continue;
       }
@@ -123,11 +101,10 @@ export function attachSources(
   return entries.map((entry) => ({
     ...entry,
     jobs: entry.jobs.map((job): JobSubmission => {
+      if (job.files) return job;
       const component = lookup(job.verb);
-      if (!component?.sourcePatterns || job.files) return job;
-      const parsed = parseJob(component, job.text, job.vars);
-      if (!parsed.ok || parsed.value.common.exec_help) return job;
-      const patterns = component.sourcePatterns(parsed.value.fields);
+      const patterns = jobSourcePatterns(component, job);
+      if (!component || !patterns) return job;
       const key = JSON.stringify(patterns);
       let files = cache.get(key);
       if (!files) {

@@ -184,7 +184,7 @@ export function defineTransferComponent(verb: Verb): Component {
       if (files.length === 0) {
         throw new ArgumentError(
           `${verb}: no source files were uploaded for ${from || 'its SOURCE'}; the directord CLI (exec, orchestrate) reads and uploads ` +
-            'them from your machine, the console cannot read local files',
+            'them from your machine; in the console, attach them in the step before deploying',
           'paths',
         );
       }

@@ -10,15 +10,24 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from '../../server/index.js';
 import { startAgent, type RunningAgent } from '../../agent/index.js';
 import { builtinComponents } from '../../components/builtin/index.js';
+import { importModule } from '../../server/components/import-module.js';
 import { silentLogger } from '../../protocol/log.js';
 
 export type RealStack = Readonly<{ url: string; token: string; agents: readonly string[]; close(): Promise<void> }>;
 
-export async function startRealStack(options: { port?: number; agents?: number; dataDir?: string } = {}): Promise<RealStack> {
+/** `componentsDir`: user components the server loads (and ships to the agents), as `serve --components-dir`. */
+export async function startRealStack(options: { port?: number; agents?: number; dataDir?: string; componentsDir?: string } = {}): Promise<RealStack> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'directord-console-'));
   const staticDir = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
-  const server = await createServer({ dataDir, port: options.port ?? 0, staticDir, components: builtinComponents, log: silentLogger });
+  const server = await createServer({
+    dataDir,
+    port: options.port ?? 0,
+    staticDir,
+    components: builtinComponents,
+    log: silentLogger,
+    ...(options.componentsDir ? { componentsDir: options.componentsDir, importModule } : {}),
+  });
   const names = Array.from({ length: options.agents ?? 3 }, (_, i) => `node-${i + 1}`);
   const agents: RunningAgent[] = [];
   for (const identity of names) {

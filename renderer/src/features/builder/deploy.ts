@@ -5,6 +5,7 @@ import type { OrchestrationModel } from '../yaml/model.js';
 import { stepProblems } from '../schema-form/step-form.js';
 import { loadOrchestration } from '../../../../components/orchestration.js';
 import { formatWireError } from '../../../../protocol/result.js';
+import { missingSourceMessage, missingSources, type Attachments } from './sources.js';
 
 export type Problem = Readonly<{ entry: number; job: number | null; message: string }>;
 
@@ -17,6 +18,7 @@ export function deployProblems(
   manifest: (verb: string) => ComponentManifest | undefined,
   yamlErrors: number,
   source?: Readonly<{ text: string; fileName: string }>,
+  attachments?: Attachments,
 ): Problem[] {
   const problems: Problem[] = [];
   if (yamlErrors > 0) problems.push({ entry: -1, job: null, message: 'The YAML has errors' });
@@ -27,6 +29,12 @@ export function deployProblems(
       for (const message of stepProblems(manifest(job.verb), job.verb, job.text)) problems.push({ entry: e, job: j, message: `Step ${j + 1} (${job.verb}): ${message}` });
     });
   });
+  if (attachments) {
+    for (const m of missingSources(model, attachments)) {
+      if (problems.some((p) => p.entry === m.entry && p.job === m.job)) continue;
+      problems.push({ entry: m.entry, job: m.job, message: missingSourceMessage(m, model.entries[m.entry]?.name) });
+    }
+  }
   if (problems.length === 0 && source) {
     const loaded = loadOrchestration(source.text, source.fileName);
     if (!loaded.ok) problems.push({ entry: -1, job: null, message: formatWireError(loaded.error) });

@@ -44,3 +44,11 @@ export type DeployDialogProps = {
   /** Shown while true; set back to false when closed. */
   open?: boolean;
 };
+
+export type SourceFilesProps = {
+  /** An ADD/COPY step. */
+  step: StepModel;
+  at: StepRef;
+  /** Its manifest (needed to add new sources to the job string). */
+  manifest: ComponentManifest | undefined;
+};

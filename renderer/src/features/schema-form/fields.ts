@@ -29,6 +29,8 @@ export type FormField = Readonly<{
   minLength?: number;
   maxLength?: number;
   pattern?: string;
+  /** Arrays: fewest items (ADD/COPY need SOURCE… DEST, so 2). */
+  minItems?: number;
   /** A common option (goes under "More"). */
   common: boolean;
 }>;
@@ -103,6 +105,7 @@ export function schemaToFields(schema: unknown, common = false): FormField[] {
       ...(defaultOf(s) !== undefined ? { default: defaultOf(s) } : {}),
       ...(options ? { options } : {}),
       ...pick(kind === 'array' ? items : s),
+      ...(kind === 'array' && num(s.minItems) !== undefined ? { minItems: num(s.minItems) } : {}),
     };
     return field;
   });

@@ -42,6 +42,10 @@ export function validateValues(fields: readonly FormField[], values: FormValues)
       continue;
     }
     if (Array.isArray(value)) {
+      if (field.minItems !== undefined && value.length < field.minItems) {
+        errors[field.name] = `At least ${field.minItems} values`;
+        continue;
+      }
       for (const item of value) {
         const problem = checkScalar(field, field.itemKind, item);
         if (problem) {
