@@ -79,4 +79,6 @@ export type AgentInfo = Readonly<{
   components: readonly string[];
   /** An operator revoked it (since 1.2): it cannot connect until enrolled again. */
   revoked?: boolean;
+  /** A REBOOT succeeded on it and it has not come back yet (spec 1.8: inactive, not lost). */
+  rebooting?: boolean;
 }>;

@@ -164,7 +164,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       afterPurge: () => void blobGc.collect(),
     });
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
-    state.hooks.final = query.final;
+    state.hooks.final = (t, job) => {
+      query.final(t, job);
+      // Spec 1.8: after a REBOOT the node is inactive until it comes back, not lost.
+      if (job?.dispatched.verb === 'REBOOT' && t.state === 'succeeded') registry.rebootStarted(t.target, Number(job.dispatched.args.time ?? 10) || 0);
+    };
     const events = createEventsService({
       repo: jobsRepo,
       state,

@@ -31,6 +31,9 @@ export type AgentRegistryDeps = Readonly<{
 
 export type AgentRegistry = ReturnType<typeof createAgentRegistry>;
 
+/** How long past its delay a rebooting agent may stay away before its work counts as lost. */
+export const REBOOT_GRACE_MS = 10 * 60_000;
+
 export function createAgentRegistry(deps: AgentRegistryDeps) {
   const { repo, clock, log } = deps;
   const expiryMs = deps.heartbeatIntervalMs * 3;
@@ -85,6 +88,12 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
 
   /** Agents whose expiry was already handled (their open work marked lost); cleared by a heartbeat. */
   const expiredHandled = new Set<string>();
+  /**
+   * Agents a REBOOT succeeded on (spec 1.8: inactive until they come back), with the agent start
+   * time they had then: a hello from a newly started agent ends it. Until the deadline (kept as
+   * `expiresAt`) losing the connection is expected, not a failure, so their work is not marked lost.
+   */
+  const rebooting = new Map<string, { startedAt: number; deadline: number }>();
 
   const info = (r: AgentRow): AgentInfo => ({
     identity: r.identity,
@@ -101,6 +110,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     queued: r.queued,
     components: r.components.map((c) => c.verb),
     ...(deps.isRevoked?.(r.identity) ? { revoked: true } : {}),
+    ...(rebooting.has(r.identity) ? { rebooting: true } : {}),
   });
   const changed = (r: AgentRow) => deps.onChange(info(r));
 
@@ -190,6 +200,11 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
         log.warn('agent machine id changed', { identity, was: existing.machineId, now: hello.machineId });
       }
       const now = clock();
+      const reboot = rebooting.get(identity);
+      if (reboot && hello.startedAt !== reboot.startedAt) {
+        rebooting.delete(identity);
+        log.info('agent back after reboot', { identity });
+      }
       const row: AgentRow = {
         identity,
         machineId: hello.machineId,
@@ -199,7 +214,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
         firstSeen: existing?.firstSeen ?? now,
         lastSeen: now,
         lastHeartbeat: now,
-        expiresAt: now + expiryMs,
+        expiresAt: Math.max(now + expiryMs, rebooting.get(identity)?.deadline ?? 0),
         online: true,
         startedAt: hello.startedAt,
         running: existing?.running ?? 0,
@@ -221,7 +236,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       const now = clock();
       row.lastSeen = now;
       row.lastHeartbeat = now;
-      row.expiresAt = now + expiryMs;
+      row.expiresAt = Math.max(now + expiryMs, rebooting.get(identity)?.deadline ?? 0);
       row.running = beat.running;
       row.queued = beat.queued;
       expiredHandled.delete(identity);
@@ -234,7 +249,22 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       const identity = socket.data.identity;
       if (!identity || sockets.get(identity) !== socket) return;
       sockets.delete(identity);
-      setOffline(identity, reason);
+      setOffline(identity, rebooting.has(identity) ? `rebooting (${reason})` : reason);
+    },
+    /**
+     * A REBOOT job succeeded on `identity`: it goes away within `delaySeconds`. Until it says
+     * hello again from a new agent process (or the deadline passes) it is shown as rebooting and
+     * its heartbeat does not expire.
+     */
+    rebootStarted(identity: string, delaySeconds: number): void {
+      const row = rows.get(identity);
+      if (!row) return;
+      const deadline = clock() + Math.max(0, delaySeconds) * 1000 + Math.max(REBOOT_GRACE_MS, expiryMs);
+      rebooting.set(identity, { startedAt: row.startedAt, deadline });
+      row.expiresAt = Math.max(row.expiresAt, deadline);
+      repo.heartbeat(row);
+      log.info('agent rebooting', { identity, until: new Date(deadline).toISOString() });
+      changed(row);
     },
     /**
      * Agents whose heartbeat expired since the last sweep: they are set offline (a hung connection
@@ -245,6 +275,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       const expired: string[] = [];
       for (const row of rows.values()) {
         if (now <= row.expiresAt || expiredHandled.has(row.identity)) continue;
+        if (rebooting.delete(row.identity)) log.warn('agent did not come back from its reboot in time', { identity: row.identity });
         expiredHandled.add(row.identity);
         expired.push(row.identity);
         const socket = sockets.get(row.identity);
@@ -263,6 +294,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       for (const id of offline) {
         rows.delete(id);
         expiredHandled.delete(id);
+        rebooting.delete(id);
       }
       return n;
     },
