@@ -16,6 +16,8 @@ import type { OrchestrateOptions } from './commands/orchestrate.js';
 import type { ManageOptions } from './commands/manage.js';
 import type { ServerOptions } from './commands/server.js';
 import type { ServeOptions } from './commands/serve.js';
+import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
+import type { BootstrapOptions } from './commands/bootstrap.js';
 
 const DEFAULT_POLL_TIMEOUT_S = 600;
 
@@ -77,6 +79,9 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--port <port>', 'listen port (0: any free port)', port)
     .option('--host <host>', 'listen address', '127.0.0.1')
     .option('--components-dir <dir>', 'user components (*.js, *.mjs) to load and ship to agents (default: DATA_DIR/components)')
+    .addOption(maxOutputOption())
+    .addOption(retentionDaysOption())
+    .addOption(retentionMaxMbOption())
     .action(async (options: ServerOptions) => {
       const { runServerCommand } = await import('./commands/server.js');
       setResult(await runServerCommand(options, context()));
@@ -102,6 +107,9 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--local-agents <n>', 'how many local agents to run', count, 1)
     .option('--no-agent', 'run no local agent')
     .option('--components-dir <dir>', 'user components (*.js, *.mjs) to load and ship to agents (default: DATA_DIR/components)')
+    .addOption(maxOutputOption())
+    .addOption(retentionDaysOption())
+    .addOption(retentionMaxMbOption())
     .action(async (options: ServeOptions) => {
       const { runServe } = await import('./commands/serve.js');
       setResult(await runServe(options, context()));
@@ -153,6 +161,23 @@ function buildProgram(setResult: (code: number) => void): Command {
     .action(async (options: ManageOptions) => {
       const { runManage } = await import('./commands/manage.js');
       setResult(await runManage(options, context()));
+    });
+
+  program
+    .command('bootstrap')
+    .description('install agents over SSH from Directord bootstrap catalogs (servers first, then clients in parallel)')
+    .requiredOption('--catalog <files...>', 'catalog YAML files (deep-merged in order)')
+    .addOption(new Option('--key-file <file>', 'SSH private key (default: the ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)').env('DIRECTORD_BOOTSTRAP_SSH_KEY_FILE'))
+    .addOption(new Option('--threads <n>', 'clients bootstrapped at once').argParser(count).default(10).env('DIRECTORD_BOOTSTRAP_THREADS'))
+    .option('--server-url <url>', 'the URL agents connect to (default: the URL in DATA_DIR/server.json)')
+    .option('--prefix <dir>', 'install folder on each host (default: ~/.local/share/directord-agent)')
+    .option('--known-hosts <file>', 'known_hosts file to check and record host keys in (default: ~/.ssh/known_hosts)')
+    .option('--strict-host-keys', 'refuse hosts not in known_hosts (default: accept new hosts and record them; a changed key is always refused)')
+    .addOption(new Option('--start <how>', 'how to run the agent: a systemd unit (root on systemd hosts) or nohup').choices(['auto', 'systemd', 'nohup']).default('auto'))
+    .option('--online-timeout <seconds>', 'how long to wait for each agent to come online', seconds, 60)
+    .action(async (options: BootstrapOptions) => {
+      const { runBootstrap } = await import('./commands/bootstrap.js');
+      setResult(await runBootstrap(options, context()));
     });
 
   return program;

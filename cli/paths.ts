@@ -40,3 +40,9 @@ export function consoleStaticDir(root: string = packageRoot()): string | undefin
   const dir = join(root, 'renderer', 'dist');
   return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
+
+/** The one-file agent that bootstrap installs on other hosts (dist/directord-agent.cjs), when built. */
+export function agentBundlePath(root: string = packageRoot()): string | undefined {
+  const bundle = join(root, 'dist', 'directord-agent.cjs');
+  return existsSync(bundle) ? bundle : undefined;
+}

@@ -3,6 +3,7 @@ import type { Ack } from './result.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
+import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, TargetState } from './jobs.js';
 import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, ServerInfo } from './records.js';
 
@@ -73,6 +74,8 @@ export interface UiToServerEvents {
   /** Creates when `id` is absent; returns the stored item. */
   'library:save': (item: { id?: string; name: string; yaml: string }, ack: Ack<LibraryItem>) => void;
   'library:delete': (id: string, ack: Ack<null>) => void;
+  /** Installs agents over SSH from the server (console "Add hosts"); progress comes as `bootstrap:progress`. */
+  'hosts:bootstrap': (request: BootstrapRequest, ack: Ack<BootstrapStarted>) => void;
   /** A new enrolment token (since 1.2); its secret is in this answer only. */
   'enrolments:create': (request: EnrolmentCreate, ack: Ack<EnrolmentCreated>) => void;
   /** Every enrolment token, newest first, without secrets. */
@@ -90,6 +93,9 @@ export interface ServerToUiEvents {
   'targets:updated': (updates: TargetUpdate[]) => void;
   /** Batched per tick; only for subscribed runs. */
   'output:appended': (chunks: OutputAppended[]) => void;
+  /** A step of one host of a `hosts:bootstrap` moved (sent to every console). */
+  'bootstrap:progress': (event: BootstrapProgress) => void;
+  'bootstrap:finished': (event: BootstrapFinished) => void;
 }
 
 export type UiSocketData = { client: string; outputOf: string | null };

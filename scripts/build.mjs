@@ -28,7 +28,7 @@ if (existsSync('cli/main.ts') && !agentOnly) {
   // Build beside the live bundle and swap, so a running `directord` never sees a half-written dist/cli.
   rmSync('dist/cli-next', { recursive: true, force: true });
   steps.push(
-    build({ ...common, entryPoints: { main: 'cli/main.ts' }, outdir: 'dist/cli-next', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: [...common.external, 'better-sqlite3'] }).then(() => {
+    build({ ...common, entryPoints: { main: 'cli/main.ts' }, outdir: 'dist/cli-next', splitting: true, chunkNames: 'chunks/[name]-[hash]', external: [...common.external, 'better-sqlite3', 'ssh2'] }).then(() => {
       rmSync('dist/cli', { recursive: true, force: true });
       renameSync('dist/cli-next', 'dist/cli');
     }),
@@ -39,7 +39,7 @@ if (existsSync('agent/main.ts')) {
   steps.push(build({ ...common, format: 'cjs', banner: {}, entryPoints: ['agent/main.ts'], outfile: 'dist/directord-agent.cjs' }));
 }
 if (existsSync('electron/main.ts') && existsSync('server/index.ts') && !agentOnly) {
-  const electronCommon = { ...common, format: 'cjs', banner: {}, external: [...common.external, 'electron', 'better-sqlite3'] };
+  const electronCommon = { ...common, format: 'cjs', banner: {}, external: [...common.external, 'electron', 'better-sqlite3', 'ssh2'] };
   steps.push(build({ ...electronCommon, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }));
   steps.push(build({ ...electronCommon, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }));
 }

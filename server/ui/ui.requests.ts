@@ -8,6 +8,7 @@ import type { BlobStore } from '../blobs/blobs.store.js';
 import { BlobPutSchema, BlobsHasSchema } from '../../protocol/blobs.js';
 import { RunSubmissionSchema } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
+import type { BootstrapStarted } from '../../protocol/bootstrap.js';
 import type { ServerInfo } from '../../protocol/records.js';
 import { fail, ok, type Ack, type Result } from '../../protocol/result.js';
 import type { UiToServerEvents } from '../../protocol/ui-events.js';
@@ -48,6 +49,8 @@ export type UiRequestDeps = Readonly<{
   refreshComponents?: () => Promise<void>;
   /** Enrolment tokens and agent revocation (issue #5); without them those requests are not answered. */
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
+  /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
+  bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
 }>;
 
 /** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
@@ -176,6 +179,9 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
       return request.ok ? access.revokeAgent(request.value.identity, caller.client, request.value.reason ?? '') : request;
     });
   }
+
+  const bootstrap = deps.bootstrap;
+  if (bootstrap) handle('hosts:bootstrap', (payload) => bootstrap.start(payload));
 
   handle('library:list', () => ok(library.list()));
   handle('library:get', (payload) => {
