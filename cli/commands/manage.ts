@@ -110,7 +110,7 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
   await withServer(ctx, async (client) => {
     switch (action) {
       case 'listNodes': {
-        const agents = unwrap(await client.request('agents:list', REQUEST_TIMEOUT_MS), 'Listing nodes failed').filter((a) => a.online);
+        const agents = unwrap(await client.request('agents:list', REQUEST_TIMEOUT_MS), 'Listing nodes failed').filter((a) => a.online || a.rebooting);
         if (agents.length === 0) throw noData();
         write(renderListNodes(agents, Date.now()));
         return;

@@ -38,6 +38,12 @@ Total EXPIRY: 344.10
   assert.equal(text, expected);
 });
 
+test('--list-nodes marks a node rebooting after a REBOOT job', () => {
+  const now = 1_700_000_000_000;
+  const text = renderListNodes([{ ...agent('node1', 600_000, 1, 1, 'm1', now), online: false, rebooting: true }], now);
+  assert.match(text, /^node1 \(rebooting\)\s+600\.00\s/m);
+});
+
 function target(name: string, state: TargetRecord['state'], executionTime: number | null, extra: Partial<TargetRecord> = {}): TargetRecord {
   return {
     target: name,

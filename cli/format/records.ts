@@ -17,7 +17,10 @@ export function expirySeconds(agent: AgentInfo, now: number): number {
   return Math.max(0, (agent.expiresAt - now) / 1000);
 }
 
-/** `--list-nodes`: online agents; `Total EXPIRY` is Directord's genuine (odd) sum line. */
+/**
+ * `--list-nodes`: online agents, and those rebooting after a REBOOT job (ID `NAME (rebooting)`;
+ * EXPIRY counts down to the end of its reboot window); `Total EXPIRY` is Directord's genuine (odd) sum line.
+ */
 export function renderListNodes(agents: readonly AgentInfo[], now: number): string {
   const rows: Cell[][] = [];
   let totalExpiry = 0;
@@ -25,7 +28,7 @@ export function renderListNodes(agents: readonly AgentInfo[], now: number): stri
     const expiry = expirySeconds(agent, now);
     totalExpiry += expiry;
     rows.push([
-      agent.identity,
+      agent.rebooting ? `${agent.identity} (rebooting)` : agent.identity,
       expiry.toFixed(2),
       agent.agentVersion,
       formatTimedelta(agent.facts.hostUptimeS),

@@ -17,6 +17,8 @@ export type PlanDeps = Readonly<{
   /** Identities connected now, sorted (the default targets). */
   online: readonly string[];
   isKnown: (identity: string) => boolean;
+  /** Away after a REBOOT: its jobs wait for it instead of failing as offline. */
+  isRebooting?: (identity: string) => boolean;
   /** Whether the server holds this blob (ADD/COPY sources must be uploaded before the job). */
   hasBlob?: (sha: string) => boolean;
   newId: () => string;
@@ -162,7 +164,7 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       rows += targets.length;
       if (rows > MAX_TARGET_ROWS) return fail('too-large', `a submission may create at most ${MAX_TARGET_ROWS} (job, target) pairs`);
       const records = targets.map((t) =>
-        targetRecord(t, deps.now, online.has(t) ? null : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : '')),
+        targetRecord(t, deps.now, online.has(t) || deps.isRebooting?.(t) ? null : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : '')),
       );
       jobs.push({ ...base, skippedReason: null, targets: records });
     }
