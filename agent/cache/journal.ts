@@ -12,7 +12,7 @@
  * - When the journal has grown past a threshold, the owner's state is written as a new snapshot
  *   (tmp file, fsync, rename) and the journal starts over.
  */
-import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/log.js';
 
@@ -126,7 +126,12 @@ export class Journal<Op> {
     if (!this.syncTimer) {
       this.syncTimer = setTimeout(() => {
         this.syncTimer = undefined;
-        if (!this.closed) fdatasyncSync(this.fd);
+        // On the thread pool: a sync here stalled the agent's jobs and socket for the disk's latency.
+        if (!this.closed) {
+          fdatasync(this.fd, (error) => {
+            if (error && !this.closed) this.options.log.warn('journal sync failed', { name: this.options.name, error: error.message });
+          });
+        }
       }, SYNC_INTERVAL_MS);
       this.syncTimer.unref();
     }

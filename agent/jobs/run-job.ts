@@ -3,6 +3,8 @@
  * failure refusal, cache hit, argument validation, the component under its lock with the
  * job's timeout, `--stdout-arg`/`--stderr-arg`, cache states, and the result.
  */
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { Component, ComponentResult } from '../../components/define.js';
 import type { AgentOutcome, DispatchedJob, JobEvent } from '../../protocol/jobs.js';
@@ -51,14 +53,28 @@ export function reportNotRun(deps: JobDeps, jobId: string, outcome: AgentOutcome
   deps.cache.markSeen(jobId, 'd');
 }
 
-function argumentProblem(component: Component, job: DispatchedJob): string | null {
+/** One compiled checker per argument schema: the interpreted `Value.Check` cost more than a fast job's shell. */
+const checkers = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function checkerOf(schema: TSchema): TypeCheck<TSchema> {
+  let checker = checkers.get(schema);
+  if (!checker) {
+    checker = TypeCompiler.Compile(schema);
+    checkers.set(schema, checker);
+  }
+  return checker;
+}
+
+/** The job's arguments with the schema's defaults, or what is wrong with them. */
+function jobFields(component: Component, job: DispatchedJob): { fields: Record<string, unknown> } | { problem: string } {
   // Components with `toJob` receive derived fields, not their argument schema.
-  if (component.toJob) return null;
-  const fields = Value.Default(component.args, structuredClone(job.args));
-  if (Value.Check(component.args, fields)) return null;
-  const first = Value.Errors(component.args, fields).First();
+  if (component.toJob) return { fields: job.args as Record<string, unknown> };
+  const fields = Value.Default(component.args, structuredClone(job.args)) as Record<string, unknown>;
+  const checker = checkerOf(component.args);
+  if (checker.Check(fields)) return { fields };
+  const first = checker.Errors(fields).First();
   const field = first?.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : '';
-  return `invalid arguments for ${component.verb}: ${field ? `${field}: ` : ''}${first?.message ?? 'invalid'}`;
+  return { problem: `invalid arguments for ${component.verb}: ${field ? `${field}: ` : ''}${first?.message ?? 'invalid'}` };
 }
 
 function abortOutcome(reason: AbortReason, job: DispatchedJob): { outcome: AgentOutcome; info: string; stderr: string } {
@@ -133,11 +149,10 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   let info: string;
   let exitCode: number | null | undefined;
   try {
-    const problem = argumentProblem(component, job);
-    if (problem) throw new Error(problem);
-    const fields = component.toJob ? job.args : Value.Default(component.args, structuredClone(job.args));
+    const args = jobFields(component, job);
+    if ('problem' in args) throw new Error(args.problem);
     const ctx = createContext(deps, job, controller.signal, output);
-    const settled = await raceAbort<ComponentResult>(component.run(ctx, fields as Record<string, unknown>), controller.signal);
+    const settled = await raceAbort<ComponentResult>(component.run(ctx, args.fields), controller.signal);
     if (controller.signal.aborted) {
       const a = abortOutcome(controller.signal.reason as AbortReason, job);
       if (!settled.done) deps.log.warn('component did not stop after abort; reporting anyway', { jobId: job.jobId, verb: job.verb });

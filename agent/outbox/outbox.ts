@@ -21,6 +21,13 @@ type OutboxOp = { o: 'add'; i: number; e: JobEvent } | { o: 'ack'; t: number };
 /** Keep batches well under the largest Socket.IO message. */
 const MAX_BATCH_BYTES = Math.floor(LIMITS.maxMessageBytes / 2);
 const RETRY_MS = 1000;
+/**
+ * A batch holding nothing but `started` events waits up to this long for more: a fast job's
+ * `finished` then travels with its `started`, one batch and one server transaction instead of
+ * two. Results never wait (anything else in the outbox sends at once); live views see "running"
+ * at most this much later.
+ */
+export const STARTED_COALESCE_MS = 15;
 
 export type OutboxOptions = Readonly<{ dir: string; log: Logger; compactAfterOps?: number }>;
 
@@ -34,6 +41,7 @@ export class Outbox {
   private generation = 0;
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private coalesceTimer: NodeJS.Timeout | undefined;
   private readonly journal: Journal<OutboxOp>;
   private readonly log: Logger;
   private drainWaiters: Array<() => void> = [];
@@ -88,6 +96,8 @@ export class Outbox {
     this.inflight = 0;
     this.sender = null;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.coalesceTimer);
+    this.coalesceTimer = undefined;
   }
 
   /** Resolves true once everything is acked, false after `timeoutMs`. */
@@ -127,6 +137,16 @@ export class Outbox {
   private pump(): void {
     const sender = this.sender;
     if (!sender || this.inflight > 0 || this.size === 0) return;
+    const hold = this.startedHoldMs();
+    if (hold > 0) {
+      this.coalesceTimer ??= setTimeout(() => {
+        this.coalesceTimer = undefined;
+        this.pump();
+      }, hold);
+      return;
+    }
+    clearTimeout(this.coalesceTimer);
+    this.coalesceTimer = undefined;
     // What we send must already be in the kernel, or a crash could lose an unacked event.
     this.journal.writePending();
     const events: JobEvent[] = [];
@@ -147,6 +167,17 @@ export class Outbox {
       (result) => this.settle(generation, lastId, result),
       (error: unknown) => this.settle(generation, lastId, { ok: false, retry: true, message: String(error) }),
     );
+  }
+
+  /** How much longer a batch of only `started` events should wait for more (0: send now). */
+  private startedHoldMs(): number {
+    let oldest = Infinity;
+    for (let i = this.head; i < this.entries.length; i++) {
+      const event = (this.entries[i] as Entry).event;
+      if (event.type !== 'started') return 0;
+      oldest = Math.min(oldest, event.at);
+    }
+    return Math.max(0, Math.min(STARTED_COALESCE_MS, oldest + STARTED_COALESCE_MS - Date.now()));
   }
 
   private settle(generation: number, lastId: number, result: SendResult): void {
