@@ -50,6 +50,8 @@ export type AgentWelcome = Readonly<{
   heartbeatIntervalMs: number;
   /** Jobs the server believes are still with this agent and the agent did not mention: re-sent. */
   redispatched: number;
+  /** The server stores at most this much output per (job, stream); agents need not send more (optional since 1.1). */
+  outputCapBytes?: number;
 }>;
 
 export const HeartbeatSchema = Type.Object({

@@ -7,8 +7,9 @@ import { isFinalState, type JobEvent, type JobEventBatch, type OutputEvent } fro
 import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { TRUNCATION_MARKER } from '../../protocol/version.js';
-import type { JobsObserver, JobsState, Work } from './jobs.state.js';
+import type { JobsObserver, JobsState, LostTarget, Work } from './jobs.state.js';
 import type { JobsRepo } from './jobs.repo.js';
+import { isStorageFull, type StorageGuard } from '../util/storage.js';
 import { streamTruncated, type LiveTarget } from './live.js';
 
 export type EventsService = ReturnType<typeof createEventsService>;
@@ -32,6 +33,8 @@ export function createEventsService(
     log: Logger;
     /** Sees every new output chunk (QUERY answers). */
     onOutput?: (t: LiveTarget, stream: 'stdout' | 'stderr', data: string) => void;
+    /** Turns a full data dir into a `storage-full` refusal (the agent keeps the batch and retries). */
+    storage?: StorageGuard;
   }>,
 ) {
   const { repo, state, log } = deps;
@@ -95,6 +98,22 @@ export function createEventsService(
     }
   }
 
+  /** A batch event for a target already marked lost: its late output lands and its result replaces `lost` once. */
+  function applyLate(work: Work, l: LostTarget, ev: JobEvent): void {
+    if (ev.type === 'output') appendOutput(work, l.target, ev);
+    else if (ev.type === 'finished') {
+      l.target.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
+      state.replaceLost(work, l, ev.outcome, {
+        info: ev.info,
+        exitCode: ev.exitCode ?? null,
+        cached: ev.cached === true,
+        executionTime: ev.executionTime,
+        roundtripTime: Math.max(0, work.now - l.target.queuedAt) / 1000,
+        finishedAt: work.now,
+      });
+    }
+  }
+
   return {
     /**
      * Applies a validated batch from `identity` in this turn's transaction; resolves after the
@@ -110,7 +129,11 @@ export function createEventsService(
             for (const ev of batch.events) {
               const t = mine?.get(ev.jobId);
               if (!t) {
-                ignored++;
+                const late = state.lostTarget(identity, ev.jobId, work.now);
+                if (late) {
+                  applyLate(work, late, ev);
+                  applied++;
+                } else ignored++;
                 continue;
               }
               applyOne(work, t, ev);
@@ -118,7 +141,11 @@ export function createEventsService(
             }
           },
           (committed) => {
-            if (!committed) return resolve(fail('internal', 'the results could not be stored; send them again'));
+            if (!committed) {
+              const error = state.lastCommitError();
+              return resolve(isStorageFull(error) && deps.storage ? deps.storage.full('a batch of job results', error) : fail('internal', 'the results could not be stored; send them again'));
+            }
+            deps.storage?.recovered();
             if (ignored) log.debug('events for jobs not open on this agent ignored', { identity, ignored, batch: batch.batch });
             resolve(ok({ applied }));
           },

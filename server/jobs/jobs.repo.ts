@@ -1,9 +1,10 @@
 /** Writes of the job flow (runs, jobs, targets, output) and the load of open work at start. */
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
-import type { RunStatus, TargetRecord } from '../../protocol/records.js';
+import type { RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
 import type { Db } from '../db/open.js';
 import type { LiveTarget } from './live.js';
-import type { SqlJob, SqlRun, SqlTarget } from './jobs.rows.js';
+import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from './jobs.rows.js';
+import { emptyCounts, settledStatus } from './live.js';
 
 export type NewRun = Readonly<{
   runId: string;
@@ -62,6 +63,10 @@ export function createJobsRepo(db: Db) {
   );
   const purgeRuns = db.prepare("DELETE FROM runs WHERE status <> 'running'");
   const countSettledJobs = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE run_id IN (SELECT run_id FROM runs WHERE status <> 'running')");
+
+  const runRow = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
+  const targetExists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM targets WHERE job_id = ? AND target = ?');
+  const runStateCounts = db.prepare<[string], { state: TargetState; n: number }>('SELECT state, COUNT(*) AS n FROM targets WHERE run_id = ? GROUP BY state');
 
   const inTransaction = db.transaction((fn: () => void) => fn());
 
@@ -141,6 +146,23 @@ export function createJobsRepo(db: Db) {
     /** Idempotent by (job, target, stream, seq); returns false for a duplicate. */
     insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
       return insertChunk.run(jobId, target, stream, seq, data).changes === 1;
+    },
+    /**
+     * Settles a settled run again from its target rows (a late result replaced `lost`); a
+     * cancelled run stays cancelled. Undefined when the run is gone or still open.
+     */
+    resettleRun(runId: string): RunSummary | undefined {
+      const row = runRow.get(runId);
+      if (!row || row.status === 'running') return undefined;
+      const counts = emptyCounts();
+      for (const c of runStateCounts.all(runId)) counts[c.state] = c.n;
+      const status = row.status === 'cancelled' ? 'cancelled' : settledStatus(counts, false);
+      settleRun.run({ run_id: runId, status, finished_at: row.finished_at, counts: JSON.stringify(counts) });
+      return runSummaryFromSql({ ...row, status, counts: JSON.stringify(counts) });
+    },
+    /** Whether the (job, target) row is still stored (history may have been pruned). */
+    hasTarget(jobId: string, target: string): boolean {
+      return targetExists.get(jobId, target) !== undefined;
     },
     loadOpen(): OpenWork {
       return { runs: openRuns.all(), jobs: openJobs.all(), targets: openTargets.all(), runCounts: openRunCounts.all() };

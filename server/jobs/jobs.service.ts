@@ -13,6 +13,7 @@ import type { AgentLink } from './agent-link.js';
 import type { JobsRepo, NewJob, NewRun } from './jobs.repo.js';
 import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
+import { isStorageFull, type StorageGuard } from '../util/storage.js';
 import { planSubmission, type Plan, type PlanDeps } from './submit.plan.js';
 
 export type JobsServiceDeps = Readonly<{
@@ -28,6 +29,8 @@ export type JobsServiceDeps = Readonly<{
   runUpdated: (run: RunSummary) => void;
   /** After settled history was purged (the blob garbage collector runs). */
   afterPurge?: () => void;
+  /** Turns a full data dir into a `storage-full` refusal (logged once per episode). */
+  storage?: StorageGuard;
 }>;
 
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
@@ -182,9 +185,11 @@ export function createJobsService(deps: JobsServiceDeps) {
         if (settled) repo.settleRun(run.runId, settled.status, now, counts);
       });
     } catch (error) {
+      if (isStorageFull(error) && deps.storage) return deps.storage.full('the submission', error);
       log.error('submission not stored', { error: String(error) });
       return fail('internal', 'the submission could not be stored; see the server log');
     }
+    deps.storage?.recovered();
     nextSeq += rows.length;
     const perAgent = new Map<string, LiveJob[]>();
     if (!settled) {
@@ -232,9 +237,10 @@ export function createJobsService(deps: JobsServiceDeps) {
     const mine = state.byAgent.get(identity) ?? new Map<string, LiveTarget>();
     const active = new Set(activeJobs);
     const resend: LiveJob[] = [];
-    const cancel: string[] = activeJobs.filter((id) => !mine.has(id));
-    const forgotten: LiveTarget[] = [];
     const work = state.work();
+    // A job marked lost that the agent still runs goes on: its late result replaces `lost`.
+    const cancel: string[] = activeJobs.filter((id) => !mine.has(id) && !state.lostTarget(identity, id, work.now));
+    const forgotten: LiveTarget[] = [];
     for (const t of [...mine.values()]) {
       if (isFinalState(t.state)) continue;
       const run = state.runs.get(t.runId);
@@ -262,7 +268,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       timers.delete(timer);
       const work = state.work();
       for (const t of targets) {
-        if (t.state === 'running') state.transition(work, t, 'lost', { info: `agent ${identity} restarted and no longer runs this job`, finishedAt: work.now });
+        if (t.state === 'running') state.markLost(work, t, `agent ${identity} restarted and no longer runs this job`);
       }
     }, deps.heartbeatIntervalMs * 3);
     timer.unref();
@@ -277,7 +283,7 @@ export function createJobsService(deps: JobsServiceDeps) {
     let lost = 0;
     for (const t of [...mine.values()]) {
       if (t.state === 'dispatched' || t.state === 'running') {
-        state.transition(work, t, 'lost', { info: `agent ${identity} stopped answering`, finishedAt: work.now });
+        state.markLost(work, t, `agent ${identity} stopped answering`);
         lost++;
       } else if (isFinalState(t.state)) mine.delete(t.jobId);
     }

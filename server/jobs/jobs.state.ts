@@ -33,7 +33,16 @@ export type Work = {
   readonly outputs: OutputAppended[];
   readonly settledJobs: string[];
   readonly settledRuns: RunSummary[];
+  /** Settled runs whose targets changed afterwards (a late result replaced `lost`). */
+  readonly revisedRuns: Set<string>;
 };
+
+/** A target marked lost whose agent may still deliver its result. */
+export type LostTarget = Readonly<{ target: LiveTarget; lostAt: number; lostInfo: string }>;
+
+/** How long, and how many per agent, lost targets wait for a late result. */
+const LOST_KEPT_MS = 60 * 60 * 1000;
+const LOST_KEPT_PER_AGENT = 10_000;
 
 export type TargetPatch = Partial<Pick<LiveTarget, 'info' | 'exitCode' | 'cached' | 'dispatchedAt' | 'startedAt' | 'finishedAt' | 'executionTime' | 'roundtripTime'>>;
 
@@ -45,6 +54,11 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
   const runs = new Map<string, LiveRun>();
   /** Per agent, its targets that are open or still draining output, in dispatch order. */
   const byAgent = new Map<string, Map<string, LiveTarget>>();
+  /**
+   * Per agent, targets marked `lost` whose real result may still come (an agent frozen past its
+   * expiry, then resumed): the late `finished` replaces `lost` once (keyed by job id).
+   */
+  const lostByAgent = new Map<string, Map<string, LostTarget>>();
   /** Late-bound observers inside the unit of work (QUERY coordination). */
   const hooks: { final?: (t: LiveTarget, job: LiveJob | undefined) => void } = {};
 
@@ -65,7 +79,7 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
   }
 
   function newWork(): Work {
-    return { now: deps.clock(), dirty: new Set(), touched: new Set(), updates: [], outputs: [], settledJobs: [], settledRuns: [] };
+    return { now: deps.clock(), dirty: new Set(), touched: new Set(), updates: [], outputs: [], settledJobs: [], settledRuns: [], revisedRuns: new Set() };
   }
 
   function transition(work: Work, t: LiveTarget, state: TargetState, patch: TargetPatch = {}): void {
@@ -92,6 +106,45 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     hooks.final?.(t, job);
   }
 
+  /** Marks an open target lost and remembers it, so a late result from its agent can still land. */
+  function markLost(work: Work, t: LiveTarget, info: string): void {
+    transition(work, t, 'lost', { info, finishedAt: work.now });
+    let m = lostByAgent.get(t.target);
+    if (!m) lostByAgent.set(t.target, (m = new Map()));
+    m.set(t.jobId, { target: t, lostAt: work.now, lostInfo: info });
+    // Oldest first (insertion order): a long-frozen agent's oldest losses are forgotten first.
+    for (const id of m.keys()) {
+      if (m.size <= LOST_KEPT_PER_AGENT) break;
+      m.delete(id);
+    }
+  }
+
+  /** The lost target of `identity` for `jobId` whose late result is still welcome; undefined otherwise. */
+  function lostTarget(identity: string, jobId: string, now: number): LostTarget | undefined {
+    const m = lostByAgent.get(identity);
+    const l = m?.get(jobId);
+    if (!l) return undefined;
+    // Retention or a purge may have deleted its rows meanwhile: then the late result has nowhere to go.
+    if (l.target.state !== 'lost' || now - l.lostAt > LOST_KEPT_MS || !repo.hasTarget(jobId, identity)) {
+      m?.delete(jobId);
+      return undefined;
+    }
+    return l;
+  }
+
+  /**
+   * Applies a late final result to a target marked lost: the state is replaced once, the lost
+   * episode stays in its info, and a run that had settled is settled again from its rows.
+   */
+  function replaceLost(work: Work, l: LostTarget, state: TargetState, patch: TargetPatch): void {
+    const t = l.target;
+    lostByAgent.get(t.target)?.delete(t.jobId);
+    transition(work, t, state, { ...patch, info: `${patch.info ?? ''} (reported late: the server had marked this job lost: ${l.lostInfo})`.trimStart() });
+    work.touched.add(t.jobId);
+    if (!runs.has(t.runId)) work.revisedRuns.add(t.runId);
+    log.info('late result replaced lost', { jobId: t.jobId, target: t.target, state });
+  }
+
   function settleRun(work: Work, run: LiveRun): void {
     runs.delete(run.runId);
     const status = settledStatus(run.counts, run.cancelRequested);
@@ -113,18 +166,26 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
 
   /** Writes a unit of work; `body` runs inside the same transaction (output inserts). */
   function commit(work: Work, body?: () => void): boolean {
+    const revisedSummaries: RunSummary[] = [];
     try {
       repo.transaction(() => {
         body?.();
         for (const t of work.dirty) repo.updateTarget(t);
         for (const id of work.touched) repo.touchJob(id, work.now);
         for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+        for (const id of work.revisedRuns) {
+          const revised = repo.resettleRun(id);
+          if (revised) revisedSummaries.push(revised);
+        }
       });
     } catch (error) {
+      lastCommitError = error;
       log.error('commit failed; reloading open work from the database', { error: String(error) });
       load();
       return false;
     }
+    lastCommitError = null;
+    for (const run of revisedSummaries) observer.runUpdated(run);
     if (work.outputs.length) observer.outputAppended(work.outputs);
     if (work.updates.length) observer.targetsUpdated(work.updates);
     for (const run of work.settledRuns) observer.runUpdated(run);
@@ -194,6 +255,8 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
   }
 
   let current: Work | null = null;
+  /** Why the last commit failed (null after a good one): callers tell a full disk from a bug. */
+  let lastCommitError: unknown = null;
   let scheduled: NodeJS.Immediate | null = null;
   const queued: Array<{ apply: (work: Work) => void; done: (committed: boolean) => void }> = [];
 
@@ -225,5 +288,22 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     for (const item of batch) item.done(committed);
   }
 
-  return { jobs, runs, byAgent, hooks, agentTargets, work, enqueue, flush, transition, release, drained, load };
+  return {
+    jobs,
+    runs,
+    byAgent,
+    hooks,
+    agentTargets,
+    work,
+    enqueue,
+    flush,
+    transition,
+    release,
+    drained,
+    load,
+    markLost,
+    lostTarget,
+    replaceLost,
+    lastCommitError: () => lastCommitError,
+  };
 }

@@ -1,6 +1,7 @@
 /** Edge helpers: never trust an ack argument, never let an exception cross the wire (conventions §4.4). */
 import type { Logger } from '../../protocol/log.js';
 import { fail, type Ack, type Result } from '../../protocol/result.js';
+import { isStorageFull, storageFullMessage } from './storage.js';
 
 /** Turns whatever the peer sent as the ack into a safe callback. */
 export function ackOf<T>(ack: unknown, log: Logger, event: string): Ack<T> {
@@ -21,6 +22,10 @@ export async function guarded<T>(log: Logger, event: string, body: () => Result<
   try {
     return await body();
   } catch (error) {
+    if (isStorageFull(error)) {
+      log.warn('request refused: the data dir is full', { event, error: String(error) });
+      return fail('storage-full', storageFullMessage(`the result of ${event}`));
+    }
     log.error('handler failed', { event, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return fail('internal', `${event} failed on the server; see the server log`);
   }
