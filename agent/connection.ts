@@ -24,6 +24,8 @@ export type ConnectionOptions = Readonly<{
   heartbeat(): Heartbeat;
   /** Hello accepted: the link may carry job events now. */
   onReady(send: (batch: JobEventBatch) => Promise<SendResult>): void;
+  /** The server's welcome (its output cap, …), before `onReady`. */
+  onWelcome?(welcome: AgentWelcome): void;
   onDown(): void;
   onDispatch(jobs: unknown): Result<{ accepted: number }>;
   onCancel(jobIds: unknown): void;
@@ -146,6 +148,7 @@ export function connect(options: ConnectionOptions): Connection {
       if (socket.connected) socket.emit('agent:heartbeat', options.heartbeat());
     }, interval);
     log.info('connected', { server: serverUrl, serverVersion: result.value.serverVersion, redispatched: result.value.redispatched });
+    options.onWelcome?.(result.value);
     options.onReady(send);
     const waiters = readyWaiters;
     readyWaiters = [];

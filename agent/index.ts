@@ -111,6 +111,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
   const machineId = machineIdOf(identity, options.machineId);
   const startedAt = Date.now();
+  // The server says in its welcome how much output it stores; more would be sent only to be dropped.
+  let serverCapBytes: number | undefined;
   const manager = new JobManager(
     {
       identity,
@@ -119,7 +121,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       executor,
       components: byVerb,
       locks: new NamedLocks(),
-      outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes,
+      get outputCapBytes() {
+        const server = serverCapBytes ?? LIMITS.defaultOutputCapBytes;
+        return options.outputCapBytes !== undefined ? Math.min(options.outputCapBytes, server) : server;
+      },
       log: log.child('jobs'),
       render: renderTemplate,
       server,
@@ -150,6 +155,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     log: log.child('link'),
     hello,
     heartbeat,
+    onWelcome: (welcome) => {
+      if (typeof welcome.outputCapBytes === 'number' && welcome.outputCapBytes > 0) serverCapBytes = welcome.outputCapBytes;
+    },
     onReady: (send) => outbox.attach(send),
     onDown: () => outbox.detach(),
     onDispatch: (jobs) => manager.dispatch(jobs),
