@@ -40,6 +40,9 @@ import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
 import { registerUiNamespace } from './ui/ui.handlers.js';
 import { createDisposableStore, every } from './util/disposables.js';
+import { createRetention, type PruneReport } from './history/retention.js';
+import { createFailureLimiter, limitHttp, limitNamespaceAuth } from './util/rate-limit.js';
+import { createStorageGuard } from './util/storage.js';
 import { loadOrCreateSecret } from './util/secrets.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -66,8 +69,16 @@ export type ServerOptions = Readonly<{
   importModule?: (url: string) => Promise<unknown>;
   /** How often unreferenced blobs older than an hour are deleted (also after jobs:purge). Default 10 min. */
   blobGcIntervalMs?: number;
-  /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. */
+  /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. Agents are told it in their welcome. */
   outputCapBytes?: number;
+  /** Settled runs created more than this many days ago are pruned (default: kept). */
+  retentionDays?: number;
+  /** While the database uses more than this many bytes, the oldest settled runs are pruned (default: no limit). */
+  retentionMaxBytes?: number;
+  /** How often retention runs (first pass a second after start). Default 10 min. */
+  retentionIntervalMs?: number;
+  /** Failed authentication per remote address (`/agent`, `/ui`, HTTP); `false` turns the limit off. */
+  authRateLimit?: false | Readonly<{ burst?: number; refillPerSecond?: number; logWindowMs?: number }>;
   /** The built console (index.html and assets), served at `/` behind the token. */
   staticDir?: string;
   log?: Logger;
@@ -83,6 +94,8 @@ export type DirectordServer = Readonly<{
   agentKey: string;
   dataDir: string;
   dbPath: string;
+  /** Runs a retention pass now (no-op without retention options). */
+  pruneHistory(): Promise<PruneReport>;
   close(): Promise<void>;
 }>;
 
@@ -133,6 +146,14 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000 });
     const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
     const agentNs = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
+    // Before the namespaces register their authentication, so the limiter wraps it.
+    const authLimiter = options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
+    if (authLimiter) {
+      limitNamespaceAuth(agentNs, authLimiter, AGENT_NAMESPACE);
+      limitNamespaceAuth(uiNs, authLimiter, UI_NAMESPACE);
+    }
+    const storage = createStorageGuard(dataDir, log.child('storage'));
+    const outputCapBytes = options.outputCapBytes ?? LIMITS.defaultOutputCapBytes;
 
     const broadcaster = createUiBroadcaster(uiNs);
     const awaiters = createAwaiters();
@@ -162,6 +183,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       hasBlob: (sha) => blobStore.has(sha),
       runUpdated: broadcaster.runUpdated,
       afterPurge: () => void blobGc.collect(),
+      storage,
     });
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
     state.hooks.final = (t, job) => {
@@ -173,9 +195,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       repo: jobsRepo,
       state,
       observer: broadcaster,
-      outputCapBytes: options.outputCapBytes ?? LIMITS.defaultOutputCapBytes,
+      outputCapBytes,
       log: log.child('events'),
       onOutput: query.output,
+      storage,
     });
     const history = createHistoryService({ repo: createHistoryRepo(db), liveRun: jobs.liveRun });
     const library = createLibraryService({ repo: createLibraryRepo(db), clock });
@@ -185,6 +208,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       agentKey,
       serverVersion: SERVER_VERSION,
       heartbeatIntervalMs,
+      outputCapBytes,
       registry,
       jobs,
       events,
@@ -206,6 +230,15 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     });
     onRequest = createHttpHandler({ uiToken, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http') });
 
+    if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
+    const retention = createRetention({ db, options, clock, log: log.child('retention') });
+    if (retention.enabled) {
+      store.add(every(options.retentionIntervalMs ?? 10 * 60_000, () => void retention.prune()));
+      const first = setTimeout(() => void retention.prune(), 1000);
+      first.unref();
+      store.add(() => clearTimeout(first));
+    }
+    store.add(() => retention.close());
     store.add(() => jobs.dispose());
     store.add(() => registry.dispose());
     store.add(every(heartbeatIntervalMs, () => {
@@ -250,6 +283,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       agentKey,
       dataDir,
       dbPath,
+      pruneHistory: () => retention.prune(),
       close: () =>
         (closing ??= store.dispose().then(() => {
           log.info('server stopped');

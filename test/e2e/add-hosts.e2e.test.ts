@@ -1,0 +1,115 @@
+/**
+ * The console's "Add hosts" against the real stack: a real server (SQLite in a temp dir) serving
+ * a private build of the current renderer, Debian's Chromium, and a real OpenSSH server on
+ * loopback (test/ssh/sshd-fixture.ts). The dialog bootstraps one host with a key file; its
+ * progress shows per step, the agent appears online in Hosts; a host whose key is refused shows
+ * its error and what to do. Screenshots: artifacts/screenshots/add-hosts-*.png.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { silentLogger } from '../../protocol/log.js';
+import { createServer, type DirectordServer } from '../../server/index.js';
+import { bundles } from '../integration/harness.js';
+import { killInstalledAgents } from '../ssh/installed-agents.js';
+import { startSshd, type SshdFixture } from '../ssh/sshd-fixture.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const SHOTS = join(ROOT, 'artifacts/screenshots');
+
+/** Builds the current renderer into `outDir` (never the shared renderer/dist other e2e files serve). */
+function buildRenderer(outDir: string): void {
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 150_000,
+  });
+  if (r.status !== 0) throw new Error(`renderer build failed (${r.status}): ${r.stderr}`);
+}
+
+describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
+  let sshd: SshdFixture;
+  let server: DirectordServer;
+  let browser: Browser;
+  let page: Page;
+  let work: string;
+  const prefix = () => join(work, 'agent-prefix');
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    work = mkdtempSync(join(tmpdir(), 'directord-add-hosts-'));
+    buildRenderer(join(work, 'renderer'));
+    sshd = await startSshd();
+    server = await createServer({ dataDir: join(work, 'data'), port: 0, staticDir: join(work, 'renderer'), log: silentLogger, agentBundle: (await bundles()).agent });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    context.setDefaultTimeout(20_000);
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+    await page.goto(`${server.url}/?token=${server.uiToken}`);
+    try {
+      await page.getByText('0 of 0 hosts online').waitFor();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Hosts', exact: true }).click();
+      await page.getByText(/No agent has connected yet/).waitFor();
+    } catch (error) {
+      await page.screenshot({ path: join(SHOTS, 'add-hosts-0-start-failed.png') });
+      throw new Error(`the console did not load: ${String(error)}\n${pageErrors.join('\n')}\n${(await page.content()).slice(0, 2000)}`);
+    }
+  });
+
+  after(async () => {
+    killInstalledAgents(work ? [prefix()] : []);
+    await browser?.close();
+    await server?.close();
+    await sshd?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the dialog installs an agent on one host, shows each step, and the host appears online in Hosts', async () => {
+    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
+    await dialog.getByLabel('Addresses').fill(`${sshd.user}@127.0.0.1:${sshd.port}`);
+    await dialog.getByRole('textbox', { name: 'Key file' }).fill(sshd.clientKey);
+    await dialog.getByLabel('Install prefix').fill(prefix());
+    await page.screenshot({ path: join(SHOTS, 'add-hosts-1-form.png') });
+    await dialog.getByRole('button', { name: 'Install agents' }).click();
+
+    const item = dialog.getByRole('listitem', { name: `${sshd.user}@127.0.0.1:${sshd.port}` });
+    await item.getByText('127.0.0.1 is online').waitFor({ timeout: 90_000 });
+    await dialog.getByText('Done: 1 of 1 online').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'add-hosts-2-online.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    const row = page.getByRole('table', { name: 'Hosts' }).getByRole('row').filter({ hasText: '127.0.0.1' });
+    await row.getByText('online', { exact: true }).waitFor();
+    await page.getByText('1 of 1 shown').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'add-hosts-3-hosts.png') });
+  });
+
+  test('a refused key shows the error and what to do', async () => {
+    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
+    await dialog.getByRole('button', { name: 'Add more' }).click();
+    await dialog.getByLabel('Addresses').fill(`${sshd.user}@127.0.0.1:${sshd.port}`);
+    await dialog.getByRole('textbox', { name: 'Key file' }).fill(sshd.wrongKey);
+    await dialog.getByLabel('Install prefix').fill(join(work, 'never'));
+    await dialog.getByRole('button', { name: 'Install agents' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.getByText(/^auth-failed: authentication failed on 127\.0\.0\.1:\d+/).waitFor({ timeout: 60_000 });
+    await alert.getByText(/What to do: The host refused the key/).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'add-hosts-4-auth-failed.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  test('no page errors under the server CSP', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
