@@ -5,9 +5,10 @@ import type { CliContext } from '../context.js';
 import { dataDirOf } from '../context.js';
 import { EXIT } from '../errors.js';
 import { writeErr } from '../output.js';
+import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 
-export type ServerOptions = Readonly<{ port?: number; host: string; componentsDir?: string }>;
+export type ServerOptions = Readonly<{ port?: number; host: string; componentsDir?: string }> & StorageCliOptions;
 
 export async function runServerCommand(options: ServerOptions, ctx: CliContext): Promise<number> {
   const dataDir = dataDirOf(ctx);
@@ -16,7 +17,7 @@ export async function runServerCommand(options: ServerOptions, ctx: CliContext):
   const { runServer } = await import('../../server/main.js');
   const log = createLogger('directord:server', writeErr, ctx.debug ? 'debug' : 'info');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
-  const running = await runServer({ dataDir, port, host: options.host, log, ...(componentsDir ? { componentsDir } : {}) }).catch((error: unknown) => {
+  const running = await runServer({ dataDir, port, host: options.host, log, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   await running.stopped;
