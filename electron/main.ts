@@ -29,6 +29,8 @@ async function launch(): Promise<void> {
     log: log.child('server'),
     // User components (DATA_DIR/components/*.mjs) load through this, as with `directord serve`.
     importModule,
+    // What the Hosts page's "Add hosts" installs over SSH.
+    agentBundle: paths.agentBundle,
   });
   const origin = new URL(server.url).origin;
   agent = startLocalAgent({ bundle: paths.agentBundle, serverUrl: server.url, key: server.agentKey, dataDir: paths.dataDir, log: log.child('agent') });

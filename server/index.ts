@@ -39,6 +39,8 @@ import { createLibraryRepo } from './library/library.repo.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
 import { registerUiNamespace } from './ui/ui.handlers.js';
+import { createBootstrapService } from './bootstrap/bootstrap.service.js';
+import { sharedKeyIssuer } from './bootstrap/enrolment.js';
 import { createDisposableStore, every } from './util/disposables.js';
 import { createRetention, type PruneReport } from './history/retention.js';
 import { createFailureLimiter, limitHttp, limitNamespaceAuth } from './util/rate-limit.js';
@@ -85,6 +87,11 @@ export type ServerOptions = Readonly<{
   clock?: () => number;
   /** better_sqlite3.node built for the host runtime (Electron's ABI); default: the package's own. */
   sqliteNativeBinding?: string;
+  /**
+   * The one-file agent (dist/directord-agent.cjs) that the console's "Add hosts" installs over SSH;
+   * without it `hosts:bootstrap` answers not-found.
+   */
+  agentBundle?: string;
 }>;
 
 export type DirectordServer = Readonly<{
@@ -145,6 +152,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const httpServer = createHttpServer((req, res) => onRequest(req, res));
     const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000 });
     const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
+    // Known once listening; bootstrap (which needs it) can only be asked after that.
+    let serverUrl = '';
     const agentNs = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
     // Before the namespaces register their authentication, so the limiter wraps it.
     const authLimiter = options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
@@ -215,6 +224,19 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: { store: blobStore, repo: blobsRepo },
       log: log.child('agents'),
     });
+    const bootstrap = createBootstrapService({
+      dataDir,
+      serverUrl: () => serverUrl,
+      ...(options.agentBundle ? { agentBundle: options.agentBundle } : {}),
+      // Until the agent takes `--token` (issue #5), bootstrapped agents get the shared key, which
+      // the server accepts over loopback only; then: tokenIssuer((r) => enrolment.create(r)).
+      issuer: sharedKeyIssuer(agentKey),
+      presence: (identity) => Promise.resolve(registry.get(identity)),
+      emitProgress: (event) => void uiNs.emit('bootstrap:progress', event),
+      emitFinished: (event) => void uiNs.emit('bootstrap:finished', event),
+      log: log.child('bootstrap'),
+      clock,
+    });
     registerUiNamespace({
       ns: uiNs,
       uiToken,
@@ -227,6 +249,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()] }),
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
+      bootstrap,
     });
     onRequest = createHttpHandler({ uiToken, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http') });
 
@@ -260,6 +283,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       broadcaster.flush();
     });
     store.add(() => registry.goodbyeAll('server shutting down'));
+    // First to go on close: aborting closes the SSH connections of hosts still being installed.
+    store.add(() => bootstrap.dispose());
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -270,6 +295,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     });
     const port = (httpServer.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    serverUrl = url;
     writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt }, null, 2) + '\n', { mode: 0o600 });
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));

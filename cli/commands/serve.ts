@@ -11,7 +11,7 @@ import type { CliContext } from '../context.js';
 import { dataDirOf } from '../context.js';
 import { localAgentSpecs, startLocalAgents } from '../local-agents.js';
 import { line, writeErr } from '../output.js';
-import { agentCommand, consoleStaticDir } from '../paths.js';
+import { agentBundlePath, agentCommand, consoleStaticDir } from '../paths.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { EXIT } from '../errors.js';
@@ -50,7 +50,7 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
   const { createServer } = await import('../../server/index.js');
   const { importModule } = await import('../../server/components/import-module.js');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
-  const server = await createServer({ dataDir, port, host: options.host, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}) }).catch((error: unknown) => {
+  const server = await createServer({ dataDir, port, host: options.host, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   const count = options.agent ? options.localAgents : 0;

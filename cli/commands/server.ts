@@ -7,6 +7,7 @@ import { EXIT } from '../errors.js';
 import { writeErr } from '../output.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
+import { agentBundlePath } from '../paths.js';
 
 export type ServerOptions = Readonly<{ port?: number; host: string; componentsDir?: string }> & StorageCliOptions;
 
@@ -17,7 +18,8 @@ export async function runServerCommand(options: ServerOptions, ctx: CliContext):
   const { runServer } = await import('../../server/main.js');
   const log = createLogger('directord:server', writeErr, ctx.debug ? 'debug' : 'info');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
-  const running = await runServer({ dataDir, port, host: options.host, log, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}) }).catch((error: unknown) => {
+  const agentBundle = agentBundlePath();
+  const running = await runServer({ dataDir, port, host: options.host, log, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundle ? { agentBundle } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   await running.stopped;
