@@ -8,14 +8,14 @@ export type ShellPaths = Readonly<{
   rendererDir: string;
   agentBundle: string;
   preload: string;
-  /** better-sqlite3 built for Electron's ABI by `npm start` (a checkout only); packaged apps rebuild in place. */
+  /** better-sqlite3 built for Electron's ABI by `npm start` (a checkout only); in a packaged app the afterPack hook put it in place. */
   sqliteNativeBinding: string | undefined;
 }>;
 
 export function shellPaths(mainDir: string): ShellPaths {
   const root = join(mainDir, '..', '..');
   const packagedAgent = join(process.resourcesPath ?? '', 'agent', 'directord-agent.cjs');
-  const devNative = join(root, 'dist', 'electron-native', 'better_sqlite3.node');
+  const devNative = join(root, 'dist', 'electron-native', `${process.platform}-${process.arch}`, 'better_sqlite3.node');
   return {
     dataDir: process.env.DIRECTORD_DATA_DIR ?? join(app.getPath('userData'), 'data'),
     rendererDir: join(root, 'renderer', 'dist'),

@@ -4,7 +4,7 @@
 //   dist/electron/            the desktop shell's main and preload.
 // The renderer and the Electron shell have their own steps (added with the console).
 import { build } from 'esbuild';
-import { rmSync, existsSync, renameSync } from 'node:fs';
+import { rmSync, existsSync, renameSync, mkdirSync, writeFileSync } from 'node:fs';
 
 const banner = {
   // CommonJS dependencies (ws, engine.io) call require(); give ESM bundles a real one.
@@ -40,8 +40,13 @@ if (existsSync('agent/main.ts')) {
 }
 if (existsSync('electron/main.ts') && existsSync('server/index.ts') && !agentOnly) {
   const electronCommon = { ...common, format: 'cjs', banner: {}, external: [...common.external, 'electron', 'better-sqlite3', 'ssh2'] };
-  steps.push(build({ ...electronCommon, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }));
-  steps.push(build({ ...electronCommon, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }));
+  // esbuild's metafiles (dist/meta/): the packaging test reads what each bundle requires at runtime.
+  const withMeta = (name) => (result) => {
+    mkdirSync('dist/meta', { recursive: true });
+    writeFileSync(`dist/meta/${name}.json`, JSON.stringify(result.metafile));
+  };
+  steps.push(build({ ...electronCommon, metafile: true, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }).then(withMeta('electron-main')));
+  steps.push(build({ ...electronCommon, metafile: true, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }).then(withMeta('electron-preload')));
 }
 await Promise.all(steps);
 

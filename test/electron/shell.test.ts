@@ -1,17 +1,16 @@
 /**
  * The desktop shell without the Electron binary (it cannot be downloaded in CI): the esbuild
- * bundles, the preload bridge, the window policy, the IPC guards and the packaging config.
+ * bundles, the preload bridge, the window policy and the IPC guards (packaging: test/packaging/).
  * `electron` is replaced by a stub: Module._load for the CommonJS preload bundle, a
  * `node:module` resolve hook for the TypeScript sources (electron/ipc.ts, electron/paths.ts).
  * Needs `node scripts/build.mjs` first (`npm test` runs it).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { builtinModules, createRequire, register } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { DESKTOP_BRIDGE_KEY, DESKTOP_CHANNELS } from '../../protocol/desktop-bridge.js';
 import { applyCsp, contentSecurityPolicy, isTrustedSender, lockNavigation } from '../../electron/security.js';
 
@@ -85,51 +84,6 @@ const HOOKS = `export async function resolve(specifier, context, next) {
 register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
 
 // ---------------------------------------------------------------------------------------------
-// A small glob matcher with electron-builder's meaning: `**` any depth, `*` within a segment,
-// `!pattern` excludes, later patterns win; a pattern without `/` matches the base name.
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*' && glob[i + 1] === '*') {
-      const slash = glob[i + 2] === '/';
-      re += slash ? '(?:.*/)?' : '.*';
-      i += slash ? 2 : 1;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      re += `(?:${glob.slice(i + 1, end).split(',').map((p) => p.replace(/[.+^$()|[\]\\]/g, '\\$&')).join('|')})`;
-      i = end;
-    } else re += c.replace(/[.+^$()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function matchesGlob(path: string, glob: string): boolean {
-  const pattern = glob.includes('/') ? glob : `**/${glob}`;
-  return globToRegExp(pattern.replace(/^\.\//, '')).test(path);
-}
-
-function includedBy(path: string, patterns: readonly string[]): boolean {
-  let included = false;
-  for (const p of patterns) {
-    if (p.startsWith('!')) {
-      if (matchesGlob(path, p.slice(1))) included = false;
-    } else if (matchesGlob(path, p)) included = true;
-  }
-  return included;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 
 describe('esbuild bundles of the shell', () => {
   test('dist/electron/main.cjs and preload.cjs exist (node scripts/build.mjs)', () => {
@@ -137,30 +91,14 @@ describe('esbuild bundles of the shell', () => {
     assert.equal(pkg.main, 'dist/electron/main.cjs');
   });
 
-  test('main requires only electron, Node built-ins and better-sqlite3', () => {
+  test('main loads its modules with plain require() calls, electron and better-sqlite3 among them', () => {
+    // Which packages those are, and that the packaged app ships each: test/packaging/builder-config.test.ts.
     const text = readFileSync(MAIN, 'utf8');
-    const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-    // Optional speed-ups of ws: each is required inside a try block, and missing in the app is fine.
-    const optional = new Set(['bufferutil', 'utf-8-validate']);
-    const found = new Set<string>();
-    for (const m of text.matchAll(/\brequire\(\s*(["'`])([^"'`]+)\1\s*\)/g)) {
-      const name = m[2] as string;
-      found.add(name);
-      if (builtins.has(name) || name === 'electron' || name === 'better-sqlite3') continue;
-      assert.ok(optional.has(name), `main.cjs requires ${name}, which the packaged app does not ship`);
-      const before = text.slice(Math.max(0, (m.index ?? 0) - 200), m.index);
-      assert.match(before, /try\s*\{[^}]*$/, `${name} must be required inside a try block`);
-    }
+    const found = new Set([...text.matchAll(/\brequire\(\s*(["'`])([^"'`]+)\1\s*\)/g)].map((m) => m[2] as string));
     assert.ok(found.has('electron') && found.has('better-sqlite3'), [...found].join(', '));
-    assert.ok('better-sqlite3' in pkg.dependencies, 'better-sqlite3 must be a production dependency so electron-builder ships it');
-    assert.doesNotMatch(text, /\brequire\(\s*[^"'`\s)]/, 'no computed require()');
-    // The one dynamic import allowed is the user-component loader (server/components/import-module.ts):
-    // it imports the file URL of a module in the components dir, never a package the app would
-    // have to ship. Any other import() could load code the packaged app does not contain.
-    const dynamic = [...text.matchAll(/\bimport\(\s*([^)]*)\)/g)].map((m) => m[0]);
-    assert.deepEqual(dynamic, ['import(url)'], 'the only dynamic import() is the user-component loader');
-    assert.match(text, /\bvar importModule = \(url\) => import\(url\);/, 'the loader is server/components/import-module.ts');
-    assert.match(text, /createServer\(\{[^}]*\bimportModule\b[^}]*\}\)/, 'main passes the loader to createServer, so user components load in the app');
+    // A computed require() would load a package no bundle metafile names. (import(url) is how
+    // server/components loads user components from the data dir, so it is not checked here.)
+    assert.doesNotMatch(text, /(?<![.\w$])require\(\s*[^"'`\s)]/, 'no computed require()');
   });
 
   test('the sandboxed preload requires electron and nothing else', () => {
@@ -351,73 +289,5 @@ describe('desktop IPC (electron/ipc.ts with a stub electron)', () => {
   test('dispose removes every handler', () => {
     dispose();
     assert.equal(stub.handlers.size, 0);
-  });
-});
-
-describe('packaging (electron-builder.yml)', () => {
-  type Config = {
-    files: string[];
-    asarUnpack: string[];
-    extraResources: Array<{ from: string; to: string }>;
-    linux: { target: string[] };
-    mac: { target: string[] };
-    win: { target: string[] };
-  };
-  const config = parseYaml(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as Config;
-  const targetNames = (t: unknown[]) => t.map((x) => (typeof x === 'string' ? x : (x as { target: string }).target));
-
-  test('targets: Linux AppImage and deb, macOS dmg, Windows nsis', () => {
-    assert.deepEqual(targetNames(config.linux.target).sort(), ['AppImage', 'deb']);
-    assert.deepEqual(targetNames(config.mac.target), ['dmg']);
-    assert.deepEqual(targetNames(config.win.target), ['nsis']);
-  });
-
-  test('native modules are unpacked from the asar', () => {
-    assert.ok(config.asarUnpack.some((g) => matchesGlob('node_modules/better-sqlite3/build/Release/better_sqlite3.node', g)), config.asarUnpack.join(', '));
-    assert.ok(config.asarUnpack.some((g) => matchesGlob('a/b/c/anything.node', g)));
-  });
-
-  test('the glob matcher reads patterns as electron-builder does', () => {
-    assert.equal(includedBy('dist/electron/main.cjs', ['dist/**', '!**/*.map']), true);
-    assert.equal(includedBy('dist/electron/main.cjs.map', ['dist/**', '!**/*.map']), false);
-    assert.equal(includedBy('src/main.ts', ['dist/**']), false);
-    assert.equal(matchesGlob('deep/x.node', '*.node'), true);
-    assert.equal(matchesGlob('a/b.js', '{a,c}/*.js'), true);
-  });
-
-  test('every file the packaged app loads is shipped', async () => {
-    // package.json main, and the paths electron/paths.ts computes in a packaged app.
-    const resources = mkdtempSync(join(tmpdir(), 'directord-resources-'));
-    try {
-      const extra = config.extraResources.map((r) => (typeof r === 'string' ? { from: r, to: r } : r));
-      for (const r of extra) {
-        mkdirSync(join(resources, r.to, '..'), { recursive: true });
-        writeFileSync(join(resources, r.to), '');
-      }
-      Object.defineProperty(process, 'resourcesPath', { value: resources, configurable: true });
-      globalStub.__electronStub = electronStub(resources);
-      const { shellPaths } = await import('../../electron/paths.js');
-      const paths = shellPaths(join(ROOT, 'dist', 'electron'));
-
-      const inApp = [pkg.main, relative(ROOT, paths.preload), relative(ROOT, join(paths.rendererDir, 'index.html'))];
-      assert.deepEqual(inApp, ['dist/electron/main.cjs', 'dist/electron/preload.cjs', 'renderer/dist/index.html']);
-      // Everything the console's index.html pulls in is under renderer/dist too.
-      if (existsSync(paths.rendererDir)) for (const f of filesUnder(paths.rendererDir).filter((f) => !f.endsWith('.map'))) inApp.push(relative(ROOT, f));
-      for (const file of inApp) {
-        assert.ok(includedBy(file, config.files), `${file} is not matched by files: ${config.files.join(', ')}`);
-        assert.ok(existsSync(join(ROOT, file)), `${file} does not exist: run node scripts/build.mjs`);
-      }
-
-      // The agent bundle comes from extraResources, where paths.ts looks for it.
-      const agent = relative(resources, paths.agentBundle);
-      assert.equal(agent, join('agent', 'directord-agent.cjs'));
-      const source = extra.find((r) => r.to === agent);
-      assert.ok(source, `no extraResources entry ships ${agent}`);
-      assert.equal(source.from, 'dist/directord-agent.cjs');
-      assert.ok(existsSync(join(ROOT, source.from)), `${source.from} does not exist: run node scripts/build.mjs`);
-      assert.equal(paths.sqliteNativeBinding, undefined, 'a packaged app uses the rebuilt better-sqlite3 in place');
-    } finally {
-      rmSync(resources, { recursive: true, force: true });
-    }
   });
 });
