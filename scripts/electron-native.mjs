@@ -79,6 +79,7 @@ export function ensureElectronSqlite({ root, electronVersion, platform = process
   }
   const out = join(work, 'build', 'Release', 'better_sqlite3.node');
   if (!built || !existsSync(out)) {
+    rmSync(join(dir, 'build'), { recursive: true, force: true });
     const tried = host
       ? 'the prebuild download (github.com) and the compile against Electron\'s headers (electronjs.org) both failed'
       : 'the prebuild download (github.com) failed, and it cannot be compiled for another platform here';
