@@ -20,6 +20,32 @@ export type OrchestrateOptions = ReportOptions &
 
 export type LoadedFile = Readonly<{ file: string; path: string; text: string; entries: EntrySubmission[] }>;
 
+/**
+ * The file's text; bytes that are not UTF-8 are an error naming where (Node would silently turn
+ * them into U+FFFD, and the job would run with a mangled command).
+ */
+export function decodeUtf8(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Only on the error path: feed byte by byte to find the first one that cannot be UTF-8.
+    const stream = new TextDecoder('utf-8', { fatal: true });
+    let good = 0;
+    try {
+      for (; good < bytes.length; good++) stream.decode(bytes.subarray(good, good + 1), { stream: true });
+      stream.decode();
+    } catch {
+      /* `good` is the offending byte */
+    }
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, good));
+    const lines = before.split('\n');
+    const line = lines.length;
+    const column = (lines[lines.length - 1]?.length ?? 0) + 1;
+    const what = good < bytes.length ? `byte 0x${(bytes[good] ?? 0).toString(16).padStart(2, '0')} at offset ${good}` : 'the file ends inside a character';
+    throw new CliError(`${file}:${line}:${column}: not valid UTF-8 (${what}); save the file as UTF-8`, EXIT.usage);
+  }
+}
+
 /** Reads and parses each file (paths relative to the CLI's cwd); throws CliError (exit 2) on the first bad one. */
 export async function loadFiles(files: readonly string[]): Promise<LoadedFile[]> {
   const { loadOrchestration } = await import('../../components/orchestration.js');
@@ -28,8 +54,9 @@ export async function loadFiles(files: readonly string[]): Promise<LoadedFile[]>
     const path = resolve(file);
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = decodeUtf8(readFileSync(path), file);
     } catch (error) {
+      if (error instanceof CliError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       throw new CliError(code === 'ENOENT' ? `The [ ${path} ] file was not found.` : `Cannot read ${path}: ${(error as Error).message}`, EXIT.usage);
     }

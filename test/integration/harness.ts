@@ -291,6 +291,8 @@ export type ClusterOptions = Readonly<{
   agents?: readonly string[];
   /** Run the server in this process with these options instead of `directord server`. */
   inProcess?: Readonly<{ heartbeatIntervalMs?: number }>;
+  /** Extra arguments of `directord server` (e.g. `--max-output-bytes 4096`). */
+  serverArgs?: readonly string[];
 }>;
 
 export class Cluster {
@@ -351,7 +353,7 @@ export class Cluster {
       this.inProcess = server;
       this.url = server.url;
     } else {
-      const proc = new Proc('server', [this.bundles.bin, '--data-dir', this.dataDir, 'server', '--port', '0'], this.env);
+      const proc = new Proc('server', [this.bundles.bin, '--data-dir', this.dataDir, 'server', '--port', '0', ...(this.options.serverArgs ?? [])], this.env);
       this.server = proc;
       const info = await eventually(
         'server.json of the new server',
