@@ -5,13 +5,12 @@
  * - The job itself keeps running (it lives in the agent's fork-server, which is not stopped) and
  *   ends while the agent is frozen. After SIGCONT the agent reconnects, is online again, runs new
  *   work, and delivers its late result from its outbox.
- * - What the server does with that late result (observed, asserted so a change is noticed): once
- *   lost, the target is no longer open on that agent, so the whole late batch (the output chunk
- *   printed after the freeze and the `finished` event) is acked and ignored (a DEBUG line "events
- *   for jobs not open on this agent ignored"): the target stays `lost` (info "agent … stopped
- *   answering", no exit code) and its stored stdout is what arrived before the freeze. The SQLite
- *   file stays consistent: integrity_check ok, one target row per (job, target), no duplicate
- *   output rows.
+ * - The late result replaces `lost` exactly once (keyed by job id): the output printed after the
+ *   freeze is stored after what came before it, the state becomes the real outcome (succeeded,
+ *   exit 0), and the info keeps the history ("… reported late: the server had marked this job
+ *   lost: agent f1 stopped answering"). The run is settled again from its rows. A second delivery
+ *   of the same batch changes nothing. The SQLite file stays consistent: integrity_check ok, one
+ *   target row per (job, target), no duplicate output rows.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -78,14 +77,21 @@ test('an agent SIGSTOPped past its heartbeat expiry mid-job: lost, others go on;
   const db = checkDb(c.dataDir, [frozenId, ...healthyIds]);
   const observed = { state: final?.state, info: final?.info, exitCode: final?.exitCode, stdout: (await c.output(frozenId, 'f1')).stdout, dbState: db.states[`${frozenId}/f1`], seqs: db.stdoutSeqs[`${frozenId}/f1`] };
   t.diagnostic(`late result for a lost target: ${JSON.stringify(observed)}`);
-  assert.match(c.serverLog.join(''), /events for jobs not open on this agent ignored \{"identity":"f1"/, 'the late batch reached the server');
+  assert.match(c.serverLog.join(''), /late result replaced lost \{"jobId":"[^"]+","target":"f1","state":"succeeded"\}/, 'the late batch was applied');
 
-  // The final state is applied once: a late `finished` does not overwrite `lost`.
-  assert.equal(final?.state, 'lost', JSON.stringify(observed));
-  assert.equal(db.states[`${frozenId}/f1`], 'lost', 'the stored state matches');
-  assert.equal(final?.info, 'agent f1 stopped answering');
-  // The late output is dropped with it; what came before the freeze is kept, once.
-  assert.equal(observed.stdout, `before-${m}\n`);
+  // The real result replaced `lost`, once, and the lost episode stays in the record.
+  assert.equal(final?.state, 'succeeded', JSON.stringify(observed));
+  assert.equal(final?.exitCode, 0);
+  assert.equal(db.states[`${frozenId}/f1`], 'succeeded', 'the stored state matches');
+  assert.equal(final?.info, `echo before-${m}; sleep 2; echo late-${m} (reported late: the server had marked this job lost: agent f1 stopped answering)`);
+  // The late output landed after what came before the freeze, once.
+  assert.equal(observed.stdout, `before-${m}\nlate-${m}\n`);
+  const replaced = c.serverLog.join('').match(new RegExp(`late result replaced lost \\{"jobId":"${frozenId}"`, 'g')) ?? [];
+  assert.equal(replaced.length, 1, 'replaced exactly once');
+  // The run was settled again from its rows: one succeeded target, nothing lost.
+  const run = await req(c.ui, 'runs:get', record.runId);
+  assert.equal(run.status, 'succeeded', JSON.stringify(run.counts));
+  assert.equal(run.counts.lost, 0);
   // The file is consistent.
   assert.deepEqual(db.integrity, ['ok']);
   assert.deepEqual(Object.values(db.targetRows), [1, 1, 1, 1]);
