@@ -2,6 +2,7 @@
 import type { AgentFacts, ComponentManifest } from '../../protocol/agents.js';
 import type { Db } from '../db/open.js';
 import { parseJsonArray, parseJsonObject } from '../util/json.js';
+import { isStorageFull } from '../util/storage.js';
 
 export type AgentRow = {
   identity: string;
@@ -36,6 +37,19 @@ type SqlAgent = {
 };
 
 export type AgentsRepo = ReturnType<typeof createAgentsRepo>;
+
+/**
+ * Presence lives in memory; its copy in SQLite is only what a restarted server starts from. On a
+ * full disk that copy is skipped (the next heartbeat after space returns writes it) instead of
+ * throwing out of a socket handler or a timer and taking the server down.
+ */
+function presenceWrite(write: () => unknown): void {
+  try {
+    write();
+  } catch (error) {
+    if (!isStorageFull(error)) throw error;
+  }
+}
 
 export function createAgentsRepo(db: Db) {
   const all = db.prepare<[], SqlAgent>('SELECT * FROM agents ORDER BY identity');
@@ -90,10 +104,10 @@ export function createAgentsRepo(db: Db) {
       });
     },
     heartbeat(row: Pick<AgentRow, 'identity' | 'lastSeen' | 'lastHeartbeat' | 'expiresAt' | 'running' | 'queued'>): void {
-      heartbeat.run(row);
+      presenceWrite(() => heartbeat.run(row));
     },
     setOnline(identity: string, online: boolean, lastSeen: number): void {
-      setOnline.run({ identity, online: online ? 1 : 0, lastSeen });
+      presenceWrite(() => setOnline.run({ identity, online: online ? 1 : 0, lastSeen }));
     },
     markAllOffline(): number {
       return allOffline.run().changes;
