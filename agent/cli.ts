@@ -2,12 +2,16 @@
  * `directord-agent` / `directord agent`: flags → startAgent → run until SIGINT/SIGTERM.
  * Uses node:util parseArgs so the bundled agent stays one small file.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../protocol/log.js';
+import { FATAL_AGENT_CODES } from '../protocol/enrolment.js';
+import { enrol, enrolmentPath, readEnrolment, saveEnrolment, type EnrolmentState } from './enrolment.js';
+import { machineIdOf } from './facts.js';
 import { startAgent } from './index.js';
+import { normaliseFingerprint } from './tls-pin.js';
 import { installAgentService, takeServiceFlags } from './service.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -16,15 +20,22 @@ const USAGE = `Usage: directord-agent [options]
 Runs a Directord Console agent: connects to the server and runs the jobs it is sent.
 
 Options:
-  --server URL        server URL (default: url from DATA_DIR/server.json)
-  --key KEY           agent key (default: DATA_DIR/agent.key)
-  --key-file FILE     read the agent key from FILE
+  --server URL        server URL (default: the enrolled server, else url from DATA_DIR/server.json)
+  --token TOKEN       enrol with this token (first start only): the agent gets its own credential
+                      and pins the server's certificate, both kept in CACHE_DIR/enrolment.json
+  --fingerprint FP    with --token: require this server certificate (SHA-256) at first contact
+  --name NAME         same as --identity
+  --key KEY           local agents only: the server's agent key (default: DATA_DIR/agent.key)
+  --key-file FILE     local agents only: read the agent key from FILE
   --data-dir DIR      server data dir (default: $DIRECTORD_DATA_DIR, else ~/.local/share/directord)
   --identity NAME     this agent's identity (default: the host name)
   --cache-dir DIR     durable cache and outbox (default: DATA_DIR/agents/IDENTITY)
   --machine-id ID     machine id to report (default: /etc/machine-id and friends)
   --executor KIND     fork-server (default) or spawn
   --debug             verbose logging
+
+Exit status 78: the server refused this agent for good (revoked, token expired or used up,
+certificate changed); it says why and what to do, and does not retry.
   --install-service   write a systemd unit that runs this agent with these options
                       (system unit as root, else a user unit), then enable and start it
   --unit-dir DIR      with --install-service: write the unit here instead
@@ -75,6 +86,37 @@ function serverUrlFrom(text: string): string | undefined {
   }
 }
 
+/** The TLS fingerprint in server.json now (local agents trust their data dir), or undefined. */
+export function readServerFingerprint(path: string): string | undefined {
+  try {
+    const fingerprint = (JSON.parse(readFileSync(path, 'utf8')) as { fingerprint?: unknown }).fingerprint;
+    return typeof fingerprint === 'string' ? (normaliseFingerprint(fingerprint) ?? undefined) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * First start with `--token`: enrol, store credential + pin (0600), print the fingerprint.
+ * Returns the stored state, or an exit code after saying why not.
+ */
+async function enrolFirst(resolved: ResolvedCli, io: CliIo): Promise<EnrolmentState | number> {
+  if (resolved.enrolment) return resolved.enrolment;
+  if (resolved.token === undefined) return 0;
+  const machineId = machineIdOf(resolved.identity, resolved.machineId);
+  const result = await enrol({ serverUrl: resolved.serverUrl, identity: resolved.identity, machineId, token: resolved.token, ...(resolved.fingerprint ? { fingerprint: resolved.fingerprint } : {}) });
+  if (!result.ok) {
+    io.err(`directord-agent: enrolment refused (${result.error.code}): ${result.error.message}\n`);
+    return result.error.code === 'agent-offline' || result.error.code === 'timeout' ? 1 : EXIT_REFUSED;
+  }
+  mkdirSync(resolved.cacheDir, { recursive: true, mode: 0o700 });
+  const state: EnrolmentState = { server: resolved.serverUrl, identity: resolved.identity, credential: result.value.credential, fingerprint: result.value.fingerprint, enrolledAt: Date.now() };
+  const file = saveEnrolment(resolved.cacheDir, state);
+  io.out(`Enrolled as ${resolved.identity} with ${resolved.serverUrl}\n`);
+  io.out(state.fingerprint ? `Server certificate SHA-256 fingerprint: ${state.fingerprint} (pinned in ${file})\n` : `The server speaks plain HTTP (loopback): no certificate to pin; credential stored in ${file}\n`);
+  return state;
+}
+
 /** The URL in server.json now, or undefined (missing while the server restarts, unreadable). */
 export function readServerUrl(path: string): string | undefined {
   try {
@@ -84,11 +126,20 @@ export function readServerUrl(path: string): string | undefined {
   }
 }
 
+/** Exit status when the server refused this agent for good (sysexits EX_CONFIG): do not restart it. */
+export const EXIT_REFUSED = 78;
+
 export type ResolvedCli = Readonly<{
   serverUrl: string;
   /** Set when the URL came from server.json: read it again if the server cannot be reached. */
   serverInfoPath?: string;
-  key: string;
+  /** Local agents: the server's agent key. */
+  key?: string;
+  /** The stored enrolment (credential + pinned fingerprint), when this agent is enrolled. */
+  enrolment?: EnrolmentState;
+  /** First start of an agent to enrol. */
+  token?: string;
+  fingerprint?: string;
   identity: string;
   cacheDir: string;
   machineId?: string;
@@ -106,6 +157,9 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
       allowPositionals: false,
       options: {
         server: { type: 'string' },
+        token: { type: 'string' },
+        fingerprint: { type: 'string' },
+        name: { type: 'string' },
         key: { type: 'string' },
         'key-file': { type: 'string' },
         'data-dir': { type: 'string' },
@@ -129,20 +183,36 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
   try {
     const dataDir = values['data-dir'] ?? defaultDataDir(env);
     const infoPath = join(dataDir, 'server.json');
-    let serverUrl = values.server;
+    if (values.name !== undefined && values.identity !== undefined && values.name !== values.identity) throw new UsageError('--name and --identity name the same thing; give one');
+    const identity = values.name ?? values.identity ?? defaultIdentity();
+    const cacheDir = values['cache-dir'] ?? join(dataDir, 'agents', identity);
+    const fingerprint = values.fingerprint === undefined ? undefined : normaliseFingerprint(values.fingerprint);
+    if (fingerprint === null) throw new UsageError(`--fingerprint ${values.fingerprint}: expected a SHA-256 fingerprint (64 hex digits, colons optional)`);
+    if (fingerprint !== undefined && values.token === undefined) throw new UsageError('--fingerprint goes with --token (an enrolled agent uses the fingerprint it pinned)');
+    let enrolment: EnrolmentState | null;
+    try {
+      enrolment = readEnrolment(cacheDir);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (enrolment && enrolment.identity !== identity) throw new UsageError(`${enrolmentPath(cacheDir)} was made for agent ${enrolment.identity}, not ${identity}; use --name ${enrolment.identity} or another --cache-dir`);
+    let serverUrl = values.server ?? enrolment?.server;
     if (!serverUrl) {
       serverUrl = serverUrlFrom(readText(infoPath, 'server info'));
       if (!serverUrl) throw new UsageError(`${infoPath} has no url; pass --server`);
     }
-    const key = values.key ?? (values['key-file'] ? readText(values['key-file'], 'key file') : readText(join(dataDir, 'agent.key'), 'agent key'));
-    if (!key) throw new UsageError('the agent key is empty');
-    const identity = values.identity ?? defaultIdentity();
+    const credentials = enrolment
+      ? { enrolment }
+      : values.token !== undefined
+        ? { token: values.token, ...(fingerprint ? { fingerprint } : {}) }
+        : { key: values.key ?? (values['key-file'] ? readText(values['key-file'], 'key file') : readText(join(dataDir, 'agent.key'), 'agent key (agents on other hosts enrol with --token instead)')) };
+    if ('key' in credentials && !credentials.key) throw new UsageError('the agent key is empty');
     return {
       serverUrl,
-      ...(values.server ? {} : { serverInfoPath: infoPath }),
-      key,
+      ...(values.server || enrolment ? {} : { serverInfoPath: infoPath }),
+      ...credentials,
       identity,
-      cacheDir: values['cache-dir'] ?? join(dataDir, 'agents', identity),
+      cacheDir,
       ...(values['machine-id'] ? { machineId: values['machine-id'] } : {}),
       ...(values.executor ? { executor: values.executor as 'fork-server' | 'spawn' } : {}),
       debug: values.debug ?? false,
@@ -170,12 +240,28 @@ export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo
     return resolved.code;
   }
   const log = createLogger(`agent:${resolved.identity}`, io.err, resolved.debug ? 'debug' : 'info');
+  const enrolled = await enrolFirst(resolved, io);
+  if (typeof enrolled === 'number' && enrolled !== 0) return enrolled;
+  const enrolment = typeof enrolled === 'number' ? undefined : enrolled;
+  const infoPath = resolved.serverInfoPath;
+  const pin = enrolment
+    ? { expected: () => enrolment.fingerprint ?? undefined, file: enrolmentPath(resolved.cacheDir) }
+    : infoPath
+      ? { expected: () => readServerFingerprint(infoPath) }
+      : undefined;
+  let refusedFor: ((code: number) => void) | undefined;
+  let refused = false;
   let agent;
   try {
     agent = await startAgent({
       serverUrl: resolved.serverUrl,
       ...(resolved.serverInfoPath ? { discoverServerUrl: () => readServerUrl(resolved.serverInfoPath as string) } : {}),
-      key: resolved.key,
+      ...(enrolment ? { credential: enrolment.credential } : { key: resolved.key ?? '' }),
+      ...(pin ? { pin } : {}),
+      onFatal: (code) => {
+        refused = true;
+        refusedFor?.(FATAL_AGENT_CODES.has(code) || code === 'unauthorized' || code === 'certificate-changed' || code === 'forbidden' ? EXIT_REFUSED : 1);
+      },
       identity: resolved.identity,
       cacheDir: resolved.cacheDir,
       log,
@@ -211,5 +297,14 @@ export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Refused for good (revoked, certificate changed, …): the link already said why; stop and exit.
+    refusedFor = (code) => {
+      if (stopping) return;
+      stopping = true;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void running.close().finally(() => resolve(code));
+    };
+    if (refused) refusedFor(EXIT_REFUSED);
   });
 }

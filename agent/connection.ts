@@ -9,7 +9,9 @@ import type { AgentHello, AgentWelcome, Heartbeat } from '../protocol/agents.js'
 import type { JobEventBatch } from '../protocol/jobs.js';
 import type { Logger } from '../protocol/log.js';
 import type { Result } from '../protocol/result.js';
+import { FATAL_AGENT_CODES } from '../protocol/enrolment.js';
 import type { SendResult } from './outbox/outbox.js';
+import { certificateChangedMessage, pinnedAgent } from './tls-pin.js';
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 
@@ -18,7 +20,14 @@ export type ConnectionOptions = Readonly<{
   /** Re-read on connection failures (e.g. server.json): a server restarted on another port is found again. */
   discoverServerUrl?: () => string | undefined;
   identity: string;
-  key: string;
+  /** The local agents' key (DATA_DIR/agent.key); ignored when `credential` is given. */
+  key?: string;
+  /** This agent's own credential from enrolment (issue #5). */
+  credential?: string;
+  /** TLS: the certificate fingerprint to require (re-read on every connection attempt); `file` is named in the refusal. */
+  pin?: Readonly<{ expected: () => string | undefined; file?: string }>;
+  /** The server refused this agent for good (revoked, changed certificate, …): it stopped; the caller should exit. */
+  onFatal?(code: string, message: string): void;
   log: Logger;
   hello(): AgentHello;
   heartbeat(): Heartbeat;
@@ -66,10 +75,16 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 export function connect(options: ConnectionOptions): Connection {
   const { log } = options;
   let serverUrl = options.serverUrl;
-  const open = (url: string): AgentSocket =>
+  let pinMismatch: string | null = null;
+  const tlsAgent = (url: string) =>
+    url.startsWith('https:') && options.pin
+      ? pinnedAgent({ expected: () => options.pin?.expected(), onMismatch: (expected, presented) => (pinMismatch = certificateChangedMessage(url, expected, presented, options.pin?.file)) })
+      : undefined;
+  const open = (url: string, agent = tlsAgent(url)): AgentSocket =>
     io(`${url.replace(/\/+$/, '')}${AGENT_NAMESPACE}`, {
       transports: ['websocket'],
-      auth: { identity: options.identity, key: options.key },
+      auth: options.credential !== undefined ? { identity: options.identity, credential: options.credential } : { identity: options.identity, key: options.key ?? '' },
+      ...(agent ? { agent: agent as unknown as string } : {}),
       reconnection: true,
       reconnectionDelay: RECONNECT_MIN_MS,
       reconnectionDelayMax: RECONNECT_MAX_MS,
@@ -84,6 +99,17 @@ export function connect(options: ConnectionOptions): Connection {
   let heartbeatTimer: NodeJS.Timeout | undefined;
   let retryTimer: NodeJS.Timeout | undefined;
   let readyWaiters: Array<() => void> = [];
+
+  /** Stops for good: retrying cannot help until an operator acts (logged once, reported to the caller). */
+  const fatal = (code: string, message: string) => {
+    if (closed) return;
+    log.error(`the server refused this agent (${code}): ${message}; not retrying`);
+    closed = true;
+    clearTimeout(retryTimer);
+    goDown();
+    socket.disconnect();
+    options.onFatal?.(code, message);
+  };
 
   /** Reconnects that socket.io leaves to us (refused by middleware, server-side disconnect, bad hello). */
   const reconnectLater = () => {
@@ -129,6 +155,7 @@ export function connect(options: ConnectionOptions): Connection {
     if (!socket.connected || closed) return;
     if (!result.ok) {
       const { code, message } = result.error;
+      if (FATAL_AGENT_CODES.has(code) || (options.credential !== undefined && code === 'forbidden')) return fatal(code, message);
       if (code === 'protocol-mismatch') log.error(`the server refused this agent: protocol mismatch: ${message}`);
       else if (code === 'unauthorized') log.error(`the server refused this agent: unauthorized: ${message}`);
       else log.error(`the server refused agent:hello (${code}): ${message}`);
@@ -168,6 +195,11 @@ export function connect(options: ConnectionOptions): Connection {
     });
     sock.on('connect_error', (error: Error & { data?: { code?: string; message?: string } }) => {
       if (closed) return;
+      if (pinMismatch) return fatal('certificate-changed', pinMismatch);
+      const refusal = error.data?.code;
+      if (refusal && (FATAL_AGENT_CODES.has(refusal) || (refusal === 'unauthorized' && options.credential !== undefined))) {
+        return fatal(refusal, error.data?.message ?? error.message);
+      }
       const discovered = options.discoverServerUrl?.();
       if (discovered && discovered !== serverUrl) {
         log.info('the server moved; connecting to its new address', { from: serverUrl, to: discovered });
@@ -196,10 +228,19 @@ export function connect(options: ConnectionOptions): Connection {
       if (!options.onInstall) return reply({ ok: false, error: { code: 'unknown-verb', message: 'this agent does not take user components' } });
       void options.onInstall(install).then(reply, (error: unknown) => reply({ ok: false, error: { code: 'internal', message: String(error) } }));
     });
+    sock.on('agent:revoked', (notice: unknown) => {
+      const reason = typeof (notice as { reason?: unknown } | null)?.reason === 'string' ? (notice as { reason: string }).reason : 'revoked by an operator';
+      fatal('revoked', reason.slice(0, 1000));
+    });
     sock.on('agent:goodbye', (reason: unknown) => log.info('the server said goodbye', { reason: String(reason).slice(0, 500) }));
   };
   wire(socket);
-  socket.connect();
+  if (options.pin?.expected() !== undefined && !serverUrl.startsWith('https:')) {
+    // A pinned agent never falls back to plain HTTP (that would hand its credential to anyone).
+    setImmediate(() => fatal('certificate-changed', `${serverUrl} is plain HTTP but this agent pinned a TLS certificate at enrolment; use the server's https:// URL`));
+  } else {
+    socket.connect();
+  }
 
   const whenReady = (): Promise<void> => (isReady ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve)));
 

@@ -29,7 +29,14 @@ export type AgentOptions = Readonly<{
   serverUrl: string;
   /** Asked again when the server cannot be reached (e.g. re-reads server.json after a restart on another port). */
   discoverServerUrl?: () => string | undefined;
-  key: string;
+  /** The local agents' key (DATA_DIR/agent.key, accepted over loopback only); or `credential`. */
+  key?: string;
+  /** This agent's own credential from enrolment (agent/enrolment.ts). */
+  credential?: string;
+  /** TLS: the server certificate fingerprint to require (agent/tls-pin.ts). */
+  pin?: Readonly<{ expected: () => string | undefined; file?: string }>;
+  /** The server refused this agent for good (revoked, certificate changed): the link stopped; exit. */
+  onFatal?: (code: string, message: string) => void;
   identity: string;
   /** Where the durable cache and outbox live (one agent per dir). */
   cacheDir: string;
@@ -151,7 +158,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     serverUrl: options.serverUrl,
     ...(options.discoverServerUrl ? { discoverServerUrl: options.discoverServerUrl } : {}),
     identity,
-    key: options.key,
+    ...(options.key !== undefined ? { key: options.key } : {}),
+    ...(options.credential !== undefined ? { credential: options.credential } : {}),
+    ...(options.pin ? { pin: options.pin } : {}),
+    ...(options.onFatal ? { onFatal: options.onFatal } : {}),
     log: log.child('link'),
     hello,
     heartbeat,

@@ -1,6 +1,6 @@
 /**
  * The CLI's connection to the server: the `/ui` requests over plain HTTP
- * (`POST ${url}/api/ui/<event>`, `Authorization: Bearer <ui.token>`, one keep-alive socket;
+ * (`POST ${url}/api/ui/<event>`, `Authorization: Bearer <cli.token>`, one keep-alive socket;
  * server/http/ui-api.ts). The CLI only asks and waits, it subscribes to nothing, so it needs no
  * Socket.IO client: loading and handshaking one was a quarter of `directord exec`'s wall time.
  * Requests resolve to the server's `Result`; a timeout or a dropped connection becomes a
@@ -8,6 +8,7 @@
  * there, or that refuses the token, is a CliError with what to do (as at connect time before).
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Ack, Result } from '../protocol/result.js';
 import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiToServerEvents } from '../protocol/ui-events.js';
 import type { Endpoint } from './discovery.js';
@@ -40,7 +41,7 @@ function transportError(endpoint: Endpoint, error: NodeJS.ErrnoException): CliEr
 
 function unauthorized(endpoint: Endpoint, message: string): CliError {
   const { url, dataDir } = endpoint;
-  return new CliError(`The Directord server at ${url} refused the token in ${dataDir}/ui.token (${message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`);
+  return new CliError(`The Directord server at ${url} refused the token in ${dataDir}/cli.token (${message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`);
 }
 
 function readAll(res: IncomingMessage): Promise<string> {
@@ -64,11 +65,18 @@ function parseResult(text: string, status: number): Result<never> {
 
 /** Resolves at once: the first request finds out whether the server is there (and says so). */
 export function connectUi(endpoint: Endpoint): Promise<UiClient> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const base = new URL(endpoint.url);
-  if (base.protocol !== 'http:') {
-    return Promise.reject(new CliError(`The server URL ${endpoint.url} in ${endpoint.dataDir}/server.json is not http://; the CLI talks to its local server over loopback`));
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    return Promise.reject(new CliError(`The server URL ${endpoint.url} in ${endpoint.dataDir}/server.json is neither http:// nor https://`));
   }
+  const secure = base.protocol === 'https:';
+  if (secure && !endpoint.ca) {
+    return Promise.reject(new CliError(`The server at ${endpoint.url} speaks TLS but ${endpoint.dataDir}/tls.crt cannot be read; is ${endpoint.dataDir} the data dir this server was started with?`));
+  }
+  // TLS: trust exactly the server's own self-signed certificate from the data dir (no CA, no
+  // host name: the certificate itself is the pin).
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: endpoint.ca, checkServerIdentity: () => undefined }) : new Agent({ keepAlive: true, maxSockets: 4 });
+  const request = secure ? httpsRequest : httpRequest;
   let closed = false;
 
   const client: UiClient = {
@@ -76,7 +84,7 @@ export function connectUi(endpoint: Endpoint): Promise<UiClient> {
       return new Promise((resolve, reject) => {
         if (closed) return resolve({ ok: false, error: { code: 'internal', message: 'the connection to the server is closed' } });
         const body = UI_REQUESTS_WITHOUT_PAYLOAD.has(event) ? '' : JSON.stringify(args[0] ?? null);
-        const req = httpRequest(
+        const req = request(
           {
             agent,
             host: base.hostname.replace(/^\[|\]$/g, ''),

@@ -1,7 +1,8 @@
 /**
  * Finding the server through the data dir (docs/design.md "Discovery and auth"):
  * `--data-dir DIR` > `DIRECTORD_DATA_DIR` > `$XDG_DATA_HOME/directord` > `~/.local/share/directord`.
- * The server writes DIR/server.json ({url, port, pid, startedAt}) and DIR/ui.token.
+ * The server writes DIR/server.json ({url, port, pid, startedAt, fingerprint?}), DIR/cli.token (the
+ * CLI's own token; ui.token is the console's) and, when it speaks TLS, DIR/tls.crt.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,7 +10,14 @@ import { join, resolve } from 'node:path';
 import { CliError } from './errors.js';
 
 export type ServerFile = Readonly<{ url: string; port: number; pid: number; startedAt?: number }>;
-export type Endpoint = Readonly<{ dataDir: string; url: string; pid: number; token: string }>;
+export type Endpoint = Readonly<{
+  dataDir: string;
+  url: string;
+  pid: number;
+  token: string;
+  /** https servers: their self-signed certificate (DATA_DIR/tls.crt), the only one the CLI trusts. */
+  ca?: string;
+}>;
 
 export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (option) return resolve(option);
@@ -73,13 +81,21 @@ export function discoverServer(dataDir: string): Endpoint {
   const server = readServerFile(dataDir);
   if (!server) throw new CliError(noServerMessage(dataDir));
   if (!isPidAlive(server.pid)) throw new CliError(staleServerMessage(dataDir, server, `process ${server.pid} does not exist`));
-  const tokenPath = join(dataDir, 'ui.token');
+  const tokenPath = join(dataDir, 'cli.token');
   let token: string;
   try {
     token = readFileSync(tokenPath, 'utf8').trim();
   } catch (error) {
-    throw new CliError(`Cannot read the UI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`);
+    throw new CliError(`Cannot read the CLI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`);
   }
-  if (!token) throw new CliError(`The UI token file ${tokenPath} is empty; restart the server (${startHint(dataDir)})`);
-  return { dataDir, url: server.url, pid: server.pid, token };
+  if (!token) throw new CliError(`The CLI token file ${tokenPath} is empty; restart the server (${startHint(dataDir)})`);
+  let ca: string | undefined;
+  if (server.url.startsWith('https:')) {
+    try {
+      ca = readFileSync(join(dataDir, 'tls.crt'), 'utf8');
+    } catch {
+      ca = undefined;
+    }
+  }
+  return { dataDir, url: server.url, pid: server.pid, token, ...(ca ? { ca } : {}) };
 }

@@ -63,6 +63,8 @@ function pipeLines(stream: NodeJS.ReadableStream | null, prefix: string): void {
 }
 
 const QUICK_CRASH_MS = 30_000;
+/** An agent exits with this (agent/cli.ts EXIT_REFUSED) when the server refused it for good, e.g. revoked: restarting would only be refused again. */
+const AGENT_REFUSED_EXIT = 78;
 
 /**
  * Preloaded into every local agent: when `serve` disappears without stopping it (SIGKILL, a
@@ -106,6 +108,10 @@ export function startLocalAgents(specs: readonly LocalAgentSpec[], options: Loca
     child.once('exit', (code, signal) => {
       if (children.get(spec.identity) === child) children.delete(spec.identity);
       if (stopping) return;
+      if (code === AGENT_REFUSED_EXIT) {
+        log.error(`local agent ${spec.identity} was refused by the server for good (see its last lines); not restarting it`);
+        return;
+      }
       const quick = Date.now() - startedAt < QUICK_CRASH_MS;
       const nextFailures = quick ? failures + 1 : 0;
       const delay = Math.min(maxBackoff, backoff * 2 ** Math.max(0, nextFailures - 1));

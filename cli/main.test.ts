@@ -81,7 +81,7 @@ test('stale server.json (dead pid): says the server is not running', async () =>
   const dir = tempDir();
   try {
     writeFileSync(join(dir, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:9', port: 9, pid: 2 ** 22 + 12345, startedAt: 0 }));
-    writeFileSync(join(dir, 'ui.token'), 'x'.repeat(64));
+    writeFileSync(join(dir, 'cli.token'), 'x'.repeat(64));
     const r = await run('--data-dir', dir, 'manage', '--list-jobs');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not running: process \d+ does not exist \(start one with: npx directord serve --data-dir /);
@@ -98,7 +98,7 @@ test('stale server.json (connection refused): says so', async () => {
     const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
     await new Promise((resolve) => probe.close(resolve));
     writeFileSync(join(dir, 'server.json'), JSON.stringify({ url: `http://127.0.0.1:${port}`, port, pid: process.pid, startedAt: 0 }));
-    writeFileSync(join(dir, 'ui.token'), 'x'.repeat(64));
+    writeFileSync(join(dir, 'cli.token'), 'x'.repeat(64));
     const r = await run('--data-dir', dir, 'manage', '--list-jobs');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is not running: connection to http:\/\/127\.0\.0\.1:\d+ refused/);

@@ -157,6 +157,13 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--analyze-parent <id>', 'timing analysis of one orchestration entry (parent id)')
     .option('--analyze-job <id>', 'timing analysis of one job')
     .option('--analyze-all', 'timing analysis of every job')
+    .option('--create-enrolment', 'create an enrolment token for new agents (prints it and the agent command)')
+    .option('--uses <n>', 'with --create-enrolment: how many agents may enrol with it (default 1)', count)
+    .option('--expires <duration>', 'with --create-enrolment: validity, e.g. 30m, 12h, 7d (default 1h)')
+    .option('--note <text>', 'with --create-enrolment: a note shown in --list-enrolments')
+    .option('--list-enrolments', 'list the enrolment tokens (never their secrets)')
+    .option('--revoke-enrolment <id>', 'revoke an enrolment token by id')
+    .option('--revoke-node <name>', 'revoke an agent: disconnect it now and refuse its credential from now on')
     .addOption(new Option('--filter <state>', 'with --list-jobs: only these jobs').choices(['success', 'failed', 'processing']))
     .action(async (options: ManageOptions) => {
       const { runManage } = await import('./commands/manage.js');

@@ -96,8 +96,8 @@ test('a submission error from the server is printed with its location; input err
 test('wrong token: says the server refused the token', () =>
   withServer(async (_server, dir) => {
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(dir, 'ui.token'), 'b'.repeat(64));
+    writeFileSync(join(dir, 'cli.token'), 'b'.repeat(64));
     const r = await run('--data-dir', dir, 'manage', '--list-nodes');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /refused the token in .*ui\.token \(unauthorized\)/);
+    assert.match(r.stderr, /refused the token in .*cli\.token \(unauthorized\)/);
   }));

@@ -29,6 +29,13 @@ export type ManageOptions = Readonly<{
   analyzeJob?: string;
   analyzeAll?: boolean;
   filter?: 'success' | 'failed' | 'processing';
+  createEnrolment?: boolean;
+  uses?: number;
+  expires?: string;
+  note?: string;
+  listEnrolments?: boolean;
+  revokeEnrolment?: string;
+  revokeNode?: string;
 }>;
 
 const ACTIONS = [
@@ -43,6 +50,10 @@ const ACTIONS = [
   ['analyzeParent', '--analyze-parent'],
   ['analyzeJob', '--analyze-job'],
   ['analyzeAll', '--analyze-all'],
+  ['createEnrolment', '--create-enrolment'],
+  ['listEnrolments', '--list-enrolments'],
+  ['revokeEnrolment', '--revoke-enrolment'],
+  ['revokeNode', '--revoke-node'],
 ] as const;
 
 export type ManageAction = (typeof ACTIONS)[number][0];
@@ -54,15 +65,18 @@ export function chooseAction(options: ManageOptions): ManageAction {
   if (given.length > 1) throw new CliError(`manage takes exactly one action, got ${given.map(([, flag]) => flag).join(' and ')}`, EXIT.usage);
   const action = given[0]![0];
   if (options.filter && action !== 'listJobs') throw new CliError('--filter only applies to --list-jobs', EXIT.usage);
+  const enrolmentOnly = (['uses', 'expires', 'note'] as const).filter((k) => options[k] !== undefined);
+  if (enrolmentOnly.length && action !== 'createEnrolment') throw new CliError(`--${enrolmentOnly[0]} only applies to --create-enrolment`, EXIT.usage);
   return action;
 }
 
 const noData = () => new CliError('No data found', EXIT.failure);
 
-async function withServer<T>(ctx: CliContext, fn: (client: UiClient) => Promise<T>): Promise<T> {
-  const client = await connectUi(discoverServer(dataDirOf(ctx)));
+async function withServer<T>(ctx: CliContext, fn: (client: UiClient, url: string) => Promise<T>): Promise<T> {
+  const endpoint = discoverServer(dataDirOf(ctx));
+  const client = await connectUi(endpoint);
   try {
-    return await fn(client);
+    return await fn(client, endpoint.url);
   } finally {
     client.close();
   }
@@ -107,8 +121,24 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
     write(dumpCache(dataDirOf(ctx)));
     return EXIT.ok;
   }
-  await withServer(ctx, async (client) => {
+  await withServer(ctx, async (client, url) => {
     switch (action) {
+      case 'createEnrolment':
+      case 'listEnrolments':
+      case 'revokeEnrolment':
+      case 'revokeNode': {
+        const { runAccessAction } = await import('./access.js');
+        const access =
+          action === 'createEnrolment'
+            ? ({ kind: 'create', ...(options.uses !== undefined ? { uses: options.uses } : {}), ...(options.expires !== undefined ? { expires: options.expires } : {}), ...(options.note !== undefined ? { note: options.note } : {}) } as const)
+            : action === 'listEnrolments'
+              ? ({ kind: 'list' } as const)
+              : action === 'revokeEnrolment'
+                ? ({ kind: 'revoke-enrolment', id: options.revokeEnrolment ?? '' } as const)
+                : ({ kind: 'revoke-node', identity: options.revokeNode ?? '' } as const);
+        await runAccessAction(client, access, url);
+        return;
+      }
       case 'listNodes': {
         const agents = unwrap(await client.request('agents:list', REQUEST_TIMEOUT_MS), 'Listing nodes failed').filter((a) => a.online || a.rebooting);
         if (agents.length === 0) throw noData();

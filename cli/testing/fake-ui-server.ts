@@ -1,7 +1,7 @@
 /**
  * A stand-in for the server's `/ui` requests (tests only): the real HTTP mirror
  * (server/http/ui-api.ts) on loopback, answering from canned data, and writing server.json and
- * ui.token into a data dir like the real server does.
+ * cli.token into a data dir like the real server does.
  */
 import { createServer as createHttpServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
@@ -98,7 +98,7 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
   const port = (http.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
   writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ url, port, pid: process.pid, startedAt: Date.now() }));
-  writeFileSync(join(dataDir, 'ui.token'), token + '\n');
+  writeFileSync(join(dataDir, 'cli.token'), token + '\n');
   return {
     url,
     token,

@@ -208,12 +208,12 @@ describe('CLI output formats (real server, 2 agents)', { timeout: 120_000 }, () 
     const other = mkdtempSync(join(tmpdir(), 'directord-it-token-'));
     try {
       copyFileSync(join(c.dataDir, 'server.json'), join(other, 'server.json'));
-      writeFileSync(join(other, 'ui.token'), 'not-the-token\n', { mode: 0o600 });
+      writeFileSync(join(other, 'cli.token'), 'not-the-token\n', { mode: 0o600 });
       const ran = await runCli(['--data-dir', other, 'manage', '--list-nodes'], { env: c.env });
       assert.equal(ran.code, 1, describeRun(ran));
       assert.equal(ran.stdout, '');
       assert.match(ran.stderr, /refused the token/);
-      assert.ok(ran.stderr.includes(join(other, 'ui.token')), `names the token file: ${ran.stderr}`);
+      assert.ok(ran.stderr.includes(join(other, 'cli.token')), `names the token file: ${ran.stderr}`);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
