@@ -35,7 +35,7 @@ test('an address is refused after its burst of failures, earns tries back over t
   assert.match(lines.at(-1) ?? '', /"refusedSinceLastLog":1\b/);
 });
 
-test('a bucket that refilled is forgotten; good credentials never spend tokens', () => {
+test('a bucket that refilled is forgotten', () => {
   const { limiter, advance } = setup();
   limiter.failed('10.0.0.3');
   assert.equal(limiter.size(), 1);
