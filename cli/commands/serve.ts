@@ -37,7 +37,8 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '::', '::1', '
 
 /** The one line `serve` prints; loopback and wildcard listeners are shown as 127.0.0.1. */
 export function consoleLine(host: string, port: number, url: string, token: string): string {
-  const base = LOCAL_HOSTS.has(host) ? `http://127.0.0.1:${port}` : url.replace(/\/+$/, '');
+  // TLS is on for non-loopback hosts (0.0.0.0 included): keep the server's scheme.
+  const base = LOCAL_HOSTS.has(host) ? `${url.startsWith('https:') ? 'https' : 'http'}://127.0.0.1:${port}` : url.replace(/\/+$/, '');
   return `Directord Console: ${base}/?token=${token}`;
 }
 
