@@ -28,6 +28,10 @@ export const ERROR_CODES = [
   'expired',
   /** An enrolment token has been used as many times as it allows: do not retry. */
   'exhausted',
+  /** The server's data dir is full: nothing was stored; retry once space is freed. */
+  'storage-full',
+  /** Too many failed attempts from this address: wait and retry. */
+  'rate-limited',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -99,3 +99,6 @@ export interface ServerToUiEvents {
 }
 
 export type UiSocketData = { client: string; outputOf: string | null };
+
+/** `/ui` requests whose only argument is the ack (over HTTP: an empty body). */
+export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);

@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server } from 'socket.io';
@@ -24,12 +25,18 @@ import { createUserComponents } from './components/user-components.js';
 import { createQueryCoordinator, type QueryCoordinator } from './jobs/query.service.js';
 import { createAgentsRepo } from './agents/agents.repo.js';
 import { createAgentRegistry } from './agents/agents.service.js';
+import { createUiAccess } from './auth/roles.js';
+import { createEnrolmentRepo } from './enrolment/enrolment.repo.js';
+import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
+import { createAgentRevoker } from './enrolment/revoke-agent.js';
+import { loadOrCreateTlsIdentity, tlsEnabled, type TlsMode } from './tls/certificate.js';
 import { migrate } from './db/migrate.js';
 import { migrations } from './db/migrations/index.js';
 import { openDb } from './db/open.js';
 import { createHistoryRepo } from './history/history.repo.js';
 import { createHistoryService } from './history/history.service.js';
 import { createHttpHandler } from './http/http.handlers.js';
+import { clientName, createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsRepo } from './jobs/jobs.repo.js';
@@ -39,6 +46,7 @@ import { createLibraryRepo } from './library/library.repo.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
 import { registerUiNamespace } from './ui/ui.handlers.js';
+import { createUiRequests } from './ui/ui.requests.js';
 import { createBootstrapService } from './bootstrap/bootstrap.service.js';
 import { sharedKeyIssuer } from './bootstrap/enrolment.js';
 import { createDisposableStore, every } from './util/disposables.js';
@@ -88,6 +96,12 @@ export type ServerOptions = Readonly<{
   /** better_sqlite3.node built for the host runtime (Electron's ABI); default: the package's own. */
   sqliteNativeBinding?: string;
   /**
+   * TLS on the one listener (Socket.IO and the console): `auto` (default) = on unless the host is
+   * loopback; `on` forces it (tests on 127.0.0.1). The self-signed certificate is DATA_DIR/tls.crt
+   * (key tls.key, 0600), generated on first start.
+   */
+  tls?: TlsMode;
+  /**
    * The one-file agent (dist/directord-agent.cjs) that the console's "Add hosts" installs over SSH;
    * without it `hosts:bootstrap` answers not-found.
    */
@@ -97,8 +111,16 @@ export type ServerOptions = Readonly<{
 export type DirectordServer = Readonly<{
   url: string;
   port: number;
+  /** The console's token (DATA_DIR/ui.token): the console URL and `/ui`. */
   uiToken: string;
+  /** The CLI's token (DATA_DIR/cli.token): `/ui` and `POST /api/ui/<event>`. */
+  cliToken: string;
+  /** The local agents' key (DATA_DIR/agent.key), accepted over loopback only. */
   agentKey: string;
+  /** SHA-256 fingerprint of the TLS certificate; undefined when the server speaks plain HTTP. */
+  fingerprint: string | undefined;
+  /** Enrolment tokens and agent credentials (SSH bootstrap issues tokens with `create`). */
+  enrolment: EnrolmentService;
   dataDir: string;
   dbPath: string;
   /** Runs a retention pass now (no-op without retention options). */
@@ -120,6 +142,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   }
   const agentKey = loadOrCreateSecret(join(dataDir, 'agent.key'));
   const uiToken = loadOrCreateSecret(join(dataDir, 'ui.token'));
+  const cliToken = loadOrCreateSecret(join(dataDir, 'cli.token'));
+  const uiAccess = createUiAccess({ consoleToken: uiToken, cliToken });
+  const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
+  const fingerprint = tls?.fingerprint;
   const dbPath = join(dataDir, 'directord.db');
   const serverJson = join(dataDir, 'server.json');
   const startedAt = clock();
@@ -149,7 +175,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       res.writeHead(503);
       res.end();
     };
-    const httpServer = createHttpServer((req, res) => onRequest(req, res));
+    const httpServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => onRequest(req, res)) : createHttpServer((req, res) => onRequest(req, res));
     const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000 });
     const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
     // Known once listening; bootstrap (which needs it) can only be asked after that.
@@ -169,7 +195,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const jobsRepo = createJobsRepo(db);
     const state = createJobsState({ repo: jobsRepo, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
     state.load();
+    const enrolment = createEnrolmentService({ repo: createEnrolmentRepo(db), clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     const registry = createAgentRegistry({
+      isRevoked: enrolment.isRevoked,
       repo: createAgentsRepo(db),
       clock,
       heartbeatIntervalMs,
@@ -215,6 +243,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     registerAgentNamespace({
       ns: agentNs,
       agentKey,
+      enrolment,
       serverVersion: SERVER_VERSION,
       heartbeatIntervalMs,
       outputCapBytes,
@@ -237,21 +266,29 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('bootstrap'),
       clock,
     });
-    registerUiNamespace({
-      ns: uiNs,
-      uiToken,
+    const uiRequests = createUiRequests({
       log: log.child('ui'),
       agents: registry,
       jobs,
       history,
       awaiters,
       library,
-      serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()] }),
+      serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()], ...(fingerprint ? { fingerprint } : {}) }),
+      access: { enrolment, revokeAgent: createAgentRevoker(enrolment, { isKnown: (identity) => registry.get(identity) !== undefined, revoke: registry.revoke }) },
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
     });
-    onRequest = createHttpHandler({ uiToken, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http') });
+    registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
+    const uiApi = createUiApi({
+      requests: uiRequests,
+      authenticate: (token, req) => {
+        const caller = uiAccess.authorize(token, 'http-api', clientName(req.headers['x-directord-client']));
+        return caller.ok ? { client: caller.value.client } : null;
+      },
+      log: log.child('ui-api'),
+    });
+    onRequest = createHttpHandler({ uiToken, access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
 
     if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
     const retention = createRetention({ db, options, clock, log: log.child('retention') });
@@ -294,19 +331,23 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       });
     });
     const port = (httpServer.address() as AddressInfo).port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     serverUrl = url;
-    writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt }, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }, null, 2) + '\n', { mode: 0o600 });
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));
-    log.info('server listening', { url, dataDir, version: SERVER_VERSION });
+    log.info('server listening', { url, dataDir, version: SERVER_VERSION, ...(fingerprint ? { fingerprint } : {}) });
+    if (fingerprint) log.info(`TLS certificate SHA-256 fingerprint: ${fingerprint} (agents pin it when they enrol)`);
 
     let closing: Promise<void> | null = null;
     return {
       url,
       port,
       uiToken,
+      cliToken,
       agentKey,
+      fingerprint,
+      enrolment,
       dataDir,
       dbPath,
       pruneHistory: () => retention.prune(),

@@ -1,24 +1,31 @@
 /**
- * Plain HTTP on the Socket.IO server's port: `/healthz`, and the console behind the UI token
- * (`/?token=T` sets a cookie and redirects to `/`).
+ * Plain HTTP on the Socket.IO server's port: `/healthz`, the CLI's `/api/ui/<event>` requests
+ * (ui-api.ts), and the console behind the UI token (`/?token=T` sets a cookie and redirects to `/`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { Logger } from '../../protocol/log.js';
 import { readCookie, TOKEN_COOKIE, tokenCookie } from '../util/cookies.js';
+import type { UiAccess } from '../auth/roles.js';
 import { secretMatches } from '../util/secrets.js';
 import { notBuiltPage, unauthorizedPage } from './pages.js';
 import { resolveStatic, sendFile } from './static.js';
 
 export type HttpDeps = Readonly<{
   uiToken: string;
+  /** Role check (server/auth/roles.ts): only the console token opens the console; default: `uiToken` alone. */
+  access?: UiAccess;
+  /** The listener speaks TLS: the session cookie gets `Secure`. */
+  secure?: boolean;
   staticDir?: string;
   serverVersion: string;
   startedAt: number;
   clock: () => number;
   agents: () => AgentInfo[];
   log: Logger;
+  /** `POST /api/ui/<event>` (the CLI's requests), answered before the console's token check. */
+  uiApi?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
 }>;
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -31,6 +38,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export function createHttpHandler(deps: HttpDeps) {
+  const isConsole = (presented: unknown): boolean => (deps.access ? deps.access.authorize(presented, 'http-console').ok : secretMatches(presented, deps.uiToken));
   const html = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
     res.end(body);
@@ -48,6 +56,7 @@ export function createHttpHandler(deps: HttpDeps) {
     } catch {
       return text(res, 400, 'bad request');
     }
+    if (deps.uiApi?.(req, res, url.pathname)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return text(res, 405, 'method not allowed');
@@ -59,16 +68,16 @@ export function createHttpHandler(deps: HttpDeps) {
     }
     const presented = url.searchParams.get('token');
     if (presented !== null) {
-      if (!secretMatches(presented, deps.uiToken)) {
+      if (!isConsole(presented)) {
         deps.log.warn('console access refused: wrong token in URL', { address: req.socket.remoteAddress });
         return html(res, 401, unauthorizedPage());
       }
       url.searchParams.delete('token');
-      res.writeHead(302, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(deps.uiToken), 'Cache-Control': 'no-store' });
+      res.writeHead(302, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(deps.uiToken, deps.secure === true), 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
-    if (!secretMatches(readCookie(req.headers.cookie, TOKEN_COOKIE), deps.uiToken)) {
+    if (!isConsole(readCookie(req.headers.cookie, TOKEN_COOKIE))) {
       return url.pathname === '/' || extname(url.pathname) === '' || extname(url.pathname) === '.html' ? html(res, 401, unauthorizedPage()) : text(res, 401, 'unauthorized');
     }
     const head = req.method === 'HEAD';

@@ -7,37 +7,40 @@ import type { Socket } from 'socket.io';
 import { ok, type Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiSocketData, UiToServerEvents } from '../../protocol/ui-events.js';
 import { readCookie, TOKEN_COOKIE } from '../util/cookies.js';
-import { secretMatches } from '../util/secrets.js';
+import type { UiAccess } from '../auth/roles.js';
 import { ackOf, guarded } from '../util/wire.js';
 import { ALL_OUTPUT_ROOM, outputRoom, type UiNamespace } from './ui.broadcast.js';
-import { createUiRequests, NO_PAYLOAD, type UiRequestDeps, type UiRequests } from './ui.requests.js';
+import type { Logger } from '../../protocol/log.js';
+import { NO_PAYLOAD, type UiRequests } from './ui.requests.js';
 import * as v from './ui.schemas.js';
 
 type UiSocket = Socket<UiToServerEvents, ServerToUiEvents, Record<string, never>, UiSocketData>;
 
-export type UiDeps = UiRequestDeps &
-  Readonly<{
-    ns: UiNamespace;
-    uiToken: string;
-    /** The request table, when the caller shares it with the HTTP mirror; built from the deps otherwise. */
-    requests?: UiRequests;
-  }>;
+export type UiDeps = Readonly<{
+  ns: UiNamespace;
+  /** Who may connect (console or CLI token; server/auth/roles.ts). */
+  access: UiAccess;
+  log: Logger;
+  /** Shared with the HTTP mirror (server/http/ui-api.ts). */
+  requests: UiRequests;
+}>;
 
 export function registerUiNamespace(deps: UiDeps): void {
   const { ns, log } = deps;
-  const requests = deps.requests ?? createUiRequests(deps);
+  const { requests } = deps;
 
   ns.use((socket, next) => {
     const auth = v.uiAuthValidator.check(socket.handshake.auth) ? socket.handshake.auth : null;
     const token = auth?.token ?? readCookie(socket.handshake.headers.cookie, TOKEN_COOKIE);
-    if (!secretMatches(token, deps.uiToken)) {
+    const principal = deps.access.authorize(token, 'ui-socket', auth?.client);
+    if (!principal.ok) {
       log.warn('ui connection refused: bad token', { address: socket.handshake.address });
       const error = new Error('unauthorized') as Error & { data?: unknown };
-      error.data = { code: 'unauthorized', message: 'wrong or missing token: use the URL the server printed, or the CLI (it reads ui.token from the data dir)' };
+      error.data = principal.error;
       next(error);
       return;
     }
-    socket.data = { client: auth?.client ?? 'console', outputOf: null };
+    socket.data = { client: principal.value.client, outputOf: null };
     next();
   });
 

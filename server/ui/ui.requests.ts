@@ -11,7 +11,7 @@ import type { Logger } from '../../protocol/log.js';
 import type { BootstrapStarted } from '../../protocol/bootstrap.js';
 import type { ServerInfo } from '../../protocol/records.js';
 import { fail, ok, type Ack, type Result } from '../../protocol/result.js';
-import type { UiToServerEvents } from '../../protocol/ui-events.js';
+import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiToServerEvents } from '../../protocol/ui-events.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { HistoryService } from '../history/history.service.js';
 import type { Awaiters } from '../jobs/awaiters.js';
@@ -27,7 +27,7 @@ import * as v from './ui.schemas.js';
 type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
 export type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends Ack<infer T> ? T : never;
 /** Events whose only argument is the ack. */
-export const NO_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);
+export const NO_PAYLOAD = UI_REQUESTS_WITHOUT_PAYLOAD;
 
 const submissionValidator = compileValidator(RunSubmissionSchema);
 const blobPutValidator = compileValidator(BlobPutSchema);
