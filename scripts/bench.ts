@@ -352,6 +352,8 @@ async function scalePhase(): Promise<Record<string, number[]>> {
 }
 
 async function main(): Promise<void> {
+  // The 10-minute soak is its own mode (scripts/bench/soak.ts).
+  if (process.argv.includes('--soak')) return (await import('./bench/soak.js')).runSoak(process.argv.slice(2)).then(() => process.exit(0));
   const scaleOnly = process.argv.includes('--scale-only');
   const engine = !process.argv.includes('--ui-only') && !scaleOnly;
   const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;
