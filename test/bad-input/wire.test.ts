@@ -269,13 +269,18 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     const flooder = rawAgent(c, `flood-${marker()}`);
     const codes: string[] = [];
     let limited: { code?: string; message?: string } | undefined;
+    const floodStart = Date.now();
     for (let i = 0; i < 40; i++) {
       const r = await connectRefusal(flooder.connect({ identity: flooder.identity, key: `guess-${i}` }, { localAddress: '127.0.0.3' }));
       codes.push(r.code ?? '?');
       if (r.code === 'rate-limited') limited ??= r;
     }
+    // A burst of 20 failures, then refused; a try comes back every 2 s (0.5 per second).
+    const earned = Math.ceil(((Date.now() - floodStart) / 1000) * 0.5) + 1;
     assert.deepEqual(codes.slice(0, 20), Array(20).fill('unauthorized'), codes.join(','));
-    assert.deepEqual(codes.slice(25), Array(15).fill('rate-limited'), codes.join(','));
+    assert.ok(codes.slice(20).filter((x) => x === 'unauthorized').length <= earned, codes.join(','));
+    assert.ok(codes.slice(20).every((x) => x === 'unauthorized' || x === 'rate-limited'), codes.join(','));
+    assert.ok(codes.filter((x) => x === 'rate-limited').length >= 20 - earned, codes.join(','));
     assert.match(limited?.message ?? '', /^too many failed attempts from 127\.0\.0\.3: refused without checking for about \d+ s; check the credential and retry later$/);
     // Logged once for the whole flood, not per attempt.
     const floodLines = () => (c.server?.stderr ?? '').split('\n').filter((l) => l.includes('connection attempts refused: too many failed attempts') && l.includes('127.0.0.3'));
@@ -291,14 +296,15 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     const statuses: number[] = [];
     let last: { status: number; retryAfter: string | undefined; body: string } | undefined;
     for (let i = 0; i < 25; i++) {
-      last = await httpGet(`${c.url}/?token=guess-${i}`, '127.0.0.4');
-      statuses.push(last.status);
+      const r = await httpGet(`${c.url}/?token=guess-${i}`, '127.0.0.4');
+      statuses.push(r.status);
+      if (r.status === 429) last ??= r;
     }
     assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401), statuses.join(','));
-    assert.equal(last?.status, 429);
+    assert.ok(statuses.slice(20).every((x) => x === 401 || x === 429) && statuses.includes(429), statuses.join(','));
     assert.match(last?.retryAfter ?? '', /^\d+$/);
     assert.match(last?.body ?? '', /^rate-limited: too many failed attempts from 127\.0\.0\.4/);
-    // /healthz from the limited address is refused too, from another address it answers.
+    // Other addresses are served as usual.
     assert.equal((await httpGet(`${c.url}/healthz`, '127.0.0.5')).status, 200);
     await undisturbed(c);
   });
