@@ -2,7 +2,8 @@
  * Bad input table, part 4 (issue #5): the data dir's disk is full — for real: the data dir is a
  * small tmpfs (`mount -t tmpfs -o size=16m`, needs root; skipped with a note otherwise) filled to
  * the last byte. A submission is refused with `storage-full` naming the data dir, an agent's
- * result batch is refused the same way (it keeps it and sends it again), a heartbeat does not
+ * result batch and an uploaded file are refused the same way (the agent keeps its batch and sends
+ * it again), a heartbeat does not
  * bring the server down, the error is logged once for the episode; nothing is corrupted
  * (integrity_check ok), and once space is freed the same requests succeed.
  */
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { sha3_224Hex } from '../../components/sha.js';
 import type { RunSubmission } from '../../protocol/jobs.js';
 import { createLogger } from '../../protocol/log.js';
 import { connectUi, eventually, FakeAgent, request, startTestServer, withTimeout } from '../../server/testing/harness.js';
@@ -103,8 +105,15 @@ test('a full disk for the data dir: storage-full, logged once, nothing corrupted
   assert.equal((await request(ui.emitWithAck('jobs:get', job.jobId))).targets[0]?.state, 'dispatched');
   const again = await withTimeout(ui.emitWithAck('runs:submit', submission('echo still-full')), 10_000, 'second submit while full');
   assert.equal(again.ok ? 'stored' : again.error.code, 'storage-full');
-  const fullLines = lines.filter((l) => l.includes('the data dir is full'));
+  // An ADD/COPY source uploaded while full: refused the same way (it is a file write, ENOSPC).
+  const blob = Buffer.alloc(200 * 1024, 7);
+  const put = await withTimeout(ui.emitWithAck('blobs:put', { sha: sha3_224Hex(blob), size: blob.length, offset: 0, content: blob.toString('base64') }), 10_000, 'blobs:put while full');
+  assert.equal(put.ok ? 'stored' : put.error.code, 'storage-full');
+  // One ERROR for the episode (not one per refused submission or batch); other refused requests
+  // get a WARN each.
+  const fullLines = lines.filter((l) => l.includes(' ERROR ') && l.includes('the data dir is full'));
   assert.equal(fullLines.length, 1, `logged once per episode:\n${fullLines.join('')}`);
+  assert.ok(lines.some((l) => l.includes(' WARN ') && l.includes('request refused: the data dir is full') && l.includes('"event":"blobs:put"')));
 
   // Space returns: the agent's resent batch and a new submission are stored.
   unlinkSync(filler);

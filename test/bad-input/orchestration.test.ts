@@ -100,6 +100,19 @@ describe('bad input: orchestration files and job strings (real server, 2 agents,
     });
   }
 
+  test('a bad server option (--max-output-bytes, --retention-days) names the option and the value; no server starts', { timeout: 60_000 }, async () => {
+    for (const [option, value, expected] of [
+      ['--max-output-bytes', 'lots', /option '--max-output-bytes <bytes>' argument 'lots' is invalid\. expected a whole number of bytes greater than 0/],
+      ['--max-output-bytes', '10', /option '--max-output-bytes <bytes>' argument '10' is invalid\. expected at least 1024 bytes/],
+      ['--retention-days', '-1', /option '--retention-days <days>' argument '-1' is invalid\. expected a number of days greater than 0/],
+    ] as const) {
+      const ran = await c.cli('server', '--port', '0', option, value);
+      assert.equal(ran.code, 2, describeRun(ran));
+      assert.match(ran.stderr, expected, describeRun(ran));
+    }
+    await undisturbed(c);
+  });
+
   test('a bad option on the command line names it; nothing is submitted', { timeout: 60_000 }, async () => {
     const before = await counts(c);
     const retry = await c.cli('exec', '--verb', 'RUN', '--retry', 'x', 'echo', '--poll');
