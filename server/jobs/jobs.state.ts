@@ -112,9 +112,9 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     let m = lostByAgent.get(t.target);
     if (!m) lostByAgent.set(t.target, (m = new Map()));
     m.set(t.jobId, { target: t, lostAt: work.now, lostInfo: info });
-    // Oldest first (insertion order): a long-frozen agent's oldest losses are forgotten first.
-    for (const id of m.keys()) {
-      if (m.size <= LOST_KEPT_PER_AGENT) break;
+    // Oldest first (insertion order): expired ones, and the oldest beyond the per-agent bound, go.
+    for (const [id, l] of m) {
+      if (m.size <= LOST_KEPT_PER_AGENT && work.now - l.lostAt <= LOST_KEPT_MS) break;
       m.delete(id);
     }
   }
