@@ -48,7 +48,7 @@ import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
 import { registerUiNamespace } from './ui/ui.handlers.js';
 import { createUiRequests } from './ui/ui.requests.js';
 import { createBootstrapService } from './bootstrap/bootstrap.service.js';
-import { sharedKeyIssuer } from './bootstrap/enrolment.js';
+import { tokenIssuer } from './bootstrap/enrolment.js';
 import { createDisposableStore, every } from './util/disposables.js';
 import { createRetention, type PruneReport } from './history/retention.js';
 import { createFailureLimiter, limitHttp, limitNamespaceAuth } from './util/rate-limit.js';
@@ -257,9 +257,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       dataDir,
       serverUrl: () => serverUrl,
       ...(options.agentBundle ? { agentBundle: options.agentBundle } : {}),
-      // Until the agent takes `--token` (issue #5), bootstrapped agents get the shared key, which
-      // the server accepts over loopback only; then: tokenIssuer((r) => enrolment.create(r)).
-      issuer: sharedKeyIssuer(agentKey),
+      // Each installed host enrols with its own single-use token (the shared agent key works
+      // over loopback only, so remote hosts could never use it).
+      issuer: tokenIssuer((r) => enrolment.create(r), (id) => enrolment.revokeToken(id)),
       presence: (identity) => Promise.resolve(registry.get(identity)),
       emitProgress: (event) => void uiNs.emit('bootstrap:progress', event),
       emitFinished: (event) => void uiNs.emit('bootstrap:finished', event),

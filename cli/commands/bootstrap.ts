@@ -44,7 +44,7 @@ function resultLine(r: BootstrapHostResult, clients: ReadonlySet<string>): strin
 export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): Promise<number> {
   const { loadCatalogs, catalogHosts } = await import('../../server/bootstrap/catalog.js');
   const engine = await import('../../server/bootstrap/engine.js');
-  const { sharedKeyIssuer } = await import('../../server/bootstrap/enrolment.js');
+  const { tokenIssuer } = await import('../../server/bootstrap/enrolment.js');
   const { DEFAULT_PREFIX } = await import('../../server/bootstrap/install-agent.js');
   const { BootstrapError } = await import('../../server/bootstrap/failures.js');
 
@@ -68,16 +68,10 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
   const dataDir = dataDirOf(ctx);
   const endpoint = needsServer ? discoverServer(dataDir) : null;
   const client = endpoint ? await connectUi(endpoint) : null;
-  let agentKey = '';
   let bundle = '';
   if (needsServer) {
     bundle = join(packageRoot(), 'dist', 'directord-agent.cjs');
     if (!existsSync(bundle)) throw new CliError(`the agent bundle ${bundle} is missing: build it with \`npm run build:agent\``);
-    try {
-      agentKey = (await import('node:fs')).readFileSync(join(dataDir, 'agent.key'), 'utf8').trim();
-    } catch (error) {
-      throw new CliError(`cannot read the agent key ${join(dataDir, 'agent.key')}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
   }
   if (client) {
     // Fail before touching any host when the server cannot be asked (it must see the agents arrive).
@@ -103,7 +97,16 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
       auth: sshAuth(options.keyFile, ctx.env),
       hostKeys: { file: knownHosts, policy: options.strictHostKeys ? 'strict' : 'accept-new' },
       install: needsServer ? { bundle, serverUrl, prefix: options.prefix ?? DEFAULT_PREFIX, start: options.start, onlineTimeoutMs: options.onlineTimeout * 1000 } : null,
-      issuer: sharedKeyIssuer(agentKey),
+      // One single-use enrolment token per host, made by the server (the shared agent key works over loopback only).
+      issuer: tokenIssuer(
+        async (request) => {
+          const r = client ? await client.request('enrolments:create', REQUEST_TIMEOUT_MS, { uses: request.uses, ttlMs: request.ttlMs, note: request.note }) : null;
+          if (!r) throw new BootstrapError('internal', 'no server to ask for an enrolment token');
+          if (!r.ok) throw new BootstrapError('internal', `the server did not make an enrolment token: ${r.error.message}`, 'Check that the server is running and DATA_DIR/cli.token is current, then bootstrap again.');
+          return r.value;
+        },
+        async (id) => client?.request('enrolments:revoke', REQUEST_TIMEOUT_MS, id),
+      ),
       presence,
       sourceDirs: catalog.sourceDirs,
       onProgress: (e) => {

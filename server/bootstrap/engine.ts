@@ -105,7 +105,12 @@ async function bootstrapHost(host: BootstrapHost, run: BootstrapRun): Promise<Bo
     if (host.installAgent) {
       if (!run.install) throw new BootstrapError('internal', 'no agent bundle to install');
       const credential = await run.issuer.issue(host.identity);
-      await installAgent(ssh, where, host.identity, credential, host.prefix ? { ...run.install, prefix: host.prefix } : run.install, run.presence, report);
+      try {
+        await installAgent(ssh, where, host.identity, credential, host.prefix ? { ...run.install, prefix: host.prefix } : run.install, run.presence, report);
+      } catch (error) {
+        await run.issuer.withdraw?.(credential);
+        throw error;
+      }
     }
     return { host: host.label, identity: host.identity, ok: true, hostKeyFingerprint: key.fingerprint };
   } catch (error) {

@@ -6,8 +6,9 @@
  * Any failure after the prefix is touched stops what was started and removes what was written
  * (the whole prefix when this run created it), so no half-installed agent is left behind.
  *
- * Files in PREFIX: directord-agent.cjs, agent.key or enrol.token (0600), run.sh (0700),
- * agent.pid and agent.log (nohup), cache/ (the agent's durable cache and outbox).
+ * Files in PREFIX: directord-agent.cjs, enrol.token (0600, removed once the agent is online) or
+ * agent.key, run.sh (0700), agent.pid and agent.log (nohup), cache/ (the agent's durable cache and
+ * outbox, and enrolment.json: its own credential and pinned certificate).
  */
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -65,21 +66,34 @@ function unitName(identity: string): string {
   return `directord-agent-${identity.replace(/[^A-Za-z0-9_.-]/g, '_')}.service`;
 }
 
-function credentialArgs(credential: AgentCredential, prefix: string): { file: string; content: string; args: string } {
+type CredentialSetup = Readonly<{ file: string; content: string; script: string[] }>;
+
+/**
+ * The credential file and the run.sh lines that pass it. A token is only for the first start:
+ * once the agent has CACHE/enrolment.json (its own credential and pinned certificate) run.sh
+ * stops passing it, and bootstrap removes the file when the agent is online.
+ */
+function credentialSetup(credential: AgentCredential, prefix: string): CredentialSetup {
   if (credential.kind === 'token') {
     const file = posix.join(prefix, 'enrol.token');
-    // The agent enrols once with the token and keeps its own credential in its cache dir.
-    return { file, content: `${credential.token}\n`, args: `--token "$(cat ${q(file)})"` };
+    const enrolled = posix.join(prefix, 'cache', 'enrolment.json');
+    const pin = credential.fingerprint ? ` --fingerprint ${q(credential.fingerprint)}` : '';
+    return {
+      file,
+      content: `${credential.token}\n`,
+      script: ['set --', `if [ -f ${q(file)} ] && [ ! -f ${q(enrolled)} ]; then set -- --token "$(cat ${q(file)})"${pin}; fi`],
+    };
   }
   const file = posix.join(prefix, 'agent.key');
-  return { file, content: `${credential.key}\n`, args: `--key-file ${q(file)}` };
+  return { file, content: `${credential.key}\n`, script: [`set -- --key-file ${q(file)}`] };
 }
 
-export function runScript(nodePath: string, prefix: string, serverUrl: string, identity: string, credentialArgsText: string): string {
+export function runScript(nodePath: string, prefix: string, serverUrl: string, identity: string, credentialScript: readonly string[]): string {
   return [
     '#!/bin/sh',
     `# Written by directord bootstrap: runs the Directord Console agent ${identity}.`,
-    `exec ${q(nodePath)} ${q(posix.join(prefix, 'directord-agent.cjs'))} --server ${q(serverUrl)} --identity ${q(identity)} --cache-dir ${q(posix.join(prefix, 'cache'))} ${credentialArgsText}`,
+    ...credentialScript,
+    `exec ${q(nodePath)} ${q(posix.join(prefix, 'directord-agent.cjs'))} --server ${q(serverUrl)} --identity ${q(identity)} --cache-dir ${q(posix.join(prefix, 'cache'))} "$@"`,
     '',
   ].join('\n');
 }
@@ -131,7 +145,7 @@ export async function installAgent(
   const bundleFile = posix.join(prefix, 'directord-agent.cjs');
   const tmpFile = `${bundleFile}.tmp`;
   const runSh = posix.join(prefix, 'run.sh');
-  const cred = credentialArgs(credential, prefix);
+  const cred = credentialSetup(credential, prefix);
   const unit = unitName(identity);
   const unitFile = `/etc/systemd/system/${unit}`;
 
@@ -172,7 +186,7 @@ export async function installAgent(
 
     report('configure', 'running', 'writing the credential and run.sh');
     await ssh.write(cred.file, cred.content, 0o600);
-    await ssh.write(runSh, runScript(probe.nodePath, prefix, settings.serverUrl, identity, cred.args), 0o700);
+    await ssh.write(runSh, runScript(probe.nodePath, prefix, settings.serverUrl, identity, cred.script), 0o700);
     report('configure', 'done', `${credential.kind === 'token' ? 'enrolment token' : 'agent key'} in ${cred.file}`);
 
     const before = await presence(identity);
@@ -183,7 +197,12 @@ export async function installAgent(
 
     report('online', 'running', 'waiting for the agent to connect');
     await waitOnline(ssh, identity, before?.agentStartedAt, presence, startMode, prefix, unit, settings.onlineTimeoutMs ?? 60_000, where);
-    report('online', 'done', `${identity} is online`);
+    if (credential.kind === 'token') {
+      // Enrolled: the agent holds its own credential now; the used token has no business on the host.
+      const removed = await ssh.exec(sh(`rm -f ${q(cred.file)}`), { timeoutMs: 15_000 });
+      if (removed.code !== 0) throw new BootstrapError('internal', `could not remove the used enrolment token ${cred.file}: ${removed.stderr.trim() || `exit ${removed.code}`}`);
+    }
+    report('online', 'done', `${identity} is online${credential.kind === 'token' ? ' (enrolled with a single-use token)' : ''}`);
     return { prefix, startMode, nodeVersion: probe.version };
   } catch (error) {
     const logTail = await cleanup();

@@ -100,10 +100,15 @@ greeting: hello
     for (const prefix of [good1, good2]) {
       assert.ok(existsSync(join(prefix, 'directord-agent.cjs')), `${prefix}: agent bundle installed`);
       assert.ok(!existsSync(join(prefix, 'directord-agent.cjs.tmp')), `${prefix}: no temporary upload left`);
-      assert.equal(statSync(join(prefix, 'agent.key')).mode & 0o777, 0o600);
+      // Enrolled with a token from the server: its own credential, no shared key, the token removed.
+      assert.equal(statSync(join(prefix, 'cache', 'enrolment.json')).mode & 0o777, 0o600, `${prefix}: enrolled`);
+      assert.ok(!existsSync(join(prefix, 'agent.key')), `${prefix}: no shared agent key`);
+      assert.ok(!existsSync(join(prefix, 'enrol.token')), `${prefix}: used token removed`);
       assert.match(readFileSync(join(prefix, 'run.sh'), 'utf8'), new RegExp(`--server ${cluster.url.replace(/[.:/]/g, '\\$&')} --identity ssh-good-\\d`));
     }
-    assert.match(out, /\[ssh-good-1\] online: ssh-good-1 is online/);
+    assert.match(out, /\[ssh-good-1\] online: ssh-good-1 is online \(enrolled with a single-use token\)/);
+    const tokens = await req(cluster.ui, 'enrolments:list');
+    assert.deepEqual(tokens.filter((t) => /^ssh bootstrap of ssh-good-\d$/.test(t.note)).map((t) => t.state), ['exhausted', 'exhausted'], JSON.stringify(tokens));
 
     // The two bad hosts: their own error and what to do; nothing installed for them.
     assert.match(out, new RegExp(`\\[ssh-unreachable\\] connect: FAILED: cannot reach 127\\.0\\.0\\.1:${closedPort}: ECONNREFUSED`));

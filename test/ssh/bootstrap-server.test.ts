@@ -7,14 +7,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BootstrapFinished, BootstrapProgress } from '../../protocol/bootstrap.js';
 import { silentLogger } from '../../protocol/log.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
 import { runBootstrap } from '../../server/bootstrap/engine.js';
-import { sharedKeyIssuer } from '../../server/bootstrap/enrolment.js';
+import { tokenIssuer } from '../../server/bootstrap/enrolment.js';
 import { bundles, connectUi, eventually, req, withTimeout, type UiSocket } from '../integration/harness.js';
 import { killInstalledAgents } from './installed-agents.js';
 import { startSshd, type SshdFixture } from './sshd-fixture.js';
@@ -86,6 +86,19 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     assert.ok(existsSync(join(prefix, 'directord-agent.cjs')));
     assert.ok(!existsSync(join(prefix, 'directord-agent.cjs.tmp')));
     assert.equal(readFileSync(knownHosts(), 'utf8'), `[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`);
+
+    // It enrolled with its own single-use token: a credential in its cache dir, no shared key, the token gone.
+    const enrolment = JSON.parse(readFileSync(join(prefix, 'cache', 'enrolment.json'), 'utf8')) as { identity: string; credential: string };
+    assert.equal(enrolment.identity, '127.0.0.1');
+    assert.ok(enrolment.credential.length >= 32);
+    assert.equal(statSync(join(prefix, 'cache', 'enrolment.json')).mode & 0o777, 0o600);
+    assert.ok(!existsSync(join(prefix, 'agent.key')), 'the shared agent key is never written to a host');
+    assert.ok(!existsSync(join(prefix, 'enrol.token')), 'the used token is removed');
+    assert.ok(!readFileSync(join(prefix, 'run.sh'), 'utf8').includes(server.agentKey));
+    const tokens = await req(ui, 'enrolments:list');
+    const used = tokens.filter((t) => t.createdBy === 'bootstrap');
+    assert.equal(used.length, 1, JSON.stringify(tokens));
+    assert.deepEqual([used[0]?.state, used[0]?.uses, used[0]?.note], ['exhausted', 1, 'ssh bootstrap of 127.0.0.1']);
   });
 
   test('a changed host key is refused even with accept-new', async () => {
@@ -129,15 +142,19 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
       auth: { keyFiles: [sshd.clientKey] },
       hostKeys: { file: knownHosts(), policy: 'accept-new' },
       install: { bundle: agentBundle, serverUrl: 'http://127.0.0.1:9', prefix, start: 'nohup', onlineTimeoutMs: 4000 },
-      issuer: sharedKeyIssuer(server.agentKey),
+      issuer: tokenIssuer((r) => server.enrolment.create(r), (id) => server.enrolment.revokeToken(id)),
       presence: async (identity) => (await req(ui, 'agents:list')).find((a) => a.identity === identity),
       sourceDirs: [],
       onProgress: (e) => void events.push(`${e.step}:${e.state}`),
     });
     assert.equal(results[0]?.ok, false);
     assert.equal(results[0]?.failure?.code, 'not-online', JSON.stringify(results));
-    assert.match(results[0]?.failure?.message ?? '', /did not come online as lost-agent within 4 s/);
+    // An enrolling agent that cannot reach the server says so and exits; agent.log is in the message.
+    assert.match(results[0]?.failure?.message ?? '', /the agent on .* exited before it came online\nagent\.log:\n.*cannot reach the server at http:\/\/127\.0\.0\.1:9/);
     assert.ok(events.includes('start:done') && events.includes('online:failed'), events.join(' '));
     await eventually('the prefix removed', () => (existsSync(prefix) ? undefined : true), 5000);
+    // The token it was given is withdrawn, not left to be used by whoever saw it.
+    const token = (await req(ui, 'enrolments:list')).find((t) => t.note === 'ssh bootstrap of lost-agent');
+    assert.equal(token?.state, 'revoked', JSON.stringify(token));
   });
 });
