@@ -51,7 +51,15 @@ function pubLine(path: string): string {
   return readFileSync(`${path}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 }
 
-export async function startSshd(): Promise<SshdFixture> {
+export type SshdOptions = Readonly<{
+  /**
+   * PATH for every session (sshd_config `SetEnv`), to stand in for a host whose tools differ from
+   * ours, e.g. one without `node`. The login shell's rc files may still add to it.
+   */
+  sessionPath?: string;
+}>;
+
+export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install openssh-server (apt-get install -y openssh-server)`);
   const dir = mkdtempSync(join(tmpdir(), 'directord-sshd-'));
   const hostKey = join(dir, 'host_ed25519');
@@ -80,6 +88,7 @@ export async function startSshd(): Promise<SshdFixture> {
     'PrintMotd no',
     'Subsystem sftp internal-sftp',
     'LogLevel VERBOSE',
+    ...(options.sessionPath === undefined ? [] : [`SetEnv PATH=${options.sessionPath}`]),
     '',
   ].join('\n');
   const configPath = join(dir, 'sshd_config');
