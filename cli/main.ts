@@ -17,6 +17,7 @@ import type { ManageOptions } from './commands/manage.js';
 import type { ServerOptions } from './commands/server.js';
 import type { ServeOptions } from './commands/serve.js';
 import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
+import { tlsOption } from './commands/tls-option.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 
 const DEFAULT_POLL_TIMEOUT_S = 600;
@@ -78,6 +79,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .description('run the server in the foreground (no local agent)')
     .option('--port <port>', 'listen port (0: any free port)', port)
     .option('--host <host>', 'listen address', '127.0.0.1')
+    .addOption(tlsOption())
     .option('--components-dir <dir>', 'user components (*.js, *.mjs) to load and ship to agents (default: DATA_DIR/components)')
     .addOption(maxOutputOption())
     .addOption(retentionDaysOption())
@@ -104,6 +106,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .description('the headless console: server, local agents and the web console; prints the console URL')
     .option('--port <port>', 'listen port (default: 7500 when free, else any free port)', port)
     .option('--host <host>', 'listen address', '127.0.0.1')
+    .addOption(tlsOption())
     .option('--local-agents <n>', 'how many local agents to run', count, 1)
     .option('--no-agent', 'run no local agent')
     .option('--components-dir <dir>', 'user components (*.js, *.mjs) to load and ship to agents (default: DATA_DIR/components)')

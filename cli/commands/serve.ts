@@ -1,5 +1,5 @@
 /**
- * `directord serve [--port N] [--host H] [--local-agents N] [--no-agent]` [--components-dir DIR]: the headless console.
+ * `directord serve [--port N] [--host H] [--tls auto|on|off] [--local-agents N] [--no-agent]` [--components-dir DIR]: the headless console.
  * Starts the server in this process (serving renderer/dist when it is built), N local agents as
  * child processes (`<hostname>`, `<hostname>-2`, …, caches in DATA_DIR/agents/<identity>), and
  * prints exactly one stdout line: `Directord Console: http://127.0.0.1:PORT/?token=TOKEN`.
@@ -13,10 +13,11 @@ import { localAgentSpecs, startLocalAgents } from '../local-agents.js';
 import { line, writeErr } from '../output.js';
 import { agentBundlePath, agentCommand, consoleStaticDir } from '../paths.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
+import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { EXIT } from '../errors.js';
 
-export type ServeOptions = Readonly<{ port?: number; host: string; localAgents: number; agent: boolean; componentsDir?: string }> & StorageCliOptions;
+export type ServeOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; localAgents: number; agent: boolean; componentsDir?: string }> & StorageCliOptions;
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
 function shutdownSignal(): Promise<NodeJS.Signals> {
@@ -51,7 +52,10 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
   const { createServer } = await import('../../server/index.js');
   const { importModule } = await import('../../server/components/import-module.js');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
-  const server = await createServer({ dataDir, port, host: options.host, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}) }).catch((error: unknown) => {
+  const tls = options.tls ?? 'auto';
+  const warning = plainTextWarning(tls, options.host);
+  if (warning) log.warn(warning);
+  const server = await createServer({ dataDir, port, host: options.host, tls, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   const count = options.agent ? options.localAgents : 0;

@@ -1,4 +1,4 @@
-/** `directord server [--port N] [--host H]`: the server in the foreground, no local agent. */
+/** `directord server [--port N] [--host H] [--tls auto|on|off]`: the server in the foreground, no local agent. */
 import { resolve } from 'node:path';
 import { createLogger } from '../../protocol/log.js';
 import type { CliContext } from '../context.js';
@@ -8,8 +8,9 @@ import { writeErr } from '../output.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { agentBundlePath } from '../paths.js';
+import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 
-export type ServerOptions = Readonly<{ port?: number; host: string; componentsDir?: string }> & StorageCliOptions;
+export type ServerOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; componentsDir?: string }> & StorageCliOptions;
 
 export async function runServerCommand(options: ServerOptions, ctx: CliContext): Promise<number> {
   const dataDir = dataDirOf(ctx);
@@ -19,7 +20,10 @@ export async function runServerCommand(options: ServerOptions, ctx: CliContext):
   const log = createLogger('directord:server', writeErr, ctx.debug ? 'debug' : 'info');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
   const agentBundle = agentBundlePath();
-  const running = await runServer({ dataDir, port, host: options.host, log, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundle ? { agentBundle } : {}) }).catch((error: unknown) => {
+  const tls = options.tls ?? 'auto';
+  const warning = plainTextWarning(tls, options.host);
+  if (warning) log.warn(warning);
+  const running = await runServer({ dataDir, port, host: options.host, tls, log, ...storageServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundle ? { agentBundle } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   await running.stopped;
