@@ -67,7 +67,8 @@ const hello = (identity: string, machineId: string) => ({
 });
 
 describe('roles and per-agent isolation', { timeout: 120_000 }, () => {
-  const stack = new SecurityStack({ tls: 'on', components: builtinComponents });
+  // The raw agent sockets here send no heartbeats: keep them online for the whole suite on a busy machine.
+  const stack = new SecurityStack({ tls: 'on', components: builtinComponents, heartbeatIntervalMs: 60_000 });
   let consoleUi: UiSocket;
   let cliUi: UiSocket;
   const credentials = new Map<string, string>();
