@@ -6,6 +6,8 @@
  *   shell_bound_s           the same 6000 commands run by 6 plain /bin/sh loops (the floor)
  *   exec_p50_ms/p99_ms      100 sequential single-job roundtrips, submit → result stored
  *   cli_exec_wall_ms        wall time of one `directord exec … --poll` CLI process
+ *   node_start_ms           wall time of a bare `node -e 0`, timed the same way at the same moment
+ *                           (the floor under cli_exec_wall_ms; it varies a lot on this VM)
  * Then the console phase (issue #3): `directord serve --no-agent` with 50 simulated agents
  * (scripts/bench/sim-agents.ts, the real /agent protocol) and the console in Debian's Chromium
  * (playwright-core), a fresh browser context per run, again the median of 3:
@@ -158,12 +160,16 @@ async function execLatencies(c: Cluster, n = 100): Promise<number[]> {
  * socket.io loaded), which is not the CLI's cost.
  */
 function cliExecWall(c: Cluster): number {
-  const out = join(c.dataDir, 'cli-exec.out');
+  return timedWall(c, [process.execPath, join(root, 'bin', 'directord.js'), '--data-dir', c.dataDir, 'exec', '--verb', 'RUN', '--target', c.identities[0]!, '--poll', '--skip-cache echo hi']);
+}
+
+/** Milliseconds `argv` runs, timed inside a small shell; throws with its output when it fails. */
+function timedWall(c: Cluster, argv: readonly string[]): number {
+  const out = join(c.dataDir, 'timed.out');
   const timed = 's=$(date +%s%N); "$@" >"$OUT" 2>&1; rc=$?; e=$(date +%s%N); echo "$rc $(( (e - s) / 1000 ))"';
-  const argv = [process.execPath, join(root, 'bin', 'directord.js'), '--data-dir', c.dataDir, 'exec', '--verb', 'RUN', '--target', c.identities[0]!, '--poll', '--skip-cache echo hi'];
   const r = spawnSync('/bin/sh', ['-c', timed, 'sh', ...argv], { encoding: 'utf8', env: { ...process.env, OUT: out } });
   const [rc, micros] = r.stdout.trim().split(' ').map(Number);
-  if (r.status !== 0 || rc !== 0 || !Number.isFinite(micros)) throw new Error(`cli exec failed (${rc}): ${readFileSync(out, 'utf8')}${r.stderr}`);
+  if (r.status !== 0 || rc !== 0 || !Number.isFinite(micros)) throw new Error(`${argv.slice(1, 3).join(' ')} failed (${rc}): ${readFileSync(out, 'utf8')}${r.stderr}`);
   return (micros as number) / 1000;
 }
 
@@ -366,7 +372,7 @@ async function main(): Promise<void> {
   const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;
   const withScale = !process.argv.includes('--no-scale') && !process.argv.includes('--ui-only');
   ensureBuilt(withConsole);
-  const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [] } : {};
+  const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [], node_start_ms: [] } : {};
   for (let run = 1; engine && run <= RUNS; run++) {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();
@@ -376,8 +382,15 @@ async function main(): Promise<void> {
       const lat = await execLatencies(c);
       figures.exec_p50_ms!.push(percentile(lat, 50));
       figures.exec_p99_ms!.push(percentile(lat, 99));
-      const walls = Array.from({ length: 5 }, () => cliExecWall(c));
+      const walls: number[] = [];
+      const bare: number[] = [];
+      // Interleaved, so both see the same machine.
+      for (let i = 0; i < 5; i++) {
+        walls.push(cliExecWall(c));
+        bare.push(timedWall(c, [process.execPath, '-e', '0']));
+      }
       figures.cli_exec_wall_ms!.push(median(walls));
+      figures.node_start_ms!.push(median(bare));
       log(`run ${run}: ${JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v.at(-1)!)])))}`);
     } finally {
       await stopCluster(c);
