@@ -7,29 +7,18 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../../protocol/log.js';
+import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
 import { bundles } from '../integration/harness.js';
 import { killInstalledAgents } from '../ssh/installed-agents.js';
 import { startSshd, type SshdFixture } from '../ssh/sshd-fixture.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'artifacts/screenshots');
-
-/** Builds the current renderer into `outDir` (never the shared renderer/dist other e2e files serve). */
-function buildRenderer(outDir: string): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 150_000,
-  });
-  if (r.status !== 0) throw new Error(`renderer build failed (${r.status}): ${r.stderr}`);
-}
 
 describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
   let sshd: SshdFixture;
@@ -43,9 +32,9 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'directord-add-hosts-'));
-    buildRenderer(join(work, 'renderer'));
+    await ensureRendererBuilt();
     sshd = await startSshd();
-    server = await createServer({ dataDir: join(work, 'data'), port: 0, staticDir: join(work, 'renderer'), log: silentLogger, agentBundle: (await bundles()).agent });
+    server = await createServer({ dataDir: join(work, 'data'), port: 0, staticDir: join(ROOT, 'renderer/dist'), log: silentLogger, agentBundle: (await bundles()).agent });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     context.setDefaultTimeout(20_000);

@@ -9,27 +9,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { silentLogger } from '../../protocol/log.js';
+import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
 import { bundles, Proc } from '../integration/harness.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'artifacts/screenshots');
-
-/** Builds the current renderer into `outDir` (never the shared renderer/dist other e2e files serve). */
-function buildRenderer(outDir: string): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn', '--outDir', outDir, '--emptyOutDir'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 150_000,
-  });
-  if (r.status !== 0) throw new Error(`renderer build failed (${r.status}): ${r.stderr}`);
-}
 
 describe('console: enrol an agent with a token, then revoke it', { timeout: 300_000 }, () => {
   let server: DirectordServer;
@@ -43,9 +32,9 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'directord-enrol-e2e-'));
-    buildRenderer(join(work, 'renderer'));
+    await ensureRendererBuilt();
     agentBundle = (await bundles()).agent;
-    server = await createServer({ dataDir: join(work, 'data'), port: 0, host: '127.0.0.1', tls: 'on', staticDir: join(work, 'renderer'), log: silentLogger });
+    server = await createServer({ dataDir: join(work, 'data'), port: 0, host: '127.0.0.1', tls: 'on', staticDir: join(ROOT, 'renderer/dist'), log: silentLogger });
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     // The server's certificate is self-signed: the browser is told to accept it, the agent pins it.
