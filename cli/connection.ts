@@ -8,7 +8,6 @@
  * there, or that refuses the token, is a CliError with what to do (as at connect time before).
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Ack, Result } from '../protocol/result.js';
 import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiToServerEvents } from '../protocol/ui-events.js';
 import type { Endpoint } from './discovery.js';
@@ -63,20 +62,22 @@ function parseResult(text: string, status: number): Result<never> {
   return { ok: false, error: { code: 'internal', message: `the server answered HTTP ${status} without a result: ${text.slice(0, 200)}` } };
 }
 
-/** Resolves at once: the first request finds out whether the server is there (and says so). */
-export function connectUi(endpoint: Endpoint): Promise<UiClient> {
+/** Sends nothing yet: the first request finds out whether the server is there (and says so). */
+export async function connectUi(endpoint: Endpoint): Promise<UiClient> {
   const base = new URL(endpoint.url);
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    return Promise.reject(new CliError(`The server URL ${endpoint.url} in ${endpoint.dataDir}/server.json is neither http:// nor https://`));
+    throw new CliError(`The server URL ${endpoint.url} in ${endpoint.dataDir}/server.json is neither http:// nor https://`);
   }
   const secure = base.protocol === 'https:';
   if (secure && !endpoint.ca) {
-    return Promise.reject(new CliError(`The server at ${endpoint.url} speaks TLS but ${endpoint.dataDir}/tls.crt cannot be read; is ${endpoint.dataDir} the data dir this server was started with?`));
+    throw new CliError(`The server at ${endpoint.url} speaks TLS but ${endpoint.dataDir}/tls.crt cannot be read; is ${endpoint.dataDir} the data dir this server was started with?`);
   }
   // TLS: trust exactly the server's own self-signed certificate from the data dir (no CA, no
-  // host name: the certificate itself is the pin).
-  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: endpoint.ca, checkServerIdentity: () => undefined }) : new Agent({ keepAlive: true, maxSockets: 4 });
-  const request = secure ? httpsRequest : httpRequest;
+  // host name: the certificate itself is the pin). node:https (and tls) only load when needed:
+  // the usual local server is plain HTTP on loopback.
+  const https = secure ? await import('node:https') : null;
+  const agent = https ? new https.Agent({ keepAlive: true, maxSockets: 4, ca: endpoint.ca, checkServerIdentity: () => undefined }) : new Agent({ keepAlive: true, maxSockets: 4 });
+  const request = https ? https.request : httpRequest;
   let closed = false;
 
   const client: UiClient = {
@@ -131,7 +132,7 @@ export function connectUi(endpoint: Endpoint): Promise<UiClient> {
       agent.destroy();
     },
   };
-  return Promise.resolve(client);
+  return client;
 }
 
 /** Unwraps a request result, turning an error into a CliError (exit 1) with the server's message. */
