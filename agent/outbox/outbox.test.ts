@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { JobEvent, JobEventBatch } from '../../protocol/jobs.js';
 import { silentLogger } from '../../protocol/log.js';
-import { Outbox, type SendResult } from './outbox.js';
+import { Outbox, STARTED_COALESCE_MS, type SendResult } from './outbox.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dd-outbox-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -36,6 +36,29 @@ describe('outbox', () => {
     assert.deepEqual(batches[1]?.events.map((e) => e.jobId), ['job-3', 'job-4', 'job-5']);
     release({ ok: true });
     assert.equal(await box.whenDrained(1000), true);
+    box.close();
+  });
+
+  test('a fresh started waits briefly for its finished (one batch), and leaves alone once the wait is over', async () => {
+    const box = new Outbox({ dir: join(root, `o${++n}`), log: silentLogger });
+    const batches: Array<{ at: number; types: string[] }> = [];
+    box.attach(async (batch) => {
+      batches.push({ at: Date.now(), types: batch.events.map((e) => e.type) });
+      return { ok: true };
+    });
+    box.push({ type: 'started', jobId: 'fast', at: Date.now() });
+    await tick();
+    await tick();
+    assert.equal(batches.length, 0, 'a batch of only started events is held');
+    box.push({ type: 'finished', jobId: 'fast', outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 0, stderrChunks: 0 });
+    await tick();
+    assert.deepEqual(batches.map((b) => b.types), [['started', 'finished']], 'the result is sent at once, with its started');
+
+    const pushedAt = Date.now();
+    box.push({ type: 'started', jobId: 'slow', at: pushedAt });
+    assert.equal(await box.whenDrained(2000), true, 'a lone started is sent after the wait');
+    assert.equal(batches.length, 2);
+    assert.ok(batches[1]!.at - pushedAt >= STARTED_COALESCE_MS - 2, `held ${batches[1]!.at - pushedAt} ms`);
     box.close();
   });
 
