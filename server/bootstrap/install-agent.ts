@@ -45,14 +45,25 @@ const sh = (script: string) => `sh -c ${q(script)}`;
 type NodeProbe = Readonly<{ home: string; nodePath: string; version: string }>;
 
 /** `node --version` through the login environment; throws no-node / old-node with the install hint. */
-export async function checkNode(ssh: SshSession, where: string): Promise<NodeProbe> {
-  const r = await ssh.exec(sh('printf "%s\\n" "$HOME"; p=$(command -v node) || exit 127; printf "%s\\n" "$p"; "$p" --version'), { timeoutMs: 30_000 });
-  const [home = '', nodePath = '', version = ''] = r.stdout.trim().split(/\r?\n/);
-  if (r.code === 127) throw new BootstrapError('no-node', `Node.js is not installed on ${where} (no \`node\` on the login PATH)`);
-  const major = /^v(\d+)\./.exec(version.trim())?.[1];
-  if (r.code !== 0 || !major) throw new BootstrapError('no-node', `\`node --version\` failed on ${where}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
-  if (Number(major) < MIN_NODE_MAJOR) throw new BootstrapError('old-node', `${where} has Node.js ${version.trim()}; the agent needs ${MIN_NODE_MAJOR} or later`);
+/** Marks where the probe's own lines start: login rc files may print to stdout before them. */
+const PROBE_MARK = '--directord-probe--';
+
+/** HOME, node's path and `node --version` from the probe's stdout, whatever rc files printed before. */
+export function parseNodeProbe(stdout: string): { home: string; nodePath: string; version: string } {
+  const lines = stdout.split(/\r?\n/);
+  const at = lines.lastIndexOf(PROBE_MARK);
+  const [home = '', nodePath = '', version = ''] = at >= 0 ? lines.slice(at + 1) : lines;
   return { home, nodePath, version: version.trim() };
+}
+
+export async function checkNode(ssh: SshSession, where: string): Promise<NodeProbe> {
+  const r = await ssh.exec(sh(`printf "%s\\n" ${q(PROBE_MARK)} "$HOME"; p=$(command -v node) || exit 127; printf "%s\\n" "$p"; "$p" --version`), { timeoutMs: 30_000 });
+  const { home, nodePath, version } = parseNodeProbe(r.stdout);
+  if (r.code === 127) throw new BootstrapError('no-node', `Node.js is not installed on ${where} (no \`node\` on the login PATH)`);
+  const major = /^v(\d+)\./.exec(version)?.[1];
+  if (r.code !== 0 || !major) throw new BootstrapError('no-node', `\`node --version\` failed on ${where}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
+  if (Number(major) < MIN_NODE_MAJOR) throw new BootstrapError('old-node', `${where} has Node.js ${version}; the agent needs ${MIN_NODE_MAJOR} or later`);
+  return { home, nodePath, version };
 }
 
 /** `~/x` → `HOME/x`; the result must be absolute. */
