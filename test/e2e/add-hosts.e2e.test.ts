@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserPage } from './browser.js';
 import { silentLogger } from '../../protocol/log.js';
 import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
@@ -35,14 +36,7 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
     await ensureRendererBuilt();
     sshd = await startSshd();
     server = await createServer({ dataDir: join(work, 'data'), port: 0, staticDir: join(ROOT, 'renderer/dist'), log: silentLogger, agentBundle: (await bundles()).agent });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ browser, page } = await openBrowserPage(pageErrors, { viewport: { width: 1280, height: 860 } }));
     await page.goto(`${server.url}/?token=${server.uiToken}`);
     try {
       await page.getByText('0 of 0 hosts online').waitFor();

@@ -14,7 +14,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserPage } from './browser.js';
 import { io } from 'socket.io-client';
 import type { ComponentManifest } from '../../protocol/agents.js';
 import type { ServerInfo } from '../../protocol/records.js';
@@ -74,14 +75,7 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     copyFileSync(join(ROOT, 'examples/components/echo_upper.mjs'), join(componentsDir, 'echo_upper.mjs'));
     await ensureRendererBuilt();
     stack = await startRealStack({ agents: 2, componentsDir });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ browser, page } = await openBrowserPage(pageErrors));
     await page.goto(`${stack.url}/?token=${stack.token}`);
     await page.getByText('2 of 2 hosts online').waitFor();
   });

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserPage } from './browser.js';
 import { ensureRendererBuilt } from './build-renderer.js';
 import { startRealStack, type RealStack } from './real-stack.js';
 
@@ -46,14 +47,7 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     await ensureRendererBuilt();
     stack = await startRealStack({ agents: 3 });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ browser, page } = await openBrowserPage(pageErrors, { acceptDownloads: true }));
     await page.goto(`${stack.url}/?token=${stack.token}`);
     await page.getByText('3 of 3 hosts online').waitFor();
   });

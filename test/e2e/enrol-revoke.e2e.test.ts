@@ -12,7 +12,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserPage } from './browser.js';
 import { silentLogger } from '../../protocol/log.js';
 import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
@@ -36,15 +37,8 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
     agentBundle = (await bundles()).agent;
     server = await createServer({ dataDir: join(work, 'data'), port: 0, host: '127.0.0.1', tls: 'on', staticDir: join(ROOT, 'renderer/dist'), log: silentLogger });
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     // The server's certificate is self-signed: the browser is told to accept it, the agent pins it.
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ignoreHTTPSErrors: true });
-    context.setDefaultTimeout(20_000);
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-    });
+    ({ browser, page } = await openBrowserPage(pageErrors, { viewport: { width: 1280, height: 860 }, ignoreHTTPSErrors: true }));
     await page.goto(`${server.url}/?token=${server.uiToken}`);
     try {
       await page.getByText('0 of 0 hosts online').waitFor();

@@ -1,0 +1,23 @@
+/**
+ * Debian's Chromium for the e2e tests (never a downloaded browser): launched with the flags this
+ * machine needs (no background networking, which its closed network refuses), and a page whose
+ * uncaught errors and console errors are collected so each test can assert there were none.
+ */
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export type ConsolePage = Readonly<{ browser: Browser; page: Page }>;
+
+/** A fresh browser and page (20 s default timeout); errors the page reports go into `errors`. */
+export async function openBrowserPage(errors: string[], context: BrowserContextOptions = {}): Promise<ConsolePage> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...context });
+  ctx.setDefaultTimeout(20_000);
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  return { browser, page };
+}
