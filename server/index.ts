@@ -36,7 +36,7 @@ import { openDb } from './db/open.js';
 import { createHistoryRepo } from './history/history.repo.js';
 import { createHistoryService } from './history/history.service.js';
 import { createHttpHandler } from './http/http.handlers.js';
-import { clientName, createUiApi } from './http/ui-api.js';
+import { createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsRepo } from './jobs/jobs.repo.js';
@@ -282,10 +282,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     const uiApi = createUiApi({
       requests: uiRequests,
-      authenticate: (token, req) => {
-        const caller = uiAccess.authorize(token, 'http-api', clientName(req.headers['x-directord-client']));
-        return caller.ok ? { client: caller.value.client } : null;
-      },
+      // The role check names the caller; `X-Directord-Client` may only narrow it within the CLI role.
+      authenticate: (token, req) => uiAccess.authorize(token, 'http-api', [req.headers['x-directord-client']].flat()[0]),
       log: log.child('ui-api'),
     });
     onRequest = createHttpHandler({ uiToken, access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });

@@ -87,7 +87,7 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
     has: (event) => event in table,
     handle: (event, payload) => Promise.resolve(table[event as keyof UiToServerEvents]?.(payload) ?? fail('invalid-payload', `unknown request ${event}`)),
   };
-  const api = createUiApi({ requests, authenticate: (presented) => (presented === token ? { client: 'cli' } : null), log: createLogger('fake-ui', () => undefined, 'error') });
+  const api = createUiApi({ requests, authenticate: (presented) => (presented === token ? ok({ client: 'cli' }) : fail('unauthorized', 'wrong or missing token')), log: createLogger('fake-ui', () => undefined, 'error') });
   const http = createHttpServer((req, res) => {
     if (!api(req, res, new URL(req.url ?? '/', 'http://localhost').pathname)) {
       res.writeHead(404);

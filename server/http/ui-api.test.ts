@@ -25,7 +25,8 @@ let base: string;
 before(async () => {
   const api = createUiApi({
     requests,
-    authenticate: (token, req) => (token === TOKEN ? { client: String(req.headers['x-directord-client'] ?? 'cli') } : null),
+    authenticate: (token, req) =>
+      token === TOKEN ? ok({ client: String(req.headers['x-directord-client'] ?? 'cli') }) : fail('unauthorized', 'wrong or missing token: send "Authorization: Bearer <token>" with the CLI token'),
     log: createLogger('test', () => undefined, 'error'),
     maxBodyBytes: 1024,
   });

@@ -17,17 +17,11 @@ export const UI_API_PREFIX = '/api/ui/';
 
 export type UiApiDeps = Readonly<{
   requests: UiRequests;
-  /** Who the bearer token belongs to, or null when it opens nothing here. */
-  authenticate: (token: string | null, req: IncomingMessage) => UiCaller | null;
+  /** Who the bearer token belongs to, or why it opens nothing here (server/auth/roles.ts). */
+  authenticate: (token: string | null, req: IncomingMessage) => Result<UiCaller>;
   log: Logger;
   maxBodyBytes?: number;
 }>;
-
-/** The `X-Directord-Client` header names the caller (recorded as `requestedBy`); `cli` by default. */
-export function clientName(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value && /^[a-z][a-z0-9-]{0,31}$/.test(value) ? value : 'cli';
-}
 
 function send(res: ServerResponse, status: number, result: Result<unknown>): void {
   const body = JSON.stringify(result);
@@ -69,12 +63,13 @@ export function createUiApi(deps: UiApiDeps): (req: IncomingMessage, res: Server
       send(res, 405, fail('invalid-payload', `${req.method ?? '?'} ${pathname}: use POST`));
       return true;
     }
-    const caller = deps.authenticate(bearer(req), req);
-    if (!caller) {
+    const authenticated = deps.authenticate(bearer(req), req);
+    if (!authenticated.ok) {
       deps.log.warn('ui api refused: bad token', { address: req.socket.remoteAddress, event });
-      send(res, 401, fail('unauthorized', 'wrong or missing token: send "Authorization: Bearer <token>" with the token from the data dir'));
+      send(res, 401, authenticated);
       return true;
     }
+    const caller = authenticated.value;
     if (!deps.requests.has(event)) {
       send(res, 404, fail('invalid-payload', `unknown request ${JSON.stringify(event)}; known: ${deps.requests.events().sort().join(', ')}`));
       return true;
