@@ -59,6 +59,7 @@ export function createEventsService(
     else t.stderrBytes = current + bytes;
     if (truncating) {
       t.truncated = true;
+      t.cut[stream] = true;
       log.info('output truncated at the cap', { jobId: t.jobId, target: t.target, stream, capBytes: cap });
     }
     work.dirty.add(t);

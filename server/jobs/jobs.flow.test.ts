@@ -191,6 +191,22 @@ describe('job flow', { timeout: 30_000 }, () => {
     assert.equal(record.targets[0]?.truncated, true);
   });
 
+  test('a stream that reaches exactly the cap still gets its own marker after the other stream was cut', async () => {
+    const { jobs } = await request(ui.emitWithAck('runs:submit', exec('echo both', ['node-a'])));
+    const job = await eventually('dispatch', () => a.dispatched.find((d) => d.jobId === jobs[0]?.jobId));
+    const now = Date.now();
+    // What a real agent sends when one pipe read is exactly the cap: the cap, then the marker alone.
+    await a.send([
+      { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'o'.repeat(70) },
+      { type: 'output', jobId: job.jobId, stream: 'stderr', seq: 0, data: 'e'.repeat(64) },
+      { type: 'output', jobId: job.jobId, stream: 'stderr', seq: 1, data: TRUNCATION_MARKER },
+      { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 0.1, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 2 },
+    ]);
+    const out = await request(ui.emitWithAck('jobs:output', { jobId: job.jobId, target: 'node-a' }));
+    assert.equal(out.stdout, 'o'.repeat(64) + TRUNCATION_MARKER);
+    assert.equal(out.stderr, 'e'.repeat(64) + TRUNCATION_MARKER);
+  });
+
   test('live updates: targets:updated batched, output only to subscribers', async () => {
     const updates: TargetUpdate[] = [];
     const chunks: string[] = [];

@@ -70,7 +70,7 @@ export function createJobsRepo(db: Db) {
 
   const inTransaction = db.transaction((fn: () => void) => fn());
 
-  const targetParams = (t: Omit<LiveTarget, 'lastSeq' | 'expectChunks'> | (TargetRecord & { jobId: string; runId: string })) => ({
+  const targetParams = (t: Omit<LiveTarget, 'lastSeq' | 'expectChunks' | 'cut'> | (TargetRecord & { jobId: string; runId: string })) => ({
     job_id: t.jobId,
     target: t.target,
     run_id: t.runId,

@@ -28,6 +28,11 @@ export type LiveTarget = {
   stdoutBytes: number;
   stderrBytes: number;
   truncated: boolean;
+  /**
+   * Which streams were cut. A stream can reach exactly the cap without being cut (the agent's
+   * own marker then follows as a chunk of its own), so the byte count cannot tell.
+   */
+  cut: { stdout: boolean; stderr: boolean };
   /** Highest output seq seen per stream (-1: none), to tell when a finished target has all chunks. */
   lastSeq: { stdout: number; stderr: number };
   /** Chunk counts announced by `finished`; set while the target drains late output. */
@@ -111,12 +116,15 @@ export function liveTarget(record: TargetRecord, jobId: string, runId: string): 
     ...record,
     jobId,
     runId,
+    // History keeps one flag per target; a target reloaded after a restart with that flag set
+    // counts each stream that is at the cap as cut.
+    cut: { stdout: record.truncated, stderr: record.truncated },
     lastSeq: { stdout: -1, stderr: -1 },
     expectChunks: null,
   };
 }
 
-/** A truncated stream is recorded at exactly the cap, so the flag plus the byte count tell which. */
+/** A cut stream is recorded at exactly the cap plus one marker; nothing more is stored for it. */
 export function streamTruncated(t: LiveTarget, stream: Stream, capBytes: number): boolean {
-  return t.truncated && (stream === 'stdout' ? t.stdoutBytes : t.stderrBytes) >= capBytes;
+  return t.cut[stream] && (stream === 'stdout' ? t.stdoutBytes : t.stderrBytes) >= capBytes;
 }
