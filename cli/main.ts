@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from '../protocol/log.js';
 import type { CliContext } from './context.js';
-import { CliError, EXIT } from './errors.js';
+import { EXIT, isCliError } from './errors.js';
 import { errorLine, write, writeErr } from './output.js';
 import { VERSION_LINE } from './version.js';
 import type { ExecOptions } from './commands/exec.js';
@@ -207,7 +207,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and --version exit 0; usage errors (and no command at all) exit 2, as argparse does.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof CliError) {
+    if (isCliError(error)) {
       errorLine(error.message);
       return error.exitCode;
     }
@@ -230,9 +230,11 @@ function isEntry(): boolean {
   return real === fileURLToPath(import.meta.url) || /[\\/]bin[\\/]directord(\.js)?$/.test(real);
 }
 
+// No top-level await: the built CLI is CommonJS (scripts/build.mjs), which has none.
 if (isEntry()) {
-  const code = await main(process.argv);
-  process.exitCode = code;
-  // Whatever a command left open must not keep a finished CLI alive.
-  setTimeout(() => process.exit(code), 1000).unref();
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+    // Whatever a command left open must not keep a finished CLI alive.
+    setTimeout(() => process.exit(code), 1000).unref();
+  });
 }

@@ -1,10 +1,11 @@
 /**
  * Where the repository (or the installed package) is, found from this module's own URL so it
- * works from the sources (cli/…), the bundle (dist/cli/…, dist/cli/chunks/…) and bin/.
+ * works from the sources (cli/…), the bundles (dist/cli/…, dist/cli/commands/…) and bin/.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const PACKAGE_NAME = 'directord-console';
 
@@ -31,7 +32,9 @@ export function agentCommand(root: string = packageRoot()): { file: string; args
     const bundle = join(root, 'dist', name);
     if (existsSync(bundle)) return { file: process.execPath, args: [bundle] };
   }
-  const tsx = import.meta.resolve('tsx');
+  // Not import.meta.resolve: the built CLI is CommonJS, where only import.meta.url is provided
+  // (scripts/build.mjs). tsx's "." export has no conditions, so require and import agree.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return { file: process.execPath, args: ['--import', tsx, join(root, 'agent', 'main.ts')] };
 }
 
