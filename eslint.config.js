@@ -74,6 +74,12 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // bin/ is CommonJS (bin/package.json) so `directord` starts without Node's ESM loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests run in Node whatever layer they check; the layer rules guard the shipped code.
     files: ['protocol/**/*.test.ts', 'components/**/*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },

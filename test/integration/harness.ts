@@ -68,7 +68,7 @@ export function marker(): string {
 // ---------------------------------------------------------------------------------------------
 // Build. Each test process builds the bundles it runs from the current sources with the real
 // `scripts/build.mjs`, into a private directory shaped like the checkout (a copy of
-// bin/directord.js and package.json, symlinks to the sources and node_modules): the shared dist/
+// bin/ and package.json, symlinks to the sources and node_modules): the shared dist/
 // is never rebuilt under another test file's feet (build.mjs starts with `rm -rf dist/cli`), and
 // sources edited meanwhile cannot mix two builds within one file. DIRECTORD_IT_USE_DIST=1 runs the
 // checkout's own bin/ and dist/ instead (after `npm run build`).
@@ -84,6 +84,8 @@ async function privateBuild(): Promise<Bundles> {
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   mkdirSync(join(dir, 'bin'));
   copyFileSync(BIN, join(dir, 'bin', 'directord.js'));
+  // bin/directord.js is CommonJS in a "type": "module" package: its own package.json says so.
+  copyFileSync(join(ROOT, 'bin', 'package.json'), join(dir, 'bin', 'package.json'));
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
