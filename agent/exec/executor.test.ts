@@ -160,22 +160,28 @@ describe('fork-server pool', { timeout: 30_000 }, () => {
 });
 
 describe('marker splitter', () => {
-  const marker = Buffer.from('\x1eEND:abc:1\x1e');
+  const prefix = Buffer.from('\x1eEND:abc:');
   function collect(chunks: string[]) {
     const parts: string[] = [];
-    let ended = 0;
+    const trailers: string[] = [];
     const strays: string[] = [];
-    const splitter = new MarkerSplitter({ data: (b) => parts.push(b.toString()), end: () => (ended += 1), stray: (b) => strays.push(b.toString()) });
-    splitter.expect(marker);
+    const splitter = new MarkerSplitter({ data: (b) => parts.push(b.toString()), end: (t) => trailers.push(t), stray: (b) => strays.push(b.toString()) });
+    splitter.expect(prefix);
     for (const chunk of chunks) splitter.push(Buffer.from(chunk));
-    return { parts, ended, strays };
+    return { parts, ended: trailers.length, trailers, strays };
   }
 
-  test('finds a marker split across chunks', () => {
-    const r = collect(['hello\n\x1eEN', 'D:abc', ':1\x1eafter']);
+  test('finds a marker split across chunks, trailer included', () => {
+    const r = collect(['hello\n\x1eEN', 'D:abc', ':1', '27\x1eafter']);
     assert.equal(r.parts.join(''), 'hello\n');
-    assert.equal(r.ended, 1);
+    assert.deepEqual(r.trailers, ['127']);
     assert.deepEqual(r.strays, ['after']);
+  });
+
+  test('an empty trailer ends the job too', () => {
+    const r = collect(['err\n\x1eEND:abc:\x1e']);
+    assert.deepEqual(r.parts, ['err\n']);
+    assert.deepEqual(r.trailers, ['']);
   });
 
   test('delivers at once what cannot start a marker', () => {
@@ -187,12 +193,19 @@ describe('marker splitter', () => {
   test('a false start is released as data', () => {
     const r = collect(['a\x1eEND:ab', 'x more', '\x1eEND:abc:1\x1e']);
     assert.equal(r.parts.join(''), 'a\x1eEND:abx more');
-    assert.equal(r.ended, 1);
+    assert.deepEqual(r.trailers, ['1']);
+  });
+
+  test('a prefix followed by a long run without the closing byte is data, not a marker', () => {
+    const long = 'x'.repeat(100);
+    const r = collect([`\x1eEND:abc:${long}`, 'tail', '\x1eEND:abc:0\x1e']);
+    assert.equal(r.parts.join(''), `\x1eEND:abc:${long}tail`);
+    assert.deepEqual(r.trailers, ['0']);
   });
 
   test('partial suffix is the longest one', () => {
-    assert.equal(partialMarkerSuffix(Buffer.from('xx\x1eEND'), marker), 4);
-    assert.equal(partialMarkerSuffix(Buffer.from('xx'), marker), 0);
-    assert.equal(partialMarkerSuffix(Buffer.from('\x1e'), marker), 1);
+    assert.equal(partialMarkerSuffix(Buffer.from('xx\x1eEND'), prefix), 4);
+    assert.equal(partialMarkerSuffix(Buffer.from('xx'), prefix), 0);
+    assert.equal(partialMarkerSuffix(Buffer.from('\x1e'), prefix), 1);
   });
 });

@@ -2,8 +2,9 @@
  * One long-lived `/bin/sh` used as a fork server. It is started in its own session and process
  * group and runs one job at a time, so that group holds exactly this shell plus the job's
  * process tree, never the agent. For each job we write one line of shell that runs
- * `/bin/sh -c SCRIPT` in the foreground with stdout on fd 3 and stderr on fd 4, reports the exit
- * status on fd 1 and then prints a per-job end marker on fd 3 and fd 4.
+ * `/bin/sh -c SCRIPT` in the foreground with stdout on fd 3 and stderr on fd 4, then prints a
+ * per-job end marker on fd 4 and one carrying the exit status on fd 3 (one pipe read fewer per
+ * job than a separate status line).
  *
  * Why not `setsid` per job: on the target VMs an exec costs about as much as a fork+exec of
  * `sh`, so an extra `setsid` exec doubled the per-job cost. Timeout and cancel instead SIGKILL the
@@ -44,7 +45,6 @@ export class ForkServer {
   private readonly log: Logger;
   private current: Running | null = null;
   private seq = 0;
-  private lines = '';
   private dead = false;
   private retired = false;
   private exitInfo = '';
@@ -60,7 +60,7 @@ export class ForkServer {
     stdin.on('error', () => {}); // EPIPE after the shell died; handled through 'close' below
     this.out = new MarkerSplitter({
       data: (chunk) => this.emit('stdout', chunk),
-      end: () => this.streamEnded('stdout'),
+      end: (status) => this.streamEnded('stdout', status),
       stray: (chunk) => this.stray('stdout', chunk),
     });
     this.err = new MarkerSplitter({
@@ -72,8 +72,8 @@ export class ForkServer {
     fd4.on('data', (chunk: Buffer) => this.err.push(chunk));
     fd3.on('error', () => {});
     fd4.on('error', () => {});
-    stdout.setEncoding('latin1');
-    stdout.on('data', (text: string) => this.onControl(text));
+    // The shell itself prints nothing on fd 1; its closing tells that the shell is gone.
+    stdout.on('data', (chunk: Buffer) => this.log.warn('fork-server shell wrote to stdout', { text: chunk.toString('utf8', 0, 2000) }));
     stdout.on('close', () => this.onDeath());
     stderr.setEncoding('utf8');
     stderr.on('data', (text: string) => this.log.warn('fork-server shell wrote to stderr', { text: text.slice(0, 2000) }));
@@ -103,12 +103,13 @@ export class ForkServer {
     if (!this.usable || this.current) return Promise.reject(new ExecError('fork server is not available'));
     // Build the line first: a bad env name or a NUL byte is refused before anything starts.
     const seq = ++this.seq;
-    const tag = `DDEND:${this.nonce}:${seq}`;
+    const tag = `DDEND:${this.nonce}:${seq}:`;
     const script = jobScript(request.command, request.cwd);
+    // printf's arguments are expanded before it runs, so `$?` is still the job's status.
     const line =
       `${envAssignments(request.env)}/bin/sh -c ${shellQuote(script)} >&3 2>&4 3>&- 4>&- </dev/null; ` +
-      `echo "X ${seq} $?"; printf '\\036%s\\036' '${tag}' >&3; printf '\\036%s\\036' '${tag}' >&4\n`;
-    const marker = Buffer.from(`\x1e${tag}\x1e`, 'latin1');
+      `printf '\\036%s%s\\036' '${tag}' $? >&3; printf '\\036%s\\036' '${tag}' >&4\n`;
+    const marker = Buffer.from(`\x1e${tag}`, 'latin1');
     if (request.signal?.aborted) return Promise.resolve({ exitCode: null, signal: 'SIGKILL' });
     return new Promise<ExecOutcome>((resolve, reject) => {
       const onAbort = () => this.kill();
@@ -156,28 +157,6 @@ export class ForkServer {
     for (const stream of this.child.stdio) stream?.destroy();
   }
 
-  private onControl(text: string): void {
-    this.lines += text;
-    let nl = this.lines.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.lines.slice(0, nl);
-      this.lines = this.lines.slice(nl + 1);
-      this.onLine(line);
-      nl = this.lines.indexOf('\n');
-    }
-  }
-
-  private onLine(line: string): void {
-    const [kind, seqText, value] = line.split(' ');
-    const job = this.current;
-    if (kind !== 'X' || !job || Number(seqText) !== job.seq) {
-      this.log.warn('fork-server: unexpected control line', { line: line.slice(0, 200) });
-      return;
-    }
-    job.exit = Number(value);
-    this.tryFinish();
-  }
-
   private emit(stream: 'stdout' | 'stderr', chunk: Buffer): void {
     const job = this.current;
     if (!job) return;
@@ -187,11 +166,15 @@ export class ForkServer {
     else job.request.onStderr(text);
   }
 
-  private streamEnded(stream: 'stdout' | 'stderr'): void {
+  private streamEnded(stream: 'stdout' | 'stderr', status?: string): void {
     const job = this.current;
     if (!job) return;
-    if (stream === 'stdout') job.outDone = true;
-    else job.errDone = true;
+    if (stream === 'stdout') {
+      job.outDone = true;
+      const code = Number(status);
+      if (status === '' || !Number.isInteger(code)) this.log.warn('fork-server: unreadable exit status', { status });
+      job.exit = Number.isInteger(code) && status !== '' ? code : 255;
+    } else job.errDone = true;
     this.tryFinish();
   }
 
