@@ -32,6 +32,26 @@ describe('merge rules', () => {
 });
 
 describe('agent cache', () => {
+  test("a job's end is one journal line that restores its SHA, parent and seen states (and survives compaction)", async () => {
+    const dir = freshDir();
+    const a = new AgentCache({ dir, log: silentLogger });
+    a.markSeen('job-9', 'r');
+    a.recordDone('job-9', 'sha9', 'p9', 'failed');
+    await tick();
+    const lines = readFileSync(join(dir, 'cache.journal.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 2, lines.join('\n'));
+    a.close();
+    for (const compact of [true, false]) {
+      const b = new AgentCache({ dir, log: silentLogger });
+      assert.equal(b.jobState('sha9'), 'failed');
+      assert.equal(b.parentState('p9'), 'failed');
+      assert.equal(b.seen('job-9'), 'd');
+      assert.deepEqual(b.interruptedAtLoad, []);
+      if (compact) b.compact();
+      b.close();
+    }
+  });
+
   test('args, envs and states survive a restart', async () => {
     const dir = freshDir();
     const a = new AgentCache({ dir, log: silentLogger });

@@ -21,6 +21,8 @@ type CacheOp =
   | { o: 'job'; k: string; s: RunState; at: number }
   | { o: 'parent'; k: string; s: RunState; at: number }
   | { o: 'seen'; k: string; s: SeenState; at: number }
+  /** A job's end in one op: seen 'd', its SHA's state and its parent's state. */
+  | { o: 'done'; k: string; sha: string; p: string; s: RunState; at: number }
   | { o: 'unseen'; k: string }
   | { o: 'clear'; t: 'all' | 'jobs' | 'parents' };
 
@@ -152,6 +154,11 @@ export class AgentCache implements ComponentCache {
     this.record({ o: 'seen', k: jobId, s: state, at: this.now() });
   }
 
+  /** A job ran to its end: one journal op instead of three (a fast job's journal cost). */
+  recordDone(jobId: string, sha: string, parentId: string, state: RunState): void {
+    this.record({ o: 'done', k: jobId, sha, p: parentId, s: state, at: this.now() });
+  }
+
   /** Writes pending changes and syncs them. */
   flush(): void {
     this.journal.flush();
@@ -199,6 +206,11 @@ export class AgentCache implements ComponentCache {
         break;
       case 'seen':
         this.seenIds.set(op.k, { s: op.s, at: op.at });
+        break;
+      case 'done':
+        this.jobs.set(op.sha, { s: op.s, at: op.at });
+        this.parents.set(op.p, { s: op.s, at: op.at });
+        this.seenIds.set(op.k, { s: 'd', at: op.at });
         break;
       case 'unseen':
         this.seenIds.delete(op.k);

@@ -187,9 +187,6 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   if (job.stderrArg) stored[job.stderrArg] = output.captured('stderr').trim();
   if (Object.keys(stored).length) cache.setArgs(stored);
   const chunks = output.close();
-  const state = outcome === 'succeeded' ? 'succeeded' : 'failed';
-  cache.setJobState(job.sha, state);
-  cache.setParentState(job.parentId, state);
   deps.outbox.push(finishedEvent(job.jobId, { outcome, info, exitCode, startedAt, finishedAt: Date.now(), chunks }));
-  cache.markSeen(job.jobId, 'd');
+  cache.recordDone(job.jobId, job.sha, job.parentId, outcome === 'succeeded' ? 'succeeded' : 'failed');
 }
