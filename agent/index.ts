@@ -186,7 +186,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       outbox.close();
       cache.close();
       unlock();
-      log.info('agent stopped', { pendingResults: outbox.size });
+      log.info('agent stopped', { pendingResults: outbox.size, batchesSent: outbox.stats.batchesSent });
     })();
     return closing;
   };
