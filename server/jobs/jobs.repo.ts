@@ -45,11 +45,13 @@ export function createJobsRepo(db: Db) {
     VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @job_count, @target_list, @verb_list, '{}', @submission)`);
   const insertJob = db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, parent_name, parent_sha, job_name, verb, sha, text, args, vars, stdout_arg, stderr_arg, timeout, run_once, skip_cache, parent_async, created_at, updated_at, skipped_reason)
     VALUES (@job_id, @seq, @run_id, @parent_id, @parent_name, @parent_sha, @job_name, @verb, @sha, @text, @args, @vars, @stdout_arg, @stderr_arg, @timeout, @run_once, @skip_cache, @parent_async, @created_at, @created_at, @skipped_reason)`);
-  const insertTarget = db.prepare(`INSERT INTO targets (job_id, target, run_id, state, info, exit_code, cached, queued_at, dispatched_at, started_at, finished_at, execution_time, roundtrip_time, stdout_bytes, stderr_bytes, truncated)
-    VALUES (@job_id, @target, @run_id, @state, @info, @exit_code, @cached, @queued_at, @dispatched_at, @started_at, @finished_at, @execution_time, @roundtrip_time, @stdout_bytes, @stderr_bytes, @truncated)`);
-  const updateTarget = db.prepare(`UPDATE targets SET state = @state, info = @info, exit_code = @exit_code, cached = @cached, dispatched_at = @dispatched_at,
-    started_at = @started_at, finished_at = @finished_at, execution_time = @execution_time, roundtrip_time = @roundtrip_time,
-    stdout_bytes = @stdout_bytes, stderr_bytes = @stderr_bytes, truncated = @truncated WHERE job_id = @job_id AND target = @target`);
+  // The per-target statements bind positionally: they run for every (job, target), and binding
+  // by name cost a fifth of each statement (about 5 µs).
+  const insertTarget = db.prepare(`INSERT INTO targets (state, info, exit_code, cached, dispatched_at, started_at, finished_at, execution_time, roundtrip_time, stdout_bytes, stderr_bytes, truncated, job_id, target, run_id, queued_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const updateTarget = db.prepare(`UPDATE targets SET state = ?, info = ?, exit_code = ?, cached = ?, dispatched_at = ?,
+    started_at = ?, finished_at = ?, execution_time = ?, roundtrip_time = ?,
+    stdout_bytes = ?, stderr_bytes = ?, truncated = ? WHERE job_id = ? AND target = ?`);
   const insertBlobLink = db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha) VALUES (?, ?)');
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
   const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
@@ -70,24 +72,10 @@ export function createJobsRepo(db: Db) {
 
   const inTransaction = db.transaction((fn: () => void) => fn());
 
-  const targetParams = (t: Omit<LiveTarget, 'lastSeq' | 'expectChunks' | 'cut'> | (TargetRecord & { jobId: string; runId: string })) => ({
-    job_id: t.jobId,
-    target: t.target,
-    run_id: t.runId,
-    state: t.state,
-    info: t.info,
-    exit_code: t.exitCode,
-    cached: t.cached ? 1 : 0,
-    queued_at: t.queuedAt,
-    dispatched_at: t.dispatchedAt,
-    started_at: t.startedAt,
-    finished_at: t.finishedAt,
-    execution_time: t.executionTime,
-    roundtrip_time: t.roundtripTime,
-    stdout_bytes: t.stdoutBytes,
-    stderr_bytes: t.stderrBytes,
-    truncated: t.truncated ? 1 : 0,
-  });
+  type TargetRow = TargetRecord & { jobId: string };
+  /** The columns a target's state changes, in the order both statements above bind them. */
+  const runWithState = (statement: typeof updateTarget, t: TargetRow, ...tail: Array<string | number>) =>
+    statement.run(t.state, t.info, t.exitCode, t.cached ? 1 : 0, t.dispatchedAt, t.startedAt, t.finishedAt, t.executionTime, t.roundtripTime, t.stdoutBytes, t.stderrBytes, t.truncated ? 1 : 0, t.jobId, t.target, ...tail);
 
   return {
     nextSeq: (): number => (maxSeq.get()?.seq ?? 0) + 1,
@@ -130,12 +118,12 @@ export function createJobsRepo(db: Db) {
           created_at: j.createdAt,
           skipped_reason: j.skippedReason,
         });
-        for (const t of j.targets) insertTarget.run(targetParams({ ...t, jobId: d.jobId, runId: d.runId }));
+        for (const t of j.targets) runWithState(insertTarget, { ...t, jobId: d.jobId }, d.runId, t.queuedAt);
         for (const sha of j.blobs ?? []) insertBlobLink.run(d.jobId, sha);
       }
     }),
     updateTarget(t: LiveTarget): void {
-      updateTarget.run(targetParams(t));
+      runWithState(updateTarget, t);
     },
     touchJob(jobId: string, at: number): void {
       touchJob.run(at, jobId);
