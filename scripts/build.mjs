@@ -1,13 +1,15 @@
 // Builds the runnable bundles with esbuild:
 //   dist/cli/   the `directord` command as CommonJS: main.js (commander and the program) and one
-//               self-contained bundle per command (commands/*.js) that main.js require()s when the
-//               command runs, so `exec` never loads server code and Node never starts its ESM loader;
+//               self-contained bundle per lazily imported module (commands/*.js, components.js, …;
+//               see cliLazyRequires) required when needed, so `exec` never loads server code and
+//               Node never starts its ESM loader;
 //   dist/directord-agent.cjs  the agent as one file that runs with plain Node (no native modules);
 //   dist/electron/            the desktop shell's main and preload.
 // The renderer and the Electron shell have their own steps (added with the console).
 import { build } from 'esbuild';
-import { rmSync, existsSync, renameSync, mkdirSync, writeFileSync, readFileSync, realpathSync } from 'node:fs';
+import { rmSync, existsSync, renameSync, mkdirSync, writeFileSync, realpathSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 
 const banner = {
   // CommonJS dependencies (ws, engine.io) call require(); give ESM bundles a real one.
@@ -25,26 +27,32 @@ const common = {
   external: ['bufferutil', 'utf-8-validate'],
 };
 
-/** The command modules cli/main.ts loads lazily, `await import('./commands/X.js')`: X each. */
-function cliCommandModules(mainFile) {
-  const names = [...readFileSync(mainFile, 'utf8').matchAll(/\bimport\(\s*'\.\/commands\/([\w-]+)\.js'\s*\)/g)].map((m) => m[1]);
-  if (names.length === 0) throw new Error(`${mainFile}: found no import('./commands/X.js') to build as command bundles`);
-  return [...new Set(names)];
-}
-
-/** In the main bundle, main.ts's dynamic imports of ./commands/X.js stay outside: each is its own bundle. */
-function commandsAsBundles(commands) {
-  // esbuild gives importers as real paths (the integration tests build through symlinks).
-  const mainFile = realpathSync('cli/main.ts');
+/**
+ * The CLI's lazy loading, kept in CommonJS: a dynamic import() by a module under cli/ of another
+ * module under cli/ (main.ts's `import('./commands/exec.js')`, exec's `import('../components.js')`
+ * for ADD/COPY, …) makes that module a bundle of its own, dist/cli/<its path under cli/>.js, which
+ * this bundle require()s when the import runs. Imports of server/, agent/ or components/ modules
+ * stay inside the bundle. `found` collects the bundles still to build.
+ */
+function cliLazyRequires(cliDir, outdir, outfile, found) {
+  const under = (dir, file) => file === dir || file.startsWith(dir + sep);
   return {
-    name: 'cli-commands-as-bundles',
+    name: 'cli-lazy-requires',
     setup(b) {
-      b.onResolve({ filter: /^\.\/commands\// }, (args) => {
-        if (args.kind !== 'dynamic-import' || realpathSync(args.importer) !== mainFile) return undefined;
-        const name = /^\.\/commands\/([\w-]+)\.js$/.exec(args.path)?.[1];
-        if (!name || !commands.includes(name)) return { errors: [{ text: `cli/main.ts: import('${args.path}') is not one of the command bundles scripts/build.mjs makes (${commands.join(', ')})` }] };
-        return { path: args.path, external: true };
+      b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.namespace !== 'file' || !under(cliDir, realpathSync(args.importer))) return undefined;
+        const resolved = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        // esbuild gives real paths; the integration tests build through symlinks.
+        const target = realpathSync(resolved.path);
+        if (!under(cliDir, target)) return undefined;
+        const name = relative(cliDir, target).replace(/\.ts$/, '');
+        found.add(name);
+        const spec = relative(dirname(outfile), join(outdir, `${name}.js`)).split(sep).join('/');
+        return { path: spec.startsWith('.') ? spec : `./${spec}`, namespace: 'cli-lazy' };
       });
+      b.onLoad({ filter: /.*/, namespace: 'cli-lazy' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      b.onResolve({ filter: /.*/, namespace: 'cli-lazy' }, (args) => ({ path: args.path, external: true }));
     },
   };
 }
@@ -58,31 +66,60 @@ const builtinDynamicImportsAsRequire = {
   },
 };
 
+/**
+ * commander requires node:child_process at load only to spawn executable subcommands, which
+ * `directord` does not have; loading it (and dgram, net… behind it) costs every command a few ms.
+ * In the main bundle commander gets a stand-in that says so if it is ever called.
+ */
+const commanderWithoutChildProcess = {
+  name: 'commander-without-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-stub' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'commander-stub' }, () => ({
+      contents: "const unavailable = () => { throw new Error('directord: commander tried to run an executable subcommand; dist/cli/main.js has no node:child_process (scripts/build.mjs)'); };\nmodule.exports = { spawn: unavailable, fork: unavailable, exec: unavailable, execFile: unavailable };\n",
+      loader: 'js',
+    }));
+  },
+};
+
 const agentOnly = process.argv.includes('--agent-only');
 const steps = [];
 if (existsSync('cli/main.ts') && !agentOnly) {
   // Build beside the live bundle and swap, so a running `directord` never sees a half-written dist/cli.
   rmSync('dist/cli-next', { recursive: true, force: true });
-  const commands = cliCommandModules('cli/main.ts');
+  const cliDir = realpathSync('cli');
   const cli = {
     ...common,
     format: 'cjs',
-    outdir: 'dist/cli-next',
     external: [...common.external, 'better-sqlite3', 'ssh2'],
-    // CommonJS has no import.meta; cli/main.ts and cli/paths.ts only need its url.
     // "use strict" first: esbuild's own one comes after the banner, where it is no directive.
+    // CommonJS has no import.meta; cli/main.ts and cli/paths.ts only need its url.
     banner: { js: "'use strict';\nconst __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': '__importMetaUrl' },
   };
+  /** Builds cli/NAME.ts into dist/cli-next/NAME.js, and every lazy bundle it finds, until none is new. */
+  const buildCli = async () => {
+    const built = new Set();
+    let next = ['main'];
+    while (next.length > 0) {
+      const found = new Set();
+      await Promise.all(
+        next.map((name) => {
+          built.add(name);
+          const outfile = join('dist/cli-next', `${name}.js`);
+          const plugins = [cliLazyRequires(cliDir, 'dist/cli-next', outfile, found), builtinDynamicImportsAsRequire];
+          // main.js gets no import() at all; the command bundles keep a real one for user components (serve, server).
+          const mainOnly = name === 'main' ? { supported: { 'dynamic-import': false }, plugins: [...plugins, commanderWithoutChildProcess] } : { plugins };
+          return build({ ...cli, entryPoints: [join('cli', `${name}.ts`)], outfile, ...mainOnly });
+        }),
+      );
+      next = [...found].filter((name) => !built.has(name));
+    }
+    // .js files under dist/cli are CommonJS whatever the package's "type" says.
+    writeFileSync('dist/cli-next/package.json', '{\n  "type": "commonjs"\n}\n');
+  };
   steps.push(
-    Promise.all([
-      // main.ts's `await import('./commands/X.js')` become require('./commands/X.js') of the bundles below.
-      build({ ...cli, entryPoints: { main: 'cli/main.ts' }, supported: { 'dynamic-import': false }, plugins: [commandsAsBundles(commands)] }),
-      // Dynamic import() stays real here: serve/server load user components with it.
-      build({ ...cli, entryPoints: Object.fromEntries(commands.map((c) => [`commands/${c}`, `cli/commands/${c}.ts`])), plugins: [builtinDynamicImportsAsRequire] }),
-    ]).then(() => {
-      // .js files under dist/cli are CommonJS whatever the package's "type" says.
-      writeFileSync('dist/cli-next/package.json', '{\n  "type": "commonjs"\n}\n');
+    buildCli().then(() => {
       rmSync('dist/cli', { recursive: true, force: true });
       renameSync('dist/cli-next', 'dist/cli');
     }),
