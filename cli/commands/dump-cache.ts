@@ -49,6 +49,11 @@ function applyOp(view: CacheView, op: unknown): void {
     case 'parent':
       (op.o === 'job' ? view.jobs : view.parents).set(key, { s: String(op.s), at: Number(op.at) });
       break;
+    case 'done':
+      // A job's end (agent/cache/agent-cache.ts): its SHA's and its parent's state in one op.
+      if (typeof op.sha === 'string') view.jobs.set(op.sha, { s: String(op.s), at: Number(op.at) });
+      if (typeof op.p === 'string') view.parents.set(op.p, { s: String(op.s), at: Number(op.at) });
+      break;
     case 'clear':
       if (op.t === 'all') view.kv.clear();
       if (op.t === 'all' || op.t === 'jobs') view.jobs.clear();
