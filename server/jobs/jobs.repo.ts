@@ -72,10 +72,9 @@ export function createJobsRepo(db: Db) {
 
   const inTransaction = db.transaction((fn: () => void) => fn());
 
-  type TargetRow = TargetRecord & { jobId: string };
-  /** The columns a target's state changes, in the order both statements above bind them. */
-  const runWithState = (statement: typeof updateTarget, t: TargetRow, ...tail: Array<string | number>) =>
-    statement.run(t.state, t.info, t.exitCode, t.cached ? 1 : 0, t.dispatchedAt, t.startedAt, t.finishedAt, t.executionTime, t.roundtripTime, t.stdoutBytes, t.stderrBytes, t.truncated ? 1 : 0, t.jobId, t.target, ...tail);
+  /** The columns a target's state changes, then its key, in the order both statements above bind them. */
+  const runWithState = (statement: typeof updateTarget, t: TargetRecord, jobId: string, ...tail: Array<string | number>) =>
+    statement.run(t.state, t.info, t.exitCode, t.cached ? 1 : 0, t.dispatchedAt, t.startedAt, t.finishedAt, t.executionTime, t.roundtripTime, t.stdoutBytes, t.stderrBytes, t.truncated ? 1 : 0, jobId, t.target, ...tail);
 
   return {
     nextSeq: (): number => (maxSeq.get()?.seq ?? 0) + 1,
@@ -118,12 +117,12 @@ export function createJobsRepo(db: Db) {
           created_at: j.createdAt,
           skipped_reason: j.skippedReason,
         });
-        for (const t of j.targets) runWithState(insertTarget, { ...t, jobId: d.jobId }, d.runId, t.queuedAt);
+        for (const t of j.targets) runWithState(insertTarget, t, d.jobId, d.runId, t.queuedAt);
         for (const sha of j.blobs ?? []) insertBlobLink.run(d.jobId, sha);
       }
     }),
     updateTarget(t: LiveTarget): void {
-      runWithState(updateTarget, t);
+      runWithState(updateTarget, t, t.jobId);
     },
     touchJob(jobId: string, at: number): void {
       touchJob.run(at, jobId);

@@ -112,8 +112,23 @@ export function targetUpdate(t: LiveTarget, at: number): TargetUpdate {
 }
 
 export function liveTarget(record: TargetRecord, jobId: string, runId: string): LiveTarget {
+  // Field by field: V8 built `{ ...record, more }` on a slow path (~15 µs a target, 100 ms for a
+  // 1000-job run on 6 agents, all before the first dispatch).
   return {
-    ...record,
+    target: record.target,
+    state: record.state,
+    info: record.info,
+    exitCode: record.exitCode,
+    cached: record.cached,
+    queuedAt: record.queuedAt,
+    dispatchedAt: record.dispatchedAt,
+    startedAt: record.startedAt,
+    finishedAt: record.finishedAt,
+    executionTime: record.executionTime,
+    roundtripTime: record.roundtripTime,
+    stdoutBytes: record.stdoutBytes,
+    stderrBytes: record.stderrBytes,
+    truncated: record.truncated,
     jobId,
     runId,
     // History keeps one flag per target; a target reloaded after a restart with that flag set
