@@ -3,7 +3,8 @@
  * Starts a real server and 6 real agent processes in a temporary data dir, then measures
  * (each the median of 3 runs):
  *   orchestration_1000x6_s  comparison-orchestration.yaml on all 6 agents, submit → every result stored
- *   shell_bound_s           the same 6000 commands run by 6 plain /bin/sh loops (the floor)
+ *   shell_bound_s           the same 6000 commands run by 6 plain /bin/sh loops (the floor), the
+ *                           mean of one measurement right before and one right after the orchestration
  *   exec_p50_ms/p99_ms      100 sequential single-job roundtrips, submit → result stored
  *   cli_exec_wall_ms        wall time of one `directord exec … --poll` CLI process
  *   node_start_ms           wall time of a bare `node -e 0`, timed the same way at the same moment
@@ -386,8 +387,14 @@ async function main(): Promise<void> {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();
     try {
-      figures.shell_bound_s!.push(await shellBound());
+      // The floor is measured right before and right after the orchestration and averaged: this
+      // VM's speed drifts by tens of percent between minutes, and a floor taken only before the
+      // run compared the orchestration with a different machine.
+      const floorBefore = await shellBound();
       figures.orchestration_1000x6_s!.push(await orchestrationRun(c));
+      const floorAfter = await shellBound();
+      figures.shell_bound_s!.push((floorBefore + floorAfter) / 2);
+      log(`run ${run}: shell_bound_s before ${round(floorBefore)}, after ${round(floorAfter)}`);
       const lat = await execLatencies(c);
       figures.exec_p50_ms!.push(percentile(lat, 50));
       figures.exec_p99_ms!.push(percentile(lat, 99));
