@@ -171,9 +171,9 @@ export class ForkServer {
     if (!job) return;
     if (stream === 'stdout') {
       job.outDone = true;
-      const code = Number(status);
-      if (status === '' || !Number.isInteger(code)) this.log.warn('fork-server: unreadable exit status', { status });
-      job.exit = Number.isInteger(code) && status !== '' ? code : 255;
+      const code = status ? Number(status) : NaN;
+      if (!Number.isInteger(code)) this.log.warn('fork-server: unreadable exit status', { status });
+      job.exit = Number.isInteger(code) ? code : 255;
     } else job.errDone = true;
     this.tryFinish();
   }

@@ -15,7 +15,7 @@ export type SplitterSink = Readonly<{
 }>;
 
 /** Closes a marker (ASCII record separator, which also opens the prefix). */
-export const MARKER_END = 0x1e;
+const MARKER_END = 0x1e;
 /** A trailer longer than this is not ours: the prefix was a false start. */
 const MAX_TRAILER = 32;
 const EMPTY = Buffer.alloc(0);
