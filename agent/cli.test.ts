@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { resolveCli, defaultIdentity } from './cli.js';
+import { resolveCli, defaultIdentity, runAgentCli } from './cli.js';
 import { FakeServer } from './testing/fake-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dd-agent-cli-'));
@@ -21,6 +21,7 @@ describe('agent cli', { timeout: 30_000 }, () => {
       key: 'secret-key',
       identity: 'n1',
       cacheDir: join(dir, 'agents', 'n1'),
+      enrolWait: true,
       debug: false,
     });
     const fromEnv = resolveCli(['--identity', 'n2'], { DIRECTORD_DATA_DIR: dir });
@@ -35,6 +36,18 @@ describe('agent cli', { timeout: 30_000 }, () => {
     assert.equal(r.key, 'from-file');
     assert.equal(r.cacheDir, '/tmp/x');
     assert.equal(r.executor, 'spawn');
+    assert.equal(r.enrolWait, true, 'an enrolling agent waits for its server by default');
+  });
+
+  test('--no-enrol-wait: an enrolling agent that cannot reach the server exits 1 at once, saying why', async () => {
+    const r = resolveCli(['--server', 'http://127.0.0.1:9', '--token', 't.x', '--identity', 'nw', '--cache-dir', join(dir, 'nw'), '--no-enrol-wait'], {});
+    assert.ok('serverUrl' in r);
+    assert.equal(r.enrolWait, false);
+    let err = '';
+    const code = await runAgentCli(['--server', 'http://127.0.0.1:9', '--token', 't.x', '--identity', 'nw', '--cache-dir', join(dir, 'nw'), '--no-enrol-wait'], { out: () => {}, err: (t) => void (err += t), env: {} });
+    assert.equal(code, 1);
+    assert.match(err, /enrolment refused \(agent-offline\): cannot reach the server at http:\/\/127\.0\.0\.1:9/);
+    assert.doesNotMatch(err, /trying again/);
   });
 
   test('--version, --help and usage errors', () => {

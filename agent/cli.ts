@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../protocol/log.js';
 import { FATAL_AGENT_CODES } from '../protocol/enrolment.js';
 import { enrol, enrolmentPath, readEnrolment, saveEnrolment, type EnrolmentState } from './enrolment.js';
+import { backoffDelay } from './connection.js';
 import { machineIdOf } from './facts.js';
 import { startAgent } from './index.js';
 import { normaliseFingerprint } from './tls-pin.js';
@@ -24,6 +25,8 @@ Options:
   --token TOKEN       enrol with this token (first start only): the agent gets its own credential
                       and pins the server's certificate, both kept in CACHE_DIR/enrolment.json
   --fingerprint FP    with --token: require this server certificate (SHA-256) at first contact
+  --no-enrol-wait     with --token: exit 1 at once when the server cannot be reached (by default the
+                      agent waits for it, retrying with backoff, as it does once connected)
   --name NAME         same as --identity
   --key KEY           local agents only: the server's agent key (default: DATA_DIR/agent.key)
   --key-file FILE     local agents only: read the agent key from FILE
@@ -33,15 +36,15 @@ Options:
   --machine-id ID     machine id to report (default: /etc/machine-id and friends)
   --executor KIND     fork-server (default) or spawn
   --debug             verbose logging
-
-Exit status 78: the server refused this agent for good (revoked, token expired or used up,
-certificate changed); it says why and what to do, and does not retry.
   --install-service   write a systemd unit that runs this agent with these options
                       (system unit as root, else a user unit), then enable and start it
   --unit-dir DIR      with --install-service: write the unit here instead
   --no-start          with --install-service: write the unit only
   --version           print the version and exit
   --help              print this help and exit
+
+Exit status 78: the server refused this agent for good (revoked, token expired or used up,
+certificate changed); it says why and what to do, and does not retry.
 `;
 
 export type CliIo = Readonly<{
@@ -104,10 +107,20 @@ async function enrolFirst(resolved: ResolvedCli, io: CliIo): Promise<EnrolmentSt
   if (resolved.enrolment) return resolved.enrolment;
   if (resolved.token === undefined) return 0;
   const machineId = machineIdOf(resolved.identity, resolved.machineId);
-  const result = await enrol({ serverUrl: resolved.serverUrl, identity: resolved.identity, machineId, token: resolved.token, ...(resolved.fingerprint ? { fingerprint: resolved.fingerprint } : {}) });
+  const present = () => enrol({ serverUrl: resolved.serverUrl, identity: resolved.identity, machineId, token: resolved.token as string, ...(resolved.fingerprint ? { fingerprint: resolved.fingerprint } : {}) });
+  let result = await present();
+  // A server that is not up yet (installed before it, restarting) is waited for, as a connected
+  // agent waits for a server that went away. Only before the token was presented: after that a
+  // retry could find it used up by the attempt whose answer was lost.
+  for (let attempt = 0; resolved.enrolWait && !result.ok && result.error.code === 'agent-offline'; attempt++) {
+    const delay = backoffDelay(attempt);
+    io.err(`directord-agent: ${result.error.message}; trying again in ${(delay / 1000).toFixed(1)} s\n`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    result = await present();
+  }
   if (!result.ok) {
     io.err(`directord-agent: enrolment refused (${result.error.code}): ${result.error.message}\n`);
-    return result.error.code === 'agent-offline' || result.error.code === 'timeout' ? 1 : EXIT_REFUSED;
+    return result.error.code === 'timeout' || result.error.code === 'agent-offline' ? 1 : EXIT_REFUSED;
   }
   mkdirSync(resolved.cacheDir, { recursive: true, mode: 0o700 });
   const state: EnrolmentState = { server: resolved.serverUrl, identity: resolved.identity, credential: result.value.credential, fingerprint: result.value.fingerprint, enrolledAt: Date.now() };
@@ -140,6 +153,8 @@ export type ResolvedCli = Readonly<{
   /** First start of an agent to enrol. */
   token?: string;
   fingerprint?: string;
+  /** With a token: wait (retrying) for a server that cannot be reached yet; false exits 1 at once. */
+  enrolWait: boolean;
   identity: string;
   cacheDir: string;
   machineId?: string;
@@ -159,6 +174,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
         server: { type: 'string' },
         token: { type: 'string' },
         fingerprint: { type: 'string' },
+        'no-enrol-wait': { type: 'boolean' },
         name: { type: 'string' },
         key: { type: 'string' },
         'key-file': { type: 'string' },
@@ -215,6 +231,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
       cacheDir,
       ...(values['machine-id'] ? { machineId: values['machine-id'] } : {}),
       ...(values.executor ? { executor: values.executor as 'fork-server' | 'spawn' } : {}),
+      enrolWait: values['no-enrol-wait'] !== true,
       debug: values.debug ?? false,
     };
   } catch (error) {

@@ -104,7 +104,9 @@ export function runScript(nodePath: string, prefix: string, serverUrl: string, i
     '#!/bin/sh',
     `# Written by directord bootstrap: runs the Directord Console agent ${identity}.`,
     ...credentialScript,
-    `exec ${q(nodePath)} ${q(posix.join(prefix, 'directord-agent.cjs'))} --server ${q(serverUrl)} --identity ${q(identity)} --cache-dir ${q(posix.join(prefix, 'cache'))} "$@"`,
+    // --no-enrol-wait: a first start that cannot reach the server exits, so the bootstrap reports it
+    // at once (with agent.log) instead of waiting out its timeout; once enrolled it has no effect.
+    `exec ${q(nodePath)} ${q(posix.join(prefix, 'directord-agent.cjs'))} --server ${q(serverUrl)} --identity ${q(identity)} --cache-dir ${q(posix.join(prefix, 'cache'))} --no-enrol-wait "$@"`,
     '',
   ].join('\n');
 }

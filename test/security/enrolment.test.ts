@@ -135,6 +135,22 @@ describe('enrolment, pinning and revocation over TLS (real agents)', { timeout: 
     assert.match(retry.stderr, /enrol it again with a new token/);
   });
 
+  test('an agent enrolling while the server is down waits for it, then enrols with its token once the server is back', async () => {
+    const created = await token(1);
+    ui.close();
+    await stack.s.close();
+    const waiting = await enrolled('sec-early', created.token);
+    await eventually('a retry is announced', () => (/cannot reach the server at .*; trying again in \d+\.\d s/.test(waiting.stderr) ? true : undefined), 10_000);
+    assert.ok(waiting.running, `it keeps waiting: ${waiting.stderr}`);
+    const server = await stack.start(port);
+    ui = await stack.ui(server.uiToken);
+    await stack.online(ui, 'sec-early', true, 30_000);
+    assert.match(waiting.stdout, /Enrolled as sec-early/);
+    assert.ok(existsSync(join(cacheOf('sec-early'), 'enrolment.json')));
+    waiting.signal('SIGTERM');
+    assert.equal((await waiting.exited()).code, 0);
+  });
+
   test('a regenerated server certificate is refused, naming both fingerprints', async () => {
     await stack.online(ui, 'sec-one');
     const old = stack.s.fingerprint ?? '';
