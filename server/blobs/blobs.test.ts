@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { builtinComponents } from '../../components/builtin/index.js';
@@ -44,8 +45,6 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
   const order: Record<'a' | 'b', string[]> = { a: [], b: [] };
 
   before(async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     componentsDir = mkdtempSync(join(tmpdir(), 'directord-components-'));
     writeFileSync(join(componentsDir, 'shout.mjs'), COMPONENT(''));
     t = await startTestServer({ components: builtinComponents, componentsDir, importModule });
@@ -68,6 +67,7 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     a?.close();
     b?.close();
     await t?.stop();
+    if (componentsDir) rmSync(componentsDir, { recursive: true, force: true });
   });
 
   test('blobs:put checks the SHA3-224, stores content-addressed; blobs:has lists what is missing', async () => {
