@@ -4,63 +4,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { PARENT_WATCHDOG } from './local-agents.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cliArgs = ['--import', 'tsx', join(root, 'cli', 'main.ts')];
-
-type Ran = { code: number | null; stdout: string; stderr: string };
-
-function cli(dataDir: string, ...args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...cliArgs, '--data-dir', dataDir, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function exited(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    const timer = setTimeout(() => reject(new Error('process did not exit in time')), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
+import { listNodesOnline, runCliProcess as cli, sleep, startServe } from './testing/cli-processes.js';
 
 test('serve + exec --poll --check + manage --job-info last', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-e2e-'));
-  const serve = spawn(process.execPath, [...cliArgs, '--data-dir', dataDir, 'serve', '--port', '0', '--local-agents', '1'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let serveOut = '';
-  let serveErr = '';
-  serve.stdout.on('data', (d: Buffer) => (serveOut += d.toString()));
-  serve.stderr.on('data', (d: Buffer) => (serveErr += d.toString()));
+  const serve = await startServe(dataDir, ['--port', '0', '--local-agents', '1']);
   try {
-    const deadline = Date.now() + 60_000;
-    while (!serveOut.includes('\n') && Date.now() < deadline && serve.exitCode === null) await sleep(50);
-    assert.match(serveOut, /^Directord Console: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+\n$/, serveErr);
+    assert.match(serve.stdout(), /^Directord Console: http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+\n$/, serve.stderr());
     const token = readFileSync(join(dataDir, 'ui.token'), 'utf8').trim();
-    assert.ok(serveOut.trim().endsWith(`?token=${token}`));
+    assert.ok(serve.stdout().trim().endsWith(`?token=${token}`));
 
-    let nodes: Ran = { code: 1, stdout: '', stderr: '' };
-    while (Date.now() < deadline) {
-      nodes = await cli(dataDir, 'manage', '--list-nodes');
-      if (nodes.code === 0) break;
-      await sleep(250);
-    }
-    assert.equal(nodes.code, 0, `no agent came online: ${nodes.stderr}\n${serveErr}`);
+    const nodes = await listNodesOnline(dataDir);
+    assert.equal(nodes.code, 0, `no agent came online: ${nodes.stderr}\n${serve.stderr()}`);
     assert.match(nodes.stdout, /^ID +EXPIRY +VERSION +HOST_UPTIME +AGENT_UPTIME +MACHINE_ID +DRIVER$/m);
 
     const ok = await cli(dataDir, 'exec', '--verb', 'RUN', 'echo hi', '--poll', '--check');
@@ -84,16 +44,15 @@ test('serve + exec --poll --check + manage --job-info last', { timeout: 120_000 
     assert.match(bad.stdout, /^\S+ -- STDERR\noops\n/m);
     assert.ok(bad.stdout.endsWith(`Job Degrated: ${badId}\nFAILED JOBS\n${badId}\n`), bad.stdout);
 
-    serve.kill('SIGTERM');
-    assert.equal(await exited(serve, 30_000), 0, serveErr);
+    assert.equal(await serve.stop(), 0, serve.stderr());
     assert.equal(existsSync(join(dataDir, 'server.json')), false, 'server.json is removed on a clean stop');
-    assert.match(serveErr, /agent stopped/);
+    assert.match(serve.stderr(), /agent stopped/);
 
     const cache = await cli(dataDir, 'manage', '--dump-cache');
     assert.equal(cache.code, 0, cache.stderr);
     assert.match(cache.stdout, /"succeeded"/);
   } finally {
-    if (serve.exitCode === null) serve.kill('SIGKILL');
+    serve.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
