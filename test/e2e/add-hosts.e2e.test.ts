@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { openBrowserPage } from './browser.js';
+import { openBrowserPage, openEmptyHosts } from './browser.js';
 import { silentLogger } from '../../protocol/log.js';
 import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
@@ -37,15 +37,7 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
     sshd = await startSshd();
     server = await createServer({ dataDir: join(work, 'data'), port: 0, staticDir: join(ROOT, 'renderer/dist'), log: silentLogger, agentBundle: (await bundles()).agent });
     ({ browser, page } = await openBrowserPage(pageErrors, { viewport: { width: 1280, height: 860 } }));
-    await page.goto(`${server.url}/?token=${server.uiToken}`);
-    try {
-      await page.getByText('0 of 0 hosts online').waitFor();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Hosts', exact: true }).click();
-      await page.getByText(/No agent has connected yet/).waitFor();
-    } catch (error) {
-      await page.screenshot({ path: join(SHOTS, 'add-hosts-0-start-failed.png') });
-      throw new Error(`the console did not load: ${String(error)}\n${pageErrors.join('\n')}\n${(await page.content()).slice(0, 2000)}`);
-    }
+    await openEmptyHosts(page, `${server.url}/?token=${server.uiToken}`, join(SHOTS, 'add-hosts-0-start-failed.png'), pageErrors);
   });
 
   after(async () => {

@@ -21,3 +21,20 @@ export async function openBrowserPage(errors: string[], context: BrowserContextO
   });
   return { browser, page };
 }
+
+/**
+ * Loads the console at `consoleUrl` (with its token) and opens Hosts, which must say that no agent
+ * has connected yet; if it does not, a screenshot goes to `failedShot` and the error carries the
+ * page's errors and the start of its HTML.
+ */
+export async function openEmptyHosts(page: Page, consoleUrl: string, failedShot: string, errors: readonly string[]): Promise<void> {
+  await page.goto(consoleUrl);
+  try {
+    await page.getByText('0 of 0 hosts online').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Hosts', exact: true }).click();
+    await page.getByText(/No agent has connected yet/).waitFor();
+  } catch (error) {
+    await page.screenshot({ path: failedShot });
+    throw new Error(`the console did not load: ${String(error)}\n${errors.join('\n')}\n${(await page.content()).slice(0, 2000)}`);
+  }
+}

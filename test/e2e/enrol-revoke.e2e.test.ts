@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { openBrowserPage } from './browser.js';
+import { openBrowserPage, openEmptyHosts } from './browser.js';
 import { silentLogger } from '../../protocol/log.js';
 import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
@@ -39,15 +39,7 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     // The server's certificate is self-signed: the browser is told to accept it, the agent pins it.
     ({ browser, page } = await openBrowserPage(pageErrors, { viewport: { width: 1280, height: 860 }, ignoreHTTPSErrors: true }));
-    await page.goto(`${server.url}/?token=${server.uiToken}`);
-    try {
-      await page.getByText('0 of 0 hosts online').waitFor();
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Hosts', exact: true }).click();
-      await page.getByText(/No agent has connected yet/).waitFor();
-    } catch (error) {
-      await page.screenshot({ path: join(SHOTS, 'enrol-revoke-0-start-failed.png') });
-      throw new Error(`the console did not load: ${String(error)}\n${pageErrors.join('\n')}`);
-    }
+    await openEmptyHosts(page, `${server.url}/?token=${server.uiToken}`, join(SHOTS, 'enrol-revoke-0-start-failed.png'), pageErrors);
   });
 
   after(async () => {
