@@ -5,6 +5,10 @@
  *   orchestration_1000x6_s  comparison-orchestration.yaml on all 6 agents, submit → every result stored
  *   shell_bound_s           the same 6000 commands run by 6 plain /bin/sh loops (the floor), the
  *                           mean of one measurement right before and one right after the orchestration
+ *   agent_cpu_ms_per_job    the agents' own CPU (user + system, not their shells') during the
+ *                           orchestration, per job; server_cpu_ms_per_target the same for the server
+ *                           per (job, host). Steadier than wall time on this VM, so changes to the
+ *                           job path can be compared with them.
  *   exec_p50_ms/p99_ms      100 sequential single-job roundtrips, submit → result stored
  *   cli_exec_wall_ms        wall time of one `directord exec … --poll` CLI process
  *   node_start_ms           wall time of a bare `node -e 0`, timed the same way at the same moment
@@ -52,6 +56,8 @@ type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = join(root, '..', 'shared', 'fixtures', 'directord', 'comparison-orchestration.yaml');
 const AGENTS = 6;
+/** Jobs in comparison-orchestration.yaml (checked when it is loaded). */
+const JOBS_PER_AGENT = 1000;
 /** `--runs N` for a quick look; the figures to report are the median of the default 3. */
 const RUNS = (() => {
   const at = process.argv.indexOf('--runs');
@@ -137,10 +143,26 @@ async function submitAndAwait(cli: UiClient, submission: RunSubmission): Promise
 async function orchestrationRun(c: Cluster): Promise<number> {
   const loaded = loadOrchestration(readFileSync(fixture, 'utf8'), fixture);
   if (!loaded.ok) throw new Error(loaded.error.message);
+  const jobs = loaded.value.entries.reduce((n, e) => n + e.jobs.length, 0);
+  if (jobs !== JOBS_PER_AGENT) throw new Error(`${fixture}: expected ${JOBS_PER_AGENT} jobs, found ${jobs}`);
   const t0 = performance.now();
   await submitAndAwait(c.cli, { kind: 'orchestrate', source: 'comparison-orchestration.yaml', entries: loaded.value.entries, targets: c.identities, requestedBy: 'bench' });
   return (performance.now() - t0) / 1000;
 }
+
+/** CPU milliseconds (user + system) `pid` has used so far, from /proc (its own, not its children's). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 function shellBound(): Promise<number> {
   const loop = 'i=0; while [ $i -lt 1000 ]; do /bin/sh -c "echo hello world"; i=$((i+1)); done';
@@ -382,7 +404,7 @@ async function main(): Promise<void> {
   const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;
   const withScale = !process.argv.includes('--no-scale') && !process.argv.includes('--ui-only');
   ensureBuilt(withConsole);
-  const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [], node_start_ms: [] } : {};
+  const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], agent_cpu_ms_per_job: [], server_cpu_ms_per_target: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [], node_start_ms: [] } : {};
   for (let run = 1; engine && run <= RUNS; run++) {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();
@@ -391,7 +413,13 @@ async function main(): Promise<void> {
       // VM's speed drifts by tens of percent between minutes, and a floor taken only before the
       // run compared the orchestration with a different machine.
       const floorBefore = await shellBound();
+      const cpuBefore = { server: cpuMs(c.server.pid), agents: c.agents.map((a) => cpuMs(a.pid)) };
       figures.orchestration_1000x6_s!.push(await orchestrationRun(c));
+      // Where the time over the floor goes, steadier than wall time on this VM: each process's
+      // own CPU for the run (the shells and jobs are not counted in the agents').
+      const agentCpu = c.agents.reduce((sum, a, i) => sum + cpuMs(a.pid) - cpuBefore.agents[i]!, 0);
+      figures.agent_cpu_ms_per_job!.push(agentCpu / (AGENTS * JOBS_PER_AGENT));
+      figures.server_cpu_ms_per_target!.push((cpuMs(c.server.pid) - cpuBefore.server) / (AGENTS * JOBS_PER_AGENT));
       const floorAfter = await shellBound();
       figures.shell_bound_s!.push((floorBefore + floorAfter) / 2);
       log(`run ${run}: shell_bound_s before ${round(floorBefore)}, after ${round(floorAfter)}`);
