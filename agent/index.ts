@@ -84,7 +84,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
   const unlock = lockCacheDir(options.cacheDir);
   const cache = new AgentCache({ dir: options.cacheDir, log: log.child('cache') });
-  const outbox = new Outbox({ dir: options.cacheDir, log: log.child('outbox') });
+  // Set once the job manager exists (it needs the outbox first).
+  let jobsQueued = (): boolean => false;
+  const outbox = new Outbox({ dir: options.cacheDir, log: log.child('outbox'), moreComing: () => jobsQueued() });
   const executor = createExecutor(options.executor, log.child('exec'));
   const components = options.components ?? builtinComponents;
   const byVerb = new Map(components.map((c) => [c.verb, c] as const));
@@ -138,6 +140,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     },
     { cores: os.availableParallelism(), maxQueues: options.maxQueues },
   );
+  jobsQueued = () => manager.hasQueued();
 
   const hello = (): AgentHello => ({
     protocolVersion: PROTOCOL_VERSION,

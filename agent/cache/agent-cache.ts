@@ -151,7 +151,11 @@ export class AgentCache implements ComponentCache {
   }
 
   markSeen(jobId: string, state: SeenState): void {
-    this.record({ o: 'seen', k: jobId, s: state, at: this.now() });
+    const op: CacheOp = { o: 'seen', k: jobId, s: state, at: this.now() };
+    // Queued ids are forgotten at the next start anyway (the server re-sends those jobs), so
+    // they live in memory only: a dispatch of 1000 jobs writes nothing.
+    if (state === 'q') this.apply(op);
+    else this.record(op);
   }
 
   /** A job ran to its end: one journal op instead of three (a fast job's journal cost). */

@@ -45,6 +45,7 @@ export class Journal<Op> {
   private bytes = 0;
   private closed = false;
   private syncTimer: NodeJS.Timeout | undefined;
+  private lazyTimer: NodeJS.Timeout | undefined;
 
   constructor(options: JournalOptions<Op>) {
     this.options = options;
@@ -72,6 +73,20 @@ export class Journal<Op> {
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.write());
+    }
+  }
+
+  /**
+   * Queues an op that may be lost in a crash without harm (e.g. the outbox's acks: the server
+   * dedupes what is resent): it is written with the next op, or within a second, not in a write
+   * of its own.
+   */
+  appendLazy(op: Op): void {
+    if (this.closed) return;
+    this.pending.push(JSON.stringify(op));
+    if (!this.scheduled && !this.lazyTimer) {
+      this.lazyTimer = setTimeout(() => this.write(), SYNC_INTERVAL_MS);
+      this.lazyTimer.unref();
     }
   }
 
@@ -113,6 +128,8 @@ export class Journal<Op> {
 
   private write(): void {
     this.scheduled = false;
+    clearTimeout(this.lazyTimer);
+    this.lazyTimer = undefined;
     if (this.closed || this.pending.length === 0) return;
     const text = this.pending.join('\n') + '\n';
     const count = this.pending.length;

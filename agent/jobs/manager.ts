@@ -81,6 +81,11 @@ export class JobManager {
     return [...this.running.keys(), ...this.queues.queuedJobs().map((h) => h.job.jobId)];
   }
 
+  /** Jobs are waiting behind the running ones. */
+  hasQueued(): boolean {
+    return this.queues.queuedCount() > 0;
+  }
+
   stats(): Readonly<{ running: number; queued: number; completed: number }> {
     return { running: this.running.size, queued: this.queues.queuedCount(), completed: this.completed };
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { JobEvent, JobEventBatch } from '../../protocol/jobs.js';
 import { silentLogger } from '../../protocol/log.js';
-import { Outbox, STARTED_COALESCE_MS, type SendResult } from './outbox.js';
+import { BUSY_COALESCE_MS, Outbox, STARTED_COALESCE_MS, type SendResult } from './outbox.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dd-outbox-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -62,6 +62,35 @@ describe('outbox', () => {
     box.close();
   });
 
+  test('while jobs are queued, results wait briefly to share a batch; the last one goes at once', async () => {
+    let queued = true;
+    const box = new Outbox({ dir: join(root, `o${++n}`), log: silentLogger, moreComing: () => queued });
+    const batches: Array<{ at: number; ids: string[] }> = [];
+    box.attach(async (batch) => {
+      batches.push({ at: Date.now(), ids: batch.events.map((e) => e.jobId) });
+      return { ok: true };
+    });
+    const finished = (jobId: string): JobEvent => ({ type: 'finished', jobId, outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 0, stderrChunks: 0 });
+    const pushedAt = Date.now();
+    box.push(finished('a'));
+    await tick();
+    box.push(finished('b'));
+    await tick();
+    assert.equal(batches.length, 0, 'held while more jobs are queued');
+    assert.equal(await box.whenDrained(2000), true, 'sent once the wait is over');
+    assert.deepEqual(batches.map((b) => b.ids), [['a', 'b']]);
+    assert.ok(batches[0]!.at - pushedAt >= BUSY_COALESCE_MS - 2, `held ${batches[0]!.at - pushedAt} ms`);
+
+    box.push(finished('c'));
+    await tick();
+    assert.equal(batches.length, 1);
+    queued = false;
+    box.push(finished('d'));
+    await tick();
+    assert.deepEqual(batches.map((b) => b.ids), [['a', 'b'], ['c', 'd']], 'nothing queued any more: sent at once, with what waited');
+    box.close();
+  });
+
   test('batches hold at most 5000 events', async () => {
     const box = new Outbox({ dir: join(root, `o${++n}`), log: silentLogger });
     const sizes: number[] = [];
@@ -99,6 +128,24 @@ describe('outbox', () => {
     const c = new Outbox({ dir, log: silentLogger });
     assert.equal(c.size, 0);
     c.close();
+  });
+
+  test('acks are journaled lazily: a crash right after an ack resends (the server dedupes), a second later it does not', async () => {
+    const dir = join(root, `o${++n}`);
+    const a = new Outbox({ dir, log: silentLogger });
+    a.attach(async () => ({ ok: true }));
+    a.push(started(1));
+    a.push(started(2));
+    assert.equal(await a.whenDrained(1000), true);
+    // A process that died now: the journal on disk has the events but not yet their ack.
+    const crashedNow = new Outbox({ dir, log: silentLogger });
+    assert.deepEqual(crashedNow.pendingEvents().map((e) => e.jobId), ['job-1', 'job-2']);
+    crashedNow.close();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    const crashedLater = new Outbox({ dir, log: silentLogger });
+    assert.equal(crashedLater.size, 0, 'the ack was written within a second, with nothing else to carry it');
+    crashedLater.close();
+    a.close();
   });
 
   test('a lost connection resends the batch that was in flight', async () => {

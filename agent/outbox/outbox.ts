@@ -15,7 +15,8 @@ import { Journal } from '../cache/journal.js';
 export type SendResult = { ok: true } | { ok: false; retry: boolean; message: string };
 export type BatchSender = (batch: JobEventBatch) => Promise<SendResult>;
 
-type Entry = { id: number; event: JobEvent };
+/** `at`: when it was pushed (0 for events loaded from disk: they are sent at once). */
+type Entry = { id: number; event: JobEvent; at: number };
 type OutboxOp = { o: 'add'; i: number; e: JobEvent } | { o: 'ack'; t: number };
 
 /** Keep batches well under the largest Socket.IO message. */
@@ -28,8 +29,24 @@ const RETRY_MS = 1000;
  * at most this much later.
  */
 export const STARTED_COALESCE_MS = 15;
+/**
+ * While the agent still has jobs queued, events wait up to this long for more before they are
+ * sent: back-to-back fast jobs then share batches, acks and server transactions (each batch cost
+ * the agent and the server more CPU than a fast job's own bookkeeping). The last job's result,
+ * and any result when nothing is queued, is sent at once, so a run's end and single `exec`s
+ * never wait; live views lag by at most this much while a backlog runs.
+ */
+export const BUSY_COALESCE_MS = 50;
+/** …unless this many events are already waiting. */
+const BUSY_COALESCE_MAX_EVENTS = 256;
 
-export type OutboxOptions = Readonly<{ dir: string; log: Logger; compactAfterOps?: number }>;
+export type OutboxOptions = Readonly<{
+  dir: string;
+  log: Logger;
+  compactAfterOps?: number;
+  /** True while more jobs are queued behind the running ones (results may then wait briefly). */
+  moreComing?: () => boolean;
+}>;
 
 export class Outbox {
   private entries: Entry[] = [];
@@ -46,9 +63,11 @@ export class Outbox {
   private readonly log: Logger;
   private drainWaiters: Array<() => void> = [];
   private sentBatches = 0;
+  private readonly moreComing: () => boolean;
 
   constructor(options: OutboxOptions) {
     this.log = options.log;
+    this.moreComing = options.moreComing ?? (() => false);
     this.journal = new Journal<OutboxOp>({
       dir: options.dir,
       name: 'outbox',
@@ -76,7 +95,7 @@ export class Outbox {
 
   push(event: JobEvent): void {
     const op: OutboxOp = { o: 'add', i: this.nextId, e: event };
-    this.apply(op);
+    this.apply(op, Date.now());
     this.journal.append(op);
     this.schedule();
   }
@@ -137,7 +156,7 @@ export class Outbox {
   private pump(): void {
     const sender = this.sender;
     if (!sender || this.inflight > 0 || this.size === 0) return;
-    const hold = this.startedHoldMs();
+    const hold = this.holdMs();
     if (hold > 0) {
       this.coalesceTimer ??= setTimeout(() => {
         this.coalesceTimer = undefined;
@@ -169,8 +188,12 @@ export class Outbox {
     );
   }
 
-  /** How much longer a batch of only `started` events should wait for more (0: send now). */
-  private startedHoldMs(): number {
+  /** How much longer the pending events should wait for more (0: send now). */
+  private holdMs(): number {
+    if (this.size < BUSY_COALESCE_MAX_EVENTS && this.moreComing()) {
+      const pushed = (this.entries[this.head] as Entry).at;
+      return Math.max(0, Math.min(BUSY_COALESCE_MS, pushed + BUSY_COALESCE_MS - Date.now()));
+    }
     let oldest = Infinity;
     for (let i = this.head; i < this.entries.length; i++) {
       const event = (this.entries[i] as Entry).event;
@@ -201,7 +224,9 @@ export class Outbox {
   private ack(lastId: number): void {
     const op: OutboxOp = { o: 'ack', t: lastId };
     this.apply(op);
-    this.journal.append(op);
+    // Lost in a crash, an ack only means these events are sent again, and the server ignores
+    // what it already has.
+    this.journal.appendLazy(op);
     if (this.size === 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
@@ -209,10 +234,10 @@ export class Outbox {
     }
   }
 
-  private apply(op: OutboxOp): void {
+  private apply(op: OutboxOp, at = 0): void {
     if (op.o === 'add') {
       if (op.i < this.nextId) return; // replayed over a snapshot that has it
-      this.entries.push({ id: op.i, event: op.e });
+      this.entries.push({ id: op.i, event: op.e, at });
       this.nextId = op.i + 1;
     } else if (op.o === 'ack') {
       while (this.head < this.entries.length && (this.entries[this.head] as Entry).id <= op.t) this.head += 1;
@@ -226,7 +251,7 @@ export class Outbox {
   private loadSnapshot(data: unknown): void {
     const snap = data as { v?: number; next?: number; entries?: Array<{ i: number; e: JobEvent }> };
     if (snap?.v !== 1 || !Array.isArray(snap.entries)) return;
-    this.entries = snap.entries.map((x) => ({ id: x.i, event: x.e }));
+    this.entries = snap.entries.map((x) => ({ id: x.i, event: x.e, at: 0 }));
     this.head = 0;
     this.nextId = Math.max(snap.next ?? 1, (this.entries.at(-1)?.id ?? 0) + 1);
   }
