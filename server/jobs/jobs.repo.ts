@@ -68,6 +68,7 @@ export function createJobsRepo(db: Db) {
 
   const runRow = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
   const targetExists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM targets WHERE job_id = ? AND target = ?');
+  const recentLost = db.prepare<[number, number], SqlTarget>("SELECT * FROM targets WHERE state = 'lost' AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?");
   const runStateCounts = db.prepare<[string], { state: TargetState; n: number }>('SELECT state, COUNT(*) AS n FROM targets WHERE run_id = ? GROUP BY state');
 
   const inTransaction = db.transaction((fn: () => void) => fn());
@@ -150,6 +151,10 @@ export function createJobsRepo(db: Db) {
     /** Whether the (job, target) row is still stored (history may have been pruned). */
     hasTarget(jobId: string, target: string): boolean {
       return targetExists.get(jobId, target) !== undefined;
+    },
+    /** Targets marked lost since `since`, newest first, at most `limit`. */
+    recentLost(since: number, limit: number): SqlTarget[] {
+      return recentLost.all(since, limit);
     },
     loadOpen(): OpenWork {
       return { runs: openRuns.all(), jobs: openJobs.all(), targets: openTargets.all(), runCounts: openRunCounts.all() };

@@ -43,6 +43,8 @@ export type LostTarget = Readonly<{ target: LiveTarget; lostAt: number; lostInfo
 /** How long, and how many per agent, lost targets wait for a late result. */
 const LOST_KEPT_MS = 60 * 60 * 1000;
 const LOST_KEPT_PER_AGENT = 10_000;
+/** At most this many lost targets are looked up again at a start (newest first). */
+const LOST_RELOADED = 100_000;
 
 export type TargetPatch = Partial<Pick<LiveTarget, 'info' | 'exitCode' | 'cached' | 'dispatchedAt' | 'startedAt' | 'finishedAt' | 'executionTime' | 'roundtripTime'>>;
 
@@ -117,6 +119,23 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
       if (m.size <= LOST_KEPT_PER_AGENT && work.now - l.lostAt <= LOST_KEPT_MS) break;
       m.delete(id);
     }
+  }
+
+  /**
+   * Lost targets from the database: a late result is still welcome after a server restart (the
+   * agent keeps it in its outbox until acked). Oldest first, as markLost adds them.
+   */
+  function loadLost(): void {
+    lostByAgent.clear();
+    const now = deps.clock();
+    const rows = repo.recentLost(now - LOST_KEPT_MS, LOST_RELOADED).reverse();
+    for (const row of rows) {
+      let m = lostByAgent.get(row.target);
+      if (!m) lostByAgent.set(row.target, (m = new Map()));
+      m.set(row.job_id, { target: liveTarget(targetFromSql(row), row.job_id, row.run_id), lostAt: row.finished_at ?? now, lostInfo: row.info ?? '' });
+      if (m.size > LOST_KEPT_PER_AGENT) m.delete(m.keys().next().value as string);
+    }
+    if (rows.length) log.info('lost targets still open to late results', { targets: rows.length });
   }
 
   /** The lost target of `identity` for `jobId` whose late result is still welcome; undefined otherwise. */
@@ -243,6 +262,7 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
         agentTargets(t.target).set(t.jobId, t);
       }
     }
+    loadLost();
     const work = newWork();
     for (const run of [...runs.values()]) if (run.open === 0) settleRun(work, run);
     if (work.settledRuns.length) {

@@ -78,4 +78,39 @@ describe('late results', { timeout: 30_000 }, () => {
       await t.stop();
     }
   });
+
+  test('a late result still lands after the server restarted in between', async () => {
+    const first = await startTestServer({ heartbeatIntervalMs: 100 });
+    let ui = await connectUi(first.server);
+    let restarted: Awaited<ReturnType<typeof startTestServer>> | undefined;
+    try {
+      const a1 = new FakeAgent(first.server, 'a1');
+      await a1.start();
+      const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }));
+      const [job] = await a1.waitForJobs(1);
+      assert.ok(job);
+      assert.equal((await a1.send([{ type: 'started', jobId: job.jobId, at: Date.now() }])).ok, true);
+      await eventually('the job lost', async () => ((await request(ui.emitWithAck('jobs:get', job.jobId))).targets[0]?.state === 'lost' ? true : undefined));
+      a1.close();
+      ui.close();
+      await first.server.close();
+
+      restarted = await startTestServer({ heartbeatIntervalMs: 100 }, first.dataDir);
+      ui = await connectUi(restarted.server);
+      const again = new FakeAgent(restarted.server, 'a1');
+      await again.start();
+      const late = await again.send([{ type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' }, finished(job, 'succeeded', 'task finished')]);
+      assert.deepEqual(late, { ok: true, value: { applied: 2 } });
+      const record = await request(ui.emitWithAck('jobs:get', job.jobId));
+      assert.equal(record.targets[0]?.state, 'succeeded');
+      assert.match(record.targets[0]?.info ?? '', /reported late: the server had marked this job lost: agent a1 stopped answering/);
+      assert.equal((await request(ui.emitWithAck('jobs:output', { jobId: job.jobId, target: 'a1' }))).stdout, 'late\n');
+      assert.equal((await request(ui.emitWithAck('runs:get', submitted.runId))).status, 'succeeded');
+      again.close();
+    } finally {
+      ui.close();
+      if (restarted) await restarted.stop();
+      else await first.stop();
+    }
+  });
 });
