@@ -49,24 +49,28 @@ export type BootstrapHostResult = Readonly<{ host: string; identity: string; ok:
 
 export type BootstrapFinished = Readonly<{ bootstrapId: string; results: BootstrapHostResult[] }>;
 
-/** `user@host`, `host:port`, `user@[::1]:2222`: user, host and port are optional but the host. */
-const ADDRESS = /^(?:([A-Za-z0-9._-]{1,64})@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]{1,253})(?::(\d{1,5}))?$/;
+/**
+ * `user@host`, `host:port`, `user@[::1]:2222`: user, host and port are optional but the host; an
+ * optional `NAME=` in front names the agent (its identity; default the host), so two hosts behind
+ * one address on different ports can both get an agent.
+ */
+const ADDRESS = /^(?:([A-Za-z0-9_.:@-]{1,128})=)?(?:([A-Za-z0-9._-]{1,64})@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]{1,253})(?::(\d{1,5}))?$/;
 
-export type SshAddress = Readonly<{ user?: string; host: string; port?: number }>;
+export type SshAddress = Readonly<{ name?: string; user?: string; host: string; port?: number }>;
 
 /** Parses one address line; an error names the line. */
 export function parseSshAddress(text: string): { ok: true; value: SshAddress } | { ok: false; message: string } {
   const m = ADDRESS.exec(text.trim());
-  if (!m) return { ok: false, message: `"${text}" is not an address: write host, user@host or user@host:port` };
-  const port = m[3] === undefined ? undefined : Number(m[3]);
+  if (!m) return { ok: false, message: `"${text}" is not an address: write host, user@host or user@host:port, optionally NAME= in front` };
+  const port = m[4] === undefined ? undefined : Number(m[4]);
   if (port !== undefined && (port < 1 || port > 65535)) return { ok: false, message: `"${text}": port ${port} is out of range (1-65535)` };
-  const host = (m[2] as string).replace(/^\[(.*)\]$/, '$1');
-  return { ok: true, value: { ...(m[1] ? { user: m[1] } : {}), host, ...(port !== undefined ? { port } : {}) } };
+  const host = (m[3] as string).replace(/^\[(.*)\]$/, '$1');
+  return { ok: true, value: { ...(m[1] ? { name: m[1] } : {}), ...(m[2] ? { user: m[2] } : {}), host, ...(port !== undefined ? { port } : {}) } };
 }
 
 /** `/ui hosts:bootstrap`: install agents on these hosts with the server's SSH client. */
 export const BootstrapRequestSchema = Type.Object({
-  /** One address per host: `host`, `user@host` or `user@host:port`. */
+  /** One address per host: `host`, `user@host` or `user@host:port`, optionally `NAME=` in front (the agent's identity). */
   hosts: Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { minItems: 1, maxItems: 256 }),
   /** Default user for addresses without one (default: the server's user). */
   user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

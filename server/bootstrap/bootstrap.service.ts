@@ -53,7 +53,7 @@ export function createBootstrapService(deps: BootstrapServiceDeps): BootstrapSer
       const parsed = parseSshAddress(raw);
       if (!parsed.ok) return fail('invalid-payload', `hosts[${i}]: ${parsed.message}`, { location: { field: `hosts.${i}` } });
       const a = parsed.value;
-      hosts.push({ label: raw.trim(), endpoint: { host: a.host, port: a.port ?? 22, username: a.user ?? user }, identity: a.host, jobs: [], vars: {}, installAgent: true });
+      hosts.push({ label: raw.trim(), endpoint: { host: a.host, port: a.port ?? 22, username: a.user ?? user }, identity: a.name ?? a.host, jobs: [], vars: {}, installAgent: true });
     }
     return ok(hosts);
   }

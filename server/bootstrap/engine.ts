@@ -61,9 +61,9 @@ export function checkHosts(hosts: readonly BootstrapHost[]): void {
   const seen = new Map<string, string>();
   for (const host of hosts) {
     if (!host.installAgent) continue;
-    if (!IDENTITY.test(host.identity)) throw new BootstrapError('bad-input', `${host.label}: ${JSON.stringify(host.identity)} cannot be an agent identity (letters, digits and _ . : @ - only); give the target a name`);
+    if (!IDENTITY.test(host.identity)) throw new BootstrapError('bad-input', `${host.label}: ${JSON.stringify(host.identity)} cannot be an agent identity (letters, digits and _ . : @ - only); give the target a name (in a catalog "name:", in Add hosts NAME=user@host:port)`);
     const other = seen.get(host.identity);
-    if (other) throw new BootstrapError('bad-input', `${other} and ${host.label} would both be agent ${host.identity}: give the targets distinct names`);
+    if (other) throw new BootstrapError('bad-input', `${other} and ${host.label} would both be agent ${host.identity}: give the targets distinct names (in a catalog "name:", in Add hosts NAME=user@host:port)`);
     seen.set(host.identity, host.label);
   }
 }

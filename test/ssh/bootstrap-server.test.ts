@@ -50,9 +50,10 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
   const knownHosts = () => join(work, 'data', 'known_hosts');
   const address = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
 
-  async function bootstrap(extra: Record<string, unknown>): Promise<BootstrapFinished> {
-    const started = await req(ui, 'hosts:bootstrap', { hosts: [address()], auth: { kind: 'key', keyFile: sshd.clientKey }, ...extra });
-    assert.deepEqual(started.hosts, [{ host: address(), identity: '127.0.0.1' }]);
+  async function bootstrap(extra: Record<string, unknown>, name?: string): Promise<BootstrapFinished> {
+    const line = name ? `${name}=${address()}` : address();
+    const started = await req(ui, 'hosts:bootstrap', { hosts: [line], auth: { kind: 'key', keyFile: sshd.clientKey }, ...extra });
+    assert.deepEqual(started.hosts, [{ host: line, identity: name ?? '127.0.0.1' }]);
     return withTimeout(
       (async () => {
         for (;;) {
@@ -67,7 +68,9 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
   }
 
   test('strict host keys refuse a host that is not in known_hosts, naming its fingerprint', async () => {
-    const done = await bootstrap({ prefix: join(work, 'strict'), hostKeys: 'strict' });
+    // Named (NAME=address): the agent it would install is `strict-host`, not the address.
+    const done = await bootstrap({ prefix: join(work, 'strict'), hostKeys: 'strict' }, 'strict-host');
+    assert.equal(done.results[0]?.identity, 'strict-host');
     const failure = done.results[0]?.failure;
     assert.equal(failure?.code, 'host-key-unknown');
     assert.match(failure?.message ?? '', /127\.0\.0\.1:\d+ is not in .*known_hosts \(its key: ssh-ed25519 SHA256:/);
@@ -129,6 +132,14 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     );
     assert.equal(r.ok, false);
     assert.match(r.error?.message ?? '', /hosts\[0\]: "root@bad host" is not an address/);
+    // Two hosts behind one address on different ports would be one agent: refused, with the way out.
+    const twice = await withTimeout(
+      (ui.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { message: string } }> }).emitWithAck('hosts:bootstrap', { hosts: ['me@10.0.0.7:2222', 'me@10.0.0.7:2223'], auth: { kind: 'key', keyFile: sshd.clientKey } }),
+      15_000,
+      'ack',
+    );
+    assert.equal(twice.ok, false);
+    assert.match(twice.error?.message ?? '', /me@10\.0\.0\.7:2222 and me@10\.0\.0\.7:2223 would both be agent 10\.0\.0\.7: .*NAME=user@host:port/);
   });
 
   test('an agent that cannot reach the server is stopped and removed (engine, short timeout)', async () => {
