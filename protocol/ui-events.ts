@@ -4,7 +4,7 @@ import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
-import type { RunSubmission, RunSubmitted, TargetState } from './jobs.js';
+import type { RunSubmission, RunSubmitted, SourceFile, TargetState } from './jobs.js';
 import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, ServerInfo } from './records.js';
 
 export const UI_NAMESPACE = '/ui';
@@ -36,9 +36,17 @@ export type SubscribeRequest = Readonly<{
   outputOf?: string;
 }>;
 
+/**
+ * Files attached in the console for one ADD/COPY SOURCE pattern, saved with a library item: their
+ * content stays in the server's blob store (uploaded before the save) for as long as the item
+ * lists them, so reopening the item needs no re-attaching.
+ */
+export type LibraryAttachment = Readonly<{ pattern: string; files: readonly SourceFile[] }>;
+
 /** A saved orchestration in the console's library. */
-export type LibraryItem = Readonly<{ id: string; name: string; yaml: string; createdAt: number; updatedAt: number }>;
-export type LibraryItemSummary = Omit<LibraryItem, 'yaml'>;
+export type LibraryItem = Readonly<{ id: string; name: string; yaml: string; attachments: readonly LibraryAttachment[]; createdAt: number; updatedAt: number }>;
+export type LibraryItemSummary = Omit<LibraryItem, 'yaml' | 'attachments'>;
+export type LibrarySave = Readonly<{ id?: string; name: string; yaml: string; attachments?: readonly LibraryAttachment[] }>;
 
 export type RerunRequest = Readonly<{
   runId: string;
@@ -72,7 +80,7 @@ export interface UiToServerEvents {
   'library:list': (ack: Ack<LibraryItemSummary[]>) => void;
   'library:get': (id: string, ack: Ack<LibraryItem>) => void;
   /** Creates when `id` is absent; returns the stored item. */
-  'library:save': (item: { id?: string; name: string; yaml: string }, ack: Ack<LibraryItem>) => void;
+  'library:save': (item: LibrarySave, ack: Ack<LibraryItem>) => void;
   'library:delete': (id: string, ack: Ack<null>) => void;
   /** Installs agents over SSH from the server (console "Add hosts"); progress comes as `bootstrap:progress`. */
   'hosts:bootstrap': (request: BootstrapRequest, ack: Ack<BootstrapStarted>) => void;

@@ -168,7 +168,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     await userComponents.refresh();
     const blobStore = createBlobStore(join(dataDir, 'blobs'));
     const blobsRepo = createBlobsRepo(db);
-    const blobGc = createBlobGc({ dir: blobStore.dir, isReferenced: blobsRepo.isReferenced, clock, log: log.child('blobs') });
+    const libraryRepo = createLibraryRepo(db);
+    // A blob stays while a job in the history or a saved orchestration lists it.
+    const blobGc = createBlobGc({ dir: blobStore.dir, isReferenced: (sha) => blobsRepo.isReferenced(sha) || libraryRepo.listsBlob(sha), clock, log: log.child('blobs') });
     const lookup = (verb: string): Component | undefined =>
       components.get(verb) ?? components.get(verb.toUpperCase()) ?? userComponents.get(verb)?.component ?? userComponents.get(verb.toUpperCase())?.component;
     let onRequest = (_req: IncomingMessage, res: ServerResponse) => {
@@ -238,7 +240,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       storage,
     });
     const history = createHistoryService({ repo: createHistoryRepo(db), liveRun: jobs.liveRun });
-    const library = createLibraryService({ repo: createLibraryRepo(db), clock });
+    const library = createLibraryService({ repo: libraryRepo, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
       ns: agentNs,

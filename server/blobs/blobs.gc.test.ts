@@ -138,4 +138,40 @@ describe('blob garbage collection on a real server', { timeout: 30_000 }, () => 
       await t.stop();
     }
   });
+
+  test('a blob a saved orchestration lists survives collection; once no item lists it, it goes', async () => {
+    const t = await startTestServer({ components: builtinComponents }, join(temp, 'library'));
+    const ui = await connectUi(t.server);
+    try {
+      const content = `library ${randomBytes(4).toString('hex')}\n`;
+      const file: SourceFile = { name: 'site.conf', sha: sha3(content), size: content.length, mode: 0o644 };
+      const yaml = '- jobs:\n  - ADD: site.conf /etc/site.conf\n';
+      // Listing content that was never uploaded is refused, naming the file and the field.
+      const early = await ui.emitWithAck('library:save', { name: 'Site', yaml, attachments: [{ pattern: 'site.conf', files: [file] }] });
+      assert.ok(!early.ok);
+      assert.equal(early.error.code, 'not-found');
+      assert.match(early.error.message, /the content of site\.conf \(SHA3-224 [0-9a-f]{56}\) for site\.conf was not uploaded/);
+      assert.equal(early.error.location?.field, 'attachments.0.files.0.sha');
+
+      await request(ui.emitWithAck('blobs:put', { sha: file.sha, size: file.size, content, encoding: 'utf8' }));
+      const saved = await request(ui.emitWithAck('library:save', { name: 'Site', yaml, attachments: [{ pattern: 'site.conf', files: [file] }] }));
+      assert.deepEqual((await request(ui.emitWithAck('library:get', saved.id))).attachments, [{ pattern: 'site.conf', files: [file] }]);
+      const blobPath = join(t.dataDir, 'blobs', file.sha);
+      const age = () => utimesSync(blobPath, new Date(Date.now() - 2 * HOUR), new Date(Date.now() - 2 * HOUR));
+      age();
+      await request(ui.emitWithAck('jobs:purge'));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(existsSync(blobPath), true, 'the saved orchestration still lists the blob');
+
+      // Saved again without the attachment: nothing lists it any more.
+      await request(ui.emitWithAck('library:save', { id: saved.id, name: 'Site', yaml }));
+      assert.deepEqual((await request(ui.emitWithAck('library:get', saved.id))).attachments, []);
+      age();
+      await request(ui.emitWithAck('jobs:purge'));
+      await eventually('blob collected once no item lists it', () => (existsSync(blobPath) ? undefined : true));
+    } finally {
+      ui.disconnect();
+      await t.stop();
+    }
+  });
 });

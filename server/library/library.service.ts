@@ -1,12 +1,12 @@
 /** Rules of the orchestration library: ids are server-made; saving an unknown id is an error. */
 import { randomUUID } from 'node:crypto';
-import type { LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
+import type { LibraryItem, LibraryItemSummary, LibrarySave } from '../../protocol/ui-events.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import type { LibraryRepo } from './library.repo.js';
 
 export type LibraryService = ReturnType<typeof createLibraryService>;
 
-export function createLibraryService(deps: Readonly<{ repo: LibraryRepo; clock: () => number }>) {
+export function createLibraryService(deps: Readonly<{ repo: LibraryRepo; clock: () => number; hasBlob: (sha: string) => boolean }>) {
   const { repo, clock } = deps;
   const notFound = (id: string) => fail('not-found', `no library item ${id}`);
   return {
@@ -15,16 +15,27 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryRepo; clock: 
       const item = repo.get(id);
       return item ? ok(item) : notFound(id);
     },
-    save(item: { id?: string; name: string; yaml: string }): Result<LibraryItem> {
+    save(item: LibrarySave): Result<LibraryItem> {
       const now = clock();
       const name = item.name.trim();
       if (!name) return fail('invalid-payload', 'library:save: the name is empty', { location: { field: 'name' } });
+      const attachments = item.attachments ?? [];
+      // Listed files must already be stored: a saved item must never point at content that is not there.
+      for (const [i, a] of attachments.entries()) {
+        for (const [j, f] of a.files.entries()) {
+          if (!deps.hasBlob(f.sha)) {
+            return fail('not-found', `library:save: the content of ${f.name} (SHA3-224 ${f.sha}) for ${a.pattern} was not uploaded; send it with blobs:put first`, {
+              location: { field: `attachments.${i}.files.${j}.sha` },
+            });
+          }
+        }
+      }
       if (item.id === undefined) {
         const id = randomUUID();
-        repo.insert(id, name, item.yaml, now);
+        repo.insert(id, name, item.yaml, attachments, now);
         return this.get(id);
       }
-      return repo.update(item.id, name, item.yaml, now) ? this.get(item.id) : notFound(item.id);
+      return repo.update(item.id, name, item.yaml, attachments, now) ? this.get(item.id) : notFound(item.id);
     },
     remove(id: string): Result<null> {
       return repo.remove(id) ? ok(null) : notFound(id);

@@ -1,6 +1,7 @@
 /** Runtime schemas of `/ui` request payloads that protocol/ declares as plain types. */
 import { Type } from '@sinclair/typebox';
 import { compileValidator } from '../../protocol/validate.js';
+import { SourceFileSchema } from '../../protocol/jobs.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
 const Millis = Type.Number({ minimum: 0 });
@@ -52,6 +53,9 @@ export const librarySaveValidator = compileValidator(
     id: Type.Optional(Id),
     name: Type.String({ minLength: 1, maxLength: 256 }),
     yaml: Type.String({ maxLength: 4 * 1024 * 1024 }),
+    attachments: Type.Optional(
+      Type.Array(Type.Object({ pattern: Type.String({ minLength: 1, maxLength: 4096 }), files: Type.Array(SourceFileSchema, { minItems: 1, maxItems: 10_000 }) }), { maxItems: 1000 }),
+    ),
   }),
 );
 

@@ -127,8 +127,36 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await step.getByText(/site\.conf · /).waitFor();
     await page.getByText(/^Ready: 2 steps/).waitFor();
     await deployAndWait('Deploy 2 steps to 1 host?');
+    await page.screenshot({ path: join(SHOTS, 'files-06-library-deployed.png') });
     assert.equal(readFileSync(join(dest, 'site.conf'), 'utf8'), 'site=1\n');
     assert.equal(statSync(join(dest, 'site.conf')).mode & 0o7777, 0o600);
+  });
+
+  test('a saved orchestration keeps its attached files: after a reload, opened from the library, it deploys without re-attaching', async () => {
+    // The previous test attached files/site.conf to the imported site.yaml; save it with its file.
+    await nav('Builder');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('status').getByText('Saved', { exact: true }).waitFor();
+    await page.reload();
+    await page.getByText('2 of 2 hosts online').waitFor();
+    await page.getByRole('button', { name: 'Library', exact: true }).click();
+    const panel = page.getByRole('complementary', { name: 'Library' });
+    await panel.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name: /^site\b/ }).click();
+    await panel.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Close library' }).click();
+    await page.getByText(/^Ready: 2 steps/).waitFor();
+    await page.getByRole('listitem', { name: /^Step 2: COPY/ }).getByRole('button').first().click();
+    await page.getByRole('group', { name: 'Edit step 2' }).getByText(/site\.conf · /).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'files-05-library-reopened.png') });
+    // A new destination (the same job would be a cache hit on the agent): the stored content goes out again.
+    const yaml = page.getByRole('textbox', { name: 'YAML source' });
+    const dest = join(work, 'reopened');
+    await yaml.fill((await yaml.inputValue()).replace(join(work, 'imported'), dest));
+    await page.getByRole('listitem', { name: /^Step 2: COPY/ }).filter({ hasText: 'reopened' }).waitFor();
+    await page.getByText(/^Ready: 2 steps/).waitFor();
+    await deployAndWait('Deploy 2 steps to 1 host?');
+    await page.screenshot({ path: join(SHOTS, 'files-06-library-deployed.png') });
+    assert.equal(readFileSync(join(dest, 'site.conf'), 'utf8'), 'site=1\n');
   });
 
   test('the palette lists every registered verb (built-in, contributed, user), each with a form from its schema', async () => {

@@ -1,7 +1,9 @@
 /**
- * Files the user attached for ADD/COPY SOURCE patterns (kept in memory for this session: the
- * console cannot re-read them from disk). Keyed by pattern, like the CLI resolves a path once.
+ * Files the user attached for ADD/COPY SOURCE patterns, keyed by pattern like the CLI resolves a
+ * path once. Picked files are kept in memory (the console cannot re-read them from disk); a saved
+ * orchestration keeps its files' content on the server, and opening it restores them here.
  */
+import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
 import { attachedFile, filesForPattern, type AttachedFile, type Attachments } from './sources.js';
 
 export class SourceAttachments {
@@ -15,6 +17,12 @@ export class SourceAttachments {
     if (!fitted.ok) return fitted.error.message;
     this.byPattern = new Map([...this.byPattern, [pattern, fitted.value]]);
     return '';
+  }
+
+  /** The files a library item was saved with (content on the server); they replace the same patterns. */
+  restore(saved: readonly LibraryAttachment[]): void {
+    if (!saved.length) return;
+    this.byPattern = new Map([...this.byPattern, ...saved.map((a) => [a.pattern, a.files] as const)]);
   }
 
   detach(pattern: string): void {

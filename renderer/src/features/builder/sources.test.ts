@@ -9,7 +9,7 @@ import { RUN } from '../../../../components/builtin/RUN.js';
 import { componentManifest } from '../../../../components/registry.js';
 import { OrchestrationDoc } from '../yaml/orchestration-doc.js';
 import { buildSubmission, deployProblems } from './deploy.js';
-import { attachedFile, bytesToBase64, filesForPattern, insertSourceNames, missingSources, stepSourcePatterns, uploadBlobs, withAttachedSources, type AttachedFile } from './sources.js';
+import { attachedFile, attachmentsToSave, bytesToBase64, filesForPattern, insertSourceNames, missingSources, stepSourcePatterns, uploadBlobs, withAttachedSources, type AttachedFile } from './sources.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const sha3 = (b: Uint8Array) => createHash('sha3-224').update(b).digest('hex');
@@ -68,6 +68,26 @@ test('deploy is refused, naming the step, its entry and the file, until the file
   assert.deepEqual(job?.files, [{ name: 'app.conf', sha: sha3(text('listen 8080\n')), size: 12, mode: 0o644 }]);
   assert.equal(sourced.value.submission.entries[0]?.jobs[0]?.files, undefined, 'other verbs get no files');
   assert.deepEqual([...sourced.value.blobs.keys()], [sha3(text('listen 8080\n'))]);
+});
+
+test('a library save keeps the files of the patterns the orchestration uses; restored files deploy without bytes', () => {
+  const doc = new OrchestrationDoc('- jobs:\n  - COPY: files/app.conf /etc/app.conf\n  - ADD: files/app.conf /srv/app.conf\n  - RUN: echo 1\n', 'site.yaml');
+  const picked = filesForPattern('files/app.conf', [attachedFile('app.conf', text('listen 8080\n'))]);
+  assert.ok(picked.ok);
+  const stale = filesForPattern('old.conf', [attachedFile('old.conf', text('old\n'))]);
+  assert.ok(stale.ok);
+  const kept = attachmentsToSave(doc.model, new Map([['files/app.conf', picked.value], ['old.conf', stale.value]]));
+  const meta = { name: 'app.conf', sha: sha3(text('listen 8080\n')), size: 12, mode: 0o644 };
+  assert.deepEqual(kept.list, [{ pattern: 'files/app.conf', files: [meta] }], 'once per pattern, without bytes, only patterns in use');
+  assert.deepEqual([...kept.blobs.keys()], [meta.sha]);
+
+  // Reopened from the library: the same files, no bytes (the server has the content).
+  const restored = new Map(kept.list.map((a) => [a.pattern, a.files]));
+  const sourced = withAttachedSources(buildSubmission(doc.model, { selected: ['h1'], source: 'site.yaml', sourceText: doc.text }), restored);
+  assert.ok(sourced.ok);
+  assert.deepEqual(sourced.value.submission.entries[0]?.jobs[0]?.files, [meta]);
+  assert.equal(sourced.value.blobs.size, 0, 'nothing to upload');
+  assert.equal(attachmentsToSave(doc.model, restored).blobs.size, 0);
 });
 
 test('upload sends only missing blobs, in pieces of LIMITS.blobChunkBytes, as base64', async () => {

@@ -11,6 +11,7 @@ import type { Component } from '../../../../components/define.js';
 import { sha3_224Hex } from '../../../../components/sha.js';
 import { hasMagic, jobSourcePatterns, nameMatchesPattern, patternBaseName } from '../../../../components/sources.js';
 import type { BlobPut, BlobPutResult, BlobsHasResult } from '../../../../protocol/blobs.js';
+import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
 import type { RunSubmission, SourceFile } from '../../../../protocol/jobs.js';
 import { fail, ok, formatWireError, type Result } from '../../../../protocol/result.js';
 import { LIMITS } from '../../../../protocol/version.js';
@@ -22,7 +23,11 @@ const FILE_COMPONENTS: ReadonlyMap<string, Component> = new Map([ADD, COPY].filt
 /** Browsers do not tell a file's permission bits; the agent applies `--chmod`, not this. */
 const BROWSER_FILE_MODE = 0o644;
 
-export type AttachedFile = Readonly<SourceFile & { bytes: Uint8Array }>;
+/**
+ * A file attached for a SOURCE pattern. `bytes` is what the user picked in this session; a file
+ * restored from a saved orchestration has none: its content is already in the server's blob store.
+ */
+export type AttachedFile = Readonly<SourceFile & { bytes?: Uint8Array }>;
 /** Attached files by SOURCE pattern (the same pattern in two steps means the same files, as in the CLI). */
 export type Attachments = ReadonlyMap<string, readonly AttachedFile[]>;
 
@@ -105,7 +110,7 @@ export function withAttachedSources(submission: RunSubmission, attachments: Atta
         const attached = attachments.get(pattern);
         if (!attached?.length) return fail('invalid-payload', missingSourceMessage({ entry: e, job: j, verb: job.verb, pattern }, entry.name));
         for (const f of attached) {
-          blobs.set(f.sha, f.bytes);
+          if (f.bytes) blobs.set(f.sha, f.bytes);
           files.push({ name: f.name, sha: f.sha, size: f.size, mode: f.mode });
         }
       }
@@ -114,6 +119,28 @@ export function withAttachedSources(submission: RunSubmission, attachments: Atta
     entries.push({ ...entry, jobs });
   }
   return ok({ submission: { ...submission, entries }, blobs });
+}
+
+/**
+ * What a library save keeps of the attachments: the files of every SOURCE pattern the
+ * orchestration uses (in order, once each), and the bytes the server may still lack.
+ */
+export function attachmentsToSave(model: OrchestrationModel, attachments: Attachments): { list: LibraryAttachment[]; blobs: Map<string, Uint8Array> } {
+  const list: LibraryAttachment[] = [];
+  const blobs = new Map<string, Uint8Array>();
+  const done = new Set<string>();
+  for (const entry of model.entries) {
+    for (const step of entry.jobs) {
+      for (const pattern of stepSourcePatterns(step) ?? []) {
+        const files = attachments.get(pattern);
+        if (done.has(pattern) || !files?.length) continue;
+        done.add(pattern);
+        list.push({ pattern, files: files.map((f) => ({ name: f.name, sha: f.sha, size: f.size, mode: f.mode })) });
+        for (const f of files) if (f.bytes) blobs.set(f.sha, f.bytes);
+      }
+    }
+  }
+  return { list, blobs };
 }
 
 /** Base64 of bytes, in slices so a 4 MiB piece never builds one giant argument list. */

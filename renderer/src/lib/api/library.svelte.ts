@@ -1,5 +1,5 @@
 /** Saved orchestrations (library:list/get/save/delete). */
-import type { LibraryItem, LibraryItemSummary } from '../../../../protocol/ui-events.js';
+import type { LibraryItem, LibraryItemSummary, LibrarySave } from '../../../../protocol/ui-events.js';
 import type { Result } from '../../../../protocol/result.js';
 import { client } from './client.svelte.js';
 
@@ -23,7 +23,7 @@ export class LibraryStore {
     return client.request('library:get', id);
   }
 
-  async save(item: { id?: string; name: string; yaml: string }): Promise<Result<LibraryItem>> {
+  async save(item: LibrarySave): Promise<Result<LibraryItem>> {
     const r = await client.request('library:save', item);
     if (r.ok) await this.refresh();
     return r;
