@@ -147,6 +147,12 @@ export type OutputEvent = Extract<JobEvent, { type: 'output' }>;
 export const JobEventBatchSchema = Type.Object({
   /** Monotonic per agent process; lets the server log gaps. */
   batch: Type.Integer({ minimum: 0 }),
+  /**
+   * The agent's clock when it sent the batch. The server reads the events' own times (`at`,
+   * `startedAt`, `finishedAt`) against it, so results that waited in the agent's outbox (batched,
+   * or kept through a disconnect) keep their real times, whatever the agents' clock offsets.
+   */
+  sentAt: Type.Optional(Type.Number()),
   events: Type.Array(JobEventSchema, { maxItems: 5000 }),
 });
 export type JobEventBatch = Static<typeof JobEventBatchSchema>;

@@ -180,7 +180,7 @@ export class Outbox {
     const lastId = (this.entries[this.head + events.length - 1] as Entry).id;
     const generation = this.generation;
     this.inflight = events.length;
-    const batch: JobEventBatch = { batch: this.batchNo++, events };
+    const batch: JobEventBatch = { batch: this.batchNo++, sentAt: Date.now(), events };
     this.sentBatches += 1;
     sender(batch).then(
       (result) => this.settle(generation, lastId, result),

@@ -66,11 +66,22 @@ export function createEventsService(
     if (deps.observer.wantsOutput(t.runId)) work.outputs.push({ runId: t.runId, jobId: t.jobId, target: t.target, stream, data });
   }
 
-  function applyOne(work: Work, t: LiveTarget, ev: JobEvent): void {
+  /**
+   * An agent time on the server's clock: `offset` is the server's receive time minus the batch's
+   * `sentAt` (null for agents that do not send it: then the receive time), kept between the
+   * target's queue time and now.
+   */
+  function serverTime(work: Work, t: LiveTarget, agentTime: number, offset: number | null): number {
+    if (offset === null || !Number.isFinite(agentTime)) return work.now;
+    return Math.min(work.now, Math.max(t.queuedAt, Math.round(agentTime + offset)));
+  }
+
+  function applyOne(work: Work, t: LiveTarget, ev: JobEvent, offset: number | null): void {
     switch (ev.type) {
       case 'started':
         if (t.state === 'queued' || t.state === 'dispatched') {
-          state.transition(work, t, 'running', { startedAt: work.now, dispatchedAt: t.dispatchedAt ?? work.now });
+          const startedAt = serverTime(work, t, ev.at, offset);
+          state.transition(work, t, 'running', { startedAt, dispatchedAt: t.dispatchedAt ?? startedAt });
         }
         return;
       case 'output':
@@ -81,14 +92,17 @@ export function createEventsService(
         if (isFinalState(t.state)) return;
         const job = state.jobs.get(t.jobId);
         t.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
+        const finishedAt = serverTime(work, t, ev.finishedAt, offset);
+        // A started event may never have come (a cache hit, a job refused before it ran).
+        const startedAt = t.startedAt ?? serverTime(work, t, ev.startedAt, offset);
         state.transition(work, t, ev.outcome, {
           info: ev.info,
           exitCode: ev.exitCode ?? null,
           cached: ev.cached === true,
           executionTime: ev.executionTime,
-          roundtripTime: job ? Math.max(0, work.now - job.createdAt) / 1000 : null,
-          dispatchedAt: t.dispatchedAt ?? work.now,
-          finishedAt: work.now,
+          roundtripTime: job ? Math.max(0, finishedAt - job.createdAt) / 1000 : null,
+          dispatchedAt: t.dispatchedAt ?? startedAt,
+          finishedAt: Math.max(finishedAt, startedAt),
         });
         return;
       }
@@ -100,7 +114,7 @@ export function createEventsService(
   }
 
   /** A batch event for a target already marked lost: its late output lands and its result replaces `lost` once. */
-  function applyLate(work: Work, l: LostTarget, ev: JobEvent): void {
+  function applyLate(work: Work, l: LostTarget, ev: JobEvent, offset: number | null): void {
     if (ev.type === 'output') appendOutput(work, l.target, ev);
     else if (ev.type === 'finished') {
       l.target.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
@@ -109,8 +123,8 @@ export function createEventsService(
         exitCode: ev.exitCode ?? null,
         cached: ev.cached === true,
         executionTime: ev.executionTime,
-        roundtripTime: Math.max(0, work.now - l.target.queuedAt) / 1000,
-        finishedAt: work.now,
+        roundtripTime: Math.max(0, serverTime(work, l.target, ev.finishedAt, offset) - l.target.queuedAt) / 1000,
+        finishedAt: serverTime(work, l.target, ev.finishedAt, offset),
       });
     }
   }
@@ -127,17 +141,18 @@ export function createEventsService(
         state.enqueue(
           (work) => {
             const mine = state.byAgent.get(identity);
+            const offset = batch.sentAt === undefined ? null : work.now - batch.sentAt;
             for (const ev of batch.events) {
               const t = mine?.get(ev.jobId);
               if (!t) {
                 const late = state.lostTarget(identity, ev.jobId, work.now);
                 if (late) {
-                  applyLate(work, late, ev);
+                  applyLate(work, late, ev, offset);
                   applied++;
                 } else ignored++;
                 continue;
               }
-              applyOne(work, t, ev);
+              applyOne(work, t, ev, offset);
               applied++;
             }
           },

@@ -94,6 +94,34 @@ describe('job flow', { timeout: 30_000 }, () => {
     assert.equal(run.status, 'failed');
   });
 
+  test('event times are read against the batch sentAt: results that waited in the outbox keep their real times, whatever the agent clock', async () => {
+    const { jobs } = await request(ui.emitWithAck('runs:submit', exec('echo late', ['node-a'])));
+    const job = await eventually('dispatch', () => a.dispatched.find((j) => j.jobId === jobs[0]?.jobId));
+    // The agent's clock is 10 minutes behind; the job started 1.5 s and finished 0.5 s before the send.
+    await new Promise((r) => setTimeout(r, 1700));
+    const skew = -10 * 60_000;
+    const agentNow = Date.now() + skew;
+    const before = Date.now();
+    const sent = await a.send(
+      [
+        { type: 'started', jobId: job.jobId, at: agentNow - 1500 },
+        { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 1, startedAt: agentNow - 1500, finishedAt: agentNow - 500, stdoutChunks: 0, stderrChunks: 0 },
+      ],
+      undefined,
+      agentNow,
+    );
+    assert.deepEqual(sent, { ok: true, value: { applied: 2 } });
+    const [record] = await request(ui.emitWithAck('jobs:await', { jobIds: [job.jobId], timeoutMs: 5000 }));
+    const t = record?.targets[0];
+    assert.ok(t?.startedAt && t.finishedAt, JSON.stringify(t));
+    // On the server's clock: about 1.5 s and 0.5 s before the batch arrived (not the arrival time,
+    // and not 10 minutes off), never before the job was queued.
+    const after = Date.now();
+    assert.ok(t.finishedAt >= before - 500 - 50 && t.finishedAt <= after - 500 + 50, `finishedAt ${t.finishedAt - before} ms after the send`);
+    assert.ok(Math.abs(t.finishedAt - t.startedAt - 1000) <= 20, `startedAt ${t.startedAt}, finishedAt ${t.finishedAt}`);
+    assert.ok(t.startedAt >= t.queuedAt);
+  });
+
   test('an agent may only report its own jobs', async () => {
     const { jobs } = await request(ui.emitWithAck('runs:submit', exec('echo mine', ['node-a'])));
     const jobId = jobs[0]?.jobId ?? '';

@@ -157,8 +157,8 @@ export class FakeAgent {
     this.socket.emit('agent:heartbeat', { at: Date.now(), hostUptimeS: 1, agentUptimeS: 1, running: 0, queued: 0 });
   }
 
-  async send(events: JobEvent[], batch = this.batch++): Promise<Result<{ applied: number }>> {
-    return withTimeout(this.socket.emitWithAck('job:events', { batch, events }), 5000, 'events ack');
+  async send(events: JobEvent[], batch = this.batch++, sentAt?: number): Promise<Result<{ applied: number }>> {
+    return withTimeout(this.socket.emitWithAck('job:events', { batch, events, ...(sentAt !== undefined ? { sentAt } : {}) }), 5000, 'events ack');
   }
 
   /** Waits until at least `n` jobs were dispatched to this agent. */
