@@ -1,11 +1,13 @@
 /**
  * A late result for a target already marked `lost` (issue #5): the agent's real result replaces
  * `lost` exactly once, keyed by job id; the info keeps the lost episode; a settled run is settled
- * again; a second delivery, or a result for a job never given to the agent, changes nothing.
+ * again; a second delivery, or a result for a job never given to the agent, changes nothing; a
+ * server restart in between does not lose the chance.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DispatchedJob } from '../../protocol/jobs.js';
+import type { DirectordServer } from '../index.js';
 import { connectUi, eventually, FakeAgent, request, startTestServer } from '../testing/harness.js';
 
 const finished = (job: DispatchedJob, outcome: 'succeeded' | 'failed', info: string) => {
@@ -13,22 +15,29 @@ const finished = (job: DispatchedJob, outcome: 'succeeded' | 'failed', info: str
   return { type: 'finished' as const, jobId: job.jobId, outcome, info, exitCode: outcome === 'succeeded' ? 0 : 1, executionTime: 1, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 };
 };
 
+type Ui = Awaited<ReturnType<typeof connectUi>>;
+
+/** Agent a1 starts a `sleep 5` job, then stops answering: after 3 × 100 ms heartbeats its job is lost. */
+async function loseAJob(server: DirectordServer, ui: Ui) {
+  const a1 = new FakeAgent(server, 'a1');
+  await a1.start();
+  const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }));
+  const [job] = await a1.waitForJobs(1);
+  assert.ok(job);
+  assert.equal((await a1.send([{ type: 'started', jobId: job.jobId, at: Date.now() }])).ok, true);
+  const lost = await eventually('the job lost', async () => {
+    const r = await request(ui.emitWithAck('jobs:get', job.jobId));
+    return r.targets[0]?.state === 'lost' ? r : undefined;
+  });
+  return { a1, job, submitted, lost };
+}
+
 describe('late results', { timeout: 30_000 }, () => {
   test('a result arriving after its target was marked lost replaces lost once and re-settles the run', async () => {
     const t = await startTestServer({ heartbeatIntervalMs: 100 });
     const ui = await connectUi(t.server);
     try {
-      const a1 = new FakeAgent(t.server, 'a1');
-      await a1.start();
-      const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }));
-      const [job] = await a1.waitForJobs(1);
-      assert.ok(job);
-      assert.equal((await a1.send([{ type: 'started', jobId: job.jobId, at: Date.now() }])).ok, true);
-      // No heartbeats: after 3 × 100 ms the agent expires and its running job is lost.
-      const lost = await eventually('the job lost', async () => {
-        const r = await request(ui.emitWithAck('jobs:get', job.jobId));
-        return r.targets[0]?.state === 'lost' ? r : undefined;
-      });
+      const { a1, job, submitted, lost } = await loseAJob(t.server, ui);
       assert.equal(lost.targets[0]?.info, 'agent a1 stopped answering');
       const runBefore = await request(ui.emitWithAck('runs:get', submitted.runId));
       assert.deepEqual([runBefore.status, runBefore.counts.lost], ['failed', 1]);
@@ -84,13 +93,7 @@ describe('late results', { timeout: 30_000 }, () => {
     let ui = await connectUi(first.server);
     let restarted: Awaited<ReturnType<typeof startTestServer>> | undefined;
     try {
-      const a1 = new FakeAgent(first.server, 'a1');
-      await a1.start();
-      const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }));
-      const [job] = await a1.waitForJobs(1);
-      assert.ok(job);
-      assert.equal((await a1.send([{ type: 'started', jobId: job.jobId, at: Date.now() }])).ok, true);
-      await eventually('the job lost', async () => ((await request(ui.emitWithAck('jobs:get', job.jobId))).targets[0]?.state === 'lost' ? true : undefined));
+      const { a1, job, submitted } = await loseAJob(first.server, ui);
       a1.close();
       ui.close();
       await first.server.close();
