@@ -4,15 +4,15 @@
  * item later, even after a reload, needs no re-attaching.
  */
 import type { Result } from '../../../../protocol/result.js';
-import type { LibraryItem, LibrarySave } from '../../../../protocol/ui-events.js';
-import { client, library } from '../../lib/api/index.js';
+import type { LibraryItem } from '../../../../protocol/ui-events.js';
+import { blobs, library } from '../../lib/api/index.js';
 import { attachments } from './attachments.svelte.js';
 import type { Editor } from './editor.svelte.js';
 import { attachmentsToSave, uploadBlobs } from './sources.js';
 
-export async function saveToLibrary(editor: Editor, item: Omit<LibrarySave, 'yaml' | 'attachments'> = { ...(editor.libraryId ? { id: editor.libraryId } : {}), name: editor.name }): Promise<Result<LibraryItem>> {
+export async function saveToLibrary(editor: Editor): Promise<Result<LibraryItem>> {
   const kept = attachmentsToSave(editor.model, attachments.byPattern);
-  const uploaded = await uploadBlobs({ has: (shas) => client.request('blobs:has', { shas }), put: (piece) => client.requestWithTimeout(120_000, 'blobs:put', piece) }, kept.blobs);
+  const uploaded = await uploadBlobs(blobs, kept.blobs);
   if (!uploaded.ok) return uploaded;
-  return library.save({ ...item, yaml: editor.text, attachments: kept.list });
+  return library.save({ ...(editor.libraryId ? { id: editor.libraryId } : {}), name: editor.name, yaml: editor.text, attachments: kept.list });
 }
