@@ -25,6 +25,21 @@ export class BootstrapError extends Error {
   }
 }
 
+/**
+ * The hint for an agent that exited before it came online, read from its log: the server refused
+ * its enrolment because the name is taken (typically an earlier install whose files were deleted).
+ */
+export function notOnlineHint(logTail: string, identity: string): string | undefined {
+  if (/is already enrolled|is connected right now/.test(logTail)) {
+    return (
+      `The server already has an agent named ${identity} (an earlier install, perhaps one whose files were removed, enrolled it). ` +
+      `If that is this host, revoke ${identity} (Hosts → Revoke, or directord manage --revoke-node ${identity}) and add the host again; ` +
+      'otherwise give this one another name (NAME=user@host:port in Add hosts, name: in a catalog).'
+    );
+  }
+  return undefined;
+}
+
 export function hintFor(code: BootstrapFailureCode): string {
   switch (code) {
     case 'unreachable':

@@ -12,7 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { BootstrapError } from './failures.js';
+import { BootstrapError, notOnlineHint } from './failures.js';
 import type { AgentCredential } from './enrolment.js';
 import { shellQuote, type SshSession } from './ssh-session.js';
 import type { BootstrapStep } from '../../protocol/bootstrap.js';
@@ -220,7 +220,7 @@ export async function installAgent(
   } catch (error) {
     const logTail = await cleanup();
     if (error instanceof BootstrapError && error.code === 'not-online' && logTail) {
-      throw new BootstrapError(error.code, `${error.message}\nagent.log:\n${logTail}`, error.hint);
+      throw new BootstrapError(error.code, `${error.message}\nagent.log:\n${logTail}`, notOnlineHint(logTail, identity) ?? error.hint);
     }
     throw error;
   }

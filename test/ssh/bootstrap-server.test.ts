@@ -104,6 +104,20 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     assert.deepEqual([used[0]?.state, used[0]?.uses, used[0]?.note], ['exhausted', 1, 'ssh bootstrap of 127.0.0.1']);
   });
 
+  test('installing again after the files of the first install were deleted fails with the way out: revoke, or another name', async () => {
+    const first = join(work, 'prefix-ok');
+    killInstalledAgents([first]);
+    rmSync(first, { recursive: true, force: true });
+    const prefix = join(work, 'prefix-again');
+    prefixes.push(prefix);
+    const done = await bootstrap({ prefix });
+    const failure = done.results[0]?.failure;
+    assert.equal(failure?.code, 'not-online', JSON.stringify(done.results));
+    assert.match(failure?.message ?? '', /agent 127\.0\.0\.1 is already enrolled/);
+    assert.match(failure?.hint ?? '', /revoke 127\.0\.0\.1 \(Hosts → Revoke, or directord manage --revoke-node 127\.0\.0\.1\) and add the host again; otherwise give this one another name \(NAME=user@host:port/);
+    assert.ok(!existsSync(prefix), 'the failed install is removed');
+  });
+
   test('a changed host key is refused even with accept-new', async () => {
     const good = readFileSync(knownHosts(), 'utf8');
     writeFileSync(knownHosts(), `[127.0.0.1]:${sshd.port} ${sshd.otherHostKeyLine}\n`);
