@@ -23,6 +23,8 @@ export const BOOTSTRAP_FAILURES = [
   'permission-denied',
   'job-failed',
   'not-online',
+  /** The agent's name is enrolled already (an earlier install): revoke it and retry, or pick another name. */
+  'name-taken',
   'timeout',
   'bad-input',
   'internal',

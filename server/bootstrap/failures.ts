@@ -25,19 +25,22 @@ export class BootstrapError extends Error {
   }
 }
 
-/**
- * The hint for an agent that exited before it came online, read from its log: the server refused
- * its enrolment because the name is taken (typically an earlier install whose files were deleted).
- */
-export function notOnlineHint(logTail: string, identity: string): string | undefined {
-  if (/is already enrolled|is connected right now/.test(logTail)) {
-    return (
-      `The server already has an agent named ${identity} (an earlier install, perhaps one whose files were removed, enrolled it). ` +
-      `If that is this host, revoke ${identity} (Hosts → Revoke, or directord manage --revoke-node ${identity}) and add the host again; ` +
-      'otherwise give this one another name (NAME=user@host:port in Add hosts, name: in a catalog).'
-    );
-  }
-  return undefined;
+/** Whether an agent's log says the server refused its enrolment because its name is taken. */
+export function isNameTaken(agentLog: string): boolean {
+  return /is already enrolled|is connected right now/.test(agentLog);
+}
+
+function nameTakenHint(identity = 'the name'): string {
+  return (
+    `The server already has an agent named ${identity} (an earlier install, perhaps one whose files were removed, enrolled it). ` +
+    `If that is this host, revoke ${identity} (Hosts → Revoke, or directord manage --revoke-node ${identity}) and add the host again; ` +
+    'otherwise give this one another name (NAME=user@host:port in Add hosts, name: in a catalog).'
+  );
+}
+
+/** The failure for an install whose agent was refused because `identity` is taken. */
+export function nameTaken(identity: string, message: string): BootstrapError {
+  return new BootstrapError('name-taken', message, nameTakenHint(identity));
 }
 
 export function hintFor(code: BootstrapFailureCode): string {
@@ -57,6 +60,8 @@ export function hintFor(code: BootstrapFailureCode): string {
       return 'The user cannot write the install prefix: choose a prefix it owns (the default is ~/.local/share/directord-agent) or connect as a user that may write there.';
     case 'job-failed':
       return "A catalog job failed on the host; its output is above. Fix the job or the host and run the bootstrap again (hosts already done are re-installed in place).";
+    case 'name-taken':
+      return nameTakenHint();
     case 'not-online':
       return 'The agent started but never reached the server: check that the server URL is reachable from the host (a server on 127.0.0.1 is not; start it with --host 0.0.0.0 behind a firewall, or pass --server-url). The agent was stopped and its files removed.';
     case 'timeout':

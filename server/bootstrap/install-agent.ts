@@ -12,7 +12,7 @@
  */
 import { statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { BootstrapError, notOnlineHint } from './failures.js';
+import { BootstrapError, isNameTaken, nameTaken } from './failures.js';
 import type { AgentCredential } from './enrolment.js';
 import { shellQuote, type SshSession } from './ssh-session.js';
 import type { BootstrapStep } from '../../protocol/bootstrap.js';
@@ -220,7 +220,8 @@ export async function installAgent(
   } catch (error) {
     const logTail = await cleanup();
     if (error instanceof BootstrapError && error.code === 'not-online' && logTail) {
-      throw new BootstrapError(error.code, `${error.message}\nagent.log:\n${logTail}`, notOnlineHint(logTail, identity) ?? error.hint);
+      const message = `${error.message}\nagent.log:\n${logTail}`;
+      throw isNameTaken(logTail) ? nameTaken(identity, message) : new BootstrapError(error.code, message, error.hint);
     }
     throw error;
   }

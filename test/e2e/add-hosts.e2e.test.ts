@@ -2,8 +2,9 @@
  * The console's "Add hosts" against the real stack: a real server (SQLite in a temp dir) serving
  * a private build of the current renderer, Debian's Chromium, and a real OpenSSH server on
  * loopback (test/ssh/sshd-fixture.ts). The dialog bootstraps one host with a key file; its
- * progress shows per step, the agent appears online in Hosts; a host whose key is refused shows
- * its error and what to do. Screenshots: artifacts/screenshots/add-hosts-*.png.
+ * progress shows per step, the agent appears online in Hosts; installed again after its files were
+ * deleted, the taken name is reported and "Revoke and retry" brings it back; a host whose key is
+ * refused shows its error and what to do. Screenshots: artifacts/screenshots/add-hosts-*.png.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +68,28 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
     await row.getByText('online', { exact: true }).waitFor();
     await page.getByText('1 of 1 shown').waitFor();
     await page.screenshot({ path: join(SHOTS, 'add-hosts-3-hosts.png') });
+  });
+
+  test('installing again after the files of the first install were deleted: name-taken, then "Revoke and retry" brings it online', async () => {
+    killInstalledAgents([prefix()]);
+    rmSync(prefix(), { recursive: true, force: true });
+    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
+    await dialog.getByRole('button', { name: 'Add more' }).click();
+    await dialog.getByLabel('Addresses').fill(`${sshd.user}@127.0.0.1:${sshd.port}`);
+    await dialog.getByRole('textbox', { name: 'Key file' }).fill(sshd.clientKey);
+    await dialog.getByLabel('Install prefix').fill(prefix());
+    await dialog.getByRole('button', { name: 'Install agents' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.getByText(/^name-taken: the agent on \S+@127\.0\.0\.1:\d+ exited before it came online/).waitFor({ timeout: 90_000 });
+    await alert.getByText(/What to do: The server already has an agent named 127\.0\.0\.1/).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'add-hosts-5-name-taken.png') });
+    await dialog.getByRole('button', { name: 'Revoke 127.0.0.1 and retry' }).click();
+    const item = dialog.getByRole('listitem', { name: `${sshd.user}@127.0.0.1:${sshd.port}` });
+    await item.getByText('127.0.0.1 is online').waitFor({ timeout: 90_000 });
+    await dialog.getByText('Done: 1 of 1 online').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'add-hosts-6-retried.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   test('a refused key shows the error and what to do', async () => {

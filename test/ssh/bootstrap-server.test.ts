@@ -112,8 +112,8 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     prefixes.push(prefix);
     const done = await bootstrap({ prefix });
     const failure = done.results[0]?.failure;
-    assert.equal(failure?.code, 'not-online', JSON.stringify(done.results));
-    assert.match(failure?.message ?? '', /agent 127\.0\.0\.1 is already enrolled/);
+    assert.equal(failure?.code, 'name-taken', JSON.stringify(done.results));
+    assert.match(failure?.message ?? '', /exited before it came online[\s\S]*agent 127\.0\.0\.1 is already enrolled/);
     assert.match(failure?.hint ?? '', /revoke 127\.0\.0\.1 \(Hosts → Revoke, or directord manage --revoke-node 127\.0\.0\.1\) and add the host again; otherwise give this one another name \(NAME=user@host:port/);
     assert.ok(!existsSync(prefix), 'the failed install is removed');
   });

@@ -22,6 +22,8 @@ const START_TIMEOUT_MS = 30_000;
 
 export class BootstrapStore {
   current = $state<BootstrapView | null>(null);
+  /** The last request started, so some of its hosts can be tried again with the same settings. */
+  #last: BootstrapRequest | null = null;
 
   constructor() {
     client.on('bootstrap:progress', (event) => this.#progress(event));
@@ -31,12 +33,19 @@ export class BootstrapStore {
   async start(request: BootstrapRequest): Promise<Result<null>> {
     const r = await client.requestWithTimeout(START_TIMEOUT_MS, 'hosts:bootstrap', request);
     if (!r.ok) return r;
+    this.#last = request;
     this.current = {
       id: r.value.bootstrapId,
       hosts: r.value.hosts.map((h) => ({ host: h.host, identity: h.identity, step: 'waiting', state: 'waiting', message: 'queued' })),
       finished: false,
     };
     return { ok: true, value: null };
+  }
+
+  /** Starts the last bootstrap again for `hosts` (address lines as given), with the same settings. */
+  retry(hosts: string[]): Promise<Result<null>> {
+    if (!this.#last) return Promise.resolve({ ok: false, error: { code: 'invalid-payload', message: 'nothing to retry' } });
+    return this.start({ ...this.#last, hosts });
   }
 
   clear(): void {
