@@ -30,6 +30,22 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
   let work: string;
   const prefix = () => join(work, 'agent-prefix');
   const pageErrors: string[] = [];
+  const address = () => `${sshd.user}@127.0.0.1:${sshd.port}`;
+
+  /** Opens Add hosts (a fresh form when a bootstrap is shown) and fills in the sshd host; `shot` before installing. */
+  async function installHost(keyFile: string, installPrefix: string, shot?: string) {
+    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
+    await dialog.getByRole('heading', { name: 'Add hosts' }).waitFor();
+    const again = dialog.getByRole('button', { name: 'Add more' });
+    if (await again.isVisible()) await again.click();
+    await dialog.getByLabel('Addresses').fill(address());
+    await dialog.getByRole('textbox', { name: 'Key file' }).fill(keyFile);
+    await dialog.getByLabel('Install prefix').fill(installPrefix);
+    if (shot) await page.screenshot({ path: join(SHOTS, shot) });
+    await dialog.getByRole('button', { name: 'Install agents' }).click();
+    return dialog;
+  }
 
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -50,15 +66,8 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
   });
 
   test('the dialog installs an agent on one host, shows each step, and the host appears online in Hosts', async () => {
-    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
-    await dialog.getByLabel('Addresses').fill(`${sshd.user}@127.0.0.1:${sshd.port}`);
-    await dialog.getByRole('textbox', { name: 'Key file' }).fill(sshd.clientKey);
-    await dialog.getByLabel('Install prefix').fill(prefix());
-    await page.screenshot({ path: join(SHOTS, 'add-hosts-1-form.png') });
-    await dialog.getByRole('button', { name: 'Install agents' }).click();
-
-    const item = dialog.getByRole('listitem', { name: `${sshd.user}@127.0.0.1:${sshd.port}` });
+    const dialog = await installHost(sshd.clientKey, prefix(), 'add-hosts-1-form.png');
+    const item = dialog.getByRole('listitem', { name: address() });
     await item.getByText('127.0.0.1 is online').waitFor({ timeout: 90_000 });
     await dialog.getByText('Done: 1 of 1 online').waitFor();
     await page.screenshot({ path: join(SHOTS, 'add-hosts-2-online.png') });
@@ -73,33 +82,20 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
   test('installing again after the files of the first install were deleted: name-taken, then "Revoke and retry" brings it online', async () => {
     killInstalledAgents([prefix()]);
     rmSync(prefix(), { recursive: true, force: true });
-    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
-    await dialog.getByRole('button', { name: 'Add more' }).click();
-    await dialog.getByLabel('Addresses').fill(`${sshd.user}@127.0.0.1:${sshd.port}`);
-    await dialog.getByRole('textbox', { name: 'Key file' }).fill(sshd.clientKey);
-    await dialog.getByLabel('Install prefix').fill(prefix());
-    await dialog.getByRole('button', { name: 'Install agents' }).click();
+    const dialog = await installHost(sshd.clientKey, prefix());
     const alert = dialog.getByRole('alert');
     await alert.getByText(/^name-taken: the agent on \S+@127\.0\.0\.1:\d+ exited before it came online/).waitFor({ timeout: 90_000 });
     await alert.getByText(/What to do: The server already has an agent named 127\.0\.0\.1/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'add-hosts-5-name-taken.png') });
     await dialog.getByRole('button', { name: 'Revoke 127.0.0.1 and retry' }).click();
-    const item = dialog.getByRole('listitem', { name: `${sshd.user}@127.0.0.1:${sshd.port}` });
-    await item.getByText('127.0.0.1 is online').waitFor({ timeout: 90_000 });
+    await dialog.getByRole('listitem', { name: address() }).getByText('127.0.0.1 is online').waitFor({ timeout: 90_000 });
     await dialog.getByText('Done: 1 of 1 online').waitFor();
     await page.screenshot({ path: join(SHOTS, 'add-hosts-6-retried.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
   test('a refused key shows the error and what to do', async () => {
-    await page.getByRole('button', { name: 'Add hosts', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add hosts' });
-    await dialog.getByRole('button', { name: 'Add more' }).click();
-    await dialog.getByLabel('Addresses').fill(`${sshd.user}@127.0.0.1:${sshd.port}`);
-    await dialog.getByRole('textbox', { name: 'Key file' }).fill(sshd.wrongKey);
-    await dialog.getByLabel('Install prefix').fill(join(work, 'never'));
-    await dialog.getByRole('button', { name: 'Install agents' }).click();
+    const dialog = await installHost(sshd.wrongKey, join(work, 'never'));
     const alert = dialog.getByRole('alert');
     await alert.getByText(/^auth-failed: authentication failed on 127\.0\.0\.1:\d+/).waitFor({ timeout: 60_000 });
     await alert.getByText(/What to do: The host refused the key/).waitFor();
