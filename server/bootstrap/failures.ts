@@ -30,10 +30,12 @@ export function isNameTaken(agentLog: string): boolean {
   return /is already enrolled|is connected right now/.test(agentLog);
 }
 
-function nameTakenHint(identity = 'the name'): string {
+/** `identity` named when known; the generic hint (hintFor) says NAME. */
+function nameTakenHint(identity?: string): string {
+  const name = identity ?? 'NAME';
   return (
-    `The server already has an agent named ${identity} (an earlier install, perhaps one whose files were removed, enrolled it). ` +
-    `If that is this host, revoke ${identity} (Hosts → Revoke, or directord manage --revoke-node ${identity}) and add the host again; ` +
+    `The server already has an agent named ${identity ?? 'like this one'} (an earlier install, perhaps one whose files were removed, enrolled it). ` +
+    `If that is this host, revoke ${name} (Hosts → Revoke, or directord manage --revoke-node ${name}) and add the host again; ` +
     'otherwise give this one another name (NAME=user@host:port in Add hosts, name: in a catalog).'
   );
 }

@@ -118,13 +118,14 @@ export function createEventsService(
     if (ev.type === 'output') appendOutput(work, l.target, ev);
     else if (ev.type === 'finished') {
       l.target.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
+      const finishedAt = serverTime(work, l.target, ev.finishedAt, offset);
       state.replaceLost(work, l, ev.outcome, {
         info: ev.info,
         exitCode: ev.exitCode ?? null,
         cached: ev.cached === true,
         executionTime: ev.executionTime,
-        roundtripTime: Math.max(0, serverTime(work, l.target, ev.finishedAt, offset) - l.target.queuedAt) / 1000,
-        finishedAt: serverTime(work, l.target, ev.finishedAt, offset),
+        roundtripTime: Math.max(0, finishedAt - l.target.queuedAt) / 1000,
+        finishedAt,
       });
     }
   }
