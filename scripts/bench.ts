@@ -30,6 +30,7 @@
  *   server_rss_mb_500_agents     the server's VmRSS after the orchestration
  *   agents_500_reconnect_s       the server SIGKILLed and restarted on the same port: restart → all
  *                                500 online again (jittered backoff, checked)
+ * `--cpu-prof DIR` has the engine phase's server and agents write V8 CPU profiles into DIR.
  * `--no-ui` skips the console phase, `--ui-only` runs only it; `--no-scale` skips the scale phase,
  * `--scale-only` runs only it.
  * The last line printed is one JSON object with the figures.
@@ -64,6 +65,12 @@ const RUNS = (() => {
   const n = at >= 0 ? Number(process.argv[at + 1]) : 3;
   return Number.isInteger(n) && n > 0 ? n : 3;
 })();
+/** `--cpu-prof DIR`: the server and agents write V8 CPU profiles there when they stop (for finding where the time goes). */
+const CPU_PROF_DIR = (() => {
+  const at = process.argv.indexOf('--cpu-prof');
+  return at >= 0 ? process.argv[at + 1] : undefined;
+})();
+const profArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
 const UI_HOSTS = 50;
 const UI_LINES_PER_HOST = 2000;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -106,11 +113,11 @@ type Cluster = { dataDir: string; server: ChildProcess; agents: ChildProcess[]; 
 
 async function startCluster(): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-'));
-  const server = spawn(process.execPath, [join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...profArgs, join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor('server.json', () => readServerFile(dataDir) ?? undefined);
   const identities = Array.from({ length: AGENTS }, (_, i) => `bench-${i + 1}`);
   const agents = identities.map((identity) =>
-    spawn(process.execPath, [join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...profArgs, join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity], { stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   const cli = await connectUi(discoverServer(dataDir));
   await waitFor('agents online', async () => {
