@@ -22,6 +22,7 @@ describe('agent cli', { timeout: 30_000 }, () => {
       identity: 'n1',
       cacheDir: join(dir, 'agents', 'n1'),
       enrolWait: true,
+      shellPerJob: false,
       debug: false,
     });
     const fromEnv = resolveCli(['--identity', 'n2'], { DIRECTORD_DATA_DIR: dir });
@@ -37,6 +38,8 @@ describe('agent cli', { timeout: 30_000 }, () => {
     assert.equal(r.cacheDir, '/tmp/x');
     assert.equal(r.executor, 'spawn');
     assert.equal(r.enrolWait, true, 'an enrolling agent waits for its server by default');
+    const perJob = resolveCli(['--data-dir', dir, '--shell-per-job'], {});
+    assert.ok('serverUrl' in perJob && perJob.shellPerJob);
   });
 
   test('--no-enrol-wait: an enrolling agent that cannot reach the server exits 1 at once, saying why', async () => {

@@ -35,6 +35,10 @@ Options:
   --cache-dir DIR     durable cache and outbox (default: DATA_DIR/agents/IDENTITY)
   --machine-id ID     machine id to report (default: /etc/machine-id and friends)
   --executor KIND     fork-server (default) or spawn
+  --shell-per-job     run every job with a new \`/bin/sh -c\`, as Directord does; by default, where
+                      /bin/sh is dash, the fork server runs a job in a fork of itself, which reads
+                      the same but saves starting a shell per job (scripts that read $$, $PPID
+                      or $- always get their own shell)
   --debug             verbose logging
   --install-service   write a systemd unit that runs this agent with these options
                       (system unit as root, else a user unit), then enable and start it
@@ -159,6 +163,7 @@ export type ResolvedCli = Readonly<{
   cacheDir: string;
   machineId?: string;
   executor?: 'fork-server' | 'spawn';
+  shellPerJob: boolean;
   debug: boolean;
 }>;
 
@@ -183,6 +188,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
         'cache-dir': { type: 'string' },
         'machine-id': { type: 'string' },
         executor: { type: 'string' },
+        'shell-per-job': { type: 'boolean' },
         debug: { type: 'boolean' },
         version: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -232,6 +238,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
       ...(values['machine-id'] ? { machineId: values['machine-id'] } : {}),
       ...(values.executor ? { executor: values.executor as 'fork-server' | 'spawn' } : {}),
       enrolWait: values['no-enrol-wait'] !== true,
+      shellPerJob: values['shell-per-job'] === true,
       debug: values.debug ?? false,
     };
   } catch (error) {
@@ -284,12 +291,13 @@ export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo
       log,
       ...(resolved.machineId ? { machineId: resolved.machineId } : {}),
       ...(resolved.executor ? { executor: resolved.executor } : {}),
+      ...(resolved.shellPerJob ? { jobShell: 'exec' as const } : {}),
     });
   } catch (error) {
     io.err(`directord-agent: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  log.info('agent started', { server: resolved.serverUrl, cacheDir: resolved.cacheDir, executor: agent.stats().executor });
+  log.info('agent started', { server: resolved.serverUrl, cacheDir: resolved.cacheDir, executor: agent.stats().executor, jobShell: agent.stats().jobShell });
   const running = agent;
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -15,7 +15,7 @@ import { PROTOCOL_VERSION, LIMITS } from '../protocol/version.js';
 import { AgentCache } from './cache/agent-cache.js';
 import { createComponentInstaller } from './components/installer.js';
 import { connect, type Connection } from './connection.js';
-import { createExecutor } from './exec/index.js';
+import { createExecutor, type JobShell } from './exec/index.js';
 import type { ExecutorKind } from './exec/types.js';
 import { hostFacts, machineIdOf } from './facts.js';
 import { NamedLocks } from './jobs/locks.js';
@@ -44,6 +44,8 @@ export type AgentOptions = Readonly<{
   components?: readonly Component[];
   /** Default: the fork server where the host has a POSIX /bin/sh, else spawn. */
   executor?: ExecutorKind;
+  /** How the fork server runs each job (default: `subshell` where /bin/sh is dash; see jobCommand). */
+  jobShell?: JobShell;
   /** Per job and stream (default LIMITS.defaultOutputCapBytes). */
   outputCapBytes?: number;
   log?: Logger;
@@ -62,6 +64,8 @@ export type AgentStats = Readonly<{
   outboxPending: number;
   batchesSent: number;
   executor: ExecutorKind;
+  /** How jobs run: a fork of the fork server (`subshell`) or a new `/bin/sh -c` each (`exec`, and always with spawn). */
+  jobShell: JobShell;
 }>;
 
 export type RunningAgent = Readonly<{
@@ -87,7 +91,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // Set once the job manager exists (it needs the outbox first).
   let jobsQueued = (): boolean => false;
   const outbox = new Outbox({ dir: options.cacheDir, log: log.child('outbox'), moreComing: () => jobsQueued() });
-  const executor = createExecutor(options.executor, log.child('exec'));
+  const executor = createExecutor(options.executor, log.child('exec'), options.jobShell);
   const components = options.components ?? builtinComponents;
   const byVerb = new Map(components.map((c) => [c.verb, c] as const));
   const manifests = components.map((c) => componentManifest(c));
@@ -210,6 +214,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         outboxPending: o.pending,
         batchesSent: o.batchesSent,
         executor: executor.kind,
+        jobShell: executor.jobShell,
       };
     },
   };

@@ -3,12 +3,19 @@
  * Starts a real server and 6 real agent processes in a temporary data dir, then measures
  * (each the median of 3 runs):
  *   orchestration_1000x6_s  comparison-orchestration.yaml on all 6 agents, submit → every result stored
+ *                           (agents as started by default: on a dash host a job runs in a fork of the
+ *                           agent's long-lived shell, agent/exec/shell.ts jobCommand)
  *   shell_bound_s           the same 6000 commands run by 6 plain /bin/sh loops (the floor), the
  *                           mean of one measurement right before and one right after the orchestration
  *   agent_cpu_ms_per_job    the agents' own CPU (user + system, not their shells') during the
  *                           orchestration, per job; server_cpu_ms_per_target the same for the server
  *                           per (job, host). Steadier than wall time on this VM, so changes to the
  *                           job path can be compared with them.
+ *   orchestration_shell_per_job_1000x6_s  the same on a fresh cluster whose agents run every job with
+ *                           a new `/bin/sh -c` (`--shell-per-job`), as the floor's loops do: like for
+ *                           like with the floor; shell_bound_shell_per_job_s is its own floor (before
+ *                           and after, averaged)
+ *   orchestration_vs_shell, shell_per_job_vs_shell  the two ratios to their floors
  *   exec_p50_ms/p99_ms      100 sequential single-job roundtrips, submit → result stored
  *   cli_exec_wall_ms        wall time of one `directord exec … --poll` CLI process
  *   node_start_ms           wall time of a bare `node -e 0`, timed the same way at the same moment
@@ -111,13 +118,14 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
  */
 type Cluster = { dataDir: string; server: ChildProcess; agents: ChildProcess[]; cli: UiClient; identities: string[] };
 
-async function startCluster(): Promise<Cluster> {
+/** `agentArgs`: extra agent flags (`--shell-per-job` for the like-for-like figure). */
+async function startCluster(agentArgs: readonly string[] = []): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-'));
   const server = spawn(process.execPath, [...profArgs, join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
   await waitFor('server.json', () => readServerFile(dataDir) ?? undefined);
   const identities = Array.from({ length: AGENTS }, (_, i) => `bench-${i + 1}`);
   const agents = identities.map((identity) =>
-    spawn(process.execPath, [...profArgs, join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(process.execPath, [...profArgs, join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity, ...agentArgs], { stdio: ['ignore', 'ignore', 'inherit'] }),
   );
   const cli = await connectUi(discoverServer(dataDir));
   await waitFor('agents online', async () => {
@@ -411,7 +419,9 @@ async function main(): Promise<void> {
   const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;
   const withScale = !process.argv.includes('--no-scale') && !process.argv.includes('--ui-only');
   ensureBuilt(withConsole);
-  const figures: Record<string, number[]> = engine ? { orchestration_1000x6_s: [], shell_bound_s: [], agent_cpu_ms_per_job: [], server_cpu_ms_per_target: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [], node_start_ms: [] } : {};
+  const figures: Record<string, number[]> = engine
+    ? { orchestration_1000x6_s: [], shell_bound_s: [], agent_cpu_ms_per_job: [], server_cpu_ms_per_target: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [], node_start_ms: [], orchestration_shell_per_job_1000x6_s: [], shell_bound_shell_per_job_s: [] }
+    : {};
   for (let run = 1; engine && run <= RUNS; run++) {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();
@@ -442,15 +452,29 @@ async function main(): Promise<void> {
       }
       figures.cli_exec_wall_ms!.push(median(walls));
       figures.node_start_ms!.push(median(bare));
-      log(`run ${run}: ${JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v.at(-1)!)])))}`);
     } finally {
       await stopCluster(c);
     }
+    // Like for like with the floor: every job in a new `/bin/sh -c`, as the floor's loops run them
+    // (by default agents on a dash host run a job in a fork of their long-lived shell instead).
+    const perJob = await startCluster(['--shell-per-job']);
+    try {
+      const floorBefore = await shellBound();
+      figures.orchestration_shell_per_job_1000x6_s!.push(await orchestrationRun(perJob));
+      const floorAfter = await shellBound();
+      figures.shell_bound_shell_per_job_s!.push((floorBefore + floorAfter) / 2);
+    } finally {
+      await stopCluster(perJob);
+    }
+    log(`run ${run}: ${JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v.at(-1)!)])))}`);
   }
   if (withConsole) Object.assign(figures, await uiPhase());
   if (withScale) Object.assign(figures, await scalePhase());
   const result: Record<string, number> = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]));
-  if (engine) result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);
+  if (engine) {
+    result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);
+    result.shell_per_job_vs_shell = round(result.orchestration_shell_per_job_1000x6_s! / result.shell_bound_shell_per_job_s!);
+  }
   process.stdout.write(JSON.stringify(result) + '\n');
   process.exit(0);
 }

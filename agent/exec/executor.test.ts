@@ -6,6 +6,8 @@ import { after, describe, test } from 'node:test';
 import { silentLogger } from '../../protocol/log.js';
 import { ForkServerPool } from './fork-pool.js';
 import { MarkerSplitter, partialMarkerSuffix } from './marker-splitter.js';
+import { defaultJobShell } from './index.js';
+import { jobCommand, subshellSafe, wrapsAsFunction } from './shell.js';
 import { createSpawnExecutor } from './spawn.js';
 import type { ExecRequest, Executor } from './types.js';
 
@@ -49,6 +51,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const executors: Array<[string, () => Executor]> = [
   ['fork-server', () => new ForkServerPool({ log: silentLogger, idleMs: 200 })],
+  ['fork-server (subshell jobs)', () => new ForkServerPool({ log: silentLogger, idleMs: 200, jobShell: 'subshell' })],
   ['spawn', () => createSpawnExecutor()],
 ];
 
@@ -98,7 +101,7 @@ for (const [name, make] of executors) {
     });
 
     test('abort kills the whole process group, grandchildren included', async () => {
-      const tag = name === 'spawn' ? '31.71' : '31.72';
+      const tag = name === 'spawn' ? '31.71' : name === 'fork-server' ? '31.72' : '31.73';
       const controller = new AbortController();
       const started = Date.now();
       setTimeout(() => controller.abort(), 300);
@@ -118,6 +121,96 @@ for (const [name, make] of executors) {
     });
   });
 }
+
+/**
+ * Subshell jobs must read exactly as `/bin/sh -c` jobs: the same stdout, stderr (messages and
+ * line numbers included) and exit status, whether the script runs as a function in a forked
+ * subshell or falls back to `sh -c` (syntax errors, `$$`, a `}` that could end the function).
+ */
+const SCRIPTS = [
+  'echo hello world',
+  'no_such_command_here',
+  'true\nno_such_command_here\necho after $?',
+  'if',
+  'echo "unterminated',
+  'echo one; exit 7; echo two',
+  'set -e; false; echo not reached',
+  'echo "$0" "$#" "$@"',
+  'trap "echo bye" EXIT; echo hi',
+  'cd / && pwd',
+  'x=1; echo ${x} ${unset:-default} "${x}"',
+  "printf '%s\\n' '{}' '}' \"{ }\"",
+  'f() { echo in f; }; f',
+  '{ echo a; echo b >&2; } | cat',
+  'return 3; echo after',
+  'local x=1; echo $x',
+  'readonly R=1; R=2',
+  'shift',
+  'exec echo replaced; echo not reached',
+  'sleep 0.05 & wait; echo waited',
+  'umask 077; umask',
+  'echo $$ | grep -q "^[0-9][0-9]*$" && echo pid',
+  'echo a \\\n b',
+  'cat <<EOF\n}\nEOF',
+  'echo "$GREETING"',
+];
+
+describe('subshell jobs read as sh -c jobs', { timeout: 30_000 }, () => {
+  const exec = new ForkServerPool({ log: silentLogger, jobShell: 'exec' });
+  const subshell = new ForkServerPool({ log: silentLogger, jobShell: 'subshell' });
+  after(async () => {
+    await exec.close();
+    await subshell.close();
+  });
+  for (const script of SCRIPTS) {
+    test(JSON.stringify(script), async () => {
+      const env = { GREETING: "it's me" };
+      const a = await run(exec, script, { env });
+      const b = await run(subshell, script, { env });
+      assert.deepEqual({ exitCode: b.exitCode, stdout: b.stdout, stderr: b.stderr }, { exitCode: a.exitCode, stdout: a.stdout, stderr: a.stderr });
+    });
+  }
+
+  test('most scripts do run in a subshell (the comparison is not between two sh -c runs)', () => {
+    const forked = SCRIPTS.filter((s) => jobCommand(s, {}, 'subshell').startsWith('('));
+    assert.ok(forked.length >= 15, `only ${forked.length} of ${SCRIPTS.length} ran in a subshell`);
+    assert.ok(forked.includes('echo hello world') && forked.includes('if') && forked.includes('no_such_command_here'));
+  });
+
+  test('a subshell job runs in a fork of the long-lived shell, not a new sh', async () => {
+    const pool = new ForkServerPool({ log: silentLogger, jobShell: 'subshell' });
+    try {
+      // The command line of the shell running the job (the parent of `cut`): a forked subshell
+      // keeps the fork server's, `sh -c` shows the script.
+      const r = await run(pool, `tr '\\0' ' ' < /proc/$(cut -d' ' -f4 /proc/self/stat)/cmdline`);
+      assert.equal(r.stdout.trim(), '/bin/sh');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('which scripts run as a function', () => {
+    assert.equal(subshellSafe('echo hello world'), true);
+    assert.equal(subshellSafe('echo ${HOME} "}" \'{}\' a}b {}'), true);
+    assert.equal(subshellSafe('ls /usr/local/bin'), true);
+    assert.equal(subshellSafe('echo $$'), false);
+    assert.equal(subshellSafe('kill $PPID'), false);
+    assert.equal(subshellSafe('echo $-'), false);
+    assert.equal(subshellSafe('local x=1'), false);
+    assert.equal(wrapsAsFunction('true; }; echo escaped; {'), false);
+    assert.equal(wrapsAsFunction('{ a; }'), false);
+    assert.equal(wrapsAsFunction('echo "open'), false);
+    assert.equal(wrapsAsFunction("echo 'open"), false);
+    assert.equal(wrapsAsFunction('echo ${open'), false);
+    assert.equal(wrapsAsFunction('echo \\}'), true);
+  });
+
+  test('subshell jobs where /bin/sh is dash, sh -c elsewhere', () => {
+    assert.equal(defaultJobShell('/bin/bash'), 'exec');
+    assert.equal(defaultJobShell('/no/such/shell'), 'exec');
+    assert.equal(defaultJobShell('/bin/dash'), 'subshell');
+  });
+});
 
 describe('fork-server pool', { timeout: 30_000 }, () => {
   test('a job that kills its own shell fails clearly, and the pool recovers', async () => {

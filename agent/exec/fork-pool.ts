@@ -6,7 +6,7 @@
 import type { Logger } from '../../protocol/log.js';
 import { ForkServer } from './fork-server.js';
 import { spawnDetached } from './spawn.js';
-import type { ExecOutcome, ExecRequest, Executor } from './types.js';
+import type { ExecOutcome, ExecRequest, Executor, JobShell } from './types.js';
 
 export type ForkPoolOptions = Readonly<{
   log: Logger;
@@ -14,10 +14,13 @@ export type ForkPoolOptions = Readonly<{
   idleMs?: number;
   /** Shells kept even when idle (default 1). */
   keep?: number;
+  /** How each job runs in its shell (default `exec`; see jobCommand). */
+  jobShell?: JobShell;
 }>;
 
 export class ForkServerPool implements Executor {
   readonly kind = 'fork-server' as const;
+  readonly jobShell: JobShell;
   private readonly servers: ForkServer[] = [];
   private readonly options: ForkPoolOptions;
   private reaper: NodeJS.Timeout | undefined;
@@ -25,6 +28,7 @@ export class ForkServerPool implements Executor {
 
   constructor(options: ForkPoolOptions) {
     this.options = options;
+    this.jobShell = options.jobShell ?? 'exec';
   }
 
   /** Number of live shells (for stats and tests). */
@@ -54,7 +58,7 @@ export class ForkServerPool implements Executor {
   }
 
   private create(): ForkServer {
-    const server = new ForkServer({ log: this.options.log });
+    const server = new ForkServer({ log: this.options.log, jobShell: this.jobShell });
     server.onChange = () => this.tidy();
     this.servers.push(server);
     if (!this.reaper) {

@@ -1,10 +1,10 @@
 /**
  * One long-lived `/bin/sh` used as a fork server. It is started in its own session and process
  * group and runs one job at a time, so that group holds exactly this shell plus the job's
- * process tree, never the agent. For each job we write one line of shell that runs
- * `/bin/sh -c SCRIPT` in the foreground with stdout on fd 3 and stderr on fd 4, then prints a
- * per-job end marker on fd 4 and one carrying the exit status on fd 3 (one pipe read fewer per
- * job than a separate status line).
+ * process tree, never the agent. For each job we write one line of shell that runs the script
+ * in the foreground with stdout on fd 3 and stderr on fd 4 (in a forked subshell, or with
+ * `/bin/sh -c`: see {@link jobCommand}), then prints a per-job end marker on fd 4 and one
+ * carrying the exit status on fd 3 (one pipe read fewer per job than a separate status line).
  *
  * Why not `setsid` per job: on the target VMs an exec costs about as much as a fork+exec of
  * `sh`, so an extra `setsid` exec doubled the per-job cost. Timeout and cancel instead SIGKILL the
@@ -17,8 +17,8 @@ import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from '../../protocol/log.js';
 import { MarkerSplitter } from './marker-splitter.js';
-import { envAssignments, jobScript, shellQuote } from './shell.js';
-import { ExecError, type ExecOutcome, type ExecRequest } from './types.js';
+import { jobCommand, jobScript } from './shell.js';
+import { ExecError, type ExecOutcome, type ExecRequest, type JobShell } from './types.js';
 
 type Running = {
   seq: number;
@@ -34,7 +34,7 @@ type Running = {
   detachAbort(): void;
 };
 
-export type ForkServerOptions = Readonly<{ log: Logger; shell?: string }>;
+export type ForkServerOptions = Readonly<{ log: Logger; shell?: string; /** Default `exec`. */ jobShell?: JobShell }>;
 
 export class ForkServer {
   private readonly child: ChildProcess;
@@ -43,6 +43,7 @@ export class ForkServer {
   private readonly err: MarkerSplitter;
   private readonly nonce = randomBytes(9).toString('hex');
   private readonly log: Logger;
+  private readonly jobShell: JobShell;
   private current: Running | null = null;
   private seq = 0;
   private dead = false;
@@ -54,6 +55,7 @@ export class ForkServer {
 
   constructor(options: ForkServerOptions) {
     this.log = options.log;
+    this.jobShell = options.jobShell ?? 'exec';
     this.child = spawn(options.shell ?? '/bin/sh', [], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
     const [stdin, stdout, stderr, fd3, fd4] = this.child.stdio as unknown as [Writable, Readable, Readable, Readable, Readable];
     this.stdin = stdin;
@@ -107,7 +109,7 @@ export class ForkServer {
     const script = jobScript(request.command, request.cwd);
     // printf's arguments are expanded before it runs, so `$?` is still the job's status.
     const line =
-      `${envAssignments(request.env)}/bin/sh -c ${shellQuote(script)} >&3 2>&4 3>&- 4>&- </dev/null; ` +
+      `${jobCommand(script, request.env, this.jobShell)} >&3 2>&4 3>&- 4>&- </dev/null; ` +
       `printf '\\036%s%s\\036' '${tag}' $? >&3; printf '\\036%s\\036' '${tag}' >&4\n`;
     const marker = Buffer.from(`\x1e${tag}`, 'latin1');
     if (request.signal?.aborted) return Promise.resolve({ exitCode: null, signal: 'SIGKILL' });

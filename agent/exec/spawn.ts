@@ -92,6 +92,7 @@ export function spawnDetached(request: Pick<ExecRequest, 'command' | 'env' | 'cw
 export function createSpawnExecutor(): Executor {
   return {
     kind: 'spawn',
+    jobShell: 'exec',
     run: runSpawned,
     detach: spawnDetached,
     close: async () => {},

@@ -21,8 +21,17 @@ export type ExecOutcome = Readonly<{
 
 export type ExecutorKind = 'fork-server' | 'spawn';
 
+/**
+ * How a job's script runs: `subshell` forks the fork server and runs the script as a function in
+ * the child (no exec: on VMs the dynamic loader's start-up of a new `sh`, CPUID exits included,
+ * costs more than the rest of a short job); `exec` runs `/bin/sh -c SCRIPT` as Directord does.
+ */
+export type JobShell = 'subshell' | 'exec';
+
 export interface Executor {
   readonly kind: ExecutorKind;
+  /** `subshell`: jobs run in a fork of a long-lived shell; `exec`: each in a new `/bin/sh -c`. */
+  readonly jobShell: JobShell;
   /** Runs to completion (or until aborted). Rejects only when the executor itself broke. */
   run(request: ExecRequest): Promise<ExecOutcome>;
   /** Starts the command in its own session without waiting or capturing output (`--no-block`). */
