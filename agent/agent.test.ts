@@ -324,6 +324,23 @@ describe('agent', { timeout: 60_000 }, () => {
     }
   });
 
+  test('arguments without their defaulted fields get the defaults; complete ones are used as sent', async () => {
+    const s = await setup();
+    try {
+      const bare = makeJob({ args: { command: 'echo bare' } });
+      const marker = join(root, 'retry-marker');
+      const retried = makeJob({ args: { command: `test -e ${marker} || { touch ${marker}; exit 1; }`, retry: 2 } });
+      const complete = makeJob({ args: { no_block: false, retry: 1, command: 'echo complete' } });
+      await s.server.dispatch([bare, retried, complete]);
+      await s.server.waitFinished([bare.jobId, retried.jobId, complete.jobId]);
+      assert.equal(s.server.output(bare.jobId, 'stdout'), 'bare\n');
+      assert.equal(s.server.finished(retried.jobId)[0]?.outcome, 'succeeded', 'retry 2 ran the command a second time');
+      assert.equal(s.server.output(complete.jobId, 'stdout'), 'complete\n');
+    } finally {
+      await s.cleanup();
+    }
+  });
+
   test('a wrong key is logged as unauthorized and the agent keeps retrying', async () => {
     const server = await FakeServer.start();
     const lines: string[] = [];

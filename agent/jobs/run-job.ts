@@ -65,12 +65,45 @@ function checkerOf(schema: TSchema): TypeCheck<TSchema> {
   return checker;
 }
 
+/**
+ * Per argument schema, the top-level keys that have defaults, or null when defaults sit deeper
+ * too (then only TypeBox's own walk fills them all).
+ */
+const topDefaults = new WeakMap<TSchema, readonly string[] | null>();
+
+function topDefaultsOf(schema: TSchema): readonly string[] | null {
+  let keys = topDefaults.get(schema);
+  if (keys === undefined) {
+    const properties = (schema.properties ?? {}) as Record<string, unknown>;
+    keys = Object.values(properties).some(hasDeepDefault) ? null : Object.keys(properties).filter((k) => (properties[k] as { default?: unknown }).default !== undefined);
+    topDefaults.set(schema, keys);
+  }
+  return keys;
+}
+
+/** Whether a `default` sits below this property schema's own top. */
+function hasDeepDefault(property: unknown): boolean {
+  const visit = (node: unknown, depth: number): boolean => {
+    if (node === null || typeof node !== 'object') return false;
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'default' && depth > 0) return true;
+      if (k !== 'default' && visit(v, depth + 1)) return true;
+    }
+    return false;
+  };
+  return visit(property, 0);
+}
+
 /** The job's arguments with the schema's defaults, or what is wrong with them. */
 function jobFields(component: Component, job: DispatchedJob): { fields: Record<string, unknown> } | { problem: string } {
   // Components with `toJob` receive derived fields, not their argument schema.
   if (component.toJob) return { fields: job.args as Record<string, unknown> };
-  const fields = Value.Default(component.args, structuredClone(job.args)) as Record<string, unknown>;
   const checker = checkerOf(component.args);
+  // The server sends every defaulted field already: then the args are used as they came (the
+  // clone and TypeBox's default walk cost more than a short job's own bookkeeping).
+  const defaults = topDefaultsOf(component.args);
+  if (defaults && defaults.every((k) => Object.hasOwn(job.args, k)) && checker.Check(job.args)) return { fields: job.args };
+  const fields = Value.Default(component.args, structuredClone(job.args)) as Record<string, unknown>;
   if (checker.Check(fields)) return { fields };
   const first = checker.Errors(fields).First();
   const field = first?.path ? first.path.replace(/^\//, '').replaceAll('/', '.') : '';

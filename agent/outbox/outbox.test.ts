@@ -12,6 +12,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const started = (i: number): JobEvent => ({ type: 'started', jobId: `job-${i}`, at: i });
+const output = (i: number): JobEvent => ({ type: 'output', jobId: `job-${i}`, stream: 'stdout', seq: 0, data: `line ${i}\n` });
 
 describe('outbox', () => {
   test('events pushed in one turn travel in one batch; the next accumulates while one is in flight', async () => {
@@ -52,7 +53,7 @@ describe('outbox', () => {
     assert.equal(batches.length, 0, 'a batch of only started events is held');
     box.push({ type: 'finished', jobId: 'fast', outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 0, stderrChunks: 0 });
     await tick();
-    assert.deepEqual(batches.map((b) => b.types), [['started', 'finished']], 'the result is sent at once, with its started');
+    assert.deepEqual(batches.map((b) => b.types), [['finished']], 'the result is sent at once; it carries the start, so the started that waited is left out');
 
     const pushedAt = Date.now();
     box.push({ type: 'started', jobId: 'slow', at: pushedAt });
@@ -108,11 +109,11 @@ describe('outbox', () => {
     const dir = join(root, `o${++n}`);
     const a = new Outbox({ dir, log: silentLogger });
     a.attach(async () => ({ ok: true }));
-    a.push(started(1));
+    a.push(output(1));
     assert.equal(await a.whenDrained(1000), true);
     a.detach();
-    a.push(started(2));
-    a.push(started(3));
+    a.push(output(2));
+    a.push(output(3));
     await tick();
     a.close();
     const b = new Outbox({ dir, log: silentLogger });
@@ -134,8 +135,8 @@ describe('outbox', () => {
     const dir = join(root, `o${++n}`);
     const a = new Outbox({ dir, log: silentLogger });
     a.attach(async () => ({ ok: true }));
-    a.push(started(1));
-    a.push(started(2));
+    a.push(output(1));
+    a.push(output(2));
     assert.equal(await a.whenDrained(1000), true);
     // A process that died now: the journal on disk has the events but not yet their ack.
     const crashedNow = new Outbox({ dir, log: silentLogger });
@@ -146,6 +147,34 @@ describe('outbox', () => {
     assert.equal(crashedLater.size, 0, 'the ack was written within a second, with nothing else to carry it');
     crashedLater.close();
     a.close();
+  });
+
+  test('started events are not journaled: after a crash the job is reported interrupted instead', async () => {
+    const dir = join(root, `o${++n}`);
+    const a = new Outbox({ dir, log: silentLogger });
+    a.push(started(1));
+    a.push(output(1));
+    await tick();
+    const crashed = new Outbox({ dir, log: silentLogger });
+    assert.deepEqual(crashed.pendingEvents().map((e) => e.type), ['output']);
+    crashed.close();
+    a.close();
+  });
+
+  test('a started is left out only of a batch that also carries its finished', async () => {
+    const box = new Outbox({ dir: join(root, `o${++n}`), log: silentLogger });
+    const batches: string[][] = [];
+    box.attach(async (batch) => {
+      batches.push(batch.events.map((e) => `${e.type}:${e.jobId}`));
+      return { ok: true };
+    });
+    box.push(started(1));
+    box.push(started(2));
+    box.push(output(2));
+    box.push({ type: 'finished', jobId: 'job-2', outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 1, stderrChunks: 0 });
+    assert.equal(await box.whenDrained(1000), true);
+    assert.deepEqual(batches, [['started:job-1', 'output:job-2', 'finished:job-2']]);
+    box.close();
   });
 
   test('a lost connection resends the batch that was in flight', async () => {

@@ -96,7 +96,9 @@ export class Outbox {
   push(event: JobEvent): void {
     const op: OutboxOp = { o: 'add', i: this.nextId, e: event };
     this.apply(op, Date.now());
-    this.journal.append(op);
+    // A `started` lost in a crash costs nothing: the restarted agent reports the job as
+    // interrupted (its cache marked it running), with a `finished` that carries the times.
+    if (event.type !== 'started') this.journal.append(op);
     this.schedule();
   }
 
@@ -180,7 +182,7 @@ export class Outbox {
     const lastId = (this.entries[this.head + events.length - 1] as Entry).id;
     const generation = this.generation;
     this.inflight = events.length;
-    const batch: JobEventBatch = { batch: this.batchNo++, sentAt: Date.now(), events };
+    const batch: JobEventBatch = { batch: this.batchNo++, sentAt: Date.now(), events: withoutSupersededStarts(events) };
     this.sentBatches += 1;
     sender(batch).then(
       (result) => this.settle(generation, lastId, result),
@@ -255,4 +257,16 @@ export class Outbox {
     this.head = 0;
     this.nextId = Math.max(snap.next ?? 1, (this.entries.at(-1)?.id ?? 0) + 1);
   }
+}
+
+/**
+ * The batch without the `started` events of jobs whose `finished` travels in it too: the result
+ * carries the start time, and the server would only write the target twice in one transaction.
+ */
+function withoutSupersededStarts(events: JobEvent[]): JobEvent[] {
+  let finished: Set<string> | undefined;
+  for (const event of events) if (event.type === 'finished') (finished ??= new Set()).add(event.jobId);
+  if (!finished) return events;
+  const done = finished;
+  return events.filter((event) => event.type !== 'started' || !done.has(event.jobId));
 }
