@@ -9,7 +9,7 @@ import { MarkerSplitter, partialMarkerSuffix } from './marker-splitter.js';
 import { defaultJobShell } from './index.js';
 import { jobCommand, subshellSafe, wrapsAsFunction } from './shell.js';
 import { createSpawnExecutor } from './spawn.js';
-import type { ExecRequest, Executor } from './types.js';
+import { abortHookOf, type ExecRequest, type Executor } from './types.js';
 
 type Captured = { stdout: string; stderr: string; events: string[] };
 
@@ -105,7 +105,7 @@ for (const [name, make] of executors) {
       const controller = new AbortController();
       const started = Date.now();
       setTimeout(() => controller.abort(), 300);
-      const r = await run(executor, `sh -c 'sleep ${tag} & sleep ${tag}'`, { signal: controller.signal });
+      const r = await run(executor, `sh -c 'sleep ${tag} & sleep ${tag}'`, { abort: abortHookOf(controller.signal) });
       assert.equal(r.exitCode, null);
       assert.equal(r.signal, 'SIGKILL');
       assert.ok(Date.now() - started < 2000, 'returned promptly');

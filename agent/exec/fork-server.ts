@@ -112,10 +112,9 @@ export class ForkServer {
       `${jobCommand(script, request.env, this.jobShell)} >&3 2>&4 3>&- 4>&- </dev/null; ` +
       `printf '\\036%s%s\\036' '${tag}' $? >&3; printf '\\036%s\\036' '${tag}' >&4\n`;
     const marker = Buffer.from(`\x1e${tag}`, 'latin1');
-    if (request.signal?.aborted) return Promise.resolve({ exitCode: null, signal: 'SIGKILL' });
+    if (request.abort?.aborted) return Promise.resolve({ exitCode: null, signal: 'SIGKILL' });
     return new Promise<ExecOutcome>((resolve, reject) => {
-      const onAbort = () => this.kill();
-      request.signal?.addEventListener('abort', onAbort, { once: true });
+      const detachAbort = request.abort?.onAbort(() => this.kill()) ?? noop;
       this.current = {
         seq,
         request,
@@ -127,7 +126,7 @@ export class ForkServer {
         errDecoder: new StringDecoder('utf8'),
         resolve,
         reject,
-        detachAbort: () => request.signal?.removeEventListener('abort', onAbort),
+        detachAbort,
       };
       this.out.expect(marker);
       this.err.expect(marker);
@@ -243,6 +242,8 @@ export class ForkServer {
     if (!job.killed && this.child.pid !== undefined) killGroup(this.child.pid);
   }
 }
+
+const noop = () => {};
 
 /** How long a dead shell's output pipes may stay open before its job is settled anyway. */
 const DEATH_GRACE_MS = 200;

@@ -15,7 +15,7 @@ const PIPE_GRACE_MS = 100;
 export function runSpawned(request: ExecRequest): Promise<ExecOutcome> {
   checkEnv(request.env);
   const script = jobScript(request.command, request.cwd);
-  if (request.signal?.aborted) return Promise.resolve({ exitCode: null, signal: 'SIGKILL' });
+  if (request.abort?.aborted) return Promise.resolve({ exitCode: null, signal: 'SIGKILL' });
   return new Promise<ExecOutcome>((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', script], {
       env: { ...process.env, ...request.env },
@@ -32,11 +32,11 @@ export function runSpawned(request: ExecRequest): Promise<ExecOutcome> {
       killed = true;
       if (child.pid !== undefined) killGroup(child.pid);
     };
-    request.signal?.addEventListener('abort', onAbort, { once: true });
+    const detachAbort = request.abort?.onAbort(onAbort);
     const finish = () => {
       if (!exit) return;
       clearTimeout(grace);
-      request.signal?.removeEventListener('abort', onAbort);
+      detachAbort?.();
       const restOut = outDecoder.end();
       if (restOut) request.onStdout(restOut);
       const restErr = errDecoder.end();
@@ -59,7 +59,7 @@ export function runSpawned(request: ExecRequest): Promise<ExecOutcome> {
     child.stdout.on('close', closed);
     child.stderr.on('close', closed);
     child.on('error', (error) => {
-      request.signal?.removeEventListener('abort', onAbort);
+      detachAbort?.();
       reject(error);
     });
     child.on('exit', (code, signal) => {

@@ -7,11 +7,33 @@ export type ExecRequest = Readonly<{
   env: Readonly<Record<string, string>>;
   cwd?: string;
   /** Aborting kills the whole process group with SIGKILL. */
-  signal?: AbortSignal;
+  abort?: AbortHook;
   /** Decoded output, delivered live and in order per stream. */
   onStdout(text: string): void;
   onStderr(text: string): void;
 }>;
+
+/**
+ * What an executor needs of an abort: whether it happened, and a call when it does (the job's
+ * own, cheaper than an AbortSignal's EventTarget listeners on every job; abortHookOf adapts a signal).
+ */
+export type AbortHook = Readonly<{
+  aborted: boolean;
+  /** Calls `listener` once when aborted (not if it already is); returns the unsubscribe. */
+  onAbort(listener: () => void): () => void;
+}>;
+
+export function abortHookOf(signal: AbortSignal): AbortHook {
+  return {
+    get aborted() {
+      return signal.aborted;
+    },
+    onAbort(listener) {
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
+}
 
 export type ExecOutcome = Readonly<{
   /** Null when the agent killed the process group (abort). */

@@ -3,13 +3,14 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ComponentContext, ExecOptions, ExecResult, HttpResult } from '../../components/define.js';
 import type { DispatchedJob } from '../../protocol/jobs.js';
+import type { JobAbort } from './abort.js';
 import { hostFiles } from './files.js';
 import { CappedText, type JobOutput } from './output.js';
 import type { JobDeps } from './types.js';
 
-export function createContext(deps: JobDeps, job: DispatchedJob, signal: AbortSignal, output: JobOutput): ComponentContext {
+export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort, output: JobOutput): ComponentContext {
   const exec = async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
-    if (signal.aborted) return { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' };
+    if (abort.aborted) return { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' };
     const env = { ...deps.cache.getEnvs(), ...options.env };
     if (options.detach) {
       await deps.executor.detach({ command, env, cwd: options.cwd });
@@ -22,7 +23,7 @@ export function createContext(deps: JobDeps, job: DispatchedJob, signal: AbortSi
       command,
       env,
       cwd: options.cwd,
-      signal,
+      abort,
       onStdout: (text) => {
         out.add(text);
         if (stream) output.write('stdout', text);
@@ -39,20 +40,19 @@ export function createContext(deps: JobDeps, job: DispatchedJob, signal: AbortSi
   return {
     job,
     identity: deps.identity,
-    signal,
+    // Made on first use: most jobs never look (see JobAbort).
+    get signal() {
+      return abort.signal;
+    },
     exec,
     write: (stream, text) => output.write(stream, text),
     render: (template) => deps.render(template, { ...deps.cache.getArgs(), ...(job.vars ?? {}) }),
     cache: deps.cache,
     files: hostFiles,
-    sleep: (ms) => abortableSleep(ms, signal),
-    http: (url, options) => httpGet(url, options?.insecure ?? false, signal),
-    ...(server
-      ? {
-          blobs: { get: (sha: string) => server.blob(sha, job.jobId, signal) },
-          jobStates: (sha: string, identities: readonly string[]) => server.jobStates(sha, identities, signal),
-        }
-      : {}),
+    sleep: (ms) => abortableSleep(ms, abort.signal),
+    http: (url, options) => httpGet(url, options?.insecure ?? false, abort.signal),
+    blobs: server ? { get: (sha: string) => server.blob(sha, job.jobId, abort.signal) } : undefined,
+    jobStates: server ? (sha: string, identities: readonly string[]) => server.jobStates(sha, identities, abort.signal) : undefined,
   };
 }
 

@@ -7,9 +7,10 @@ import { DispatchedJobSchema, type DispatchedJob, type OutputEvent } from '../..
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import { LIMITS } from '../../protocol/version.js';
+import { JobAbort } from './abort.js';
 import { defaultMaxQueues, JobQueues } from './queues.js';
 import { finishedEvent, reportNotRun, runJob } from './run-job.js';
-import type { AbortReason, HeldJob, JobDeps } from './types.js';
+import type { HeldJob, JobDeps } from './types.js';
 
 const validJob = compileValidator(DispatchedJobSchema);
 /** How long `close()` waits for aborted jobs to report before giving up on them. */
@@ -72,7 +73,7 @@ export class JobManager {
         reportNotRun(this.deps, id, 'cancelled', 'Job cancelled before it ran');
         continue;
       }
-      this.running.get(id)?.controller.abort('cancel' satisfies AbortReason);
+      this.running.get(id)?.abort.abort('cancel');
     }
   }
 
@@ -94,7 +95,7 @@ export class JobManager {
   async close(): Promise<void> {
     this.closing = true;
     const stopped = this.queues.stop();
-    for (const held of this.running.values()) held.controller.abort('shutdown' satisfies AbortReason);
+    for (const held of this.running.values()) held.abort.abort('shutdown');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([stopped, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
     clearTimeout(timer);
@@ -103,7 +104,7 @@ export class JobManager {
   private accept(job: DispatchedJob): boolean {
     if (this.deps.cache.seen(job.jobId) || this.running.has(job.jobId)) return false;
     this.deps.cache.markSeen(job.jobId, 'q');
-    const held: HeldJob = { job, controller: new AbortController(), state: 'queued' };
+    const held: HeldJob = { job, abort: new JobAbort(), state: 'queued' };
     if (job.verb === 'QUEUESENTINEL') {
       for (const omitted of this.queues.purgePending()) {
         omitted.state = 'done';

@@ -8,6 +8,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { Component, ComponentResult } from '../../components/define.js';
 import type { AgentOutcome, DispatchedJob, JobEvent } from '../../protocol/jobs.js';
+import type { JobAbort } from './abort.js';
 import { createContext } from './context.js';
 import { JobOutput } from './output.js';
 import type { AbortReason, HeldJob, JobDeps } from './types.js';
@@ -121,24 +122,24 @@ function abortOutcome(reason: AbortReason, job: DispatchedJob): { outcome: Agent
   }
 }
 
-/** Settles when `run` does, or `grace` ms after `signal` aborts, whichever is first. */
-function raceAbort<T>(run: Promise<T>, signal: AbortSignal): Promise<{ done: true; value: T } | { done: false }> {
+/** Settles when `run` does, or ABORT_GRACE_MS after the job is aborted, whichever is first. */
+function raceAbort<T>(run: Promise<T>, abort: JobAbort): Promise<{ done: true; value: T } | { done: false }> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       timer = setTimeout(() => resolve({ done: false }), ABORT_GRACE_MS);
     };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    const detach = abort.onAbort(onAbort);
+    if (abort.aborted) onAbort();
     run.then(
       (value) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        detach();
         resolve({ done: true, value });
       },
       (error: unknown) => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
+        detach();
         reject(error);
       },
     );
@@ -146,10 +147,10 @@ function raceAbort<T>(run: Promise<T>, signal: AbortSignal): Promise<{ done: tru
 }
 
 export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
-  const { job, controller } = held;
+  const { job, abort } = held;
   const { cache } = deps;
-  if (controller.signal.aborted) {
-    const a = abortOutcome(controller.signal.reason as AbortReason, job);
+  if (abort.reason !== undefined) {
+    const a = abortOutcome(abort.reason, job);
     reportNotRun(deps, job.jobId, a.outcome, a.info);
     return;
   }
@@ -177,17 +178,17 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   cache.markSeen(job.jobId, 'r');
   const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) });
   const release = component.requiresLock ? await deps.locks.acquire(component.lockName ?? component.verb.toLowerCase()) : null;
-  const timer = job.timeout > 0 ? setTimeout(() => controller.abort('timeout' satisfies AbortReason), job.timeout * 1000) : undefined;
+  const timer = job.timeout > 0 ? setTimeout(() => abort.abort('timeout'), job.timeout * 1000) : undefined;
   let outcome: AgentOutcome;
   let info: string;
   let exitCode: number | null | undefined;
   try {
     const args = jobFields(component, job);
     if ('problem' in args) throw new Error(args.problem);
-    const ctx = createContext(deps, job, controller.signal, output);
-    const settled = await raceAbort<ComponentResult>(component.run(ctx, args.fields), controller.signal);
-    if (controller.signal.aborted) {
-      const a = abortOutcome(controller.signal.reason as AbortReason, job);
+    const ctx = createContext(deps, job, abort, output);
+    const settled = await raceAbort<ComponentResult>(component.run(ctx, args.fields), abort);
+    if (abort.reason !== undefined) {
+      const a = abortOutcome(abort.reason, job);
       if (!settled.done) deps.log.warn('component did not stop after abort; reporting anyway', { jobId: job.jobId, verb: job.verb });
       output.write('stderr', a.stderr);
       ({ outcome, info } = a);
@@ -199,8 +200,8 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
       exitCode = result.exitCode;
     }
   } catch (error) {
-    if (controller.signal.aborted) {
-      const a = abortOutcome(controller.signal.reason as AbortReason, job);
+    if (abort.reason !== undefined) {
+      const a = abortOutcome(abort.reason, job);
       output.write('stderr', a.stderr);
       ({ outcome, info } = a);
       exitCode = null;

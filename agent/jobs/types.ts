@@ -5,6 +5,7 @@ import type { Logger } from '../../protocol/log.js';
 import type { AgentCache } from '../cache/agent-cache.js';
 import type { Executor } from '../exec/types.js';
 import type { Outbox } from '../outbox/outbox.js';
+import type { JobAbort } from './abort.js';
 import type { NamedLocks } from './locks.js';
 
 export type JobDeps = Readonly<{
@@ -34,6 +35,6 @@ export type AbortReason = 'timeout' | 'cancel' | 'shutdown';
 /** A job the agent holds, queued or running. */
 export type HeldJob = {
   readonly job: DispatchedJob;
-  readonly controller: AbortController;
+  readonly abort: JobAbort;
   state: 'queued' | 'running' | 'done';
 };

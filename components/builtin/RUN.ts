@@ -56,7 +56,8 @@ export const RUN = defineComponent({
     }
     const attempts = Math.max(1, intField(fields, 'retry', 1));
     let last: ExecResult | undefined;
-    for (let attempt = 0; attempt < attempts && !ctx.signal.aborted; attempt++) {
+    // ctx.exec itself refuses to start once the job is aborted; the signal is read only between retries.
+    for (let attempt = 0; attempt < attempts && (attempt === 0 || !ctx.signal.aborted); attempt++) {
       last = await ctx.exec(command, attempts === 1 ? { detach: false } : { detach: false, stream: false });
       if (last.exitCode === 0) break;
     }

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentCache } from '../../agent/cache/agent-cache.js';
 import { createSpawnExecutor } from '../../agent/exec/spawn.js';
+import { JobAbort } from '../../agent/jobs/abort.js';
 import { NamedLocks } from '../../agent/jobs/locks.js';
 import { runJob } from '../../agent/jobs/run-job.js';
 import type { JobDeps } from '../../agent/jobs/types.js';
@@ -100,7 +101,7 @@ async function run(verb: string, text: string, env: { path?: string; fail?: stri
     parentAsync: false,
   };
   const started = Date.now();
-  await runJob(deps, { job, controller: new AbortController(), state: 'running' });
+  await runJob(deps, { job, abort: new JobAbort(), state: 'running' });
   const finished = events.find((e) => e.type === 'finished');
   assert.ok(finished && finished.type === 'finished', `${verb} finished`);
   const text_ = (stream: 'stdout' | 'stderr') =>
