@@ -37,6 +37,8 @@ export type ExecOptions = Readonly<{
   detach?: boolean;
   /** Forward output to the job's stdout/stderr as it arrives (default true). */
   stream?: boolean;
+  /** Keep the output for the result's `stdout`/`stderr` (default true; false when only streamed). */
+  capture?: boolean;
 }>;
 
 export type ExecResult = Readonly<{

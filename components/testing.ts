@@ -121,7 +121,9 @@ export function createFakeContext(options: FakeContextOptions = {}): FakeContext
       calls.push(['exec', command, execOptions ?? {}]);
       const scripted = options.exec ?? [];
       const result = scripted[Math.min(execIndex++, scripted.length - 1)] ?? {};
-      return { exitCode: 0, signal: null, stdout: '', stderr: '', ...result };
+      const run = { exitCode: 0, signal: null, stdout: '', stderr: '', ...result };
+      // As on the agent: output that is not captured is not in the result.
+      return execOptions?.capture === false ? { ...run, stdout: '', stderr: '' } : run;
     },
     write(stream, text) {
       calls.push(['write', stream, text]);

@@ -17,23 +17,23 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
       return { exitCode: 0, signal: null, stdout: '', stderr: '' };
     }
     const stream = options.stream ?? true;
-    const out = new CappedText(deps.outputCapBytes);
-    const err = new CappedText(deps.outputCapBytes);
+    const out = options.capture === false ? null : new CappedText(deps.outputCapBytes);
+    const err = options.capture === false ? null : new CappedText(deps.outputCapBytes);
     const outcome = await deps.executor.run({
       command,
       env,
       cwd: options.cwd,
       abort,
       onStdout: (text) => {
-        out.add(text);
+        out?.add(text);
         if (stream) output.write('stdout', text);
       },
       onStderr: (text) => {
-        err.add(text);
+        err?.add(text);
         if (stream) output.write('stderr', text);
       },
     });
-    return { exitCode: outcome.exitCode, signal: outcome.signal, stdout: out.text(), stderr: err.text() };
+    return { exitCode: outcome.exitCode, signal: outcome.signal, stdout: out?.text() ?? '', stderr: err?.text() ?? '' };
   };
 
   const server = deps.server;

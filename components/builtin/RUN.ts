@@ -58,7 +58,7 @@ export const RUN = defineComponent({
     let last: ExecResult | undefined;
     // ctx.exec itself refuses to start once the job is aborted; the signal is read only between retries.
     for (let attempt = 0; attempt < attempts && (attempt === 0 || !ctx.signal.aborted); attempt++) {
-      last = await ctx.exec(command, attempts === 1 ? { detach: false } : { detach: false, stream: false });
+      last = await ctx.exec(command, attempts === 1 ? { detach: false, capture: false } : { detach: false, stream: false });
       if (last.exitCode === 0) break;
     }
     if (!last) return { ok: false, info: command };

@@ -25,7 +25,7 @@ const rows: Row[] = [
     component: RUN,
     job: 'echo {{ wrkdir }} | grep /tmp/test',
     ctx: { args: { wrkdir: '/tmp/test' }, exec: [{ exitCode: 0, stdout: '/tmp/test\n' }] },
-    calls: [['exec', 'echo /tmp/test | grep /tmp/test', { detach: false }]],
+    calls: [['exec', 'echo /tmp/test | grep /tmp/test', { detach: false, capture: false }]],
     result: { ok: true, info: 'echo /tmp/test | grep /tmp/test', exitCode: 0 },
   },
   {
@@ -33,7 +33,7 @@ const rows: Row[] = [
     component: RUN,
     job: 'false',
     ctx: { exec: [{ exitCode: 1 }] },
-    calls: [['exec', 'false', { detach: false }]],
+    calls: [['exec', 'false', { detach: false, capture: false }]],
     result: { ok: false, info: 'false', exitCode: 1 },
   },
   {
