@@ -153,6 +153,9 @@ const SCRIPTS = [
   'echo a \\\n b',
   'cat <<EOF\n}\nEOF',
   'echo "$GREETING"',
+  'set | grep -c __directord_script',
+  // Large, but under the 128 KiB a single exec argument may hold (a larger one: see below).
+  `x=0\n${'x=$((x+1))\n'.repeat(10_000)}echo $x`,
 ];
 
 describe('subshell jobs read as sh -c jobs', { timeout: 30_000 }, () => {
@@ -163,7 +166,7 @@ describe('subshell jobs read as sh -c jobs', { timeout: 30_000 }, () => {
     await subshell.close();
   });
   for (const script of SCRIPTS) {
-    test(JSON.stringify(script), async () => {
+    test(JSON.stringify(script.length > 200 ? `${script.slice(0, 40)}… (${script.length} characters)` : script), async () => {
       const env = { GREETING: "it's me" };
       const a = await run(exec, script, { env });
       const b = await run(subshell, script, { env });
@@ -187,6 +190,16 @@ describe('subshell jobs read as sh -c jobs', { timeout: 30_000 }, () => {
     } finally {
       await pool.close();
     }
+  });
+
+  test('a script larger than one exec argument may be still runs in a subshell (sh -c refuses it)', async () => {
+    const script = `x=0\n${'x=$((x+1))\n'.repeat(20_000)}echo $x`;
+    assert.ok(Buffer.byteLength(script) > 128 * 1024);
+    const viaExec = await run(exec, script);
+    assert.equal(viaExec.exitCode, 126);
+    assert.match(viaExec.stderr, /Argument list too long/);
+    const forked = await run(subshell, script);
+    assert.deepEqual({ exitCode: forked.exitCode, stdout: forked.stdout }, { exitCode: 0, stdout: '20000\n' });
   });
 
   test('which scripts run as a function', () => {

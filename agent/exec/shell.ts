@@ -75,8 +75,9 @@ export function subshellSafe(script: string): boolean {
   return !READS_SHELL_IDENTITY.test(script) && !USES_LOCAL.test(script) && wrapsAsFunction(script);
 }
 
-/** The function name a subshell job runs as (not visible to the script unless it looks). */
+/** The function a subshell job runs as, and the variable holding its text until then (unset before it runs). */
 const JOB_FUNCTION = '__directord_job';
+const JOB_TEXT = '__directord_script';
 
 /**
  * The shell text, for the fork server's input, that runs `script` with `env` and exits with its
@@ -93,8 +94,10 @@ export function jobCommand(script: string, env: Readonly<Record<string, string>>
   const quoted = shellQuote(script);
   const assignments = envAssignments(env);
   if (mode === 'exec' || !subshellSafe(script)) return `${assignments}/bin/sh -c ${quoted}`;
+  // The text once, in a variable: a large script is not written (and parsed) twice. Inside
+  // double quotes the expansion is taken as it is, so eval sees exactly the script.
   return (
-    `( ${assignments ? `export ${assignments}; ` : ''}` +
-    `if command eval '${JOB_FUNCTION}() { '${quoted}'\n}' 2>/dev/null; then ${JOB_FUNCTION}; else exec /bin/sh -c ${quoted}; fi )`
+    `( ${assignments ? `export ${assignments}; ` : ''}${JOB_TEXT}=${quoted}; ` +
+    `if command eval "${JOB_FUNCTION}() { $${JOB_TEXT}\n}" 2>/dev/null; then unset ${JOB_TEXT}; ${JOB_FUNCTION}; else exec /bin/sh -c "$${JOB_TEXT}"; fi )`
   );
 }
