@@ -67,16 +67,17 @@ function checkerOf(schema: TSchema): TypeCheck<TSchema> {
 }
 
 /**
- * Per argument schema, the top-level keys that have defaults, or null when defaults sit deeper
- * too (then only TypeBox's own walk fills them all).
+ * Per argument schema, the top-level keys that have defaults; null when defaults sit deeper too,
+ * or the schema is not a plain object (then only TypeBox's own walk fills them all).
  */
 const topDefaults = new WeakMap<TSchema, readonly string[] | null>();
 
-function topDefaultsOf(schema: TSchema): readonly string[] | null {
+export function topDefaultsOf(schema: TSchema): readonly string[] | null {
   let keys = topDefaults.get(schema);
   if (keys === undefined) {
     const properties = (schema.properties ?? {}) as Record<string, unknown>;
-    keys = Object.values(properties).some(hasDeepDefault) ? null : Object.keys(properties).filter((k) => (properties[k] as { default?: unknown }).default !== undefined);
+    const plainObject = schema.type === 'object' && schema.default === undefined && !Object.values(properties).some(hasDeepDefault);
+    keys = plainObject ? Object.keys(properties).filter((k) => (properties[k] as { default?: unknown }).default !== undefined) : null;
     topDefaults.set(schema, keys);
   }
   return keys;
