@@ -5,6 +5,7 @@
  *   the file lands on the agent's side with the right content and mode;
  * - an imported YAML whose COPY names a relative SOURCE blocks deploy (naming the step and the
  *   file) until the file is attached;
+ * - files attached to one orchestration never deploy with another that names the same SOURCE;
  * - the palette lists every verb the server's registry has (built-ins, contributed, user), each
  *   opens a form generated from its schema, and the user component deploys.
  * Screenshots: artifacts/screenshots/files-*.png.
@@ -157,6 +158,24 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await deployAndWait('Deploy 2 steps to 1 host?');
     await page.screenshot({ path: join(SHOTS, 'files-06-library-deployed.png') });
     assert.equal(readFileSync(join(dest, 'site.conf'), 'utf8'), 'site=1\n');
+  });
+
+  test('files attached to one orchestration never deploy with another that names the same SOURCE', async () => {
+    // "site", opened from the library above, has files/site.conf attached; "other" names it too.
+    await nav('Builder');
+    const yaml = `- name: other\n  targets: [node-2]\n  jobs:\n  - COPY: files/site.conf ${join(work, 'other')}/site.conf\n`;
+    await page.getByLabel('Import YAML file').setInputFiles({ name: 'other.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
+    await page.getByRole('region', { name: 'YAML' }).getByText('other.yaml', { exact: true }).waitFor();
+    await page.locator('#deploy-reason').getByText('Step 1 (COPY) of entry "other" needs files/site.conf').waitFor();
+    assert.equal(await deployButton().isDisabled(), true);
+    await page.screenshot({ path: join(SHOTS, 'files-07-other-needs-its-own-file.png') });
+    // Opening "site" again brings back its own file, and only then is it ready.
+    await page.getByRole('button', { name: 'Library', exact: true }).click();
+    const panel = page.getByRole('complementary', { name: 'Library' });
+    await panel.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name: /^site\b/ }).click();
+    await panel.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('button', { name: 'Close library' }).click();
+    await page.getByText(/^Ready: 2 steps/).waitFor();
   });
 
   test('the palette lists every registered verb (built-in, contributed, user), each with a form from its schema', async () => {

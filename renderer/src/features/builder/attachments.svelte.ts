@@ -1,7 +1,9 @@
 /**
- * Files the user attached for ADD/COPY SOURCE patterns, keyed by pattern like the CLI resolves a
- * path once. Picked files are kept in memory (the console cannot re-read them from disk); a saved
- * orchestration keeps its files' content on the server, and opening it restores them here.
+ * Files the user attached for the open orchestration's ADD/COPY SOURCE patterns, keyed by pattern
+ * like the CLI resolves a path once. Picked files are kept in memory (the console cannot re-read
+ * them from disk); a saved orchestration keeps its files' content on the server, and opening it
+ * restores them here. Opening another orchestration replaces them (openOrchestration): files
+ * attached for one must never deploy with another that names the same pattern.
  */
 import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
 import { attachedFile, filesForPattern, type AttachedFile, type Attachments } from './sources.js';
@@ -19,10 +21,9 @@ export class SourceAttachments {
     return '';
   }
 
-  /** The files a library item was saved with (content on the server); they replace the same patterns. */
-  restore(saved: readonly LibraryAttachment[]): void {
-    if (!saved.length) return;
-    this.byPattern = new Map([...this.byPattern, ...saved.map((a) => [a.pattern, a.files] as const)]);
+  /** Exactly the files an orchestration was saved with (content on the server); none for a new or imported one. */
+  replace(saved: readonly LibraryAttachment[]): void {
+    this.byPattern = new Map(saved.map((a) => [a.pattern, a.files] as const));
   }
 
   detach(pattern: string): void {
