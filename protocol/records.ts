@@ -67,6 +67,19 @@ export type OutputChunk = Readonly<{ stream: 'stdout' | 'stderr'; seq: number; d
 
 export type JobOutput = Readonly<{ jobId: string; target: string; stdout: string; stderr: string; truncated: boolean }>;
 
+/**
+ * One page of a host's stored output in a run (`runs:output`): its jobs that printed anything, in
+ * run order, each whole. A console opening a 1000-job run fetches a few pages per host, not one
+ * `jobs:output` per job.
+ */
+export type RunOutputPage = Readonly<{
+  runId: string;
+  target: string;
+  jobs: ReadonlyArray<Readonly<{ jobId: string; stdout: string; stderr: string }>>;
+  /** Pass as `after` for the next page; null after the last one. */
+  next: number | null;
+}>;
+
 export type ListJobsFilter = 'success' | 'failed' | 'processing';
 
 export type RunFilter = Readonly<{

@@ -5,7 +5,7 @@ import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, Enro
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, SourceFile, TargetState } from './jobs.js';
-import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, ServerInfo } from './records.js';
+import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo } from './records.js';
 
 export const UI_NAMESPACE = '/ui';
 
@@ -65,6 +65,8 @@ export interface UiToServerEvents {
   'blobs:put': (blob: BlobPut, ack: Ack<BlobPutResult>) => void;
   'runs:list': (filter: RunFilter, ack: Ack<RunSummary[]>) => void;
   'runs:get': (runId: string, ack: Ack<RunDetail>) => void;
+  /** A host's stored output in a run, a page at a time (`after`: the previous page's `next`). */
+  'runs:output': (request: { runId: string; target: string; after?: number }, ack: Ack<RunOutputPage>) => void;
   'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;
   'jobs:list': (request: { filter?: ListJobsFilter; limit?: number }, ack: Ack<JobRecord[]>) => void;
   /** `last` means the most recently created job. */

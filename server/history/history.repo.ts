@@ -58,6 +58,9 @@ export function createHistoryRepo(db: Db) {
   const output = db.prepare<[string, string], { stream: 'stdout' | 'stderr'; data: string }>(
     'SELECT stream, data FROM output WHERE job_id = ? AND target = ? ORDER BY stream, seq',
   );
+  const runOutput = db.prepare<[string, string, number], { seq: number; job_id: string; stream: 'stdout' | 'stderr'; data: string }>(
+    'SELECT j.seq, o.job_id, o.stream, o.data FROM jobs j JOIN output o ON o.job_id = j.job_id AND o.target = ? WHERE j.run_id = ? AND j.seq > ? ORDER BY j.seq, o.stream, o.seq',
+  );
 
   const scopes: Record<AnalyzeScope, string> = { parent: 'j.parent_id = @id', job: 'j.job_id = @id', all: '@id IS NOT NULL' };
   const nodeTimes = Object.fromEntries(
@@ -91,6 +94,8 @@ export function createHistoryRepo(db: Db) {
     listJobs: (filter: ListJobsFilter | null, limit: number) => listJobs.all({ filter, limit }),
     getTarget: (jobId: string, target: string) => getTarget.get(jobId, target),
     output: (jobId: string, target: string) => output.all(jobId, target),
+    /** `target`'s output chunks in `runId`, jobs after seq `after`, in order (read lazily: callers stop early). */
+    runOutput: (runId: string, target: string, after: number) => runOutput.iterate(target, runId, after),
     nodeTimes: (scope: AnalyzeScope, id: string) => nodeTimes[scope].all({ id }),
     span: (scope: AnalyzeScope, id: string) => spans[scope].get({ id }),
   };

@@ -1,11 +1,14 @@
 /** Read models for the CLI and console, with live counts for runs still open. */
-import type { JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, TargetRecord } from '../../protocol/records.js';
 import type { AnalysisRow } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { jobFromSql, runSummaryFromSql, targetFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../jobs/jobs.rows.js';
 import type { AnalyzeScope, HistoryRepo } from './history.repo.js';
 
 export type HistoryService = ReturnType<typeof createHistoryService>;
+
+/** Characters of output per `runs:output` page (about 1 MB of text): a few pages open a 1000-job run of chatty hosts. */
+export const RUN_OUTPUT_PAGE_CHARS = 1_000_000;
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 const clampLimit = (limit: number | undefined, def: number, max: number) => Math.max(1, Math.min(max, Math.floor(limit ?? def)));
@@ -97,6 +100,34 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun
       const parts = { stdout: [] as string[], stderr: [] as string[] };
       for (const row of repo.output(jobId, target)) parts[row.stream].push(row.data);
       return ok({ jobId, target, stdout: parts.stdout.join(''), stderr: parts.stderr.join(''), truncated: t.truncated === 1 });
+    },
+    /** `target`'s output in `runId`: whole jobs, in order, until a page holds RUN_OUTPUT_PAGE_CHARS (at least one job). */
+    runOutput(runId: string, target: string, after: number): Result<RunOutputPage> {
+      if (!repo.getRun(runId)) return fail('not-found', `no run ${runId}`);
+      type Open = { seq: number; jobId: string; stdout: string[]; stderr: string[] };
+      const done = (j: Open) => ({ jobId: j.jobId, stdout: j.stdout.join(''), stderr: j.stderr.join('') });
+      const jobs: Array<{ jobId: string; stdout: string; stderr: string }> = [];
+      let current = null as Open | null;
+      let chars = 0;
+      let next: number | null = null;
+      for (const row of repo.runOutput(runId, target, after)) {
+        if (current?.jobId !== row.job_id) {
+          if (current) {
+            jobs.push(done(current));
+            // A page ends only between jobs, so it never splits one.
+            if (chars >= RUN_OUTPUT_PAGE_CHARS) {
+              next = current.seq;
+              current = null;
+              break;
+            }
+          }
+          current = { seq: row.seq, jobId: row.job_id, stdout: [], stderr: [] };
+        }
+        current[row.stream].push(row.data);
+        chars += row.data.length;
+      }
+      if (current) jobs.push(done(current));
+      return ok({ runId, target, jobs, next });
     },
     analyzeParent: (parentId: string): AnalysisRow[] => analysis(parentId, 'parent') ?? [['PARENT_ID_NOT_FOUND', parentId]],
     analyzeJob: (jobId: string): AnalysisRow[] => analysis(jobId, 'job') ?? [['JOB_ID_NOT_FOUND', jobId]],

@@ -151,6 +151,10 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const records = history.jobsByIds(ids);
     return records.length ? ok(records) : fail('not-found', `no such jobs: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`);
   });
+  handle('runs:output', (payload) => {
+    const request = v.runOutputValidator.parse(payload, 'runs:output');
+    return request.ok ? history.runOutput(request.value.runId, request.value.target, request.value.after ?? 0) : request;
+  });
   handle('jobs:output', (payload) => {
     const request = v.jobsOutputValidator.parse(payload, 'jobs:output');
     return request.ok ? history.output(request.value.jobId, request.value.target) : request;

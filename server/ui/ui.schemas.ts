@@ -38,6 +38,8 @@ export const jobsAwaitValidator = compileValidator(
 
 export const jobsOutputValidator = compileValidator(Type.Object({ jobId: Id, target: Type.String({ minLength: 1, maxLength: 253 }) }));
 
+export const runOutputValidator = compileValidator(Type.Object({ runId: Id, target: Type.String({ minLength: 1, maxLength: 253 }), after: Type.Optional(Type.Integer({ minimum: 0 })) }));
+
 export const analyzeValidator = compileValidator(
   Type.Union([Type.Object({ parentId: Id }), Type.Object({ jobId: Id }), Type.Object({ all: Type.Literal(true) })]),
 );

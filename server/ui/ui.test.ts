@@ -129,6 +129,49 @@ describe('ui', { timeout: 30_000 }, () => {
     await request(ui.emitWithAck('jobs:await', { jobIds: full.jobs.map((j) => j.jobId), timeoutMs: 5000 }));
   });
 
+  test('runs:output pages a host\'s stored output: whole jobs in run order, only that host, then `next`', async () => {
+    const seenA = (await a.waitForJobs(0)).length;
+    const seenB = (await b.waitForJobs(0)).length;
+    const texts = ['one', 'two', 'quiet', 'three', 'four', 'five'];
+    const run = await request(ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ jobs: texts.map((t) => ({ verb: 'ECHO', text: t })) }] }));
+    // 260 000 characters a job (two chunks, the largest an event may carry is 256 KiB): a page
+    // of 1 000 000 characters ends after the fourth job that printed.
+    const big = (tag: string, i: number) => `${tag}${i}:`.padEnd(130_000, '.');
+    const jobsA = (await a.waitForJobs(seenA + texts.length)).slice(seenA);
+    for (const [i, job] of jobsA.entries()) {
+      const now = Date.now();
+      const printed = texts[i] !== 'quiet';
+      const r = await a.send([
+        ...(printed
+          ? [
+              { type: 'output' as const, jobId: job.jobId, stream: 'stdout' as const, seq: 0, data: big('a', i) },
+              { type: 'output' as const, jobId: job.jobId, stream: 'stderr' as const, seq: 0, data: big('e', i) },
+            ]
+          : []),
+        { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 0, startedAt: now, finishedAt: now, stdoutChunks: printed ? 1 : 0, stderrChunks: printed ? 1 : 0 },
+      ]);
+      assert.ok(r.ok);
+    }
+    for (const job of (await b.waitForJobs(seenB + texts.length)).slice(seenB)) await b.complete(job, 'succeeded', 'from b\n');
+    await request(ui.emitWithAck('jobs:await', { jobIds: run.jobs.map((j) => j.jobId), timeoutMs: 5000 }));
+
+    const first = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a' }));
+    const printedIds = jobsA.filter((_, i) => texts[i] !== 'quiet').map((j) => j.jobId);
+    assert.deepEqual(first.jobs.map((j) => j.jobId), printedIds.slice(0, 4), 'jobs without output are left out; the page ends between jobs');
+    assert.equal(first.jobs[1]?.stdout, big('a', 1));
+    assert.equal(first.jobs[1]?.stderr, big('e', 1));
+    assert.notEqual(first.next, null);
+    const second = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a', after: first.next! }));
+    assert.deepEqual(second.jobs.map((j) => j.jobId), printedIds.slice(4));
+    assert.equal(second.next, null);
+    const ofB = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-b' }));
+    assert.deepEqual(ofB.jobs.map((j) => j.stdout), texts.map(() => 'from b\n'));
+    const missing = await ui.emitWithAck('runs:output', { runId: 'no-such-run', target: 'node-a' });
+    assert.equal(missing.ok ? '' : missing.error.code, 'not-found');
+    const bad = await ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a', after: -1 } as never);
+    assert.equal(bad.ok ? '' : bad.error.code, 'invalid-payload');
+  });
+
   test('library: save, list, get, update, delete', async () => {
     const saved = await request(ui.emitWithAck('library:save', { name: 'Deploy', yaml: '- jobs: []\n' }));
     assert.equal(saved.name, 'Deploy');

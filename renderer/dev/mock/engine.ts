@@ -5,7 +5,7 @@
  */
 import type { AgentInfo } from '../../../protocol/agents.js';
 import type { RunSubmission, RunSubmitted, TargetState } from '../../../protocol/jobs.js';
-import type { JobRecord, RunDetail, RunFilter, RunStatus, RunSummary, TargetRecord } from '../../../protocol/records.js';
+import type { JobRecord, RunDetail, RunFilter, RunOutputPage, RunStatus, RunSummary, TargetRecord } from '../../../protocol/records.js';
 import { fail, ok, type Result } from '../../../protocol/result.js';
 import type { OutputAppended, RerunRequest, TargetUpdate } from '../../../protocol/ui-events.js';
 import { fakeRun } from './fake-output.js';
@@ -208,6 +208,17 @@ export class MockEngine {
       }
     }
     return fail('not-found', `no job ${jobId}`);
+  }
+
+  /** A host's output in a run, all in one page (the mock holds little). */
+  runOutput(runId: string, targetName: string): Result<RunOutputPage> {
+    const run = this.runs.get(runId);
+    if (!run) return fail('not-found', `no run ${runId}`);
+    const jobs = run.jobs.flatMap((job) => {
+      const out = job.out.get(targetName);
+      return out && (out.stdout || out.stderr) ? [{ jobId: job.jobId, ...out }] : [];
+    });
+    return ok({ runId, target: targetName, jobs, next: null });
   }
 
   stop(): void {

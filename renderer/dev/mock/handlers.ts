@@ -32,6 +32,7 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
   socket.on('runs:cancel', (runId, ack) => ack(engine.cancel(runId)));
   socket.on('runs:rerun', (request, ack) => ack(engine.rerun(request)));
   socket.on('jobs:output', (request, ack) => ack(engine.output(request.jobId, request.target)));
+  socket.on('runs:output', (request, ack) => ack(engine.runOutput(request.runId, request.target)));
   socket.on('jobs:list', (_request, ack) => ack(ok([])));
   socket.on('jobs:get', (jobId, ack) => ack(fail('not-found', `no job ${jobId}`)));
   socket.on('jobs:await', (_request, ack) => ack(ok([])));
