@@ -28,7 +28,10 @@
  *   ui_log_100k_lines_ms    `runs:submit` (from this process, all 50 hosts, 2,000 lines each) →
  *                           the console, which opened the run from History, has applied all
  *                           100,000 lines and drawn a frame (window.__directordStats)
- *   ui_longest_task_ms      the longest main-thread task (`longtask` observer) from load to the end
+ *   ui_longest_task_ms      the longest main-thread task (`longtask` observer) from load to the 100k
+ *                           lines applied
+ *   ui_open_run_1000x6_ms   a settled 1000-job run on 6 of those hosts (one output line each), clicked
+ *                           in History → the console has applied all 6000 stored outputs
  * Then the scale phase (issue #5, scripts/bench/scale.ts): `directord server` with 500 simulated
  * agents in this process, again the median of 3:
  *   agents_500_connect_s         start → all 500 online in agents:list
@@ -314,7 +317,51 @@ async function pollPage<T>(page: Page, expression: string, what: string, timeout
   }
 }
 
-type UiFigures = { firstPaint: number; hostsReady: number; log100k: number; longestTask: number; linesApplied: number };
+type UiFigures = { firstPaint: number; hostsReady: number; log100k: number; longestTask: number; linesApplied: number; openRun: number };
+
+/** Jobs and hosts of the past run the console opens from History (ui_open_run_1000x6_ms). */
+const OPEN_RUN_JOBS = 1000;
+const OPEN_RUN_HOSTS = 6;
+
+/**
+ * Milliseconds from clicking a settled 1000-job run on 6 hosts in History until the console has
+ * applied its stored output (one line per job and host).
+ */
+async function openPastRun(page: Page, c: UiCluster): Promise<number> {
+  const hosts = c.sims.identities.slice(0, OPEN_RUN_HOSTS);
+  const submitted: Result<RunSubmitted> = await c.ui.timeout(60000).emitWithAck('runs:submit', {
+    kind: 'orchestrate',
+    source: 'bench-open-1000x6',
+    entries: [{ jobs: Array.from({ length: OPEN_RUN_JOBS }, () => ({ verb: 'RUN', text: '--skip-cache lines 1' })) }],
+    targets: hosts,
+    requestedBy: 'bench',
+  });
+  if (!submitted.ok) throw new Error(`submit failed: ${submitted.error.message}`);
+  const settled: Result<JobRecord[]> = await c.ui.timeout(120_000).emitWithAck('jobs:await', { jobIds: submitted.value.jobs.map((j) => j.jobId), timeoutMs: 110_000 });
+  if (!settled.ok) throw new Error(`await failed: ${settled.error.message}`);
+  const runId = submitted.value.runId;
+  const pairs = OPEN_RUN_JOBS * hosts.length;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true }).click();
+  await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+  const row = page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: runId });
+  await row.waitFor();
+  await page.evaluate(`(() => {
+    window.__benchOpened = null;
+    const tick = () => {
+      const s = window.__directordStats;
+      if (s && s.runId === ${JSON.stringify(runId)} && s.outputLines >= ${pairs}) {
+        window.__benchOpened = performance.timeOrigin + performance.now();
+        return;
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })()`);
+  const t0 = Date.now();
+  await row.click();
+  const at = await pollPage<number>(page, 'window.__benchOpened ?? undefined', `${pairs} stored outputs in the console`, 120_000);
+  return at - t0;
+}
 
 async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -364,15 +411,17 @@ async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
     const longest = (from: number, to = Infinity) => Math.max(0, ...tasks.filter((t) => t.start >= from && t.start < to).map((t) => t.duration));
     log(`console: first paint ${round(firstPaint, 1)} ms, hosts ${round(hostsReady, 1)} ms, 100k lines ${round(log100k, 1)} ms (${done.lines} applied); longest task during load ${round(longest(0, hostsReady), 1)} ms, during output ${round(longest(hostsReady), 1)} ms, ${tasks.length} long tasks`);
     if (done.lines !== total) log(`warning: the console applied ${done.lines} lines for ${total} sent`);
+    const openRun = await openPastRun(page, c);
+    log(`console: a past ${OPEN_RUN_JOBS}-job run on ${OPEN_RUN_HOSTS} hosts opened from History in ${round(openRun, 1)} ms`);
     if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
-    return { firstPaint, hostsReady, log100k, longestTask: longest(0), linesApplied: done.lines };
+    return { firstPaint, hostsReady, log100k, longestTask: longest(0), linesApplied: done.lines, openRun };
   } finally {
     await context.close();
   }
 }
 
 async function uiPhase(): Promise<Record<string, number[]>> {
-  const figures: Record<string, number[]> = { ui_first_paint_ms: [], ui_hosts_ready_ms: [], ui_log_100k_lines_ms: [], ui_longest_task_ms: [] };
+  const figures: Record<string, number[]> = { ui_first_paint_ms: [], ui_hosts_ready_ms: [], ui_log_100k_lines_ms: [], ui_longest_task_ms: [], ui_open_run_1000x6_ms: [] };
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -384,6 +433,7 @@ async function uiPhase(): Promise<Record<string, number[]>> {
         figures.ui_hosts_ready_ms!.push(f.hostsReady);
         figures.ui_log_100k_lines_ms!.push(f.log100k);
         figures.ui_longest_task_ms!.push(f.longestTask);
+        figures.ui_open_run_1000x6_ms!.push(f.openRun);
       } finally {
         await stopUiCluster(c);
       }
