@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Server } from 'socket.io';
+import { Server, type Namespace } from 'socket.io';
 import { builtinComponents } from '../components/builtin/index.js';
 import type { Component } from '../components/define.js';
 import { parseJob } from '../components/parse.js';
@@ -52,6 +52,7 @@ import { tokenIssuer } from './bootstrap/enrolment.js';
 import { createDisposableStore, every } from './util/disposables.js';
 import { createRetention, type PruneReport } from './history/retention.js';
 import { createFailureLimiter, limitHttp, limitNamespaceAuth } from './util/rate-limit.js';
+import { createConnectionGuard, type ConnectionLimits } from './util/connection-guard.js';
 import { createStorageGuard } from './util/storage.js';
 import { loadOrCreateSecret } from './util/secrets.js';
 import { SERVER_VERSION } from './version.js';
@@ -89,6 +90,8 @@ export type ServerOptions = Readonly<{
   retentionIntervalMs?: number;
   /** Failed authentication per remote address (`/agent`, `/ui`, HTTP); `false` turns the limit off. */
   authRateLimit?: false | Readonly<{ burst?: number; refillPerSecond?: number; logWindowMs?: number }>;
+  /** Socket.IO connections that may wait to authenticate, per address and in all (util/connection-guard.ts). */
+  connectionLimits?: ConnectionLimits;
   /** The built console (index.html and assets), served at `/` behind the token. */
   staticDir?: string;
   log?: Logger;
@@ -178,11 +181,13 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       res.end();
     };
     const httpServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => onRequest(req, res)) : createHttpServer((req, res) => onRequest(req, res));
-    const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000 });
+    const connections = createConnectionGuard({ ...options.connectionLimits, clock, log: log.child('connections') });
+    const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000, allowRequest: connections.allowRequest });
     const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
     // Known once listening; bootstrap (which needs it) can only be asked after that.
     let serverUrl = '';
     const agentNs = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
+    connections.watch(io, [agentNs as unknown as Namespace, uiNs as unknown as Namespace]);
     // Before the namespaces register their authentication, so the limiter wraps it.
     const authLimiter = options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
     if (authLimiter) {
