@@ -185,6 +185,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--strict-host-keys', 'refuse hosts not in known_hosts (default: accept new hosts and record them; a changed key is always refused)')
     .addOption(new Option('--start <how>', 'how to run the agent: a systemd unit (root on systemd hosts) or nohup').choices(['auto', 'systemd', 'nohup']).default('auto'))
     .option('--online-timeout <seconds>', 'how long to wait for each agent to come online', seconds, 60)
+    .option('--replace', 'a host whose name an earlier agent holds (name-taken: its files were removed, the host reinstalled): revoke that agent and install again')
     .action(async (options: BootstrapOptions) => {
       const { runBootstrap } = await import('./commands/bootstrap.js');
       setResult(await runBootstrap(options, context()));

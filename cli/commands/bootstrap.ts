@@ -3,7 +3,9 @@
  * (spec 2.2, 2.3): runs the catalogs' RUN/ADD/GET jobs over SSH — server targets first, one at a
  * time, then the clients in parallel — and installs our agent on every client, which then shows
  * online in the server named by the data dir. Prints one line per step per host and a summary;
- * exits 1 when any host failed (the others still complete).
+ * exits 1 when any host failed (the others still complete). `--replace`: a host whose name an earlier
+ * agent still holds (its files were removed, the host reinstalled) has that agent revoked and is
+ * installed again.
  */
 import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
@@ -28,6 +30,8 @@ export type BootstrapOptions = Readonly<{
   strictHostKeys?: boolean;
   start: 'auto' | 'systemd' | 'nohup';
   onlineTimeout: number;
+  /** A host whose name an earlier agent holds (name-taken): revoke that agent and install again. */
+  replace?: boolean;
 }>;
 
 /** Directord's order (spec 2.3): --key-file, else the ssh-agent, else the usual default keys. */
@@ -89,10 +93,9 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
 
   line(`Bootstrapping ${serial.length + parallel.length} host(s) from ${options.catalog.join(', ')}${needsServer ? `; agents connect to ${serverUrl}` : ''}`);
   let results: BootstrapHostResult[];
-  try {
-    results = await engine.runBootstrap({
-      serial,
-      parallel,
+  const run = (hosts: Readonly<{ serial: typeof serial; parallel: typeof parallel }>) =>
+    engine.runBootstrap({
+      ...hosts,
       threads: options.threads,
       auth: sshAuth(options.keyFile, ctx.env),
       hostKeys: { file: knownHosts, policy: options.strictHostKeys ? 'strict' : 'accept-new' },
@@ -116,6 +119,22 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
         } else if (e.state === 'done' || ctx.debug || e.step === 'jobs') line(`[${e.host}] ${e.step}: ${e.message}`);
       },
     });
+  try {
+    results = await run({ serial, parallel });
+    const taken = results.filter((r) => !r.ok && r.failure?.code === 'name-taken' && r.identity);
+    if (options.replace && client && taken.length) {
+      // The console's "Revoke NAME and retry", for every such host at once.
+      const again = new Set<string>();
+      for (const r of taken) {
+        const revoked = await client.request('agents:revoke', REQUEST_TIMEOUT_MS, { identity: r.identity, reason: `replaced by directord bootstrap --replace (${r.host})` });
+        if (revoked.ok) {
+          line(`[${r.host}] name taken: revoked the earlier agent ${r.identity}; installing again (--replace)`);
+          again.add(r.host);
+        } else line(`[${r.host}] could not revoke ${r.identity}: ${revoked.error.message}`);
+      }
+      const retried = again.size ? await run({ serial: [], parallel: parallel.filter((h) => again.has(h.label)) }) : [];
+      results = results.map((r) => retried.find((x) => x.host === r.host) ?? r);
+    }
   } finally {
     client?.close();
   }

@@ -36,7 +36,8 @@ function nameTakenHint(identity?: string): string {
   return (
     `The server already has an agent named ${identity ?? 'like this one'} (an earlier install, perhaps one whose files were removed, enrolled it). ` +
     `If that is this host, revoke ${name} (Hosts → Revoke, or directord manage --revoke-node ${name}) and add the host again; ` +
-    'otherwise give this one another name (NAME=user@host:port in Add hosts, name: in a catalog).'
+    'otherwise give this one another name (NAME=user@host:port in Add hosts, name: in a catalog). ' +
+    'directord bootstrap --replace revokes and installs again in one go.'
   );
 }
 

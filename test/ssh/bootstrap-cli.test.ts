@@ -125,6 +125,35 @@ greeting: hello
     assert.deepEqual(kh, [`[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}`]);
   });
 
+  test('a reinstalled host whose name an earlier agent holds: name-taken with the way out; --replace revokes and installs again', async () => {
+    // ssh-good-1 from the first test: its agent stopped and its files gone, as on a reinstalled host.
+    const old = join(work, 'prefix-1');
+    killInstalledAgents([old]);
+    rmSync(old, { recursive: true, force: true });
+    const prefix = join(work, 'prefix-replaced');
+    prefixes.push(prefix);
+    const file = join(work, 'catalog-again.yaml');
+    writeFileSync(
+      file,
+      `directord_clients:\n  args:\n    port: ${sshd.port}\n    username: ${sshd.user}\n  targets:\n  - host: 127.0.0.1\n    name: ssh-good-1\n    prefix: ${prefix}\n`,
+    );
+    const args = ['bootstrap', '--catalog', file, '--key-file', sshd.clientKey, '--known-hosts', join(work, 'known_hosts'), '--start', 'nohup', '--online-timeout', '20'];
+    const refused = await runCli(args, { env: cluster.env, cwd: work, timeoutMs: 120_000 });
+    const refusedOut = refused.stdout + refused.stderr;
+    assert.equal(refused.code, 1, refusedOut);
+    assert.match(refusedOut, /FAILED {2}ssh-good-1: name-taken: /);
+    assert.match(refusedOut, /\[ssh-good-1\] what to do: .*directord bootstrap --replace revokes and installs again/);
+
+    const replaced = await runCli([...args, '--replace'], { env: cluster.env, cwd: work, timeoutMs: 120_000 });
+    const out = replaced.stdout + replaced.stderr;
+    assert.equal(replaced.code, 0, out);
+    assert.match(out, /\[ssh-good-1\] name taken: revoked the earlier agent ssh-good-1; installing again \(--replace\)/);
+    assert.match(out, /Bootstrap finished: 1 of 1 host\(s\) succeeded/);
+    await eventually('the replaced agent online', async () => ((await req(cluster.ui, 'agents:list')).some((a) => a.identity === 'ssh-good-1' && a.online) ? true : undefined));
+    const ran = await runCli(['exec', '--verb', 'RUN', '--target', 'ssh-good-1', '--poll', '--check', 'echo replaced'], { env: cluster.env, timeoutMs: 60_000 });
+    assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  });
+
   test('a catalog that names no target, or a bad job, is a usage error naming the field', async () => {
     const file = join(work, 'bad.yaml');
     writeFileSync(file, 'directord_clients:\n  targets:\n  - host: 127.0.0.1\n  jobs:\n  - COPY: a b\n');
