@@ -203,19 +203,23 @@ describe('subshell jobs read as sh -c jobs', { timeout: 30_000 }, () => {
   });
 
   test('which scripts run as a function', () => {
-    assert.equal(subshellSafe('echo hello world'), true);
-    assert.equal(subshellSafe('echo ${HOME} "}" \'{}\' a}b {}'), true);
-    assert.equal(subshellSafe('ls /usr/local/bin'), true);
-    assert.equal(subshellSafe('echo $$'), false);
-    assert.equal(subshellSafe('kill $PPID'), false);
-    assert.equal(subshellSafe('echo $-'), false);
-    assert.equal(subshellSafe('local x=1'), false);
-    assert.equal(wrapsAsFunction('true; }; echo escaped; {'), false);
-    assert.equal(wrapsAsFunction('{ a; }'), false);
-    assert.equal(wrapsAsFunction('echo "open'), false);
-    assert.equal(wrapsAsFunction("echo 'open"), false);
-    assert.equal(wrapsAsFunction('echo ${open'), false);
-    assert.equal(wrapsAsFunction('echo \\}'), true);
+    const safe: Array<[string, boolean]> = [
+      ['echo hello world', true],
+      ['echo ${HOME} "}" \'{}\' a}b {}', true],
+      ['ls /usr/local/bin', true],
+      ['echo \\}', true],
+      ['echo $$', false],
+      ['kill $PPID', false],
+      ['echo $-', false],
+      ['local x=1', false],
+      ['true; }; echo escaped; {', false],
+      ['{ a; }', false],
+      ['echo "open', false],
+      ["echo 'open", false],
+      ['echo ${open', false],
+    ];
+    for (const [script, expected] of safe) assert.equal(subshellSafe(script), expected, script);
+    assert.equal(wrapsAsFunction('echo $$'), true, 'the text itself wraps; $$ alone sends it to sh -c');
   });
 
   test('subshell jobs where /bin/sh is dash, sh -c elsewhere', () => {

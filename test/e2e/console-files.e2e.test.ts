@@ -49,6 +49,14 @@ async function newOrchestration(): Promise<void> {
   await page.getByRole('listitem', { name: /^Step \d+:/ }).first().waitFor({ state: 'detached' });
 }
 
+async function openFromLibrary(name: RegExp): Promise<void> {
+  await page.getByRole('button', { name: 'Library', exact: true }).click();
+  const panel = page.getByRole('complementary', { name: 'Library' });
+  await panel.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name }).click();
+  await panel.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('button', { name: 'Close library' }).click();
+}
+
 async function deployAndWait(question: string): Promise<void> {
   await deployButton().click();
   await page.getByRole('dialog').getByRole('heading', { name: question }).waitFor();
@@ -140,11 +148,7 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await page.getByRole('status').getByText('Saved', { exact: true }).waitFor();
     await page.reload();
     await page.getByText('2 of 2 hosts online').waitFor();
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
-    const panel = page.getByRole('complementary', { name: 'Library' });
-    await panel.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name: /^site\b/ }).click();
-    await panel.getByRole('button', { name: 'Open' }).click();
-    await page.getByRole('button', { name: 'Close library' }).click();
+    await openFromLibrary(/^site\b/);
     await page.getByText(/^Ready: 2 steps/).waitFor();
     await page.getByRole('listitem', { name: /^Step 2: COPY/ }).getByRole('button').first().click();
     await page.getByRole('group', { name: 'Edit step 2' }).getByText(/site\.conf · /).waitFor();
@@ -170,11 +174,7 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     assert.equal(await deployButton().isDisabled(), true);
     await page.screenshot({ path: join(SHOTS, 'files-07-other-needs-its-own-file.png') });
     // Opening "site" again brings back its own file, and only then is it ready.
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
-    const panel = page.getByRole('complementary', { name: 'Library' });
-    await panel.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name: /^site\b/ }).click();
-    await panel.getByRole('button', { name: 'Open' }).click();
-    await page.getByRole('button', { name: 'Close library' }).click();
+    await openFromLibrary(/^site\b/);
     await page.getByText(/^Ready: 2 steps/).waitFor();
   });
 
