@@ -194,6 +194,18 @@ function shellBound(): Promise<number> {
   ).then(() => (performance.now() - t0) / 1000);
 }
 
+/**
+ * `measure`, with the floor measured right before and right after it and averaged: this VM's
+ * speed drifts by tens of percent between minutes, and a floor taken only before the run
+ * compared the orchestration with a different machine.
+ */
+async function betweenFloors<T>(measure: () => Promise<T>): Promise<{ value: T; floor: number; before: number; after: number }> {
+  const before = await shellBound();
+  const value = await measure();
+  const after = await shellBound();
+  return { value, floor: (before + after) / 2, before, after };
+}
+
 async function execLatencies(c: Cluster, n = 100): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -317,6 +329,26 @@ async function pollPage<T>(page: Page, expression: string, what: string, timeout
   }
 }
 
+/**
+ * Checks every frame (so the frame after the update is drawn) whether the console's open run
+ * satisfies `condition`, a JS expression over `s` (window.__directordStats); then sets
+ * `window[flag]` to `{ at, lines }` (epoch ms, output lines applied) and stops.
+ */
+async function stampWhenApplied(page: Page, flag: string, condition: string): Promise<void> {
+  await page.evaluate(`(() => {
+    window.${flag} = undefined;
+    const tick = () => {
+      const s = window.__directordStats;
+      if (s && (${condition})) {
+        window.${flag} = { at: performance.timeOrigin + performance.now(), lines: s.outputLines };
+        return;
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })()`);
+}
+
 type UiFigures = { firstPaint: number; hostsReady: number; log100k: number; longestTask: number; linesApplied: number; openRun: number };
 
 /** Jobs and hosts of the past run the console opens from History (ui_open_run_1000x6_ms). */
@@ -345,22 +377,11 @@ async function openPastRun(page: Page, c: UiCluster): Promise<number> {
   await page.getByRole('button', { name: 'Refresh', exact: true }).click();
   const row = page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: runId });
   await row.waitFor();
-  await page.evaluate(`(() => {
-    window.__benchOpened = null;
-    const tick = () => {
-      const s = window.__directordStats;
-      if (s && s.runId === ${JSON.stringify(runId)} && s.outputLines >= ${pairs}) {
-        window.__benchOpened = performance.timeOrigin + performance.now();
-        return;
-      }
-      requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  })()`);
+  await stampWhenApplied(page, '__benchOpened', `s.runId === ${JSON.stringify(runId)} && s.outputLines >= ${pairs}`);
   const t0 = Date.now();
   await row.click();
-  const at = await pollPage<number>(page, 'window.__benchOpened ?? undefined', `${pairs} stored outputs in the console`, 120_000);
-  return at - t0;
+  const opened = await pollPage<{ at: number }>(page, 'window.__benchOpened', `${pairs} stored outputs in the console`, 120_000);
+  return opened.at - t0;
 }
 
 async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
@@ -380,19 +401,12 @@ async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
     await page.getByRole('table', { name: 'Runs' }).waitFor();
     const total = UI_HOSTS * UI_LINES_PER_HOST;
     const last = `line ${UI_LINES_PER_HOST} of ${UI_LINES_PER_HOST}`;
-    // Each frame: has the open run applied every line? (the frame after the update is drawn)
-    await page.evaluate(`(() => {
-      window.__benchTarget = { runId: null };
-      const tick = () => {
-        const s = window.__directordStats;
-        if (s && window.__benchTarget.runId && s.runId === window.__benchTarget.runId && s.hosts === ${UI_HOSTS} && s.outputLines >= ${total} && s.lastLines.every((l) => l.endsWith(${JSON.stringify(last)}))) {
-          window.__benchDone = { at: performance.timeOrigin + performance.now(), lines: s.outputLines };
-          return;
-        }
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    })()`);
+    await page.evaluate('window.__benchTarget = { runId: null }');
+    await stampWhenApplied(
+      page,
+      '__benchDone',
+      `window.__benchTarget.runId && s.runId === window.__benchTarget.runId && s.hosts === ${UI_HOSTS} && s.outputLines >= ${total} && s.lastLines.every((l) => l.endsWith(${JSON.stringify(last)}))`,
+    );
     const t0 = Date.now();
     const submitted: Result<RunSubmitted> = await c.ui.timeout(60000).emitWithAck('runs:submit', { kind: 'exec', source: 'bench-100k-lines', entries: [{ jobs: [{ verb: 'RUN', text: `--skip-cache lines ${UI_LINES_PER_HOST}` }] }], targets: [...c.sims.identities], requestedBy: 'bench' });
     if (!submitted.ok) throw new Error(`submit failed: ${submitted.error.message}`);
@@ -476,20 +490,19 @@ async function main(): Promise<void> {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();
     try {
-      // The floor is measured right before and right after the orchestration and averaged: this
-      // VM's speed drifts by tens of percent between minutes, and a floor taken only before the
-      // run compared the orchestration with a different machine.
-      const floorBefore = await shellBound();
-      const cpuBefore = { server: cpuMs(c.server.pid), agents: c.agents.map((a) => cpuMs(a.pid)) };
-      figures.orchestration_1000x6_s!.push(await orchestrationRun(c));
-      // Where the time over the floor goes, steadier than wall time on this VM: each process's
-      // own CPU for the run (the shells and jobs are not counted in the agents').
-      const agentCpu = c.agents.reduce((sum, a, i) => sum + cpuMs(a.pid) - cpuBefore.agents[i]!, 0);
-      figures.agent_cpu_ms_per_job!.push(agentCpu / (AGENTS * JOBS_PER_AGENT));
-      figures.server_cpu_ms_per_target!.push((cpuMs(c.server.pid) - cpuBefore.server) / (AGENTS * JOBS_PER_AGENT));
-      const floorAfter = await shellBound();
-      figures.shell_bound_s!.push((floorBefore + floorAfter) / 2);
-      log(`run ${run}: shell_bound_s before ${round(floorBefore)}, after ${round(floorAfter)}`);
+      const run1 = await betweenFloors(async () => {
+        // Where the time over the floor goes, steadier than wall time on this VM: each process's
+        // own CPU for the run (the shells and jobs are not counted in the agents').
+        const cpuBefore = { server: cpuMs(c.server.pid), agents: c.agents.map((a) => cpuMs(a.pid)) };
+        const seconds = await orchestrationRun(c);
+        const agentCpu = c.agents.reduce((sum, a, i) => sum + cpuMs(a.pid) - cpuBefore.agents[i]!, 0);
+        return { seconds, agentCpu, serverCpu: cpuMs(c.server.pid) - cpuBefore.server };
+      });
+      figures.orchestration_1000x6_s!.push(run1.value.seconds);
+      figures.shell_bound_s!.push(run1.floor);
+      figures.agent_cpu_ms_per_job!.push(run1.value.agentCpu / (AGENTS * JOBS_PER_AGENT));
+      figures.server_cpu_ms_per_target!.push(run1.value.serverCpu / (AGENTS * JOBS_PER_AGENT));
+      log(`run ${run}: shell_bound_s before ${round(run1.before)}, after ${round(run1.after)}`);
       const lat = await execLatencies(c);
       figures.exec_p50_ms!.push(percentile(lat, 50));
       figures.exec_p99_ms!.push(percentile(lat, 99));
@@ -509,10 +522,9 @@ async function main(): Promise<void> {
     // (by default agents on a dash host run a job in a fork of their long-lived shell instead).
     const perJob = await startCluster(['--shell-per-job']);
     try {
-      const floorBefore = await shellBound();
-      figures.orchestration_shell_per_job_1000x6_s!.push(await orchestrationRun(perJob));
-      const floorAfter = await shellBound();
-      figures.shell_bound_shell_per_job_s!.push((floorBefore + floorAfter) / 2);
+      const run2 = await betweenFloors(() => orchestrationRun(perJob));
+      figures.orchestration_shell_per_job_1000x6_s!.push(run2.value);
+      figures.shell_bound_shell_per_job_s!.push(run2.floor);
     } finally {
       await stopCluster(perJob);
     }

@@ -9,7 +9,8 @@ import { MarkerSplitter, partialMarkerSuffix } from './marker-splitter.js';
 import { defaultJobShell } from './index.js';
 import { jobCommand, subshellSafe, wrapsAsFunction } from './shell.js';
 import { createSpawnExecutor } from './spawn.js';
-import { abortHookOf, type ExecRequest, type Executor } from './types.js';
+import { JobAbort } from '../jobs/abort.js';
+import type { ExecRequest, Executor } from './types.js';
 
 type Captured = { stdout: string; stderr: string; events: string[] };
 
@@ -102,10 +103,10 @@ for (const [name, make] of executors) {
 
     test('abort kills the whole process group, grandchildren included', async () => {
       const tag = name === 'spawn' ? '31.71' : name === 'fork-server' ? '31.72' : '31.73';
-      const controller = new AbortController();
+      const abort = new JobAbort();
       const started = Date.now();
-      setTimeout(() => controller.abort(), 300);
-      const r = await run(executor, `sh -c 'sleep ${tag} & sleep ${tag}'`, { abort: abortHookOf(controller.signal) });
+      setTimeout(() => abort.abort('cancel'), 300);
+      const r = await run(executor, `sh -c 'sleep ${tag} & sleep ${tag}'`, { abort });
       assert.equal(r.exitCode, null);
       assert.equal(r.signal, 'SIGKILL');
       assert.ok(Date.now() - started < 2000, 'returned promptly');

@@ -15,25 +15,13 @@ export type ExecRequest = Readonly<{
 
 /**
  * What an executor needs of an abort: whether it happened, and a call when it does (the job's
- * own, cheaper than an AbortSignal's EventTarget listeners on every job; abortHookOf adapts a signal).
+ * own, cheaper than an AbortSignal's EventTarget listeners on every job: agent/jobs/abort.ts).
  */
 export type AbortHook = Readonly<{
   aborted: boolean;
   /** Calls `listener` once when aborted (not if it already is); returns the unsubscribe. */
   onAbort(listener: () => void): () => void;
 }>;
-
-export function abortHookOf(signal: AbortSignal): AbortHook {
-  return {
-    get aborted() {
-      return signal.aborted;
-    },
-    onAbort(listener) {
-      signal.addEventListener('abort', listener, { once: true });
-      return () => signal.removeEventListener('abort', listener);
-    },
-  };
-}
 
 export type ExecOutcome = Readonly<{
   /** Null when the agent killed the process group (abort). */

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, eventually, req, runCli } from '../integration/harness.js';
 import { freePort, startSshd, type SshdFixture } from './sshd-fixture.js';
-import { killInstalledAgents } from './installed-agents.js';
+import { killInstalledAgents, wipeInstall } from './installed-agents.js';
 
 describe('directord bootstrap over SSH', { timeout: 240_000 }, () => {
   let sshd: SshdFixture;
@@ -128,8 +128,7 @@ greeting: hello
   test('a reinstalled host whose name an earlier agent holds: name-taken with the way out; --replace revokes and installs again', async () => {
     // ssh-good-1 from the first test: its agent stopped and its files gone, as on a reinstalled host.
     const old = join(work, 'prefix-1');
-    killInstalledAgents([old]);
-    rmSync(old, { recursive: true, force: true });
+    wipeInstall(old);
     const prefix = join(work, 'prefix-replaced');
     prefixes.push(prefix);
     const file = join(work, 'catalog-again.yaml');

@@ -16,7 +16,7 @@ import { createServer, type DirectordServer } from '../../server/index.js';
 import { runBootstrap } from '../../server/bootstrap/engine.js';
 import { tokenIssuer } from '../../server/bootstrap/enrolment.js';
 import { bundles, connectUi, eventually, req, withTimeout, type UiSocket } from '../integration/harness.js';
-import { killInstalledAgents } from './installed-agents.js';
+import { killInstalledAgents, wipeInstall } from './installed-agents.js';
 import { startSshd, type SshdFixture } from './sshd-fixture.js';
 
 describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, () => {
@@ -106,8 +106,7 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
 
   test('installing again after the files of the first install were deleted fails with the way out: revoke, or another name', async () => {
     const first = join(work, 'prefix-ok');
-    killInstalledAgents([first]);
-    rmSync(first, { recursive: true, force: true });
+    wipeInstall(first);
     const prefix = join(work, 'prefix-again');
     prefixes.push(prefix);
     const done = await bootstrap({ prefix });

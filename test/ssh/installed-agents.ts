@@ -2,7 +2,7 @@
  * Agents that bootstrap started on the test sshd run outside the test's process tree (sshd's
  * children, in their own session): stop them through the pid files bootstrap wrote.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** SIGKILLs the agent recorded in each PREFIX/agent.pid; missing files and dead pids are fine. */
@@ -21,4 +21,10 @@ export function killInstalledAgents(prefixes: readonly string[]): void {
       /* already gone */
     }
   }
+}
+
+/** A host reinstalled, or its agent files deleted: the agent at `prefix` stops and its files go (its enrolment stays on the server). */
+export function wipeInstall(prefix: string): void {
+  killInstalledAgents([prefix]);
+  rmSync(prefix, { recursive: true, force: true });
 }

@@ -4,6 +4,6 @@ import { attachments } from './attachments.svelte.js';
 import { editor } from './editor.svelte.js';
 
 export function openOrchestration(text: string, fileName: string, options: { name?: string; libraryId?: string | null; attachments?: readonly LibraryAttachment[] } = {}): void {
-  editor.load(text, fileName, { ...(options.name !== undefined ? { name: options.name } : {}), libraryId: options.libraryId ?? null });
+  editor.load(text, fileName, options);
   attachments.replace(options.attachments ?? []);
 }
