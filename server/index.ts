@@ -19,30 +19,22 @@ import { UI_NAMESPACE } from '../protocol/ui-events.js';
 import { LIMITS, PROTOCOL_VERSION } from '../protocol/version.js';
 import { registerAgentNamespace, type AgentNamespace } from './agents/agents.handlers.js';
 import { createBlobGc } from './blobs/blobs.gc.js';
-import { createBlobsRepo } from './blobs/blobs.repo.js';
 import { createBlobStore } from './blobs/blobs.store.js';
 import { createUserComponents } from './components/user-components.js';
 import { createQueryCoordinator, type QueryCoordinator } from './jobs/query.service.js';
-import { createAgentsRepo } from './agents/agents.repo.js';
 import { createAgentRegistry } from './agents/agents.service.js';
 import { createUiAccess } from './auth/roles.js';
-import { createEnrolmentRepo } from './enrolment/enrolment.repo.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
 import { createAgentRevoker } from './enrolment/revoke-agent.js';
 import { loadOrCreateTlsIdentity, tlsEnabled, type TlsMode } from './tls/certificate.js';
-import { migrate } from './db/migrate.js';
-import { migrations } from './db/migrations/index.js';
-import { openDb } from './db/open.js';
-import { createHistoryRepo } from './history/history.repo.js';
+import { openSqliteStore } from './store/sqlite/index.js';
 import { createHistoryService } from './history/history.service.js';
 import { createHttpHandler } from './http/http.handlers.js';
 import { createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
-import { createJobsRepo } from './jobs/jobs.repo.js';
 import { createJobsService } from './jobs/jobs.service.js';
 import { createJobsState } from './jobs/jobs.state.js';
-import { createLibraryRepo } from './library/library.repo.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
 import { registerUiNamespace } from './ui/ui.handlers.js';
@@ -154,12 +146,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   const startedAt = clock();
   const store = createDisposableStore(log);
 
-  const db = openDb(dbPath, options.sqliteNativeBinding);
-  store.add(() => {
-    db.close();
-  });
+  const db = openSqliteStore({ path: dbPath, ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}), log: log.child('db') });
+  store.add(() => db.close());
   try {
-    migrate(db, migrations, log.child('db'));
     const components = createRegistry(options.components ?? builtinComponents);
     const manifests = components.manifests();
     const userComponents = createUserComponents({
@@ -170,10 +159,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     });
     await userComponents.refresh();
     const blobStore = createBlobStore(join(dataDir, 'blobs'));
-    const blobsRepo = createBlobsRepo(db);
-    const libraryRepo = createLibraryRepo(db);
     // A blob stays while a job in the history or a saved orchestration lists it.
-    const blobGc = createBlobGc({ dir: blobStore.dir, isReferenced: (sha) => blobsRepo.isReferenced(sha) || libraryRepo.listsBlob(sha), clock, log: log.child('blobs') });
+    const blobGc = createBlobGc({ dir: blobStore.dir, isReferenced: async (sha) => (await db.blobs.isReferenced(sha)) || (await db.library.listsBlob(sha)), clock, log: log.child('blobs') });
     const lookup = (verb: string): Component | undefined =>
       components.get(verb) ?? components.get(verb.toUpperCase()) ?? userComponents.get(verb)?.component ?? userComponents.get(verb.toUpperCase())?.component;
     let onRequest = (_req: IncomingMessage, res: ServerResponse) => {
@@ -199,13 +186,14 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
 
     const broadcaster = createUiBroadcaster(uiNs);
     const awaiters = createAwaiters();
-    const jobsRepo = createJobsRepo(db);
-    const state = createJobsState({ repo: jobsRepo, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
-    state.load();
-    const enrolment = createEnrolmentService({ repo: createEnrolmentRepo(db), clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
+    const state = createJobsState({ store: db, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
+    await state.load();
+    const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
+    await db.agents.markAllOffline();
     const registry = createAgentRegistry({
       isRevoked: enrolment.isRevoked,
-      repo: createAgentsRepo(db),
+      repo: db.agents,
+      known: await db.agents.all(),
       clock,
       heartbeatIntervalMs,
       log: log.child('agents'),
@@ -213,7 +201,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       userComponent: (verb) => userComponents.get(verb),
     });
     const jobs = createJobsService({
-      repo: jobsRepo,
+      store: db,
+      nextSeq: await db.jobs.nextSeq(),
       state,
       link: registry.link,
       clock,
@@ -236,7 +225,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       if (job?.dispatched.verb === 'REBOOT' && t.state === 'succeeded') registry.rebootStarted(t.target, Number(job.dispatched.args.time ?? 10) || 0);
     };
     const events = createEventsService({
-      repo: jobsRepo,
       state,
       observer: broadcaster,
       outputCapBytes,
@@ -244,8 +232,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       onOutput: query.output,
       storage,
     });
-    const history = createHistoryService({ repo: createHistoryRepo(db), liveRun: jobs.liveRun });
-    const library = createLibraryService({ repo: libraryRepo, clock, hasBlob: (sha) => blobStore.has(sha) });
+    const history = createHistoryService({ repo: db.history, liveRun: jobs.liveRun });
+    const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
       ns: agentNs,
@@ -257,7 +245,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       registry,
       jobs,
       events,
-      blobs: { store: blobStore, repo: blobsRepo },
+      blobs: { store: blobStore, repo: db.blobs },
       log: log.child('agents'),
     });
     const bootstrap = createBootstrapService({
@@ -296,7 +284,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     onRequest = createHttpHandler({ uiToken, access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
 
     if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
-    const retention = createRetention({ db, options, clock, log: log.child('retention') });
+    const retention = createRetention({ store: db.retention, options, clock, log: log.child('retention'), deleted: (runId) => state.forgetRuns(new Set([runId])) });
     if (retention.enabled) {
       store.add(every(options.retentionIntervalMs ?? 10 * 60_000, () => void retention.prune()));
       const first = setTimeout(() => void retention.prune(), 1000);

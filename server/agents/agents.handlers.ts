@@ -11,7 +11,7 @@ import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { Namespace } from 'socket.io';
 import type { AgentSocketData, AgentToServerEvents, ServerToAgentEvents } from '../../protocol/agent-events.js';
-import type { BlobsRepo } from '../blobs/blobs.repo.js';
+import type { BlobsStore } from '../store/types.js';
 import type { BlobStore } from '../blobs/blobs.store.js';
 import type { EventsService } from '../jobs/events.service.js';
 import type { JobsService } from '../jobs/jobs.service.js';
@@ -44,7 +44,7 @@ export type AgentHandlerDeps = Readonly<{
   registry: AgentRegistry;
   jobs: JobsService;
   events: EventsService;
-  blobs: Readonly<{ store: BlobStore; repo: BlobsRepo }>;
+  blobs: Readonly<{ store: BlobStore; repo: BlobsStore }>;
   log: Logger;
 }>;
 
@@ -78,7 +78,7 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
 
     socket.on('agent:hello', (payload: unknown, rawAck: unknown) => {
       const ack = ackOf<AgentWelcome>(rawAck, log, 'agent:hello');
-      void guarded(log, 'agent:hello', () => {
+      void guarded(log, 'agent:hello', async () => {
         if (socket.data.auth === 'enrolment') return fail('forbidden', 'this connection presented an enrolment token: send agent:enrol, then reconnect with the credential');
         const hello = helloValidator.parse(payload, 'agent:hello');
         if (!hello.ok) return hello;
@@ -86,7 +86,7 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
         if (enrolledFor !== undefined && hello.value.machineId !== enrolledFor) {
           return fail('forbidden', `agent ${identity} was enrolled on machine ${enrolledFor}, not ${hello.value.machineId}: a credential works on its own machine only; enrol this one with a new token`);
         }
-        const accepted = registry.hello(socket, hello.value);
+        const accepted = await registry.hello(socket, hello.value);
         if (!accepted.ok) return accepted;
         const reconciled = deps.jobs.reconcile(identity, hello.value.activeJobs);
         setImmediate(() => {
@@ -106,7 +106,7 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
 
     socket.on('agent:enrol', (payload: unknown, rawAck: unknown) => {
       const ack = ackOf<AgentEnrolled>(rawAck, log, 'agent:enrol');
-      void guarded(log, 'agent:enrol', (): Result<AgentEnrolled> => {
+      void guarded(log, 'agent:enrol', (): Result<AgentEnrolled> | Promise<Result<AgentEnrolled>> => {
         const token = enrolTokens.get(socket.id);
         if (socket.data.auth !== 'enrolment' || token === undefined) return fail('forbidden', 'agent:enrol needs a connection authenticated with an enrolment token');
         const request = enrolValidator.parse(payload, 'agent:enrol');
@@ -143,12 +143,12 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
     // Only blobs of jobs dispatched to this agent (Directord bug 9.17 fixed: no arbitrary paths).
     socket.on('blob:get', (payload: unknown, rawAck: unknown) => {
       const ack = ackOf<BlobGetResult>(rawAck, log, 'blob:get');
-      void guarded(log, 'blob:get', (): Result<BlobGetResult> => {
+      void guarded(log, 'blob:get', async (): Promise<Result<BlobGetResult>> => {
         if (!socket.data.helloDone) return fail('forbidden', 'blob:get before agent:hello');
         const request = blobGetValidator.parse(payload, 'blob:get');
         if (!request.ok) return request;
         const { sha, jobId } = request.value;
-        if (!deps.blobs.repo.mayRead(identity, jobId, sha)) return fail('forbidden', `blob ${sha} is not part of a job given to ${identity}`);
+        if (!(await deps.blobs.repo.mayRead(identity, jobId, sha))) return fail('forbidden', `blob ${sha} is not part of a job given to ${identity}`);
         const offset = request.value.offset ?? 0;
         const piece = deps.blobs.store.read(sha, offset);
         if (!piece) return fail('not-found', `blob ${sha} is no longer stored on the server`);
@@ -161,11 +161,11 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
 
     socket.on('jobs:state', (payload: unknown, rawAck: unknown) => {
       const ack = ackOf<JobStates>(rawAck, log, 'jobs:state');
-      void guarded(log, 'jobs:state', (): Result<JobStates> => {
+      void guarded(log, 'jobs:state', async (): Promise<Result<JobStates>> => {
         if (!socket.data.helloDone) return fail('forbidden', 'jobs:state before agent:hello');
         const request = jobStatesValidator.parse(payload, 'jobs:state');
         if (!request.ok) return request;
-        return ok({ states: deps.blobs.repo.latestStates(request.value.sha, request.value.identities) });
+        return ok({ states: await deps.blobs.repo.latestStates(request.value.sha, request.value.identities) });
       }).then((result) => {
         refused('jobs:state', result);
         ack(result);

@@ -10,12 +10,14 @@ import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { isCompatibleProtocol, PROTOCOL_VERSION } from '../../protocol/version.js';
 import type { AgentLink } from '../jobs/agent-link.js';
-import type { AgentRow, AgentsRepo } from './agents.repo.js';
+import type { AgentRow, AgentsStore } from '../store/types.js';
 
 export type AgentSocket = Socket<AgentToServerEvents, ServerToAgentEvents, Record<string, never>, AgentSocketData>;
 
 export type AgentRegistryDeps = Readonly<{
-  repo: AgentsRepo;
+  repo: AgentsStore;
+  /** The stored agents at start (`markAllOffline()` already done). */
+  known: readonly AgentRow[];
   clock: () => number;
   heartbeatIntervalMs: number;
   log: Logger;
@@ -38,11 +40,10 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
   const { repo, clock, log } = deps;
   const expiryMs = deps.heartbeatIntervalMs * 3;
   const ackTimeoutMs = deps.dispatchAckTimeoutMs ?? 30_000;
-  repo.markAllOffline();
   // After a (re)start every known agent gets one expiry period to come back before the work the
   // server believes it holds is marked lost.
   const startedAt = clock();
-  const rows = new Map<string, AgentRow>(repo.all().map((r) => [r.identity, { ...r, online: false, expiresAt: startedAt + expiryMs }]));
+  const rows = new Map<string, AgentRow>(deps.known.map((r) => [r.identity, { ...r, online: false, expiresAt: startedAt + expiryMs }]));
   const sockets = new Map<string, AgentSocket>();
   /** Dispatches awaiting the agent's ack, per connection; abandoned when it closes. */
   const pending = new Map<AgentSocket, Set<() => void>>();
@@ -113,13 +114,16 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     ...(rebooting.has(r.identity) ? { rebooting: true } : {}),
   });
   const changed = (r: AgentRow) => deps.onChange(info(r));
+  /** Presence writes are a durable copy only: a failed one is logged, and the next one repairs it. */
+  const persist = (write: Promise<unknown>, what: string) =>
+    void write.catch((error: unknown) => log.error('agent presence not stored', { what, error: String(error) }));
 
   function setOffline(identity: string, why: string): void {
     const row = rows.get(identity);
     if (!row || !row.online) return;
     row.online = false;
     row.lastSeen = clock();
-    repo.setOnline(identity, false, row.lastSeen);
+    persist(repo.setOnline(identity, false, row.lastSeen), 'offline');
     log.info('agent offline', { identity, why });
     changed(row);
   }
@@ -178,7 +182,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       return r ? info(r) : undefined;
     },
     /** Handles a validated hello; on success the socket is this identity's live connection. */
-    hello(socket: AgentSocket, hello: AgentHello): Result<null> {
+    async hello(socket: AgentSocket, hello: AgentHello): Promise<Result<null>> {
       const identity = socket.data.identity;
       if (hello.identity !== identity) {
         return fail('forbidden', `hello names identity ${hello.identity} but the connection authenticated as ${identity}`);
@@ -221,7 +225,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
         running: existing?.running ?? 0,
         queued: existing?.queued ?? 0,
       };
-      repo.upsert(row);
+      await repo.upsert(row);
       rows.set(identity, row);
       sockets.set(identity, socket);
       installed.set(identity, new Map(hello.components.filter((c) => !c.builtin && c.hash).map((c) => [c.verb, c.hash!] as const)));
@@ -241,7 +245,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       row.running = beat.running;
       row.queued = beat.queued;
       expiredHandled.delete(identity);
-      repo.heartbeat(row);
+      persist(repo.heartbeat(row), 'heartbeat');
       changed(row);
     },
     /** The socket closed; only the identity's current connection turns it offline. */
@@ -263,7 +267,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       const deadline = clock() + Math.max(0, delaySeconds) * 1000 + Math.max(REBOOT_GRACE_MS, expiryMs);
       rebooting.set(identity, { startedAt: row.startedAt, deadline });
       row.expiresAt = Math.max(row.expiresAt, deadline);
-      repo.heartbeat(row);
+      persist(repo.heartbeat(row), 'reboot');
       log.info('agent rebooting', { identity, until: new Date(deadline).toISOString() });
       changed(row);
     },
@@ -289,9 +293,9 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
       return expired;
     },
     /** Forgets offline agents (spec `--purge-nodes`); connected agents stay registered. */
-    purge(): number {
+    async purge(): Promise<number> {
       const offline = [...rows.values()].filter((r) => !sockets.has(r.identity)).map((r) => r.identity);
-      const n = repo.remove(offline);
+      const n = await repo.remove(offline);
       for (const id of offline) {
         rows.delete(id);
         expiredHandled.delete(id);

@@ -12,12 +12,12 @@ import { after, describe, test } from 'node:test';
 import { builtinComponents } from '../../components/builtin/index.js';
 import type { RunSubmission, SourceFile } from '../../protocol/jobs.js';
 import { silentLogger } from '../../protocol/log.js';
-import { migrate } from '../db/migrate.js';
-import { migrations } from '../db/migrations/index.js';
-import { openDb } from '../db/open.js';
+import { migrate } from '../store/sqlite/migrate.js';
+import { migrations } from '../store/sqlite/migrations/index.js';
+import { openDb } from '../store/sqlite/open.js';
 import { connectUi, eventually, FakeAgent, request, startTestServer } from '../testing/harness.js';
 import { createBlobGc } from './blobs.gc.js';
-import { createBlobsRepo } from './blobs.repo.js';
+import { createBlobsSql } from '../store/sqlite/blobs.sqlite.js';
 import { createBlobStore } from './blobs.store.js';
 
 const HOUR = 60 * 60 * 1000;
@@ -40,7 +40,8 @@ describe('blob garbage collection (real files, real SQLite)', () => {
   const db = openDb(join(dataDir, 'directord.db'));
   migrate(db, migrations, silentLogger);
   after(() => db.close());
-  const repo = createBlobsRepo(db);
+  const repo = createBlobsSql(db);
+  const link = (jobId: string, sha: string) => db.prepare('INSERT INTO job_blobs (job_id, sha) VALUES (?, ?)').run(jobId, sha);
   const store = createBlobStore(join(dataDir, 'blobs'));
 
   // The collector consults job_blobs only; the unit test links blobs to job ids without job rows.
@@ -49,7 +50,7 @@ describe('blob garbage collection (real files, real SQLite)', () => {
   test('deletes only old blobs no job lists, in batches; keeps young and referenced ones; clears stale partials', async () => {
     const old = Array.from({ length: 5 }, (_, i) => storeBlob(store.dir, `old unreferenced ${i}`, 2 * HOUR));
     const referenced = storeBlob(store.dir, 'old but listed by a job', 2 * HOUR);
-    repo.link('job-1', [referenced]);
+    link('job-1', referenced);
     const young = storeBlob(store.dir, 'just uploaded, not submitted yet', 5 * 60 * 1000);
     const stalePartial = join(store.dir, '.partial', sha3('abandoned upload'));
     writeFileSync(stalePartial, 'half');

@@ -18,7 +18,7 @@ export type BlobGcOptions = Readonly<{
   /** DATA_DIR/blobs (partial uploads in `.partial/`). */
   dir: string;
   /** Whether any job in the history lists this blob. */
-  isReferenced: (sha: string) => boolean;
+  isReferenced: (sha: string) => boolean | Promise<boolean>;
   /** Blobs younger than this are kept whatever refers to them. Default one hour. */
   graceMs?: number;
   /** Files handled per event-loop turn. Default 200. */
@@ -73,7 +73,7 @@ export function createBlobGc(options: BlobGcOptions): BlobGc {
         const mtime = mtimeOf(path);
         if (mtime === null) continue;
         if (mtime > cutoff) young++;
-        else if (options.isReferenced(sha)) kept++;
+        else if (await options.isReferenced(sha)) kept++;
         else {
           rmSync(path, { force: true });
           deleted++;

@@ -6,7 +6,7 @@ import type { AgentRevoked } from '../../protocol/enrolment.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import type { EnrolmentService } from './enrolment.service.js';
 
-export type RevokeAgent = (identity: string, by: string, reason: string) => Result<AgentRevoked>;
+export type RevokeAgent = (identity: string, by: string, reason: string) => Promise<Result<AgentRevoked>>;
 
 export type Revocable = Readonly<{
   isKnown(identity: string): boolean;
@@ -15,11 +15,11 @@ export type Revocable = Readonly<{
 }>;
 
 export function createAgentRevoker(enrolment: EnrolmentService, agents: Revocable): RevokeAgent {
-  return (identity, by, reason) => {
+  return async (identity, by, reason) => {
     if (!agents.isKnown(identity) && !enrolment.isKnown(identity)) {
       return fail('not-found', `no agent named ${identity}; see the names with \`directord manage --list-nodes\``);
     }
-    const { revokedAt } = enrolment.revokeAgent(identity, by, reason);
+    const { revokedAt } = await enrolment.revokeAgent(identity, by, reason);
     const disconnected = agents.revoke(identity, enrolment.revocation(identity) ?? `agent ${identity} was revoked`);
     return ok({ identity, revokedAt, disconnected });
   };

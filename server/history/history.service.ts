@@ -3,7 +3,7 @@ import type { JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOut
 import type { AnalysisRow } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { jobFromSql, runSummaryFromSql, targetFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../jobs/jobs.rows.js';
-import type { AnalyzeScope, HistoryRepo } from './history.repo.js';
+import type { AnalyzeScope, HistoryStore } from '../store/types.js';
 
 export type HistoryService = ReturnType<typeof createHistoryService>;
 
@@ -13,7 +13,7 @@ export const RUN_OUTPUT_PAGE_CHARS = 1_000_000;
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 const clampLimit = (limit: number | undefined, def: number, max: number) => Math.max(1, Math.min(max, Math.floor(limit ?? def)));
 
-export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun: (runId: string) => RunSummary | undefined }>) {
+export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRun: (runId: string) => RunSummary | undefined }>) {
   const { repo } = deps;
 
   const summary = (r: SqlRun): RunSummary => (r.status === 'running' ? (deps.liveRun(r.run_id) ?? runSummaryFromSql(r)) : runSummaryFromSql(r));
@@ -28,15 +28,15 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun
     return jobs.map((j) => jobFromSql(j, byJob.get(j.job_id) ?? []));
   }
 
-  function jobsByIds(ids: readonly string[]): JobRecord[] {
-    const jobs = repo.jobsByIds(ids);
-    return withTargets(jobs, repo.targetsByJobIds(jobs.map((j) => j.job_id)));
+  async function jobsByIds(ids: readonly string[]): Promise<JobRecord[]> {
+    const jobs = await repo.jobsByIds(ids);
+    return withTargets(jobs, await repo.targetsByJobIds(jobs.map((j) => j.job_id)));
   }
 
-  function analysis(id: string, scope: AnalyzeScope): AnalysisRow[] | null {
-    const span = repo.span(scope, id);
+  async function analysis(id: string, scope: AnalyzeScope): Promise<AnalysisRow[] | null> {
+    const span = await repo.span(scope, id);
     if (!span || span.n === 0) return null;
-    const nodes = repo.nodeTimes(scope, id);
+    const nodes = await repo.nodeTimes(scope, id);
     const withEx = nodes.filter((n) => n.exn > 0);
     const withRt = nodes.filter((n) => n.rtn > 0);
     const pick = (list: typeof nodes, key: 'ex' | 'rt', better: (a: number, b: number) => boolean) =>
@@ -59,9 +59,8 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun
   }
 
   return {
-    listRuns(filter: RunFilter): RunSummary[] {
-      return repo
-        .listRuns({
+    async listRuns(filter: RunFilter): Promise<RunSummary[]> {
+      const rows = await repo.listRuns({
           status: filter.status ?? null,
           target: filter.target ?? null,
           verb: filter.verb ? filter.verb.toUpperCase() : null,
@@ -70,47 +69,47 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun
           until: filter.until ?? null,
           before: filter.before ?? null,
           limit: clampLimit(filter.limit, 50, 1000),
-        })
-        .map(summary);
+      });
+      return rows.map(summary);
     },
-    getRun(runId: string): Result<RunDetail> {
-      const row = repo.getRun(runId);
+    async getRun(runId: string): Promise<Result<RunDetail>> {
+      const row = await repo.getRun(runId);
       if (!row) return fail('not-found', `no run ${runId}`);
-      return ok({ ...summary(row), sourceText: row.source_text, jobs: withTargets(repo.jobsOfRun(runId), repo.targetsOfRun(runId)) });
+      return ok({ ...summary(row), sourceText: row.source_text, jobs: withTargets(await repo.jobsOfRun(runId), await repo.targetsOfRun(runId)) });
     },
     /** The stored submission of a run (for re-runs), with its jobs in submission order. */
-    submissionOf(runId: string): Result<{ run: SqlRun; jobs: JobRecord[] }> {
-      const row = repo.getRun(runId);
+    async submissionOf(runId: string): Promise<Result<{ run: SqlRun; jobs: JobRecord[] }>> {
+      const row = await repo.getRun(runId);
       if (!row) return fail('not-found', `no run ${runId}`);
-      return ok({ run: row, jobs: withTargets(repo.jobsOfRun(runId), repo.targetsOfRun(runId)) });
+      return ok({ run: row, jobs: withTargets(await repo.jobsOfRun(runId), await repo.targetsOfRun(runId)) });
     },
-    getJob(jobId: string): Result<JobRecord> {
-      const row = jobId === 'last' ? repo.lastJob() : repo.getJob(jobId);
+    async getJob(jobId: string): Promise<Result<JobRecord>> {
+      const row = jobId === 'last' ? await repo.lastJob() : await repo.getJob(jobId);
       if (!row) return fail('not-found', jobId === 'last' ? 'no jobs yet' : `no job ${jobId}`);
-      return ok(withTargets([row], repo.targetsByJobIds([row.job_id]))[0] as JobRecord);
+      return ok(withTargets([row], await repo.targetsByJobIds([row.job_id]))[0] as JobRecord);
     },
     jobsByIds,
-    listJobs(filter: ListJobsFilter | undefined, limit: number | undefined): JobRecord[] {
-      const jobs = repo.listJobs(filter ?? null, clampLimit(limit, 1000, 100_000));
-      return withTargets(jobs, repo.targetsByJobIds(jobs.map((j) => j.job_id)));
+    async listJobs(filter: ListJobsFilter | undefined, limit: number | undefined): Promise<JobRecord[]> {
+      const jobs = await repo.listJobs(filter ?? null, clampLimit(limit, 1000, 100_000));
+      return withTargets(jobs, await repo.targetsByJobIds(jobs.map((j) => j.job_id)));
     },
-    output(jobId: string, target: string): Result<JobOutput> {
-      const t = repo.getTarget(jobId, target);
+    async output(jobId: string, target: string): Promise<Result<JobOutput>> {
+      const t = await repo.getTarget(jobId, target);
       if (!t) return fail('not-found', `no target ${target} for job ${jobId}`);
       const parts = { stdout: [] as string[], stderr: [] as string[] };
-      for (const row of repo.output(jobId, target)) parts[row.stream].push(row.data);
+      for (const row of await repo.output(jobId, target)) parts[row.stream].push(row.data);
       return ok({ jobId, target, stdout: parts.stdout.join(''), stderr: parts.stderr.join(''), truncated: t.truncated === 1 });
     },
     /** `target`'s output in `runId`: whole jobs, in order, until a page holds RUN_OUTPUT_PAGE_CHARS (at least one job). */
-    runOutput(runId: string, target: string, after: number): Result<RunOutputPage> {
-      if (!repo.getRun(runId)) return fail('not-found', `no run ${runId}`);
+    async runOutput(runId: string, target: string, after: number): Promise<Result<RunOutputPage>> {
+      if (!(await repo.getRun(runId))) return fail('not-found', `no run ${runId}`);
       type Open = { seq: number; jobId: string; stdout: string[]; stderr: string[] };
       const done = (j: Open) => ({ jobId: j.jobId, stdout: j.stdout.join(''), stderr: j.stderr.join('') });
       const jobs: Array<{ jobId: string; stdout: string; stderr: string }> = [];
       let current = null as Open | null;
       let chars = 0;
       let next: number | null = null;
-      for (const row of repo.runOutput(runId, target, after)) {
+      for await (const row of repo.runOutput(runId, target, after)) {
         if (current?.jobId !== row.job_id) {
           if (current) {
             jobs.push(done(current));
@@ -129,8 +128,8 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryRepo; liveRun
       if (current) jobs.push(done(current));
       return ok({ runId, target, jobs, next });
     },
-    analyzeParent: (parentId: string): AnalysisRow[] => analysis(parentId, 'parent') ?? [['PARENT_ID_NOT_FOUND', parentId]],
-    analyzeJob: (jobId: string): AnalysisRow[] => analysis(jobId, 'job') ?? [['JOB_ID_NOT_FOUND', jobId]],
-    analyzeAll: (): AnalysisRow[] => analysis('All-Jobs', 'all') ?? [['NO_JOBS_FOUND', 'All-Jobs']],
+    analyzeParent: async (parentId: string): Promise<AnalysisRow[]> => (await analysis(parentId, 'parent')) ?? [['PARENT_ID_NOT_FOUND', parentId]],
+    analyzeJob: async (jobId: string): Promise<AnalysisRow[]> => (await analysis(jobId, 'job')) ?? [['JOB_ID_NOT_FOUND', jobId]],
+    analyzeAll: async (): Promise<AnalysisRow[]> => (await analysis('All-Jobs', 'all')) ?? [['NO_JOBS_FOUND', 'All-Jobs']],
   };
 }

@@ -7,7 +7,7 @@
  * file itself does not shrink (no VACUUM on the hot path).
  */
 import type { Logger } from '../../protocol/log.js';
-import type { Db } from '../db/open.js';
+import type { RetentionStore } from '../store/types.js';
 
 export type RetentionOptions = Readonly<{
   /** Settled runs created more than this many days ago are deleted. */
@@ -25,42 +25,38 @@ export type Retention = Readonly<{
   /** Runs one pass (or joins the running one); resolves with what it deleted. */
   prune(): Promise<PruneReport>;
   /** Bytes the database uses (pages in use × page size). */
-  usedBytes(): number;
+  usedBytes(): Promise<number>;
   /** Stops after the current chunk and waits for it (before the database closes). */
   close(): Promise<void>;
 }>;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function createRetention(deps: Readonly<{ db: Db; options: RetentionOptions; clock: () => number; log: Logger }>): Retention {
-  const { db, options, clock, log } = deps;
+export type RetentionDeps = Readonly<{
+  store: RetentionStore;
+  options: RetentionOptions;
+  clock: () => number;
+  log: Logger;
+  /** Rows of settled run `runId` were deleted (open work forgets what it kept of it). */
+  deleted?: (runId: string) => void;
+}>;
+
+export function createRetention(deps: RetentionDeps): Retention {
+  const { store, options, clock, log } = deps;
   const batchJobs = Math.max(1, options.batchJobs ?? 200);
   const enabled = (options.retentionDays ?? 0) > 0 || (options.retentionMaxBytes ?? 0) > 0;
 
-  const oldestSettled = db.prepare<[number], { run_id: string }>("SELECT run_id FROM runs WHERE status <> 'running' AND created_at < ? ORDER BY created_at LIMIT 1");
-  const oldestSettledAny = db.prepare<[], { run_id: string }>("SELECT run_id FROM runs WHERE status <> 'running' ORDER BY created_at LIMIT 1");
-  const deleteJobs = db.prepare('DELETE FROM jobs WHERE job_id IN (SELECT job_id FROM jobs WHERE run_id = ? LIMIT ?)');
-  // Only a settled run is deleted; the status test guards against a run reopened meanwhile.
-  const deleteRun = db.prepare("DELETE FROM runs WHERE run_id = ? AND status <> 'running' AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = ?)");
-  const pageSize = () => db.pragma('page_size', { simple: true }) as number;
-  const usedBytes = () => ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) * pageSize();
+  const usedBytes = () => store.usedBytes();
 
   /** The next run to delete: too old, else the oldest while over the size budget. */
-  const nextVictim = (): string | undefined => {
+  const nextVictim = async (): Promise<string | undefined> => {
     if (options.retentionDays && options.retentionDays > 0) {
-      const old = oldestSettled.get(clock() - options.retentionDays * DAY_MS);
-      if (old) return old.run_id;
+      const old = await store.oldestSettled(clock() - options.retentionDays * DAY_MS);
+      if (old) return old;
     }
-    if (options.retentionMaxBytes && options.retentionMaxBytes > 0 && usedBytes() > options.retentionMaxBytes) return oldestSettledAny.get()?.run_id;
+    if (options.retentionMaxBytes && options.retentionMaxBytes > 0 && (await usedBytes()) > options.retentionMaxBytes) return store.oldestSettled(null);
     return undefined;
   };
-
-  /** One small transaction: up to `batchJobs` jobs of the run, then the run once it is empty. */
-  const chunk = db.transaction((runId: string): { jobs: number; runDone: boolean } => {
-    const jobs = deleteJobs.run(runId, batchJobs).changes;
-    if (jobs === batchJobs) return { jobs, runDone: false };
-    return { jobs, runDone: deleteRun.run(runId, runId).changes === 1 };
-  });
 
   const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -73,12 +69,13 @@ export function createRetention(deps: Readonly<{ db: Db; options: RetentionOptio
     let jobs = 0;
     let chunks = 0;
     let longest = 0;
-    let runId = nextVictim();
+    let runId = await nextVictim();
     while (runId !== undefined && !closed) {
       const t0 = performance.now();
       let done: { jobs: number; runDone: boolean };
       try {
-        done = chunk(runId);
+        done = await store.deleteChunk(runId, batchJobs);
+        deps.deleted?.(runId);
       } catch (error) {
         log.warn('history pruning stopped; it resumes on the next pass', { error: String(error) });
         break;
@@ -90,10 +87,10 @@ export function createRetention(deps: Readonly<{ db: Db; options: RetentionOptio
       await yieldToIo();
       // A run whose last chunk found nothing but could not be deleted (reopened) stops the pass.
       if (!done.runDone && done.jobs === 0) break;
-      runId = done.runDone ? nextVictim() : runId;
+      runId = done.runDone ? await nextVictim() : runId;
     }
     const report = { runs, jobs, chunks, ms: Math.round(performance.now() - started), longestChunkMs: Math.round(longest * 10) / 10 };
-    if (runs || jobs) log.info('history pruned', { ...report, usedMb: Math.round(usedBytes() / 1e5) / 10 });
+    if (runs || jobs) log.info('history pruned', { ...report, usedMb: Math.round((await usedBytes()) / 1e5) / 10 });
     return report;
   }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { TRUNCATION_MARKER } from '../../protocol/version.js';
 import type { JobsObserver, JobsState, LostTarget, Work } from './jobs.state.js';
-import type { JobsRepo } from './jobs.repo.js';
+import type { JobsWrites } from '../store/types.js';
 import { isStorageFull, type StorageGuard } from '../util/storage.js';
 import { streamTruncated, type LiveTarget } from './live.js';
 
@@ -26,7 +26,6 @@ export function utf8Prefix(text: string, maxBytes: number): string {
 
 export function createEventsService(
   deps: Readonly<{
-    repo: JobsRepo;
     state: JobsState;
     observer: Pick<JobsObserver, 'wantsOutput'>;
     outputCapBytes: number;
@@ -37,10 +36,10 @@ export function createEventsService(
     storage?: StorageGuard;
   }>,
 ) {
-  const { repo, state, log } = deps;
+  const { state, log } = deps;
   const cap = deps.outputCapBytes;
 
-  function appendOutput(work: Work, t: LiveTarget, ev: OutputEvent): void {
+  function appendOutput(work: Work, tx: JobsWrites, t: LiveTarget, ev: OutputEvent): void {
     const stream = ev.stream;
     if (ev.seq > t.lastSeq[stream]) t.lastSeq[stream] = ev.seq;
     if (streamTruncated(t, stream, cap)) return;
@@ -53,7 +52,7 @@ export function createEventsService(
       bytes = cap - current;
       truncating = true;
     }
-    if (!repo.insertChunk(t.jobId, t.target, stream, ev.seq, data)) return;
+    if (!tx.insertChunk(t.jobId, t.target, stream, ev.seq, data)) return;
     deps.onOutput?.(t, stream, data);
     if (stream === 'stdout') t.stdoutBytes = current + bytes;
     else t.stderrBytes = current + bytes;
@@ -76,7 +75,7 @@ export function createEventsService(
     return Math.min(work.now, Math.max(t.queuedAt, Math.round(agentTime + offset)));
   }
 
-  function applyOne(work: Work, t: LiveTarget, ev: JobEvent, offset: number | null): void {
+  function applyOne(work: Work, tx: JobsWrites, t: LiveTarget, ev: JobEvent, offset: number | null): void {
     switch (ev.type) {
       case 'started':
         if (t.state === 'queued' || t.state === 'dispatched') {
@@ -85,7 +84,7 @@ export function createEventsService(
         }
         return;
       case 'output':
-        appendOutput(work, t, ev);
+        appendOutput(work, tx, t, ev);
         state.release(t);
         return;
       case 'finished': {
@@ -114,8 +113,8 @@ export function createEventsService(
   }
 
   /** A batch event for a target already marked lost: its late output lands and its result replaces `lost` once. */
-  function applyLate(work: Work, l: LostTarget, ev: JobEvent, offset: number | null): void {
-    if (ev.type === 'output') appendOutput(work, l.target, ev);
+  function applyLate(work: Work, tx: JobsWrites, l: LostTarget, ev: JobEvent, offset: number | null): void {
+    if (ev.type === 'output') appendOutput(work, tx, l.target, ev);
     else if (ev.type === 'finished') {
       l.target.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
       const finishedAt = serverTime(work, l.target, ev.finishedAt, offset);
@@ -140,7 +139,7 @@ export function createEventsService(
         let applied = 0;
         let ignored = 0;
         state.enqueue(
-          (work) => {
+          (work, tx) => {
             const mine = state.byAgent.get(identity);
             const offset = batch.sentAt === undefined ? null : work.now - batch.sentAt;
             for (const ev of batch.events) {
@@ -148,12 +147,12 @@ export function createEventsService(
               if (!t) {
                 const late = state.lostTarget(identity, ev.jobId, work.now);
                 if (late) {
-                  applyLate(work, late, ev, offset);
+                  applyLate(work, tx, late, ev, offset);
                   applied++;
                 } else ignored++;
                 continue;
               }
-              applyOne(work, t, ev, offset);
+              applyOne(work, tx, t, ev, offset);
               applied++;
             }
           },

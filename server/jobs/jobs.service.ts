@@ -10,14 +10,16 @@ import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
 import type { AgentLink } from './agent-link.js';
-import type { JobsRepo, NewJob, NewRun } from './jobs.repo.js';
+import type { NewJob, NewRun, Store } from '../store/types.js';
 import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { isStorageFull, type StorageGuard } from '../util/storage.js';
 import { planSubmission, type Plan, type PlanDeps } from './submit.plan.js';
 
 export type JobsServiceDeps = Readonly<{
-  repo: JobsRepo;
+  store: Pick<Store, 'jobs' | 'transaction'>;
+  /** The first free job sequence number (`store.jobs.nextSeq()` at start). */
+  nextSeq: number;
   state: JobsState;
   link: AgentLink;
   clock: () => number;
@@ -41,8 +43,8 @@ export type JobsService = ReturnType<typeof createJobsService>;
 const DISPATCH_BYTES = LIMITS.maxMessageBytes / 2;
 
 export function createJobsService(deps: JobsServiceDeps) {
-  const { repo, state, link, clock, log } = deps;
-  let nextSeq = repo.nextSeq();
+  const { store: db, state, link, clock, log } = deps;
+  let nextSeq = deps.nextSeq;
   const timers = new Set<NodeJS.Timeout>();
 
   function markDispatched(identity: string, jobIds: readonly string[]): void {
@@ -76,7 +78,7 @@ export function createJobsService(deps: JobsServiceDeps) {
     send();
   }
 
-  function submit(submission: RunSubmission, requestedBy: string): Result<RunSubmitted> {
+  function submit(submission: RunSubmission, requestedBy: string): Promise<Result<RunSubmitted>> {
     const now = clock();
     const planned = planSubmission(submission, {
       ...deps.components,
@@ -87,7 +89,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       newId: randomUUID,
       now,
     });
-    if (!planned.ok) return planned;
+    if (!planned.ok) return Promise.resolve(planned);
     return store(planned.value, submission, requestedBy, now);
   }
 
@@ -95,13 +97,13 @@ export function createJobsService(deps: JobsServiceDeps) {
    * A job the server itself creates (QUERY's follow-up ARG, spec 4.10): already-built fields, its
    * own run (kind exec, requested by `server`), every target online; bypasses the agents' queues.
    */
-  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string }>): Result<RunSubmitted> {
+  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string }>): Promise<Result<RunSubmitted>> {
     const now = clock();
     const runId = randomUUID();
     const jobId = randomUUID();
     const online = new Set(link.onlineIdentities());
     const targets = request.targets.filter((t) => online.has(t));
-    if (!targets.length) return fail('no-targets', 'no agents are online');
+    if (!targets.length) return Promise.resolve(fail('no-targets', 'no agents are online'));
     const plan = {
       runId,
       jobs: [
@@ -135,8 +137,11 @@ export function createJobsService(deps: JobsServiceDeps) {
     return store(plan, submission, 'server', now);
   }
 
-  function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number): Result<RunSubmitted> {
+  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number): Promise<Result<RunSubmitted>> {
     const counts = emptyCounts();
+    // Reserved before the commit, so a submission arriving meanwhile gets the next numbers.
+    const firstSeq = nextSeq;
+    nextSeq += plan.jobs.length;
     const targetNames = new Set<string>();
     const verbs = new Set<string>();
     const rows: NewJob[] = [];
@@ -146,7 +151,7 @@ export function createJobsService(deps: JobsServiceDeps) {
         targetNames.add(t.target);
         counts[t.state]++;
       }
-      rows.push({ seq: nextSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets, blobs: p.blobs });
+      rows.push({ seq: firstSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets, blobs: p.blobs });
     }
     const { sourceText, ...rest } = submission;
     const runRow: NewRun = {
@@ -180,9 +185,9 @@ export function createJobsService(deps: JobsServiceDeps) {
     const summary = liveRunSummary(run);
     const settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
     try {
-      repo.transaction(() => {
-        repo.insertSubmission(runRow, rows);
-        if (settled) repo.settleRun(run.runId, settled.status, now, counts);
+      await db.transaction(({ jobs: tx }) => {
+        tx.insertSubmission(runRow, rows);
+        if (settled) tx.settleRun(run.runId, settled.status, now, counts);
       });
     } catch (error) {
       if (isStorageFull(error) && deps.storage) return deps.storage.full('the submission', error);
@@ -190,7 +195,6 @@ export function createJobsService(deps: JobsServiceDeps) {
       return fail('internal', 'the submission could not be stored; see the server log');
     }
     deps.storage?.recovered();
-    nextSeq += rows.length;
     const perAgent = new Map<string, LiveJob[]>();
     if (!settled) {
       state.runs.set(run.runId, run);
@@ -251,7 +255,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       } else if (job && (t.state === 'queued' || (t.state === 'dispatched' && !active.has(t.jobId)))) resend.push(job);
       else if (t.state === 'running' && !active.has(t.jobId)) forgotten.push(t);
     }
-    state.flush();
+    void state.flush();
     return {
       redispatched: resend.length,
       send: () => {
@@ -314,7 +318,7 @@ export function createJobsService(deps: JobsServiceDeps) {
         }
       }
     }
-    state.flush();
+    void state.flush();
     for (const [identity, ids] of perAgent) link.cancel(identity, ids);
     log.info('run cancelled', { runId, cancelled });
     return ok({ cancelled });
@@ -332,15 +336,16 @@ export function createJobsService(deps: JobsServiceDeps) {
       return run ? liveRunSummary(run) : undefined;
     },
     /** Deletes settled history; open runs stay. */
-    purge: (): number => {
-      const purged = repo.purgeSettled();
+    purge: async (): Promise<number> => {
+      const purged = await db.jobs.purgeSettled();
+      state.forgetRuns();
       deps.afterPurge?.();
       return purged;
     },
-    dispose(): void {
+    dispose(): Promise<void> {
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      state.flush();
+      return state.flush();
     },
   };
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../../protocol/log.js';
 import type { RunSummary } from '../../protocol/records.js';
 import type { OutputAppended, TargetUpdate } from '../../protocol/ui-events.js';
 import type { Awaiters } from './awaiters.js';
-import type { JobsRepo } from './jobs.repo.js';
+import type { JobsWrites, Store } from '../store/types.js';
 import { dispatchedFromSql, targetFromSql } from './jobs.rows.js';
 import { emptyCounts, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { targetUpdate } from './live.js';
@@ -50,8 +50,8 @@ export type TargetPatch = Partial<Pick<LiveTarget, 'info' | 'exitCode' | 'cached
 
 export type JobsState = ReturnType<typeof createJobsState>;
 
-export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsObserver; awaiters: Awaiters; clock: () => number; log: Logger }>) {
-  const { repo, observer, awaiters, log } = deps;
+export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'transaction'>; observer: JobsObserver; awaiters: Awaiters; clock: () => number; log: Logger }>) {
+  const { store, observer, awaiters, log } = deps;
   const jobs = new Map<string, LiveJob>();
   const runs = new Map<string, LiveRun>();
   /** Per agent, its targets that are open or still draining output, in dispatch order. */
@@ -125,10 +125,10 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
    * Lost targets from the database: a late result is still welcome after a server restart (the
    * agent keeps it in its outbox until acked). Oldest first, as markLost adds them.
    */
-  function loadLost(): void {
-    lostByAgent.clear();
+  async function loadLost(): Promise<void> {
     const now = deps.clock();
-    const rows = repo.recentLost(now - LOST_KEPT_MS, LOST_RELOADED).reverse();
+    const rows = (await store.jobs.recentLost(now - LOST_KEPT_MS, LOST_RELOADED)).reverse();
+    lostByAgent.clear();
     for (const row of rows) {
       let m = lostByAgent.get(row.target);
       if (!m) lostByAgent.set(row.target, (m = new Map()));
@@ -143,8 +143,8 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     const m = lostByAgent.get(identity);
     const l = m?.get(jobId);
     if (!l) return undefined;
-    // Retention or a purge may have deleted its rows meanwhile: then the late result has nowhere to go.
-    if (l.target.state !== 'lost' || now - l.lostAt > LOST_KEPT_MS || !repo.hasTarget(jobId, identity)) {
+    // Retention and purges tell forgetRuns() when they delete a run's rows.
+    if (l.target.state !== 'lost' || now - l.lostAt > LOST_KEPT_MS) {
       m?.delete(jobId);
       return undefined;
     }
@@ -183,24 +183,36 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     });
   }
 
+  /**
+   * Lost targets of deleted runs (retention, purge) can take no late result: their rows are gone.
+   * `runIds` undefined: every run that is not open.
+   */
+  function forgetRuns(runIds?: ReadonlySet<string>): void {
+    for (const m of lostByAgent.values()) {
+      for (const [id, l] of m) if (runIds ? runIds.has(l.target.runId) : !runs.has(l.target.runId)) m.delete(id);
+    }
+  }
+
   /** Writes a unit of work; `body` runs inside the same transaction (output inserts). */
-  function commit(work: Work, body?: () => void): boolean {
-    const revisedSummaries: RunSummary[] = [];
+  async function commit(work: Work, body?: (tx: JobsWrites) => void): Promise<boolean> {
+    let revisedSummaries: RunSummary[];
     try {
-      repo.transaction(() => {
-        body?.();
-        for (const t of work.dirty) repo.updateTarget(t);
-        for (const id of work.touched) repo.touchJob(id, work.now);
-        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+      revisedSummaries = await store.transaction(({ jobs: tx }) => {
+        body?.(tx);
+        for (const t of work.dirty) tx.updateTarget(t);
+        for (const id of work.touched) tx.touchJob(id, work.now);
+        for (const r of work.settledRuns) tx.settleRun(r.runId, r.status, work.now, r.counts);
+        const revised: RunSummary[] = [];
         for (const id of work.revisedRuns) {
-          const revised = repo.resettleRun(id);
-          if (revised) revisedSummaries.push(revised);
+          const summary = tx.resettleRun(id);
+          if (summary) revised.push(summary);
         }
+        return revised;
       });
     } catch (error) {
       lastCommitError = error;
       log.error('commit failed; reloading open work from the database', { error: String(error) });
-      load();
+      await load().catch((e: unknown) => log.error('reloading open work failed', { error: String(e) }));
       return false;
     }
     lastCommitError = null;
@@ -213,11 +225,11 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
   }
 
   /** (Re)builds the index from the database: at start, and after a failed commit. */
-  function load(): void {
+  async function load(): Promise<void> {
+    const open = await store.jobs.loadOpen();
     jobs.clear();
     runs.clear();
     byAgent.clear();
-    const open = repo.loadOpen();
     const counts = new Map<string, Record<TargetState, number>>();
     for (const c of open.runCounts) {
       let m = counts.get(c.run_id);
@@ -262,12 +274,12 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
         agentTargets(t.target).set(t.jobId, t);
       }
     }
-    loadLost();
+    await loadLost();
     const work = newWork();
     for (const run of [...runs.values()]) if (run.open === 0) settleRun(work, run);
     if (work.settledRuns.length) {
-      repo.transaction(() => {
-        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+      await store.transaction(({ jobs: tx }) => {
+        for (const r of work.settledRuns) tx.settleRun(r.runId, r.status, work.now, r.counts);
       });
       log.info('settled runs with no open work', { runs: work.settledRuns.length });
     }
@@ -278,34 +290,36 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
   /** Why the last commit failed (null after a good one): callers tell a full disk from a bug. */
   let lastCommitError: unknown = null;
   let scheduled: NodeJS.Immediate | null = null;
-  const queued: Array<{ apply: (work: Work) => void; done: (committed: boolean) => void }> = [];
+  const queued: Array<{ apply: (work: Work, tx: JobsWrites) => void; done: (committed: boolean) => void }> = [];
 
   /** This turn's unit of work, committed by `flush()` at the end of the turn. */
   function work(): Work {
     if (!current) {
       current = newWork();
-      scheduled = setImmediate(flush);
+      scheduled = setImmediate(() => void flush());
     }
     return current;
   }
 
   /** Applies `apply` inside this turn's transaction; `done` learns whether it was committed. */
-  function enqueue(apply: (work: Work) => void, done: (committed: boolean) => void): void {
+  function enqueue(apply: (work: Work, tx: JobsWrites) => void, done: (committed: boolean) => void): void {
     work();
     queued.push({ apply, done });
   }
 
-  function flush(): void {
+  /** Commits this turn's work now; resolves once it is committed and published. */
+  function flush(): Promise<void> {
     if (scheduled) clearImmediate(scheduled);
     scheduled = null;
     const w = current;
     current = null;
-    if (!w) return;
+    if (!w) return Promise.resolve();
     const batch = queued.splice(0);
-    const committed = commit(w, () => {
-      for (const item of batch) item.apply(w);
+    return commit(w, (tx) => {
+      for (const item of batch) item.apply(w, tx);
+    }).then((committed) => {
+      for (const item of batch) item.done(committed);
     });
-    for (const item of batch) item.done(committed);
   }
 
   return {
@@ -324,6 +338,7 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     markLost,
     lostTarget,
     replaceLost,
+    forgetRuns,
     lastCommitError: () => lastCommitError,
   };
 }

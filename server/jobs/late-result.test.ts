@@ -88,6 +88,28 @@ describe('late results', { timeout: 30_000 }, () => {
     }
   });
 
+  for (const how of ['purge', 'retention'] as const) {
+    test(`a late result for a lost job whose history was deleted (${how}) is ignored and the batch acknowledged`, async () => {
+      const t = await startTestServer({ heartbeatIntervalMs: 100, ...(how === 'retention' ? { retentionMaxBytes: 1 } : {}) });
+      const ui = await connectUi(t.server);
+      try {
+        const { a1, job, submitted } = await loseAJob(t.server, ui);
+        if (how === 'purge') assert.equal((await request(ui.emitWithAck('jobs:purge'))).purged, 1);
+        else assert.equal((await t.server.pruneHistory()).runs, 1);
+        assert.equal((await ui.emitWithAck('runs:get', submitted.runId)).ok, false);
+        a1.close();
+        const again = new FakeAgent(t.server, 'a1');
+        await again.start();
+        const late = await again.send([{ type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' }, finished(job, 'succeeded', 'task finished')]);
+        assert.deepEqual(late, { ok: true, value: { applied: 0 } });
+        again.close();
+      } finally {
+        ui.close();
+        await t.stop();
+      }
+    });
+  }
+
   test('a late result still lands after the server restarted in between', async () => {
     const first = await startTestServer({ heartbeatIntervalMs: 100 });
     let ui = await connectUi(first.server);

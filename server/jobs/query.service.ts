@@ -53,12 +53,12 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
     return p;
   }
 
-  function sendArg(p: Pending): void {
+  async function sendArg(p: Pending): Promise<void> {
     const query: Record<string, Record<string, unknown>> = {};
     for (const node of p.nodes) query[node] = { [p.name]: p.answers.get(node) ?? null };
     const fields = { extend_args: true, args: { query } };
     const sha = objectSha3_224({ verb: 'ARG', ...fields, timeout: 600, run_once: false });
-    const sent = deps.jobs().submitInternal({
+    const sent = await deps.jobs().submitInternal({
       verb: 'ARG',
       args: { ...fields, parent_async_bypass: true },
       sha,
@@ -88,7 +88,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
     if (p.done || !p.nodes.every((node) => p.answers.has(node))) return;
     p.done = true;
     // After this turn's commit: the internal ARG is its own submission.
-    setImmediate(() => sendArg(p));
+    setImmediate(() => void sendArg(p));
   }
 
   return {

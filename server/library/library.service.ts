@@ -2,20 +2,20 @@
 import { randomUUID } from 'node:crypto';
 import type { LibraryItem, LibraryItemSummary, LibrarySave } from '../../protocol/ui-events.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
-import type { LibraryRepo } from './library.repo.js';
+import type { LibraryStore } from '../store/types.js';
 
 export type LibraryService = ReturnType<typeof createLibraryService>;
 
-export function createLibraryService(deps: Readonly<{ repo: LibraryRepo; clock: () => number; hasBlob: (sha: string) => boolean }>) {
+export function createLibraryService(deps: Readonly<{ repo: LibraryStore; clock: () => number; hasBlob: (sha: string) => boolean }>) {
   const { repo, clock } = deps;
   const notFound = (id: string) => fail('not-found', `no library item ${id}`);
   return {
-    list: (): LibraryItemSummary[] => repo.list(),
-    get(id: string): Result<LibraryItem> {
-      const item = repo.get(id);
+    list: (): Promise<LibraryItemSummary[]> => repo.list(),
+    async get(id: string): Promise<Result<LibraryItem>> {
+      const item = await repo.get(id);
       return item ? ok(item) : notFound(id);
     },
-    save(item: LibrarySave): Result<LibraryItem> {
+    async save(item: LibrarySave): Promise<Result<LibraryItem>> {
       const now = clock();
       const name = item.name.trim();
       if (!name) return fail('invalid-payload', 'library:save: the name is empty', { location: { field: 'name' } });
@@ -32,13 +32,13 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryRepo; clock: 
       }
       if (item.id === undefined) {
         const id = randomUUID();
-        repo.insert(id, name, item.yaml, attachments, now);
+        await repo.insert(id, name, item.yaml, attachments, now);
         return this.get(id);
       }
-      return repo.update(item.id, name, item.yaml, attachments, now) ? this.get(item.id) : notFound(item.id);
+      return (await repo.update(item.id, name, item.yaml, attachments, now)) ? this.get(item.id) : notFound(item.id);
     },
-    remove(id: string): Result<null> {
-      return repo.remove(id) ? ok(null) : notFound(id);
+    async remove(id: string): Promise<Result<null>> {
+      return (await repo.remove(id)) ? ok(null) : notFound(id);
     },
   };
 }

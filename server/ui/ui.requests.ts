@@ -38,7 +38,7 @@ const enrolmentIdValidator = compileValidator(EnrolmentIdSchema);
 
 export type UiRequestDeps = Readonly<{
   log: Logger;
-  agents: Readonly<{ list(): AgentInfo[]; purge(): number }>;
+  agents: Readonly<{ list(): AgentInfo[]; purge(): Promise<number> }>;
   jobs: JobsService;
   history: HistoryService;
   awaiters: Awaiters;
@@ -92,7 +92,7 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     return ok(deps.serverInfo());
   });
   handle('agents:list', () => ok(deps.agents.list()));
-  handle('agents:purge', () => ok({ purged: deps.agents.purge() }));
+  handle('agents:purge', async () => ok({ purged: await deps.agents.purge() }));
 
   handle('runs:submit', async (payload, caller) => {
     const submission = submissionValidator.parse(payload, 'runs:submit');
@@ -108,26 +108,26 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const request = blobPutValidator.parse(payload, 'blobs:put');
     return request.ok ? deps.blobs.put(request.value) : request;
   });
-  handle('runs:list', (payload) => {
+  handle('runs:list', async (payload) => {
     const filter = v.runFilterValidator.parse(payload ?? {}, 'runs:list');
-    return filter.ok ? ok(history.listRuns(filter.value)) : filter;
+    return filter.ok ? ok(await history.listRuns(filter.value)) : filter;
   });
   handle('runs:get', (payload) => {
     const runId = v.runIdValidator.parse(payload, 'runs:get');
     return runId.ok ? history.getRun(runId.value) : runId;
   });
-  handle('runs:cancel', (payload) => {
+  handle('runs:cancel', async (payload) => {
     const runId = v.runIdValidator.parse(payload, 'runs:cancel');
     if (!runId.ok) return runId;
     const result = jobs.cancelRun(runId.value);
     if (result) return result;
-    const run = history.getRun(runId.value);
+    const run = await history.getRun(runId.value);
     return run.ok ? ok({ cancelled: 0 }) : run;
   });
   handle('runs:rerun', async (payload, caller) => {
     const request = v.rerunValidator.parse(payload, 'runs:rerun');
     if (!request.ok) return request;
-    const stored = history.submissionOf(request.value.runId);
+    const stored = await history.submissionOf(request.value.runId);
     if (!stored.ok) return stored;
     const submission = rerunSubmission(stored.value.run, stored.value.jobs, request.value.failedOnly === true, caller.client);
     if (!submission.ok) return submission;
@@ -135,9 +135,9 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     return jobs.submit(submission.value, caller.client);
   });
 
-  handle('jobs:list', (payload) => {
+  handle('jobs:list', async (payload) => {
     const request = v.jobsListValidator.parse(payload ?? {}, 'jobs:list');
-    return request.ok ? ok(history.listJobs(request.value.filter, request.value.limit)) : request;
+    return request.ok ? ok(await history.listJobs(request.value.filter, request.value.limit)) : request;
   });
   handle('jobs:get', (payload) => {
     const jobId = v.jobIdValidator.parse(payload, 'jobs:get');
@@ -148,7 +148,7 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     if (!request.ok) return request;
     const ids = [...new Set(request.value.jobIds)];
     await deps.awaiters.wait(ids, jobs.isOpen, request.value.timeoutMs);
-    const records = history.jobsByIds(ids);
+    const records = await history.jobsByIds(ids);
     return records.length ? ok(records) : fail('not-found', `no such jobs: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`);
   });
   handle('runs:output', (payload) => {
@@ -159,19 +159,19 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const request = v.jobsOutputValidator.parse(payload, 'jobs:output');
     return request.ok ? history.output(request.value.jobId, request.value.target) : request;
   });
-  handle('jobs:purge', () => ok({ purged: jobs.purge() }));
-  handle('jobs:analyze', (payload) => {
+  handle('jobs:purge', async () => ok({ purged: await jobs.purge() }));
+  handle('jobs:analyze', async (payload) => {
     const request = v.analyzeValidator.parse(payload, 'jobs:analyze');
     if (!request.ok) return request;
     const r = request.value;
-    return ok('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll());
+    return ok(await ('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll()));
   });
 
   const access = deps.access;
   if (access) {
-    handle('enrolments:create', (payload, caller) => {
+    handle('enrolments:create', async (payload, caller) => {
       const request = enrolmentCreateValidator.parse(payload ?? {}, 'enrolments:create');
-      return request.ok ? ok(access.enrolment.create({ ...request.value, createdBy: caller.client })) : request;
+      return request.ok ? ok(await access.enrolment.create({ ...request.value, createdBy: caller.client })) : request;
     });
     handle('enrolments:list', () => ok(access.enrolment.list()));
     handle('enrolments:revoke', (payload) => {
@@ -187,7 +187,7 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
   const bootstrap = deps.bootstrap;
   if (bootstrap) handle('hosts:bootstrap', (payload) => bootstrap.start(payload));
 
-  handle('library:list', () => ok(library.list()));
+  handle('library:list', async () => ok(await library.list()));
   handle('library:get', (payload) => {
     const id = v.libraryIdValidator.parse(payload, 'library:get');
     return id.ok ? library.get(id.value) : id;

@@ -1,24 +1,9 @@
 /** SQL for the `agents` table. The registry keeps every row in memory; this is its durable copy. */
-import type { AgentFacts, ComponentManifest } from '../../protocol/agents.js';
-import type { Db } from '../db/open.js';
-import { parseJsonArray, parseJsonObject } from '../util/json.js';
-import { isStorageFull } from '../util/storage.js';
-
-export type AgentRow = {
-  identity: string;
-  machineId: string;
-  agentVersion: string;
-  facts: AgentFacts;
-  components: readonly ComponentManifest[];
-  firstSeen: number;
-  lastSeen: number;
-  lastHeartbeat: number;
-  expiresAt: number;
-  online: boolean;
-  startedAt: number;
-  running: number;
-  queued: number;
-};
+import type { AgentFacts, ComponentManifest } from '../../../protocol/agents.js';
+import type { AgentBeat, AgentRow, AgentsStore } from '../types.js';
+import type { Db } from './open.js';
+import { parseJsonArray, parseJsonObject } from '../../util/json.js';
+import { isStorageFull } from '../../util/storage.js';
 
 type SqlAgent = {
   identity: string;
@@ -36,8 +21,6 @@ type SqlAgent = {
   queued: number;
 };
 
-export type AgentsRepo = ReturnType<typeof createAgentsRepo>;
-
 /**
  * Presence lives in memory; its copy in SQLite is only what a restarted server starts from. On a
  * full disk that copy is skipped (the next heartbeat after space returns writes it) instead of
@@ -51,7 +34,7 @@ function presenceWrite(write: () => unknown): void {
   }
 }
 
-export function createAgentsRepo(db: Db) {
+export function createAgentsSql(db: Db): AgentsStore {
   const all = db.prepare<[], SqlAgent>('SELECT * FROM agents ORDER BY identity');
   const upsert = db.prepare(`
     INSERT INTO agents (identity, machine_id, agent_version, facts, components, first_seen, last_seen, last_heartbeat, expires_at, online, started_at, running, queued)
@@ -84,9 +67,15 @@ export function createAgentsRepo(db: Db) {
     queued: r.queued,
   });
 
+  const removeAll = db.transaction((identities: readonly string[]): number => {
+    let n = 0;
+    for (const id of identities) n += remove.run(id).changes;
+    return n;
+  });
+
   return {
-    all: (): AgentRow[] => all.all().map(fromSql),
-    upsert(row: AgentRow): void {
+    all: async () => all.all().map(fromSql),
+    async upsert(row) {
       upsert.run({
         identity: row.identity,
         machine_id: row.machineId,
@@ -103,19 +92,13 @@ export function createAgentsRepo(db: Db) {
         queued: row.queued,
       });
     },
-    heartbeat(row: Pick<AgentRow, 'identity' | 'lastSeen' | 'lastHeartbeat' | 'expiresAt' | 'running' | 'queued'>): void {
+    async heartbeat(row: AgentBeat) {
       presenceWrite(() => heartbeat.run(row));
     },
-    setOnline(identity: string, online: boolean, lastSeen: number): void {
+    async setOnline(identity, online, lastSeen) {
       presenceWrite(() => setOnline.run({ identity, online: online ? 1 : 0, lastSeen }));
     },
-    markAllOffline(): number {
-      return allOffline.run().changes;
-    },
-    remove: db.transaction((identities: readonly string[]): number => {
-      let n = 0;
-      for (const id of identities) n += remove.run(id).changes;
-      return n;
-    }),
+    markAllOffline: async () => allOffline.run().changes,
+    remove: async (identities) => removeAll(identities),
   };
 }

@@ -1,28 +1,6 @@
 /** SQL for `enrolment_tokens` and `agent_credentials` (migration 0003). Secrets are stored as SHA-256 hex only. */
-import type { Db } from '../db/open.js';
-
-export type TokenRow = Readonly<{
-  id: string;
-  tokenHash: string;
-  note: string;
-  createdBy: string;
-  createdAt: number;
-  expiresAt: number;
-  maxUses: number;
-  uses: number;
-  revokedAt: number | null;
-}>;
-
-export type CredentialRow = Readonly<{
-  identity: string;
-  secretHash: string | null;
-  machineId: string;
-  enrolmentId: string | null;
-  enrolledAt: number;
-  revokedAt: number | null;
-  revokedBy: string | null;
-  revokedReason: string | null;
-}>;
+import type { CredentialRow, EnrolmentStore, EnrolmentWrites, TokenRow } from '../types.js';
+import type { Db } from './open.js';
 
 type SqlToken = {
   id: string;
@@ -70,19 +48,16 @@ const credential = (r: SqlCredential): CredentialRow => ({
   revokedReason: r.revoked_reason,
 });
 
-export type EnrolmentRepo = ReturnType<typeof createEnrolmentRepo>;
-
-export function createEnrolmentRepo(db: Db) {
+export function createEnrolmentSql(db: Db): Readonly<{ writes: EnrolmentWrites; store: EnrolmentStore }> {
   const insertToken = db.prepare(
     'INSERT INTO enrolment_tokens (id, token_hash, note, created_by, created_at, expires_at, max_uses) VALUES (@id, @tokenHash, @note, @createdBy, @createdAt, @expiresAt, @maxUses)',
   );
-  const tokenByHash = db.prepare<[string], SqlToken>('SELECT * FROM enrolment_tokens WHERE token_hash = ?');
   const tokenById = db.prepare<[string], SqlToken>('SELECT * FROM enrolment_tokens WHERE id = ?');
   const allTokens = db.prepare<[], SqlToken>('SELECT * FROM enrolment_tokens ORDER BY created_at DESC, id');
   const useToken = db.prepare('UPDATE enrolment_tokens SET uses = uses + 1 WHERE id = ? AND uses < max_uses');
   const revokeToken = db.prepare('UPDATE enrolment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL');
   const credentialOf = db.prepare<[string], SqlCredential>('SELECT * FROM agent_credentials WHERE identity = ?');
-  const revokedIdentities = db.prepare<[], { identity: string }>('SELECT identity FROM agent_credentials WHERE revoked_at IS NOT NULL');
+  const allCredentials = db.prepare<[], SqlCredential>('SELECT * FROM agent_credentials ORDER BY identity');
   const upsertCredential = db.prepare(`
     INSERT INTO agent_credentials (identity, secret_hash, machine_id, enrolment_id, enrolled_at, revoked_at, revoked_by, revoked_reason)
     VALUES (@identity, @secretHash, @machineId, @enrolmentId, @enrolledAt, NULL, NULL, NULL)
@@ -95,33 +70,30 @@ export function createEnrolmentRepo(db: Db) {
     ON CONFLICT (identity) DO UPDATE SET revoked_at = @at, revoked_by = @by, revoked_reason = @reason`);
 
   return {
-    insertToken(row: Omit<TokenRow, 'uses' | 'revokedAt'>): void {
-      insertToken.run(row);
+    writes: {
+      useToken: (id) => useToken.run(id).changes === 1,
+      saveCredential(row) {
+        upsertCredential.run(row);
+      },
     },
-    tokenByHash: (hash: string): TokenRow | undefined => {
-      const r = tokenByHash.get(hash);
-      return r ? token(r) : undefined;
+    store: {
+      async insertToken(row) {
+        insertToken.run(row);
+      },
+      async tokenById(id) {
+        const r = tokenById.get(id);
+        return r ? token(r) : undefined;
+      },
+      tokens: async () => allTokens.all().map(token),
+      revokeToken: async (id, at) => revokeToken.run(at, id).changes === 1,
+      async credential(identity) {
+        const r = credentialOf.get(identity);
+        return r ? credential(r) : undefined;
+      },
+      credentials: async () => allCredentials.all().map(credential),
+      async revokeCredential(identity, at, by, reason) {
+        revokeCredential.run({ identity, at, by, reason });
+      },
     },
-    tokenById: (id: string): TokenRow | undefined => {
-      const r = tokenById.get(id);
-      return r ? token(r) : undefined;
-    },
-    tokens: (): TokenRow[] => allTokens.all().map(token),
-    /** Counts one use; false when none was left (a concurrent enrolment took the last). */
-    useToken: (id: string): boolean => useToken.run(id).changes === 1,
-    revokeToken: (id: string, at: number): boolean => revokeToken.run(at, id).changes === 1,
-    credential: (identity: string): CredentialRow | undefined => {
-      const r = credentialOf.get(identity);
-      return r ? credential(r) : undefined;
-    },
-    revokedIdentities: (): string[] => revokedIdentities.all().map((r) => r.identity),
-    /** Stores a fresh credential for `identity`, replacing (and un-revoking) any previous one. */
-    saveCredential(row: Readonly<{ identity: string; secretHash: string; machineId: string; enrolmentId: string; enrolledAt: number }>): void {
-      upsertCredential.run(row);
-    },
-    revokeCredential(identity: string, at: number, by: string, reason: string): void {
-      revokeCredential.run({ identity, at, by, reason });
-    },
-    transaction: <T>(fn: () => T): T => db.transaction(fn)(),
   };
 }

@@ -1,5 +1,5 @@
 /** Numbered migrations, one per file, each in its own transaction ending with `PRAGMA user_version = N`. */
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../../protocol/log.js';
 import type { Db } from './open.js';
 
 export type Migration = Readonly<{ version: number; name: string; up: (db: Db) => void }>;

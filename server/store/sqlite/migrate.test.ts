@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { silentLogger } from '../../protocol/log.js';
+import { silentLogger } from '../../../protocol/log.js';
 import { migrate, schemaVersion, type Migration } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { openDb } from './open.js';

@@ -1,10 +1,9 @@
 /** The console's saved orchestrations, with the files attached to them (blob links keep those from GC). */
-import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
-import type { Db } from '../db/open.js';
+import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../../protocol/ui-events.js';
+import type { LibraryStore } from '../types.js';
+import type { Db } from './open.js';
 
 type SqlItem = { id: string; name: string; yaml: string; attachments: string; created_at: number; updated_at: number };
-
-export type LibraryRepo = ReturnType<typeof createLibraryRepo>;
 
 function parseAttachments(text: string): LibraryAttachment[] {
   try {
@@ -15,38 +14,38 @@ function parseAttachments(text: string): LibraryAttachment[] {
   }
 }
 
-export function createLibraryRepo(db: Db) {
+export function createLibrarySql(db: Db): LibraryStore {
   const list = db.prepare<[], Omit<SqlItem, 'yaml' | 'attachments'>>('SELECT id, name, created_at, updated_at FROM library ORDER BY name COLLATE NOCASE, id');
   const get = db.prepare<[string], SqlItem>('SELECT * FROM library WHERE id = ?');
   const insert = db.prepare('INSERT INTO library (id, name, yaml, attachments, created_at, updated_at) VALUES (@id, @name, @yaml, @attachments, @now, @now)');
   const update = db.prepare('UPDATE library SET name = @name, yaml = @yaml, attachments = @attachments, updated_at = @now WHERE id = @id');
   const remove = db.prepare('DELETE FROM library WHERE id = ?');
   const unlinkAll = db.prepare('DELETE FROM library_blobs WHERE library_id = ?');
-  const link = db.prepare('INSERT OR IGNORE INTO library_blobs (library_id, sha) VALUES (?, ?)');
+  const link = db.prepare('INSERT INTO library_blobs (library_id, sha) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const anyItem = db.prepare<[string], { n: number }>('SELECT 1 AS n FROM library_blobs WHERE sha = ? LIMIT 1');
   const item = (r: SqlItem): LibraryItem => ({ id: r.id, name: r.name, yaml: r.yaml, attachments: parseAttachments(r.attachments), createdAt: r.created_at, updatedAt: r.updated_at });
   const relink = (id: string, attachments: readonly LibraryAttachment[]) => {
     unlinkAll.run(id);
     for (const a of attachments) for (const f of a.files) link.run(id, f.sha);
   };
+  const insertItem = db.transaction((id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number): void => {
+    insert.run({ id, name, yaml, attachments: JSON.stringify(attachments), now });
+    relink(id, attachments);
+  });
+  const updateItem = db.transaction((id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number): boolean => {
+    if (update.run({ id, name, yaml, attachments: JSON.stringify(attachments), now }).changes !== 1) return false;
+    relink(id, attachments);
+    return true;
+  });
   return {
-    list: (): LibraryItemSummary[] => list.all().map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at })),
-    get: (id: string): LibraryItem | undefined => {
+    list: async (): Promise<LibraryItemSummary[]> => list.all().map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at, updatedAt: r.updated_at })),
+    async get(id: string): Promise<LibraryItem | undefined> {
       const r = get.get(id);
       return r ? item(r) : undefined;
     },
-    insert: db.transaction((id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number): void => {
-      insert.run({ id, name, yaml, attachments: JSON.stringify(attachments), now });
-      relink(id, attachments);
-    }),
-    /** False when there is no such item. */
-    update: db.transaction((id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number): boolean => {
-      if (update.run({ id, name, yaml, attachments: JSON.stringify(attachments), now }).changes !== 1) return false;
-      relink(id, attachments);
-      return true;
-    }),
-    remove: (id: string): boolean => remove.run(id).changes === 1,
-    /** Whether a saved orchestration lists blob `sha` (garbage collection keeps it). */
-    listsBlob: (sha: string): boolean => anyItem.get(sha) !== undefined,
+    insert: async (id, name, yaml, attachments, now) => insertItem(id, name, yaml, attachments, now),
+    update: async (id, name, yaml, attachments, now) => updateItem(id, name, yaml, attachments, now),
+    remove: async (id) => remove.run(id).changes === 1,
+    listsBlob: async (sha) => anyItem.get(sha) !== undefined,
   };
 }

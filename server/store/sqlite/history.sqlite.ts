@@ -1,30 +1,13 @@
 /** Read queries for history: runs, jobs with their targets, output, and analysis aggregates. */
-import type { ListJobsFilter, RunStatus } from '../../protocol/records.js';
+import type { ListJobsFilter } from '../../../protocol/records.js';
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/open.js';
-import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
-
-export type RunQuery = Readonly<{
-  status: RunStatus | null;
-  target: string | null;
-  verb: string | null;
-  /** A LIKE pattern (already escaped and wrapped in %). */
-  text: string | null;
-  since: number | null;
-  until: number | null;
-  before: number | null;
-  limit: number;
-}>;
-
-export type NodeTimes = { target: string; ex: number | null; exn: number; rt: number | null; rtn: number; ok: number; bad: number };
-export type JobSpan = { n: number; first_created: number | null; last_updated: number | null };
-export type AnalyzeScope = 'parent' | 'job' | 'all';
-
-export type HistoryRepo = ReturnType<typeof createHistoryRepo>;
+import type { Db } from './open.js';
+import type { SqlJob, SqlRun, SqlTarget } from '../../jobs/jobs.rows.js';
+import type { AnalyzeScope, HistoryStore, JobSpan, NodeTimes, RunOutputRow, RunQuery } from '../types.js';
 
 const FAILED_STATES = "('failed', 'timed-out', 'lost')";
 
-export function createHistoryRepo(db: Db) {
+export function createHistorySql(db: Db): HistoryStore {
   const getRun = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
   const listRuns = db.prepare<RunQuery, SqlRun>(`
     SELECT * FROM runs r
@@ -58,7 +41,7 @@ export function createHistoryRepo(db: Db) {
   const output = db.prepare<[string, string], { stream: 'stdout' | 'stderr'; data: string }>(
     'SELECT stream, data FROM output WHERE job_id = ? AND target = ? ORDER BY stream, seq',
   );
-  const runOutput = db.prepare<[string, string, number], { seq: number; job_id: string; stream: 'stdout' | 'stderr'; data: string }>(
+  const runOutput = db.prepare<[string, string, number], RunOutputRow>(
     'SELECT j.seq, o.job_id, o.stream, o.data FROM jobs j JOIN output o ON o.job_id = j.job_id AND o.target = ? WHERE j.run_id = ? AND j.seq > ? ORDER BY j.seq, o.stream, o.seq',
   );
 
@@ -83,20 +66,22 @@ export function createHistoryRepo(db: Db) {
   ) as Record<AnalyzeScope, Statement<{ id: string }, JobSpan>>;
 
   return {
-    getRun: (runId: string) => getRun.get(runId),
-    listRuns: (q: RunQuery) => listRuns.all(q),
-    jobsOfRun: (runId: string) => jobsOfRun.all(runId),
-    targetsOfRun: (runId: string) => targetsOfRun.all(runId),
-    getJob: (jobId: string) => getJob.get(jobId),
-    lastJob: () => lastJob.get(),
-    jobsByIds: (ids: readonly string[]) => jobsByIds.all(JSON.stringify(ids)),
-    targetsByJobIds: (ids: readonly string[]) => targetsByJobIds.all(JSON.stringify(ids)),
-    listJobs: (filter: ListJobsFilter | null, limit: number) => listJobs.all({ filter, limit }),
-    getTarget: (jobId: string, target: string) => getTarget.get(jobId, target),
-    output: (jobId: string, target: string) => output.all(jobId, target),
-    /** `target`'s output chunks in `runId`, jobs after seq `after`, in order (read lazily: callers stop early). */
-    runOutput: (runId: string, target: string, after: number) => runOutput.iterate(target, runId, after),
-    nodeTimes: (scope: AnalyzeScope, id: string) => nodeTimes[scope].all({ id }),
-    span: (scope: AnalyzeScope, id: string) => spans[scope].get({ id }),
+    getRun: async (runId) => getRun.get(runId),
+    listRuns: async (q) => listRuns.all(q),
+    jobsOfRun: async (runId) => jobsOfRun.all(runId),
+    targetsOfRun: async (runId) => targetsOfRun.all(runId),
+    getJob: async (jobId) => getJob.get(jobId),
+    lastJob: async () => lastJob.get(),
+    jobsByIds: async (ids) => jobsByIds.all(JSON.stringify(ids)),
+    targetsByJobIds: async (ids) => targetsByJobIds.all(JSON.stringify(ids)),
+    listJobs: async (filter, limit) => listJobs.all({ filter, limit }),
+    getTarget: async (jobId, target) => getTarget.get(jobId, target),
+    output: async (jobId, target) => output.all(jobId, target),
+    // Lazily, so a caller that stops early reads no further (SQLite steps the statement per row).
+    async *runOutput(runId, target, after) {
+      yield* runOutput.iterate(target, runId, after);
+    },
+    nodeTimes: async (scope, id) => nodeTimes[scope].all({ id }),
+    span: async (scope, id) => spans[scope].get({ id }),
   };
 }

@@ -1,46 +1,14 @@
-/** Writes of the job flow (runs, jobs, targets, output) and the load of open work at start. */
-import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
-import type { RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
-import type { Db } from '../db/open.js';
-import type { LiveTarget } from './live.js';
-import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from './jobs.rows.js';
-import { emptyCounts, settledStatus } from './live.js';
-
-export type NewRun = Readonly<{
-  runId: string;
-  kind: 'exec' | 'orchestrate';
-  source: string | null;
-  sourceText: string | null;
-  requestedBy: string;
-  createdAt: number;
-  rerunOf: string | null;
-  jobCount: number;
-  targets: readonly string[];
-  verbs: readonly string[];
-  /** JSON of the submission without its sourceText. */
-  submission: string;
-}>;
-
-export type NewJob = Readonly<{
-  seq: number;
-  job: DispatchedJob;
-  parentSha: string | null;
-  text: string;
-  runOnce: boolean;
-  createdAt: number;
-  skippedReason: string | null;
-  targets: readonly TargetRecord[];
-  /** Blobs the job's agents may fetch (ADD/COPY). */
-  blobs?: readonly string[];
-}>;
-
-export type OpenWork = Readonly<{ runs: SqlRun[]; jobs: SqlJob[]; targets: SqlTarget[]; runCounts: { run_id: string; state: TargetState; n: number }[] }>;
-
-export type JobsRepo = ReturnType<typeof createJobsRepo>;
+/** SQL of the job flow: writes inside a unit of work (runs, jobs, targets, output), the load of open work at start. */
+import type { TargetState } from '../../../protocol/jobs.js';
+import type { RunStatus, RunSummary, TargetRecord } from '../../../protocol/records.js';
+import type { Db } from './open.js';
+import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../../jobs/jobs.rows.js';
+import { emptyCounts, settledStatus } from '../../jobs/live.js';
+import type { JobsStore, JobsWrites, NewJob, NewRun, RunStateCount, TargetWrite } from '../types.js';
 
 const OPEN = "('queued', 'dispatched', 'running')";
 
-export function createJobsRepo(db: Db) {
+export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: JobsStore }> {
   const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
     VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @job_count, @target_list, @verb_list, '{}', @submission)`);
   const insertJob = db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, parent_name, parent_sha, job_name, verb, sha, text, args, vars, stdout_arg, stderr_arg, timeout, run_once, skip_cache, parent_async, created_at, updated_at, skipped_reason)
@@ -52,35 +20,30 @@ export function createJobsRepo(db: Db) {
   const updateTarget = db.prepare(`UPDATE targets SET state = ?, info = ?, exit_code = ?, cached = ?, dispatched_at = ?,
     started_at = ?, finished_at = ?, execution_time = ?, roundtrip_time = ?,
     stdout_bytes = ?, stderr_bytes = ?, truncated = ? WHERE job_id = ? AND target = ?`);
-  const insertBlobLink = db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha) VALUES (?, ?)');
+  const insertBlobLink = db.prepare('INSERT INTO job_blobs (job_id, sha) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
   const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
-  const insertChunk = db.prepare('INSERT OR IGNORE INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?)');
+  const insertChunk = db.prepare('INSERT INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM jobs');
   const openTargets = db.prepare<[], SqlTarget>(`SELECT * FROM targets WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN})`);
   const openJobs = db.prepare<[], SqlJob>(`SELECT * FROM jobs WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN}) ORDER BY seq`);
   const openRuns = db.prepare<[], SqlRun>("SELECT * FROM runs WHERE status = 'running' ORDER BY created_at");
-  const openRunCounts = db.prepare<[], { run_id: string; state: TargetState; n: number }>(
+  const openRunCounts = db.prepare<[], RunStateCount>(
     "SELECT run_id, state, COUNT(*) AS n FROM targets WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'running') GROUP BY run_id, state",
   );
   const purgeRuns = db.prepare("DELETE FROM runs WHERE status <> 'running'");
   const countSettledJobs = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM jobs WHERE run_id IN (SELECT run_id FROM runs WHERE status <> 'running')");
 
   const runRow = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
-  const targetExists = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM targets WHERE job_id = ? AND target = ?');
   const recentLost = db.prepare<[number, number], SqlTarget>("SELECT * FROM targets WHERE state = 'lost' AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?");
   const runStateCounts = db.prepare<[string], { state: TargetState; n: number }>('SELECT state, COUNT(*) AS n FROM targets WHERE run_id = ? GROUP BY state');
-
-  const inTransaction = db.transaction((fn: () => void) => fn());
 
   /** The columns a target's state changes, then its key, in the order both statements above bind them. */
   const runWithState = (statement: typeof updateTarget, t: TargetRecord, jobId: string, ...tail: Array<string | number>) =>
     statement.run(t.state, t.info, t.exitCode, t.cached ? 1 : 0, t.dispatchedAt, t.startedAt, t.finishedAt, t.executionTime, t.roundtripTime, t.stdoutBytes, t.stderrBytes, t.truncated ? 1 : 0, jobId, t.target, ...tail);
 
-  return {
-    nextSeq: (): number => (maxSeq.get()?.seq ?? 0) + 1,
-    /** One transaction for a whole submission. */
-    insertSubmission: db.transaction((run: NewRun, jobs: readonly NewJob[]) => {
+  const writes: JobsWrites = {
+    insertSubmission(run: NewRun, jobs: readonly NewJob[]): void {
       insertRun.run({
         run_id: run.runId,
         kind: run.kind,
@@ -121,8 +84,8 @@ export function createJobsRepo(db: Db) {
         for (const t of j.targets) runWithState(insertTarget, t, d.jobId, d.runId, t.queuedAt);
         for (const sha of j.blobs ?? []) insertBlobLink.run(d.jobId, sha);
       }
-    }),
-    updateTarget(t: LiveTarget): void {
+    },
+    updateTarget(t: TargetWrite): void {
       runWithState(updateTarget, t, t.jobId);
     },
     touchJob(jobId: string, at: number): void {
@@ -131,14 +94,9 @@ export function createJobsRepo(db: Db) {
     settleRun(runId: string, status: RunStatus, finishedAt: number, counts: Readonly<Record<TargetState, number>>): void {
       settleRun.run({ run_id: runId, status, finished_at: finishedAt, counts: JSON.stringify(counts) });
     },
-    /** Idempotent by (job, target, stream, seq); returns false for a duplicate. */
     insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
       return insertChunk.run(jobId, target, stream, seq, data).changes === 1;
     },
-    /**
-     * Settles a settled run again from its target rows (a late result replaced `lost`); a
-     * cancelled run stays cancelled. Undefined when the run is gone or still open.
-     */
     resettleRun(runId: string): RunSummary | undefined {
       const row = runRow.get(runId);
       if (!row || row.status === 'running') return undefined;
@@ -148,26 +106,19 @@ export function createJobsRepo(db: Db) {
       settleRun.run({ run_id: runId, status, finished_at: row.finished_at, counts: JSON.stringify(counts) });
       return runSummaryFromSql({ ...row, status, counts: JSON.stringify(counts) });
     },
-    /** Whether the (job, target) row is still stored (history may have been pruned). */
-    hasTarget(jobId: string, target: string): boolean {
-      return targetExists.get(jobId, target) !== undefined;
-    },
-    /** Targets marked lost since `since`, newest first, at most `limit`. */
-    recentLost(since: number, limit: number): SqlTarget[] {
-      return recentLost.all(since, limit);
-    },
-    loadOpen(): OpenWork {
-      return { runs: openRuns.all(), jobs: openJobs.all(), targets: openTargets.all(), runCounts: openRunCounts.all() };
-    },
-    /** Deletes every settled run with its jobs, targets and output; returns the number of jobs removed. */
-    purgeSettled: db.transaction((): number => {
-      const n = countSettledJobs.get()?.n ?? 0;
-      purgeRuns.run();
-      return n;
-    }),
-    /** Runs `fn` in one transaction (nested calls become savepoints). */
-    transaction(fn: () => void): void {
-      inTransaction(fn);
-    },
   };
+
+  const purgeSettled = db.transaction((): number => {
+    const n = countSettledJobs.get()?.n ?? 0;
+    purgeRuns.run();
+    return n;
+  });
+
+  const store: JobsStore = {
+    nextSeq: async () => (maxSeq.get()?.seq ?? 0) + 1,
+    recentLost: async (since, limit) => recentLost.all(since, limit),
+    loadOpen: async () => ({ runs: openRuns.all(), jobs: openJobs.all(), targets: openTargets.all(), runCounts: openRunCounts.all() }),
+    purgeSettled: async () => purgeSettled(),
+  };
+  return { writes, store };
 }
