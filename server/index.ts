@@ -35,6 +35,7 @@ import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
 import { createJobsState } from './jobs/jobs.state.js';
+import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
 import { registerUiNamespace } from './ui/ui.handlers.js';
@@ -219,11 +220,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       storage,
     });
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
-    state.hooks.final = (t, job) => {
-      query.final(t, job);
-      // Spec 1.8: after a REBOOT the node is inactive until it comes back, not lost.
-      if (job?.dispatched.verb === 'REBOOT' && t.state === 'succeeded') registry.rebootStarted(t.target, Number(job.dispatched.args.time ?? 10) || 0);
-    };
+    state.onFinal(query.final);
+    state.onFinal(rebootPolicy(registry));
     const events = createEventsService({
       state,
       observer: broadcaster,

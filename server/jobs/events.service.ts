@@ -78,23 +78,19 @@ export function createEventsService(
   function applyOne(work: Work, tx: JobsWrites, t: LiveTarget, ev: JobEvent, offset: number | null): void {
     switch (ev.type) {
       case 'started':
-        if (t.state === 'queued' || t.state === 'dispatched') {
-          const startedAt = serverTime(work, t, ev.at, offset);
-          state.transition(work, t, 'running', { startedAt, dispatchedAt: t.dispatchedAt ?? startedAt });
-        }
+        state.start(work, t, serverTime(work, t, ev.at, offset));
         return;
       case 'output':
         appendOutput(work, tx, t, ev);
-        state.release(t);
+        state.outputStored(t);
         return;
       case 'finished': {
         if (isFinalState(t.state)) return;
-        const job = state.jobs.get(t.jobId);
-        t.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
+        const job = state.openJob(t.jobId);
         const finishedAt = serverTime(work, t, ev.finishedAt, offset);
         // A started event may never have come (a cache hit, a job refused before it ran).
         const startedAt = t.startedAt ?? serverTime(work, t, ev.startedAt, offset);
-        state.transition(work, t, ev.outcome, {
+        state.finish(work, t, ev.outcome, {
           info: ev.info,
           exitCode: ev.exitCode ?? null,
           cached: ev.cached === true,
@@ -102,7 +98,7 @@ export function createEventsService(
           roundtripTime: job ? Math.max(0, finishedAt - job.createdAt) / 1000 : null,
           dispatchedAt: t.dispatchedAt ?? startedAt,
           finishedAt: Math.max(finishedAt, startedAt),
-        });
+        }, { stdout: ev.stdoutChunks, stderr: ev.stderrChunks });
         return;
       }
       default: {
@@ -116,7 +112,6 @@ export function createEventsService(
   function applyLate(work: Work, tx: JobsWrites, l: LostTarget, ev: JobEvent, offset: number | null): void {
     if (ev.type === 'output') appendOutput(work, tx, l.target, ev);
     else if (ev.type === 'finished') {
-      l.target.expectChunks = { stdout: ev.stdoutChunks, stderr: ev.stderrChunks };
       const finishedAt = serverTime(work, l.target, ev.finishedAt, offset);
       state.replaceLost(work, l, ev.outcome, {
         info: ev.info,
@@ -125,7 +120,7 @@ export function createEventsService(
         executionTime: ev.executionTime,
         roundtripTime: Math.max(0, finishedAt - l.target.queuedAt) / 1000,
         finishedAt,
-      });
+      }, { stdout: ev.stdoutChunks, stderr: ev.stderrChunks });
     }
   }
 
@@ -138,12 +133,11 @@ export function createEventsService(
       return new Promise((resolve) => {
         let applied = 0;
         let ignored = 0;
-        state.enqueue(
+        state.applyResults(
           (work, tx) => {
-            const mine = state.byAgent.get(identity);
             const offset = batch.sentAt === undefined ? null : work.now - batch.sentAt;
             for (const ev of batch.events) {
-              const t = mine?.get(ev.jobId);
+              const t = state.agentTarget(identity, ev.jobId);
               if (!t) {
                 const late = state.lostTarget(identity, ev.jobId, work.now);
                 if (late) {

@@ -4,7 +4,7 @@
  * `events.service.ts` through the same state.
  */
 import { randomUUID } from 'node:crypto';
-import { isFinalState, type RunSubmission, type RunSubmitted } from '../../protocol/jobs.js';
+import type { RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
@@ -47,16 +47,6 @@ export function createJobsService(deps: JobsServiceDeps) {
   let nextSeq = deps.nextSeq;
   const timers = new Set<NodeJS.Timeout>();
 
-  function markDispatched(identity: string, jobIds: readonly string[]): void {
-    const mine = state.byAgent.get(identity);
-    if (!mine) return;
-    const work = state.work();
-    for (const id of jobIds) {
-      const t = mine.get(id);
-      if (t && t.state === 'queued') state.transition(work, t, 'dispatched', { dispatchedAt: work.now });
-    }
-  }
-
   /** Sends jobs to one agent in order, split to respect the batch and message limits. */
   function dispatchTo(identity: string, jobs: readonly LiveJob[]): void {
     let chunk: LiveJob[] = [];
@@ -67,7 +57,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       chunk = [];
       bytes = 0;
       void link.dispatch(identity, sent.map((j) => j.dispatched)).then((acked) => {
-        if (acked) markDispatched(identity, sent.map((j) => j.jobId));
+        if (acked) state.dispatched(identity, sent.map((j) => j.jobId));
       });
     };
     for (const job of jobs) {
@@ -195,27 +185,16 @@ export function createJobsService(deps: JobsServiceDeps) {
       return fail('internal', 'the submission could not be stored; see the server log');
     }
     deps.storage?.recovered();
-    const perAgent = new Map<string, LiveJob[]>();
-    if (!settled) {
-      state.runs.set(run.runId, run);
-      for (const p of plan.jobs) {
-        const job: LiveJob = { jobId: p.job.jobId, runId: run.runId, createdAt: now, dispatched: p.job, approxBytes: p.text.length * 2, targets: new Map(), open: 0 };
-        for (const record of p.targets) {
-          const t = liveTarget(record, job.jobId, run.runId);
-          job.targets.set(t.target, t);
-          if (t.state !== 'queued') continue;
-          job.open++;
-          state.agentTargets(t.target).set(job.jobId, t);
-          let list = perAgent.get(t.target);
-          if (!list) perAgent.set(t.target, (list = []));
-          list.push(job);
-        }
-        if (job.open > 0) {
-          state.jobs.set(job.jobId, job);
-          run.jobs.add(job);
-        }
-      }
-    }
+    const perAgent = settled
+      ? new Map<string, LiveJob[]>()
+      : state.admit(
+          run,
+          plan.jobs.map((p) => {
+            const job: LiveJob = { jobId: p.job.jobId, runId: run.runId, createdAt: now, dispatched: p.job, approxBytes: p.text.length * 2, targets: new Map(), open: 0 };
+            for (const record of p.targets) job.targets.set(record.target, liveTarget(record, job.jobId, run.runId));
+            return job;
+          }),
+        );
     deps.runUpdated(settled ?? summary);
     for (const [identity, jobs] of perAgent) dispatchTo(identity, jobs);
     log.debug('run submitted', { runId: run.runId, jobs: rows.length, agents: perAgent.size });
@@ -238,24 +217,7 @@ export function createJobsService(deps: JobsServiceDeps) {
    * cancelled; running jobs it forgot become lost unless their result arrives shortly.
    */
   function reconcile(identity: string, activeJobs: readonly string[]): Reconciled {
-    const mine = state.byAgent.get(identity) ?? new Map<string, LiveTarget>();
-    const active = new Set(activeJobs);
-    const resend: LiveJob[] = [];
-    const work = state.work();
-    // A job marked lost that the agent still runs goes on: its late result replaces `lost`.
-    const cancel: string[] = activeJobs.filter((id) => !mine.has(id) && !state.lostTarget(identity, id, work.now));
-    const forgotten: LiveTarget[] = [];
-    for (const t of [...mine.values()]) {
-      if (isFinalState(t.state)) continue;
-      const run = state.runs.get(t.runId);
-      const job = state.jobs.get(t.jobId);
-      if (run?.cancelRequested) {
-        cancel.push(t.jobId);
-        if (t.state === 'queued') state.transition(work, t, 'cancelled', { info: 'cancelled before it was sent', finishedAt: work.now });
-      } else if (job && (t.state === 'queued' || (t.state === 'dispatched' && !active.has(t.jobId)))) resend.push(job);
-      else if (t.state === 'running' && !active.has(t.jobId)) forgotten.push(t);
-    }
-    void state.flush();
+    const { cancel, resend, forgotten } = state.reconcile(identity, activeJobs);
     return {
       redispatched: resend.length,
       send: () => {
@@ -270,10 +232,7 @@ export function createJobsService(deps: JobsServiceDeps) {
   function expectResults(identity: string, targets: readonly LiveTarget[]): void {
     const timer = setTimeout(() => {
       timers.delete(timer);
-      const work = state.work();
-      for (const t of targets) {
-        if (t.state === 'running') state.markLost(work, t, `agent ${identity} restarted and no longer runs this job`);
-      }
+      state.lose(targets, `agent ${identity} restarted and no longer runs this job`);
     }, deps.heartbeatIntervalMs * 3);
     timer.unref();
     timers.add(timer);
@@ -281,47 +240,18 @@ export function createJobsService(deps: JobsServiceDeps) {
 
   /** The agent's heartbeat expired: what it was given or running is lost; queued work waits. */
   function agentExpired(identity: string): number {
-    const mine = state.byAgent.get(identity);
-    if (!mine) return 0;
-    const work = state.work();
-    let lost = 0;
-    for (const t of [...mine.values()]) {
-      if (t.state === 'dispatched' || t.state === 'running') {
-        state.markLost(work, t, `agent ${identity} stopped answering`);
-        lost++;
-      } else if (isFinalState(t.state)) mine.delete(t.jobId);
-    }
+    const lost = state.expire(identity);
     if (lost) log.warn('agent expired; its running jobs are lost', { identity, lost });
     return lost;
   }
 
   /** Null when the run is not open (unknown or already settled). */
   function cancelRun(runId: string): Result<{ cancelled: number }> | null {
-    const run = state.runs.get(runId);
-    if (!run) return null;
-    run.cancelRequested = true;
-    const work = state.work();
-    const perAgent = new Map<string, string[]>();
-    let cancelled = 0;
-    for (const job of [...run.jobs]) {
-      for (const t of job.targets.values()) {
-        if (isFinalState(t.state)) continue;
-        const online = link.isOnline(t.target);
-        if (t.state === 'queued') {
-          state.transition(work, t, 'cancelled', { info: 'cancelled before it was sent', finishedAt: work.now });
-          cancelled++;
-        } else if (online) cancelled++;
-        if (online) {
-          let ids = perAgent.get(t.target);
-          if (!ids) perAgent.set(t.target, (ids = []));
-          ids.push(t.jobId);
-        }
-      }
-    }
-    void state.flush();
-    for (const [identity, ids] of perAgent) link.cancel(identity, ids);
-    log.info('run cancelled', { runId, cancelled });
-    return ok({ cancelled });
+    const plan = state.cancel(runId, link.isOnline);
+    if (!plan) return null;
+    for (const [identity, ids] of plan.perAgent) link.cancel(identity, ids);
+    log.info('run cancelled', { runId, cancelled: plan.cancelled });
+    return ok({ cancelled: plan.cancelled });
   }
 
   return {
@@ -330,11 +260,8 @@ export function createJobsService(deps: JobsServiceDeps) {
     reconcile,
     agentExpired,
     cancelRun,
-    isOpen: (jobId: string) => state.jobs.has(jobId),
-    liveRun: (runId: string): RunSummary | undefined => {
-      const run = state.runs.get(runId);
-      return run ? liveRunSummary(run) : undefined;
-    },
+    isOpen: state.isOpen,
+    liveRun: state.liveRun,
     /** Deletes settled history; open runs stay. */
     purge: async (): Promise<number> => {
       const purged = await db.jobs.purgeSettled();

@@ -1,9 +1,12 @@
 /**
- * The open-work index and its one mutation path. Everything that changes during one event-loop
- * turn joins that turn's unit of work (`work()`); agent event batches queued with `enqueue()`
- * are applied inside its transaction. At the end of the turn (`flush()`) the work is written in
- * one transaction, and only then are batches acknowledged and changes published (broadcasts,
- * awaiters). A failed commit reloads the index from the database.
+ * The open-work index and its one owner: its maps are private, and the services change open
+ * work only through the named operations below (admit, dispatched, reconcile, lose, expire,
+ * cancel; start, finish, replaceLost inside `applyResults`). Everything that changes during one
+ * event-loop turn joins that turn's unit of work; agent event batches (`applyResults`) are
+ * applied inside its transaction. At the end of the turn (`flush()`) the work is written in one
+ * `Store.transaction`, and only then are batches acknowledged and changes published (broadcasts,
+ * awaiters, final-state listeners' effects). A failed commit reloads the index from the store.
+ * State diagram: docs/design.md, "Open work".
  */
 import { isFinalState, type TargetState } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
@@ -12,8 +15,7 @@ import type { OutputAppended, TargetUpdate } from '../../protocol/ui-events.js';
 import type { Awaiters } from './awaiters.js';
 import type { JobsWrites, Store } from '../store/types.js';
 import { dispatchedFromSql, targetFromSql } from './jobs.rows.js';
-import { emptyCounts, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
-import { targetUpdate } from './live.js';
+import { emptyCounts, liveRunSummary, liveTarget, settledStatus, targetUpdate, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { parseStringArray } from '../util/json.js';
 
 /** Where published changes go (the `/ui` broadcaster). */
@@ -48,11 +50,20 @@ const LOST_RELOADED = 100_000;
 
 export type TargetPatch = Partial<Pick<LiveTarget, 'info' | 'exitCode' | 'cached' | 'dispatchedAt' | 'startedAt' | 'finishedAt' | 'executionTime' | 'roundtripTime'>>;
 
+/** Called inside the unit of work when a target becomes final (QUERY coordination, REBOOT policy). */
+export type FinalListener = (t: LiveTarget, job: LiveJob | undefined) => void;
+
+/** What an agent's hello changes: jobs to cancel on it, jobs to send again, running jobs it forgot. */
+export type HelloPlan = Readonly<{ cancel: string[]; resend: LiveJob[]; forgotten: LiveTarget[] }>;
+
+/** A cancelled run: how many targets it stopped, and the job ids to cancel per online agent. */
+export type CancelPlan = Readonly<{ cancelled: number; perAgent: Map<string, string[]> }>;
+
 export type JobsState = ReturnType<typeof createJobsState>;
 
 export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'transaction'>; observer: JobsObserver; awaiters: Awaiters; clock: () => number; log: Logger }>) {
   const { store, observer, awaiters, log } = deps;
-  const jobs = new Map<string, LiveJob>();
+  const jobsById = new Map<string, LiveJob>();
   const runs = new Map<string, LiveRun>();
   /** Per agent, its targets that are open or still draining output, in dispatch order. */
   const byAgent = new Map<string, Map<string, LiveTarget>>();
@@ -61,8 +72,7 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
    * expiry, then resumed): the late `finished` replaces `lost` once (keyed by job id).
    */
   const lostByAgent = new Map<string, Map<string, LostTarget>>();
-  /** Late-bound observers inside the unit of work (QUERY coordination). */
-  const hooks: { final?: (t: LiveTarget, job: LiveJob | undefined) => void } = {};
+  const finalListeners: FinalListener[] = [];
 
   const agentTargets = (identity: string): Map<string, LiveTarget> => {
     let m = byAgent.get(identity);
@@ -86,7 +96,7 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
 
   function transition(work: Work, t: LiveTarget, state: TargetState, patch: TargetPatch = {}): void {
     const run = runs.get(t.runId);
-    const job = jobs.get(t.jobId);
+    const job = jobsById.get(t.jobId);
     const wasFinal = isFinalState(t.state);
     if (run) {
       run.counts[t.state]--;
@@ -100,12 +110,12 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
     work.touched.add(t.jobId);
     release(t);
     if (job && --job.open === 0) {
-      jobs.delete(job.jobId);
+      jobsById.delete(job.jobId);
       run?.jobs.delete(job);
       work.settledJobs.push(job.jobId);
     }
     if (run && --run.open === 0) settleRun(work, run);
-    hooks.final?.(t, job);
+    for (const listener of finalListeners) listener(t, job);
   }
 
   /** Marks an open target lost and remembers it, so a late result from its agent can still land. */
@@ -155,8 +165,9 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
    * Applies a late final result to a target marked lost: the state is replaced once, the lost
    * episode stays in its info, and a run that had settled is settled again from its rows.
    */
-  function replaceLost(work: Work, l: LostTarget, state: TargetState, patch: TargetPatch): void {
+  function replaceLost(work: Work, l: LostTarget, state: TargetState, patch: TargetPatch, expectChunks: { stdout: number; stderr: number }): void {
     const t = l.target;
+    t.expectChunks = expectChunks;
     lostByAgent.get(t.target)?.delete(t.jobId);
     transition(work, t, state, { ...patch, info: `${patch.info ?? ''} (reported late: the server had marked this job lost: ${l.lostInfo})`.trimStart() });
     work.touched.add(t.jobId);
@@ -227,7 +238,7 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
   /** (Re)builds the index from the database: at start, and after a failed commit. */
   async function load(): Promise<void> {
     const open = await store.jobs.loadOpen();
-    jobs.clear();
+    jobsById.clear();
     runs.clear();
     byAgent.clear();
     const counts = new Map<string, Record<TargetState, number>>();
@@ -261,11 +272,11 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
         continue;
       }
       const job: LiveJob = { jobId: j.job_id, runId: j.run_id, createdAt: j.created_at, dispatched: dispatchedFromSql(j), approxBytes: j.text.length + j.args.length, targets: new Map(), open: 0 };
-      jobs.set(job.jobId, job);
+      jobsById.set(job.jobId, job);
       run.jobs.add(job);
     }
     for (const row of open.targets) {
-      const job = jobs.get(row.job_id);
+      const job = jobsById.get(row.job_id);
       if (!job) continue;
       const t = liveTarget(targetFromSql(row), row.job_id, row.run_id);
       job.targets.set(t.target, t);
@@ -283,7 +294,7 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
       });
       log.info('settled runs with no open work', { runs: work.settledRuns.length });
     }
-    log.info('open work loaded', { runs: runs.size, jobs: jobs.size });
+    log.info('open work loaded', { runs: runs.size, jobs: jobsById.size });
   }
 
   let current: Work | null = null;
@@ -322,23 +333,165 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
     });
   }
 
+  /**
+   * A stored submission joins the open work: its queued targets are indexed per agent. Returns,
+   * per agent, the jobs to dispatch, in order.
+   */
+  function admit(run: LiveRun, jobs: readonly LiveJob[]): Map<string, LiveJob[]> {
+    const perAgent = new Map<string, LiveJob[]>();
+    runs.set(run.runId, run);
+    for (const job of jobs) {
+      for (const t of job.targets.values()) {
+        if (t.state !== 'queued') continue;
+        job.open++;
+        agentTargets(t.target).set(job.jobId, t);
+        let list = perAgent.get(t.target);
+        if (!list) perAgent.set(t.target, (list = []));
+        list.push(job);
+      }
+      if (job.open > 0) {
+        jobsById.set(job.jobId, job);
+        run.jobs.add(job);
+      }
+    }
+    return perAgent;
+  }
+
+  /** The agent acknowledged these jobs: queued targets become dispatched. */
+  function dispatched(identity: string, jobIds: readonly string[]): void {
+    const mine = byAgent.get(identity);
+    if (!mine) return;
+    const w = work();
+    for (const id of jobIds) {
+      const t = mine.get(id);
+      if (t && t.state === 'queued') transition(w, t, 'dispatched', { dispatchedAt: w.now });
+    }
+  }
+
+  /**
+   * An agent said hello listing the jobs it still runs: queued ones (and dispatched ones it does
+   * not list) go again; jobs of cancelled runs are cancelled; jobs it runs that the server does
+   * not expect are cancelled (unless marked lost: their late result is welcome); running ones it
+   * forgot are returned for `lose` after a grace period. Committed before it returns.
+   */
+  function reconcile(identity: string, activeJobs: readonly string[]): HelloPlan {
+    const mine = byAgent.get(identity) ?? new Map<string, LiveTarget>();
+    const active = new Set(activeJobs);
+    const resend: LiveJob[] = [];
+    const w = work();
+    const cancel: string[] = activeJobs.filter((id) => !mine.has(id) && !lostTarget(identity, id, w.now));
+    const forgotten: LiveTarget[] = [];
+    for (const t of [...mine.values()]) {
+      if (isFinalState(t.state)) continue;
+      const run = runs.get(t.runId);
+      const job = jobsById.get(t.jobId);
+      if (run?.cancelRequested) {
+        cancel.push(t.jobId);
+        if (t.state === 'queued') transition(w, t, 'cancelled', { info: 'cancelled before it was sent', finishedAt: w.now });
+      } else if (job && (t.state === 'queued' || (t.state === 'dispatched' && !active.has(t.jobId)))) resend.push(job);
+      else if (t.state === 'running' && !active.has(t.jobId)) forgotten.push(t);
+    }
+    void flush();
+    return { cancel, resend, forgotten };
+  }
+
+  /** Targets still running after the grace period become lost (their agent forgot them). */
+  function lose(targets: readonly LiveTarget[], info: string): void {
+    const w = work();
+    for (const t of targets) if (t.state === 'running') markLost(w, t, info);
+  }
+
+  /** The agent's heartbeat expired: what it was given or running is lost; queued work waits. */
+  function expire(identity: string): number {
+    const mine = byAgent.get(identity);
+    if (!mine) return 0;
+    const w = work();
+    let lost = 0;
+    for (const t of [...mine.values()]) {
+      if (t.state === 'dispatched' || t.state === 'running') {
+        markLost(w, t, `agent ${identity} stopped answering`);
+        lost++;
+      } else if (isFinalState(t.state)) mine.delete(t.jobId);
+    }
+    return lost;
+  }
+
+  /**
+   * Cancels an open run: queued targets are cancelled now; dispatched and running ones on online
+   * agents are to be cancelled there (their final state comes back as a result). Null when the
+   * run is not open. Committed before it returns.
+   */
+  function cancel(runId: string, isOnline: (identity: string) => boolean): CancelPlan | null {
+    const run = runs.get(runId);
+    if (!run) return null;
+    run.cancelRequested = true;
+    const w = work();
+    const perAgent = new Map<string, string[]>();
+    let cancelled = 0;
+    for (const job of [...run.jobs]) {
+      for (const t of job.targets.values()) {
+        if (isFinalState(t.state)) continue;
+        const online = isOnline(t.target);
+        if (t.state === 'queued') {
+          transition(w, t, 'cancelled', { info: 'cancelled before it was sent', finishedAt: w.now });
+          cancelled++;
+        } else if (online) cancelled++;
+        if (online) {
+          let ids = perAgent.get(t.target);
+          if (!ids) perAgent.set(t.target, (ids = []));
+          ids.push(t.jobId);
+        }
+      }
+    }
+    void flush();
+    return { cancelled, perAgent };
+  }
+
+  /** A result's `started`: a queued or dispatched target is running. */
+  function start(w: Work, t: LiveTarget, startedAt: number): void {
+    if (t.state === 'queued' || t.state === 'dispatched') transition(w, t, 'running', { startedAt, dispatchedAt: t.dispatchedAt ?? startedAt });
+  }
+
+  /** A result's `finished`: the target takes its final state once (later ones are ignored). */
+  function finish(w: Work, t: LiveTarget, outcome: TargetState, patch: TargetPatch, expectChunks: { stdout: number; stderr: number }): void {
+    if (isFinalState(t.state)) return;
+    t.expectChunks = expectChunks;
+    transition(w, t, outcome, patch);
+  }
+
+  /** Applies `apply` to open work inside this turn's transaction; `done` learns whether it was committed. */
+  function applyResults(apply: (work: Work, tx: JobsWrites) => void, done: (committed: boolean) => void): void {
+    enqueue(apply, done);
+  }
+
   return {
-    jobs,
-    runs,
-    byAgent,
-    hooks,
-    agentTargets,
-    work,
-    enqueue,
-    flush,
-    transition,
-    release,
-    drained,
-    load,
-    markLost,
-    lostTarget,
+    admit,
+    dispatched,
+    reconcile,
+    lose,
+    expire,
+    cancel,
+    applyResults,
+    start,
+    finish,
     replaceLost,
+    lostTarget,
     forgetRuns,
+    /** Output of `t` was stored: a final target that expects no more leaves its agent's index. */
+    outputStored: release,
+    /** The open target of `identity` for `jobId`, if any (final ones still draining output included). */
+    agentTarget: (identity: string, jobId: string): LiveTarget | undefined => byAgent.get(identity)?.get(jobId),
+    openJob: (jobId: string): LiveJob | undefined => jobsById.get(jobId),
+    isOpen: (jobId: string): boolean => jobsById.has(jobId),
+    liveRun: (runId: string): RunSummary | undefined => {
+      const run = runs.get(runId);
+      return run ? liveRunSummary(run) : undefined;
+    },
+    onFinal(listener: FinalListener): void {
+      finalListeners.push(listener);
+    },
+    flush,
+    load,
     lastCommitError: () => lastCommitError,
   };
 }

@@ -36,7 +36,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
   function pendingOf(jobId: string, known?: LiveJob): Pending | null {
     const existing = pending.get(jobId);
     if (existing) return existing;
-    const job = known ?? state.jobs.get(jobId);
+    const job = known ?? state.openJob(jobId);
     if (!job || job.dispatched.verb !== 'QUERY') return null;
     const args = job.dispatched.args;
     const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
@@ -75,7 +75,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
     p.done = true;
     log.warn('QUERY failed; cancelling the nodes waiting for its results', { jobId: p.jobId, why });
     setImmediate(() => {
-      const job = state.jobs.get(p.jobId);
+      const job = state.openJob(p.jobId);
       if (!job) return;
       for (const node of p.waiting) {
         const t = job.targets.get(node);
@@ -125,7 +125,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
       if (!p.done && (t.state !== 'succeeded' || !p.answers.has(t.target)) && p.nodes.includes(t.target)) {
         fail(p, `${t.target} ${t.state}${t.info ? `: ${t.info}` : ''} without answering`);
       }
-      if (!state.jobs.has(t.jobId)) pending.delete(t.jobId);
+      if (!state.isOpen(t.jobId)) pending.delete(t.jobId);
     },
     pendingCount: () => pending.size,
   };
