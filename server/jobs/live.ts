@@ -1,6 +1,6 @@
 /**
  * The in-memory index of open work: every job with a target that is not final (or still
- * receiving output), by job, by run and by agent. Hot paths read only this; SQLite is the
+ * receiving output), by job, by run and by agent. Hot paths read only this; the store is the
  * durable record, written in the same turn and committed before anything is acknowledged.
  */
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
