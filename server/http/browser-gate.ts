@@ -137,13 +137,18 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
 
   /** Refusals are limited per (address, origin): a hostile page must not lock out the console beside it. */
   const limited = (req: IncomingMessage, key: string, refusal: GateRefusal): GateRefusal => {
-    const limiter = options.limiter;
-    if (!limiter) return refusal;
-    const bucket = `${req.socket.remoteAddress ?? 'unknown'} ${key}`;
-    const refused = limiter.refusal(bucket, 'browser-gate');
-    if (refused) return { status: 429, code: 'rate-limited', message: `rate-limited: ${refused.message}` };
-    limiter.failed(bucket);
-    return refusal;
+    const answer = ((): GateRefusal => {
+      const limiter = options.limiter;
+      if (!limiter) return refusal;
+      const bucket = `${req.socket.remoteAddress ?? 'unknown'} ${key}`;
+      const refused = limiter.refusal(bucket, 'browser-gate');
+      if (refused) return { status: 429, code: 'rate-limited', message: `rate-limited: ${refused.message}` };
+      limiter.failed(bucket);
+      return refusal;
+    })();
+    // Each refusal at debug level only (the warning is once a minute per origin); never the query, which may hold a token.
+    options.log.debug('browser request refused', { status: answer.status, why: key.slice(0, 200), method: req.method, path: (req.url ?? '').split('?')[0]?.slice(0, 200) });
+    return answer;
   };
 
   return {
