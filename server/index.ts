@@ -56,6 +56,7 @@ import { createConnectionGuard, type ConnectionLimits } from './util/connection-
 import { createStorageGuard } from './util/storage.js';
 import { loadOrCreateSecret } from './util/secrets.js';
 import { watchedSecret } from './auth/console-sessions.js';
+import { endSocketsOnRotation } from './auth/console-sockets.js';
 import { createBrowserGate, gateListener } from './http/browser-gate.js';
 import { refuseBrowsers, refuseForeignOrigins } from './http/socket-origin.js';
 import { SERVER_VERSION } from './version.js';
@@ -305,6 +306,18 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       bootstrap,
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
+    store.add(
+      endSocketsOnRotation({
+        ns: uiNs as unknown as Namespace,
+        consoleToken: uiToken,
+        // No token in `auth`: the session cookie; else ui.token itself (not the CLI's, not the launch secret).
+        dependsOnConsoleToken: (auth) => {
+          const token = (auth as { token?: unknown } | null)?.token;
+          return typeof token !== 'string' || (token !== options.launchToken && uiAccess.roleOf(token) === 'console');
+        },
+        log: log.child('ui'),
+      }),
+    );
     const uiApi = createUiApi({
       requests: uiRequests,
       // The role check names the caller; `X-Directord-Client` may only narrow it within the CLI role.
