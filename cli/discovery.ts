@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CliError } from './errors.js';
+import { hint } from './hint.js';
 
 export type ServerFile = Readonly<{ url: string; port: number; pid: number; startedAt?: number }>;
 export type Endpoint = Readonly<{
@@ -27,7 +28,7 @@ export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEn
 }
 
 export function startHint(dataDir: string): string {
-  return `start one with: npx directord serve --data-dir ${dataDir}`;
+  return `start one with: ${hint('serve', '--data-dir', dataDir)}`;
 }
 
 export function noServerMessage(dataDir: string): string {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERSION } from './version.js';
+import { cliCommand } from './hint.js';
 import { runCli as run } from './testing/run-cli.js';
 
 function tempDir(): string {
@@ -55,8 +56,31 @@ test('no server.json: a clear message naming the data dir, exit 1', async () => 
   try {
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'echo hi', '--poll');
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, `No Directord server found for data dir ${dir} (start one with: npx directord serve --data-dir ${dir})\n`);
+    assert.equal(r.stderr, `No Directord server found for data dir ${dir} (start one with: ${cliCommand()} serve --data-dir ${dir})\n`);
     assert.equal(r.stdout, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--data-dir is accepted after every sub-command name too (and wins over the one before it)', async () => {
+  const dir = tempDir();
+  try {
+    for (const args of [
+      ['exec', '--verb', 'RUN', 'echo hi', '--data-dir', dir],
+      ['exec', '--data-dir', dir, '--verb', 'RUN', 'echo hi'],
+      ['orchestrate', 'site.yaml', '--data-dir', dir],
+      ['manage', '--list-nodes', '--data-dir', dir],
+      ['--data-dir', '/nonexistent/elsewhere', 'manage', '--list-nodes', '--data-dir', dir],
+    ]) {
+      const r = await run(...args);
+      assert.doesNotMatch(r.stderr, /unknown option/, args.join(' '));
+      if (args[0] !== 'orchestrate') assert.match(r.stderr, new RegExp(`for data dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `), args.join(' '));
+    }
+    for (const command of ['serve', 'server', 'manage', 'exec', 'orchestrate', 'bootstrap']) {
+      const help = await run(command, '--help');
+      assert.match(help.stdout, /--data-dir <dir>/, command);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -84,7 +108,7 @@ test('stale server.json (dead pid): says the server is not running', async () =>
     writeFileSync(join(dir, 'cli.token'), 'x'.repeat(64));
     const r = await run('--data-dir', dir, 'manage', '--list-jobs');
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /is not running: process \d+ does not exist \(start one with: npx directord serve --data-dir /);
+    assert.ok(r.stderr.includes(`is not running: process ${2 ** 22 + 12345} does not exist (start one with: ${cliCommand()} serve --data-dir ${dir})`), r.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -18,6 +18,7 @@ import type { ServerOptions } from './commands/server.js';
 import type { ServeOptions } from './commands/serve.js';
 import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
 import { tlsOption } from './commands/tls-option.js';
+import { allowedHostOption, allowedOriginOption } from './commands/browser-options.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 
 const DEFAULT_POLL_TIMEOUT_S = 600;
@@ -68,11 +69,14 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--data-dir <dir>', 'the server data dir (default: $DIRECTORD_DATA_DIR, else $XDG_DATA_HOME/directord or ~/.local/share/directord)')
     .option('--debug', 'debug logging on stderr');
 
-  const context = (): CliContext => {
+  /** `--data-dir` after the sub-command's name wins over the one before it (both are what users type). */
+  const context = (command?: Command): CliContext => {
     const opts = program.opts<{ dataDir?: string; debug?: boolean }>();
+    const own = command?.opts<{ dataDir?: string }>().dataDir;
     const debug = opts.debug === true || process.env.DIRECTORD_DEBUG === 'true';
-    return { dataDirOption: opts.dataDir, debug, env: process.env, log: createLogger('directord:cli', writeErr, debug ? 'debug' : 'warn') };
+    return { dataDirOption: own ?? opts.dataDir, debug, env: process.env, log: createLogger('directord:cli', writeErr, debug ? 'debug' : 'warn') };
   };
+  const dataDirOption = () => new Option('--data-dir <dir>', 'the server data dir (as `directord --data-dir DIR …`)');
 
   program
     .command('server')
@@ -84,9 +88,12 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(maxOutputOption())
     .addOption(retentionDaysOption())
     .addOption(retentionMaxMbOption())
-    .action(async (options: ServerOptions) => {
+    .addOption(allowedOriginOption())
+    .addOption(allowedHostOption())
+    .addOption(dataDirOption())
+    .action(async (options: ServerOptions, command: Command) => {
       const { runServerCommand } = await import('./commands/server.js');
-      setResult(await runServerCommand(options, context()));
+      setResult(await runServerCommand(options, context(command)));
     });
 
   program
@@ -113,9 +120,12 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(maxOutputOption())
     .addOption(retentionDaysOption())
     .addOption(retentionMaxMbOption())
-    .action(async (options: ServeOptions) => {
+    .addOption(allowedOriginOption())
+    .addOption(allowedHostOption())
+    .addOption(dataDirOption())
+    .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import('./commands/serve.js');
-      setResult(await runServe(options, context()));
+      setResult(await runServe(options, context(command)));
     });
 
   const exec = program
@@ -125,11 +135,12 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--target <targets...>', 'run on these targets only (default: every online agent)')
     .option('--force-async', 'run the job in its own queue on each agent')
     .argument('<string...>', "the job string, e.g. 'echo hello'; --exec-help shows the verb's options")
-    .allowUnknownOption();
+    .allowUnknownOption()
+    .addOption(dataDirOption());
   for (const option of modeOptions(false)) exec.addOption(option);
-  exec.action(async (words: string[], options: ExecOptions) => {
+  exec.action(async (words: string[], options: ExecOptions, command: Command) => {
     const { runExec } = await import('./commands/exec.js');
-    setResult(await runExec(words, options, context()));
+    setResult(await runExec(words, options, context(command)));
   });
 
   const orchestrate = program
@@ -139,11 +150,12 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--target <targets...>', 'replace the targets of every entry (not a job-level assign)')
     .option('--restrict <shas...>', 'run only the jobs with these SHA3-224 fingerprints (see --finger-print)')
     .option('--ignore-cache', 'run every job even when an agent cached its success')
-    .option('--force-async', 'treat every entry as async: true');
+    .option('--force-async', 'treat every entry as async: true')
+    .addOption(dataDirOption());
   for (const option of modeOptions(true)) orchestrate.addOption(option);
-  orchestrate.action(async (files: string[], options: OrchestrateOptions) => {
+  orchestrate.action(async (files: string[], options: OrchestrateOptions, command: Command) => {
     const { runOrchestrate } = await import('./commands/orchestrate.js');
-    setResult(await runOrchestrate(files, options, context()));
+    setResult(await runOrchestrate(files, options, context(command)));
   });
 
   program
@@ -167,10 +179,12 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--list-enrolments', 'list the enrolment tokens (never their secrets)')
     .option('--revoke-enrolment <id>', 'revoke an enrolment token by id')
     .option('--revoke-node <name>', 'revoke an agent: disconnect it now and refuse its credential from now on')
+    .option('--rotate-console-token', 'replace the console token (ui.token): old links and every browser session stop working; prints the new link')
     .addOption(new Option('--filter <state>', 'with --list-jobs: only these jobs').choices(['success', 'failed', 'processing']))
-    .action(async (options: ManageOptions) => {
+    .addOption(dataDirOption())
+    .action(async (options: ManageOptions, command: Command) => {
       const { runManage } = await import('./commands/manage.js');
-      setResult(await runManage(options, context()));
+      setResult(await runManage(options, context(command)));
     });
 
   program
@@ -186,9 +200,10 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(new Option('--start <how>', 'how to run the agent: a systemd unit (root on systemd hosts) or nohup').choices(['auto', 'systemd', 'nohup']).default('auto'))
     .option('--online-timeout <seconds>', 'how long to wait for each agent to come online', seconds, 60)
     .option('--replace', 'a host whose name an earlier agent holds (name-taken: its files were removed, the host reinstalled): revoke that agent and install again')
-    .action(async (options: BootstrapOptions) => {
+    .addOption(dataDirOption())
+    .action(async (options: BootstrapOptions, command: Command) => {
       const { runBootstrap } = await import('./commands/bootstrap.js');
-      setResult(await runBootstrap(options, context()));
+      setResult(await runBootstrap(options, context(command)));
     });
 
   return program;

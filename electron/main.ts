@@ -11,6 +11,7 @@ import { shellPaths } from './paths.js';
 import { applyCsp, lockNavigation } from './security.js';
 import { registerDesktopIpc } from './ipc.js';
 import { startLocalAgent, type LocalAgent } from './local-agent.js';
+import { desktopLaunch } from './launch.js';
 
 const log = createLogger('desktop', (line) => process.stderr.write(line));
 let server: DirectordServer | null = null;
@@ -20,10 +21,11 @@ let disposeIpc: (() => void) | null = null;
 
 async function launch(): Promise<void> {
   const paths = shellPaths(__dirname);
+  // A random free loopback port and a per-launch console secret (electron/launch.ts).
+  const desktop = desktopLaunch();
   server = await createServer({
     dataDir: paths.dataDir,
-    port: 0,
-    host: '127.0.0.1',
+    ...desktop.server,
     staticDir: paths.rendererDir,
     sqliteNativeBinding: paths.sqliteNativeBinding,
     log: log.child('server'),
@@ -35,7 +37,8 @@ async function launch(): Promise<void> {
   const origin = new URL(server.url).origin;
   agent = startLocalAgent({ bundle: paths.agentBundle, serverUrl: server.url, key: server.agentKey, dataDir: paths.dataDir, log: log.child('agent') });
   applyCsp(session.defaultSession, origin);
-  disposeIpc = registerDesktopIpc(() => window, { url: server.url, token: server.uiToken });
+  // The console's socket signs in with the launch secret too; ui.token never reaches the window.
+  disposeIpc = registerDesktopIpc(() => window, { url: server.url, token: desktop.launchToken });
 
   window = new BrowserWindow({
     width: 1400,
@@ -47,7 +50,7 @@ async function launch(): Promise<void> {
   lockNavigation(window, origin);
   window.once('ready-to-show', () => window?.show());
   window.on('closed', () => { window = null; });
-  await window.loadURL(`${server.url}/?token=${encodeURIComponent(server.uiToken)}`);
+  await window.loadURL(desktop.consoleUrl(server.url));
 }
 
 async function shutdown(): Promise<void> {

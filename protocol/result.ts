@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'storage-full',
   /** Too many failed attempts from this address: wait and retry. */
   'rate-limited',
+  /** A browser page of another origin (or a foreign Host: DNS rebinding) asked: not this console. */
+  'forbidden-origin',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

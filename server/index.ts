@@ -48,6 +48,10 @@ import { createFailureLimiter, limitHttp, limitNamespaceAuth } from './util/rate
 import { createConnectionGuard, type ConnectionLimits } from './util/connection-guard.js';
 import { createStorageGuard } from './util/storage.js';
 import { loadOrCreateSecret } from './util/secrets.js';
+import { watchedSecret } from './auth/console-sessions.js';
+import { endSocketsOnRotation } from './auth/console-sockets.js';
+import { createBrowserGate, gateListener } from './http/browser-gate.js';
+import { refuseBrowsers, refuseForeignOrigins } from './http/socket-origin.js';
 import { SERVER_VERSION } from './version.js';
 
 export type ServerOptions = Readonly<{
@@ -102,13 +106,22 @@ export type ServerOptions = Readonly<{
    * without it `hosts:bootstrap` answers not-found.
    */
   agentBundle?: string;
+  /**
+   * Origins besides the server's own (its scheme and port with any of its names) whose pages may
+   * use the console, e.g. `https://console.example.com` of a TLS-terminating proxy (issue #12).
+   */
+  allowedOrigins?: readonly string[];
+  /** Names besides the server's own (listen host, localhost, 127.0.0.1, ::1, hostname, addresses) a request's `Host` may carry. */
+  allowedHosts?: readonly string[];
+  /** A console token for this process only (the desktop app's window), accepted like ui.token and never written anywhere. */
+  launchToken?: string;
 }>;
 
 export type DirectordServer = Readonly<{
   url: string;
   port: number;
-  /** The console's token (DATA_DIR/ui.token): the console URL and `/ui`. */
-  uiToken: string;
+  /** The console's token (DATA_DIR/ui.token, as it is now: `manage --rotate-console-token` changes it): the console URL and `/ui`. */
+  readonly uiToken: string;
   /** The CLI's token (DATA_DIR/cli.token): `/ui` and `POST /api/ui/<event>`. */
   cliToken: string;
   /** The local agents' key (DATA_DIR/agent.key), accepted over loopback only. */
@@ -137,9 +150,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     chmodSync(dataDir, 0o700);
   }
   const agentKey = loadOrCreateSecret(join(dataDir, 'agent.key'));
-  const uiToken = loadOrCreateSecret(join(dataDir, 'ui.token'));
+  const uiTokenPath = join(dataDir, 'ui.token');
+  const uiToken = watchedSecret(uiTokenPath, loadOrCreateSecret(uiTokenPath));
   const cliToken = loadOrCreateSecret(join(dataDir, 'cli.token'));
-  const uiAccess = createUiAccess({ consoleToken: uiToken, cliToken });
+  const uiAccess = createUiAccess({ consoleToken: uiToken, cliToken, ...(options.launchToken ? { launchToken: options.launchToken } : {}) });
   const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
   const fingerprint = tls?.fingerprint;
   const dbPath = join(dataDir, 'directord.db');
@@ -182,6 +196,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       limitNamespaceAuth(agentNs, authLimiter, AGENT_NAMESPACE);
       limitNamespaceAuth(uiNs, authLimiter, UI_NAMESPACE);
     }
+    // Host and Origin before any handler, page or transport (issue #12: the browser is hostile).
+    const gate = createBrowserGate({ scheme: tls ? 'https' : 'http', listenHost: host, allowedOrigins: options.allowedOrigins ?? [], allowedHosts: options.allowedHosts ?? [], limiter: authLimiter, log: log.child('browser-gate'), clock });
+    gateListener(httpServer, gate);
+    refuseBrowsers(agentNs as unknown as Namespace);
+    refuseForeignOrigins(uiNs as unknown as Namespace, gate);
     const storage = createStorageGuard(dataDir, log.child('storage'));
     const outputCapBytes = options.outputCapBytes ?? LIMITS.defaultOutputCapBytes;
 
@@ -273,13 +292,25 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       bootstrap,
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
+    store.add(
+      endSocketsOnRotation({
+        ns: uiNs as unknown as Namespace,
+        consoleToken: uiToken,
+        // No token in `auth`: the session cookie; else ui.token itself (not the CLI's, not the launch secret).
+        dependsOnConsoleToken: (auth) => {
+          const token = (auth as { token?: unknown } | null)?.token;
+          return typeof token !== 'string' || (token !== options.launchToken && uiAccess.roleOf(token) === 'console');
+        },
+        log: log.child('ui'),
+      }),
+    );
     const uiApi = createUiApi({
       requests: uiRequests,
       // The role check names the caller; `X-Directord-Client` may only narrow it within the CLI role.
       authenticate: (token, req) => uiAccess.authorize(token, 'http-api', [req.headers['x-directord-client']].flat()[0]),
       log: log.child('ui-api'),
     });
-    onRequest = createHttpHandler({ uiToken, access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
+    onRequest = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
 
     if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
     const retention = createRetention({ store: db.retention, options, clock, log: log.child('retention'), deleted: (runId) => state.forgetRuns(new Set([runId])) });
@@ -322,6 +353,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       });
     });
     const port = (httpServer.address() as AddressInfo).port;
+    gate.listening(port);
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     serverUrl = url;
     writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }, null, 2) + '\n', { mode: 0o600 });
@@ -334,7 +366,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     return {
       url,
       port,
-      uiToken,
+      get uiToken() {
+        return uiToken();
+      },
       cliToken,
       agentKey,
       fingerprint,

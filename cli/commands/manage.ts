@@ -1,7 +1,8 @@
 /**
  * `directord manage` with exactly one action (spec 2.2, 2.4). Empty answers print
  * `No data found` on stderr and exit 1 (CI loops on `--list-nodes` with this).
- * `--dump-cache` reads the local agents' caches directly and needs no server.
+ * `--dump-cache` reads the local agents' caches directly and needs no server; so does
+ * `--rotate-console-token` (it writes DATA_DIR/ui.token, which a running server re-reads).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -36,6 +37,7 @@ export type ManageOptions = Readonly<{
   listEnrolments?: boolean;
   revokeEnrolment?: string;
   revokeNode?: string;
+  rotateConsoleToken?: boolean;
 }>;
 
 const ACTIONS = [
@@ -54,6 +56,7 @@ const ACTIONS = [
   ['listEnrolments', '--list-enrolments'],
   ['revokeEnrolment', '--revoke-enrolment'],
   ['revokeNode', '--revoke-node'],
+  ['rotateConsoleToken', '--rotate-console-token'],
 ] as const;
 
 export type ManageAction = (typeof ACTIONS)[number][0];
@@ -120,6 +123,10 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
     const { dumpCache } = await import('./dump-cache.js');
     write(dumpCache(dataDirOf(ctx)));
     return EXIT.ok;
+  }
+  if (action === 'rotateConsoleToken') {
+    const { rotateConsoleToken } = await import('./rotate-token.js');
+    return rotateConsoleToken(dataDirOf(ctx));
   }
   await withServer(ctx, async (client, url) => {
     switch (action) {

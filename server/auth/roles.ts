@@ -1,6 +1,7 @@
 /**
  * Who may open what (issue #5 roles). Three roles, three secrets, no overlap:
- * - `console`: DATA_DIR/ui.token — the console URL (`/?token=`, then a cookie) and `/ui`;
+ * - `console`: DATA_DIR/ui.token — the console URL (`/?token=`, traded for a session cookie:
+ *   console-sessions.ts) and `/ui`; the desktop app's per-launch secret is a console token too;
  * - `cli`: DATA_DIR/cli.token — `/ui` and the HTTP mirror `POST /api/ui/<event>` (Bearer);
  * - agents: their own credential or the loopback-only agent.key — `/agent` only (agents.auth.ts).
  * Every entry point calls {@link UiAccess.authorize} with its own name, so a token that belongs
@@ -8,6 +9,7 @@
  */
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { secretMatches } from '../util/secrets.js';
+import { createConsoleSessions, type ConsoleSessions } from './console-sessions.js';
 
 export type UiRole = 'console' | 'cli';
 
@@ -35,6 +37,10 @@ export type UiAccess = Readonly<{
    * (handshake `client`, `X-Directord-Client`) only names the caller inside its role.
    */
   authorize(presented: unknown, entry: UiEntry, claimedClient?: string): Result<UiPrincipal>;
+  /** The caller at `entry` holding the session cookie `value` (always the console role). */
+  authorizeSession(value: unknown, entry: UiEntry): Result<UiPrincipal>;
+  /** A new console session secret (for the cookie `/?token=` sets). */
+  issueSession(): string;
 }>;
 
 const WHERE: Readonly<Record<UiEntry, string>> = {
@@ -45,15 +51,34 @@ const WHERE: Readonly<Record<UiEntry, string>> = {
 
 const CLIENT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-export function createUiAccess(secrets: Readonly<{ consoleToken: string; cliToken: string }>): UiAccess {
+export type UiSecrets = Readonly<{
+  /** ui.token; a function when it can be rotated while the server runs. */
+  consoleToken: string | (() => string);
+  cliToken: string;
+  /** The desktop app's secret for this launch only (never on disk). */
+  launchToken?: string;
+  /** Default: sessions keyed on the console token. */
+  sessions?: ConsoleSessions;
+}>;
+
+export function createUiAccess(secrets: UiSecrets): UiAccess {
+  const consoleToken = typeof secrets.consoleToken === 'string' ? ((t) => () => t)(secrets.consoleToken) : secrets.consoleToken;
+  const sessions = secrets.sessions ?? createConsoleSessions(consoleToken);
   const roleOf = (presented: unknown): UiRole | null => {
-    // Both comparisons always run, so timing does not tell which role a near miss was close to.
-    const isConsole = secretMatches(presented, secrets.consoleToken);
+    // Every comparison always runs, so timing does not tell which role a near miss was close to.
+    const isConsole = secretMatches(presented, consoleToken());
+    const isLaunch = secrets.launchToken !== undefined && secretMatches(presented, secrets.launchToken);
     const isCli = secretMatches(presented, secrets.cliToken);
-    return isConsole ? 'console' : isCli ? 'cli' : null;
+    return isConsole || isLaunch ? 'console' : isCli ? 'cli' : null;
   };
   return {
     roleOf,
+    issueSession: () => sessions.issue(),
+    authorizeSession(value, entry) {
+      if (!sessions.valid(value)) return fail('unauthorized', `no valid console session (it ends when the console token is rotated): ${WHERE[entry]}`);
+      if (!ENTRY_ROLES[entry].includes('console')) return fail('unauthorized', `a console session does not open this: ${WHERE[entry]}`);
+      return ok({ role: 'console', client: 'console' });
+    },
     authorize(presented, entry, claimedClient) {
       const role = roleOf(presented);
       if (role === null) return fail('unauthorized', `wrong or missing token: ${WHERE[entry]}`);

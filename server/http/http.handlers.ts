@@ -7,14 +7,13 @@ import { extname } from 'node:path';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { Logger } from '../../protocol/log.js';
 import { readCookie, TOKEN_COOKIE, tokenCookie } from '../util/cookies.js';
-import type { UiAccess } from '../auth/roles.js';
-import { secretMatches } from '../util/secrets.js';
+import { createUiAccess, type UiAccess } from '../auth/roles.js';
 import { notBuiltPage, unauthorizedPage } from './pages.js';
 import { resolveStatic, sendFile } from './static.js';
 
 export type HttpDeps = Readonly<{
   uiToken: string;
-  /** Role check (server/auth/roles.ts): only the console token opens the console; default: `uiToken` alone. */
+  /** Role check and sessions (server/auth/roles.ts): only the console token opens the console; default: `uiToken` alone. */
   access?: UiAccess;
   /** The listener speaks TLS: the session cookie gets `Secure`. */
   secure?: boolean;
@@ -38,7 +37,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export function createHttpHandler(deps: HttpDeps) {
-  const isConsole = (presented: unknown): boolean => (deps.access ? deps.access.authorize(presented, 'http-console').ok : secretMatches(presented, deps.uiToken));
+  const access = deps.access ?? createUiAccess({ consoleToken: deps.uiToken, cliToken: '' });
+  const isConsole = (presented: unknown): boolean => access.authorize(presented, 'http-console').ok;
+  const hasSession = (req: IncomingMessage): boolean => access.authorizeSession(readCookie(req.headers.cookie, TOKEN_COOKIE), 'http-console').ok;
   const html = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
     res.end(body);
@@ -73,11 +74,14 @@ export function createHttpHandler(deps: HttpDeps) {
         return html(res, 401, unauthorizedPage());
       }
       url.searchParams.delete('token');
-      res.writeHead(302, { Location: url.pathname + url.search, 'Set-Cookie': tokenCookie(deps.uiToken, deps.secure === true), 'Cache-Control': 'no-store' });
+      // The cookie holds a fresh session secret, never the token (a browser already signed in keeps its session).
+      const headers: Record<string, string> = { Location: url.pathname + url.search, 'Cache-Control': 'no-store' };
+      if (!hasSession(req)) headers['Set-Cookie'] = tokenCookie(access.issueSession(), deps.secure === true);
+      res.writeHead(302, headers);
       res.end();
       return;
     }
-    if (!isConsole(readCookie(req.headers.cookie, TOKEN_COOKIE))) {
+    if (!hasSession(req)) {
       return url.pathname === '/' || extname(url.pathname) === '' || extname(url.pathname) === '.html' ? html(res, 401, unauthorizedPage()) : text(res, 401, 'unauthorized');
     }
     const head = req.method === 'HEAD';

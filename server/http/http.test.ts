@@ -24,6 +24,12 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET'):
   });
 }
 
+/** Trades the console link for the session cookie it sets (`name=value`). */
+async function sessionOf(server: TestServer['server']): Promise<string> {
+  const r = await get(`${server.url}/?token=${server.uiToken}`);
+  return ((r.headers['set-cookie'] as string[] | undefined)?.[0] ?? '').split(';')[0] ?? '';
+}
+
 describe('http', { timeout: 20_000 }, () => {
   let t: TestServer;
   let built: TestServer;
@@ -76,11 +82,27 @@ describe('http', { timeout: 20_000 }, () => {
     assert.match(page.body, /console UI is not built yet/);
   });
 
+  test('the cookie holds a fresh session secret per browser, never the token; the bare token as a cookie opens nothing', async () => {
+    const one = await sessionOf(t.server);
+    const two = await sessionOf(t.server);
+    assert.match(one, /^directord_token=s1\.[0-9a-f]{32}\.[0-9a-f]{64}$/);
+    assert.notEqual(one, two);
+    assert.ok(!one.includes(t.server.uiToken) && !two.includes(t.server.uiToken));
+    assert.equal((await get(`${t.server.url}/`, { cookie: two })).status, 200);
+    assert.equal((await get(`${t.server.url}/`, { cookie: `directord_token=${t.server.uiToken}` })).status, 401);
+    // Tampered: another id under the same MAC.
+    assert.equal((await get(`${t.server.url}/`, { cookie: one.replace(/s1\.(.)/, (_m, c: string) => `s1.${c === 'a' ? 'b' : 'a'}`) })).status, 401);
+    // A browser that is signed in keeps its session when it opens the link again.
+    const again = await get(`${t.server.url}/?token=${t.server.uiToken}`, { cookie: one });
+    assert.equal(again.status, 302);
+    assert.equal(again.headers['set-cookie'], undefined);
+  });
+
   test('without a console build, / lists the agents', async () => {
     const agent = new FakeAgent(t.server, 'web-node');
     await agent.start();
     try {
-      const page = await get(`${t.server.url}/`, { cookie: `directord_token=${t.server.uiToken}` });
+      const page = await get(`${t.server.url}/`, { cookie: await sessionOf(t.server) });
       assert.match(page.body, /web-node/);
       assert.match(page.body, /online/);
     } finally {
@@ -89,7 +111,7 @@ describe('http', { timeout: 20_000 }, () => {
   });
 
   test('static files are served behind the cookie, never outside staticDir', async () => {
-    const cookie = { cookie: `directord_token=${built.server.uiToken}` };
+    const cookie = { cookie: await sessionOf(built.server) };
     const index = await get(`${built.server.url}/`, cookie);
     assert.equal(index.status, 200);
     assert.match(index.body, /<title>console<\/title>/);

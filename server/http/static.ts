@@ -53,7 +53,10 @@ export function sendFile(res: ServerResponse, file: string, head: boolean): void
   res.writeHead(200, {
     'Content-Type': type,
     'Content-Length': statSync(file).size,
-    'Cache-Control': isHtml ? 'no-cache' : 'public, max-age=3600',
+    // Behind the session cookie: never in a shared cache, and a request from another page (other
+    // Origin / Sec-Fetch-Site) must reach the server's gate instead of the browser's cache.
+    'Cache-Control': isHtml ? 'no-cache' : 'private, max-age=3600',
+    Vary: 'Origin, Sec-Fetch-Site, Cookie',
   });
   if (head) {
     res.end();

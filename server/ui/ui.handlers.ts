@@ -31,8 +31,9 @@ export function registerUiNamespace(deps: UiDeps): void {
 
   ns.use((socket, next) => {
     const auth = v.uiAuthValidator.check(socket.handshake.auth) ? socket.handshake.auth : null;
-    const token = auth?.token ?? readCookie(socket.handshake.headers.cookie, TOKEN_COOKIE);
-    const principal = deps.access.authorize(token, 'ui-socket', auth?.client);
+    // A token in `auth` (CLI, desktop app, a pasted token), else the browser's session cookie.
+    const principal =
+      auth?.token !== undefined ? deps.access.authorize(auth.token, 'ui-socket', auth.client) : deps.access.authorizeSession(readCookie(socket.handshake.headers.cookie, TOKEN_COOKIE), 'ui-socket');
     if (!principal.ok) {
       log.warn('ui connection refused: bad token', { address: socket.handshake.address });
       const error = new Error('unauthorized') as Error & { data?: unknown };

@@ -39,14 +39,21 @@ describe('ui', { timeout: 30_000 }, () => {
     await t.stop();
   });
 
-  test('a wrong token is refused; the console cookie is accepted', async () => {
+  test('a wrong token is refused; the console session cookie is accepted, the bare token in a cookie is not', async () => {
     const bad = io(`${t.server.url}/ui`, { transports: ['websocket'], auth: { token: 'nope' }, reconnection: false, forceNew: true });
     const error = await withTimeout(new Promise<Error>((r) => bad.once('connect_error', r)), 5000, 'connect_error');
     assert.equal(error.message, 'unauthorized');
     bad.close();
-    const cookie = io(`${t.server.url}/ui`, { transports: ['websocket'], extraHeaders: { cookie: `directord_token=${t.server.uiToken}` }, reconnection: false, forceNew: true });
+    const link = await fetch(`${t.server.url}/?token=${t.server.uiToken}`, { redirect: 'manual' });
+    const session = (link.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    assert.doesNotMatch(session, new RegExp(t.server.uiToken));
+    const cookie = io(`${t.server.url}/ui`, { transports: ['websocket'], extraHeaders: { cookie: session }, reconnection: false, forceNew: true });
     await withTimeout(new Promise<void>((r) => cookie.once('connect', () => r())), 5000, 'cookie connect');
     cookie.close();
+    const bare = io(`${t.server.url}/ui`, { transports: ['websocket'], extraHeaders: { cookie: `directord_token=${t.server.uiToken}` }, reconnection: false, forceNew: true });
+    const bareError = await withTimeout(new Promise<Error>((r) => bare.once('connect_error', r)), 5000, 'bare connect_error');
+    assert.equal(bareError.message, 'unauthorized');
+    bare.close();
   });
 
   test('history: runs:list filters, runs:get, jobs:list, jobs:get last, analyze', async () => {

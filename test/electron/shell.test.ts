@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { DESKTOP_BRIDGE_KEY, DESKTOP_CHANNELS } from '../../protocol/desktop-bridge.js';
 import { applyCsp, contentSecurityPolicy, isTrustedSender, lockNavigation } from '../../electron/security.js';
+import { desktopLaunch } from '../../electron/launch.js';
+import { createServer } from '../../server/index.js';
+import { silentLogger } from '../../protocol/log.js';
+import { io } from 'socket.io-client';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'dist/electron/main.cjs');
@@ -155,6 +159,56 @@ describe('preload bridge (dist/electron/preload.cjs with a stub electron)', () =
       assert.equal(answer, `answer:${want.channel}`);
       assert.deepEqual(invoked, [want], name);
       assert.match(want.channel, /^desktop:/);
+    }
+  });
+});
+
+describe('embedded server launch (electron/launch.ts, with a real server)', { timeout: 60_000 }, () => {
+  test('loopback, a random free port by default, and a fresh console secret per launch', () => {
+    const one = desktopLaunch({});
+    const two = desktopLaunch({});
+    assert.deepEqual({ port: one.server.port, host: one.server.host }, { port: 0, host: '127.0.0.1' });
+    assert.match(one.launchToken, /^[0-9a-f]{64}$/);
+    assert.notEqual(one.launchToken, two.launchToken);
+    assert.equal(one.server.launchToken, one.launchToken);
+    assert.equal(desktopLaunch({ DIRECTORD_DESKTOP_PORT: '7612' }).server.port, 7612);
+    assert.equal(desktopLaunch({ DIRECTORD_DESKTOP_PORT: 'x' }).server.port, 0);
+    assert.equal(one.consoleUrl('http://127.0.0.1:5/'), `http://127.0.0.1:5/?token=${one.launchToken}`);
+  });
+
+  test('main.cjs loads the window with the launch secret, never ui.token', () => {
+    const text = readFileSync(MAIN, 'utf8');
+    assert.match(text, /DIRECTORD_DESKTOP_PORT/, 'electron/launch.ts is bundled into main');
+    assert.doesNotMatch(text, /loadURL\([^)]*uiToken/);
+    assert.doesNotMatch(text, /token:\s*server\.uiToken/);
+  });
+
+  test('the window URL signs in for this launch only; ui.token on disk is another secret', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'directord-desktop-'));
+    const first = desktopLaunch({});
+    let server = await createServer({ dataDir, log: silentLogger, ...first.server });
+    try {
+      assert.notEqual(server.port, 0);
+      const signIn = await fetch(first.consoleUrl(server.url), { redirect: 'manual' });
+      assert.equal(signIn.status, 302);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      assert.match(cookie, /^directord_token=s1\./);
+      assert.ok(!cookie.includes(first.launchToken));
+      assert.notEqual(readFileSync(join(dataDir, 'ui.token'), 'utf8').trim(), first.launchToken);
+      const socket = io(`${server.url}/ui`, { transports: ['websocket'], auth: { token: first.launchToken, client: 'console' }, reconnection: false, forceNew: true });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      socket.close();
+      await server.close();
+      const second = desktopLaunch({});
+      server = await createServer({ dataDir, log: silentLogger, ...second.server });
+      assert.equal((await fetch(first.consoleUrl(server.url), { redirect: 'manual' })).status, 401, "the last launch's secret opens nothing");
+      assert.equal((await fetch(second.consoleUrl(server.url), { redirect: 'manual' })).status, 302);
+    } finally {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
