@@ -128,6 +128,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     onlineIdentities: () => [...sockets.keys()].sort(),
     isOnline: (identity) => sockets.has(identity),
     isKnown: (identity) => rows.has(identity),
+    knownIdentities: () => [...rows.keys()].sort(),
     isRebooting: (identity) => rebooting.has(identity),
     dispatch(identity, jobs: DispatchedJob[]) {
       const socket = sockets.get(identity);
