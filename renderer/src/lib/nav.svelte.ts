@@ -3,31 +3,9 @@
  * Forward move between views, never out of the app), and an address typed or pasted is followed
  * (hashchange), so what the page shows, and acts on, is always what the address names.
  */
-export type View = 'command' | 'builder' | 'hosts' | 'history' | 'run';
-const VIEWS: readonly View[] = ['command', 'builder', 'hosts', 'history', 'run'];
-/** The view of an address without a (known) view: the first screen. */
-export const HOME: View = 'command';
+import { HOME, parseRoute, routeHash, type View } from './route.js';
 
-export type Route = Readonly<{ view: View; runId: string | null }>;
-
-/** `#/run/<id>` → run view of that id; `#/hosts` → hosts; anything else → the first screen. */
-export function parseRoute(hash: string): Route {
-  const [view, id] = hash.replace(/^#\/?/, '').split('/');
-  if (!view || !(VIEWS as readonly string[]).includes(view)) return { view: HOME, runId: null };
-  let runId: string | null = null;
-  if (view === 'run' && id) {
-    try {
-      runId = decodeURIComponent(id);
-    } catch {
-      runId = null;
-    }
-  }
-  return { view: view as View, runId };
-}
-
-export function routeHash(view: View, runId: string | null): string {
-  return view === 'run' && runId ? `#/run/${encodeURIComponent(runId)}` : `#/${view}`;
-}
+export { HOME, parseRoute, routeHash, type Route, type View } from './route.js';
 
 export class Nav {
   view = $state<View>(HOME);
