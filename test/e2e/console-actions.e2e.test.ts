@@ -196,7 +196,7 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await dialog().getByRole('heading', { name: 'Cancel 2 jobs on 2 hosts?' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'confirm-cancel.png') });
-    await dialog().getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog().getByRole('button', { name: 'Keep running', exact: true }).click();
     await new Promise((r) => setTimeout(r, 300));
     assert.equal((await runDetail(slow.runId)).status, 'running', 'Cancel in the dialog cancels nothing');
     await page.getByRole('button', { name: 'Cancel run' }).click();
@@ -234,7 +234,7 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     // Import over unsaved edits asks; saying no keeps them.
     await page.getByLabel('Import YAML file').setInputFiles({ name: 'other.yaml', mimeType: 'application/yaml', buffer: Buffer.from('- jobs:\n  - RUN: echo other\n') });
     await dialog().getByRole('heading', { name: 'Discard unsaved edits to keep?' }).waitFor();
-    await dialog().getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog().getByRole('button', { name: 'Keep editing', exact: true }).click();
     assert.equal(await yaml.inputValue(), edited);
     await importYaml(page, 'other.yaml', '- jobs:\n  - RUN: echo other\n');
     assert.equal(await yaml.inputValue(), '- jobs:\n  - RUN: echo other\n');
@@ -245,7 +245,7 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await page.getByRole('button', { name: 'Library', exact: true }).click();
     await page.getByRole('complementary', { name: 'Library' }).getByRole('button', { name: 'New', exact: true }).click();
     await dialog().getByRole('heading', { name: /^Discard unsaved edits to / }).waitFor();
-    await dialog().getByRole('button', { name: 'Cancel', exact: true }).click();
+    await dialog().getByRole('button', { name: 'Keep editing', exact: true }).click();
     assert.equal(await yaml.inputValue(), edited);
   });
 

@@ -2,7 +2,15 @@
  * One question at a time, asked with the shared ConfirmDialog (mounted once, ConfirmHost):
  * `await confirmer.ask({...})` is true when the user chose the action, false on Cancel/Escape.
  */
-export type ConfirmRequest = Readonly<{ title: string; detail?: string; confirmLabel: string; danger?: boolean; hosts?: readonly string[] }>;
+export type ConfirmRequest = Readonly<{
+  title: string;
+  detail?: string;
+  confirmLabel: string;
+  /** The label of "no" (default Cancel), when Cancel would read as the action itself ("Cancel run"). */
+  cancelLabel?: string;
+  danger?: boolean;
+  hosts?: readonly string[];
+}>;
 
 type Pending = ConfirmRequest & { resolve: (yes: boolean) => void };
 

@@ -25,6 +25,7 @@ export function confirmDiscard(what: string, undoable = false): Promise<boolean>
     title: `Discard unsaved edits to ${editor.name}?`,
     detail: `${what} replaces the orchestration in the builder, and your edits since it was last saved or opened are not saved anywhere.${undoable ? ' Undo brings them back.' : ''}`,
     confirmLabel: 'Discard edits',
+    cancelLabel: 'Keep editing',
     danger: true,
   });
 }

@@ -30,5 +30,6 @@ test('cancel counts the queued and running (job, host) pairs', () => {
   assert.equal(q?.title, 'Cancel 3 jobs on 2 hosts?');
   assert.deepEqual(q?.hosts, ['a', 'b']);
   assert.equal(q?.danger, true);
+  assert.equal(q?.cancelLabel, 'Keep running', 'not a second "Cancel" next to "Cancel run"');
   assert.equal(cancelQuestion(pairs({ a: { j: 'succeeded' } }), 'x'), null);
 });

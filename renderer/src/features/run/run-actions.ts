@@ -60,6 +60,7 @@ export function cancelQuestion(run: RunPairs, name: string): ConfirmRequest | nu
     title: `Cancel ${plural(open.pairs, 'job')} ${onHosts(open.hosts)}?`,
     detail: `The queued and running jobs of ${name} stop; what already finished stays as it is.`,
     confirmLabel: 'Cancel run',
+    cancelLabel: 'Keep running',
     danger: true,
     hosts: open.hosts,
   };

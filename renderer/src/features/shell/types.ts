@@ -14,6 +14,8 @@ export type ConfirmDialogProps = {
   title: string;
   detail?: string;
   confirmLabel: string;
+  /** The label of "no" (default Cancel). */
+  cancelLabel?: string;
   /** The action's label while `busy`. */
   busyLabel?: string;
   busy?: boolean;
