@@ -29,7 +29,7 @@ export function reportMode(options: ReportOptions): ReportMode {
 }
 
 /** Wire error codes that mean the user's input was wrong (exit 2) rather than a failure (exit 1). */
-const INPUT_ERRORS = new Set(['invalid-job', 'unknown-verb', 'unknown-option', 'invalid-payload']);
+const INPUT_ERRORS = new Set(['invalid-job', 'unknown-verb', 'unknown-option', 'unknown-target', 'invalid-payload']);
 
 async function submit(client: UiClient, submission: RunSubmission): Promise<RunSubmitted> {
   const result = await client.request('runs:submit', REQUEST_TIMEOUT_MS, submission);

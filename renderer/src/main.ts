@@ -2,9 +2,11 @@ import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
 import { client } from './lib/api/index.js';
+import { startWorkingCopy } from './features/builder/index.js';
 
 const target = document.getElementById('app');
 if (target) {
+  startWorkingCopy();
   mount(App, { target });
   void client.start();
 }

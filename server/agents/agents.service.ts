@@ -34,6 +34,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     onlineIdentities: presence.onlineIdentities,
     isOnline: presence.isOnline,
     isKnown: presence.isKnown,
+    knownIdentities: presence.knownIdentities,
     isRebooting: presence.isRebooting,
     dispatch: transport.dispatch,
     cancel: transport.cancel,

@@ -84,6 +84,7 @@ export function createPresence(deps: PresenceDeps) {
     onlineIdentities: (): string[] => [...sockets.keys()].sort(),
     isOnline: (identity: string): boolean => sockets.has(identity),
     isKnown: (identity: string): boolean => rows.has(identity),
+    knownIdentities: (): string[] => [...rows.keys()].sort(),
     isRebooting: (identity: string): boolean => rebooting.has(identity),
     socketOf: (identity: string): AgentSocket | undefined => sockets.get(identity),
     list: (): AgentInfo[] => [...rows.values()].sort((a, b) => a.identity.localeCompare(b.identity)).map(info),

@@ -7,6 +7,8 @@ export type AgentLink = Readonly<{
   isOnline(identity: string): boolean;
   /** Seen at least once (and not purged). */
   isKnown(identity: string): boolean;
+  /** Every identity seen (and not purged): names offered for an unknown target. */
+  knownIdentities?(): readonly string[];
   /** Away after a REBOOT (spec 1.8): jobs for it are accepted and wait until it is back. */
   isRebooting?(identity: string): boolean;
   /** Sends jobs; resolves true once the agent acknowledged them. */

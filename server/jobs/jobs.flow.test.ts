@@ -134,16 +134,13 @@ describe('job flow', { timeout: 30_000 }, () => {
     await a.complete(a.dispatched.find((j) => j.jobId === jobId)!);
   });
 
-  test('unknown targets fail alone while known targets run (bug 9.8 fixed)', async () => {
-    const { jobs } = await request(ui.emitWithAck('runs:submit', exec('echo partial', ['node-a', 'ghost'])));
-    assert.deepEqual(jobs[0]?.targets, ['node-a', 'ghost']);
-    const job = await eventually('dispatch', () => a.dispatched.find((j) => j.jobId === jobs[0]?.jobId));
-    await a.complete(job);
-    const [record] = await request(ui.emitWithAck('jobs:await', { jobIds: [job.jobId], timeoutMs: 5000 }));
-    const states = Object.fromEntries(record?.targets.map((x) => [x.target, x]) ?? []);
-    assert.equal(states['node-a']?.state, 'succeeded');
-    assert.equal(states.ghost?.state, 'failed');
-    assert.equal(states.ghost?.info, 'Target unknown. Available targets [node-a, node-b]');
+  test('a target no agent ever had is refused before anything is stored or sent', async () => {
+    const sent = a.dispatched.length;
+    const r = await ui.emitWithAck('runs:submit', exec('echo partial', ['node-a', 'ghost']));
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'unknown-target');
+    assert.match(r.error.message, /^unknown target ghost; known hosts: node-a, node-b/);
+    assert.equal(a.dispatched.length, sent);
   });
 
   test('restrict records skipped jobs that settle at once and are never sent', async () => {

@@ -74,6 +74,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       ...deps.components,
       online: link.onlineIdentities(),
       isKnown: link.isKnown,
+      ...(link.knownIdentities ? { knownIdentities: () => link.knownIdentities?.() ?? [] } : {}),
       ...(link.isRebooting ? { isRebooting: (identity: string) => link.isRebooting?.(identity) === true } : {}),
       ...(deps.hasBlob ? { hasBlob: deps.hasBlob } : {}),
       newId: randomUUID,

@@ -49,13 +49,37 @@ test('entries share a fresh parent id; exec jobs are their own parent', () => {
   assert.equal(exec.value.jobs[0]?.job.parentId, exec.value.jobs[0]?.job.jobId);
 });
 
-test('unknown targets fail alone; known ones stay queued (bug 9.8 fixed)', () => {
-  const plan = planSubmission(run([{ verb: 'RUN', text: 'x' }], { targets: ['a', 'ghost', 'old'] }), deps(['a', 'b'], ['a', 'b', 'old']));
+test('registered-but-offline targets fail alone; known ones stay queued (bug 9.8 fixed)', () => {
+  const plan = planSubmission(run([{ verb: 'RUN', text: 'x' }], { targets: ['a', 'old'] }), deps(['a', 'b'], ['a', 'b', 'old']));
   assert.ok(plan.ok);
   const targets = plan.value.jobs[0]?.targets ?? [];
-  assert.deepEqual(targets.map((t) => [t.target, t.state]), [['a', 'queued'], ['ghost', 'failed'], ['old', 'failed']]);
-  assert.equal(targets[1]?.info, 'Target unknown. Available targets [a, b]');
-  assert.match(targets[2]?.info ?? '', /^Target unknown\. Available targets \[a, b\] \(old is registered but offline\)$/);
+  assert.deepEqual(targets.map((t) => [t.target, t.state]), [['a', 'queued'], ['old', 'failed']]);
+  assert.match(targets[1]?.info ?? '', /^Target unknown\. Available targets \[a, b\] \(old is registered but offline\)$/);
+});
+
+test('a target no agent ever had refuses the whole submission, naming it and the closest known names', () => {
+  const known = ['web-1', 'web-2', 'db-1'];
+  const s: RunSubmission = {
+    kind: 'orchestrate',
+    source: 'site.yaml',
+    entries: [
+      { targets: ['web-1'], jobs: [{ verb: 'RUN', text: 'fine' }] },
+      { targets: ['web1', 'nosuchhost'], jobs: [{ verb: 'RUN', text: 'x', location: { line: 9, column: 5 } }, { verb: 'RUN', text: 'y', assign: ['db-2'] }] },
+    ],
+  };
+  const plan = planSubmission(s, { ...deps(known), knownIdentities: () => known });
+  assert.ok(!plan.ok);
+  assert.equal(plan.error.code, 'unknown-target');
+  assert.equal(plan.error.message, 'unknown targets web1 (closest: web-1, web-2); nosuchhost; db-2 (closest: db-1, web-2); known hosts: web-1, web-2, db-1');
+  assert.deepEqual(plan.error.details, { unknown: ['web1', 'nosuchhost', 'db-2'], closest: { web1: ['web-1', 'web-2'], nosuchhost: [], 'db-2': ['db-1', 'web-2'] } });
+  assert.deepEqual(plan.error.location, { file: 'site.yaml', line: 9, column: 5, field: 'entries[1].jobs[0].RUN' });
+  // --target replaces entry targets: only the names in use are checked.
+  assert.ok(planSubmission({ ...s, targets: ['web-2'], entries: [s.entries[1] as RunSubmission['entries'][number]].map((e) => ({ ...e, jobs: e.jobs.slice(0, 1) })) }, deps(known)).ok);
+  // Away after a REBOOT is not unknown.
+  assert.ok(planSubmission(run([{ verb: 'RUN', text: 'x' }], { targets: ['web-9'] }), { ...deps(known), isRebooting: (t) => t === 'web-9' }).ok);
+  const none = planSubmission(run([{ verb: 'RUN', text: 'x' }], { targets: ['x'] }), deps([]));
+  assert.ok(!none.ok);
+  assert.equal(none.error.message, 'unknown target x; no host has connected yet');
 });
 
 test('a bad job N fails the whole submission with its location', () => {

@@ -9,6 +9,7 @@ import type { DispatchedJob, JobSubmission, RunSubmission } from '../../protocol
 import type { TargetRecord } from '../../protocol/records.js';
 import { fail, ok, type ErrorLocation, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
+import { closestNames, describeUnknown } from '../../protocol/names.js';
 
 export type PlanDeps = Readonly<{
   lookup: (verb: string) => Component | undefined;
@@ -17,6 +18,8 @@ export type PlanDeps = Readonly<{
   /** Identities connected now, sorted (the default targets). */
   online: readonly string[];
   isKnown: (identity: string) => boolean;
+  /** Every registered identity, for "closest: …" hints on an unknown target (default: `online`). */
+  knownIdentities?: () => readonly string[];
   /** Away after a REBOOT: its jobs wait for it instead of failing as offline. */
   isRebooting?: (identity: string) => boolean;
   /** Whether the server holds this blob (ADD/COPY sources must be uploaded before the job). */
@@ -71,11 +74,44 @@ function targetRecord(target: string, now: number, failure: string | null): Targ
   };
 }
 
+/** Details of an `unknown-target` error: the names no agent ever had, and the nearest known ones. */
+export type UnknownTargets = Readonly<{ unknown: readonly string[]; closest: Readonly<Record<string, readonly string[]>> }>;
+
+/**
+ * Names a job would run on that no agent has ever had (not online, not registered, not away for a
+ * REBOOT): a typo would otherwise be accepted and fail on its own after the submit, while the
+ * console and CLI had said "ready". Registered-but-offline hosts pass and fail alone, as before.
+ */
+function unknownTargets(submission: RunSubmission, deps: PlanDeps): Result<null> {
+  const online = new Set(deps.online);
+  const unknown: string[] = [];
+  let first: { job: JobSubmission; field: string } | null = null;
+  for (const [e, entry] of submission.entries.entries()) {
+    for (const [j, job] of entry.jobs.entries()) {
+      for (const t of given(job.assign) ?? given(submission.targets) ?? given(entry.targets) ?? []) {
+        if (online.has(t) || deps.isKnown(t) || deps.isRebooting?.(t) || unknown.includes(t)) continue;
+        unknown.push(t);
+        first ??= { job, field: `entries[${e}].jobs[${j}].${job.verb}` };
+      }
+    }
+  }
+  if (!first) return ok(null);
+  const known = deps.knownIdentities?.() ?? deps.online;
+  const closest = Object.fromEntries(unknown.map((u) => [u, closestNames(u, known)]));
+  const listed = known.length ? `known hosts: ${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length})` : ''}` : 'no host has connected yet';
+  return fail('unknown-target', `unknown target${unknown.length > 1 ? 's' : ''} ${describeUnknown(unknown, known)}; ${listed}`, {
+    location: where(submission, first.job, first.field),
+    details: { unknown, closest } satisfies UnknownTargets,
+  });
+}
+
 export function planSubmission(submission: RunSubmission, deps: PlanDeps): Result<Plan> {
   const total = submission.entries.reduce((n, e) => n + e.jobs.length, 0);
   if (total > LIMITS.maxJobsPerSubmit) {
     return fail('too-large', `a submission may hold at most ${LIMITS.maxJobsPerSubmit} jobs; this one has ${total}`);
   }
+  const unknown = unknownTargets(submission, deps);
+  if (!unknown.ok) return unknown;
   const runId = deps.newId();
   const restrict = submission.restrict ? new Set(submission.restrict) : null;
   const online = new Set(deps.online);

@@ -38,3 +38,15 @@ export async function openEmptyHosts(page: Page, consoleUrl: string, failedShot:
     throw new Error(`the console did not load: ${String(error)}\n${errors.join('\n')}\n${(await page.content()).slice(0, 2000)}`);
   }
 }
+
+/**
+ * Imports `text` as `fileName` with the builder's Import YAML (the builder must be shown). Over
+ * unsaved edits (the YAML pane's file name ends in •) the console asks first: the edits are discarded.
+ */
+export async function importYaml(page: Page, fileName: string, text: string): Promise<void> {
+  const pane = page.getByRole('region', { name: 'YAML' });
+  const dirty = (await pane.locator('.file').innerText()).trimEnd().endsWith('•');
+  await page.getByLabel('Import YAML file').setInputFiles({ name: fileName, mimeType: 'application/yaml', buffer: Buffer.from(text) });
+  if (dirty) await page.getByRole('dialog').getByRole('button', { name: 'Discard edits' }).click();
+  await pane.getByText(fileName, { exact: true }).waitFor();
+}

@@ -16,7 +16,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { openBrowserPage } from './browser.js';
+import { importYaml, openBrowserPage } from './browser.js';
 import { io } from 'socket.io-client';
 import type { ComponentManifest } from '../../protocol/agents.js';
 import type { ServerInfo } from '../../protocol/records.js';
@@ -85,7 +85,7 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await ensureRendererBuilt();
     stack = await startRealStack({ agents: 2, componentsDir });
     ({ browser, page } = await openBrowserPage(pageErrors));
-    await page.goto(`${stack.url}/?token=${stack.token}`);
+    await page.goto(`${stack.url}/?token=${stack.token}#/builder`);
     await page.getByText('2 of 2 hosts online').waitFor();
   });
 
@@ -123,8 +123,7 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     const dest = join(work, 'imported');
     await nav('Builder');
     const yaml = `- name: site\n  targets: [node-2]\n  jobs:\n  - RUN: --skip-cache echo before\n  - COPY: --chmod 0600 files/site.conf ${dest}/site.conf\n`;
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'site.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
-    await page.getByRole('region', { name: 'YAML' }).getByText('site.yaml', { exact: true }).waitFor();
+    await importYaml(page, 'site.yaml', yaml);
     const reason = page.locator('#deploy-reason');
     await reason.getByText('Step 2 (COPY) of entry "site" needs files/site.conf').waitFor();
     assert.equal(await deployButton().isDisabled(), true);
@@ -168,8 +167,7 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     // "site", opened from the library above, has files/site.conf attached; "other" names it too.
     await nav('Builder');
     const yaml = `- name: other\n  targets: [node-2]\n  jobs:\n  - COPY: files/site.conf ${join(work, 'other')}/site.conf\n`;
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'other.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
-    await page.getByRole('region', { name: 'YAML' }).getByText('other.yaml', { exact: true }).waitFor();
+    await importYaml(page, 'other.yaml', yaml);
     await page.locator('#deploy-reason').getByText('Step 1 (COPY) of entry "other" needs files/site.conf').waitFor();
     assert.equal(await deployButton().isDisabled(), true);
     await page.screenshot({ path: join(SHOTS, 'files-07-other-needs-its-own-file.png') });

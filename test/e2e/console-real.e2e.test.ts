@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { openBrowserPage } from './browser.js';
+import { importYaml, openBrowserPage } from './browser.js';
 import { ensureRendererBuilt } from './build-renderer.js';
 import { startRealStack, type RealStack } from './real-stack.js';
 
@@ -90,14 +90,14 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
   test('re-run failed hosts re-runs only the failed (job, host) pairs', async () => {
     await nav('Builder');
     const yaml = '- name: breaks\n  targets: [node-1]\n  jobs:\n  - RUN: --skip-cache echo failing; exit 3\n- name: fine\n  targets: [node-2, node-3]\n  jobs:\n  - RUN: --skip-cache echo fine\n';
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'partial.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
-    await page.getByRole('region', { name: 'YAML' }).getByText('partial.yaml', { exact: true }).waitFor();
+    await importYaml(page, 'partial.yaml', yaml);
     await deploy('Deploy 2 steps to 3 hosts?');
     await waitDone();
     assert.match(await page.getByRole('group', { name: 'Hosts by status' }).innerText(), /2\s*succeeded\s*1\s*failed/);
     await page.getByRole('region', { name: 'Output: node-1' }).getByText(/failed · exit 3/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'real-03-partial-failure.png') });
     await page.getByRole('button', { name: 'Re-run failed hosts' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Re-run failed' }).click();
     await page.getByText(/re-run of/).waitFor();
     await waitDone();
     assert.equal(await page.getByRole('region', { name: /^Output: / }).count(), 1);

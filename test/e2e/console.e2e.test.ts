@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureRendererBuilt } from './build-renderer.js';
+import { importYaml as importYamlFile } from './browser.js';
 import { startMockServer, type MockServer } from '../../renderer/dev/mock-server.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -32,8 +33,7 @@ async function view(name: 'Builder' | 'Hosts' | 'History' | 'Run'): Promise<void
 
 async function importYaml(fileName: string, text: string): Promise<void> {
   await view('Builder');
-  await page.getByLabel('Import YAML file').setInputFiles({ name: fileName, mimeType: 'application/yaml', buffer: Buffer.from(text) });
-  await page.getByRole('region', { name: 'YAML' }).getByText(fileName, { exact: true }).waitFor();
+  await importYamlFile(page, fileName, text);
 }
 
 async function exportYaml(): Promise<string> {
@@ -81,7 +81,7 @@ describe('console e2e (mock server)', { timeout: 240_000 }, () => {
     page.on('console', (m) => {
       if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
     });
-    await page.goto(`${server.url}/?token=${server.token}`);
+    await page.goto(`${server.url}/?token=${server.token}#/builder`);
     await page.getByText('6 of 6 hosts online').waitFor();
   });
 
@@ -142,6 +142,7 @@ describe('console e2e (mock server)', { timeout: 240_000 }, () => {
     assert.match(await strip.innerText(), /2\s*succeeded[\s\S]*2\s*failed/);
     await shot('06-run-failed');
     await page.getByRole('button', { name: 'Re-run failed hosts' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Re-run failed' }).click();
     await page.getByText(/re-run of/).waitFor();
     await waitRunDone();
     const panes = page.getByRole('region', { name: /^Output: / });
@@ -154,6 +155,7 @@ describe('console e2e (mock server)', { timeout: 240_000 }, () => {
     await selectHosts(['web-01', 'db-01']);
     await deploy(/^Deploy 1 step to 2 hosts\?$/);
     await page.getByRole('button', { name: 'Cancel run' }).click();
+    await page.getByRole('dialog', { name: 'Cancel 2 jobs on 2 hosts?' }).getByRole('button', { name: 'Cancel run' }).click();
     await page.getByRole('status').getByText('Cancelled 2 jobs').waitFor();
     await waitRunDone();
     assert.match(await page.getByRole('group', { name: 'Hosts by status' }).innerText(), /2\s*cancelled/);

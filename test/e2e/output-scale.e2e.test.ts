@@ -30,7 +30,7 @@ describe('live output at scale (mock server)', { timeout: 300_000 }, () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
-    await page.goto(`${server.url}/?token=${server.token}`);
+    await page.goto(`${server.url}/?token=${server.token}#/builder`);
     await page.getByText(`${HOSTS} of ${HOSTS} hosts online`).waitFor();
   });
 

@@ -87,25 +87,17 @@ describe('bad input (real server, 2 agents, CLI)', { timeout: 120_000 }, () => {
     assert.deepEqual(await counts(), before, 'nothing was submitted');
   });
 
-  test('an unknown target fails alone, named in its row, while the known target runs', { timeout: 30_000 }, async () => {
+  test('an unknown target is refused before anything is submitted, naming it and the closest known names (exec and orchestrate)', { timeout: 30_000 }, async () => {
     const m = marker();
-    const ghost = `ghost-${m}`;
-    const ran = await c.cli('exec', '--verb', 'RUN', `echo known-${m}`, '--target', 'a1', ghost, '--poll');
-    assert.equal(ran.code, 1, describeRun(ran));
-    const id = /^Job Degrated: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
-    assert.ok(id, describeRun(ran));
-    const [job] = await c.await([id]);
-    assert.ok(job);
-    const byTarget = Object.fromEntries(job.targets.map((t) => [t.target, t]));
-    assert.deepEqual(Object.keys(byTarget).sort(), ['a1', ghost]);
-    assert.equal(byTarget.a1?.state, 'succeeded');
-    assert.equal((await c.output(id, 'a1')).stdout, `known-${m}\n`);
-    assert.equal(byTarget[ghost]?.state, 'failed');
-    assert.equal(byTarget[ghost]?.info, 'Target unknown. Available targets [a1, a2]');
-
-    const info = await c.cli('manage', '--job-info', id);
-    assert.match(info.stdout, new RegExp(`^FAILED +${ghost}$`, 'm'), describeRun(info));
-    assert.match(info.stdout, new RegExp(`^ +${ghost} = Target unknown\\. Available targets \\[a1, a2\\]$`, 'm'));
+    const before = await counts();
+    const ran = await c.cli('exec', '--verb', 'RUN', `echo known-${m}`, '--target', 'a1', 'a3', '--poll');
+    assert.equal(ran.code, 2, describeRun(ran));
+    assert.match(ran.stderr, /unknown target a3 \(closest: a1, a2\); known hosts: a1, a2/);
+    const site = file(`unknown-${m}.yaml`, `- targets: [a1, nosuchhost-${m}]\n  jobs:\n  - RUN: echo ${m}\n`);
+    const orch = await c.cli('orchestrate', site, '--poll');
+    assert.equal(orch.code, 2, describeRun(orch));
+    assert.match(orch.stderr, new RegExp(`^${literal(site)}:3:5: entries\\[0\\]\\.jobs\\[0\\]\\.RUN: unknown target nosuchhost-${m}; known hosts: a1, a2\\n$`), describeRun(orch));
+    assert.deepEqual(await counts(), before, 'nothing was submitted');
   });
 
   /** A raw socket.io client on `/agent` with the real key: it speaks whatever the test sends. */

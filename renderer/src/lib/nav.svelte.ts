@@ -1,9 +1,15 @@
-/** Which view is shown; mirrored in the URL hash so a reload comes back to the same place. */
-export type View = 'builder' | 'hosts' | 'history' | 'run';
-const VIEWS: readonly View[] = ['builder', 'hosts', 'history', 'run'];
+/**
+ * Which view is shown, kept in the URL hash: each view change is a history entry (Back and
+ * Forward move between views, never out of the app), and an address typed or pasted is followed
+ * (hashchange), so what the page shows, and acts on, is always what the address names.
+ */
+import { HOME, parseRoute, routeHash, type View } from './route.js';
+
+export { HOME, parseRoute, routeHash, type Route, type View } from './route.js';
 
 export class Nav {
-  view = $state<View>('builder');
+  view = $state<View>(HOME);
+  /** The run the Run view shows (kept when another view is shown, for the Run tab). */
   runId = $state<string | null>(null);
   libraryOpen = $state(false);
 
@@ -14,16 +20,17 @@ export class Nav {
   }
 
   #read(): void {
-    const [view, id] = window.location.hash.replace(/^#\/?/, '').split('/');
-    if (view && (VIEWS as readonly string[]).includes(view)) this.view = view as View;
-    this.runId = view === 'run' && id ? decodeURIComponent(id) : this.runId;
+    const route = parseRoute(window.location.hash);
+    this.view = route.view;
+    if (route.runId) this.runId = route.runId;
   }
 
+  /** Shows `view` (and `runId`): a new history entry unless the address already says so. */
   go(view: View, runId?: string): void {
     this.view = view;
     if (runId !== undefined) this.runId = runId;
-    const hash = view === 'run' && this.runId ? `#/run/${encodeURIComponent(this.runId)}` : `#/${view}`;
-    if (window.location.hash !== hash) window.history.replaceState(window.history.state, '', hash);
+    const hash = routeHash(view, this.runId);
+    if (window.location.hash !== hash) window.location.hash = hash;
   }
 }
 

@@ -6,6 +6,7 @@ import { stepProblems } from '../schema-form/step-form.js';
 import { loadOrchestration } from '../../../../components/orchestration.js';
 import { formatWireError } from '../../../../protocol/result.js';
 import { missingSourceMessage, missingSources, type Attachments } from './sources.js';
+import { describeUnknown } from '../../../../protocol/names.js';
 
 export type Problem = Readonly<{ entry: number; job: number | null; message: string }>;
 
@@ -19,6 +20,8 @@ export function deployProblems(
   yamlErrors: number,
   source?: Readonly<{ text: string; fileName: string }>,
   attachments?: Attachments,
+  /** Every host the server knows (online or not); named targets outside it block deploy, as the server refuses them. */
+  known?: readonly string[],
 ): Problem[] {
   const problems: Problem[] = [];
   if (yamlErrors > 0) problems.push({ entry: -1, job: null, message: 'The YAML has errors' });
@@ -35,10 +38,27 @@ export function deployProblems(
       problems.push({ entry: m.entry, job: m.job, message: missingSourceMessage(m, model.entries[m.entry]?.name) });
     }
   }
+  if (known) problems.push(...unknownTargetProblems(model, known));
   if (problems.length === 0 && source) {
     const loaded = loadOrchestration(source.text, source.fileName);
     if (!loaded.ok) problems.push({ entry: -1, job: null, message: formatWireError(loaded.error) });
   }
+  return problems;
+}
+
+/** Entry targets and step `assign` lists naming hosts the server does not know, with the closest known names. */
+export function unknownTargetProblems(model: OrchestrationModel, known: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  const unknownOf = (names: readonly string[] | undefined) => [...new Set((names ?? []).filter((n) => !known.includes(n)))];
+  model.entries.forEach((entry, e) => {
+    const bad = unknownOf(entry.targets);
+    const label = entry.name ? `Entry ${e + 1} (${entry.name})` : `Entry ${e + 1}`;
+    if (bad.length) problems.push({ entry: e, job: null, message: `${label}: unknown target${bad.length > 1 ? 's' : ''} ${describeUnknown(bad, known)}` });
+    entry.jobs.forEach((job, j) => {
+      const badJob = unknownOf(job.assign);
+      if (badJob.length) problems.push({ entry: e, job: j, message: `Step ${j + 1} (${job.verb}): unknown target${badJob.length > 1 ? 's' : ''} ${describeUnknown(badJob, known)}` });
+    });
+  });
   return problems;
 }
 
@@ -48,7 +68,7 @@ export function entryHosts(entryTargets: readonly string[] | undefined, selected
   return selected.length ? selected : online;
 }
 
-export function deploySummary(model: OrchestrationModel, selected: readonly string[], online: readonly string[]): { steps: number; hosts: number } {
+export function deploySummary(model: OrchestrationModel, selected: readonly string[], online: readonly string[]): { steps: number; hosts: number; names: string[] } {
   const hosts = new Set<string>();
   let steps = 0;
   for (const entry of model.entries) {
@@ -56,7 +76,7 @@ export function deploySummary(model: OrchestrationModel, selected: readonly stri
     for (const h of entryHosts(entry.targets, selected, online)) hosts.add(h);
     for (const job of entry.jobs) for (const h of job.assign ?? []) hosts.add(h);
   }
-  return { steps, hosts: hosts.size };
+  return { steps, hosts: hosts.size, names: [...hosts] };
 }
 
 /** The submission for `runs:submit`; selected hosts stand in for entries without targets. */

@@ -45,6 +45,28 @@ export class Editor {
     this.savedText = text;
   }
 
+  /**
+   * Replaces the text as one undoable step (Import YAML): Undo brings back what was there. The
+   * imported file counts as saved; the library item it came from no longer applies.
+   */
+  importText(text: string, fileName: string): void {
+    this.#doc.fileName = fileName;
+    this.#doc.setText(text, null);
+    this.fileName = fileName;
+    this.name = fileName.replace(/\.ya?ml$/i, '');
+    this.libraryId = null;
+    this.selected = null;
+    this.selectedEntry = 0;
+    this.#sync();
+    this.savedText = text;
+  }
+
+  /** Back to a working copy kept across a reload (persist.ts): its text, names and what was saved. */
+  restore(state: Readonly<{ text: string; fileName: string; name: string; libraryId: string | null; savedText: string }>): void {
+    this.load(state.text, state.fileName, { name: state.name, libraryId: state.libraryId });
+    this.savedText = state.savedText;
+  }
+
   markSaved(libraryId: string, name: string): void {
     this.libraryId = libraryId;
     this.name = name;

@@ -1,3 +1,5 @@
 export { default as StatusBadge } from './StatusBadge.svelte';
 export { default as ConnectionBanner } from './ConnectionBanner.svelte';
-export type { StatusBadgeProps } from './types.js';
+export { default as ConfirmDialog } from './ConfirmDialog.svelte';
+export { default as ConfirmHost } from './ConfirmHost.svelte';
+export type { StatusBadgeProps, ConfirmDialogProps } from './types.js';

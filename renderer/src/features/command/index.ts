@@ -1,0 +1,2 @@
+export { default as CommandView } from './CommandView.svelte';
+export { resolveHostPattern, type PatternResult } from './pattern.js';
