@@ -14,6 +14,7 @@ import { machineIdOf } from './facts.js';
 import { startAgent } from './index.js';
 import { normaliseFingerprint } from './tls-pin.js';
 import { installAgentService, takeServiceFlags } from './service.js';
+import type { ResolvedCli } from './resolved-cli.js';
 import { AGENT_VERSION } from './version.js';
 
 const USAGE = `Usage: directord-agent [options]
@@ -146,26 +147,7 @@ export function readServerUrl(path: string): string | undefined {
 /** Exit status when the server refused this agent for good (sysexits EX_CONFIG): do not restart it. */
 export const EXIT_REFUSED = 78;
 
-export type ResolvedCli = Readonly<{
-  serverUrl: string;
-  /** Set when the URL came from server.json: read it again if the server cannot be reached. */
-  serverInfoPath?: string;
-  /** Local agents: the server's agent key. */
-  key?: string;
-  /** The stored enrolment (credential + pinned fingerprint), when this agent is enrolled. */
-  enrolment?: EnrolmentState;
-  /** First start of an agent to enrol. */
-  token?: string;
-  fingerprint?: string;
-  /** With a token: wait (retrying) for a server that cannot be reached yet; false exits 1 at once. */
-  enrolWait: boolean;
-  identity: string;
-  cacheDir: string;
-  machineId?: string;
-  executor?: 'fork-server' | 'spawn';
-  shellPerJob: boolean;
-  debug: boolean;
-}>;
+export type { ResolvedCli };
 
 /** Parses argv; returns the agent settings, or a text to print and an exit code. */
 export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): ResolvedCli | { print: string; code: number; toStderr?: boolean } {

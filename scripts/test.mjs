@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Cycles and forbidden edges across every import (.dependency-cruiser.cjs); also `npm run check:deps`. */
+const DEPCRUISE = ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'protocol', 'components', 'server', 'agent', 'cli', 'renderer/src', 'electron', 'test', 'scripts', 'bin'];
+
 const args = process.argv.slice(2);
 const onlyTests = args.includes('--only-tests');
 const explicit = args.filter((a) => !a.startsWith('--'));
@@ -27,6 +30,7 @@ if (!onlyTests && explicit.length === 0) {
   if (run(process.execPath, ['scripts/build.mjs']) !== 0) process.exit(1);
   if (run(process.execPath, ['scripts/typecheck.mjs']) !== 0) process.exit(1);
   if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) process.exit(1);
+  if (run(process.execPath, DEPCRUISE) !== 0) process.exit(1);
 }
 const files = explicit.length ? explicit : ['protocol', 'components', 'server', 'agent', 'cli', 'renderer', 'test'].flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
 const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-concurrency=2', ...files]);
