@@ -62,10 +62,11 @@ import type { RunSubmission, RunSubmitted } from '../protocol/jobs.js';
 import type { AgentInfo } from '../protocol/agents.js';
 import type { JobRecord } from '../protocol/records.js';
 import type { Result } from '../protocol/result.js';
+import { DIRECTORD_FIXTURES } from '../test/fixtures/directord.js';
 
 type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = join(root, '..', 'shared', 'fixtures', 'directord', 'comparison-orchestration.yaml');
+const fixture = join(DIRECTORD_FIXTURES, 'comparison-orchestration.yaml');
 const AGENTS = 6;
 /** Jobs in comparison-orchestration.yaml (checked when it is loaded). */
 const JOBS_PER_AGENT = 1000;
