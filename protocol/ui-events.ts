@@ -1,5 +1,5 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
-import type { Ack } from './result.js';
+import type { Ack, RequestArgsOf, RequestValueOf } from './result.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
@@ -53,6 +53,10 @@ export type RerunRequest = Readonly<{
   /** Only the (job, target) pairs that did not succeed, each on its own target. */
   failedOnly?: boolean;
 }>;
+
+/** A `/ui` request's arguments without its ack, and what its ack carries: declared once for every client. */
+export type UiRequestArgs<E extends keyof UiToServerEvents> = RequestArgsOf<UiToServerEvents, E>;
+export type UiRequestValue<E extends keyof UiToServerEvents> = RequestValueOf<UiToServerEvents, E>;
 
 export interface UiToServerEvents {
   'server:info': (ack: Ack<ServerInfo>) => void;

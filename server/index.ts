@@ -8,14 +8,14 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Server, type Namespace } from 'socket.io';
+import { Server } from 'socket.io';
 import { builtinComponents } from '../components/builtin/index.js';
 import type { Component } from '../components/define.js';
 import { parseJob } from '../components/parse.js';
 import { createRegistry } from '../components/registry.js';
-import { AGENT_NAMESPACE } from '../protocol/agent-events.js';
+import { AGENT_NAMESPACE, type AgentSocketData, type AgentToServerEvents, type ServerToAgentEvents } from '../protocol/agent-events.js';
 import { createLogger, type Logger } from '../protocol/log.js';
-import { UI_NAMESPACE } from '../protocol/ui-events.js';
+import { UI_NAMESPACE, type ServerToUiEvents, type UiSocketData, type UiToServerEvents } from '../protocol/ui-events.js';
 import { LIMITS, PROTOCOL_VERSION } from '../protocol/version.js';
 import { registerAgentNamespace, type AgentNamespace } from './agents/agents.handlers.js';
 import { createBlobGc } from './blobs/blobs.gc.js';
@@ -182,12 +182,19 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     };
     const httpServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => onRequest(req, res)) : createHttpServer((req, res) => onRequest(req, res));
     const connections = createConnectionGuard({ ...options.connectionLimits, clock, log: log.child('connections') });
-    const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000, allowRequest: connections.allowRequest });
-    const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
+    // One server, two namespaces with their own event maps: typed with both maps, so each namespace is
+    // its own map's view of `io.of()` without a cast (server/wire.types.test.ts checks they stay apart).
+    const io = new Server<UiToServerEvents & AgentToServerEvents, ServerToUiEvents & ServerToAgentEvents, Record<string, never>, UiSocketData & AgentSocketData>(httpServer, {
+      maxHttpBufferSize: LIMITS.maxMessageBytes,
+      serveClient: false,
+      connectTimeout: 10_000,
+      allowRequest: connections.allowRequest,
+    });
+    const uiNs: UiNamespace = io.of(UI_NAMESPACE);
     // Known once listening; bootstrap (which needs it) can only be asked after that.
     let serverUrl = '';
-    const agentNs = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
-    connections.watch(io, [agentNs as unknown as Namespace, uiNs as unknown as Namespace]);
+    const agentNs: AgentNamespace = io.of(AGENT_NAMESPACE);
+    connections.watch(io, [agentNs, uiNs]);
     // Before the namespaces register their authentication, so the limiter wraps it.
     const authLimiter = options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
     if (authLimiter) {

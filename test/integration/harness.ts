@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { JobRecord } from '../../protocol/records.js';
-import type { Result } from '../../protocol/result.js';
+import { isResult, type Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { RequestArgs, RequestValue } from '../../cli/connection.js';
 import type { DirectordServer, ServerOptions } from '../../server/public.js';
@@ -259,13 +259,16 @@ export async function connectUi(url: string, token: string, options: Readonly<{ 
 
 /** Sends a request and returns its Result (never throws on a server-side error). */
 export async function ask<E extends keyof Events>(ui: UiSocket, event: E, ...args: Args<E>): Promise<Result<Value<E>>> {
-  const timed = ui.timeout(60_000) as unknown as { emitWithAck(event: string, ...a: unknown[]): Promise<Result<Value<E>>> };
-  return timed.emitWithAck(event, ...(args as unknown[]));
+  // Socket.IO's default view of the same socket (its types cannot follow a generic event through timeout()).
+  const wire: Socket = ui;
+  const reply: unknown = await wire.timeout(60_000).emitWithAck(event, ...args);
+  if (!isResult<Value<E>>(reply)) throw new Error(`${event}: not a Result: ${JSON.stringify(reply)}`);
+  return reply;
 }
 
 /** Sends a request and unwraps its Result, throwing on an error. */
 export async function req<E extends keyof Events>(ui: UiSocket, event: E, ...args: Args<E>): Promise<Value<E>> {
-  const r = await (ask as (ui: UiSocket, event: E, ...a: unknown[]) => Promise<Result<Value<E>>>)(ui, event, ...(args as unknown[]));
+  const r = await ask(ui, event, ...args);
   if (!r.ok) throw new Error(`${event} failed: ${r.error.code}: ${r.error.message}`);
   return r.value;
 }

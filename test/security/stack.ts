@@ -5,8 +5,9 @@
  * whatever flags a test gives, started in their own process groups and killed on close. One harness:
  * this file only presets it and keeps the names the security tests use.
  */
-import type { Result } from '../../protocol/result.js';
-import type { UiToServerEvents } from '../../protocol/ui-events.js';
+import type { Socket } from 'socket.io-client';
+import { isResult, type Result } from '../../protocol/result.js';
+import type { UiRequestValue, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { DirectordServer, ServerOptions } from '../../server/public.js';
 import { Cluster, type Proc, type UiSocket } from '../integration/harness.js';
 
@@ -78,13 +79,12 @@ export class SecurityStack {
  * Sends a `/ui` request and returns its Result. Loosely typed on purpose: security tests send payloads
  * the contract forbids, to see them refused.
  */
-export function ask<E extends keyof UiToServerEvents>(ui: UiSocket, event: E, ...args: unknown[]): Promise<Result<AckOf<E>>> {
-  const timed = ui.timeout(20_000) as unknown as { emitWithAck(event: string, ...a: unknown[]): Promise<Result<AckOf<E>>> };
-  return timed.emitWithAck(event, ...args);
+export async function ask<E extends keyof UiToServerEvents>(ui: UiSocket, event: E, ...args: unknown[]): Promise<Result<UiRequestValue<E>>> {
+  const wire: Socket = ui;
+  const reply: unknown = await wire.timeout(20_000).emitWithAck(event, ...args);
+  if (!isResult<UiRequestValue<E>>(reply)) throw new Error(`${event}: not a Result: ${JSON.stringify(reply)}`);
+  return reply;
 }
-
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
-type AckOf<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends (r: Result<infer T>) => void ? T : never;
 
 /** Unwraps a Result or throws with its error. */
 export function value<T>(result: Result<T>): T {
