@@ -56,6 +56,7 @@ import { createConnectionGuard, type ConnectionLimits } from './util/connection-
 import { createStorageGuard } from './util/storage.js';
 import { loadOrCreateSecret } from './util/secrets.js';
 import { SERVER_VERSION } from './version.js';
+import { serverFilePath, serverFileText } from '../protocol/server-file.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -150,7 +151,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
   const fingerprint = tls?.fingerprint;
   const dbPath = join(dataDir, 'directord.db');
-  const serverJson = join(dataDir, 'server.json');
+  const serverJson = serverFilePath(dataDir);
   const startedAt = clock();
   const store = createDisposableStore(log);
 
@@ -345,7 +346,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const port = (httpServer.address() as AddressInfo).port;
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     serverUrl = url;
-    writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(serverJson + '.tmp', serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }), { mode: 0o600 });
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));
     log.info('server listening', { url, dataDir, version: SERVER_VERSION, ...(fingerprint ? { fingerprint } : {}) });

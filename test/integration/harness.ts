@@ -27,6 +27,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { JobRecord } from '../../protocol/records.js';
 import { isResult, type Result } from '../../protocol/result.js';
+import { readServerFile } from '../../protocol/server-file.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { RequestArgs, RequestValue } from '../../cli/connection.js';
 import type { DirectordServer, ServerOptions } from '../../server/public.js';
@@ -408,12 +409,8 @@ export class Cluster {
         'server.json of the new server',
         () => {
           if (!proc.running) throw new Error(`server exited early (${proc.child.exitCode ?? proc.child.signalCode}): ${proc.stderr}`);
-          try {
-            const parsed = JSON.parse(readFileSync(join(this.dataDir, 'server.json'), 'utf8')) as { url: string; pid: number };
-            return parsed.pid === proc.pid ? parsed : undefined;
-          } catch {
-            return undefined;
-          }
+          const read = readServerFile(this.dataDir, (path) => readFileSync(path, 'utf8'));
+          return read.ok && read.value.pid === proc.pid ? read.value : undefined;
         },
         20_000,
         25,
