@@ -23,6 +23,8 @@ const eslintCases: readonly EslintCase[] = [
   { fixture: 'renderer-imports-agent.ts', as: 'renderer/src/lib/fixture.ts', rule: 'no-restricted-imports', message: 'renderer/ may import only protocol/' },
   { fixture: 'renderer-any-in-svelte.svelte', as: 'renderer/src/features/fixture/Fixture.svelte', rule: '@typescript-eslint/no-explicit-any' },
   { fixture: 'renderer-clean.svelte', as: 'renderer/src/features/fixture/Fixture.svelte', rule: null },
+  { fixture: 'renderer-imports-test-helper.ts', as: 'renderer/src/lib/fixture.ts', rule: 'no-restricted-imports', message: 'renderer/ ships no test helpers' },
+  { fixture: 'renderer-alias-clean.ts', as: 'renderer/src/lib/fixture.ts', rule: null },
   { fixture: 'electron-imports-server-internal.ts', as: 'electron/fixture.ts', rule: 'no-restricted-imports', message: 'electron/ loads the server only through server/public.ts' },
   { fixture: 'electron-imports-public-server.ts', as: 'electron/fixture.ts', rule: null },
   { fixture: 'cli-imports-server-internal.ts', as: 'cli/commands/fixture.ts', rule: 'no-restricted-imports', message: 'cli/ loads the server only through' },
