@@ -2,8 +2,8 @@
  * Connection state (for the banner) and typed requests: every call is
  * `socket.timeout(ms).emitWithAck(...)` and comes back as a Result, never a throw.
  */
-import { fail, isResult, type Result } from '../../../../protocol/result.js';
-import type { ServerToUiEvents, UiRequestArgs, UiRequestValue, UiToServerEvents } from '../../../../protocol/ui-events.js';
+import { fail, isResult, type Result } from '#protocol/result.js';
+import type { ServerToUiEvents, UiRequestArgs, UiRequestValue, UiToServerEvents } from '#protocol/ui-events.js';
 import { createSocket, isAuthError, rememberToken, resolveEndpoint, type Endpoint, type UiSocket, type WireSocket } from './connection.js';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'unauthorized';

@@ -6,7 +6,7 @@
  * both come from the preload bridge.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ServerToUiEvents, UiToServerEvents } from '../../../../protocol/ui-events.js';
+import type { ServerToUiEvents, UiToServerEvents } from '#protocol/ui-events.js';
 import { desktop } from '../desktop.js';
 
 export type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
