@@ -139,12 +139,14 @@ describe('agent', { timeout: 60_000 }, () => {
   test('async parents run concurrently; general jobs run one at a time', async () => {
     const s = await setup();
     try {
-      const a = makeJob({ command: 'sleep 1', parentAsync: true });
-      const b = makeJob({ command: 'sleep 1', parentAsync: true });
-      const sent = Date.now();
+      // Overlap by a barrier, not a stopwatch: each marks itself and waits for the other's mark.
+      const barrier = mkdtempSync(join(root, 'barrier-'));
+      const meet = (me: string, other: string) => `: > ${barrier}/${me}; n=0; while [ $n -lt 400 ]; do [ -e ${barrier}/${other} ] && { echo met; exit 0; }; sleep 0.05; n=$((n+1)); done; echo alone`;
+      const a = makeJob({ command: meet('a', 'b'), parentAsync: true });
+      const b = makeJob({ command: meet('b', 'a'), parentAsync: true });
       await s.server.dispatch([a, b]);
       await s.server.waitFinished([a.jobId, b.jobId]);
-      assert.ok(Date.now() - sent < 1800, `async jobs overlapped (${Date.now() - sent} ms)`);
+      assert.deepEqual([s.server.output(a.jobId, 'stdout'), s.server.output(b.jobId, 'stdout')], ['met\n', 'met\n'], 'async jobs overlapped');
 
       const g1 = makeJob({ command: 'sleep 0.4; echo one' });
       const g2 = makeJob({ command: 'echo two' });

@@ -12,7 +12,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('agent cli', { timeout: 30_000 }, () => {
   test('reads server.json and agent.key from the data dir', () => {
-    writeFileSync(join(dir, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:4567', port: 4567 }));
+    writeFileSync(join(dir, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:4567', port: 4567, pid: 4321 }));
     writeFileSync(join(dir, 'agent.key'), 'secret-key\n');
     const r = resolveCli(['--data-dir', dir, '--identity', 'n1'], {});
     assert.deepEqual(r, {

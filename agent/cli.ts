@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../protocol/log.js';
 import { FATAL_AGENT_CODES } from '../protocol/enrolment.js';
+import { dataDirFrom, parseServerFile, serverFilePath, type ServerFile } from '../protocol/server-file.js';
 import { enrol, enrolmentPath, readEnrolment, saveEnrolment, type EnrolmentState } from './enrolment.js';
 import { backoffDelay } from './connection.js';
 import { machineIdOf } from './facts.js';
 import { startAgent } from './index.js';
 import { normaliseFingerprint } from './tls-pin.js';
 import { installAgentService, takeServiceFlags } from './service.js';
+import type { ResolvedCli } from './resolved-cli.js';
 import { AGENT_VERSION } from './version.js';
 
 const USAGE = `Usage: directord-agent [options]
@@ -64,9 +66,7 @@ const defaultIo: CliIo = {
 };
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  if (env.DIRECTORD_DATA_DIR) return env.DIRECTORD_DATA_DIR;
-  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
-  return join(base, 'directord');
+  return dataDirFrom(undefined, env, homedir());
 }
 
 /** A host name the identity pattern accepts. */
@@ -84,10 +84,11 @@ function readText(path: string, what: string): string {
 
 class UsageError extends Error {}
 
-function serverUrlFrom(text: string): string | undefined {
+/** server.json at `path` now (protocol/server-file.ts), or undefined: missing while the server restarts, unreadable, invalid. */
+function serverFileAt(path: string): ServerFile | undefined {
   try {
-    const url = (JSON.parse(text) as { url?: unknown }).url;
-    return typeof url === 'string' && url ? url : undefined;
+    const parsed = parseServerFile(readFileSync(path, 'utf8'));
+    return parsed.ok ? parsed.value : undefined;
   } catch {
     return undefined;
   }
@@ -95,12 +96,8 @@ function serverUrlFrom(text: string): string | undefined {
 
 /** The TLS fingerprint in server.json now (local agents trust their data dir), or undefined. */
 export function readServerFingerprint(path: string): string | undefined {
-  try {
-    const fingerprint = (JSON.parse(readFileSync(path, 'utf8')) as { fingerprint?: unknown }).fingerprint;
-    return typeof fingerprint === 'string' ? (normaliseFingerprint(fingerprint) ?? undefined) : undefined;
-  } catch {
-    return undefined;
-  }
+  const fingerprint = serverFileAt(path)?.fingerprint;
+  return fingerprint === undefined ? undefined : (normaliseFingerprint(fingerprint) ?? undefined);
 }
 
 /**
@@ -136,36 +133,13 @@ async function enrolFirst(resolved: ResolvedCli, io: CliIo): Promise<EnrolmentSt
 
 /** The URL in server.json now, or undefined (missing while the server restarts, unreadable). */
 export function readServerUrl(path: string): string | undefined {
-  try {
-    return serverUrlFrom(readFileSync(path, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  return serverFileAt(path)?.url;
 }
 
 /** Exit status when the server refused this agent for good (sysexits EX_CONFIG): do not restart it. */
 export const EXIT_REFUSED = 78;
 
-export type ResolvedCli = Readonly<{
-  serverUrl: string;
-  /** Set when the URL came from server.json: read it again if the server cannot be reached. */
-  serverInfoPath?: string;
-  /** Local agents: the server's agent key. */
-  key?: string;
-  /** The stored enrolment (credential + pinned fingerprint), when this agent is enrolled. */
-  enrolment?: EnrolmentState;
-  /** First start of an agent to enrol. */
-  token?: string;
-  fingerprint?: string;
-  /** With a token: wait (retrying) for a server that cannot be reached yet; false exits 1 at once. */
-  enrolWait: boolean;
-  identity: string;
-  cacheDir: string;
-  machineId?: string;
-  executor?: 'fork-server' | 'spawn';
-  shellPerJob: boolean;
-  debug: boolean;
-}>;
+export type { ResolvedCli };
 
 /** Parses argv; returns the agent settings, or a text to print and an exit code. */
 export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): ResolvedCli | { print: string; code: number; toStderr?: boolean } {
@@ -204,7 +178,7 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
   }
   try {
     const dataDir = values['data-dir'] ?? defaultDataDir(env);
-    const infoPath = join(dataDir, 'server.json');
+    const infoPath = serverFilePath(dataDir);
     if (values.name !== undefined && values.identity !== undefined && values.name !== values.identity) throw new UsageError('--name and --identity name the same thing; give one');
     const identity = values.name ?? values.identity ?? defaultIdentity();
     const cacheDir = values['cache-dir'] ?? join(dataDir, 'agents', identity);
@@ -220,8 +194,9 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
     if (enrolment && enrolment.identity !== identity) throw new UsageError(`${enrolmentPath(cacheDir)} was made for agent ${enrolment.identity}, not ${identity}; use --name ${enrolment.identity} or another --cache-dir`);
     let serverUrl = values.server ?? enrolment?.server;
     if (!serverUrl) {
-      serverUrl = serverUrlFrom(readText(infoPath, 'server info'));
-      if (!serverUrl) throw new UsageError(`${infoPath} has no url; pass --server`);
+      const info = parseServerFile(readText(infoPath, 'server info'));
+      if (!info.ok) throw new UsageError(`${infoPath} is not a valid server file: ${info.error.message}; pass --server`);
+      serverUrl = info.value.url;
     }
     const credentials = enrolment
       ? { enrolment }

@@ -8,7 +8,7 @@ import { AGENT_NAMESPACE, type AgentToServerEvents, type ServerToAgentEvents } f
 import type { AgentHello, AgentWelcome, Heartbeat } from '../protocol/agents.js';
 import type { JobEventBatch } from '../protocol/jobs.js';
 import type { Logger } from '../protocol/log.js';
-import type { Result } from '../protocol/result.js';
+import { isResult, type RequestArgsOf, type RequestValueOf, type Result } from '../protocol/result.js';
 import { FATAL_AGENT_CODES } from '../protocol/enrolment.js';
 import type { SendResult } from './outbox/outbox.js';
 import { certificateChangedMessage, pinnedAgent } from './tls-pin.js';
@@ -50,11 +50,7 @@ export type Connection = Readonly<{
    * Sends a request once connected and greeted; resolves with the server's Result (errors of the
    * link become Results too). Rejects only when `signal` aborts first.
    */
-  request<E extends AgentRequest>(
-    event: E,
-    payload: Parameters<AgentToServerEvents[E]>[0],
-    signal?: AbortSignal,
-  ): Promise<Parameters<Parameters<AgentToServerEvents[E]>[1]>[0]>;
+  request<E extends AgentRequest>(event: E, payload: RequestArgsOf<AgentToServerEvents, E>[0], signal?: AbortSignal): Promise<Result<RequestValueOf<AgentToServerEvents, E>>>;
   ready(): boolean;
   whenReady(): Promise<void>;
   connects(): number;
@@ -258,8 +254,11 @@ export function connect(options: ConnectionOptions): Connection {
         });
       }
       try {
-        const timed = socket.timeout(ACK_TIMEOUT_MS) as unknown as { emitWithAck(e: string, p: unknown): Promise<Result<never>> };
-        return await timed.emitWithAck(event, payload);
+        // Sent through Socket.IO's default (untyped) view of the same socket: its types cannot follow a
+        // generic event through timeout(); the request is typed by this method's signature instead.
+        const wire: Socket = socket;
+        const reply: unknown = await wire.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
+        return isResult<RequestValueOf<AgentToServerEvents, typeof event>>(reply) ? reply : { ok: false, error: { code: 'internal', message: `${event}: unexpected reply` } };
       } catch (error) {
         return { ok: false, error: { code: 'timeout', message: `${event}: ${error instanceof Error ? error.message : String(error)}` } };
       }

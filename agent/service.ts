@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import type { ResolvedCli } from './cli.js';
+import type { ResolvedCli } from './resolved-cli.js';
 
 export const SERVICE_NAME = 'directord-agent.service';
 

@@ -8,18 +8,18 @@
  * there, or that refuses the token, is a CliError with what to do (as at connect time before).
  */
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { Ack, Result } from '../protocol/result.js';
-import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiToServerEvents } from '../protocol/ui-events.js';
+import type { Result } from '../protocol/result.js';
+import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiRequestArgs, type UiRequestValue, type UiToServerEvents } from '../protocol/ui-events.js';
 import type { Endpoint } from './discovery.js';
 import { staleServerMessage, startHint } from './discovery.js';
 import { CliError } from './errors.js';
 
 type Events = UiToServerEvents;
 export type RequestEvent = keyof Events;
-/** The arguments of a request event, without its ack. */
-export type RequestArgs<E extends RequestEvent> = Events[E] extends (...args: infer A) => void ? (A extends [...infer P, Ack<infer _T>] ? P : never) : never;
+/** The arguments of a request event, without its ack (protocol/ui-events.ts). */
+export type RequestArgs<E extends RequestEvent> = UiRequestArgs<E>;
 /** What a request event's ack carries on success. */
-export type RequestValue<E extends RequestEvent> = Events[E] extends (...args: [...infer _P, Ack<infer T>]) => void ? T : never;
+export type RequestValue<E extends RequestEvent> = UiRequestValue<E>;
 
 export type UiClient = Readonly<{
   request<E extends RequestEvent>(event: E, timeoutMs: number, ...args: RequestArgs<E>): Promise<Result<RequestValue<E>>>;

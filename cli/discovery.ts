@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { dataDirFrom, readServerFile as readServerFileWith, type ServerFile } from '../protocol/server-file.js';
 import { CliError } from './errors.js';
 import { hint } from './hint.js';
 
-export type ServerFile = Readonly<{ url: string; port: number; pid: number; startedAt?: number }>;
+export type { ServerFile };
 export type Endpoint = Readonly<{
   dataDir: string;
   url: string;
@@ -21,10 +22,7 @@ export type Endpoint = Readonly<{
 }>;
 
 export function resolveDataDir(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (option) return resolve(option);
-  if (env.DIRECTORD_DATA_DIR) return resolve(env.DIRECTORD_DATA_DIR);
-  const base = env.XDG_DATA_HOME ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
-  return resolve(base, 'directord');
+  return resolve(dataDirFrom(option, env, homedir()));
 }
 
 export function startHint(dataDir: string): string {
@@ -50,31 +48,13 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-function parseServerFile(text: string): ServerFile | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null) return null;
-    const { url, port, pid, startedAt } = value as Record<string, unknown>;
-    if (typeof url !== 'string' || typeof pid !== 'number') return null;
-    return { url, pid, port: typeof port === 'number' ? port : Number(new URL(url).port), startedAt: typeof startedAt === 'number' ? startedAt : undefined };
-  } catch {
-    return null;
-  }
-}
-
-/** Reads DIR/server.json, or null when there is none. Throws a CliError when it is unreadable. */
+/** Reads DIR/server.json (protocol/server-file.ts), or null when there is none. Throws a CliError when it is unreadable. */
 export function readServerFile(dataDir: string): ServerFile | null {
-  const path = join(dataDir, 'server.json');
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new CliError(`Cannot read ${path}: ${(error as Error).message}`);
-  }
-  const parsed = parseServerFile(text);
-  if (!parsed) throw new CliError(`${path} is not a valid server file (expected {"url", "port", "pid"}); remove it and start the server again (${startHint(dataDir)})`);
-  return parsed;
+  const read = readServerFileWith(dataDir, (path) => readFileSync(path, 'utf8'));
+  if (read.ok) return read.value;
+  if (read.problem.kind === 'missing') return null;
+  if (read.problem.kind === 'unreadable') throw new CliError(`Cannot read ${read.path}: ${read.problem.message}`);
+  throw new CliError(`${read.path} is not a valid server file: ${read.problem.message}; remove it and start the server again (${startHint(dataDir)})`);
 }
 
 /** The server the CLI should talk to, or a CliError saying why there is none. */

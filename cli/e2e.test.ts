@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARENT_WATCHDOG } from './local-agents.js';
+import { eventually, textOn } from '../test/support/wait.js';
 import { listNodesOnline, runCliProcess as cli, sleep, startServe } from './testing/cli-processes.js';
 
 test('serve + exec --poll --check + manage --job-info last', { timeout: 120_000 }, async () => {
@@ -64,14 +65,10 @@ test('a local agent stops itself when its parent dies without stopping it', { ti
   const parent = `const c = require('child_process').spawn(process.execPath, ['--import', ${JSON.stringify(PARENT_WATCHDOG)}, '-e', ${JSON.stringify(agent)}], { detached: true, stdio: 'ignore', env: { ...process.env, DIRECTORD_SERVE_PID: String(process.pid) } }); console.log(c.pid); setInterval(() => {}, 1000);`;
   const p = spawn(process.execPath, ['-e', parent], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    while (!out.includes('\n')) await sleep(20);
+    await textOn(p.stdout, '\n', 20_000, 'the parent to print its child pid', { child: p });
     await sleep(300);
     p.kill('SIGKILL');
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(marker) && Date.now() < deadline) await sleep(100);
-    assert.ok(existsSync(marker), 'the orphaned agent got SIGTERM from its watchdog');
+    await eventually('the orphaned agent to get SIGTERM from its watchdog', () => (existsSync(marker) ? true : undefined), 30_000, 100);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

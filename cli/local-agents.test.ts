@@ -7,13 +7,10 @@ import { silentLogger } from '../protocol/log.js';
 import { localAgentSpecs, localIdentityBase, startLocalAgents } from './local-agents.js';
 import { captureOutput } from './output.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { eventually, sleep } from '../test/support/wait.js';
 
 /** Waits (up to 30 s: CI machines can be slow to start processes) until `ready()` holds. */
-async function until(ready: () => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!ready() && Date.now() < deadline) await sleep(50);
-}
+const until = (what: string, ready: () => boolean) => eventually(what, () => (ready() ? true : undefined), 30_000, 50);
 
 const lines = (path: string): string[] => {
   try {
@@ -40,7 +37,7 @@ test('a crashing local agent is restarted with backoff, and stop() ends it all',
   const out = captureOutput();
   try {
     const agents = startLocalAgents(localAgentSpecs(1, dir, 'crashy'), { dataDir: dir, command: { file: process.execPath, args: ['-e', script, '--'] }, log: silentLogger, backoffMs: 20, maxBackoffMs: 80 });
-    await until(() => lines(log).length >= 3);
+    await until('three launches', () => lines(log).length >= 3);
     await agents.stop();
     const launches = lines(log);
     assert.ok(launches.length >= 3, `expected restarts, got ${launches.length}`);
@@ -60,7 +57,7 @@ test('stop() sends SIGTERM and waits for the agents to exit', async () => {
   const out = captureOutput();
   try {
     const agents = startLocalAgents(localAgentSpecs(2, dir, 'calm'), { dataDir: dir, command: { file: process.execPath, args: ['-e', script, '--'] }, log: silentLogger });
-    await until(() => (out.stderr.match(/\] up$/gm) ?? []).length === 2);
+    await until('both agents up', () => (out.stderr.match(/\] up$/gm) ?? []).length === 2);
     const pids = [...agents.pids().values()];
     assert.equal(pids.length, 2);
     await agents.stop();

@@ -6,8 +6,9 @@ import { builtinComponents } from './builtin/index.js';
 import { loadOrchestration } from './orchestration.js';
 import { parseJob } from './parse.js';
 import { createRegistry } from './registry.js';
+import { DIRECTORD_FIXTURES } from '../test/fixtures/directord.js';
 
-const FIXTURES = '/work/shared/fixtures/directord';
+const FIXTURES = DIRECTORD_FIXTURES;
 const fixture = (name: string): string => readFileSync(`${FIXTURES}/${name}`, 'utf8');
 
 test('the Directord fixtures load', () => {

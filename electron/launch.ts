@@ -6,7 +6,7 @@
  * token that outlives the app. No electron import: tests run it without the binary.
  */
 import { randomBytes } from 'node:crypto';
-import type { ServerOptions } from '../server/index.js';
+import type { ServerOptions } from '../server/public.js';
 
 export type DesktopLaunch = Readonly<{
   /** What createServer gets from the shell, beyond paths and logging. */

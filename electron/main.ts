@@ -4,8 +4,7 @@
  * does beyond wiring is tested through server/ and the renderer; this shell stays thin.
  */
 import { app, BrowserWindow, session } from 'electron';
-import { createServer, type DirectordServer } from '../server/index.js';
-import { importModule } from '../server/components/import-module.js';
+import { createServer, importModule, type DirectordServer } from '../server/public.js';
 import { createLogger } from '../protocol/log.js';
 import { shellPaths } from './paths.js';
 import { applyCsp, lockNavigation } from './security.js';

@@ -90,3 +90,21 @@ export function formatWireError(error: WireError): string {
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
+
+/**
+ * An ack read off the wire, as a Result: the envelope is checked here, the value is what the peer's side
+ * of the shared event map promises (the server validates every payload it is sent; clients trust the
+ * server's acks). The one point where a typed request meets Socket.IO's untyped emit (its types cannot
+ * follow a generic event name through `timeout()`), so no client needs a cast.
+ */
+export function isResult<T>(value: unknown): value is Result<T> {
+  if (typeof value !== 'object' || value === null || !('ok' in value)) return false;
+  return value.ok === true ? 'value' in value : value.ok === false && 'error' in value && typeof value.error === 'object' && value.error !== null;
+}
+
+/** Request events of an event map: those whose last argument is an {@link Ack}. */
+export type RequestEventOf<M> = { [K in keyof M]: M[K] extends (...args: [...infer _P, Ack<infer _T>]) => void ? K : never }[keyof M];
+/** A request event's arguments, without its ack. */
+export type RequestArgsOf<M, E extends keyof M> = M[E] extends (...args: [...infer P extends unknown[], Ack<infer _T>]) => void ? P : never;
+/** What a request event's ack carries on success. */
+export type RequestValueOf<M, E extends keyof M> = M[E] extends (...args: [...infer _P, Ack<infer T>]) => void ? T : never;

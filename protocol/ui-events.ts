@@ -1,11 +1,11 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
-import type { Ack } from './result.js';
+import type { Ack, RequestArgsOf, RequestValueOf } from './result.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
-import type { RunSubmission, RunSubmitted, SourceFile, TargetState } from './jobs.js';
-import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo } from './records.js';
+import type { RunSubmission, RunSubmitted, SourceFile } from './jobs.js';
+import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo, TargetRecord } from './records.js';
 
 export const UI_NAMESPACE = '/ui';
 
@@ -17,17 +17,8 @@ export type AnalyzeRequest = Readonly<{ parentId: string } | { jobId: string } |
 export type JobsAwaitRequest = Readonly<{ jobIds: string[]; timeoutMs: number }>;
 
 /** A state change of one (job, target), as broadcast live. */
-export type TargetUpdate = Readonly<{
-  runId: string;
-  jobId: string;
-  target: string;
-  state: TargetState;
-  info: string | null;
-  exitCode: number | null;
-  at: number;
-  executionTime: number | null;
-  roundtripTime: number | null;
-}>;
+export type TargetUpdate = Pick<TargetRecord, 'target' | 'state' | 'info' | 'exitCode' | 'executionTime' | 'roundtripTime'> &
+  Readonly<{ runId: string; jobId: string; at: number }>;
 
 export type OutputAppended = Readonly<{ runId: string; jobId: string; target: string; stream: 'stdout' | 'stderr'; data: string }>;
 
@@ -53,6 +44,10 @@ export type RerunRequest = Readonly<{
   /** Only the (job, target) pairs that did not succeed, each on its own target. */
   failedOnly?: boolean;
 }>;
+
+/** A `/ui` request's arguments without its ack, and what its ack carries: declared once for every client. */
+export type UiRequestArgs<E extends keyof UiToServerEvents> = RequestArgsOf<UiToServerEvents, E>;
+export type UiRequestValue<E extends keyof UiToServerEvents> = RequestValueOf<UiToServerEvents, E>;
 
 export interface UiToServerEvents {
   'server:info': (ack: Ack<ServerInfo>) => void;

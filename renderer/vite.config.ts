@@ -1,6 +1,9 @@
 // Vite config for the console renderer: root is renderer/, output renderer/dist, relative base so the
 // same bundle loads from the headless server and from Electron's file/loopback origin. No CDN, no eval,
 // no inline scripts: the page must run under `default-src 'self'; connect-src 'self' ws: wss:`.
+// `#protocol/*` and `#components/*` (the renderer's way to the shared layers) are Node subpath imports
+// declared once in package.json "imports": Vite, TypeScript (bundler resolution, so svelte-check too),
+// tsx (the renderer's unit tests), esbuild and dependency-cruiser all resolve them from there.
 import { defineConfig } from 'vite';
 import { svelte, vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';

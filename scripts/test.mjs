@@ -1,11 +1,18 @@
 // `npm test`: typecheck, lint, then every test file with node's runner (CI reads its closing lines).
 // Usage: npm test [-- --only-tests] [-- file…]
+//        npm run test:unit: the fast tier only (no build, typecheck or lint): the tests of protocol/,
+//        components/ and server/ that start no process (a file that imports node:child_process is not a
+//        unit test) and no browser; in-process servers and SQLite files in temp dirs are fine.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Cycles and forbidden edges across every import (.dependency-cruiser.cjs); also `npm run check:deps`. */
+const DEPCRUISE = ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'protocol', 'components', 'server', 'agent', 'cli', 'renderer/src', 'electron', 'test', 'scripts', 'bin'];
+
 const args = process.argv.slice(2);
-const onlyTests = args.includes('--only-tests');
+const unit = args.includes('--unit');
+const onlyTests = unit || args.includes('--only-tests');
 const explicit = args.filter((a) => !a.startsWith('--'));
 
 function run(cmd, argv, env = {}) {
@@ -27,7 +34,10 @@ if (!onlyTests && explicit.length === 0) {
   if (run(process.execPath, ['scripts/build.mjs']) !== 0) process.exit(1);
   if (run(process.execPath, ['scripts/typecheck.mjs']) !== 0) process.exit(1);
   if (run(process.execPath, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) process.exit(1);
+  if (run(process.execPath, DEPCRUISE) !== 0) process.exit(1);
 }
-const files = explicit.length ? explicit : ['protocol', 'components', 'server', 'agent', 'cli', 'renderer', 'test'].flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
+const startsProcesses = (file) => /node:child_process|playwright/.test(readFileSync(file, 'utf8'));
+const all = (dirs) => dirs.flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
+const files = explicit.length ? explicit : unit ? all(['protocol', 'components', 'server']).filter((f) => !startsProcesses(f)) : all(['protocol', 'components', 'server', 'agent', 'cli', 'renderer', 'test']);
 const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-concurrency=2', ...files]);
 process.exit(status);

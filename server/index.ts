@@ -8,14 +8,14 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { Server, type Namespace } from 'socket.io';
+import { Server } from 'socket.io';
 import { builtinComponents } from '../components/builtin/index.js';
 import type { Component } from '../components/define.js';
 import { parseJob } from '../components/parse.js';
 import { createRegistry } from '../components/registry.js';
-import { AGENT_NAMESPACE } from '../protocol/agent-events.js';
+import { AGENT_NAMESPACE, type AgentSocketData, type AgentToServerEvents, type ServerToAgentEvents } from '../protocol/agent-events.js';
 import { createLogger, type Logger } from '../protocol/log.js';
-import { UI_NAMESPACE } from '../protocol/ui-events.js';
+import { UI_NAMESPACE, type ServerToUiEvents, type UiSocketData, type UiToServerEvents } from '../protocol/ui-events.js';
 import { LIMITS, PROTOCOL_VERSION } from '../protocol/version.js';
 import { registerAgentNamespace, type AgentNamespace } from './agents/agents.handlers.js';
 import { createBlobGc } from './blobs/blobs.gc.js';
@@ -53,6 +53,7 @@ import { endSocketsOnRotation } from './auth/console-sockets.js';
 import { createBrowserGate, gateListener } from './http/browser-gate.js';
 import { refuseBrowsers, refuseForeignOrigins } from './http/socket-origin.js';
 import { SERVER_VERSION } from './version.js';
+import { serverFilePath, serverFileText } from '../protocol/server-file.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -157,7 +158,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
   const fingerprint = tls?.fingerprint;
   const dbPath = join(dataDir, 'directord.db');
-  const serverJson = join(dataDir, 'server.json');
+  const serverJson = serverFilePath(dataDir);
   const startedAt = clock();
   const store = createDisposableStore(log);
 
@@ -184,12 +185,19 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     };
     const httpServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => onRequest(req, res)) : createHttpServer((req, res) => onRequest(req, res));
     const connections = createConnectionGuard({ ...options.connectionLimits, clock, log: log.child('connections') });
-    const io = new Server(httpServer, { maxHttpBufferSize: LIMITS.maxMessageBytes, serveClient: false, connectTimeout: 10_000, allowRequest: connections.allowRequest });
-    const uiNs = io.of(UI_NAMESPACE) as unknown as UiNamespace;
+    // One server, two namespaces with their own event maps: typed with both maps, so each namespace is
+    // its own map's view of `io.of()` without a cast (server/wire.types.test.ts checks they stay apart).
+    const io = new Server<UiToServerEvents & AgentToServerEvents, ServerToUiEvents & ServerToAgentEvents, Record<string, never>, UiSocketData & AgentSocketData>(httpServer, {
+      maxHttpBufferSize: LIMITS.maxMessageBytes,
+      serveClient: false,
+      connectTimeout: 10_000,
+      allowRequest: connections.allowRequest,
+    });
+    const uiNs: UiNamespace = io.of(UI_NAMESPACE);
     // Known once listening; bootstrap (which needs it) can only be asked after that.
     let serverUrl = '';
-    const agentNs = io.of(AGENT_NAMESPACE) as unknown as AgentNamespace;
-    connections.watch(io, [agentNs as unknown as Namespace, uiNs as unknown as Namespace]);
+    const agentNs: AgentNamespace = io.of(AGENT_NAMESPACE);
+    connections.watch(io, [agentNs, uiNs]);
     // Before the namespaces register their authentication, so the limiter wraps it.
     const authLimiter = options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
     if (authLimiter) {
@@ -199,8 +207,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     // Host and Origin before any handler, page or transport (issue #12: the browser is hostile).
     const gate = createBrowserGate({ scheme: tls ? 'https' : 'http', listenHost: host, allowedOrigins: options.allowedOrigins ?? [], allowedHosts: options.allowedHosts ?? [], limiter: authLimiter, log: log.child('browser-gate'), clock });
     gateListener(httpServer, gate);
-    refuseBrowsers(agentNs as unknown as Namespace);
-    refuseForeignOrigins(uiNs as unknown as Namespace, gate);
+    refuseBrowsers(agentNs);
+    refuseForeignOrigins(uiNs, gate);
     const storage = createStorageGuard(dataDir, log.child('storage'));
     const outputCapBytes = options.outputCapBytes ?? LIMITS.defaultOutputCapBytes;
 
@@ -294,7 +302,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(
       endSocketsOnRotation({
-        ns: uiNs as unknown as Namespace,
+        ns: uiNs,
         consoleToken: uiToken,
         // No token in `auth`: the session cookie; else ui.token itself (not the CLI's, not the launch secret).
         dependsOnConsoleToken: (auth) => {
@@ -356,7 +364,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     gate.listening(port);
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     serverUrl = url;
-    writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }, null, 2) + '\n', { mode: 0o600 });
+    writeFileSync(serverJson + '.tmp', serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }), { mode: 0o600 });
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));
     log.info('server listening', { url, dataDir, version: SERVER_VERSION, ...(fingerprint ? { fingerprint } : {}) });

@@ -11,6 +11,7 @@ import { jobCommand, subshellSafe, wrapsAsFunction } from './shell.js';
 import { createSpawnExecutor } from './spawn.js';
 import { JobAbort } from '../jobs/abort.js';
 import type { ExecRequest, Executor } from './types.js';
+import { eventually } from '../../test/support/wait.js';
 
 type Captured = { stdout: string; stderr: string; events: string[] };
 
@@ -257,13 +258,18 @@ describe('fork-server pool', { timeout: 30_000 }, () => {
   test('concurrent jobs get their own shells; idle extras are retired', async () => {
     const pool = new ForkServerPool({ log: silentLogger, idleMs: 500 });
     try {
-      const started = Date.now();
-      const results = await Promise.all([1, 2, 3].map((i) => run(pool, `sleep 0.5; echo job${i}`)));
-      assert.deepEqual(results.map((r) => r.stdout), ['job1\n', 'job2\n', 'job3\n']);
-      assert.ok(Date.now() - started < 1400, 'ran concurrently');
+      // Concurrency by a barrier, not a stopwatch: each job marks itself and waits for all three marks;
+      // jobs run one at a time would leave the first waiting alone (it gives up and says so).
+      const barrier = mkdtempSync(join(tmpdir(), 'dd-barrier-'));
+      const job = (i: number) => `: > ${barrier}/m${i}; n=0; while [ $n -lt 400 ]; do [ -e ${barrier}/m1 ] && [ -e ${barrier}/m2 ] && [ -e ${barrier}/m3 ] && { echo job${i}; exit 0; }; sleep 0.05; n=$((n+1)); done; echo alone${i}`;
+      try {
+        const results = await Promise.all([1, 2, 3].map((i) => run(pool, job(i))));
+        assert.deepEqual(results.map((r) => r.stdout), ['job1\n', 'job2\n', 'job3\n'], 'ran concurrently');
+      } finally {
+        rmSync(barrier, { recursive: true, force: true });
+      }
       assert.equal(pool.size, 3);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.equal(pool.size, 1);
+      await eventually('the idle extra shells to be retired', () => (pool.size === 1 ? true : undefined), 10_000);
     } finally {
       await pool.close();
     }

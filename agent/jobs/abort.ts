@@ -5,7 +5,9 @@
  * the agent's own code listens through {@link JobAbort.onAbort}.
  */
 import type { AbortHook } from '../exec/types.js';
-import type { AbortReason } from './types.js';
+
+/** Why a job's AbortController fired. */
+export type AbortReason = 'timeout' | 'cancel' | 'shutdown';
 
 export class JobAbort implements AbortHook {
   private why: AbortReason | undefined;

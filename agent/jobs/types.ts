@@ -5,7 +5,7 @@ import type { Logger } from '../../protocol/log.js';
 import type { AgentCache } from '../cache/agent-cache.js';
 import type { Executor } from '../exec/types.js';
 import type { Outbox } from '../outbox/outbox.js';
-import type { JobAbort } from './abort.js';
+import type { AbortReason, JobAbort } from './abort.js';
 import type { NamedLocks } from './locks.js';
 
 export type JobDeps = Readonly<{
@@ -29,8 +29,7 @@ export type AgentServerLink = Readonly<{
   jobStates(sha: string, identities: readonly string[], signal: AbortSignal): Promise<Readonly<Record<string, TargetState | null>>>;
 }>;
 
-/** Why a job's AbortController fired. */
-export type AbortReason = 'timeout' | 'cancel' | 'shutdown';
+export type { AbortReason };
 
 /** A job the agent holds, queued or running. */
 export type HeldJob = {

@@ -5,7 +5,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-// eslint-disable-next-line no-restricted-imports -- tests play the server; the agent itself never imports socket.io
 import { Server, type Socket } from 'socket.io';
 import type { AgentHello } from '../../protocol/agents.js';
 import type { DispatchedJob, FinishedEvent, JobEvent, OutputEvent } from '../../protocol/jobs.js';

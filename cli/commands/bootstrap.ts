@@ -46,11 +46,7 @@ function resultLine(r: BootstrapHostResult, clients: ReadonlySet<string>): strin
 }
 
 export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): Promise<number> {
-  const { loadCatalogs, catalogHosts } = await import('../../server/bootstrap/catalog.js');
-  const engine = await import('../../server/bootstrap/engine.js');
-  const { tokenIssuer } = await import('../../server/bootstrap/enrolment.js');
-  const { DEFAULT_PREFIX } = await import('../../server/bootstrap/install-agent.js');
-  const { BootstrapError } = await import('../../server/bootstrap/failures.js');
+  const { loadCatalogs, catalogHosts, engine, tokenIssuer, DEFAULT_PREFIX, BootstrapError } = await import('../../server/public-bootstrap.js');
 
   let catalog;
   try {

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { rotateSecret } from '../../server/auth/console-sessions.js';
+import { rotateSecret } from '../../server/public.js';
 import { isPidAlive, readServerFile } from '../discovery.js';
 import { CliError, EXIT } from '../errors.js';
 import { hint } from '../hint.js';

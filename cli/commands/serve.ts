@@ -50,8 +50,7 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
   const log = createLogger('serve', writeErr, ctx.debug ? 'debug' : 'info');
   const port = await choosePort(options.port, options.host);
   const signal = shutdownSignal();
-  const { createServer } = await import('../../server/index.js');
-  const { importModule } = await import('../../server/components/import-module.js');
+  const { createServer, importModule } = await import('../../server/public.js');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
   const tls = options.tls ?? 'auto';
   const warning = plainTextWarning(tls, options.host);

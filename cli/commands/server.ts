@@ -17,7 +17,7 @@ export async function runServerCommand(options: ServerOptions, ctx: CliContext):
   const dataDir = dataDirOf(ctx);
   prepareDataDir(dataDir);
   const port = await choosePort(options.port, options.host);
-  const { runServer } = await import('../../server/main.js');
+  const { runServer } = await import('../../server/public.js');
   const log = createLogger('directord:server', writeErr, ctx.debug ? 'debug' : 'info');
   const componentsDir = options.componentsDir !== undefined ? resolve(options.componentsDir) : undefined;
   const agentBundle = agentBundlePath();

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliArgs = ['--import', 'tsx', join(root, 'cli', 'main.ts')];
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { eventually, textOn } from '../../test/support/wait.js';
+
+export { sleep } from '../../test/support/wait.js';
 
 export type Ran = { code: number | null; stdout: string; stderr: string };
 
@@ -58,8 +60,8 @@ export async function startServe(dataDir: string, args: readonly string[]): Prom
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes('\n') && Date.now() < deadline && child.exitCode === null) await sleep(50);
+  // Driven by its stdout: resolved on the first line; an early exit is for the caller to see (stdout/stderr).
+  await textOn(child.stdout, '\n', 60_000, 'serve to print its console line', { child }).catch(() => undefined);
   return {
     child,
     stdout: () => out,
@@ -76,12 +78,12 @@ export async function startServe(dataDir: string, args: readonly string[]): Prom
 
 /** Polls `manage --list-nodes` until it succeeds (an agent is online) or `timeoutMs` passes; the last run. */
 export async function listNodesOnline(dataDir: string, timeoutMs = 60_000): Promise<Ran> {
-  const deadline = Date.now() + timeoutMs;
   let nodes: Ran = { code: 1, stdout: '', stderr: '' };
-  while (Date.now() < deadline) {
+  const online = async () => {
     nodes = await runCliProcess(dataDir, 'manage', '--list-nodes');
-    if (nodes.code === 0) break;
-    await sleep(250);
-  }
+    return nodes.code === 0 ? true : undefined;
+  };
+  // The caller asserts on the last run, so a timeout is not thrown here.
+  await eventually('manage --list-nodes to succeed', online, timeoutMs, 250).catch(() => undefined);
   return nodes;
 }

@@ -12,6 +12,7 @@ import type { RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
 import type { AnalysisRow, JobOutput, JobRecord, ServerInfo } from '../../protocol/records.js';
 import { createLogger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
+import { serverFilePath, serverFileText } from '../../protocol/server-file.js';
 import { createUiApi } from '../../server/http/ui-api.js';
 import type { UiRequests } from '../../server/ui/ui.requests.js';
 
@@ -97,7 +98,7 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
-  writeFileSync(join(dataDir, 'server.json'), JSON.stringify({ url, port, pid: process.pid, startedAt: Date.now() }));
+  writeFileSync(serverFilePath(dataDir), serverFileText({ url, port, pid: process.pid, startedAt: Date.now() }));
   writeFileSync(join(dataDir, 'cli.token'), token + '\n');
   return {
     url,

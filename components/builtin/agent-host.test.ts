@@ -26,6 +26,7 @@ import { silentLogger } from '../../protocol/log.js';
 import { parseJob } from '../parse.js';
 import { renderTemplate } from '../template.js';
 import { builtinComponents } from './index.js';
+import { eventually } from '../../test/support/wait.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dd-host-tools-'));
 const bin = join(root, 'bin');
@@ -124,10 +125,8 @@ function logLines(): string[] {
   return readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
 }
 
-async function waitForLog(lines: number, ms: number): Promise<string[]> {
-  const deadline = Date.now() + ms;
-  while (logLines().length < lines && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  return logLines();
+function waitForLog(lines: number, ms: number): Promise<string[]> {
+  return eventually(`${lines} lines of the stand-in tools' log`, () => (logLines().length >= lines ? logLines() : undefined), ms, 20);
 }
 
 describe('system components on the real agent with stand-in tools', { timeout: 60_000 }, () => {

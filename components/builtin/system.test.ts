@@ -258,25 +258,21 @@ test('WAIT: every wait stops when the job is aborted', async () => {
   }
 });
 
-test('WAIT: without ctx.http the platform fetch is used (and --insecure is reported as unavailable)', async () => {
+test('WAIT: without ctx.http no request is made (a component never reaches for the global fetch)', async () => {
   let hits = 0;
   const server = createServer((_req, res) => {
     hits++;
-    res.statusCode = hits < 2 ? 503 : 200;
     res.end('x');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ready`;
-    const parsed = parseJob(WAIT, `--insecure --url ${url} --retry 3 --retry-wait 0`);
+    const parsed = parseJob(WAIT, `--url ${url} --retry 3 --retry-wait 0`);
     assert.ok(parsed.ok);
     const ctx = createFakeContext();
-    assert.deepEqual(await WAIT.run(ctx, parsed.value.fields), { ok: true, info: url });
-    assert.deepEqual(ctx.calls, [
-      ['write', 'stderr', 'WAIT: --insecure is not available on this host; TLS certificates are verified\n'],
-      ['write', 'stdout', 'Response code was 200\n'],
-    ]);
-    assert.equal(hits, 2);
+    assert.deepEqual(await WAIT.run(ctx, parsed.value.fields), { ok: false, info: 'WAIT --url needs an HTTP client and this host gives none (ctx.http)' });
+    assert.deepEqual(ctx.calls, []);
+    assert.equal(hits, 0);
   } finally {
     server.close();
   }

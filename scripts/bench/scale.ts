@@ -28,6 +28,7 @@ import type { RunSubmitted } from '../../protocol/jobs.js';
 import type { Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import { startSimAgents, type SimAgentConnection, type SimAgents } from './sim-agents.js';
+import { eventually } from '../../test/support/wait.js';
 
 type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 
@@ -82,17 +83,8 @@ export type ScaleResult = Readonly<{
   simFinished: number;
 }>;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, every = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
+/** test/support/wait.ts's eventually, the one poller. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, every = 50): Promise<T> => eventually(what, fn, timeoutMs, every);
 
 /** A port free right now on 127.0.0.1. */
 export function freePort(): Promise<number> {

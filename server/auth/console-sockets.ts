@@ -4,12 +4,12 @@
  * open on a browser session or on the old token itself. CLI sockets and the desktop app's
  * per-launch secret do not depend on ui.token and stay.
  */
-import type { Namespace } from 'socket.io';
+import type { UiNamespace } from '../ui/ui.broadcast.js';
 import type { Logger } from '../../protocol/log.js';
 import { every, type Disposer } from '../util/disposables.js';
 
 export type RotationDeps = Readonly<{
-  ns: Namespace;
+  ns: UiNamespace;
   /** The console token as it is now (re-read when the file changes). */
   consoleToken: () => string;
   /** Whether a handshake with this `auth` was let in by ui.token or a session cookie. */

@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { BootstrapHost } from './engine.js';
+import type { BootstrapHost, CatalogJob } from './engine.js';
 import { BootstrapError } from './failures.js';
 
-export type CatalogJob = Readonly<{ verb: 'RUN' | 'ADD' | 'GET'; text: string }>;
+export type { CatalogJob };
 
 export type CatalogTarget = Readonly<{
   host: string;

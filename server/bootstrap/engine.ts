@@ -8,11 +8,13 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { renderTemplate } from '../../components/template.js';
 import type { BootstrapHostResult, BootstrapProgress, BootstrapStep } from '../../protocol/bootstrap.js';
-import type { CatalogJob } from './catalog.js';
 import type { EnrolmentIssuer } from './enrolment.js';
 import { BootstrapError, asBootstrapError } from './failures.js';
 import { installAgent, type AgentPresence, type InstallSettings } from './install-agent.js';
 import { openSession, type HostKeys, type SshAuth, type SshEndpoint, type SshSession } from './ssh-session.js';
+
+/** One catalog job the engine runs on a host over SSH (the catalog's `RUN`/`ADD`/`GET`). */
+export type CatalogJob = Readonly<{ verb: 'RUN' | 'ADD' | 'GET'; text: string }>;
 
 export type BootstrapHost = Readonly<{
   /** How the user named it (`user@host:port`); the key of its progress events. */

@@ -5,8 +5,13 @@
  * - `/ui` refuses an `Origin` that is not this console.
  * Registered before the namespaces' own authentication, inside the failed-login limiter.
  */
-import type { Namespace } from 'socket.io';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { BrowserGate } from './browser-gate.js';
+
+/** What these rules need of a namespace: a handshake middleware (typed namespaces of both maps fit). */
+type HandshakeNamespace = {
+  use(fn: (socket: { handshake: { headers: IncomingHttpHeaders } }, next: (error?: Error) => void) => void): unknown;
+};
 
 function refusal(message: string): Error {
   const error = new Error('forbidden-origin') as Error & { data?: unknown };
@@ -15,7 +20,7 @@ function refusal(message: string): Error {
 }
 
 /** Not logged per attempt: the failed-login limiter around it logs (and stops) a flood. */
-export function refuseBrowsers(ns: Namespace): void {
+export function refuseBrowsers(ns: HandshakeNamespace): void {
   ns.use((socket, next) => {
     const origin = socket.handshake.headers.origin;
     if (origin === undefined) return next();
@@ -23,7 +28,7 @@ export function refuseBrowsers(ns: Namespace): void {
   });
 }
 
-export function refuseForeignOrigins(ns: Namespace, gate: BrowserGate): void {
+export function refuseForeignOrigins(ns: HandshakeNamespace, gate: BrowserGate): void {
   ns.use((socket, next) => {
     const origin = socket.handshake.headers.origin;
     if (origin === undefined || gate.isOwnOrigin(String(origin))) return next();

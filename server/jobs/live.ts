@@ -10,24 +10,16 @@ import type { TargetUpdate } from '../../protocol/ui-events.js';
 
 export type Stream = 'stdout' | 'stderr';
 
-export type LiveTarget = {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A target being worked on: its record (declared once, protocol/records.ts), writable but for its name
+ * and queue time, plus what only open work needs.
+ */
+export type LiveTarget = Mutable<Omit<TargetRecord, 'target' | 'queuedAt'>> &
+  Pick<TargetRecord, 'target' | 'queuedAt'> & {
   readonly jobId: string;
-  readonly target: string;
   readonly runId: string;
-  state: TargetState;
-  info: string | null;
-  exitCode: number | null;
-  cached: boolean;
-  readonly queuedAt: number;
-  dispatchedAt: number | null;
-  startedAt: number | null;
-  finishedAt: number | null;
-  executionTime: number | null;
-  roundtripTime: number | null;
-  /** Stored bytes per stream; exactly the cap once that stream was truncated. */
-  stdoutBytes: number;
-  stderrBytes: number;
-  truncated: boolean;
   /**
    * Which streams were cut. A stream can reach exactly the cap without being cut (the agent's
    * own marker then follows as a chunk of its own), so the byte count cannot tell.

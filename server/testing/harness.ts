@@ -16,6 +16,10 @@ import type { Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import { PROTOCOL_VERSION } from '../../protocol/version.js';
 import { createServer, type DirectordServer, type ServerOptions } from '../index.js';
+import { withTimeout } from '../../test/support/wait.js';
+
+// The one set of waiting helpers (test/support/wait.ts), re-exported where the server's tests import them.
+export { eventually, sleep, withTimeout } from '../../test/support/wait.js';
 
 export type UiClient = Socket<ServerToUiEvents, UiToServerEvents>;
 export type AgentClient = Socket<ServerToAgentEvents, AgentToServerEvents>;
@@ -54,15 +58,6 @@ export async function startTestServer(options: Partial<ServerOptions> = {}, data
   };
 }
 
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
 
 export async function connectUi(server: DirectordServer, token = server.uiToken): Promise<UiClient> {
   const socket: UiClient = io(`${server.url}/ui`, { transports: ['websocket'], auth: { token, client: 'test' }, reconnection: false, forceNew: true });
@@ -189,15 +184,3 @@ export class FakeAgent {
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `check` every 10 ms until it returns a value (bounded). */
-export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}

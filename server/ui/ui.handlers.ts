@@ -47,15 +47,17 @@ export function registerUiNamespace(deps: UiDeps): void {
 
   ns.on('connection', (socket: UiSocket) => {
     log.debug('ui connected', { client: socket.data.client });
-    const raw = socket as unknown as { on(event: string, listener: (...args: unknown[]) => void): void };
     const caller = { get client() { return socket.data.client; } };
-    for (const event of requests.events()) {
-      raw.on(event, (...args: unknown[]) => {
-        const [payload, ack] = NO_PAYLOAD.has(event) ? [undefined, args[0]] : [args[0], args[1]];
-        void requests.handle(event, payload, caller).then(ackOf(ack, log, event));
-      });
-    }
-    raw.on('ui:subscribe', (payload: unknown, ack: unknown) => {
+    // Requests are answered by name from the shared table, which validates every payload (the wire is
+    // untrusted whatever the map says), so one `onAny` listener serves them all: Socket.IO hands it the
+    // raw arguments, ack included, with no cast of the typed socket. Unknown events are ignored.
+    const known = new Set(requests.events());
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (!known.has(event)) return;
+      const [payload, ack] = NO_PAYLOAD.has(event) ? [undefined, args[0]] : [args[0], args[1]];
+      void requests.handle(event, payload, caller).then(ackOf(ack, log, event));
+    });
+    socket.on('ui:subscribe', (payload: unknown, ack: unknown) => {
       void guarded(log, 'ui:subscribe', () => subscribe(socket, payload)).then(ackOf<null>(ack, log, 'ui:subscribe'));
     });
   });

@@ -11,10 +11,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { ensureRendererBuilt } from './build-renderer.js';
 import { importYaml as importYamlFile } from './browser.js';
 import { startMockServer, type MockServer } from '../../renderer/dev/mock-server.js';
+import { DIRECTORD_FIXTURES } from '../fixtures/directord.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'artifacts/screenshots');
-const FIXTURES = join(ROOT, '../shared/fixtures/directord');
+const FIXTURES = DIRECTORD_FIXTURES;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let server: MockServer;

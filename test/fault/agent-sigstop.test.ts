@@ -71,7 +71,8 @@ test('an agent SIGSTOPped past its heartbeat expiry mid-job: lost, others go on;
   const again = await c.cli('exec', '--target', 'f1', '--verb', 'RUN', `echo again-${m}`, '--poll', '--check');
   assert.equal(again.code, 0, describeRun(again));
 
-  await sleep(300);
+  // Applied is logged when the late batch lands: wait for that line rather than a fixed pause.
+  await eventually('the late batch of the frozen job to be applied', () => (/late result replaced lost \{"jobId":"[^"]+","target":"f1"/.test(c.serverLog.join('')) ? true : undefined), 10_000);
   const record = await req(c.ui, 'jobs:get', frozenId);
   const final = record.targets[0];
   const db = checkDb(c.dataDir, [frozenId, ...healthyIds]);

@@ -1,6 +1,6 @@
 /**
  * Directord compatibility (issue #4): Directord's own functional test orchestration,
- * ../shared/fixtures/directord/functional-tests.yaml, runs unchanged from its folder with
+ * test/fixtures/directord/functional-tests.yaml, runs unchanged from its folder with
  * `directord orchestrate functional-tests.yaml --poll --check` against a real server and a real
  * agent, and every job succeeds — twice (the second run after the fixture's own CACHEEVICT all).
  * It uses RUN, ARG, ENV, WORKDIR, COPY, ADD --blueprint, CACHEFILE, QUERY, CACHEEVICT and ECHO,
@@ -9,14 +9,14 @@
  */
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { Cluster, describeRun, ROOT, statusLines } from './harness.js';
+import { Cluster, describeRun, statusLines } from './harness.js';
+import { DIRECTORD_FIXTURES } from '../fixtures/directord.js';
 
-const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'directord');
+const FIXTURES = DIRECTORD_FIXTURES;
 const FILE = 'functional-tests.yaml';
-const skip = !existsSync(join(FIXTURES, FILE)) ? `${FILE} not found in ${FIXTURES}` : process.getuid?.() !== 0 ? 'needs root (jobs chown to uid 0)' : false;
+const skip = process.getuid?.() !== 0 ? 'needs root (jobs chown to uid 0)' : false;
 
 /** The first job that did not succeed, with each failed target's info and output. */
 async function firstFailure(c: Cluster, stdout: string): Promise<string> {

@@ -13,6 +13,9 @@
  *   their own sessions. `close()` SIGKILLs every process with that tag (found through
  *   /proc/PID/environ) besides the process groups it started, so nothing outlives a test, even a
  *   failed one or one that SIGKILLed an agent mid-job.
+ * - This is the one integration harness: test/security/stack.ts (`SecurityStack`) is a preset of
+ *   {@link Cluster} (in-process server with given options, raw `/ui` sockets per token, agents with
+ *   any flags, no DIRECTORD_DATA_DIR in their environment).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,37 +26,22 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { JobRecord } from '../../protocol/records.js';
-import type { Result } from '../../protocol/result.js';
+import { isResult, type Result } from '../../protocol/result.js';
+import { readServerFile } from '../../protocol/server-file.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { RequestArgs, RequestValue } from '../../cli/connection.js';
+import type { DirectordServer, ServerOptions } from '../../server/public.js';
+import { eventually, sleep, textOn, withTimeout } from '../support/wait.js';
+
+// The one set of waiting helpers (test/support/wait.ts), re-exported where the integration tests import them.
+export { eventually, sleep, textOn, withTimeout } from '../support/wait.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'directord.js');
 export const AGENT_BUNDLE = join(ROOT, 'dist', 'directord-agent.cjs');
 const TAG_VAR = 'DIRECTORD_IT_TAG';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Polls `check` until it returns something other than undefined; throws after `ms`. */
-export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 10_000, every = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(every);
-  }
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-    }),
-  ]);
-}
 
 /** `text` as a literal inside a RegExp. */
 export function literal(text: string): string {
@@ -251,9 +239,9 @@ type Events = UiToServerEvents;
 type Args<E extends keyof Events> = RequestArgs<E>;
 type Value<E extends keyof Events> = RequestValue<E>;
 
-/** Connects to `${url}/ui` with `token`; rejects with the server's connect error. */
-export async function connectUi(url: string, token: string): Promise<UiSocket> {
-  const socket: UiSocket = io(`${url}/ui`, { transports: ['websocket'], auth: { token, client: 'integration-test' }, reconnection: false, forceNew: true, timeout: 5000 });
+/** Connects to `${url}/ui` with `token` (trusting exactly `ca` for https); rejects with the server's connect error. */
+export async function connectUi(url: string, token: string, options: Readonly<{ client?: string; ca?: string }> = {}): Promise<UiSocket> {
+  const socket: UiSocket = io(`${url}/ui`, { transports: ['websocket'], auth: { token, client: options.client ?? 'integration-test' }, reconnection: false, forceNew: true, timeout: 5000, ...(options.ca ? { ca: options.ca } : {}) });
   try {
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -272,13 +260,16 @@ export async function connectUi(url: string, token: string): Promise<UiSocket> {
 
 /** Sends a request and returns its Result (never throws on a server-side error). */
 export async function ask<E extends keyof Events>(ui: UiSocket, event: E, ...args: Args<E>): Promise<Result<Value<E>>> {
-  const timed = ui.timeout(60_000) as unknown as { emitWithAck(event: string, ...a: unknown[]): Promise<Result<Value<E>>> };
-  return timed.emitWithAck(event, ...(args as unknown[]));
+  // Socket.IO's default view of the same socket (its types cannot follow a generic event through timeout()).
+  const wire: Socket = ui;
+  const reply: unknown = await wire.timeout(60_000).emitWithAck(event, ...args);
+  if (!isResult<Value<E>>(reply)) throw new Error(`${event}: not a Result: ${JSON.stringify(reply)}`);
+  return reply;
 }
 
 /** Sends a request and unwraps its Result, throwing on an error. */
 export async function req<E extends keyof Events>(ui: UiSocket, event: E, ...args: Args<E>): Promise<Value<E>> {
-  const r = await (ask as (ui: UiSocket, event: E, ...a: unknown[]) => Promise<Result<Value<E>>>)(ui, event, ...(args as unknown[]));
+  const r = await ask(ui, event, ...args);
   if (!r.ok) throw new Error(`${event} failed: ${r.error.code}: ${r.error.message}`);
   return r.value;
 }
@@ -286,45 +277,64 @@ export async function req<E extends keyof Events>(ui: UiSocket, event: E, ...arg
 // ---------------------------------------------------------------------------------------------
 // The cluster: one data dir, one server, N agents, a `/ui` connection.
 
-export type InProcessServer = Readonly<{ url: string; close(): Promise<void> }>;
 export type AgentHandle = Proc & { identity: string; cacheDir: string };
 
 export type ClusterOptions = Readonly<{
   agents?: readonly string[];
-  /** Run the server in this process with these options instead of `directord server`. */
-  inProcess?: Readonly<{ heartbeatIntervalMs?: number }>;
+  /** Run the server in this process with these options instead of `directord server` (its log goes to `serverLog`). */
+  inProcess?: Partial<ServerOptions>;
   /** Extra arguments of `directord server` (e.g. `--max-output-bytes 4096`). */
   serverArgs?: readonly string[];
+  /** Give children DIRECTORD_DATA_DIR=dataDir (default); false for agents that must find nothing there (remote, enrolled). */
+  dataDirInEnv?: boolean;
+  /** Open `ui` (a `/ui` socket with the console token) on every server start (default true). */
+  connectUi?: boolean;
+  /** The start of the process tag (default `it`). */
+  tagPrefix?: string;
 }>;
 
 export class Cluster {
-  readonly tag = `it-${marker()}${marker()}`;
+  readonly tag: string;
   readonly dataDir: string;
   readonly env: NodeJS.ProcessEnv;
   server: Proc | null = null;
-  inProcess: InProcessServer | null = null;
+  inProcess: DirectordServer | null = null;
   /** Lines the in-process server logged. */
   readonly serverLog: string[] = [];
   readonly agents = new Map<string, AgentHandle>();
-  /** Every agent process ever started (restarts included), for cleanup and log dumps. */
-  private readonly allAgents: AgentHandle[] = [];
+  /** Every agent process ever started (restarts and `agentWith` included), for cleanup and log dumps. */
+  readonly procs: Proc[] = [];
+  /** Every raw `/ui` socket `uiAs` opened; closed by `close()`. */
+  readonly sockets: Socket[] = [];
   private readonly oldServers: Proc[] = [];
   private uiSocket: UiSocket | null = null;
+  private built: Bundles | null = null;
   url = '';
 
-  private constructor(
-    readonly options: ClusterOptions,
-    readonly bundles: Bundles,
-  ) {
-    this.dataDir = mkdtempSync(join(tmpdir(), 'directord-it-'));
-    this.env = { ...process.env, [TAG_VAR]: this.tag, DIRECTORD_DATA_DIR: this.dataDir };
+  /** A cluster with nothing started yet; `Cluster.start` also starts the server and the agents. */
+  constructor(readonly options: ClusterOptions = {}) {
+    this.tag = `${options.tagPrefix ?? 'it'}-${marker()}${marker()}`;
+    this.dataDir = mkdtempSync(join(tmpdir(), `directord-${options.tagPrefix ?? 'it'}-`));
+    this.env = { ...process.env, [TAG_VAR]: this.tag, ...(options.dataDirInEnv === false ? {} : { DIRECTORD_DATA_DIR: this.dataDir }) };
+    if (options.dataDirInEnv === false) delete this.env.DIRECTORD_DATA_DIR;
     delete this.env.DIRECTORD_DEBUG;
     delete this.env.NODE_OPTIONS;
   }
 
+  /** The built CLI and agent (after `Cluster.start`, `startServer` or `startAgent`). */
+  get bundles(): Bundles {
+    if (!this.built) throw new Error('bundles not built yet');
+    return this.built;
+  }
+
+  private async build(): Promise<Bundles> {
+    return (this.built ??= await bundles());
+  }
+
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
-    const cluster = new Cluster(options, await bundles());
+    const cluster = new Cluster(options);
     try {
+      await cluster.build();
       await cluster.startServer();
       for (const identity of options.agents ?? []) await cluster.startAgent(identity);
       await cluster.waitOnline(options.agents ?? []);
@@ -341,39 +351,73 @@ export class Cluster {
     return this.uiSocket;
   }
 
+  /** The in-process server. */
+  get s(): DirectordServer {
+    if (!this.inProcess) throw new Error('no in-process server running');
+    return this.inProcess;
+  }
+
+  /** TLS options that trust exactly the server's certificate (DATA_DIR/tls.crt). */
+  tlsOptions(): { ca?: string } {
+    return this.url.startsWith('https:') ? { ca: readFileSync(join(this.dataDir, 'tls.crt'), 'utf8') } : {};
+  }
+
+  /** A raw `/ui` socket with `token`; resolves connected or rejects with the server's connect error. */
+  async uiAs(token: string, client = 'integration-test'): Promise<UiSocket> {
+    const socket = await connectUi(this.url, token, { client, ...this.tlsOptions() });
+    this.sockets.push(socket);
+    return socket;
+  }
+
+  /** Starts the real agent bundle with exactly `args`, in its own process group (not waited for). */
+  async agentWith(args: readonly string[]): Promise<Proc> {
+    const proc = new Proc(`agent ${args.join(' ')}`, [(await this.build()).agent, ...args], this.env);
+    this.procs.push(proc);
+    return proc;
+  }
+
+  /** Waits until `ui`'s server lists `identity` online (or offline). */
+  async online(ui: UiSocket, identity: string, online = true, ms = 20_000): Promise<void> {
+    await eventually(
+      `${identity} ${online ? 'online' : 'offline'}`,
+      async () => {
+        const agents = await ask(ui, 'agents:list');
+        return agents.ok && agents.value.some((a) => a.identity === identity && a.online === online) ? true : undefined;
+      },
+      ms,
+      50,
+    );
+  }
+
   get serverPid(): number {
     return this.inProcess ? process.pid : (this.server?.pid ?? -1);
   }
 
-  /** Starts the server (again) on this data dir and reconnects the `/ui` socket. */
-  async startServer(): Promise<void> {
+  /** Starts the server (again) on this data dir (in-process: on `port`) and reconnects the `/ui` socket. */
+  async startServer(port = 0): Promise<void> {
     if (this.options.inProcess) {
-      const { createServer } = await import('../../server/index.js');
+      const { createServer } = await import('../../server/public.js');
       const { createLogger } = await import('../../protocol/log.js');
       const log = createLogger('directord:server', (line) => void this.serverLog.push(line), 'debug');
-      const server = await createServer({ dataDir: this.dataDir, port: 0, log, ...this.options.inProcess });
+      const server = await createServer({ dataDir: this.dataDir, port, log, ...this.options.inProcess });
       this.inProcess = server;
       this.url = server.url;
     } else {
-      const proc = new Proc('server', [this.bundles.bin, '--data-dir', this.dataDir, 'server', '--port', '0', ...(this.options.serverArgs ?? [])], this.env);
+      const proc = new Proc('server', [(await this.build()).bin, '--data-dir', this.dataDir, 'server', '--port', '0', ...(this.options.serverArgs ?? [])], this.env);
       this.server = proc;
       const info = await eventually(
         'server.json of the new server',
         () => {
           if (!proc.running) throw new Error(`server exited early (${proc.child.exitCode ?? proc.child.signalCode}): ${proc.stderr}`);
-          try {
-            const parsed = JSON.parse(readFileSync(join(this.dataDir, 'server.json'), 'utf8')) as { url: string; pid: number };
-            return parsed.pid === proc.pid ? parsed : undefined;
-          } catch {
-            return undefined;
-          }
+          const read = readServerFile(this.dataDir, (path) => readFileSync(path, 'utf8'));
+          return read.ok && read.value.pid === proc.pid ? read.value : undefined;
         },
         20_000,
         25,
       );
       this.url = info.url;
     }
-    this.uiSocket = await connectUi(this.url, this.token());
+    if (this.options.connectUi !== false) this.uiSocket = await connectUi(this.url, this.token(), this.tlsOptions());
   }
 
   token(): string {
@@ -406,26 +450,21 @@ export class Cluster {
   /** Starts `directord-agent --identity NAME` and waits until it is connected. */
   async startAgent(identity: string, options: { cacheDir?: string; wait?: boolean } = {}): Promise<AgentHandle> {
     const cacheDir = options.cacheDir ?? join(this.dataDir, 'agents', identity);
-    const proc = new Proc(`agent ${identity}`, [this.bundles.agent, '--data-dir', this.dataDir, '--identity', identity, '--cache-dir', cacheDir], this.env) as AgentHandle;
+    const proc = new Proc(`agent ${identity}`, [(await this.build()).agent, '--data-dir', this.dataDir, '--identity', identity, '--cache-dir', cacheDir], this.env) as AgentHandle;
     proc.identity = identity;
     proc.cacheDir = cacheDir;
     this.agents.set(identity, proc);
-    this.allAgents.push(proc);
+    this.procs.push(proc);
     if (options.wait !== false) await this.agentConnected(proc);
     return proc;
   }
 
   /** Waits for the agent's `connected` log line (its hello was accepted). */
   async agentConnected(proc: AgentHandle, ms = 20_000): Promise<void> {
-    await eventually(
-      `agent ${proc.identity} to connect`,
-      () => {
-        if (!proc.running) throw new Error(`agent ${proc.identity} exited (${proc.child.exitCode ?? proc.child.signalCode}): ${proc.stderr}`);
-        return /INFO agent:\S+:link connected/.test(proc.stderr) ? true : undefined;
-      },
-      ms,
-      25,
-    );
+    // Driven by the agent's stderr, not polled: resolves on the line, fails at once if it exits.
+    if (!proc.running) throw new Error(`agent ${proc.identity} exited (${proc.child.exitCode ?? proc.child.signalCode}): ${proc.stderr}`);
+    if (!proc.child.stderr) throw new Error(`agent ${proc.identity} has no stderr pipe`);
+    await textOn(proc.child.stderr, /INFO agent:\S+:link connected/, ms, `agent ${proc.identity} to connect`, { child: proc.child, seen: proc.stderr });
   }
 
   agent(identity: string): AgentHandle {
@@ -471,7 +510,7 @@ export class Cluster {
     const parts: string[] = [];
     for (const s of [...this.oldServers, ...(this.server ? [this.server] : [])]) parts.push(`--- server ${s.pid}\n${s.stderr.slice(-4000)}`);
     if (this.serverLog.length) parts.push(`--- in-process server\n${this.serverLog.slice(-40).join('')}`);
-    for (const a of this.allAgents) parts.push(`--- ${a.name} ${a.pid}\n${a.stderr.slice(-3000)}`);
+    for (const a of this.procs) parts.push(`--- ${a.name} ${a.pid}\n${a.stdout.slice(-2000)}${a.stderr.slice(-3000)}`);
     return parts.join('\n');
   }
 
@@ -479,9 +518,10 @@ export class Cluster {
   async close(): Promise<void> {
     this.uiSocket?.close();
     this.uiSocket = null;
+    for (const socket of this.sockets) socket.close();
     // Agents first (SIGTERM, briefly), then the server, then anything still carrying our tag.
-    for (const a of this.allAgents) a.signal('SIGTERM');
-    await Promise.all(this.allAgents.map((a) => a.exited(3000).catch(() => a.killGroup())));
+    for (const a of this.procs) if (a.running) a.signal('SIGTERM');
+    await Promise.all(this.procs.map((a) => a.exited(3000).catch(() => a.killGroup())));
     if (this.inProcess) await this.inProcess.close().catch(() => {});
     this.inProcess = null;
     for (const s of [...this.oldServers, ...(this.server ? [this.server] : [])]) {

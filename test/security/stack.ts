@@ -1,106 +1,90 @@
 /**
- * Security-test support (not a test file): an in-process server in a temp data dir (TLS forced on
- * 127.0.0.1 when asked), `/ui` sockets that trust exactly its certificate, and real agent
- * processes (the built one-file agent) started in their own process groups and killed on close.
+ * Security-test support (not a test file): the integration harness's {@link Cluster} as the security
+ * tests use it — an in-process server in a temp data dir (TLS forced on 127.0.0.1 when asked), `/ui`
+ * sockets that trust exactly its certificate, and real agent processes (the built one-file agent) with
+ * whatever flags a test gives, started in their own process groups and killed on close. One harness:
+ * this file only presets it and keeps the names the security tests use.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { io, type Socket } from 'socket.io-client';
-import { createLogger } from '../../protocol/log.js';
-import type { Result } from '../../protocol/result.js';
-import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
-import { createServer, type DirectordServer, type ServerOptions } from '../../server/index.js';
-import { bundles, eventually, marker, Proc, withTimeout } from '../integration/harness.js';
+import type { Socket } from 'socket.io-client';
+import { isResult, type Result } from '../../protocol/result.js';
+import type { UiRequestValue, UiToServerEvents } from '../../protocol/ui-events.js';
+import type { DirectordServer, ServerOptions } from '../../server/public.js';
+import { Cluster, type Proc, type UiSocket } from '../integration/harness.js';
 
-export type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
+export type { UiSocket };
 
 export class SecurityStack {
-  readonly dataDir = mkdtempSync(join(tmpdir(), 'directord-sec-'));
-  readonly serverLog: string[] = [];
-  readonly procs: Proc[] = [];
-  readonly sockets: Socket[] = [];
-  server: DirectordServer | null = null;
-  private readonly env: NodeJS.ProcessEnv = { ...process.env, DIRECTORD_IT_TAG: `sec-${marker()}` };
+  readonly cluster: Cluster;
 
   constructor(readonly options: Partial<ServerOptions> = {}) {
-    delete this.env.NODE_OPTIONS;
-    delete this.env.DIRECTORD_DATA_DIR;
+    // Agents here are remote or enrolled ones: they must not find the data dir through the environment.
+    this.cluster = new Cluster({ inProcess: { heartbeatIntervalMs: 1000, ...options }, dataDirInEnv: false, connectUi: false, tagPrefix: 'sec' });
+  }
+
+  get dataDir(): string {
+    return this.cluster.dataDir;
+  }
+  get serverLog(): string[] {
+    return this.cluster.serverLog;
+  }
+  get procs(): Proc[] {
+    return this.cluster.procs;
+  }
+  get sockets(): UiSocket[] {
+    return this.cluster.sockets as UiSocket[];
+  }
+  get server(): DirectordServer | null {
+    return this.cluster.inProcess;
   }
 
   /** Starts (or restarts, on the same port) the server. */
   async start(port = 0): Promise<DirectordServer> {
-    const log = createLogger('directord:server', (line) => void this.serverLog.push(line), 'debug');
-    this.server = await createServer({ dataDir: this.dataDir, port, heartbeatIntervalMs: 1000, log, ...this.options });
-    return this.server;
+    await this.cluster.startServer(port);
+    return this.cluster.s;
   }
 
   get s(): DirectordServer {
-    if (!this.server) throw new Error('server not started');
-    return this.server;
+    return this.cluster.s;
   }
 
   /** TLS options that trust exactly the server's certificate. */
   tlsOptions(): { ca?: string } {
-    return this.s.url.startsWith('https:') ? { ca: readFileSync(join(this.dataDir, 'tls.crt'), 'utf8') } : {};
+    return this.cluster.tlsOptions();
   }
 
   /** A raw `/ui` socket; resolves connected or rejects with the server's connect error. */
-  async ui(token: string, client = 'security-test'): Promise<UiSocket> {
-    const socket: UiSocket = io(`${this.s.url}/ui`, { transports: ['websocket'], auth: { token, client }, reconnection: false, forceNew: true, timeout: 5000, ...this.tlsOptions() });
-    this.sockets.push(socket);
-    await withTimeout(
-      new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', (e) => reject(e));
-      }),
-      6000,
-      'ui connect',
-    );
-    return socket;
+  ui(token: string, client = 'security-test'): Promise<UiSocket> {
+    return this.cluster.uiAs(token, client);
   }
 
   /** Starts the real agent bundle with `args`, in its own process group. */
-  async agent(args: readonly string[]): Promise<Proc> {
-    const { agent } = await bundles();
-    const proc = new Proc(`agent ${args.join(' ')}`, [agent, ...args], this.env);
-    this.procs.push(proc);
-    return proc;
+  agent(args: readonly string[]): Promise<Proc> {
+    return this.cluster.agentWith(args);
   }
 
-  async online(ui: UiSocket, identity: string, online = true, ms = 20_000): Promise<void> {
-    await eventually(
-      `${identity} ${online ? 'online' : 'offline'}`,
-      async () => {
-        const agents = await ask(ui, 'agents:list');
-        return agents.ok && agents.value.some((a) => a.identity === identity && a.online === online) ? true : undefined;
-      },
-      ms,
-      50,
-    );
+  online(ui: UiSocket, identity: string, online = true, ms = 20_000): Promise<void> {
+    return this.cluster.online(ui, identity, online, ms);
   }
 
   logs(): string {
-    return [`--- server log`, ...this.serverLog.slice(-40), ...this.procs.map((p) => `--- ${p.name}\n${p.stdout}${p.stderr}`)].join('\n');
+    return this.cluster.logs();
   }
 
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.close();
-    for (const p of this.procs) if (p.running) p.killGroup();
-    await Promise.all(this.procs.map((p) => p.exited(5000).catch(() => undefined)));
-    await this.server?.close();
-    rmSync(this.dataDir, { recursive: true, force: true });
+  close(): Promise<void> {
+    return this.cluster.close();
   }
 }
 
-/** Sends a `/ui` request and returns its Result. */
-export function ask<E extends keyof UiToServerEvents>(ui: UiSocket, event: E, ...args: unknown[]): Promise<Result<AckOf<E>>> {
-  const timed = ui.timeout(20_000) as unknown as { emitWithAck(event: string, ...a: unknown[]): Promise<Result<AckOf<E>>> };
-  return timed.emitWithAck(event, ...args);
+/**
+ * Sends a `/ui` request and returns its Result. Loosely typed on purpose: security tests send payloads
+ * the contract forbids, to see them refused.
+ */
+export async function ask<E extends keyof UiToServerEvents>(ui: UiSocket, event: E, ...args: unknown[]): Promise<Result<UiRequestValue<E>>> {
+  const wire: Socket = ui;
+  const reply: unknown = await wire.timeout(20_000).emitWithAck(event, ...args);
+  if (!isResult<UiRequestValue<E>>(reply)) throw new Error(`${event}: not a Result: ${JSON.stringify(reply)}`);
+  return reply;
 }
-
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
-type AckOf<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends (r: Result<infer T>) => void ? T : never;
 
 /** Unwraps a Result or throws with its error. */
 export function value<T>(result: Result<T>): T {

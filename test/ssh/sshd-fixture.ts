@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { textOn } from '../support/wait.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -111,18 +112,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture>
     rmSync(dir, { recursive: true, force: true });
   };
 
-  // Ready once it logs that it listens; fail with its stderr if it exits or stays silent.
-  const deadline = Date.now() + 10_000;
-  while (!/Server listening on 127\.0\.0\.1 port/.test(stderr)) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`sshd exited (${child.exitCode ?? child.signalCode}) before listening:\n${stderr}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`sshd did not listen on 127.0.0.1:${port} within 10 s:\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  // Ready once it logs that it listens (driven by its stderr); fail with its words if it exits or stays silent.
+  try {
+    if (!child.stderr) throw new Error('sshd has no stderr pipe');
+    await textOn(child.stderr, /Server listening on 127\.0\.0\.1 port/, 10_000, `sshd to listen on 127.0.0.1:${port}`, { child, seen: stderr });
+  } catch (error) {
+    await stop();
+    throw error;
   }
   return {
     host: '127.0.0.1',

@@ -1,5 +1,5 @@
 /** The Electron preload bridge (protocol/desktop-bridge.ts), when the console runs in the desktop app. */
-import type { DesktopBridge } from '../../../protocol/desktop-bridge.js';
+import type { DesktopBridge } from '#protocol/desktop-bridge.js';
 
 declare global {
   interface Window {

@@ -5,7 +5,7 @@
  * restores them here. Opening another orchestration replaces them (openOrchestration): files
  * attached for one must never deploy with another that names the same pattern.
  */
-import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
+import type { LibraryAttachment } from '#protocol/ui-events.js';
 import { attachedFile, filesForPattern, type AttachedFile, type Attachments } from './sources.js';
 
 export class SourceAttachments {

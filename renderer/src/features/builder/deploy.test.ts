@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ComponentManifest } from '../../../../protocol/agents.js';
+import type { ComponentManifest } from '#protocol/agents.js';
 import { OrchestrationDoc } from '../yaml/orchestration-doc.js';
 import { buildSubmission, deployProblems, deploySummary, unknownTargetProblems } from './deploy.js';
 

@@ -1,12 +1,12 @@
 /** From the builder model to a RunSubmission, and what blocks a deploy (pure, tested). */
-import type { ComponentManifest } from '../../../../protocol/agents.js';
-import type { RunSubmission } from '../../../../protocol/jobs.js';
+import type { ComponentManifest } from '#protocol/agents.js';
+import type { RunSubmission } from '#protocol/jobs.js';
 import type { OrchestrationModel } from '../yaml/model.js';
 import { stepProblems } from '../schema-form/step-form.js';
-import { loadOrchestration } from '../../../../components/orchestration.js';
-import { formatWireError } from '../../../../protocol/result.js';
+import { loadOrchestration } from '#components/orchestration.js';
+import { formatWireError } from '#protocol/result.js';
 import { missingSourceMessage, missingSources, type Attachments } from './sources.js';
-import { describeUnknown } from '../../../../protocol/names.js';
+import { describeUnknown } from '#protocol/names.js';
 
 export type Problem = Readonly<{ entry: number; job: number | null; message: string }>;
 

@@ -1,5 +1,5 @@
 /** Opening another orchestration in the builder: its text, and only its own attached files. */
-import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
+import type { LibraryAttachment } from '#protocol/ui-events.js';
 import { confirmer } from '../../lib/confirm.svelte.js';
 import { attachments } from './attachments.svelte.js';
 import { editor } from './editor.svelte.js';

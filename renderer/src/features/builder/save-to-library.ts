@@ -3,8 +3,8 @@
  * uploaded first (the server refuses an item listing content it does not have), so reopening the
  * item later, even after a reload, needs no re-attaching.
  */
-import type { Result } from '../../../../protocol/result.js';
-import type { LibraryItem } from '../../../../protocol/ui-events.js';
+import type { Result } from '#protocol/result.js';
+import type { LibraryItem } from '#protocol/ui-events.js';
 import { blobs, library } from '../../lib/api/index.js';
 import { attachments } from './attachments.svelte.js';
 import type { Editor } from './editor.svelte.js';

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { BlobPut } from '../../../../protocol/blobs.js';
-import { ok } from '../../../../protocol/result.js';
-import { LIMITS } from '../../../../protocol/version.js';
-import { COPY } from '../../../../components/builtin/COPY.js';
-import { RUN } from '../../../../components/builtin/RUN.js';
-import { componentManifest } from '../../../../components/registry.js';
+import type { BlobPut } from '#protocol/blobs.js';
+import { ok } from '#protocol/result.js';
+import { LIMITS } from '#protocol/version.js';
+import { COPY } from '#components/builtin/COPY.js';
+import { RUN } from '#components/builtin/RUN.js';
+import { componentManifest } from '#components/registry.js';
 import { OrchestrationDoc } from '../yaml/orchestration-doc.js';
 import { buildSubmission, deployProblems } from './deploy.js';
 import { attachedFile, attachmentsToSave, bytesToBase64, filesForPattern, insertSourceNames, missingSources, stepSourcePatterns, uploadBlobs, withAttachedSources, type AttachedFile } from './sources.js';

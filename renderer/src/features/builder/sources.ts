@@ -5,16 +5,16 @@
  * (`blobs:has`, then `blobs:put` in pieces of LIMITS.blobChunkBytes) and listed on the job as
  * `files`, so the server sees the same submission `directord orchestrate` sends.
  */
-import { ADD } from '../../../../components/builtin/ADD.js';
-import { COPY } from '../../../../components/builtin/COPY.js';
-import type { Component } from '../../../../components/define.js';
-import { sha3_224Hex } from '../../../../components/sha.js';
-import { hasMagic, jobSourcePatterns, nameMatchesPattern, patternBaseName } from '../../../../components/sources.js';
-import type { BlobPut, BlobPutResult, BlobsHasResult } from '../../../../protocol/blobs.js';
-import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
-import type { RunSubmission, SourceFile } from '../../../../protocol/jobs.js';
-import { fail, ok, formatWireError, type Result } from '../../../../protocol/result.js';
-import { LIMITS } from '../../../../protocol/version.js';
+import { ADD } from '#components/builtin/ADD.js';
+import { COPY } from '#components/builtin/COPY.js';
+import type { Component } from '#components/define.js';
+import { sha3_224Hex } from '#components/sha.js';
+import { hasMagic, jobSourcePatterns, nameMatchesPattern, patternBaseName } from '#components/sources.js';
+import type { BlobPut, BlobPutResult, BlobsHasResult } from '#protocol/blobs.js';
+import type { LibraryAttachment } from '#protocol/ui-events.js';
+import type { RunSubmission, SourceFile } from '#protocol/jobs.js';
+import { fail, ok, formatWireError, type Result } from '#protocol/result.js';
+import { LIMITS } from '#protocol/version.js';
 import type { OrchestrationModel, StepModel } from '../yaml/model.js';
 
 /** Components whose sources are read on the operator's side (built-ins with `sourcePatterns`). */

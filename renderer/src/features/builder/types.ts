@@ -1,4 +1,4 @@
-import type { ComponentManifest } from '../../../../protocol/agents.js';
+import type { ComponentManifest } from '#protocol/agents.js';
 import type { StepRef } from '../yaml/edits.js';
 import type { EntryModel, StepModel } from '../yaml/model.js';
 

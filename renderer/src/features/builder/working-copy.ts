@@ -4,7 +4,7 @@
  * hashes of its attached files. File content is never stored here: it is in the server's blob
  * store or, for files picked and not deployed yet, gone with the page (they are attached again).
  */
-import type { LibraryAttachment } from '../../../../protocol/ui-events.js';
+import type { LibraryAttachment } from '#protocol/ui-events.js';
 import type { Attachments } from './sources.js';
 
 export const WORKING_COPY_KEY = 'directord.working-copy.v1';

@@ -3,7 +3,7 @@
  * otherwise a comma (or space) separated list of host names. A richer inventory pattern language
  * comes later; until then anything else is refused with the closest known names.
  */
-import { describeUnknown } from '../../../../protocol/names.js';
+import { describeUnknown } from '#protocol/names.js';
 import { hostList } from '../../lib/util/hosts.js';
 
 export type PatternResult = Readonly<{ ok: true; hosts: readonly string[]; all: boolean }> | Readonly<{ ok: false; message: string }>;

@@ -1,5 +1,5 @@
 /** The submission of one ad-hoc command (pure): a RUN on exactly the hosts shown, never from the cache. */
-import type { RunSubmission } from '../../../../protocol/jobs.js';
+import type { RunSubmission } from '#protocol/jobs.js';
 
 export function commandSubmission(command: string, hosts: readonly string[]): RunSubmission {
   return {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AgentInfo } from '../../../../protocol/agents.js';
+import type { AgentInfo } from '#protocol/agents.js';
 import { filterHosts } from './filter.js';
 import { relativeTime, bytes, fileNameFor } from '../../lib/util/format.js';
 

@@ -1,5 +1,5 @@
 /** Host filtering by name or any fact (pure). */
-import type { AgentInfo } from '../../../../protocol/agents.js';
+import type { AgentInfo } from '#protocol/agents.js';
 
 export function hostText(agent: AgentInfo): string {
   const f = agent.facts;

@@ -1,4 +1,4 @@
-import type { AgentInfo } from '../../../../protocol/agents.js';
+import type { AgentInfo } from '#protocol/agents.js';
 
 export type HostDetailProps = {
   /** The host shown; null shows a hint. */

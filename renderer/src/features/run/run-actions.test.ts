@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TargetState } from '../../../../protocol/jobs.js';
+import type { TargetState } from '#protocol/jobs.js';
 import { cancelQuestion, rerunFailedQuestion, rerunQuestion, type RunPairs } from './run-actions.js';
 
 function pairs(states: Record<string, Record<string, TargetState>>): RunPairs {

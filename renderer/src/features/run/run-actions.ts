@@ -3,7 +3,7 @@
  * (job, host) states, so each asks a question that names it (pure, tested). "Failed" follows the
  * server's re-run plan (server/jobs/rerun.plan.ts): every pair that did not succeed.
  */
-import { isFinalState, type TargetState } from '../../../../protocol/jobs.js';
+import { isFinalState, type TargetState } from '#protocol/jobs.js';
 import type { ConfirmRequest } from '../../lib/confirm.svelte.js';
 import { plural } from '../../lib/util/format.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunDetail, JobRecord, TargetRecord } from '../../../../protocol/records.js';
-import type { TargetState } from '../../../../protocol/jobs.js';
+import type { RunDetail, JobRecord, TargetRecord } from '#protocol/records.js';
+import type { TargetState } from '#protocol/jobs.js';
 import { RunModel } from './run-model.js';
 import { HostLog } from './host-log.js';
 import { isAtBottom, scrollTopFor, stepMatch, visibleRange } from './virtual.js';

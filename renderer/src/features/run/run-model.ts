@@ -3,9 +3,9 @@
  * status counts and groups of hosts with identical output. Plain TS (no runes) so it is
  * testable under node:test; the view re-reads it when `version` changes.
  */
-import type { TargetState } from '../../../../protocol/jobs.js';
-import type { JobRecord, RunDetail, TargetRecord } from '../../../../protocol/records.js';
-import type { OutputAppended, TargetUpdate } from '../../../../protocol/ui-events.js';
+import type { TargetState } from '#protocol/jobs.js';
+import type { JobRecord, RunDetail, TargetRecord } from '#protocol/records.js';
+import type { OutputAppended, TargetUpdate } from '#protocol/ui-events.js';
 import { HostLog } from './host-log.js';
 
 export type HostStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed-out' | 'lost' | 'cancelled';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ComponentManifest } from '../../../../protocol/agents.js';
+import type { ComponentManifest } from '#protocol/agents.js';
 import { schemaToFields } from './fields.js';
 import { defaultValues, formatJobString, parseJobString, quoteArg } from './argv.js';
 import { validateValues } from './validate.js';

@@ -4,7 +4,7 @@
  * `--skip-cache --retry 2 echo hi`. Parsing keeps values as typed text so the form can show
  * (and flag) input that is not valid yet.
  */
-import { tokenize } from '../../../../components/tokenize.js';
+import { tokenize } from '#components/tokenize.js';
 import { emptyValue, type FieldValue, type FormField, type FormValues } from './fields.js';
 
 export type ParsedValues = Readonly<{

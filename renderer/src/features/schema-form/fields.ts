@@ -4,8 +4,8 @@
  * components/argv.ts so the form writes exactly what the server's parser reads.
  */
 import type { TObject } from '@sinclair/typebox';
-import { argvSpecs } from '../../../../components/argv.js';
-import type { ArgvKind } from '../../../../components/define.js';
+import { argvSpecs } from '#components/argv.js';
+import type { ArgvKind } from '#components/define.js';
 
 export type FieldKind = 'boolean' | 'integer' | 'number' | 'string' | 'enum' | 'array' | 'text';
 export type ItemKind = 'string' | 'integer' | 'number';

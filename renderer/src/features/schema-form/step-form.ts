@@ -2,8 +2,8 @@
  * Everything the builder needs about one step's job string: its fields (the component's own and
  * the common options), the values read from the text, and what is wrong with it.
  */
-import { CommonArgsSchema } from '../../../../components/common-args.js';
-import type { ComponentManifest } from '../../../../protocol/agents.js';
+import { CommonArgsSchema } from '#components/common-args.js';
+import type { ComponentManifest } from '#protocol/agents.js';
 import { schemaToFields, type FormField, type FormValues } from './fields.js';
 import { formatJobString, parseJobString } from './argv.js';
 import { validateValues, type FieldErrors } from './validate.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { OrchestrationDoc } from './orchestration-doc.js';
 
-const FIXTURES = new URL('../../../../../shared/fixtures/directord/', import.meta.url);
+const FIXTURES = new URL('../../../../test/fixtures/directord/', import.meta.url);
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.yaml'));
 
 function changedLines(a: string, b: string): number {

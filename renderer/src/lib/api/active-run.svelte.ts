@@ -4,9 +4,9 @@
  * redraws when `version` changes. Output already stored is fetched per host, a page of jobs at a
  * time (`runs:output`): one request per job made a 1000-job run on 2 hosts take 5 s to fill.
  */
-import type { RunOutputPage } from '../../../../protocol/records.js';
-import type { Result } from '../../../../protocol/result.js';
-import type { OutputAppended, TargetUpdate } from '../../../../protocol/ui-events.js';
+import type { RunOutputPage } from '#protocol/records.js';
+import type { Result } from '#protocol/result.js';
+import type { OutputAppended, TargetUpdate } from '#protocol/ui-events.js';
 import { FrameBatcher } from '../../features/run/frame-batcher.js';
 import { RunModel } from '../../features/run/run-model.js';
 import { client } from './client.svelte.js';

@@ -1,6 +1,6 @@
 /** Connected and known agents, kept live by `agent:updated`; plus the component manifests they offer. */
-import type { AgentInfo, ComponentManifest } from '../../../../protocol/agents.js';
-import type { ServerInfo } from '../../../../protocol/records.js';
+import type { AgentInfo, ComponentManifest } from '#protocol/agents.js';
+import type { ServerInfo } from '#protocol/records.js';
 import { client } from './client.svelte.js';
 
 export class AgentsStore {

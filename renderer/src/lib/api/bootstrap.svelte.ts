@@ -2,8 +2,8 @@
  * SSH bootstraps started from the console ("Add hosts"): `hosts:bootstrap`, then the live state of
  * each host from `bootstrap:progress` / `bootstrap:finished`.
  */
-import type { BootstrapFailure, BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStep } from '../../../../protocol/bootstrap.js';
-import type { Result } from '../../../../protocol/result.js';
+import type { BootstrapFailure, BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStep } from '#protocol/bootstrap.js';
+import type { Result } from '#protocol/result.js';
 import { client } from './client.svelte.js';
 
 export type HostBootstrapState = {

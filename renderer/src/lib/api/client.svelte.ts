@@ -2,14 +2,14 @@
  * Connection state (for the banner) and typed requests: every call is
  * `socket.timeout(ms).emitWithAck(...)` and comes back as a Result, never a throw.
  */
-import { fail, type Ack, type Result } from '../../../../protocol/result.js';
-import type { ServerToUiEvents, UiToServerEvents } from '../../../../protocol/ui-events.js';
-import { createSocket, isAuthError, rememberToken, resolveEndpoint, type Endpoint, type UiSocket } from './connection.js';
+import { fail, isResult, type Result } from '#protocol/result.js';
+import type { ServerToUiEvents, UiRequestArgs, UiRequestValue, UiToServerEvents } from '#protocol/ui-events.js';
+import { createSocket, isAuthError, rememberToken, resolveEndpoint, type Endpoint, type UiSocket, type WireSocket } from './connection.js';
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'unauthorized';
 
-type AckValue<E extends keyof UiToServerEvents> = Parameters<UiToServerEvents[E]> extends [...infer _A, Ack<infer T>] ? T : never;
-type RequestArgs<E extends keyof UiToServerEvents> = Parameters<UiToServerEvents[E]> extends [...infer A, Ack<infer _T>] ? A : never;
+type AckValue<E extends keyof UiToServerEvents> = UiRequestValue<E>;
+type RequestArgs<E extends keyof UiToServerEvents> = UiRequestArgs<E>;
 type Listener<E extends keyof ServerToUiEvents> = ServerToUiEvents[E];
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -20,6 +20,8 @@ export class ApiClient {
   /** Increments on every (re)connect so stores know to reload. */
   epoch = $state(0);
   #socket: UiSocket | null = null;
+  /** The same socket, for sending requests (see WireSocket). */
+  #wire: WireSocket | null = null;
   #endpoint: Endpoint | null = null;
   #handlers: Array<(socket: UiSocket) => void> = [];
   #onConnect: Array<() => void> = [];
@@ -38,7 +40,9 @@ export class ApiClient {
   }
 
   #open(endpoint: Endpoint): void {
-    const socket = createSocket(endpoint);
+    const wire = createSocket(endpoint);
+    const socket: UiSocket = wire;
+    this.#wire = wire;
     this.#socket = socket;
     for (const attach of this.#handlers) attach(socket);
     socket.on('connect', () => {
@@ -102,13 +106,11 @@ export class ApiClient {
   }
 
   async requestWithTimeout<E extends keyof UiToServerEvents>(ms: number, event: E, ...args: RequestArgs<E>): Promise<Result<AckValue<E>>> {
-    const socket = this.#socket;
-    if (!socket || !socket.connected) return fail('agent-offline', 'Not connected to the server');
+    const wire = this.#wire;
+    if (!wire || !wire.connected) return fail('agent-offline', 'Not connected to the server');
     try {
-      const timed = socket.timeout(ms);
-      const emit = timed.emitWithAck as unknown as (e: string, ...a: unknown[]) => Promise<Result<AckValue<E>>>;
-      const result = await emit.call(timed, event, ...args);
-      if (!result || typeof result !== 'object' || !('ok' in result)) return fail('internal', `Unexpected reply to ${event}`);
+      const result: unknown = await wire.timeout(ms).emitWithAck(event, ...args);
+      if (!isResult<AckValue<E>>(result)) return fail('internal', `Unexpected reply to ${event}`);
       return result;
     } catch (error) {
       return fail('timeout', `${event}: no answer from the server (${error instanceof Error ? error.message : String(error)})`);

@@ -6,10 +6,16 @@
  * both come from the preload bridge.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ServerToUiEvents, UiToServerEvents } from '../../../../protocol/ui-events.js';
+import type { ServerToUiEvents, UiToServerEvents } from '#protocol/ui-events.js';
 import { desktop } from '../desktop.js';
 
 export type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
+/**
+ * The same socket as Socket.IO types it by default (any event, any arguments): what requests are sent
+ * through, since its types cannot follow a generic event through `timeout()`; the requests are typed by
+ * ApiClient.request's signature and their acks checked with protocol's isResult.
+ */
+export type WireSocket = Socket;
 export type Endpoint = Readonly<{ url: string; token: string }>;
 
 const TOKEN_KEY = 'directord.token';
@@ -37,7 +43,7 @@ export async function resolveEndpoint(): Promise<Endpoint> {
   return { url: window.location.origin, token: takeTokenFromUrl() };
 }
 
-export function createSocket(endpoint: Endpoint): UiSocket {
+export function createSocket(endpoint: Endpoint): WireSocket {
   return io(`${endpoint.url.replace(/\/$/, '')}/ui`, {
     transports: ['websocket'],
     // No token: the server falls back to its HttpOnly session cookie (set by `/?token=…`).

@@ -2,8 +2,8 @@
  * Enrolment tokens from the console's Hosts page ("Enrol agent"): create one (its secret is shown
  * once), list them without secrets, revoke one. Also the per-host revocation (`agents:revoke`).
  */
-import type { AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from '../../../../protocol/enrolment.js';
-import type { Result } from '../../../../protocol/result.js';
+import type { AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from '#protocol/enrolment.js';
+import type { Result } from '#protocol/result.js';
 import { client } from './client.svelte.js';
 
 export class EnrolmentsStore {

@@ -1,6 +1,6 @@
 /** Saved orchestrations (library:list/get/save/delete). */
-import type { LibraryItem, LibraryItemSummary, LibrarySave } from '../../../../protocol/ui-events.js';
-import type { Result } from '../../../../protocol/result.js';
+import type { LibraryItem, LibraryItemSummary, LibrarySave } from '#protocol/ui-events.js';
+import type { Result } from '#protocol/result.js';
 import { client } from './client.svelte.js';
 
 export class LibraryStore {

@@ -1,7 +1,7 @@
 /** Run history (runs:list with filters and "Load more"), kept fresh by `run:updated`. */
-import type { RunFilter, RunSummary } from '../../../../protocol/records.js';
-import type { RunSubmission, RunSubmitted } from '../../../../protocol/jobs.js';
-import type { Result } from '../../../../protocol/result.js';
+import type { RunFilter, RunSummary } from '#protocol/records.js';
+import type { RunSubmission, RunSubmitted } from '#protocol/jobs.js';
+import type { Result } from '#protocol/result.js';
 import { client } from './client.svelte.js';
 
 export const PAGE_SIZE = 50;

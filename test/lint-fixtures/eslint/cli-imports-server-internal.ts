@@ -1,0 +1,3 @@
+// Lint fixture: linted as cli/commands/fixture.ts; must fail.
+import { loadCatalogs } from '../../server/bootstrap/catalog.js';
+export const load = loadCatalogs;

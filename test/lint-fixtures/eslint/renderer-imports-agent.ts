@@ -1,0 +1,3 @@
+// Lint fixture: linted as renderer/src/lib/fixture.ts; must fail.
+import { startAgent } from '../../../agent/index.js';
+export const start = startAgent;

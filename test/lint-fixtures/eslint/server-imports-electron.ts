@@ -1,0 +1,3 @@
+// Lint fixture: linted as server/fixture.ts; must fail.
+import { app } from 'electron';
+export const name = app.name;

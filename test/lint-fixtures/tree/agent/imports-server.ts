@@ -1,0 +1,3 @@
+// Breaks agent-only-protocol-components.
+import { entry } from '../server/public.js';
+export const value = entry;

@@ -1,0 +1,3 @@
+// Breaks components-only-protocol.
+import { agent } from '../agent/index.js';
+export const value = agent;

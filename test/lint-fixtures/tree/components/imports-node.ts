@@ -1,0 +1,3 @@
+// Breaks no-node-in-portable-layers.
+import { readFileSync } from 'node:fs';
+export const read = readFileSync;

@@ -1,0 +1,3 @@
+// Breaks electron-not-to-clients.
+import { agent } from '../agent/index.js';
+export const value = agent;

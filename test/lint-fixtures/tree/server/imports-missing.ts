@@ -1,0 +1,3 @@
+// Breaks not-to-unresolvable.
+import { gone } from './no-such-module.js';
+export const value = gone;
