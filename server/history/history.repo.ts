@@ -1,5 +1,6 @@
 /** Read queries for history: runs, jobs with their targets, output, and analysis aggregates. */
-import type { ListJobsFilter, RunStatus } from '../../protocol/records.js';
+import type { ListJobsFilter } from '../../protocol/records.js';
+import type { RunStatus } from '../../protocol/states.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
@@ -28,7 +29,7 @@ export function createHistoryRepo(db: Db) {
   const getRun = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
   const listRuns = db.prepare<RunQuery, SqlRun>(`
     SELECT * FROM runs r
-    WHERE (@status IS NULL OR r.status = @status)
+    WHERE (@status IS NULL OR (CASE WHEN r.status = 'running' THEN 'running' ELSE COALESCE(r.outcome, r.status) END) = @status)
       AND (@since IS NULL OR r.created_at >= @since)
       AND (@until IS NULL OR r.created_at <= @until)
       AND (@before IS NULL OR r.created_at < @before)

@@ -1,10 +1,11 @@
 /** Writes of the job flow (runs, jobs, targets, output) and the load of open work at start. */
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
-import type { RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { RunSummary, TargetRecord } from '../../protocol/records.js';
+import { isBadOutcome, runStatusOf, type BadOutcome, type RunStatus } from '../../protocol/states.js';
 import type { Db } from '../db/open.js';
 import type { LiveTarget } from './live.js';
 import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from './jobs.rows.js';
-import { emptyCounts, settledStatus } from './live.js';
+import { emptyCounts } from './live.js';
 
 export type NewRun = Readonly<{
   runId: string;
@@ -14,6 +15,8 @@ export type NewRun = Readonly<{
   requestedBy: string;
   createdAt: number;
   rerunOf: string | null;
+  partOf: string | null;
+  title: string | null;
   jobCount: number;
   targets: readonly string[];
   verbs: readonly string[];
@@ -41,8 +44,8 @@ export type JobsRepo = ReturnType<typeof createJobsRepo>;
 const OPEN = "('queued', 'dispatched', 'running')";
 
 export function createJobsRepo(db: Db) {
-  const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
-    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @job_count, @target_list, @verb_list, '{}', @submission)`);
+  const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, part_of, title, job_count, target_list, verb_list, counts, submission)
+    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @part_of, @title, @job_count, @target_list, @verb_list, '{}', @submission)`);
   const insertJob = db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, parent_name, parent_sha, job_name, verb, sha, text, args, vars, stdout_arg, stderr_arg, timeout, run_once, skip_cache, parent_async, created_at, updated_at, skipped_reason)
     VALUES (@job_id, @seq, @run_id, @parent_id, @parent_name, @parent_sha, @job_name, @verb, @sha, @text, @args, @vars, @stdout_arg, @stderr_arg, @timeout, @run_once, @skip_cache, @parent_async, @created_at, @created_at, @skipped_reason)`);
   // The per-target statements bind positionally: they run for every (job, target), and binding
@@ -54,7 +57,11 @@ export function createJobsRepo(db: Db) {
     stdout_bytes = ?, stderr_bytes = ?, truncated = ? WHERE job_id = ? AND target = ?`);
   const insertBlobLink = db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha) VALUES (?, ?)');
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
-  const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
+  const settleRun = db.prepare('UPDATE runs SET status = @status, outcome = @outcome, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
+  // Each host's states that are not success, in run order: the first is what the host came to.
+  const unsuccessful = db.prepare<[string], { target: string; state: TargetState }>(
+    "SELECT t.target, t.state FROM targets t JOIN jobs j ON j.job_id = t.job_id WHERE t.run_id = ? AND t.state <> 'succeeded' ORDER BY j.seq",
+  );
   const insertChunk = db.prepare('INSERT OR IGNORE INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?)');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM jobs');
   const openTargets = db.prepare<[], SqlTarget>(`SELECT * FROM targets WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN})`);
@@ -73,6 +80,14 @@ export function createJobsRepo(db: Db) {
 
   const inTransaction = db.transaction((fn: () => void) => fn());
 
+  function outcomeOf(runId: string, cancelRequested: boolean): Exclude<RunStatus, 'running'> {
+    const causes = new Map<string, BadOutcome>();
+    for (const row of unsuccessful.iterate(runId)) {
+      if (!causes.has(row.target) && isBadOutcome(row.state)) causes.set(row.target, row.state);
+    }
+    return runStatusOf(causes.values(), cancelRequested);
+  }
+
   /** The columns a target's state changes, then its key, in the order both statements above bind them. */
   const runWithState = (statement: typeof updateTarget, t: TargetRecord, jobId: string, ...tail: Array<string | number>) =>
     statement.run(t.state, t.info, t.exitCode, t.cached ? 1 : 0, t.dispatchedAt, t.startedAt, t.finishedAt, t.executionTime, t.roundtripTime, t.stdoutBytes, t.stderrBytes, t.truncated ? 1 : 0, jobId, t.target, ...tail);
@@ -89,6 +104,8 @@ export function createJobsRepo(db: Db) {
         requested_by: run.requestedBy,
         created_at: run.createdAt,
         rerun_of: run.rerunOf,
+        part_of: run.partOf,
+        title: run.title,
         job_count: run.jobCount,
         target_list: JSON.stringify(run.targets),
         verb_list: JSON.stringify(run.verbs),
@@ -128,8 +145,11 @@ export function createJobsRepo(db: Db) {
     touchJob(jobId: string, at: number): void {
       touchJob.run(at, jobId);
     },
-    settleRun(runId: string, status: RunStatus, finishedAt: number, counts: Readonly<Record<TargetState, number>>): void {
-      settleRun.run({ run_id: runId, status, finished_at: finishedAt, counts: JSON.stringify(counts) });
+    /** Settles a run from its stored target rows (write them first); returns its status. */
+    settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): Exclude<RunStatus, 'running'> {
+      const outcome = outcomeOf(runId, cancelRequested);
+      settleRun.run({ run_id: runId, status: storedStatus(outcome), outcome, finished_at: finishedAt, counts: JSON.stringify(counts) });
+      return outcome;
     },
     /** Idempotent by (job, target, stream, seq); returns false for a duplicate. */
     insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
@@ -144,9 +164,10 @@ export function createJobsRepo(db: Db) {
       if (!row || row.status === 'running') return undefined;
       const counts = emptyCounts();
       for (const c of runStateCounts.all(runId)) counts[c.state] = c.n;
-      const status = row.status === 'cancelled' ? 'cancelled' : settledStatus(counts, false);
-      settleRun.run({ run_id: runId, status, finished_at: row.finished_at, counts: JSON.stringify(counts) });
-      return runSummaryFromSql({ ...row, status, counts: JSON.stringify(counts) });
+      const outcome = outcomeOf(runId, row.status === 'cancelled');
+      const status = storedStatus(outcome);
+      settleRun.run({ run_id: runId, status, outcome, finished_at: row.finished_at, counts: JSON.stringify(counts) });
+      return runSummaryFromSql({ ...row, status, outcome, counts: JSON.stringify(counts) });
     },
     /** Whether the (job, target) row is still stored (history may have been pruned). */
     hasTarget(jobId: string, target: string): boolean {
@@ -170,4 +191,9 @@ export function createJobsRepo(db: Db) {
       inTransaction(fn);
     },
   };
+}
+
+/** The `status` column keeps its four values; `outcome` has the rest. */
+function storedStatus(outcome: Exclude<RunStatus, 'running'>): 'succeeded' | 'failed' | 'cancelled' {
+  return outcome === 'timed-out' || outcome === 'lost' ? 'failed' : outcome;
 }

@@ -180,6 +180,8 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
       verbs: run.verbs,
       counts: { ...run.counts },
       rerunOf: run.rerunOf,
+      partOf: run.partOf,
+      title: run.title,
     });
   }
 
@@ -191,7 +193,8 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
         body?.();
         for (const t of work.dirty) repo.updateTarget(t);
         for (const id of work.touched) repo.touchJob(id, work.now);
-        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+        // The status from the stored rows (each host's first bad state), as History will read it.
+        work.settledRuns.forEach((r, i) => (work.settledRuns[i] = { ...r, status: repo.settleRun(r.runId, r.status === 'cancelled', work.now, r.counts) }));
         for (const id of work.revisedRuns) {
           const revised = repo.resettleRun(id);
           if (revised) revisedSummaries.push(revised);
@@ -233,6 +236,8 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
         requestedBy: r.requested_by,
         createdAt: r.created_at,
         rerunOf: r.rerun_of,
+        partOf: r.part_of,
+        title: r.title,
         jobCount: r.job_count,
         targets: parseStringArray(r.target_list),
         verbs: parseStringArray(r.verb_list),
@@ -267,7 +272,7 @@ export function createJobsState(deps: Readonly<{ repo: JobsRepo; observer: JobsO
     for (const run of [...runs.values()]) if (run.open === 0) settleRun(work, run);
     if (work.settledRuns.length) {
       repo.transaction(() => {
-        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status, work.now, r.counts);
+        for (const r of work.settledRuns) repo.settleRun(r.runId, r.status === 'cancelled', work.now, r.counts);
       });
       log.info('settled runs with no open work', { runs: work.settledRuns.length });
     }

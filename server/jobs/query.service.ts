@@ -65,6 +65,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
       text: `--extend-args query ${JSON.stringify(query)}`,
       targets: deps.link.onlineIdentities(),
       source: `QUERY ${p.jobId}`,
+      partOf: state.jobs.get(p.jobId)?.runId ?? null,
     });
     if (!sent.ok) fail(p, `the query results could not be sent: ${sent.error.message}`);
     else log.debug('query results sent', { queryJob: p.jobId, argJob: sent.value.jobs[0]?.jobId, nodes: p.nodes.length });

@@ -5,7 +5,8 @@
  */
 import type { AgentInfo } from '../../../protocol/agents.js';
 import type { RunSubmission, RunSubmitted, TargetState } from '../../../protocol/jobs.js';
-import type { JobRecord, RunDetail, RunFilter, RunOutputPage, RunStatus, RunSummary, TargetRecord } from '../../../protocol/records.js';
+import type { RunStatus } from '../../../protocol/states.js';
+import type { JobRecord, RunDetail, RunFilter, RunOutputPage, RunSummary, TargetRecord } from '../../../protocol/records.js';
 import { fail, ok, type Result } from '../../../protocol/result.js';
 import type { OutputAppended, RerunRequest, TargetUpdate } from '../../../protocol/ui-events.js';
 import { fakeRun } from './fake-output.js';
@@ -38,7 +39,7 @@ export class MockEngine {
     const known = new Set(agents.map((a) => a.identity));
     const online = agents.filter((a) => a.online).map((a) => a.identity);
     const now = Date.now();
-    const run: MRun = { runId: id('r'), kind: sub.kind, source: sub.source ?? null, requestedBy: sub.requestedBy ?? 'console', createdAt: now, finishedAt: null, status: 'running', jobCount: 0, rerunOf, sourceText: sub.sourceText ?? null, jobs: [], submission: sub, timers: new Set() };
+    const run: MRun = { runId: id('r'), kind: sub.kind, source: sub.source ?? null, requestedBy: sub.requestedBy ?? 'console', createdAt: now, finishedAt: null, status: 'running', jobCount: 0, rerunOf, partOf: null, title: sub.kind === 'exec' ? `${sub.entries[0]?.jobs[0]?.verb ?? ''} ${sub.entries[0]?.jobs[0]?.text ?? ''}`.trim() : null, sourceText: sub.sourceText ?? null, jobs: [], submission: sub, timers: new Set() };
     sub.entries.forEach((entry, e) => {
       const parentId = id('p');
       for (const job of entry.jobs) {
