@@ -26,6 +26,7 @@ import type { JobRecord } from '../../protocol/records.js';
 import type { Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { RequestArgs, RequestValue } from '../../cli/connection.js';
+import { localAgentSpecs } from '../../cli/local-agents.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'directord.js');
@@ -295,6 +296,8 @@ export type ClusterOptions = Readonly<{
   inProcess?: Readonly<{ heartbeatIntervalMs?: number }>;
   /** Extra arguments of `directord server` (e.g. `--max-output-bytes 4096`). */
   serverArgs?: readonly string[];
+  /** Run `directord serve --local-agents N` (the server and its own local agents) instead of `directord server`. */
+  localAgents?: number;
 }>;
 
 export class Cluster {
@@ -327,13 +330,18 @@ export class Cluster {
     try {
       await cluster.startServer();
       for (const identity of options.agents ?? []) await cluster.startAgent(identity);
-      await cluster.waitOnline(options.agents ?? []);
+      await cluster.waitOnline([...(options.agents ?? []), ...cluster.localAgentNames()]);
     } catch (error) {
       const logs = cluster.logs();
       await cluster.close();
       throw new Error(`cluster did not start: ${error instanceof Error ? error.message : String(error)}\n${logs}`);
     }
     return cluster;
+  }
+
+  /** The identities `serve --local-agents N` gives its agents. */
+  localAgentNames(): string[] {
+    return localAgentSpecs(this.options.localAgents ?? 0, this.dataDir).map((s) => s.identity);
   }
 
   get ui(): UiSocket {
@@ -355,7 +363,8 @@ export class Cluster {
       this.inProcess = server;
       this.url = server.url;
     } else {
-      const proc = new Proc('server', [this.bundles.bin, '--data-dir', this.dataDir, 'server', '--port', '0', ...(this.options.serverArgs ?? [])], this.env);
+      const command = this.options.localAgents ? ['serve', '--port', '0', '--tls', 'off', '--local-agents', String(this.options.localAgents)] : ['server', '--port', '0'];
+      const proc = new Proc('server', [this.bundles.bin, '--data-dir', this.dataDir, ...command, ...(this.options.serverArgs ?? [])], this.env);
       this.server = proc;
       const info = await eventually(
         'server.json of the new server',
