@@ -134,11 +134,11 @@ describe('console states, clock, YAML positions and History (real server and age
     await page.locator('[aria-label="YAML errors"]').getByText('untitled.yaml:15:3: `name` must be text').waitFor();
 
     await typeYaml('- jobs:\n    - NOPE1: a\n    - RUN: echo fine\n    - NOPE2: b\n    - NOPE3: c\n');
-    const list = page.getByRole('list', { name: 'Deploy problems' });
+    const list = page.getByRole('group', { name: 'Deploy problems' });
     await list.waitFor();
     assert.match(await page.locator('#deploy-reason').innerText(), /3 problems/);
-    const items = await list.getByRole('listitem').allInnerTexts();
-    assert.deepEqual(items, [
+    const items = await list.locator('.problem').allInnerTexts();
+    assert.deepEqual(items.map((t) => t.replace(/^• /, '')), [
       'Entry 1, step 1: Step 1 (NOPE1): No connected agent offers NOPE1',
       'Entry 1, step 3: Step 3 (NOPE2): No connected agent offers NOPE2',
       'Entry 1, step 4: Step 4 (NOPE3): No connected agent offers NOPE3',
