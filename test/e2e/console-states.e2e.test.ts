@@ -181,6 +181,9 @@ describe('console states, clock, YAML positions and History (real server and age
     await table.getByText('exec: RUN echo from-the-cli').waitFor({ state: 'detached' });
     assert.ok((await rows.allInnerTexts()).some((t) => t.includes(queryRun)));
     await page.getByRole('button', { name: 'Clear' }).click();
+    // The run view names an exec run by its command too.
+    await table.getByRole('button', { name: 'exec: RUN echo from-the-cli' }).click();
+    await page.getByRole('heading', { level: 1, name: 'exec: RUN echo from-the-cli' }).waitFor();
     assert.deepEqual(pageErrors, []);
   });
 });
