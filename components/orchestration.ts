@@ -8,6 +8,7 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pai
 import type { EntrySubmission, JobSubmission } from '../protocol/jobs.js';
 import { fail, ok, type Result } from '../protocol/result.js';
 import { objectSha3_224 } from './sha.js';
+import { nodeOffset, parseErrorOffset } from './yaml-positions.js';
 
 const ENTRY_KEYS = new Set(['jobs', 'targets', 'assign', 'name', 'async']);
 const JOB_KEYS = new Set(['name', 'assign', 'vars']);
@@ -155,9 +156,9 @@ export function loadOrchestration(text: string, fileName: string): Result<{ entr
   const doc = parseDocument(text, { lineCounter: lc, version: '1.1', uniqueKeys: true, customTags: pyyamlTags });
   const yamlError = doc.errors[0];
   if (yamlError) {
-    const pos = yamlError.linePos?.[0];
     const message = yamlError.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? yamlError.message;
-    return fail('invalid-job', `YAML syntax error: ${message}`, { location: { file: fileName, line: pos?.line, column: pos?.col } });
+    const pos = lc.linePos(parseErrorOffset(yamlError.code, message, yamlError.pos[0], text));
+    return fail('invalid-job', `YAML syntax error: ${message}`, { location: { file: fileName, line: pos.line, column: pos.col } });
   }
   try {
     const root = doc.contents as Node | null;
@@ -168,7 +169,8 @@ export function loadOrchestration(text: string, fileName: string): Result<{ entr
     return ok({ entries: (root.items as (Node | null)[]).map((item, i) => loadEntry(item, i, raw[i], docApi, lc)) });
   } catch (error) {
     if (!(error instanceof LoadError)) throw error;
-    const location = jobLocation(lc, error.node);
+    const pos = error.node ? lc.linePos(nodeOffset(doc, error.node, text)) : undefined;
+    const location = pos ? { line: pos.line, column: pos.col } : undefined;
     // The field path travels in `location` (formatWireError prints it), not in the message.
     return fail('invalid-job', error.message, {
       location: { file: fileName, ...(location ? { line: location.line, column: location.column } : {}), ...(error.field ? { field: error.field } : {}) },

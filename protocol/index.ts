@@ -4,6 +4,7 @@ export * from './jobs.js';
 export * from './agents.js';
 export * from './blobs.js';
 export * from './records.js';
+export * from './states.js';
 export type * from './agent-events.js';
 export type * from './ui-events.js';
 export { AGENT_NAMESPACE } from './agent-events.js';

@@ -1,6 +1,7 @@
 /** Read models the server returns to the CLI and console. */
 import type { TargetState } from './jobs.js';
 import type { ComponentManifest } from './agents.js';
+import type { RunStatus } from './states.js';
 
 export type TargetRecord = Readonly<{
   target: string;
@@ -44,8 +45,6 @@ export type JobRecord = Readonly<{
   targets: readonly TargetRecord[];
 }>;
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
-
 export type RunSummary = Readonly<{
   runId: string;
   kind: 'exec' | 'orchestrate';
@@ -59,6 +58,10 @@ export type RunSummary = Readonly<{
   verbs: readonly string[];
   counts: Readonly<Record<TargetState, number>>;
   rerunOf: string | null;
+  /** The run this one was started by (the server's internal ARG run of a QUERY job), or null. */
+  partOf: string | null;
+  /** A one-line title for runs without a source file: an `exec` run's `VERB text`; else null. */
+  title: string | null;
 }>;
 
 export type RunDetail = RunSummary & Readonly<{ sourceText: string | null; jobs: readonly JobRecord[] }>;

@@ -51,6 +51,8 @@ export type UiRequestValue<E extends keyof UiToServerEvents> = RequestValueOf<Ui
 
 export interface UiToServerEvents {
   'server:info': (ack: Ack<ServerInfo>) => void;
+  /** The server's clock (epoch ms): consoles show every time against it, not their own clock (issue #13). */
+  'server:time': (ack: Ack<{ now: number }>) => void;
   'agents:list': (ack: Ack<AgentInfo[]>) => void;
   'agents:purge': (ack: Ack<{ purged: number }>) => void;
   'runs:submit': (submission: RunSubmission, ack: Ack<RunSubmitted>) => void;
@@ -106,4 +108,4 @@ export interface ServerToUiEvents {
 export type UiSocketData = { client: string; outputOf: string | null };
 
 /** `/ui` requests whose only argument is the ack (over HTTP: an empty body). */
-export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);
+export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'server:time', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);

@@ -35,7 +35,7 @@ function seed(db: Db): string[] {
   const ids = Array.from({ length: RESULTS }, (_, i) => `job-${i}`);
   db.transaction(() => {
     writes.insertSubmission(
-      { runId: 'run-1', kind: 'exec', source: null, sourceText: null, requestedBy: 'measure', createdAt: now, rerunOf: null, jobCount: RESULTS, targets: ['m0'], verbs: ['RUN'], submission: '{}' },
+      { runId: 'run-1', kind: 'exec', source: null, sourceText: null, requestedBy: 'measure', createdAt: now, rerunOf: null, partOf: null, title: null, jobCount: RESULTS, targets: ['m0'], verbs: ['RUN'], submission: '{}' },
       ids.map((jobId, i) => ({
         seq: i + 1,
         job: { jobId, runId: 'run-1', parentId: jobId, verb: 'RUN', args: { command: 'true' }, sha: 'x', timeout: 600, skipCache: false, parentAsync: false },

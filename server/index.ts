@@ -298,6 +298,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
+      clock,
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(

@@ -1,6 +1,10 @@
 /** Row shapes of `runs`, `jobs` and `targets`, and their mapping to protocol records. */
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
-import type { JobRecord, RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { JobRecord, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { RunStatus } from '../../protocol/states.js';
+
+/** What the `status` column holds: timed-out and lost runs are 'failed' there, their `outcome` says which. */
+export type StoredRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 import { parseJsonObject, parseStringArray } from '../util/json.js';
 import { emptyCounts } from './live.js';
 
@@ -12,7 +16,10 @@ export type SqlRun = {
   requested_by: string;
   created_at: number;
   finished_at: number | null;
-  status: RunStatus;
+  status: StoredRunStatus;
+  outcome: Exclude<RunStatus, 'running'> | null;
+  part_of: string | null;
+  title: string | null;
   rerun_of: string | null;
   job_count: number;
   target_list: string;
@@ -135,11 +142,13 @@ export function runSummaryFromSql(r: SqlRun): RunSummary {
     requestedBy: r.requested_by,
     createdAt: r.created_at,
     finishedAt: r.finished_at,
-    status: r.status,
+    status: r.status === 'running' ? 'running' : (r.outcome ?? r.status),
     jobCount: r.job_count,
     targets: parseStringArray(r.target_list),
     verbs: parseStringArray(r.verb_list),
     counts: { ...emptyCounts(), ...(parseJsonObject(r.counts) as Partial<Record<TargetState, number>>) },
     rerunOf: r.rerun_of,
+    partOf: r.part_of,
+    title: r.title,
   };
 }

@@ -88,7 +88,7 @@ export function createJobsService(deps: JobsServiceDeps) {
    * A job the server itself creates (QUERY's follow-up ARG, spec 4.10): already-built fields, its
    * own run (kind exec, requested by `server`), every target online; bypasses the agents' queues.
    */
-  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string }>): Promise<Result<RunSubmitted>> {
+  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string; partOf: string | null }>): Promise<Result<RunSubmitted>> {
     const now = clock();
     const runId = randomUUID();
     const jobId = randomUUID();
@@ -125,10 +125,10 @@ export function createJobsService(deps: JobsServiceDeps) {
       ],
     };
     const submission: RunSubmission = { kind: 'exec', source: request.source, entries: [{ jobs: [{ verb: request.verb, text: request.text }] }], requestedBy: 'server' };
-    return store(plan, submission, 'server', now);
+    return store(plan, submission, 'server', now, request.partOf);
   }
 
-  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number): Promise<Result<RunSubmitted>> {
+  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number, partOf: string | null = null): Promise<Result<RunSubmitted>> {
     const counts = emptyCounts();
     // Reserved before the commit, so a submission arriving meanwhile gets the next numbers.
     const firstSeq = nextSeq;
@@ -153,6 +153,8 @@ export function createJobsService(deps: JobsServiceDeps) {
       requestedBy: submission.requestedBy ?? requestedBy,
       createdAt: now,
       rerunOf: submission.rerunOf ?? null,
+      partOf,
+      title: submission.kind === 'exec' ? execTitle(plan.jobs[0]) : null,
       jobCount: plan.jobs.length,
       targets: [...targetNames].sort(),
       verbs: [...verbs],
@@ -165,6 +167,8 @@ export function createJobsService(deps: JobsServiceDeps) {
       requestedBy: runRow.requestedBy,
       createdAt: now,
       rerunOf: runRow.rerunOf,
+      partOf: runRow.partOf,
+      title: runRow.title,
       jobCount: runRow.jobCount,
       targets: runRow.targets,
       verbs: runRow.verbs,
@@ -174,11 +178,11 @@ export function createJobsService(deps: JobsServiceDeps) {
       jobs: new Set(),
     };
     const summary = liveRunSummary(run);
-    const settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
+    let settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
     try {
       await db.transaction(({ jobs: tx }) => {
         tx.insertSubmission(runRow, rows);
-        if (settled) tx.settleRun(run.runId, settled.status, now, counts);
+        if (settled) settled = { ...settled, status: tx.settleRun(run.runId, settled.status === 'cancelled', now, counts) };
       });
     } catch (error) {
       if (isStorageFull(error) && deps.storage) return deps.storage.full('the submission', error);
@@ -276,4 +280,11 @@ export function createJobsService(deps: JobsServiceDeps) {
       return state.flush();
     },
   };
+}
+
+/** An `exec` run's title in History: its command, as the CLI was given it (`RUN echo hi`). */
+function execTitle(job: Readonly<{ job: { verb: string }; text: string }> | undefined): string | null {
+  if (!job) return null;
+  const line = `${job.job.verb} ${job.text}`.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

@@ -191,6 +191,8 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
       verbs: run.verbs,
       counts: { ...run.counts },
       rerunOf: run.rerunOf,
+      partOf: run.partOf,
+      title: run.title,
     });
   }
 
@@ -212,7 +214,8 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
         body?.(tx);
         for (const t of work.dirty) tx.updateTarget(t);
         for (const id of work.touched) tx.touchJob(id, work.now);
-        for (const r of work.settledRuns) tx.settleRun(r.runId, r.status, work.now, r.counts);
+        // The status from the stored rows (each host's first bad state), as History will read it.
+        work.settledRuns.forEach((r, i) => (work.settledRuns[i] = { ...r, status: tx.settleRun(r.runId, r.status === 'cancelled', work.now, r.counts) }));
         const revised: RunSummary[] = [];
         for (const id of work.revisedRuns) {
           const summary = tx.resettleRun(id);
@@ -256,6 +259,8 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
         requestedBy: r.requested_by,
         createdAt: r.created_at,
         rerunOf: r.rerun_of,
+        partOf: r.part_of,
+        title: r.title,
         jobCount: r.job_count,
         targets: parseStringArray(r.target_list),
         verbs: parseStringArray(r.verb_list),
@@ -290,7 +295,7 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
     for (const run of [...runs.values()]) if (run.open === 0) settleRun(work, run);
     if (work.settledRuns.length) {
       await store.transaction(({ jobs: tx }) => {
-        for (const r of work.settledRuns) tx.settleRun(r.runId, r.status, work.now, r.counts);
+        for (const r of work.settledRuns) tx.settleRun(r.runId, r.status === 'cancelled', work.now, r.counts);
       });
       log.info('settled runs with no open work', { runs: work.settledRuns.length });
     }

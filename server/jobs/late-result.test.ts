@@ -40,7 +40,7 @@ describe('late results', { timeout: 30_000 }, () => {
       const { a1, job, submitted, lost } = await loseAJob(t.server, ui);
       assert.equal(lost.targets[0]?.info, 'agent a1 stopped answering');
       const runBefore = await request(ui.emitWithAck('runs:get', submitted.runId));
-      assert.deepEqual([runBefore.status, runBefore.counts.lost], ['failed', 1]);
+      assert.deepEqual([runBefore.status, runBefore.counts.lost], ['lost', 1]);
 
       // The agent comes back (same machine) and delivers its result from its outbox.
       a1.close();

@@ -5,7 +5,8 @@
  */
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
 import { TARGET_STATES } from '../../protocol/jobs.js';
-import type { RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { RunStatus } from '../../protocol/states.js';
 import type { TargetUpdate } from '../../protocol/ui-events.js';
 
 export type Stream = 'stdout' | 'stderr';
@@ -50,6 +51,8 @@ export type LiveRun = {
   readonly requestedBy: string;
   readonly createdAt: number;
   readonly rerunOf: string | null;
+  readonly partOf: string | null;
+  readonly title: string | null;
   readonly jobCount: number;
   readonly targets: readonly string[];
   readonly verbs: readonly string[];
@@ -65,7 +68,10 @@ export function emptyCounts(): Record<TargetState, number> {
   return Object.fromEntries(TARGET_STATES.map((s) => [s, 0])) as Record<TargetState, number>;
 }
 
-/** A settled run's status: cancelled when asked (or only cancellations), failed on any failure. */
+/**
+ * A settled run's status from its counts alone: cancelled when asked (or only cancellations),
+ * failed on any failure. The repository refines it from the stored rows when it settles the run.
+ */
 export function settledStatus(counts: Readonly<Record<TargetState, number>>, cancelRequested: boolean): RunStatus {
   const failures = counts.failed + counts['timed-out'] + counts.lost;
   if (cancelRequested || (counts.cancelled > 0 && failures === 0)) return 'cancelled';
@@ -86,6 +92,8 @@ export function liveRunSummary(run: LiveRun): RunSummary {
     verbs: run.verbs,
     counts: { ...run.counts },
     rerunOf: run.rerunOf,
+    partOf: run.partOf,
+    title: run.title,
   };
 }
 

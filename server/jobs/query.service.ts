@@ -17,6 +17,8 @@ import type { LiveJob, LiveTarget } from './live.js';
 
 type Pending = {
   readonly jobId: string;
+  /** The QUERY job's run: the internal ARG run is part of it (History nests it there). */
+  readonly runId: string;
   readonly name: string;
   readonly nodes: readonly string[];
   readonly waiting: readonly string[];
@@ -42,6 +44,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
     const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
     const p: Pending = {
       jobId,
+      runId: job.runId,
       name: typeof args.query === 'string' ? args.query : '',
       nodes: strings(args.query_nodes),
       waiting: args.no_wait === true ? [] : strings(args.query_targets),
@@ -65,6 +68,7 @@ export function createQueryCoordinator(deps: Readonly<{ state: JobsState; link: 
       text: `--extend-args query ${JSON.stringify(query)}`,
       targets: deps.link.onlineIdentities(),
       source: `QUERY ${p.jobId}`,
+      partOf: p.runId,
     });
     if (!sent.ok) fail(p, `the query results could not be sent: ${sent.error.message}`);
     else log.debug('query results sent', { queryJob: p.jobId, argJob: sent.value.jobs[0]?.jobId, nodes: p.nodes.length });

@@ -44,7 +44,7 @@ describe('the store seam', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     const now = Date.now();
-    const run = (runId: string): NewRun => ({ runId, kind: 'exec', source: null, sourceText: null, requestedBy: 'test', createdAt: now, rerunOf: null, jobCount: 1, targets: ['a1'], verbs: ['RUN'], submission: '{}' });
+    const run = (runId: string): NewRun => ({ runId, kind: 'exec', source: null, sourceText: null, requestedBy: 'test', createdAt: now, rerunOf: null, partOf: null, title: null, jobCount: 1, targets: ['a1'], verbs: ['RUN'], submission: '{}' });
     const target: TargetRecord = { target: 'a1', state: 'queued', info: null, exitCode: null, cached: false, queuedAt: now, dispatchedAt: null, startedAt: null, finishedAt: null, executionTime: null, roundtripTime: null, stdoutBytes: 0, stderrBytes: 0, truncated: false };
     const job = (runId: string, seq: number): NewJob => ({
       seq,

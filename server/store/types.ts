@@ -7,7 +7,8 @@
  */
 import type { AgentFacts, ComponentManifest } from '../../protocol/agents.js';
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
-import type { ListJobsFilter, RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { ListJobsFilter, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { RunStatus } from '../../protocol/states.js';
 import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
 
@@ -21,6 +22,10 @@ export type NewRun = Readonly<{
   requestedBy: string;
   createdAt: number;
   rerunOf: string | null;
+  /** The run an internal run belongs to (the ARG a QUERY sends). */
+  partOf: string | null;
+  /** An `exec` run's command, for History. */
+  title: string | null;
   jobCount: number;
   targets: readonly string[];
   verbs: readonly string[];
@@ -54,7 +59,8 @@ export interface JobsWrites {
   insertSubmission(run: NewRun, jobs: readonly NewJob[]): void;
   updateTarget(t: TargetWrite): void;
   touchJob(jobId: string, at: number): void;
-  settleRun(runId: string, status: RunStatus, finishedAt: number, counts: Readonly<Record<TargetState, number>>): void;
+  /** Settles a run from its stored target rows (write them first); returns its status. */
+  settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): Exclude<RunStatus, 'running'>;
   /** Idempotent by (job, target, stream, seq); false for a duplicate. */
   insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean;
   /**

@@ -169,7 +169,7 @@ export class FakeAgent {
   }
 
   /** Runs one dispatched job the simple way: started, stdout, finished. */
-  async complete(job: DispatchedJob, outcome: 'succeeded' | 'failed' = 'succeeded', stdout = `ran ${job.jobId}\n`): Promise<void> {
+  async complete(job: DispatchedJob, outcome: 'succeeded' | 'failed' | 'timed-out' = 'succeeded', stdout = `ran ${job.jobId}\n`): Promise<void> {
     const now = Date.now();
     const r = await this.send([
       { type: 'started', jobId: job.jobId, at: now },

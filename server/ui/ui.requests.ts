@@ -44,6 +44,8 @@ export type UiRequestDeps = Readonly<{
   awaiters: Awaiters;
   library: LibraryService;
   serverInfo: () => ServerInfo;
+  /** The server's clock (tests inject one); Date.now by default. */
+  clock?: () => number;
   blobs: BlobStore;
   /** Runs before each submission and `server:info` (re-scans the user components). */
   refreshComponents?: () => Promise<void>;
@@ -91,6 +93,8 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     await deps.refreshComponents?.();
     return ok(deps.serverInfo());
   });
+  const clock = deps.clock ?? Date.now;
+  handle('server:time', () => ok({ now: clock() }));
   handle('agents:list', () => ok(deps.agents.list()));
   handle('agents:purge', async () => ok({ purged: await deps.agents.purge() }));
 

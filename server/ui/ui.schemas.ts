@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { compileValidator } from '../../protocol/validate.js';
 import { SourceFileSchema } from '../../protocol/jobs.js';
+import { RUN_STATUSES } from '../../protocol/states.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
 const Millis = Type.Number({ minimum: 0 });
@@ -11,7 +12,7 @@ export const jobIdValidator = compileValidator(Id);
 
 export const runFilterValidator = compileValidator(
   Type.Object({
-    status: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')])),
+    status: Type.Optional(Type.Union(RUN_STATUSES.map((s) => Type.Literal(s)))),
     target: Type.Optional(Type.String({ maxLength: 253 })),
     verb: Type.Optional(Type.String({ maxLength: 64 })),
     text: Type.Optional(Type.String({ maxLength: 1024 })),

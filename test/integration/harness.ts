@@ -35,6 +35,7 @@ import { eventually, sleep, textOn, withTimeout } from '../support/wait.js';
 
 // The one set of waiting helpers (test/support/wait.ts), re-exported where the integration tests import them.
 export { eventually, sleep, textOn, withTimeout } from '../support/wait.js';
+import { localAgentSpecs } from '../../cli/local-agents.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'directord.js');
@@ -291,6 +292,8 @@ export type ClusterOptions = Readonly<{
   connectUi?: boolean;
   /** The start of the process tag (default `it`). */
   tagPrefix?: string;
+  /** Run `directord serve --local-agents N` (the server and its own local agents) instead of `directord server`. */
+  localAgents?: number;
 }>;
 
 export class Cluster {
@@ -337,13 +340,18 @@ export class Cluster {
       await cluster.build();
       await cluster.startServer();
       for (const identity of options.agents ?? []) await cluster.startAgent(identity);
-      await cluster.waitOnline(options.agents ?? []);
+      await cluster.waitOnline([...(options.agents ?? []), ...cluster.localAgentNames()]);
     } catch (error) {
       const logs = cluster.logs();
       await cluster.close();
       throw new Error(`cluster did not start: ${error instanceof Error ? error.message : String(error)}\n${logs}`);
     }
     return cluster;
+  }
+
+  /** The identities `serve --local-agents N` gives its agents. */
+  localAgentNames(): string[] {
+    return localAgentSpecs(this.options.localAgents ?? 0, this.dataDir).map((s) => s.identity);
   }
 
   get ui(): UiSocket {
@@ -403,7 +411,8 @@ export class Cluster {
       this.inProcess = server;
       this.url = server.url;
     } else {
-      const proc = new Proc('server', [(await this.build()).bin, '--data-dir', this.dataDir, 'server', '--port', '0', ...(this.options.serverArgs ?? [])], this.env);
+      const command = this.options.localAgents ? ['serve', '--port', '0', '--tls', 'off', '--local-agents', String(this.options.localAgents)] : ['server', '--port', '0'];
+      const proc = new Proc('server', [(await this.build()).bin, '--data-dir', this.dataDir, ...command, ...(this.options.serverArgs ?? [])], this.env);
       this.server = proc;
       const info = await eventually(
         'server.json of the new server',

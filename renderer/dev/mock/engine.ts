@@ -5,7 +5,8 @@
  */
 import type { AgentInfo } from '../../../protocol/agents.js';
 import type { RunSubmission, RunSubmitted, TargetState } from '../../../protocol/jobs.js';
-import type { JobRecord, RunDetail, RunFilter, RunOutputPage, RunStatus, RunSummary, TargetRecord } from '../../../protocol/records.js';
+import { hostStatusOf, isBadOutcome, runStatusOf, type BadOutcome, type RunStatus } from '../../../protocol/states.js';
+import type { JobRecord, RunDetail, RunFilter, RunOutputPage, RunSummary, TargetRecord } from '../../../protocol/records.js';
 import { fail, ok, type Result } from '../../../protocol/result.js';
 import type { OutputAppended, RerunRequest, TargetUpdate } from '../../../protocol/ui-events.js';
 import { fakeRun } from './fake-output.js';
@@ -38,7 +39,7 @@ export class MockEngine {
     const known = new Set(agents.map((a) => a.identity));
     const online = agents.filter((a) => a.online).map((a) => a.identity);
     const now = Date.now();
-    const run: MRun = { runId: id('r'), kind: sub.kind, source: sub.source ?? null, requestedBy: sub.requestedBy ?? 'console', createdAt: now, finishedAt: null, status: 'running', jobCount: 0, rerunOf, sourceText: sub.sourceText ?? null, jobs: [], submission: sub, timers: new Set() };
+    const run: MRun = { runId: id('r'), kind: sub.kind, source: sub.source ?? null, requestedBy: sub.requestedBy ?? 'console', createdAt: now, finishedAt: null, status: 'running', jobCount: 0, rerunOf, partOf: null, title: sub.kind === 'exec' ? `${sub.entries[0]?.jobs[0]?.verb ?? ''} ${sub.entries[0]?.jobs[0]?.text ?? ''}`.trim() : null, sourceText: sub.sourceText ?? null, jobs: [], submission: sub, timers: new Set() };
     sub.entries.forEach((entry, e) => {
       const parentId = id('p');
       for (const job of entry.jobs) {
@@ -132,7 +133,10 @@ export class MockEngine {
   #settle(run: MRun): void {
     const all = run.jobs.flatMap((j) => j.targets);
     if (run.status === 'running' && all.every((t) => FINAL.has(t.state))) {
-      run.status = statusOf(all.map((t) => t.state));
+      // Each host's states in run order, as the server settles a run (protocol/states.ts).
+      const byHost = new Map<string, TargetState[]>();
+      for (const job of run.jobs) for (const t of job.targets) byHost.set(t.target, [...(byHost.get(t.target) ?? []), t.state]);
+      run.status = statusOf([...byHost.values()]);
       run.finishedAt = Date.now();
     }
     this.events.run(this.summary(run));
@@ -230,8 +234,7 @@ function target(name: string, now: number): MTarget {
   return { target: name, state: 'queued', info: null, exitCode: null, cached: false, queuedAt: now, dispatchedAt: null, startedAt: null, finishedAt: null, executionTime: null, roundtripTime: null, stdoutBytes: 0, stderrBytes: 0, truncated: false };
 }
 
-function statusOf(states: TargetState[]): RunStatus {
-  if (states.some((s) => s === 'failed' || s === 'timed-out' || s === 'lost')) return 'failed';
-  if (states.some((s) => s === 'cancelled')) return 'cancelled';
-  return 'succeeded';
+function statusOf(hosts: TargetState[][]): RunStatus {
+  const causes = hosts.map(hostStatusOf).filter((h): h is BadOutcome => isBadOutcome(h as TargetState));
+  return runStatusOf(causes, false);
 }

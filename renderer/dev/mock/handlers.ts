@@ -20,6 +20,7 @@ let libSeq = 0;
 export function registerHandlers(socket: UiSocket, state: MockState): void {
   const { engine } = state;
   socket.on('server:info', (ack) => ack(ok({ version: '0.0.0-mock', protocolVersion: PROTOCOL_VERSION, dataDir: '(memory)', startedAt: state.startedAt, components: state.manifests })));
+  socket.on('server:time', (ack) => ack(ok({ now: Date.now() })));
   socket.on('agents:list', (ack) => ack(ok(state.fleet)));
   socket.on('agents:purge', (ack) => {
     const before = state.fleet.length;

@@ -11,7 +11,7 @@ export function createHistorySql(db: Db): HistoryStore {
   const getRun = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
   const listRuns = db.prepare<RunQuery, SqlRun>(`
     SELECT * FROM runs r
-    WHERE (@status IS NULL OR r.status = @status)
+    WHERE (@status IS NULL OR (CASE WHEN r.status = 'running' THEN 'running' ELSE COALESCE(r.outcome, r.status) END) = @status)
       AND (@since IS NULL OR r.created_at >= @since)
       AND (@until IS NULL OR r.created_at <= @until)
       AND (@before IS NULL OR r.created_at < @before)

@@ -1,16 +1,17 @@
 /** SQL of the job flow: writes inside a unit of work (runs, jobs, targets, output), the load of open work at start. */
 import type { TargetState } from '../../../protocol/jobs.js';
-import type { RunStatus, RunSummary, TargetRecord } from '../../../protocol/records.js';
+import type { RunSummary, TargetRecord } from '../../../protocol/records.js';
+import { isBadOutcome, runStatusOf, type BadOutcome, type RunStatus } from '../../../protocol/states.js';
 import type { Db } from './open.js';
 import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../../jobs/jobs.rows.js';
-import { emptyCounts, settledStatus } from '../../jobs/live.js';
+import { emptyCounts } from '../../jobs/live.js';
 import type { JobsStore, JobsWrites, NewJob, NewRun, RunStateCount, TargetWrite } from '../types.js';
 
 const OPEN = "('queued', 'dispatched', 'running')";
 
 export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: JobsStore }> {
-  const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
-    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @job_count, @target_list, @verb_list, '{}', @submission)`);
+  const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, part_of, title, job_count, target_list, verb_list, counts, submission)
+    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @part_of, @title, @job_count, @target_list, @verb_list, '{}', @submission)`);
   const insertJob = db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, parent_name, parent_sha, job_name, verb, sha, text, args, vars, stdout_arg, stderr_arg, timeout, run_once, skip_cache, parent_async, created_at, updated_at, skipped_reason)
     VALUES (@job_id, @seq, @run_id, @parent_id, @parent_name, @parent_sha, @job_name, @verb, @sha, @text, @args, @vars, @stdout_arg, @stderr_arg, @timeout, @run_once, @skip_cache, @parent_async, @created_at, @created_at, @skipped_reason)`);
   // The per-target statements bind positionally: they run for every (job, target), and binding
@@ -22,7 +23,11 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
     stdout_bytes = ?, stderr_bytes = ?, truncated = ? WHERE job_id = ? AND target = ?`);
   const insertBlobLink = db.prepare('INSERT INTO job_blobs (job_id, sha) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
-  const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
+  const settleRun = db.prepare('UPDATE runs SET status = @status, outcome = @outcome, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
+  // Each host's states that are not success, in run order: the first is what the host came to.
+  const unsuccessful = db.prepare<[string], { target: string; state: TargetState }>(
+    "SELECT t.target, t.state FROM targets t JOIN jobs j ON j.job_id = t.job_id WHERE t.run_id = ? AND t.state <> 'succeeded' ORDER BY j.seq",
+  );
   const insertChunk = db.prepare('INSERT INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM jobs');
   const openTargets = db.prepare<[], SqlTarget>(`SELECT * FROM targets WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN})`);
@@ -38,6 +43,14 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
   const recentLost = db.prepare<[number, number], SqlTarget>("SELECT * FROM targets WHERE state = 'lost' AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?");
   const runStateCounts = db.prepare<[string], { state: TargetState; n: number }>('SELECT state, COUNT(*) AS n FROM targets WHERE run_id = ? GROUP BY state');
 
+  function outcomeOf(runId: string, cancelRequested: boolean): Exclude<RunStatus, 'running'> {
+    const causes = new Map<string, BadOutcome>();
+    for (const row of unsuccessful.iterate(runId)) {
+      if (!causes.has(row.target) && isBadOutcome(row.state)) causes.set(row.target, row.state);
+    }
+    return runStatusOf(causes.values(), cancelRequested);
+  }
+
   /** The columns a target's state changes, then its key, in the order both statements above bind them. */
   const runWithState = (statement: typeof updateTarget, t: TargetRecord, jobId: string, ...tail: Array<string | number>) =>
     statement.run(t.state, t.info, t.exitCode, t.cached ? 1 : 0, t.dispatchedAt, t.startedAt, t.finishedAt, t.executionTime, t.roundtripTime, t.stdoutBytes, t.stderrBytes, t.truncated ? 1 : 0, jobId, t.target, ...tail);
@@ -52,6 +65,8 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
         requested_by: run.requestedBy,
         created_at: run.createdAt,
         rerun_of: run.rerunOf,
+        part_of: run.partOf,
+        title: run.title,
         job_count: run.jobCount,
         target_list: JSON.stringify(run.targets),
         verb_list: JSON.stringify(run.verbs),
@@ -91,8 +106,11 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
     touchJob(jobId: string, at: number): void {
       touchJob.run(at, jobId);
     },
-    settleRun(runId: string, status: RunStatus, finishedAt: number, counts: Readonly<Record<TargetState, number>>): void {
-      settleRun.run({ run_id: runId, status, finished_at: finishedAt, counts: JSON.stringify(counts) });
+    /** Settles a run from its stored target rows (write them first); returns its status. */
+    settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): Exclude<RunStatus, 'running'> {
+      const outcome = outcomeOf(runId, cancelRequested);
+      settleRun.run({ run_id: runId, status: storedStatus(outcome), outcome, finished_at: finishedAt, counts: JSON.stringify(counts) });
+      return outcome;
     },
     insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
       return insertChunk.run(jobId, target, stream, seq, data).changes === 1;
@@ -102,9 +120,10 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
       if (!row || row.status === 'running') return undefined;
       const counts = emptyCounts();
       for (const c of runStateCounts.all(runId)) counts[c.state] = c.n;
-      const status = row.status === 'cancelled' ? 'cancelled' : settledStatus(counts, false);
-      settleRun.run({ run_id: runId, status, finished_at: row.finished_at, counts: JSON.stringify(counts) });
-      return runSummaryFromSql({ ...row, status, counts: JSON.stringify(counts) });
+      const outcome = outcomeOf(runId, row.status === 'cancelled');
+      const status = storedStatus(outcome);
+      settleRun.run({ run_id: runId, status, outcome, finished_at: row.finished_at, counts: JSON.stringify(counts) });
+      return runSummaryFromSql({ ...row, status, outcome, counts: JSON.stringify(counts) });
     },
   };
 
@@ -121,4 +140,9 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
     purgeSettled: async () => purgeSettled(),
   };
   return { writes, store };
+}
+
+/** The `status` column keeps its four values; `outcome` has the rest. */
+function storedStatus(outcome: Exclude<RunStatus, 'running'>): 'succeeded' | 'failed' | 'cancelled' {
+  return outcome === 'timed-out' || outcome === 'lost' ? 'failed' : outcome;
 }

@@ -1,5 +1,6 @@
 /** History filter form → RunFilter (pure). */
-import type { RunFilter, RunStatus } from '#protocol/records.js';
+import type { RunFilter } from '#protocol/records.js';
+import type { RunStatus } from '#protocol/states.js';
 
 export type HistoryForm = { text: string; status: '' | RunStatus; target: string; verb: string; from: string; to: string };
 

@@ -14,7 +14,7 @@ function job(jobId: string, text: string, hosts: string[]): JobRecord {
   return { jobId, runId: 'r1', parentId: 'p', parentName: null, parentSha: null, jobName: null, verb: 'RUN', sha: 'x', text, args: {}, timeout: 600, runOnce: false, skipCache: false, parentAsync: false, createdAt: 0, updatedAt: 0, skippedReason: null, targets: hosts.map((h) => target(h)) };
 }
 function detail(jobs: JobRecord[]): RunDetail {
-  return { runId: 'r1', kind: 'orchestrate', source: null, requestedBy: 'test', createdAt: 0, finishedAt: null, status: 'running', jobCount: jobs.length, targets: [], verbs: ['RUN'], counts: { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 }, rerunOf: null, sourceText: null, jobs };
+  return { runId: 'r1', kind: 'orchestrate', source: null, requestedBy: 'test', createdAt: 0, finishedAt: null, status: 'running', jobCount: jobs.length, targets: [], verbs: ['RUN'], counts: { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 }, rerunOf: null, partOf: null, title: null, sourceText: null, jobs };
 }
 
 test('host log: partial lines join, streams stay apart, random access and search', () => {
@@ -101,4 +101,15 @@ test('frame batcher hands over one batch per frame', () => {
   b.push([4]);
   frames.shift()?.();
   assert.deepEqual(batches, [[1, 2, 3], [4]]);
+});
+
+test('a host whose first job timed out is timed-out, not failed, though the jobs after it failed', () => {
+  const run = new RunModel('r1');
+  run.load(detail([job('j1', 'sleep 9', ['a', 'b']), job('j2', 'echo after', ['a', 'b'])]));
+  const upd = (jobId: string, t: string, state: TargetState) => ({ runId: 'r1', jobId, target: t, state, info: null, exitCode: null, at: 0, executionTime: 1, roundtripTime: 2 });
+  run.applyTargets([upd('j1', 'a', 'timed-out'), upd('j2', 'a', 'failed'), upd('j1', 'b', 'succeeded'), upd('j2', 'b', 'lost')]);
+  assert.equal(run.hostStatus('a'), 'timed-out');
+  assert.equal(run.hostStatus('b'), 'lost');
+  const counts = run.counts();
+  assert.deepEqual([counts['timed-out'], counts.lost, counts.failed], [1, 1, 0]);
 });

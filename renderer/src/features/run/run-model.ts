@@ -6,17 +6,14 @@
 import type { TargetState } from '#protocol/jobs.js';
 import type { JobRecord, RunDetail, TargetRecord } from '#protocol/records.js';
 import type { OutputAppended, TargetUpdate } from '#protocol/ui-events.js';
+import { hostStatusOf, HOST_STATUSES, type HostStatus } from '#protocol/states.js';
 import { HostLog } from './host-log.js';
 
-export type HostStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed-out' | 'lost' | 'cancelled';
-export const HOST_STATUSES: readonly HostStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled'];
+export { HOST_STATUSES, type HostStatus };
 
 type Cell = { state: TargetState; info: string | null; executionTime: number | null; roundtripTime: number | null; exitCode: number | null };
 export type RunJob = Readonly<{ jobId: string; order: number; verb: string; text: string; name: string | null }>;
 export type HostGroup = Readonly<{ hosts: readonly string[]; log: HostLog }>;
-
-const BAD: readonly TargetState[] = ['failed', 'timed-out', 'lost'];
-const FINAL = new Set<TargetState>(['succeeded', 'failed', 'timed-out', 'lost', 'cancelled']);
 
 export function headerFor(job: Pick<RunJob, 'verb' | 'text' | 'name'>): string {
   const text = job.text.length > 200 ? job.text.slice(0, 200) + '…' : job.text;
@@ -105,13 +102,18 @@ export class RunModel {
     return this.#cells.get(host)?.get(jobId);
   }
 
+  /** The state of the host's first job (in run order) that did not succeed, as the server counts it. */
   hostStatus(host: string): HostStatus {
-    const cells = [...(this.#cells.get(host)?.values() ?? [])];
-    if (cells.length === 0) return 'queued';
-    for (const bad of BAD) if (cells.some((c) => c.state === bad)) return bad as HostStatus;
-    if (cells.every((c) => FINAL.has(c.state))) return cells.some((c) => c.state === 'cancelled') ? 'cancelled' : 'succeeded';
-    if (cells.some((c) => c.state === 'running' || FINAL.has(c.state))) return 'running';
-    return 'queued';
+    const row = this.#cells.get(host);
+    if (!row) return 'queued';
+    const states: TargetState[] = [];
+    for (const job of this.jobs) {
+      const cell = row.get(job.jobId);
+      if (cell) states.push(cell.state);
+    }
+    // Cells of jobs the detail has not listed yet (live updates before load) come last.
+    if (states.length < row.size) for (const [jobId, cell] of row) if (!this.#order.has(jobId)) states.push(cell.state);
+    return hostStatusOf(states);
   }
 
   /** Seconds in components (sum) and the slowest roundtrip, for the pane header. */

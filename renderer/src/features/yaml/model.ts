@@ -3,6 +3,7 @@
  * 1-based line/column of every entry and step so errors and the YAML pane can point at them.
  */
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
+import { nodeOffset, parseErrorOffset } from '#components/yaml-positions.js';
 
 export type StepModel = Readonly<{
   verb: string;
@@ -34,17 +35,23 @@ const ENTRY_KEYS = new Set(['jobs', 'targets', 'assign', 'name', 'async', 'vars'
 const TRUE_STRINGS = new Set(['y', 'yes', 't', 'true', 'on', '1']);
 const FALSE_STRINGS = new Set(['n', 'no', 'f', 'false', 'off', '0']);
 
-/** Builds the model, or every problem found with its position. */
-export function deriveModel(doc: Document, lines: LineCounter): DeriveResult {
+/**
+ * Builds the model, or every problem found with its position: 1-based line and column of the
+ * character the problem is about, as an editor shows them. `text` (the parsed source) lets an
+ * empty value point at its `-` and an unclosed quote at where it opened, not at the next line.
+ */
+export function deriveModel(doc: Document, lines: LineCounter, text = ''): DeriveResult {
   const errors: DocError[] = [];
-  const at = (node: Node | null | undefined, message: string) => {
-    const pos = lines.linePos(node?.range?.[0] ?? 0);
+  const push = (offset: number, message: string) => {
+    const pos = lines.linePos(offset);
     errors.push({ message, line: pos.line, column: pos.col });
   };
+  const at = (node: Node | null | undefined, message: string) => {
+    push(nodeOffset(doc, node, text), message);
+  };
   for (const e of doc.errors) {
-    const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
-    const first = e.message.split('\n')[0] ?? e.message;
-    errors.push({ message: first.replace(/ at line \d+, column \d+:?$/, ''), line: pos.line, column: pos.col });
+    const first = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+    push(parseErrorOffset(e.code, first, e.pos[0], text), first);
   }
   if (errors.length) return { ok: false, errors };
   const root = doc.contents;

@@ -19,7 +19,7 @@ type Parsed = { doc: Document; model: OrchestrationModel } | { errors: DocError[
 function parse(text: string): Parsed {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: false, uniqueKeys: false });
-  const derived = deriveModel(doc, lineCounter);
+  const derived = deriveModel(doc, lineCounter, text);
   return derived.ok ? { doc, model: derived.model } : { errors: derived.errors };
 }
 
