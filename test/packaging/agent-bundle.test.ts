@@ -174,7 +174,7 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
     const { agent } = await bundles();
     const data = join(work, 'cli-data');
     mkdirSync(data);
-    writeFileSync(join(data, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:7500' }));
+    writeFileSync(join(data, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:7500', port: 7500, pid: process.pid }));
     writeFileSync(join(data, 'agent.key'), 'k\n', { mode: 0o600 });
     const units = join(work, 'cli-units');
     const r = await runCli(['--data-dir', data, 'agent', '--identity', 'cli-1', '--install-service', '--unit-dir', units, '--no-start'], { timeoutMs: 60_000 });
