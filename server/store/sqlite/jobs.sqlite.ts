@@ -4,6 +4,7 @@ import type { RunStatus, RunSummary, TargetRecord } from '../../../protocol/reco
 import type { Db } from './open.js';
 import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../../jobs/jobs.rows.js';
 import { emptyCounts, settledStatus } from '../../jobs/live.js';
+import { indexText } from '../../history/search-text.js';
 import type { JobsStore, JobsWrites, NewJob, NewRun, RunStateCount, TargetWrite } from '../types.js';
 
 const OPEN = "('queued', 'dispatched', 'running')";
@@ -24,6 +25,8 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
   const settleRun = db.prepare('UPDATE runs SET status = @status, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
   const insertChunk = db.prepare('INSERT INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  // Output search (migration 0007): the store indexes each new chunk as it stores it; a trigger removes deleted ones.
+  const indexChunk = db.prepare('INSERT INTO output_fts (rowid, data) VALUES (?, ?)');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM jobs');
   const openTargets = db.prepare<[], SqlTarget>(`SELECT * FROM targets WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN})`);
   const openJobs = db.prepare<[], SqlJob>(`SELECT * FROM jobs WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN}) ORDER BY seq`);
@@ -95,7 +98,10 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
       settleRun.run({ run_id: runId, status, finished_at: finishedAt, counts: JSON.stringify(counts) });
     },
     insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
-      return insertChunk.run(jobId, target, stream, seq, data).changes === 1;
+      const stored = insertChunk.run(jobId, target, stream, seq, data);
+      if (stored.changes !== 1) return false;
+      indexChunk.run(stored.lastInsertRowid, indexText(data));
+      return true;
     },
     resettleRun(runId: string): RunSummary | undefined {
       const row = runRow.get(runId);
