@@ -149,11 +149,13 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
     /** A host's runs newest first (the Hosts page, `manage --host-history`). */
     async hostHistory(request: HostHistoryRequest): Promise<HostHistory> {
       const n = clampLimit(request.limit, 20, 1000);
+      // A run id alone is a cursor too (the CLI's --after RUN_ID): its creation time completes it.
+      const before = request.before ?? (request.beforeRun !== undefined ? ((await repo.getRun(request.beforeRun))?.created_at ?? null) : null);
       const rows = await repo.hostRuns({
         target: request.target,
         failures: request.failures === true,
-        before: request.before ?? null,
-        beforeRun: request.before !== undefined ? (request.beforeRun ?? null) : null,
+        before,
+        beforeRun: before !== null ? (request.beforeRun ?? null) : null,
         limit: n + 1,
       });
       const page = rows.slice(0, n);
