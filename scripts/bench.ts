@@ -475,9 +475,26 @@ async function scalePhase(): Promise<Record<string, number[]>> {
   return figures;
 }
 
+async function historyPhase(): Promise<void> {
+  const at = process.argv.indexOf('--history');
+  const arg = process.argv[at + 1];
+  const results = arg && /^\d+$/.test(arg) ? Number(arg) : 1_000_000;
+  ensureBuilt(false);
+  const { runHistory } = await import('./bench/history.js');
+  const figures: Record<string, number[]> = {};
+  for (let run = 1; run <= RUNS; run++) {
+    log(`history run ${run}/${RUNS}: ${results} results`);
+    for (const [k, v] of Object.entries(await runHistory({ bin: join(root, 'bin', 'directord.js'), results, log }))) (figures[k] ??= []).push(v);
+  }
+  process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]))) + '\n');
+  process.exit(0);
+}
+
 async function main(): Promise<void> {
   // The 10-minute soak is its own mode (scripts/bench/soak.ts).
   if (process.argv.includes('--soak')) return (await import('./bench/soak.js')).runSoak(process.argv.slice(2)).then(() => process.exit(0));
+  // `--history N` runs only the history phase (issue #15, scripts/bench/history.ts), N results (default 1,000,000).
+  if (process.argv.includes('--history')) return historyPhase();
   const scaleOnly = process.argv.includes('--scale-only');
   const engine = !process.argv.includes('--ui-only') && !scaleOnly;
   const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;
