@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -315,5 +315,41 @@ describe('output search', () => {
     await store.jobs.purgeSettled();
     const afterPurge = await history.searchOutput({ text: 'space' });
     assert.deepEqual(afterPurge.ok && afterPurge.value.hits, []);
+  });
+});
+
+describe('retention at scale', () => {
+  test('deletes in chunks bounded by target rows, the output index shrinks with it, and the file stops growing', { timeout: 120_000 }, async () => {
+    const path = join(dir, 'retention.db');
+    const store = openSqliteStore({ path, log: silentLogger });
+    const history = createHistoryService({ repo: store.history, liveRun: () => undefined });
+    const hosts = Array.from({ length: 300 }, (_, i) => `r${i}`);
+    const DAY = 86_400_000;
+    const { createRetention } = await import('../../history/retention.js');
+    const retention = createRetention({ store: store.retention, options: { retentionDays: 1 }, clock: () => Date.now(), log: silentLogger });
+    const fileMb = () => (statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0)) / 1e6;
+    try {
+      let seq = 1;
+      const sizes: number[] = [];
+      for (let cycle = 0; cycle < 3; cycle++) {
+        seq = await fillHistory(store, { runs: 4, jobsPerRun: 10, hosts, startSeq: seq, startAt: Date.now() - 10 * DAY, prefix: `old${cycle}`, output: (r, j, h) => `cycle ${cycle} run ${r} job ${j} host ${h} disk full\n`.repeat(3), failEvery: 97 });
+        const found = await history.searchOutput({ text: `"cycle ${cycle}" disk` });
+        assert.ok(found.ok && found.value.hits.length > 0);
+        const report = await retention.prune();
+        assert.equal(report.runs, 4);
+        assert.equal(report.jobs, 40);
+        // 12,000 targets in chunks of at most 1,000: at least 12 (200 jobs per chunk would have been 4 runs in 4).
+        assert.ok(report.chunks >= 12, `chunks: ${report.chunks}`);
+        const gone = await history.searchOutput({ text: `"cycle ${cycle}" disk` });
+        assert.deepEqual(gone.ok && gone.value.hits, [], 'the index forgot the deleted output');
+        sizes.push(fileMb());
+        if (process.env.HISTORY_FIGURES) process.stderr.write(`retention cycle ${cycle}: ${JSON.stringify(report)} file ${fileMb().toFixed(2)} MB\n`);
+      }
+      // Freed pages are reused: the second and third fills fit in the space the first left.
+      assert.ok(sizes[2]! <= sizes[0]! * 1.1, `file MB after each cycle: ${sizes.map((s) => s.toFixed(2)).join(', ')}`);
+    } finally {
+      await retention.close();
+      await store.close();
+    }
   });
 });
