@@ -161,7 +161,7 @@ function buildProgram(setResult: (code: number) => void): Command {
   program
     .command('manage')
     .description('inspect and manage the server: exactly one action')
-    .option('--list-jobs', 'list all jobs')
+    .option('--list-jobs', 'list the newest jobs (1000 unless --limit; --after ID for older ones)')
     .option('--list-nodes', 'list the online agents')
     .option('--job-info <id>', "show one job's record (`last`: the latest job)")
     .option('--purge-jobs', 'delete every job record')
@@ -181,6 +181,13 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--revoke-node <name>', 'revoke an agent: disconnect it now and refuse its credential from now on')
     .option('--rotate-console-token', 'replace the console token (ui.token): old links and every browser session stop working; prints the new link')
     .addOption(new Option('--filter <state>', 'with --list-jobs: only these jobs').choices(['success', 'failed', 'processing']))
+    .option('--search-output <text>', 'search stored output: words, "a phrase", prefix*; prints run, job, host, stream:line and the line')
+    .option('--host-history <name>', "one host's runs, newest first, with its successes and failures")
+    .option('--limit <n>', 'with --list-jobs, --host-history or --search-output: how many rows', count)
+    .option('--after <id>', 'with --list-jobs (a job id) or --host-history (a run id): continue after it, with older ones')
+    .option('--since <duration>', 'with --search-output: only jobs of the last 90s, 30m, 12h, 7d…')
+    .option('--host <pattern>', 'with --search-output: only hosts matching this glob (web-*)')
+    .option('--verb <verb>', 'with --search-output: only jobs of this verb (RUN)')
     .addOption(dataDirOption())
     .action(async (options: ManageOptions, command: Command) => {
       const { runManage } = await import('./commands/manage.js');

@@ -93,7 +93,71 @@ export type RunFilter = Readonly<{
   since?: number;
   until?: number;
   limit?: number;
+  /** Keyset cursor: runs created before this (epoch ms)… */
   before?: number;
+  /** …or, with `before`, at that time with a smaller run id (so runs created in the same ms are neither skipped nor repeated). */
+  beforeRun?: string;
+}>;
+
+/**
+ * A job's precomputed target counts (issue #15): kept with every target change, so a list of jobs
+ * never reads their target rows. `failed` is failed, timed-out and lost; times are means over the
+ * targets that reported one.
+ */
+export type JobCounts = Readonly<{
+  targets: number;
+  open: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  executionTime: number | null;
+  roundtripTime: number | null;
+}>;
+
+export type JobSummary = Omit<JobRecord, 'targets'> & Readonly<{ counts: JobCounts }>;
+
+/** A page of jobs, newest first (`jobs:page`); `next` is the `after` of the following (older) page, null after the last. */
+export type JobPage = Readonly<{ jobs: readonly JobSummary[]; next: string | null }>;
+
+/** One host's part in one run, from the precomputed per-(host, run) counts. */
+export type HostRun = Readonly<{
+  runId: string;
+  kind: 'exec' | 'orchestrate';
+  source: string | null;
+  status: RunStatus;
+  createdAt: number;
+  /** The host's latest result time in the run. */
+  lastAt: number | null;
+  targets: number;
+  open: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}>;
+
+export type HostHistory = Readonly<{
+  target: string;
+  runs: readonly HostRun[];
+  /** Cursor of the next (older) page: pass as `before`/`beforeRun`; null after the last. */
+  next: Readonly<{ before: number; beforeRun: string }> | null;
+}>;
+
+/** One matching line of stored output (`output:search`); `line` counts from 1 in that job's stream on that host. */
+export type OutputHit = Readonly<{
+  runId: string;
+  jobId: string;
+  verb: string;
+  target: string;
+  stream: 'stdout' | 'stderr';
+  line: number;
+  text: string;
+  createdAt: number;
+}>;
+
+export type OutputSearch = Readonly<{
+  hits: readonly OutputHit[];
+  /** More lines matched than `limit`. */
+  truncated: boolean;
 }>;
 
 export type AnalysisRow = Readonly<[key: string, value: string | number]>;

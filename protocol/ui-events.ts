@@ -5,7 +5,7 @@ import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, Enro
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, SourceFile } from './jobs.js';
-import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo, TargetRecord } from './records.js';
+import type { AnalysisRow, HostHistory, JobOutput, JobPage, JobRecord, ListJobsFilter, OutputSearch, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo, TargetRecord } from './records.js';
 
 export const UI_NAMESPACE = '/ui';
 
@@ -39,6 +39,16 @@ export type LibraryItem = Readonly<{ id: string; name: string; yaml: string; att
 export type LibraryItemSummary = Omit<LibraryItem, 'yaml' | 'attachments'>;
 export type LibrarySave = Readonly<{ id?: string; name: string; yaml: string; attachments?: readonly LibraryAttachment[] }>;
 
+export type JobPageRequest = Readonly<{ filter?: ListJobsFilter; limit?: number; after?: string }>;
+
+export type HostHistoryRequest = Readonly<{ target: string; limit?: number; before?: number; beforeRun?: string; failures?: boolean }>;
+
+/**
+ * `text`: words (all must appear in the line), "a phrase", prefix* words; case and accents do not
+ * matter, ANSI colour codes are ignored. `host`: a glob (`web-*`). `since`: epoch ms.
+ */
+export type OutputSearchRequest = Readonly<{ text: string; since?: number; host?: string; verb?: string; runId?: string; limit?: number }>;
+
 export type RerunRequest = Readonly<{
   runId: string;
   /** Only the (job, target) pairs that did not succeed, each on its own target. */
@@ -65,7 +75,14 @@ export interface UiToServerEvents {
   /** A host's stored output in a run, a page at a time (`after`: the previous page's `next`). */
   'runs:output': (request: { runId: string; target: string; after?: number }, ack: Ack<RunOutputPage>) => void;
   'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;
-  'jobs:list': (request: { filter?: ListJobsFilter; limit?: number }, ack: Ack<JobRecord[]>) => void;
+  /** Whole records (targets included) of the newest `limit` jobs, oldest first; `after`: only jobs older than that job id. */
+  'jobs:list': (request: { filter?: ListJobsFilter; limit?: number; after?: string }, ack: Ack<JobRecord[]>) => void;
+  /** Jobs newest first with their precomputed counts, a keyset page at a time (issue #15): never reads target rows. */
+  'jobs:page': (request: JobPageRequest, ack: Ack<JobPage>) => void;
+  /** A host's runs, newest first, from the per-(host, run) counts (`failures`: only runs where it failed). */
+  'hosts:history': (request: HostHistoryRequest, ack: Ack<HostHistory>) => void;
+  /** Full-text search of stored output: the matching lines, newest jobs first. A malformed query is `invalid`. */
+  'output:search': (request: OutputSearchRequest, ack: Ack<OutputSearch>) => void;
   /** `last` means the most recently created job. */
   'jobs:get': (jobId: string, ack: Ack<JobRecord>) => void;
   /** Acks once every job is settled (or when the timeout passes, with what is known). */

@@ -48,7 +48,8 @@
  * The phases live in scripts/bench/ (common.ts, engine.ts, console.ts, scale-phase.ts; soak.ts and
  * scale.ts, sim-agents.ts underneath); this file reads the flags and prints the figures.
  */
-import { ensureBuilt, median, round } from './bench/common.js';
+import { join } from 'node:path';
+import { ensureBuilt, log, median, root, round, RUNS } from './bench/common.js';
 import { enginePhase } from './bench/engine.js';
 import { uiPhase } from './bench/console.js';
 import { scalePhase } from './bench/scale-phase.js';
@@ -64,8 +65,24 @@ Options:
   --no-ui           skip the console phase          --ui-only      run only the console phase
   --no-scale        skip the scale phase            --scale-only   run only the scale phase
   --soak            the 10-minute soak instead (scripts/bench/soak.ts)
+  --history N       only the history phase: N results (default 1,000,000) via simulated agents (scripts/bench/history.ts)
   --help            print this help and exit
 `;
+
+async function historyPhase(): Promise<void> {
+  const at = process.argv.indexOf('--history');
+  const arg = process.argv[at + 1];
+  const results = arg && /^\d+$/.test(arg) ? Number(arg) : 1_000_000;
+  ensureBuilt(false);
+  const { runHistory } = await import('./bench/history.js');
+  const figures: Record<string, number[]> = {};
+  for (let run = 1; run <= RUNS; run++) {
+    log(`history run ${run}/${RUNS}: ${results} results`);
+    for (const [k, v] of Object.entries(await runHistory({ bin: join(root, 'bin', 'directord.js'), results, log }))) (figures[k] ??= []).push(v);
+  }
+  process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]))) + '\n');
+  process.exit(0);
+}
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
@@ -74,6 +91,8 @@ async function main(): Promise<void> {
   }
   // The 10-minute soak is its own mode (scripts/bench/soak.ts).
   if (process.argv.includes('--soak')) return (await import('./bench/soak.js')).runSoak(process.argv.slice(2)).then(() => process.exit(0));
+  // `--history N` runs only the history phase (issue #15, scripts/bench/history.ts), N results (default 1,000,000).
+  if (process.argv.includes('--history')) return historyPhase();
   const scaleOnly = process.argv.includes('--scale-only');
   const engine = !process.argv.includes('--ui-only') && !scaleOnly;
   const withConsole = !process.argv.includes('--no-ui') && !scaleOnly;

@@ -50,6 +50,26 @@ test('--list-jobs passes --filter to the server and renders the table', () =>
     assert.match(r.stdout, /\n\nTotal Items: 1\n$/);
   }));
 
+test('--list-jobs --limit N shows the newest N, oldest first, and says on stderr how to see the older ones; --after continues', () =>
+  withServer(async (server, dir) => {
+    for (let i = 1; i <= 5; i++) server.data.jobs.push(jobRecord(`job-${i}`, [targetRecord('n1', 'succeeded')], { createdAt: i }));
+    const first = await run('--data-dir', dir, 'manage', '--list-jobs', '--limit', '2');
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual([...first.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]), ['job-4', 'job-5']);
+    assert.equal(first.stderr, 'Showing the newest 2 jobs. Older ones: directord manage --list-jobs --after job-4 [--limit N]\n');
+    const next = await run('--data-dir', dir, 'manage', '--list-jobs', '--limit', '2', '--after', 'job-4');
+    assert.deepEqual([...next.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]), ['job-2', 'job-3']);
+    const last = await run('--data-dir', dir, 'manage', '--list-jobs', '--after', 'job-2');
+    assert.deepEqual([...last.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]), ['job-1']);
+    assert.equal(last.stderr, '', 'no hint after the last page');
+    const gone = await run('--data-dir', dir, 'manage', '--list-jobs', '--after', 'nope');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /--after: no job nope/);
+    const misuse = await run('--data-dir', dir, 'manage', '--list-nodes', '--limit', '2');
+    assert.equal(misuse.code, 2);
+    assert.match(misuse.stderr, /--limit only applies to/);
+  }));
+
 test('--purge-jobs prints SUCCESS True', () =>
   withServer(async (server, dir) => {
     server.data.jobs.push(jobRecord('job-1', []));

@@ -14,7 +14,7 @@ import { dataDirOf } from '../context.js';
 import { discoverServer } from '../discovery.js';
 import { CliError, EXIT } from '../errors.js';
 import type { NodeOutput } from '../format/poll.js';
-import { renderAnalysis, renderJobInfo, renderListJobs, renderListNodes, renderPurged } from '../format/records.js';
+import { renderAnalysis, renderJobInfo, renderListNodes, renderPurged } from '../format/records.js';
 import { line, write } from '../output.js';
 
 export type ManageOptions = Readonly<{
@@ -38,6 +38,13 @@ export type ManageOptions = Readonly<{
   revokeEnrolment?: string;
   revokeNode?: string;
   rotateConsoleToken?: boolean;
+  searchOutput?: string;
+  hostHistory?: string;
+  limit?: number;
+  after?: string;
+  since?: string;
+  host?: string;
+  verb?: string;
 }>;
 
 const ACTIONS = [
@@ -57,6 +64,8 @@ const ACTIONS = [
   ['revokeEnrolment', '--revoke-enrolment'],
   ['revokeNode', '--revoke-node'],
   ['rotateConsoleToken', '--rotate-console-token'],
+  ['searchOutput', '--search-output'],
+  ['hostHistory', '--host-history'],
 ] as const;
 
 export type ManageAction = (typeof ACTIONS)[number][0];
@@ -68,6 +77,10 @@ export function chooseAction(options: ManageOptions): ManageAction {
   if (given.length > 1) throw new CliError(`manage takes exactly one action, got ${given.map(([, flag]) => flag).join(' and ')}`, EXIT.usage);
   const action = given[0]![0];
   if (options.filter && action !== 'listJobs') throw new CliError('--filter only applies to --list-jobs', EXIT.usage);
+  if (options.limit !== undefined && !['listJobs', 'hostHistory', 'searchOutput'].includes(action)) throw new CliError('--limit only applies to --list-jobs, --host-history and --search-output', EXIT.usage);
+  if (options.after !== undefined && !['listJobs', 'hostHistory'].includes(action)) throw new CliError('--after only applies to --list-jobs and --host-history', EXIT.usage);
+  const searchOnly = (['since', 'host', 'verb'] as const).filter((k) => options[k] !== undefined);
+  if (searchOnly.length && action !== 'searchOutput') throw new CliError(`--${searchOnly[0]} only applies to --search-output`, EXIT.usage);
   const enrolmentOnly = (['uses', 'expires', 'note'] as const).filter((k) => options[k] !== undefined);
   if (enrolmentOnly.length && action !== 'createEnrolment') throw new CliError(`--${enrolmentOnly[0]} only applies to --create-enrolment`, EXIT.usage);
   return action;
@@ -152,10 +165,11 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
         write(renderListNodes(agents, Date.now()));
         return;
       }
-      case 'listJobs': {
-        const jobs = unwrap(await client.request('jobs:list', REQUEST_TIMEOUT_MS, options.filter ? { filter: options.filter } : {}), 'Listing jobs failed');
-        if (jobs.length === 0) throw noData();
-        write(renderListJobs(jobs));
+      case 'listJobs':
+      case 'searchOutput':
+      case 'hostHistory': {
+        const { runHistoryAction } = await import('./history.js');
+        await runHistoryAction(client, action, options);
         return;
       }
       case 'jobInfo':

@@ -7,9 +7,9 @@ import { createServer as createHttpServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentInfo } from '../../protocol/agents.js';
-import type { JobsAwaitRequest, UiToServerEvents } from '../../protocol/ui-events.js';
+import type { JobPageRequest, JobsAwaitRequest, UiToServerEvents } from '../../protocol/ui-events.js';
 import type { RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
-import type { AnalysisRow, JobOutput, JobRecord, ServerInfo } from '../../protocol/records.js';
+import type { AnalysisRow, JobOutput, JobRecord, JobSummary, ServerInfo } from '../../protocol/records.js';
 import { createLogger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { serverFilePath, serverFileText } from '../../protocol/server-file.js';
@@ -61,6 +61,37 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
       return ok({ runId: `run-${submissions.length}`, jobs });
     },
     'jobs:list': () => ok(state.jobs),
+    // Newest first (the array is oldest first), counted from the canned targets as the server's counts are.
+    'jobs:page': (payload) => {
+      const request = payload as JobPageRequest;
+      const counted = [...state.jobs].reverse().filter((j) => {
+        if (request.filter === 'success') return j.targets.some((t) => t.state === 'succeeded');
+        if (request.filter === 'failed') return j.targets.some((t) => ['failed', 'timed-out', 'lost'].includes(t.state));
+        if (request.filter === 'processing') return j.targets.some((t) => ['queued', 'dispatched', 'running'].includes(t.state));
+        return true;
+      });
+      const from = request.after === undefined ? 0 : counted.findIndex((j) => j.jobId === request.after) + 1;
+      if (from === 0 && request.after !== undefined) return fail('not-found', `no job ${request.after}`);
+      const limit = request.limit ?? 1000;
+      const page = counted.slice(from, from + limit);
+      const mean = (xs: Array<number | null>) => {
+        const v = xs.filter((x): x is number => x !== null);
+        return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+      };
+      const jobs: JobSummary[] = page.map(({ targets, ...job }) => ({
+        ...job,
+        counts: {
+          targets: targets.length,
+          open: targets.filter((t) => ['queued', 'dispatched', 'running'].includes(t.state)).length,
+          succeeded: targets.filter((t) => t.state === 'succeeded').length,
+          failed: targets.filter((t) => ['failed', 'timed-out', 'lost'].includes(t.state)).length,
+          cancelled: targets.filter((t) => t.state === 'cancelled').length,
+          executionTime: mean(targets.map((t) => t.executionTime)),
+          roundtripTime: mean(targets.map((t) => t.roundtripTime)),
+        },
+      }));
+      return ok({ jobs, next: from + limit < counted.length ? (page.at(-1)?.jobId ?? null) : null });
+    },
     'jobs:get': (payload) => {
       const id = payload as string;
       const job = id === 'last' ? state.jobs.at(-1) : state.jobs.find((j) => j.jobId === id);

@@ -91,8 +91,54 @@ export type RunQuery = Readonly<{
   since: number | null;
   until: number | null;
   before: number | null;
+  /** With `before`: the keyset tie-break (runs at `before` with a smaller id). */
+  beforeRun: string | null;
   limit: number;
 }>;
+
+/** A job row with its precomputed target counts (migration 0007). */
+export type SqlJobCounted = SqlJob & {
+  n_targets: number;
+  n_open: number;
+  n_ok: number;
+  n_failed: number;
+  n_cancelled: number;
+  ex_sum: number;
+  ex_n: number;
+  rt_sum: number;
+  rt_n: number;
+};
+
+export type SqlHostRun = {
+  target: string;
+  run_id: string;
+  created_at: number;
+  n_targets: number;
+  n_open: number;
+  n_ok: number;
+  n_failed: number;
+  n_cancelled: number;
+  last_at: number | null;
+  kind: 'exec' | 'orchestrate';
+  source: string | null;
+  status: RunStatus;
+};
+
+export type HostRunQuery = Readonly<{ target: string; failures: boolean; before: number | null; beforeRun: string | null; limit: number }>;
+
+export type OutputSearchQuery = Readonly<{
+  /** An FTS5 query built by server/history/search-text.ts (never the user's text as such). */
+  fts: string;
+  since: number | null;
+  /** A LIKE pattern of host names, or null. */
+  host: string | null;
+  verb: string | null;
+  runId: string | null;
+  limit: number;
+}>;
+
+/** A stored chunk whose text matched (its stream may match on several lines). */
+export type OutputChunkHit = { job_id: string; target: string; stream: 'stdout' | 'stderr'; run_id: string; verb: string; created_at: number };
 
 export type NodeTimes = { target: string; ex: number | null; exn: number; rt: number | null; rtn: number; ok: number; bad: number };
 export type JobSpan = { n: number; first_created: number | null; last_updated: number | null };
@@ -110,7 +156,16 @@ export interface HistoryStore {
   lastJob(): Promise<SqlJob | undefined>;
   jobsByIds(ids: readonly string[]): Promise<SqlJob[]>;
   targetsByJobIds(ids: readonly string[]): Promise<SqlTarget[]>;
-  listJobs(filter: ListJobsFilter | null, limit: number): Promise<SqlJob[]>;
+  /** Jobs newest first, older than seq `beforeSeq` (all when null), from their counts (no target rows read). */
+  pageJobs(filter: ListJobsFilter | null, beforeSeq: number | null, limit: number): Promise<SqlJobCounted[]>;
+  /** The seq of a job (a keyset cursor), undefined when it is gone. */
+  jobSeq(jobId: string): Promise<number | undefined>;
+  /** A host's runs newest first, from the per-(host, run) counts. */
+  hostRuns(q: HostRunQuery): Promise<SqlHostRun[]>;
+  /** Chunks whose indexed text matches, newest first; at most `limit` distinct (job, host, stream). Throws on a query FTS5 refuses. */
+  searchOutput(q: OutputSearchQuery): Promise<OutputChunkHit[]>;
+  /** One stream's chunks of a job on a host, in order. */
+  streamText(jobId: string, target: string, stream: 'stdout' | 'stderr'): Promise<string>;
   getTarget(jobId: string, target: string): Promise<SqlTarget | undefined>;
   output(jobId: string, target: string): Promise<OutputRow[]>;
   /** `target`'s output chunks in `runId`, jobs after seq `after`, in order (read lazily: callers stop early). */

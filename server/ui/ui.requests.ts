@@ -141,7 +141,19 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
 
   handle('jobs:list', async (payload) => {
     const request = v.jobsListValidator.parse(payload ?? {}, 'jobs:list');
-    return request.ok ? ok(await history.listJobs(request.value.filter, request.value.limit)) : request;
+    return request.ok ? history.listJobs(request.value.filter, request.value.limit, request.value.after) : request;
+  });
+  handle('jobs:page', async (payload) => {
+    const request = v.jobPageValidator.parse(payload ?? {}, 'jobs:page');
+    return request.ok ? history.pageJobs(request.value.filter, request.value.limit, request.value.after) : request;
+  });
+  handle('hosts:history', async (payload) => {
+    const request = v.hostHistoryValidator.parse(payload, 'hosts:history');
+    return request.ok ? ok(await history.hostHistory(request.value)) : request;
+  });
+  handle('output:search', (payload) => {
+    const request = v.outputSearchValidator.parse(payload, 'output:search');
+    return request.ok ? history.searchOutput(request.value) : request;
   });
   handle('jobs:get', (payload) => {
     const jobId = v.jobIdValidator.parse(payload, 'jobs:get');

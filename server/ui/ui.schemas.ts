@@ -20,6 +20,7 @@ export const runFilterValidator = compileValidator(
     until: Type.Optional(Millis),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     before: Type.Optional(Millis),
+    beforeRun: Type.Optional(Id),
   }),
 );
 
@@ -27,6 +28,38 @@ export const jobsListValidator = compileValidator(
   Type.Object({
     filter: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failed'), Type.Literal('processing')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    after: Type.Optional(Id),
+  }),
+);
+
+const Host = Type.String({ minLength: 1, maxLength: 253 });
+
+export const jobPageValidator = compileValidator(
+  Type.Object({
+    filter: Type.Optional(Type.Union([Type.Literal('success'), Type.Literal('failed'), Type.Literal('processing')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    after: Type.Optional(Id),
+  }),
+);
+
+export const hostHistoryValidator = compileValidator(
+  Type.Object({
+    target: Host,
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    before: Type.Optional(Millis),
+    beforeRun: Type.Optional(Id),
+    failures: Type.Optional(Type.Boolean()),
+  }),
+);
+
+export const outputSearchValidator = compileValidator(
+  Type.Object({
+    text: Type.String({ minLength: 1, maxLength: 1000 }),
+    since: Type.Optional(Millis),
+    host: Type.Optional(Host),
+    verb: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    runId: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   }),
 );
 

@@ -35,6 +35,19 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
   socket.on('jobs:output', (request, ack) => ack(engine.output(request.jobId, request.target)));
   socket.on('runs:output', (request, ack) => ack(engine.runOutput(request.runId, request.target)));
   socket.on('jobs:list', (_request, ack) => ack(ok([])));
+  socket.on('jobs:page', (_request, ack) => ack(ok({ jobs: [], next: null })));
+  // A host's runs from the mock's run list (the mock keeps no per-host counts: the run's stand in).
+  socket.on('hosts:history', (request, ack) => {
+    const runs = engine.list({ target: request.target, limit: request.limit ?? 20 }).filter((r) => !request.failures || r.counts.failed + r.counts['timed-out'] + r.counts.lost > 0);
+    ack(
+      ok({
+        target: request.target,
+        runs: runs.map((r) => ({ runId: r.runId, kind: r.kind, source: r.source, status: r.status, createdAt: r.createdAt, lastAt: r.finishedAt, targets: r.jobCount, open: r.counts.queued + r.counts.dispatched + r.counts.running, succeeded: r.counts.succeeded, failed: r.counts.failed + r.counts['timed-out'] + r.counts.lost, cancelled: r.counts.cancelled })),
+        next: null,
+      }),
+    );
+  });
+  socket.on('output:search', (_request, ack) => ack(ok({ hits: [], truncated: false })));
   socket.on('jobs:get', (jobId, ack) => ack(fail('not-found', `no job ${jobId}`)));
   socket.on('jobs:await', (_request, ack) => ack(ok([])));
   socket.on('jobs:purge', (ack) => ack(ok({ purged: 0 })));

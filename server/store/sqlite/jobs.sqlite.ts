@@ -5,6 +5,7 @@ import { isBadOutcome, runStatusOf, type BadOutcome, type RunStatus } from '../.
 import type { Db } from './open.js';
 import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../../jobs/jobs.rows.js';
 import { emptyCounts } from '../../jobs/live.js';
+import { indexText } from '../../history/search-text.js';
 import type { JobsStore, JobsWrites, NewJob, NewRun, RunStateCount, TargetWrite } from '../types.js';
 
 const OPEN = "('queued', 'dispatched', 'running')";
@@ -29,6 +30,8 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
     "SELECT t.target, t.state FROM targets t JOIN jobs j ON j.job_id = t.job_id WHERE t.run_id = ? AND t.state <> 'succeeded' ORDER BY j.seq",
   );
   const insertChunk = db.prepare('INSERT INTO output (job_id, target, stream, seq, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  // Output search (migration 0007): the store indexes each new chunk as it stores it; a trigger removes deleted ones.
+  const indexChunk = db.prepare('INSERT INTO output_fts (rowid, data) VALUES (?, ?)');
   const maxSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM jobs');
   const openTargets = db.prepare<[], SqlTarget>(`SELECT * FROM targets WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN})`);
   const openJobs = db.prepare<[], SqlJob>(`SELECT * FROM jobs WHERE job_id IN (SELECT job_id FROM targets WHERE state IN ${OPEN}) ORDER BY seq`);
@@ -113,7 +116,10 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
       return outcome;
     },
     insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean {
-      return insertChunk.run(jobId, target, stream, seq, data).changes === 1;
+      const stored = insertChunk.run(jobId, target, stream, seq, data);
+      if (stored.changes !== 1) return false;
+      indexChunk.run(stored.lastInsertRowid, indexText(data));
+      return true;
     },
     resettleRun(runId: string): RunSummary | undefined {
       const row = runRow.get(runId);

@@ -46,7 +46,7 @@ export class RunsStore {
     const last = this.list[this.list.length - 1];
     if (!last) return;
     this.loading = true;
-    const r = await client.request('runs:list', { ...this.filter, limit: PAGE_SIZE, before: last.createdAt });
+    const r = await client.request('runs:list', { ...this.filter, limit: PAGE_SIZE, before: last.createdAt, beforeRun: last.runId });
     this.loading = false;
     if (!r.ok) {
       this.error = r.error.message;

@@ -1,0 +1,2 @@
+export { default as OutputSearch } from './OutputSearch.svelte';
+export { outputJump, jumpTo } from './jump.svelte.js';
