@@ -174,7 +174,8 @@ describe('precomputed counts', () => {
     const old = join(dir, 'old.db');
     let raw = openDb(old);
     migrate(raw, migrations.slice(0, 6), silentLogger);
-    raw.exec(`INSERT INTO runs VALUES ('o1', 'exec', NULL, NULL, 't', 5, 9, 'failed', NULL, 1, '["x","y"]', '["RUN"]', '{}', '{}');
+    raw.exec(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
+        VALUES ('o1', 'exec', NULL, NULL, 't', 5, 9, 'failed', NULL, 1, '["x","y"]', '["RUN"]', '{}', '{}');
       INSERT INTO jobs (job_id, seq, run_id, parent_id, verb, sha, text, args, timeout, run_once, skip_cache, parent_async, created_at, updated_at)
         VALUES ('o1-j', 1, 'o1', 'o1-j', 'RUN', 's', 'df', '{}', 600, 0, 0, 0, 5, 9);
       INSERT INTO targets (job_id, target, run_id, state, queued_at, execution_time) VALUES ('o1-j', 'x', 'o1', 'succeeded', 5, 0.5), ('o1-j', 'y', 'o1', 'failed', 5, NULL);
