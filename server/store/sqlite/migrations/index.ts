@@ -5,5 +5,12 @@ import { migration0002 } from './0002-blobs.js';
 import { migration0003 } from './0003-enrolment.js';
 import { migration0004 } from './0004-lost-targets.js';
 import { migration0005 } from './0005-library-attachments.js';
+import { migration0008 } from './0008-inventory.js';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+/**
+ * MERGE: stand-ins for 0006 and 0007, which live on branches not merged here yet; the merge
+ * replaces these two with the real migrations (numbers must run 1..N without gaps).
+ */
+const pending = (version: number): Migration => ({ version, name: `000${version}-pending-branch`, up: () => undefined });
+
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, pending(6), pending(7), migration0008];
