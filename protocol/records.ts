@@ -59,6 +59,8 @@ export type RunSummary = Readonly<{
   verbs: readonly string[];
   counts: Readonly<Record<TargetState, number>>;
   rerunOf: string | null;
+  /** The target patterns it was submitted with, when any (`targets` are the hosts they resolved to). */
+  pattern?: string;
 }>;
 
 export type RunDetail = RunSummary & Readonly<{ sourceText: string | null; jobs: readonly JobRecord[] }>;

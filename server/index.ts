@@ -34,6 +34,8 @@ import { createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
+import { createInventoryService, type InventoryService } from './inventory/inventory.service.js';
+import { resolveSubmissionTargets } from './inventory/targets.js';
 import { createJobsState } from './jobs/jobs.state.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
@@ -210,6 +212,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     await state.load();
     const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     await db.agents.markAllOffline();
+    // Created after the registry (it lists the agents); the registry's change hook drops its cache.
+    const late: { inventory?: InventoryService } = {};
     const registry = createAgentRegistry({
       isRevoked: enrolment.isRevoked,
       repo: db.agents,
@@ -217,10 +221,21 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       clock,
       heartbeatIntervalMs,
       log: log.child('agents'),
-      onChange: broadcaster.agentUpdated,
+      onChange: (agent) => {
+        late.inventory?.invalidate();
+        broadcaster.agentUpdated(agent);
+      },
       userComponent: (verb) => userComponents.get(verb),
     });
+    const inventory = (late.inventory = await createInventoryService({
+      store: db,
+      agents: () => registry.list(),
+      clock,
+      log: log.child('inventory'),
+      changed: (changes) => void uiNs.emit('inventory:changed', changes),
+    }));
     const jobs = createJobsService({
+      resolveTargets: (submission) => resolveSubmissionTargets(submission, inventory.index()),
       store: db,
       nextSeq: await db.jobs.nextSeq(),
       state,
@@ -290,6 +305,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
+      inventory: inventory,
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(

@@ -27,6 +27,8 @@ export type InventoryService = Awaited<ReturnType<typeof createInventoryService>
 
 export async function createInventoryService(deps: InventoryServiceDeps) {
   let model: Model = modelFromRows(await deps.store.inventory.load());
+  // Submissions resolve against this; an edit, an import or an agent change drops it.
+  let cached: InventoryIndex | null = null;
 
   function snapshot(): InventorySnapshot {
     const hosts = new Map<string, InventoryHost>();
@@ -49,6 +51,7 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     const { changes, write } = diffModels(model, next);
     await deps.store.transaction((tx) => write(tx.inventory));
     model = next;
+    cached = null;
     const n = (o: InventoryChanges['hosts']) => o.added.length + o.changed.length + o.removed.length;
     if (n(changes.hosts) + n(changes.groups)) deps.changed?.(changes);
     return ok(changes);
@@ -58,8 +61,14 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
 
   return {
     snapshot,
-    index: (): InventoryIndex => indexInventory(snapshot()),
-    resolve: (patterns: readonly string[]): Result<PatternResolution> => resolvePatterns(patterns, snapshot()),
+    index: (): InventoryIndex => (cached ??= indexInventory(snapshot())),
+    /** An agent appeared, changed facts or presence. */
+    invalidate(): void {
+      cached = null;
+    },
+    resolve(patterns: readonly string[]): Result<PatternResolution> {
+      return resolvePatterns(patterns, (cached ??= indexInventory(snapshot())));
+    },
     edit(ops: readonly InventoryOp[]): Promise<Result<InventoryChanges>> {
       const next = cloneModel(model);
       const applied = applyOps(next, ops, deps.clock(), isAgent);

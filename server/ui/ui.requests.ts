@@ -17,6 +17,8 @@ import type { HistoryService } from '../history/history.service.js';
 import type { Awaiters } from '../jobs/awaiters.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { rerunSubmission } from '../jobs/rerun.plan.js';
+import { unresolvedSubmission } from '../inventory/targets.js';
+import { registerInventoryRequests, type InventoryRequestDeps } from '../inventory/inventory.requests.js';
 import type { LibraryService } from '../library/library.service.js';
 import { AgentRevokeSchema, EnrolmentCreateSchema, EnrolmentIdSchema } from '../../protocol/enrolment.js';
 import type { EnrolmentService } from '../enrolment/enrolment.service.js';
@@ -51,6 +53,8 @@ export type UiRequestDeps = Readonly<{
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
   /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
+  /** Groups, labels, vars and patterns (issue #16, server/inventory/); without it `inventory:*` is not answered. */
+  inventory?: InventoryRequestDeps;
 }>;
 
 /** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
@@ -71,6 +75,7 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   const table = new Map<string, AnyBody>();
   const on = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => table.set(event, body as AnyBody);
   registerRequests(deps, on);
+  if (deps.inventory) registerInventoryRequests(deps.inventory, on);
   return {
     events: () => [...table.keys()],
     has: (event) => table.has(event),
@@ -82,7 +87,7 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   };
 }
 
-type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;
+export type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;
 
 function registerRequests(deps: UiRequestDeps, handle: On): void {
   const { jobs, history, library } = deps;
@@ -132,7 +137,8 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const submission = rerunSubmission(stored.value.run, stored.value.jobs, request.value.failedOnly === true, caller.client);
     if (!submission.ok) return submission;
     await deps.refreshComponents?.();
-    return jobs.submit(submission.value, caller.client);
+    // "Re-run on current inventory": the patterns as written, resolved again.
+    return jobs.submit(request.value.currentInventory ? unresolvedSubmission(submission.value) : submission.value, caller.client);
   });
 
   handle('jobs:list', async (payload) => {
