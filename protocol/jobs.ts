@@ -122,6 +122,11 @@ export const DispatchedJobSchema = Type.Object({
   stderrArg: Type.Optional(Str(256)),
   /** Template variables from the orchestration (`vars` not matching an option). */
   vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /**
+   * This host's inventory vars (issue #16), under the ARG cache and `vars` when templates render
+   * (protocol/inventory/vars.ts); set per agent at dispatch.
+   */
+  inventoryVars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type DispatchedJob = Static<typeof DispatchedJobSchema>;
 

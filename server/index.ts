@@ -36,6 +36,7 @@ import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
 import { createInventoryService, type InventoryService } from './inventory/inventory.service.js';
 import { resolveSubmissionTargets } from './inventory/targets.js';
+import { inventoryVarsOf } from '../protocol/inventory/vars.js';
 import { createJobsState } from './jobs/jobs.state.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
@@ -236,6 +237,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     }));
     const jobs = createJobsService({
       resolveTargets: (submission) => resolveSubmissionTargets(submission, inventory.index()),
+      inventoryVarsOf: (identity) => inventoryVarsOf(inventory.index(), identity),
       store: db,
       nextSeq: await db.jobs.nextSeq(),
       state,

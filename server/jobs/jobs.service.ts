@@ -39,6 +39,8 @@ export type JobsServiceDeps = Readonly<{
    * plan; without it only plain identities are accepted.
    */
   resolveTargets?: (submission: RunSubmission) => Result<RunSubmission>;
+  /** A host's inventory vars, sent with each job it is given (templates see them under ARGs and vars). */
+  inventoryVarsOf?: (identity: string) => Readonly<Record<string, unknown>>;
 }>;
 
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
@@ -62,7 +64,9 @@ export function createJobsService(deps: JobsServiceDeps) {
       const sent = chunk;
       chunk = [];
       bytes = 0;
-      void link.dispatch(identity, sent.map((j) => j.dispatched)).then((acked) => {
+      const vars = deps.inventoryVarsOf?.(identity);
+      const withVars = vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
+      void link.dispatch(identity, sent.map(withVars)).then((acked) => {
         if (acked) state.dispatched(identity, sent.map((j) => j.jobId));
       });
     };

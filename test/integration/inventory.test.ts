@@ -98,4 +98,24 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     assert.equal(sameRun.pattern, 'prod:&label:env=prod, web[0]');
     assert.deepEqual(currentRun.targets, ['db-1', 'web-2'], 're-run on current inventory: web[0] is now web-2');
   });
+
+  test('inventory vars reach job templates: host over group over all; job vars and ARGs over them', { timeout: 40_000 }, async () => {
+    for (const args of [
+      ['var', 'set', 'group', 'all', 'greeting', 'from-all'],
+      ['var', 'set', 'group', 'db', 'greeting', 'from-db'],
+      ['var', 'set', 'host', 'db-1', 'who', 'db-one'],
+      ['var', 'set', 'group', 'prod', 'who', 'from-prod'],
+    ]) {
+      const r = await c.cli('inventory', ...args);
+      assert.equal(r.code, 0, describeRun(r));
+    }
+    const ran = await c.cli('exec', '--verb', 'RUN', 'echo {{ greeting }}-{{ who }}', '--target', 'db-1,web-3', '--poll');
+    assert.equal(ran.code, 0, describeRun(ran));
+    const id = statusLines(ran.stdout)[0]?.id;
+    assert.ok(id, describeRun(ran));
+    await c.await([id]);
+    const out = async (target: string) => (await req(c.ui, 'jobs:output', { jobId: id, target })).stdout.trim();
+    assert.equal(await out('db-1'), 'from-db-db-one');
+    assert.equal(await out('web-3'), 'from-all-from-prod');
+  });
 });
