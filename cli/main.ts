@@ -20,6 +20,7 @@ import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './co
 import { tlsOption } from './commands/tls-option.js';
 import { allowedHostOption, allowedOriginOption } from './commands/browser-options.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
+import type { InventoryOptions } from './commands/inventory.js';
 
 const DEFAULT_POLL_TIMEOUT_S = 600;
 
@@ -157,6 +158,20 @@ function buildProgram(setResult: (code: number) => void): Command {
     const { runOrchestrate } = await import('./commands/orchestrate.js');
     setResult(await runOrchestrate(files, options, context(command)));
   });
+
+  program
+    .command('inventory')
+    .description('hosts, groups, labels and vars: import FILE [--replace] | list [PATTERN] | export [--format yaml|json] | group|label|var …')
+    .argument('<action>', 'import, list, export, group, label or var')
+    .argument('[args...]', 'the action\'s arguments')
+    .option('--replace', 'with import: replace the whole inventory instead of merging')
+    .option('--format <format>', 'with export: yaml (Ansible) or json (ansible-inventory --list)')
+    .allowUnknownOption()
+    .addOption(dataDirOption())
+    .action(async (action: string, args: string[], options: InventoryOptions, command: Command) => {
+      const { runInventory } = await import('./commands/inventory.js');
+      setResult(await runInventory(action, args, options, context(command)));
+    });
 
   program
     .command('manage')

@@ -5,6 +5,7 @@
  * file, line and column, and the field path (`[1].jobs[3].RUN`, 0-based).
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Tags, type YAMLMap } from 'yaml';
+import { parsePattern } from '../protocol/inventory/pattern.js';
 import type { EntrySubmission, JobSubmission } from '../protocol/jobs.js';
 import { fail, ok, type Result } from '../protocol/result.js';
 import { objectSha3_224 } from './sha.js';
@@ -74,7 +75,10 @@ function identities(node: Node | null, field: string): string[] {
   if (!isSeq(node)) throw new LoadError(`expected a list of target names, got ${describe(node)}`, node, field);
   return (node.items as (Node | null)[]).map((item, i) => {
     const name = isScalar(item) && (typeof item.value === 'number' || typeof item.value === 'string') ? String(item.value) : stringOf(item, `${field}[${i}]`);
-    if (!IDENTITY.test(name)) throw new LoadError(`${JSON.stringify(name)} is not a valid target name`, item, `${field}[${i}]`);
+    if (IDENTITY.test(name)) return name;
+    // Anything else is a host pattern (web:!web-3, label:env=prod), resolved by the server.
+    const pattern = parsePattern(name);
+    if (!pattern.ok) throw new LoadError(`${JSON.stringify(name)} is not a valid target name or pattern (${pattern.error.message})`, item, `${field}[${i}]`);
     return name;
   });
 }

@@ -21,6 +21,17 @@ const Str = (max = 4096) => Type.String({ maxLength: max });
 const Id = Type.String({ minLength: 1, maxLength: 128 });
 /** Identity names: host-like names, no whitespace or control characters. */
 export const IdentitySchema = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9_.:@-]+$' });
+/**
+ * A target as written: an identity or a host pattern (`web:!web-3`, `label:env=prod`; see
+ * protocol/inventory/pattern.ts). The server resolves patterns to identities before planning.
+ */
+export const TargetPatternSchema = Type.String({ minLength: 1, maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]+$' });
+/** Where a submission named targets by pattern, and the patterns (kept with the run: History, re-run on current inventory). */
+export const TargetPatternsSchema = Type.Array(
+  Type.Object({ at: Type.String({ maxLength: 64, pattern: '^(targets|entries\\[\\d+\\]\\.targets|entries\\[\\d+\\]\\.jobs\\[\\d+\\]\\.assign)$' }), patterns: Type.Array(TargetPatternSchema, { minItems: 1, maxItems: 1000 }) }),
+  { maxItems: 20000 },
+);
+export type TargetPatterns = Static<typeof TargetPatternsSchema>;
 export const Sha224Schema = Type.String({ pattern: '^[0-9a-f]{56}$' });
 
 /** One source file of an ADD/COPY job, as resolved and uploaded (as a blob) by the operator side. */
@@ -42,7 +53,7 @@ export const JobSubmissionSchema = Type.Object({
   text: Str(1024 * 1024),
   name: Type.Optional(Str(1024)),
   /** Job-level targets (`assign`); wins over everything else. */
-  assign: Type.Optional(Type.Array(IdentitySchema, { maxItems: 10000 })),
+  assign: Type.Optional(Type.Array(TargetPatternSchema, { maxItems: 10000 })),
   /** Overrides of parsed options by their underscored name (spec 3.1). */
   vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   /** Where this job was written, for error messages. */
@@ -58,7 +69,7 @@ export type JobSubmission = Static<typeof JobSubmissionSchema>;
 /** One orchestration entry ("parent"). */
 export const EntrySubmissionSchema = Type.Object({
   name: Type.Optional(Str(1024)),
-  targets: Type.Optional(Type.Array(IdentitySchema, { maxItems: 10000 })),
+  targets: Type.Optional(Type.Array(TargetPatternSchema, { maxItems: 10000 })),
   async: Type.Optional(Type.Boolean()),
   /** SHA3-224 of the entry as loaded from YAML (spec 1.4). */
   sha: Type.Optional(Sha224Schema),
@@ -76,7 +87,9 @@ export const RunSubmissionSchema = Type.Object({
   sourceText: Type.Optional(Str(16 * 1024 * 1024)),
   entries: Type.Array(EntrySubmissionSchema, { minItems: 1, maxItems: 10000 }),
   /** CLI `--target`: replaces entry targets, not job `assign`. */
-  targets: Type.Optional(Type.Array(IdentitySchema, { maxItems: 10000 })),
+  targets: Type.Optional(Type.Array(TargetPatternSchema, { maxItems: 10000 })),
+  /** Set by the server: the patterns this (resolved) submission was written with. */
+  targetPatterns: Type.Optional(TargetPatternsSchema),
   /** Only jobs whose SHA is listed run; the others are reported as skipped (spec 3.2, bug 9.8 fixed). */
   restrict: Type.Optional(Type.Array(Sha224Schema)),
   ignoreCache: Type.Optional(Type.Boolean()),
@@ -109,6 +122,11 @@ export const DispatchedJobSchema = Type.Object({
   stderrArg: Type.Optional(Str(256)),
   /** Template variables from the orchestration (`vars` not matching an option). */
   vars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /**
+   * This host's inventory vars (issue #16), under the ARG cache and `vars` when templates render
+   * (protocol/inventory/vars.ts); set per agent at dispatch.
+   */
+  inventoryVars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });
 export type DispatchedJob = Static<typeof DispatchedJobSchema>;
 

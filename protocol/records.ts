@@ -62,6 +62,8 @@ export type RunSummary = Readonly<{
   partOf: string | null;
   /** A one-line title for runs without a source file: an `exec` run's `VERB text`; else null. */
   title: string | null;
+  /** The target patterns it was submitted with, when any (`targets` are the hosts they resolved to). */
+  pattern?: string;
 }>;
 
 export type RunDetail = RunSummary & Readonly<{ sourceText: string | null; jobs: readonly JobRecord[] }>;

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'rate-limited',
   /** A browser page of another origin (or a foreign Host: DNS rebinding) asked: not this console. */
   'forbidden-origin',
+  /** A target pattern does not parse (inventory host patterns). */
+  'invalid-pattern',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

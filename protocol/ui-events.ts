@@ -5,6 +5,8 @@ import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, Enro
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, SourceFile } from './jobs.js';
+import type { InventorySnapshot, PatternResolution } from './inventory/types.js';
+import type { InventoryChanges, InventoryEdit, InventoryExport, InventoryImport, InventoryResolve } from './inventory/wire.js';
 import type { AnalysisRow, HostHistory, JobOutput, JobPage, JobRecord, ListJobsFilter, OutputSearch, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo, TargetRecord } from './records.js';
 
 export const UI_NAMESPACE = '/ui';
@@ -53,6 +55,8 @@ export type RerunRequest = Readonly<{
   runId: string;
   /** Only the (job, target) pairs that did not succeed, each on its own target. */
   failedOnly?: boolean;
+  /** Resolve the run's target patterns again against the inventory as it is now (else: the same hosts). */
+  currentInventory?: boolean;
 }>;
 
 /** A `/ui` request's arguments without its ack, and what its ack carries: declared once for every client. */
@@ -108,6 +112,15 @@ export interface UiToServerEvents {
   'enrolments:revoke': (id: string, ack: Ack<EnrolmentInfo>) => void;
   /** Revokes an agent: it is disconnected at once and its credential (or the local key, for it) refused from now on. */
   'agents:revoke': (request: AgentRevoke, ack: Ack<AgentRevoked>) => void;
+  /** The inventory: every host (agents and declared), groups, labels, vars (issue #16). */
+  'inventory:get': (ack: Ack<InventorySnapshot>) => void;
+  /** Who a list of patterns selects now, and who of them is offline or not enrolled. */
+  'inventory:resolve': (request: InventoryResolve, ack: Ack<PatternResolution>) => void;
+  /** One transaction: a bad file changes nothing. */
+  'inventory:import': (request: InventoryImport, ack: Ack<InventoryChanges>) => void;
+  'inventory:export': (request: InventoryExport, ack: Ack<{ format: 'yaml' | 'json'; text: string }>) => void;
+  /** Edits as ops, all or nothing. */
+  'inventory:edit': (request: InventoryEdit, ack: Ack<InventoryChanges>) => void;
 }
 
 export interface ServerToUiEvents {
@@ -120,9 +133,11 @@ export interface ServerToUiEvents {
   /** A step of one host of a `hosts:bootstrap` moved (sent to every console). */
   'bootstrap:progress': (event: BootstrapProgress) => void;
   'bootstrap:finished': (event: BootstrapFinished) => void;
+  /** An edit or import changed the inventory (fetch `inventory:get` again). */
+  'inventory:changed': (changes: InventoryChanges) => void;
 }
 
 export type UiSocketData = { client: string; outputOf: string | null };
 
 /** `/ui` requests whose only argument is the ack (over HTTP: an empty body). */
-export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'server:time', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);
+export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'server:time', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list', 'inventory:get']);

@@ -34,6 +34,9 @@ import { createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
+import { createInventoryService, type InventoryService } from './inventory/inventory.service.js';
+import { resolveSubmissionTargets } from './inventory/targets.js';
+import { inventoryVarsOf } from '../protocol/inventory/vars.js';
 import { createJobsState } from './jobs/jobs.state.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
@@ -218,6 +221,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     await state.load();
     const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     await db.agents.markAllOffline();
+    // Created after the registry (it lists the agents); the registry's change hook drops its cache.
+    const late: { inventory?: InventoryService } = {};
     const registry = createAgentRegistry({
       isRevoked: enrolment.isRevoked,
       repo: db.agents,
@@ -225,10 +230,22 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       clock,
       heartbeatIntervalMs,
       log: log.child('agents'),
-      onChange: broadcaster.agentUpdated,
+      onChange: (agent) => {
+        late.inventory?.invalidate();
+        broadcaster.agentUpdated(agent);
+      },
       userComponent: (verb) => userComponents.get(verb),
     });
+    const inventory = (late.inventory = await createInventoryService({
+      store: db,
+      agents: () => registry.list(),
+      clock,
+      log: log.child('inventory'),
+      changed: (changes) => void uiNs.emit('inventory:changed', changes),
+    }));
     const jobs = createJobsService({
+      resolveTargets: (submission) => resolveSubmissionTargets(submission, inventory.index()),
+      inventoryVarsOf: (identity) => inventoryVarsOf(inventory.index(), identity),
       store: db,
       nextSeq: await db.jobs.nextSeq(),
       state,
@@ -299,6 +316,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
       clock,
+      inventory: inventory,
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(

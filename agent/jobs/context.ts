@@ -1,4 +1,5 @@
 /** Builds the ComponentContext a component's client part runs with. */
+import { templateVariables } from '../../protocol/inventory/vars.js';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ComponentContext, ExecOptions, ExecResult, HttpResult } from '../../components/define.js';
@@ -46,7 +47,7 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
     },
     exec,
     write: (stream, text) => output.write(stream, text),
-    render: (template) => deps.render(template, { ...deps.cache.getArgs(), ...(job.vars ?? {}) }),
+    render: (template) => deps.render(template, templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars)),
     cache: deps.cache,
     files: hostFiles,
     sleep: (ms) => abortableSleep(ms, abort.signal),

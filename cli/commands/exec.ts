@@ -3,6 +3,7 @@
  * (spec 2.2). The words are joined with single spaces into the job string; the server parses it.
  * `--exec-help` anywhere in the string prints the verb's help without contacting a server.
  */
+import { parsePattern } from '../../protocol/inventory/pattern.js';
 import type { RunSubmission } from '../../protocol/jobs.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -17,14 +18,18 @@ const FILE_VERBS = new Set(['ADD', 'COPY']);
 const IDENTITY = /^[A-Za-z0-9_.:@-]{1,253}$/;
 
 /**
- * `--target a b --target a` → `[a, b]` (Directord deduplicates). A name no agent can have is a
- * usage error naming it (the server would only say which array index failed its pattern).
+ * `--target a b --target a` → `[a, b]` (Directord deduplicates; `a,b` is split too). Anything
+ * else is a host pattern (`web:!web-3`, `label:env=prod`), kept whole and checked here so a typo
+ * is a usage error naming it; the server resolves it against the inventory.
  */
 export function uniqueTargets(targets: readonly string[] | undefined): string[] | undefined {
   if (!targets || targets.length === 0) return undefined;
-  const unique = [...new Set(targets.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean))];
-  const bad = unique.find((t) => !IDENTITY.test(t));
-  if (bad !== undefined) throw new CliError(`--target: ${JSON.stringify(bad)} is not a valid target name (use letters, digits and _ . : @ -)`, EXIT.usage);
+  const unique = [...new Set(targets.flatMap((t) => (t.split(',').every((x) => IDENTITY.test(x.trim()) || !x.trim()) ? t.split(',') : [t])).map((t) => t.trim()).filter(Boolean))];
+  for (const t of unique) {
+    if (IDENTITY.test(t)) continue;
+    const parsed = parsePattern(t);
+    if (!parsed.ok) throw new CliError(`--target: ${JSON.stringify(t)} is not a valid target name or pattern (${parsed.error.message})`, EXIT.usage);
+  }
   return unique;
 }
 

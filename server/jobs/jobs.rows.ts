@@ -1,5 +1,6 @@
 /** Row shapes of `runs`, `jobs` and `targets`, and their mapping to protocol records. */
-import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
+import { patternSummary } from '../inventory/targets.js';
+import type { DispatchedJob, TargetPatterns, TargetState } from '../../protocol/jobs.js';
 import type { JobRecord, RunSummary, TargetRecord } from '../../protocol/records.js';
 import type { RunStatus } from '../../protocol/states.js';
 
@@ -150,5 +151,14 @@ export function runSummaryFromSql(r: SqlRun): RunSummary {
     rerunOf: r.rerun_of,
     partOf: r.part_of,
     title: r.title,
+    ...patternOf(r.submission),
   };
+}
+
+/** The patterns a run was submitted with, from its stored submission (cheap: most runs have none). */
+function patternOf(submission: string): { pattern?: string } {
+  if (!submission.includes('"targetPatterns"')) return {};
+  const stored = parseJsonObject(submission)['targetPatterns'];
+  const pattern = Array.isArray(stored) ? patternSummary(stored as TargetPatterns) : null;
+  return pattern ? { pattern } : {};
 }

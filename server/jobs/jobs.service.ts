@@ -15,6 +15,7 @@ import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { isStorageFull, type StorageGuard } from '../util/storage.js';
 import { planSubmission, type Plan, type PlanDeps } from './submit.plan.js';
+import { patternSummary, resolveSubmissionTargets } from '../inventory/targets.js';
 
 export type JobsServiceDeps = Readonly<{
   store: Pick<Store, 'jobs' | 'transaction'>;
@@ -33,6 +34,13 @@ export type JobsServiceDeps = Readonly<{
   afterPurge?: () => void;
   /** Turns a full data dir into a `storage-full` refusal (logged once per episode). */
   storage?: StorageGuard;
+  /**
+   * Resolves target patterns against the inventory (server/inventory/targets.ts), before the
+   * plan; without it only plain identities are accepted.
+   */
+  resolveTargets?: (submission: RunSubmission) => Result<RunSubmission>;
+  /** A host's inventory vars, sent with each job it is given (templates see them under ARGs and vars). */
+  inventoryVarsOf?: (identity: string) => Readonly<Record<string, unknown>>;
 }>;
 
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
@@ -56,7 +64,9 @@ export function createJobsService(deps: JobsServiceDeps) {
       const sent = chunk;
       chunk = [];
       bytes = 0;
-      void link.dispatch(identity, sent.map((j) => j.dispatched)).then((acked) => {
+      const vars = deps.inventoryVarsOf?.(identity);
+      const withVars = vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
+      void link.dispatch(identity, sent.map(withVars)).then((acked) => {
         if (acked) state.dispatched(identity, sent.map((j) => j.jobId));
       });
     };
@@ -68,7 +78,10 @@ export function createJobsService(deps: JobsServiceDeps) {
     send();
   }
 
-  function submit(submission: RunSubmission, requestedBy: string): Promise<Result<RunSubmitted>> {
+  function submit(written: RunSubmission, requestedBy: string): Promise<Result<RunSubmitted>> {
+    const resolved = deps.resolveTargets ? deps.resolveTargets(written) : resolveSubmissionTargets(written, null);
+    if (!resolved.ok) return Promise.resolve(resolved);
+    const submission = resolved.value;
     const now = clock();
     const planned = planSubmission(submission, {
       ...deps.components,
@@ -172,6 +185,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       jobCount: runRow.jobCount,
       targets: runRow.targets,
       verbs: runRow.verbs,
+      pattern: patternSummary(submission.targetPatterns),
       counts,
       open: counts.queued,
       cancelRequested: false,

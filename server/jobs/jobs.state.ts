@@ -14,7 +14,7 @@ import type { RunSummary } from '../../protocol/records.js';
 import type { OutputAppended, TargetUpdate } from '../../protocol/ui-events.js';
 import type { Awaiters } from './awaiters.js';
 import type { JobsWrites, Store } from '../store/types.js';
-import { dispatchedFromSql, targetFromSql } from './jobs.rows.js';
+import { dispatchedFromSql, runSummaryFromSql, targetFromSql } from './jobs.rows.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, targetUpdate, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { parseStringArray } from '../util/json.js';
 
@@ -264,6 +264,7 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
         jobCount: r.job_count,
         targets: parseStringArray(r.target_list),
         verbs: parseStringArray(r.verb_list),
+        pattern: runSummaryFromSql(r).pattern ?? null,
         counts: c,
         open: c.queued + c.dispatched + c.running,
         cancelRequested: false,

@@ -56,6 +56,8 @@ export type LiveRun = {
   readonly jobCount: number;
   readonly targets: readonly string[];
   readonly verbs: readonly string[];
+  /** The target patterns it was submitted with (History shows them beside the hosts). */
+  readonly pattern?: string | null;
   counts: Record<TargetState, number>;
   /** Targets not yet final. */
   open: number;
@@ -94,6 +96,7 @@ export function liveRunSummary(run: LiveRun): RunSummary {
     rerunOf: run.rerunOf,
     partOf: run.partOf,
     title: run.title,
+    ...(run.pattern ? { pattern: run.pattern } : {}),
   };
 }
 

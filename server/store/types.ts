@@ -10,6 +10,7 @@ import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
 import type { ListJobsFilter, RunSummary, TargetRecord } from '../../protocol/records.js';
 import type { RunStatus } from '../../protocol/states.js';
 import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
+import type { SshAddress } from '../../protocol/inventory/types.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
 
 // ---- jobs: runs, jobs, targets, output --------------------------------------------------------
@@ -285,11 +286,53 @@ export interface RetentionStore {
   usedBytes(): Promise<number>;
 }
 
+// ---- inventory ------------------------------------------------------------------------------------
+
+export type InventoryHostRow = Readonly<{
+  name: string;
+  labels: Readonly<Record<string, string>>;
+  vars: Readonly<Record<string, unknown>>;
+  ssh: SshAddress | null;
+  declaredAt: number;
+}>;
+
+export type InventoryGroupRow = Readonly<{
+  name: string;
+  vars: Readonly<Record<string, unknown>>;
+  createdAt: number;
+  /** Direct member hosts, by name. */
+  hosts: readonly string[];
+  /** Direct child groups. */
+  children: readonly string[];
+}>;
+
+export type InventoryRows = Readonly<{ hosts: InventoryHostRow[]; groups: InventoryGroupRow[] }>;
+
+/** Writes of inventory edits and imports inside one unit of work (an import is all or nothing). */
+export interface InventoryWrites {
+  putHost(row: InventoryHostRow): void;
+  removeHost(name: string): void;
+  /** Creates the group or replaces its vars. */
+  putGroup(name: string, vars: Readonly<Record<string, unknown>>, createdAt: number): void;
+  removeGroup(name: string): void;
+  addMember(group: string, host: string): void;
+  removeMember(group: string, host: string): void;
+  addChild(parent: string, child: string): void;
+  removeChild(parent: string, child: string): void;
+  /** Every host row, group and membership (`import --replace`). */
+  clear(): void;
+}
+
+export interface InventoryStore {
+  load(): Promise<InventoryRows>;
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 export interface StoreTx {
   readonly jobs: JobsWrites;
   readonly enrolment: EnrolmentWrites;
+  readonly inventory: InventoryWrites;
 }
 
 export interface Store {
@@ -300,6 +343,7 @@ export interface Store {
   readonly library: LibraryStore;
   readonly blobs: BlobsStore;
   readonly retention: RetentionStore;
+  readonly inventory: InventoryStore;
   /**
    * One unit of work: every write `body` makes through `tx` commits together or none does (a
    * throw rolls back and rejects). Resolves with the body's value after the commit.

@@ -10,13 +10,15 @@ import { RunSubmissionSchema } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { BootstrapStarted } from '../../protocol/bootstrap.js';
 import type { ServerInfo } from '../../protocol/records.js';
-import { fail, ok, type Ack, type Result } from '../../protocol/result.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
 import { UI_REQUESTS_WITHOUT_PAYLOAD, type UiToServerEvents } from '../../protocol/ui-events.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { HistoryService } from '../history/history.service.js';
 import type { Awaiters } from '../jobs/awaiters.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { rerunSubmission } from '../jobs/rerun.plan.js';
+import { unresolvedSubmission } from '../inventory/targets.js';
+import { registerInventoryRequests, type InventoryRequestDeps } from '../inventory/inventory.requests.js';
 import type { LibraryService } from '../library/library.service.js';
 import { AgentRevokeSchema, EnrolmentCreateSchema, EnrolmentIdSchema } from '../../protocol/enrolment.js';
 import type { EnrolmentService } from '../enrolment/enrolment.service.js';
@@ -24,8 +26,8 @@ import type { RevokeAgent } from '../enrolment/revoke-agent.js';
 import { guarded } from '../util/wire.js';
 import * as v from './ui.schemas.js';
 
-type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
-export type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToServerEvents[E]>> extends Ack<infer T> ? T : never;
+import type { Body, On, UiCaller } from './ui.request-types.js';
+export type { AckValue, On, UiCaller } from './ui.request-types.js';
 /** Events whose only argument is the ack. */
 export const NO_PAYLOAD = UI_REQUESTS_WITHOUT_PAYLOAD;
 
@@ -53,12 +55,10 @@ export type UiRequestDeps = Readonly<{
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
   /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
+  /** Groups, labels, vars and patterns (issue #16, server/inventory/); without it `inventory:*` is not answered. */
+  inventory?: InventoryRequestDeps;
 }>;
 
-/** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
-export type UiCaller = Readonly<{ client: string }>;
-
-type Body<E extends keyof UiToServerEvents> = (payload: unknown, caller: UiCaller) => Result<AckValue<E>> | Promise<Result<AckValue<E>>>;
 type AnyBody = (payload: unknown, caller: UiCaller) => Result<unknown> | Promise<Result<unknown>>;
 
 export type UiRequests = Readonly<{
@@ -73,6 +73,7 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   const table = new Map<string, AnyBody>();
   const on = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => table.set(event, body as AnyBody);
   registerRequests(deps, on);
+  if (deps.inventory) registerInventoryRequests(deps.inventory, on);
   return {
     events: () => [...table.keys()],
     has: (event) => table.has(event),
@@ -83,8 +84,6 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
     },
   };
 }
-
-type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;
 
 function registerRequests(deps: UiRequestDeps, handle: On): void {
   const { jobs, history, library } = deps;
@@ -136,7 +135,8 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const submission = rerunSubmission(stored.value.run, stored.value.jobs, request.value.failedOnly === true, caller.client);
     if (!submission.ok) return submission;
     await deps.refreshComponents?.();
-    return jobs.submit(submission.value, caller.client);
+    // "Re-run on current inventory": the patterns as written, resolved again.
+    return jobs.submit(request.value.currentInventory ? unresolvedSubmission(submission.value) : submission.value, caller.client);
   });
 
   handle('jobs:list', async (payload) => {

@@ -80,7 +80,7 @@ export const analyzeValidator = compileValidator(
 
 export const subscribeValidator = compileValidator(Type.Object({ outputOf: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }));
 
-export const rerunValidator = compileValidator(Type.Object({ runId: Id, failedOnly: Type.Optional(Type.Boolean()) }));
+export const rerunValidator = compileValidator(Type.Object({ runId: Id, failedOnly: Type.Optional(Type.Boolean()), currentInventory: Type.Optional(Type.Boolean()) }));
 
 export const libraryIdValidator = compileValidator(Id);
 

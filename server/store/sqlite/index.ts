@@ -10,6 +10,7 @@ import { createBlobsSql } from './blobs.sqlite.js';
 import { createEnrolmentSql } from './enrolment.sqlite.js';
 import { createHistorySql } from './history.sqlite.js';
 import { createJobsSql } from './jobs.sqlite.js';
+import { createInventorySql } from './inventory.sqlite.js';
 import { createLibrarySql } from './library.sqlite.js';
 import { migrate, type MigrationReport } from './migrate.js';
 import { migrations } from './migrations/index.js';
@@ -33,7 +34,8 @@ export function openSqliteStore(options: Readonly<{ path: string; nativeBinding?
 function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
   const jobs = createJobsSql(db);
   const enrolment = createEnrolmentSql(db);
-  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes };
+  const inventory = createInventorySql(db);
+  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, inventory: inventory.writes };
   // Nested calls become savepoints (better-sqlite3), so a body may call another unit's writes.
   const inTransaction = db.transaction((body: (tx: StoreTx) => unknown) => body(tx));
   return {
@@ -45,6 +47,7 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     library: createLibrarySql(db),
     blobs: createBlobsSql(db),
     retention: createRetentionSql(db),
+    inventory: inventory.store,
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);

@@ -7,5 +7,6 @@ import { migration0004 } from './0004-lost-targets.js';
 import { migration0005 } from './0005-library-attachments.js';
 import { migration0006 } from './0006-run-outcome.js';
 import { migration0007 } from './0007-history-scale.js';
+import { migration0008 } from './0008-inventory.js';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008];

@@ -1,0 +1,2 @@
+export { default as InventoryPanel } from './InventoryPanel.svelte';
+export { default as PatternPreview } from './PatternPreview.svelte';
