@@ -34,7 +34,9 @@ import { createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
-import { createJobsState } from './jobs/jobs.state.js';
+import { createJobsState, type JobsObserver } from './jobs/jobs.state.js';
+import type { RunSummary } from '../protocol/records.js';
+import type { FireRecord } from './schedules/scheduler.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
@@ -53,6 +55,10 @@ import { endSocketsOnRotation } from './auth/console-sockets.js';
 import { createBrowserGate, gateListener } from './http/browser-gate.js';
 import { refuseBrowsers, refuseForeignOrigins } from './http/socket-origin.js';
 import { SERVER_VERSION } from './version.js';
+import { createRunEventHook } from './notify/run-events.js';
+import { createScheduler } from './schedules/scheduler.js';
+import { createSchedulesService } from './schedules/schedules.service.js';
+import { scheduleRequests } from './schedules/schedules.requests.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -115,6 +121,8 @@ export type ServerOptions = Readonly<{
   allowedHosts?: readonly string[];
   /** A console token for this process only (the desktop app's window), accepted like ui.token and never written anywhere. */
   launchToken?: string;
+  /** Schedules (issue #19): `timers: false` leaves firing to `DirectordServer.schedulerTick()` (tests with a fake clock); `onFire` sees each fire. */
+  scheduler?: Readonly<{ timers?: boolean; onFire?: (record: FireRecord) => void; clock?: () => number }>;
 }>;
 
 export type DirectordServer = Readonly<{
@@ -134,6 +142,8 @@ export type DirectordServer = Readonly<{
   dbPath: string;
   /** Runs a retention pass now (no-op without retention options). */
   pruneHistory(): Promise<PruneReport>;
+  /** Evaluates every schedule at the clock's time now (what the scheduler's timer does). */
+  schedulerTick(): Promise<void>;
   close(): Promise<void>;
 }>;
 
@@ -205,8 +215,15 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const outputCapBytes = options.outputCapBytes ?? LIMITS.defaultOutputCapBytes;
 
     const broadcaster = createUiBroadcaster(uiNs);
+    // Run summaries also feed run events (notifications, schedules waiting on a run: issue #19).
+    const runEvents = createRunEventHook(log.child('run-events'));
+    const runUpdated = (run: RunSummary) => {
+      broadcaster.runUpdated(run);
+      runEvents.runUpdated(run);
+    };
+    const observer: JobsObserver = { targetsUpdated: broadcaster.targetsUpdated, outputAppended: broadcaster.outputAppended, wantsOutput: broadcaster.wantsOutput, runUpdated };
     const awaiters = createAwaiters();
-    const state = createJobsState({ store: db, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
+    const state = createJobsState({ store: db, observer, awaiters, clock, log: log.child('jobs') });
     await state.load();
     const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     await db.agents.markAllOffline();
@@ -234,7 +251,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
         parse: parseJob,
       },
       hasBlob: (sha) => blobStore.has(sha),
-      runUpdated: broadcaster.runUpdated,
+      runUpdated,
       afterPurge: () => void blobGc.collect(),
       storage,
     });
@@ -250,6 +267,24 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       storage,
     });
     const history = createHistoryService({ repo: db.history, liveRun: jobs.liveRun });
+    const scheduleClock = options.scheduler?.clock ?? clock;
+    const scheduler = createScheduler({
+      store: db,
+      clock: scheduleClock,
+      log: log.child('schedules'),
+      submit: async (submission, requestedBy, within) => {
+        await userComponents.refresh();
+        return jobs.submit(submission, requestedBy, within);
+      },
+      isOpen: (runId) => jobs.liveRun(runId) !== undefined,
+      lookup,
+      ...(options.scheduler?.timers === false ? { timers: false } : {}),
+      ...(options.scheduler?.onFire ? { onFire: options.scheduler.onFire } : {}),
+    });
+    runEvents.listen((_event, run) => {
+      if (run.finishedAt !== null) scheduler.runSettled(run.runId);
+    });
+    const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
@@ -290,6 +325,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
+      extensions: [scheduleRequests(schedules)],
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(
@@ -321,6 +357,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       store.add(() => clearTimeout(first));
     }
     store.add(() => retention.close());
+    store.add(() => scheduler.close());
     store.add(() => jobs.dispose());
     store.add(() => registry.dispose());
     store.add(every(heartbeatIntervalMs, () => {
@@ -359,6 +396,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     writeFileSync(serverJson + '.tmp', JSON.stringify({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }, null, 2) + '\n', { mode: 0o600 });
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));
+    // Fire times missed while the server was down are handled now (misfire policy), then on time.
+    void scheduler.tick();
     log.info('server listening', { url, dataDir, version: SERVER_VERSION, ...(fingerprint ? { fingerprint } : {}) });
     if (fingerprint) log.info(`TLS certificate SHA-256 fingerprint: ${fingerprint} (agents pin it when they enrol)`);
 
@@ -376,6 +415,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       dataDir,
       dbPath,
       pruneHistory: () => retention.prune(),
+      schedulerTick: () => scheduler.tick(),
       close: () =>
         (closing ??= store.dispose().then(() => {
           log.info('server stopped');

@@ -51,6 +51,8 @@ export type UiRequestDeps = Readonly<{
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
   /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
+  /** Feature tables that add their own requests (schedules, notifications, triggers: issue #19). */
+  extensions?: ReadonlyArray<(on: On) => void>;
 }>;
 
 /** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
@@ -71,6 +73,7 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   const table = new Map<string, AnyBody>();
   const on = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => table.set(event, body as AnyBody);
   registerRequests(deps, on);
+  for (const extend of deps.extensions ?? []) extend(on);
   return {
     events: () => [...table.keys()],
     has: (event) => table.has(event),
@@ -82,7 +85,7 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   };
 }
 
-type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;
+export type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;
 
 function registerRequests(deps: UiRequestDeps, handle: On): void {
   const { jobs, history, library } = deps;

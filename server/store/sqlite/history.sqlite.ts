@@ -12,6 +12,7 @@ export function createHistorySql(db: Db): HistoryStore {
   const listRuns = db.prepare<RunQuery, SqlRun>(`
     SELECT * FROM runs r
     WHERE (@status IS NULL OR r.status = @status)
+      AND (@requestedBy IS NULL OR r.requested_by = @requestedBy)
       AND (@since IS NULL OR r.created_at >= @since)
       AND (@until IS NULL OR r.created_at <= @until)
       AND (@before IS NULL OR r.created_at < @before)

@@ -6,6 +6,7 @@
 import type { Logger } from '../../../protocol/log.js';
 import type { Store, StoreTx } from '../types.js';
 import { createAgentsSql } from './agents.sqlite.js';
+import { createNotificationsSql, createSchedulesSql, createTriggersSql } from './automation.sqlite.js';
 import { createBlobsSql } from './blobs.sqlite.js';
 import { createEnrolmentSql } from './enrolment.sqlite.js';
 import { createHistorySql } from './history.sqlite.js';
@@ -33,7 +34,8 @@ export function openSqliteStore(options: Readonly<{ path: string; nativeBinding?
 function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
   const jobs = createJobsSql(db);
   const enrolment = createEnrolmentSql(db);
-  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes };
+  const schedules = createSchedulesSql(db);
+  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, schedules: schedules.writes };
   // Nested calls become savepoints (better-sqlite3), so a body may call another unit's writes.
   const inTransaction = db.transaction((body: (tx: StoreTx) => unknown) => body(tx));
   return {
@@ -45,6 +47,9 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     library: createLibrarySql(db),
     blobs: createBlobsSql(db),
     retention: createRetentionSql(db),
+    schedules: schedules.store,
+    notifications: createNotificationsSql(db),
+    triggers: createTriggersSql(db),
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);
