@@ -27,7 +27,7 @@ test('a schedule every 2 seconds starts real runs on a real agent, listed by sch
     writeFileSync(file, '- jobs:\n  - RUN: --skip-cache echo tick\n');
     const added = await runCli('--data-dir', dataDir, 'schedule', 'add', '--name', 'tick', '--cron', '*/2 * * * * *', '--file', file, '--target', 'sched-1', '--overlap', 'allow');
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, /^Schedule tick added \(file:.*tick\.yaml\); next fire times:\n(  \d{4}-\d\d-\d\dT\d\d:\d\d:\d[02468]Z\n){5}$/);
+    assert.match(added.stdout, /^Schedule tick added \(file:.*tick\.yaml\); next fire times:\n( {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d[02468]Z\n){5}$/);
     const list = await runCli('--data-dir', dataDir, 'schedule', 'list');
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /tick\s+\*\/2 \* \* \* \* \*\s+file:\S+tick\.yaml\s+sched-1\s+skip\s+allow\s+enabled\s+\d{4}-/);
