@@ -59,6 +59,8 @@ import { createRunEventHook } from './notify/run-events.js';
 import { createScheduler } from './schedules/scheduler.js';
 import { createSchedulesService } from './schedules/schedules.service.js';
 import { scheduleRequests } from './schedules/schedules.requests.js';
+import { createNotifyService, type NotifyOptions } from './notify/notify.service.js';
+import { notifyRequests } from './notify/notify.requests.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -122,6 +124,8 @@ export type ServerOptions = Readonly<{
   /** A console token for this process only (the desktop app's window), accepted like ui.token and never written anywhere. */
   launchToken?: string;
   /** Schedules (issue #19): `timers: false` leaves firing to `DirectordServer.schedulerTick()` (tests with a fake clock); `onFire` sees each fire. */
+  /** Notification deliveries: SMTP settings for email, retry delays, attempt timeout. */
+  notify?: NotifyOptions;
   scheduler?: Readonly<{ timers?: boolean; onFire?: (record: FireRecord) => void; clock?: () => number }>;
 }>;
 
@@ -285,6 +289,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
+    const notify = createNotifyService({ store: db, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
+    runEvents.listen((event, run) => notify.runEvent(event, run));
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
@@ -325,7 +331,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
-      extensions: [scheduleRequests(schedules)],
+      extensions: [scheduleRequests(schedules), notifyRequests(notify)],
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(
@@ -358,6 +364,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     }
     store.add(() => retention.close());
     store.add(() => scheduler.close());
+    store.add(() => notify.close());
     store.add(() => jobs.dispose());
     store.add(() => registry.dispose());
     store.add(every(heartbeatIntervalMs, () => {
