@@ -265,6 +265,7 @@ function registerAutomation(program: Command, context: (command?: Command) => Cl
     .option('--file <file>', 'an orchestration file (its text is stored with the trigger)')
     .option('--target <pattern>', 'run on these targets (as orchestrate --target)')
     .option('--vars-from <fields...>', 'JSON body fields copied into the run’s vars (dotted paths allowed)')
+    .addOption(new Option('--auth <how>', 'any: Bearer or X-Hub-Signature-256 HMAC (keeps the key); bearer: Bearer only (keeps only a hash)').choices(['any', 'bearer']).default('any'))
     .addOption(dataDirOption())
     .action(async (options: TriggerAddOptions, command: Command) => setResult(await (await load()).triggerAdd(options, context(command))));
   trigger.command('list').description('list triggers').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).triggerList(context(command))));

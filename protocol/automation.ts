@@ -129,12 +129,17 @@ export const TriggerAddSchema = Type.Object(
     target: Type.Optional(TargetPattern),
     /** Top-level JSON fields (dotted paths allowed: `head_commit.id`) copied into the run's vars; others are ignored. */
     varsFrom: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$' }), { maxItems: 64 })),
+    /**
+     * `any` (default): a Bearer token or a GitHub-style `X-Hub-Signature-256` HMAC (the key is kept:
+     * an HMAC cannot be checked against a hash); `bearer`: Bearer only, and only the secret's hash is stored.
+     */
+    auth: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('bearer')])),
   },
   { additionalProperties: false },
 );
 export type TriggerAdd = Static<typeof TriggerAddSchema>;
 
-export type TriggerInfo = Readonly<{ name: string; id: string; source: string; libraryId: string | null; target: string | null; varsFrom: readonly string[]; createdAt: number; lastFiredAt: number | null }>;
+export type TriggerInfo = Readonly<{ name: string; id: string; source: string; libraryId: string | null; target: string | null; varsFrom: readonly string[]; auth: 'any' | 'bearer'; createdAt: number; lastFiredAt: number | null }>;
 /** Only in the answer to `triggers:add`: the secret is not stored in a form that can be shown again. */
 export type TriggerCreated = TriggerInfo & Readonly<{ path: string; secret: string }>;
 

@@ -61,6 +61,8 @@ import { createSchedulesService } from './schedules/schedules.service.js';
 import { scheduleRequests } from './schedules/schedules.requests.js';
 import { createNotifyService, type NotifyOptions } from './notify/notify.service.js';
 import { notifyRequests } from './notify/notify.requests.js';
+import { createTriggersService, type TriggerLimits } from './triggers/triggers.service.js';
+import { triggerRequests } from './triggers/triggers.requests.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -126,6 +128,8 @@ export type ServerOptions = Readonly<{
   /** Schedules (issue #19): `timers: false` leaves firing to `DirectordServer.schedulerTick()` (tests with a fake clock); `onFire` sees each fire. */
   /** Notification deliveries: SMTP settings for email, retry delays, attempt timeout. */
   notify?: NotifyOptions;
+  /** Accepted `POST /hooks/<id>` requests per trigger (default burst 10, 30 a minute). */
+  triggerLimits?: TriggerLimits;
   scheduler?: Readonly<{ timers?: boolean; onFire?: (record: FireRecord) => void; clock?: () => number }>;
 }>;
 
@@ -291,6 +295,17 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
     const notify = createNotifyService({ store: db, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
+    const triggers = createTriggersService({
+      store: db,
+      clock,
+      log: log.child('triggers'),
+      submit: async (submission, requestedBy) => {
+        await userComponents.refresh();
+        return jobs.submit(submission, requestedBy);
+      },
+      lookup,
+      ...(options.triggerLimits ? { limits: options.triggerLimits } : {}),
+    });
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
@@ -331,7 +346,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
-      extensions: [scheduleRequests(schedules), notifyRequests(notify)],
+      extensions: [scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers)],
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(
@@ -352,7 +367,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       authenticate: (token, req) => uiAccess.authorize(token, 'http-api', [req.headers['x-directord-client']].flat()[0]),
       log: log.child('ui-api'),
     });
-    onRequest = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
+    const consoleHttp = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
+    // `POST /hooks/<id>` (CI systems) answers with its own secret before the console's handler: no cookie or token of the console opens it.
+    onRequest = (req, res) => {
+      if (!triggers.http(req, res)) consoleHttp(req, res);
+    };
 
     if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
     const retention = createRetention({ store: db.retention, options, clock, log: log.child('retention'), deleted: (runId) => state.forgetRuns(new Set([runId])) });

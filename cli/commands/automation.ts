@@ -137,10 +137,10 @@ export async function notifyRemove(name: string, ctx: CliContext): Promise<numbe
 
 // ---- trigger ----------------------------------------------------------------------------------
 
-export type TriggerAddOptions = Readonly<{ name: string; library?: string; file?: string; target?: string; varsFrom?: string[] }>;
+export type TriggerAddOptions = Readonly<{ name: string; library?: string; file?: string; target?: string; varsFrom?: string[]; auth?: 'any' | 'bearer' }>;
 
 export async function triggerAdd(options: TriggerAddOptions, ctx: CliContext): Promise<number> {
-  const request = { name: options.name, source: sourceOf(options), ...(options.target ? { target: options.target } : {}), ...(options.varsFrom?.length ? { varsFrom: options.varsFrom } : {}) };
+  const request = { name: options.name, source: sourceOf(options), ...(options.target ? { target: options.target } : {}), ...(options.varsFrom?.length ? { varsFrom: options.varsFrom } : {}), ...(options.auth ? { auth: options.auth } : {}) };
   const [created, url] = await withServer(ctx, async (client, serverUrl) => [unwrap(await client.request('triggers:add', REQUEST_TIMEOUT_MS, request), `Adding trigger ${options.name} failed`), serverUrl] as const);
   write(`Trigger ${created.name} added (${created.source}); the secret is shown this once:\nURL: ${url}${created.path}\nSecret: ${created.secret}\n`);
   return EXIT.ok;
