@@ -58,7 +58,8 @@ import { SERVER_VERSION } from './version.js';
 import { createRunEventHook } from './notify/run-events.js';
 import { createScheduler } from './schedules/scheduler.js';
 import { createSchedulesService } from './schedules/schedules.service.js';
-import { scheduleRequests } from './schedules/schedules.requests.js';
+import { automationExportRequests, scheduleRequests } from './schedules/schedules.requests.js';
+import { createAutomationExport } from './schedules/automation-export.js';
 import { createNotifyService, type NotifyOptions } from './notify/notify.service.js';
 import { notifyRequests } from './notify/notify.requests.js';
 import { createTriggersService, type TriggerLimits } from './triggers/triggers.service.js';
@@ -346,7 +347,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
-      extensions: [scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers)],
+      extensions: [scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(

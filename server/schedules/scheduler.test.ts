@@ -179,3 +179,37 @@ test('exactly once across a restart at the fire time', { timeout: 40_000 }, asyn
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test("a Library item's export carries its schedules, notifications and triggers without secrets; import restores them", { timeout: 30_000 }, async () => {
+  await withStack(async (s) => {
+    const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+    await request(s.ui.emitWithAck('schedules:add', { name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', source: { library: 'patching' }, target: 'a1', misfire: 'run-once', overlap: 'queue' }));
+    await request(s.ui.emitWithAck('notify:add', { name: 'patch-hook', channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'never-exported' }, on: ['failed'], library: 'patching' }));
+    const trig = await request(s.ui.emitWithAck('triggers:add', { name: 'patch-now', source: { library: 'patching' }, varsFrom: ['ref'] }));
+    await addSchedule(s, { name: 'unrelated' });
+    const exported = await request(s.ui.emitWithAck('library:automation', item.id));
+    const text = JSON.stringify(exported);
+    assert.ok(!text.includes('never-exported') && !text.includes(trig.secret), 'no secret in the export');
+    assert.deepEqual(exported.schedules, [{ name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', target: 'a1', misfire: 'run-once', overlap: 'queue' }]);
+    assert.deepEqual(exported.notifications, [{ name: 'patch-hook', on: ['failed'], channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } }]);
+    assert.deepEqual(exported.triggers, [{ name: 'patch-now', varsFrom: ['ref'] }]);
+
+    // A restored console: the item is deleted (its automation goes with it) and imported again.
+    await request(s.ui.emitWithAck('library:delete', item.id));
+    assert.deepEqual((await request(s.ui.emitWithAck('schedules:list'))).map((x) => x.name), ['unrelated']);
+    const again = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+    const restored = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
+    assert.deepEqual(restored.created, ['schedule patch-window', 'notification patch-hook', 'trigger patch-now']);
+    assert.deepEqual(restored.skipped, []);
+    assert.equal(restored.secrets.length, 2);
+    const schedule = (await request(s.ui.emitWithAck('schedules:list'))).find((x) => x.name === 'patch-window');
+    assert.equal(schedule?.libraryId, again.id);
+    assert.equal(schedule?.source, 'library:patching');
+    assert.equal((await request(s.ui.emitWithAck('notify:list')))[0]?.hasSecret, false);
+    assert.equal((await request(s.ui.emitWithAck('triggers:list')))[0]?.libraryId, again.id);
+    // Importing twice reports the taken names instead of replacing them.
+    const twice = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
+    assert.equal(twice.created.length, 0);
+    assert.equal(twice.skipped.length, 3);
+  });
+});
