@@ -1,11 +1,13 @@
 /** Which view is shown; mirrored in the URL hash so a reload comes back to the same place. */
-export type View = 'builder' | 'hosts' | 'history' | 'run';
-const VIEWS: readonly View[] = ['builder', 'hosts', 'history', 'run'];
+export type View = 'builder' | 'hosts' | 'history' | 'run' | 'schedules';
+const VIEWS: readonly View[] = ['builder', 'hosts', 'history', 'run', 'schedules'];
 
 export class Nav {
   view = $state<View>('builder');
   runId = $state<string | null>(null);
   libraryOpen = $state(false);
+  /** The Library item "Schedule…" was asked on (the Schedules page's form starts with it). */
+  scheduleFor = $state<string | null>(null);
 
   constructor() {
     if (typeof window === 'undefined') return;

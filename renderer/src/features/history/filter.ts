@@ -1,9 +1,10 @@
 /** History filter form → RunFilter (pure). */
 import type { RunFilter, RunStatus } from '../../../../protocol/records.js';
 
-export type HistoryForm = { text: string; status: '' | RunStatus; target: string; verb: string; from: string; to: string };
+/** `requestedBy`: `schedule:NAME`, `trigger:NAME`, `console`, `cli`… (exact). */
+export type HistoryForm = { text: string; status: '' | RunStatus; target: string; verb: string; requestedBy: string; from: string; to: string };
 
-export const EMPTY_FORM: HistoryForm = { text: '', status: '', target: '', verb: '', from: '', to: '' };
+export const EMPTY_FORM: HistoryForm = { text: '', status: '', target: '', verb: '', requestedBy: '', from: '', to: '' };
 
 /** `from`/`to` are yyyy-mm-dd in local time; `to` includes the whole day. */
 export function toRunFilter(form: HistoryForm): RunFilter {
@@ -12,6 +13,7 @@ export function toRunFilter(form: HistoryForm): RunFilter {
   if (form.status) filter.status = form.status;
   if (form.target.trim()) filter.target = form.target.trim();
   if (form.verb.trim()) filter.verb = form.verb.trim().toUpperCase();
+  if (form.requestedBy.trim()) filter.requestedBy = form.requestedBy.trim();
   const since = dayStart(form.from);
   const until = dayStart(form.to);
   if (since !== null) filter.since = since;
