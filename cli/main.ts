@@ -19,6 +19,7 @@ import type { ServeOptions } from './commands/serve.js';
 import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
 import { tlsOption } from './commands/tls-option.js';
 import { allowedHostOption, allowedOriginOption } from './commands/browser-options.js';
+import { smtpFromOption, smtpUrlOption } from './commands/smtp-option.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 import type { NotifyAddOptions, ScheduleAddOptions, TriggerAddOptions } from './commands/automation.js';
 
@@ -91,6 +92,8 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(retentionMaxMbOption())
     .addOption(allowedOriginOption())
     .addOption(allowedHostOption())
+    .addOption(smtpUrlOption())
+    .addOption(smtpFromOption())
     .addOption(dataDirOption())
     .action(async (options: ServerOptions, command: Command) => {
       const { runServerCommand } = await import('./commands/server.js');
@@ -123,6 +126,8 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(retentionMaxMbOption())
     .addOption(allowedOriginOption())
     .addOption(allowedHostOption())
+    .addOption(smtpUrlOption())
+    .addOption(smtpFromOption())
     .addOption(dataDirOption())
     .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import('./commands/serve.js');

@@ -37,6 +37,7 @@ import { createJobsService } from './jobs/jobs.service.js';
 import { createJobsState, type JobsObserver } from './jobs/jobs.state.js';
 import type { RunSummary } from '../protocol/records.js';
 import type { FireRecord } from './schedules/scheduler.js';
+import type { RunEvent } from '../protocol/automation.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
@@ -129,6 +130,8 @@ export type ServerOptions = Readonly<{
   /** Schedules (issue #19): `timers: false` leaves firing to `DirectordServer.schedulerTick()` (tests with a fake clock); `onFire` sees each fire. */
   /** Notification deliveries: SMTP settings for email, retry delays, attempt timeout. */
   notify?: NotifyOptions;
+  /** Sees every run event (started, succeeded, failed…) after its turn committed: the desktop shell's OS notifications. */
+  onRunEvent?: (event: RunEvent, run: RunSummary) => void;
   /** Accepted `POST /hooks/<id>` requests per trigger (default burst 10, 30 a minute). */
   triggerLimits?: TriggerLimits;
   scheduler?: Readonly<{ timers?: boolean; onFire?: (record: FireRecord) => void; clock?: () => number }>;
@@ -296,6 +299,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
     const notify = createNotifyService({ store: db, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
+    if (options.onRunEvent) runEvents.listen(options.onRunEvent);
     const triggers = createTriggersService({
       store: db,
       clock,
