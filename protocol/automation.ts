@@ -100,6 +100,8 @@ export type NotifyInfo = Readonly<{
   createdAt: number;
 }>;
 
+export const DeliveriesRequestSchema = Type.Object({ name: Type.Optional(Name), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false });
+
 /** One delivery attempt's outcome, as logged. */
 export type DeliveryInfo = Readonly<{ id: number; notification: string; event: RunEvent; runId: string; attempt: number; status: 'delivered' | 'failed' | 'retrying'; detail: string; at: number }>;
 

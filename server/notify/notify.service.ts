@@ -5,7 +5,7 @@
  * or failing endpoint only delays its own deliveries.
  */
 import { randomUUID } from 'node:crypto';
-import { NotifyAddSchema, ScheduleNameSchema, type DeliveryInfo, type NotifyInfo, type RunEvent, type RunEventPayload } from '../../protocol/automation.js';
+import { DeliveriesRequestSchema, NotifyAddSchema, ScheduleNameSchema, type DeliveryInfo, type NotifyInfo, type RunEvent, type RunEventPayload } from '../../protocol/automation.js';
 import type { Logger } from '../../protocol/log.js';
 import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
@@ -16,6 +16,7 @@ import { deliverOnce, maskUrl, type SmtpSettings } from './deliver.js';
 
 const addValidator = compileValidator(NotifyAddSchema);
 const nameValidator = compileValidator(ScheduleNameSchema);
+const deliveriesValidator = compileValidator(DeliveriesRequestSchema);
 
 export type NotifyOptions = Readonly<{
   smtp?: SmtpSettings;
@@ -148,11 +149,13 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
       return ok([first]);
     },
     async deliveries(payload: unknown): Promise<Result<DeliveryInfo[]>> {
-      const request = (payload ?? {}) as { name?: unknown; limit?: unknown };
+      const parsed = deliveriesValidator.parse(payload ?? {}, 'notify:deliveries');
+      if (!parsed.ok) return parsed;
+      const request = parsed.value;
       const all = await store.notifications.all();
-      const n = typeof request.name === 'string' ? all.find((x) => x.name === request.name) : undefined;
-      if (typeof request.name === 'string' && !n) return fail('not-found', `no notification named ${request.name}`);
-      const limit = typeof request.limit === 'number' && request.limit > 0 ? Math.min(1000, Math.floor(request.limit)) : 100;
+      const n = request.name !== undefined ? all.find((x) => x.name === request.name) : undefined;
+      if (request.name !== undefined && !n) return fail('not-found', `no notification named ${request.name}`);
+      const limit = request.limit ?? 100;
       const names = new Map(all.map((x) => [x.id, x.name]));
       const rows = await store.notifications.deliveries(n?.id ?? null, limit);
       return ok(rows.map((r) => ({ id: r.id, notification: names.get(r.notificationId) ?? r.notificationId, event: r.event as RunEvent, runId: r.runId, attempt: r.attempt, status: r.status, detail: r.detail, at: r.at })));

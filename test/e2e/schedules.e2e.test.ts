@@ -45,7 +45,7 @@ test('Schedules page: add from a Library item, runs appear in History under sche
     await page.getByLabel('Requested by').fill('schedule:e2e');
     await page.getByLabel('Requested by').press('Enter');
     const runs = page.getByRole('table', { name: 'Runs' }).locator('tbody tr');
-    await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Runs"] tbody tr td.empty').length === 0);
+    await page.getByRole('table', { name: 'Runs' }).locator('td.empty').waitFor({ state: 'detached' });
     const n = await runs.count();
     assert.ok(n >= 1, `runs listed under schedule:e2e: ${n}`);
     assert.match((await runs.first().textContent()) ?? '', /library:heartbeat/);
