@@ -19,8 +19,10 @@ import type { ServeOptions } from './commands/serve.js';
 import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
 import { tlsOption } from './commands/tls-option.js';
 import { allowedHostOption, allowedOriginOption } from './commands/browser-options.js';
+import { smtpFromOption, smtpUrlOption } from './commands/smtp-option.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 import type { InventoryOptions } from './commands/inventory.js';
+import type { NotifyAddOptions, ScheduleAddOptions, TriggerAddOptions } from './commands/automation.js';
 
 const DEFAULT_POLL_TIMEOUT_S = 600;
 
@@ -91,6 +93,8 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(retentionMaxMbOption())
     .addOption(allowedOriginOption())
     .addOption(allowedHostOption())
+    .addOption(smtpUrlOption())
+    .addOption(smtpFromOption())
     .addOption(dataDirOption())
     .action(async (options: ServerOptions, command: Command) => {
       const { runServerCommand } = await import('./commands/server.js');
@@ -123,6 +127,8 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(retentionMaxMbOption())
     .addOption(allowedOriginOption())
     .addOption(allowedHostOption())
+    .addOption(smtpUrlOption())
+    .addOption(smtpFromOption())
     .addOption(dataDirOption())
     .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import('./commands/serve.js');
@@ -228,8 +234,72 @@ function buildProgram(setResult: (code: number) => void): Command {
       setResult(await runBootstrap(options, context(command)));
     });
 
+  registerAutomation(program, context, dataDirOption, setResult);
   return program;
 }
+
+/** `schedule`, `notify` and `trigger` (issue #19): each a group of sub-commands. */
+function registerAutomation(program: Command, context: (command?: Command) => CliContext, dataDirOption: () => Option, setResult: (code: number) => void): void {
+  const load = () => import('./commands/automation.js');
+  const schedule = program.command('schedule').description('runs that start themselves on a cron schedule');
+  schedule
+    .command('add')
+    .description('add a schedule on a Library orchestration or a file')
+    .requiredOption('--name <name>', 'the schedule name (runs are requested by schedule:NAME)')
+    .requiredOption('--cron <expr>', 'five cron fields, or six with seconds first')
+    .option('--tz <zone>', 'IANA time zone of the cron fields (default: the server’s)')
+    .option('--library <name>', 'a saved Library orchestration')
+    .option('--file <file>', 'an orchestration file (its text is stored with the schedule)')
+    .option('--target <pattern>', 'run on these targets (as orchestrate --target)')
+    .addOption(new Option('--misfire <policy>', 'after downtime: skip the missed fire, or run once').choices(['skip', 'run-once']).default('skip'))
+    .addOption(new Option('--overlap <policy>', 'while the last run is still running').choices(['skip', 'queue', 'allow']).default('skip'))
+    .addOption(dataDirOption())
+    .action(async (options: ScheduleAddOptions, command: Command) => setResult(await (await load()).scheduleAdd(options, context(command))));
+  schedule.command('list').description('list schedules with their next fire time').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).scheduleList(context(command))));
+  for (const action of ['pause', 'resume', 'rm'] as const) {
+    schedule
+      .command(action)
+      .description(action === 'rm' ? 'remove a schedule' : `${action} a schedule`)
+      .argument('<name>')
+      .addOption(dataDirOption())
+      .action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).scheduleSet(action, name, context(command))));
+  }
+  schedule.command('runs').description('the runs a schedule started, newest first').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).scheduleRuns(name, context(command))));
+
+  const notify = program.command('notify').description('notifications on run events (webhook, Slack, email)');
+  notify
+    .command('add')
+    .description('add a notification')
+    .requiredOption('--name <name>', 'the notification name')
+    .option('--webhook <url>', 'POST a JSON run summary to URL')
+    .option('--secret <secret>', 'with --webhook: sign bodies (X-Directord-Signature: sha256=HMAC)')
+    .option('--slack <url>', 'a Slack-compatible incoming webhook URL')
+    .option('--email <addr>', 'mail this address through the server’s SMTP settings')
+    .requiredOption('--on <events>', `comma-separated: ${RUN_EVENT_NAMES}`)
+    .option('--library <name>', 'only runs of this Library item (default: every run)')
+    .addOption(dataDirOption())
+    .action(async (options: NotifyAddOptions, command: Command) => setResult(await (await load()).notifyAdd(options, context(command))));
+  notify.command('list').description('list notifications').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).notifyList(context(command))));
+  notify.command('test').description('send a test event now').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).notifyTest(name, context(command))));
+  notify.command('rm').description('remove a notification').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).notifyRemove(name, context(command))));
+
+  const trigger = program.command('trigger').description('inbound webhooks (POST /hooks/ID) that start an orchestration');
+  trigger
+    .command('add')
+    .description('add a trigger; prints its URL and secret (shown once)')
+    .requiredOption('--name <name>', 'the trigger name (runs are requested by trigger:NAME)')
+    .option('--library <name>', 'a saved Library orchestration')
+    .option('--file <file>', 'an orchestration file (its text is stored with the trigger)')
+    .option('--target <pattern>', 'run on these targets (as orchestrate --target)')
+    .option('--vars-from <fields...>', 'JSON body fields copied into the run’s vars (dotted paths allowed)')
+    .addOption(new Option('--auth <how>', 'any: Bearer or X-Hub-Signature-256 HMAC (keeps the key); bearer: Bearer only (keeps only a hash)').choices(['any', 'bearer']).default('any'))
+    .addOption(dataDirOption())
+    .action(async (options: TriggerAddOptions, command: Command) => setResult(await (await load()).triggerAdd(options, context(command))));
+  trigger.command('list').description('list triggers').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).triggerList(context(command))));
+  trigger.command('rm').description('remove a trigger').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).triggerRemove(name, context(command))));
+}
+
+const RUN_EVENT_NAMES = 'started, succeeded, failed, halted, awaiting-approval';
 
 /** Runs the CLI with `argv` as in `process.argv` (node, script, arguments…); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {

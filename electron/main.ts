@@ -11,6 +11,7 @@ import { applyCsp, lockNavigation } from './security.js';
 import { registerDesktopIpc } from './ipc.js';
 import { startLocalAgent, type LocalAgent } from './local-agent.js';
 import { desktopLaunch } from './launch.js';
+import { runNotifier } from './run-notifications.js';
 
 const log = createLogger('desktop', (line) => process.stderr.write(line));
 let server: DirectordServer | null = null;
@@ -32,6 +33,8 @@ async function launch(): Promise<void> {
     importModule,
     // What the Hosts page's "Add hosts" installs over SSH.
     agentBundle: paths.agentBundle,
+    // A run that ends while the window is in the background shows an OS notification.
+    onRunEvent: runNotifier(() => window),
   });
   const origin = new URL(server.url).origin;
   agent = startLocalAgent({ bundle: paths.agentBundle, serverUrl: server.url, key: server.agentKey, dataDir: paths.dataDir, log: log.child('agent') });

@@ -92,6 +92,8 @@ export type RunFilter = Readonly<{
   target?: string;
   verb?: string;
   text?: string;
+  /** Exactly this requester (`schedule:NIGHTLY`, `trigger:DEPLOY`, `cli`…). */
+  requestedBy?: string;
   since?: number;
   until?: number;
   limit?: number;

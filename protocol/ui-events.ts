@@ -1,5 +1,6 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
 import type { Ack, RequestArgsOf, RequestValueOf } from './result.js';
+import type { DeliveryInfo, LibraryAutomation, NotifyAdd, NotifyInfo, ScheduleAdd, ScheduleInfo, TriggerAdd, TriggerCreated, TriggerInfo } from './automation.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
@@ -64,6 +65,26 @@ export type UiRequestArgs<E extends keyof UiToServerEvents> = RequestArgsOf<UiTo
 export type UiRequestValue<E extends keyof UiToServerEvents> = RequestValueOf<UiToServerEvents, E>;
 
 export interface UiToServerEvents {
+  // ---- schedules, notifications, triggers (issue #19; protocol/automation.ts) ----
+  'schedules:add': (request: ScheduleAdd, ack: Ack<ScheduleInfo>) => void;
+  'schedules:list': (ack: Ack<ScheduleInfo[]>) => void;
+  'schedules:pause': (name: string, ack: Ack<ScheduleInfo>) => void;
+  'schedules:resume': (name: string, ack: Ack<ScheduleInfo>) => void;
+  'schedules:remove': (name: string, ack: Ack<null>) => void;
+  'notify:add': (request: NotifyAdd, ack: Ack<NotifyInfo>) => void;
+  'notify:list': (ack: Ack<NotifyInfo[]>) => void;
+  /** Sends a test event now and answers with the logged attempts (the first, and any retries done within the ack). */
+  'notify:test': (name: string, ack: Ack<DeliveryInfo[]>) => void;
+  'notify:remove': (name: string, ack: Ack<null>) => void;
+  'notify:deliveries': (request: { name?: string; limit?: number }, ack: Ack<DeliveryInfo[]>) => void;
+  'triggers:add': (request: TriggerAdd, ack: Ack<TriggerCreated>) => void;
+  'triggers:list': (ack: Ack<TriggerInfo[]>) => void;
+  'triggers:remove': (name: string, ack: Ack<null>) => void;
+  /** A Library item's schedules, notifications and triggers without secrets (its export). */
+  'library:automation': (id: string, ack: Ack<LibraryAutomation>) => void;
+  /** Recreates them on a Library item (its import); names already taken are reported, not replaced. */
+  'library:restore-automation': (request: { id: string; automation: LibraryAutomation }, ack: Ack<{ created: string[]; skipped: string[]; secrets: string[] }>) => void;
+
   'server:info': (ack: Ack<ServerInfo>) => void;
   /** The server's clock (epoch ms): consoles show every time against it, not their own clock (issue #13). */
   'server:time': (ack: Ack<{ now: number }>) => void;
@@ -140,4 +161,16 @@ export interface ServerToUiEvents {
 export type UiSocketData = { client: string; outputOf: string | null };
 
 /** `/ui` requests whose only argument is the ack (over HTTP: an empty body). */
-export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'server:time', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list', 'inventory:get']);
+export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>([
+  'server:info',
+  'server:time',
+  'agents:list',
+  'agents:purge',
+  'jobs:purge',
+  'library:list',
+  'enrolments:list',
+  'inventory:get',
+  'schedules:list',
+  'notify:list',
+  'triggers:list',
+]);

@@ -37,7 +37,10 @@ import { createJobsService } from './jobs/jobs.service.js';
 import { createInventoryService, type InventoryService } from './inventory/inventory.service.js';
 import { resolveSubmissionTargets } from './inventory/targets.js';
 import { inventoryVarsOf } from '../protocol/inventory/vars.js';
-import { createJobsState } from './jobs/jobs.state.js';
+import { createJobsState, type JobsObserver } from './jobs/jobs.state.js';
+import type { RunSummary } from '../protocol/records.js';
+import type { FireRecord } from './schedules/scheduler.js';
+import type { RunEvent } from '../protocol/automation.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
@@ -57,6 +60,15 @@ import { createBrowserGate, gateListener } from './http/browser-gate.js';
 import { refuseBrowsers, refuseForeignOrigins } from './http/socket-origin.js';
 import { SERVER_VERSION } from './version.js';
 import { serverFilePath, serverFileText } from '../protocol/server-file.js';
+import { createRunEventHook } from './notify/run-events.js';
+import { createScheduler } from './schedules/scheduler.js';
+import { createSchedulesService } from './schedules/schedules.service.js';
+import { automationExportRequests, scheduleRequests } from './schedules/schedules.requests.js';
+import { createAutomationExport } from './schedules/automation-export.js';
+import { createNotifyService, type NotifyOptions } from './notify/notify.service.js';
+import { notifyRequests } from './notify/notify.requests.js';
+import { createTriggersService, type TriggerLimits } from './triggers/triggers.service.js';
+import { triggerRequests } from './triggers/triggers.requests.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -119,6 +131,14 @@ export type ServerOptions = Readonly<{
   allowedHosts?: readonly string[];
   /** A console token for this process only (the desktop app's window), accepted like ui.token and never written anywhere. */
   launchToken?: string;
+  /** Schedules (issue #19): `timers: false` leaves firing to `DirectordServer.schedulerTick()` (tests with a fake clock); `onFire` sees each fire. */
+  /** Notification deliveries: SMTP settings for email, retry delays, attempt timeout. */
+  notify?: NotifyOptions;
+  /** Sees every run event (started, succeeded, failed…) after its turn committed: the desktop shell's OS notifications. */
+  onRunEvent?: (event: RunEvent, run: RunSummary) => void;
+  /** Accepted `POST /hooks/<id>` requests per trigger (default burst 10, 30 a minute). */
+  triggerLimits?: TriggerLimits;
+  scheduler?: Readonly<{ timers?: boolean; onFire?: (record: FireRecord) => void; clock?: () => number }>;
 }>;
 
 export type DirectordServer = Readonly<{
@@ -138,6 +158,8 @@ export type DirectordServer = Readonly<{
   dbPath: string;
   /** Runs a retention pass now (no-op without retention options). */
   pruneHistory(): Promise<PruneReport>;
+  /** Evaluates every schedule at the clock's time now (what the scheduler's timer does). */
+  schedulerTick(): Promise<void>;
   close(): Promise<void>;
 }>;
 
@@ -216,8 +238,15 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const outputCapBytes = options.outputCapBytes ?? LIMITS.defaultOutputCapBytes;
 
     const broadcaster = createUiBroadcaster(uiNs);
+    // Run summaries also feed run events (notifications, schedules waiting on a run: issue #19).
+    const runEvents = createRunEventHook(log.child('run-events'));
+    const runUpdated = (run: RunSummary) => {
+      broadcaster.runUpdated(run);
+      runEvents.runUpdated(run);
+    };
+    const observer: JobsObserver = { targetsUpdated: broadcaster.targetsUpdated, outputAppended: broadcaster.outputAppended, wantsOutput: broadcaster.wantsOutput, runUpdated };
     const awaiters = createAwaiters();
-    const state = createJobsState({ store: db, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
+    const state = createJobsState({ store: db, observer, awaiters, clock, log: log.child('jobs') });
     await state.load();
     const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     await db.agents.markAllOffline();
@@ -259,7 +288,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
         parse: parseJob,
       },
       hasBlob: (sha) => blobStore.has(sha),
-      runUpdated: broadcaster.runUpdated,
+      runUpdated,
       afterPurge: () => void blobGc.collect(),
       storage,
     });
@@ -275,6 +304,38 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       storage,
     });
     const history = createHistoryService({ repo: db.history, liveRun: jobs.liveRun });
+    const scheduleClock = options.scheduler?.clock ?? clock;
+    const scheduler = createScheduler({
+      store: db,
+      clock: scheduleClock,
+      log: log.child('schedules'),
+      submit: async (submission, requestedBy, within) => {
+        await userComponents.refresh();
+        return jobs.submit(submission, requestedBy, within);
+      },
+      isOpen: (runId) => jobs.liveRun(runId) !== undefined,
+      lookup,
+      ...(options.scheduler?.timers === false ? { timers: false } : {}),
+      ...(options.scheduler?.onFire ? { onFire: options.scheduler.onFire } : {}),
+    });
+    runEvents.listen((_event, run) => {
+      if (run.finishedAt !== null) scheduler.runSettled(run.runId);
+    });
+    const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
+    const notify = createNotifyService({ store: db, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
+    runEvents.listen((event, run) => notify.runEvent(event, run));
+    if (options.onRunEvent) runEvents.listen(options.onRunEvent);
+    const triggers = createTriggersService({
+      store: db,
+      clock,
+      log: log.child('triggers'),
+      submit: async (submission, requestedBy) => {
+        await userComponents.refresh();
+        return jobs.submit(submission, requestedBy);
+      },
+      lookup,
+      ...(options.triggerLimits ? { limits: options.triggerLimits } : {}),
+    });
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
@@ -317,6 +378,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       bootstrap,
       clock,
       inventory: inventory,
+      extensions: [scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
     });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
     store.add(
@@ -337,7 +399,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       authenticate: (token, req) => uiAccess.authorize(token, 'http-api', [req.headers['x-directord-client']].flat()[0]),
       log: log.child('ui-api'),
     });
-    onRequest = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
+    const consoleHttp = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
+    // `POST /hooks/<id>` (CI systems) answers with its own secret before the console's handler: no cookie or token of the console opens it.
+    onRequest = (req, res) => {
+      if (!triggers.http(req, res)) consoleHttp(req, res);
+    };
 
     if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
     const retention = createRetention({ store: db.retention, options, clock, log: log.child('retention'), deleted: (runId) => state.forgetRuns(new Set([runId])) });
@@ -348,6 +414,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       store.add(() => clearTimeout(first));
     }
     store.add(() => retention.close());
+    store.add(() => scheduler.close());
+    store.add(() => notify.close());
     store.add(() => jobs.dispose());
     store.add(() => registry.dispose());
     store.add(every(heartbeatIntervalMs, () => {
@@ -386,6 +454,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     writeFileSync(serverJson + '.tmp', serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }), { mode: 0o600 });
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));
+    // Fire times missed while the server was down are handled now (misfire policy), then on time.
+    void scheduler.tick();
     log.info('server listening', { url, dataDir, version: SERVER_VERSION, ...(fingerprint ? { fingerprint } : {}) });
     if (fingerprint) log.info(`TLS certificate SHA-256 fingerprint: ${fingerprint} (agents pin it when they enrol)`);
 
@@ -403,6 +473,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       dataDir,
       dbPath,
       pruneHistory: () => retention.prune(),
+      schedulerTick: () => scheduler.tick(),
       close: () =>
         (closing ??= store.dispose().then(() => {
           log.info('server stopped');

@@ -105,6 +105,7 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
           target: filter.target ?? null,
           verb: filter.verb ? filter.verb.toUpperCase() : null,
           text: filter.text ? likePattern(filter.text) : null,
+          requestedBy: filter.requestedBy ?? null,
           since: filter.since ?? null,
           until: filter.until ?? null,
           before: filter.before ?? null,

@@ -10,7 +10,7 @@ import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
 import type { AgentLink } from './agent-link.js';
-import type { NewJob, NewRun, Store } from '../store/types.js';
+import type { NewJob, NewRun, Store, StoreTx } from '../store/types.js';
 import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { isStorageFull, type StorageGuard } from '../util/storage.js';
@@ -42,6 +42,15 @@ export type JobsServiceDeps = Readonly<{
   /** A host's inventory vars, sent with each job it is given (templates see them under ARGs and vars). */
   inventoryVarsOf?: (identity: string) => Readonly<Record<string, unknown>>;
 }>;
+
+/**
+ * Writes a caller makes in the unit of work that stores its submission (a schedule records its
+ * fire time there); false declines the submission and rolls everything back (`conflict`).
+ */
+export type WithinSubmission = (tx: StoreTx, runId: string) => boolean;
+
+/** Thrown inside the unit of work to roll it back when `within` declines. */
+class Declined extends Error {}
 
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
 
@@ -78,7 +87,7 @@ export function createJobsService(deps: JobsServiceDeps) {
     send();
   }
 
-  function submit(written: RunSubmission, requestedBy: string): Promise<Result<RunSubmitted>> {
+  function submit(written: RunSubmission, requestedBy: string, within?: WithinSubmission): Promise<Result<RunSubmitted>> {
     const resolved = deps.resolveTargets ? deps.resolveTargets(written) : resolveSubmissionTargets(written, null);
     if (!resolved.ok) return Promise.resolve(resolved);
     const submission = resolved.value;
@@ -94,7 +103,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       now,
     });
     if (!planned.ok) return Promise.resolve(planned);
-    return store(planned.value, submission, requestedBy, now);
+    return store(planned.value, submission, requestedBy, now, within);
   }
 
   /**
@@ -138,10 +147,10 @@ export function createJobsService(deps: JobsServiceDeps) {
       ],
     };
     const submission: RunSubmission = { kind: 'exec', source: request.source, entries: [{ jobs: [{ verb: request.verb, text: request.text }] }], requestedBy: 'server' };
-    return store(plan, submission, 'server', now, request.partOf);
+    return store(plan, submission, 'server', now, undefined, request.partOf);
   }
 
-  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number, partOf: string | null = null): Promise<Result<RunSubmitted>> {
+  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number, within?: WithinSubmission, partOf: string | null = null): Promise<Result<RunSubmitted>> {
     const counts = emptyCounts();
     // Reserved before the commit, so a submission arriving meanwhile gets the next numbers.
     const firstSeq = nextSeq;
@@ -194,11 +203,13 @@ export function createJobsService(deps: JobsServiceDeps) {
     const summary = liveRunSummary(run);
     let settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
     try {
-      await db.transaction(({ jobs: tx }) => {
-        tx.insertSubmission(runRow, rows);
-        if (settled) settled = { ...settled, status: tx.settleRun(run.runId, settled.status === 'cancelled', now, counts) };
+      await db.transaction((all) => {
+        all.jobs.insertSubmission(runRow, rows);
+        if (settled) settled = { ...settled, status: all.jobs.settleRun(run.runId, settled.status === 'cancelled', now, counts) };
+        if (within && !within(all, run.runId)) throw new Declined();
       });
     } catch (error) {
+      if (error instanceof Declined) return fail('conflict', 'the submission was declined in its unit of work (already handled)');
       if (isStorageFull(error) && deps.storage) return deps.storage.full('the submission', error);
       log.error('submission not stored', { error: String(error) });
       return fail('internal', 'the submission could not be stored; see the server log');

@@ -82,4 +82,43 @@ describe('the store seam', () => {
       assert.deepEqual((await store.jobs.loadOpen()).jobs.map((j) => j.job_id), ['r-ok-job']);
     });
   });
+  describe('schedule fire times (issue #19)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'directord-store-fire-'));
+    const store = openSqliteStore({ path: join(dir, 'directord.db'), log: silentLogger });
+    after(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const now = Date.now();
+    const run = (runId: string): NewRun => ({ runId, kind: 'exec', source: null, sourceText: null, requestedBy: 'schedule:nightly', createdAt: now, rerunOf: null, partOf: null, title: null, jobCount: 1, targets: ['a1'], verbs: ['RUN'], submission: '{}' });
+    const job = (runId: string, seq: number): NewJob => ({
+      seq,
+      job: { jobId: `${runId}-job`, runId, parentId: `${runId}-job`, verb: 'RUN', args: { command: 'true' }, sha: 'sha', timeout: 600, skipCache: false, parentAsync: false },
+      parentSha: null,
+      text: 'true',
+      runOnce: false,
+      createdAt: now,
+      skippedReason: null,
+      targets: [],
+    });
+    let seq = 0;
+    test('a schedule fire time commits once with its run; a second commit of it changes nothing (issue #19)', async () => {
+      const row = { id: 's1', name: 'nightly', cron: '* * * * *', tz: null, libraryId: null, file: 'f.yaml', fileText: '- jobs: []', target: null, vars: {}, misfire: 'skip' as const, overlap: 'allow' as const, enabled: true, createdAt: now, lastFiredAt: null, lastRunId: null, queuedAt: null };
+      assert.equal(await store.schedules.insert(row), true);
+      assert.equal(await store.schedules.insert({ ...row, id: 's2' }), false, 'names are unique');
+      const fire = (runId: string, at: number) =>
+        store.transaction((tx) => {
+          tx.jobs.insertSubmission(run(runId), [job(runId, ++seq)]);
+          if (!tx.schedules.markFired('s1', at, runId, null)) throw new Error('already fired');
+        });
+      await fire('r-fire-1', 1000);
+      await assert.rejects(fire('r-fire-2', 1000), /already fired/);
+      await assert.rejects(fire('r-fire-0', 999), /already fired/, 'an older fire time neither');
+      assert.equal(await store.history.getRun('r-fire-2'), undefined, 'the duplicate run was rolled back');
+      assert.equal((await store.schedules.byName('nightly'))?.lastRunId, 'r-fire-1');
+      await fire('r-fire-3', 2000);
+      assert.equal((await store.schedules.byName('nightly'))?.lastFiredAt, 2000);
+    });
+
+  });
 });

@@ -89,6 +89,7 @@ export type RunQuery = Readonly<{
   verb: string | null;
   /** A LIKE pattern (already escaped and wrapped in %). */
   text: string | null;
+  requestedBy: string | null;
   since: number | null;
   until: number | null;
   before: number | null;
@@ -327,12 +328,103 @@ export interface InventoryStore {
   load(): Promise<InventoryRows>;
 }
 
+// ---- automation: schedules, notifications, triggers (issue #19) ---------------------------------
+
+/** Where a schedule's or trigger's orchestration comes from: a Library item, or a stored file's text. */
+export type AutomationSourceRow = Readonly<{ libraryId: string | null; file: string | null; fileText: string | null }>;
+
+export type ScheduleRow = AutomationSourceRow &
+  Readonly<{
+    id: string;
+    name: string;
+    cron: string;
+    tz: string | null;
+    target: string | null;
+    vars: Readonly<Record<string, unknown>>;
+    misfire: 'skip' | 'run-once';
+    overlap: 'skip' | 'queue' | 'allow';
+    enabled: boolean;
+    createdAt: number;
+    lastFiredAt: number | null;
+    lastRunId: string | null;
+    /** A fire time held back by `overlap: queue` until the previous run settles. */
+    queuedAt: number | null;
+  }>;
+
+export interface SchedulesStore {
+  all(): Promise<ScheduleRow[]>;
+  byName(name: string): Promise<ScheduleRow | undefined>;
+  /** False when the name is taken. */
+  insert(row: ScheduleRow): Promise<boolean>;
+  /** Resuming counts fire times during the pause as handled (`now` becomes the last fire). */
+  setEnabled(name: string, enabled: boolean, now: number): Promise<boolean>;
+  remove(name: string): Promise<boolean>;
+}
+
+/** Schedule writes inside the unit of work that stores the run a fire started. */
+export interface ScheduleWrites {
+  /**
+   * Records fire time `at` as handled (with the run it started, if any, and what stays queued);
+   * false when `at` is not after the stored last fire: it was handled already, and the caller
+   * rolls its unit of work back.
+   */
+  markFired(id: string, at: number, runId: string | null, queuedAt: number | null): boolean;
+  /** Takes the queued fire time `at` (its run, if any, becomes the last run); false when it is not queued any more. */
+  takeQueued(id: string, at: number, runId: string | null): boolean;
+}
+
+export type NotificationRow = Readonly<{
+  id: string;
+  name: string;
+  kind: 'webhook' | 'slack' | 'email';
+  destination: string;
+  /** The webhook's HMAC key (needed to sign; never listed or exported). */
+  secret: string | null;
+  events: readonly string[];
+  libraryId: string | null;
+  createdAt: number;
+}>;
+
+export type DeliveryRow = Readonly<{ notificationId: string; event: string; runId: string; attempt: number; status: 'delivered' | 'failed' | 'retrying'; detail: string; at: number }>;
+
+export interface NotificationsStore {
+  all(): Promise<NotificationRow[]>;
+  insert(row: NotificationRow): Promise<boolean>;
+  remove(name: string): Promise<boolean>;
+  logDelivery(row: DeliveryRow): Promise<number>;
+  /** Newest first. */
+  deliveries(notificationId: string | null, limit: number): Promise<Array<DeliveryRow & { id: number }>>;
+}
+
+export type TriggerRow = AutomationSourceRow &
+  Readonly<{
+    id: string;
+    name: string;
+    target: string | null;
+    varsFrom: readonly string[];
+    /** SHA-256 (hex) of the secret: a Bearer token is checked against it. */
+    secretHash: string;
+    /** The HMAC key for `X-Hub-Signature-256` (the secret itself: an HMAC cannot be checked with a hash). */
+    hmacKey: string | null;
+    createdAt: number;
+    lastFiredAt: number | null;
+  }>;
+
+export interface TriggersStore {
+  all(): Promise<TriggerRow[]>;
+  byId(id: string): Promise<TriggerRow | undefined>;
+  insert(row: TriggerRow): Promise<boolean>;
+  remove(name: string): Promise<boolean>;
+  markFired(id: string, at: number): Promise<void>;
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 export interface StoreTx {
   readonly jobs: JobsWrites;
   readonly enrolment: EnrolmentWrites;
   readonly inventory: InventoryWrites;
+  readonly schedules: ScheduleWrites;
 }
 
 export interface Store {
@@ -344,6 +436,9 @@ export interface Store {
   readonly blobs: BlobsStore;
   readonly retention: RetentionStore;
   readonly inventory: InventoryStore;
+  readonly schedules: SchedulesStore;
+  readonly notifications: NotificationsStore;
+  readonly triggers: TriggersStore;
   /**
    * One unit of work: every write `body` makes through `tx` commits together or none does (a
    * throw rolls back and rejects). Resolves with the body's value after the commit.

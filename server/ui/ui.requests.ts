@@ -57,6 +57,8 @@ export type UiRequestDeps = Readonly<{
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
   /** Groups, labels, vars and patterns (issue #16, server/inventory/); without it `inventory:*` is not answered. */
   inventory?: InventoryRequestDeps;
+  /** Feature tables that add their own requests (schedules, notifications, triggers: issue #19). */
+  extensions?: ReadonlyArray<(on: On) => void>;
 }>;
 
 type AnyBody = (payload: unknown, caller: UiCaller) => Result<unknown> | Promise<Result<unknown>>;
@@ -74,6 +76,7 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   const on = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => table.set(event, body as AnyBody);
   registerRequests(deps, on);
   if (deps.inventory) registerInventoryRequests(deps.inventory, on);
+  for (const extend of deps.extensions ?? []) extend(on);
   return {
     events: () => [...table.keys()],
     has: (event) => table.has(event),

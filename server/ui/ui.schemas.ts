@@ -16,6 +16,7 @@ export const runFilterValidator = compileValidator(
     target: Type.Optional(Type.String({ maxLength: 253 })),
     verb: Type.Optional(Type.String({ maxLength: 64 })),
     text: Type.Optional(Type.String({ maxLength: 1024 })),
+    requestedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     since: Type.Optional(Millis),
     until: Type.Optional(Millis),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),

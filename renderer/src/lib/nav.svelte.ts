@@ -12,6 +12,8 @@ export class Nav {
   /** The run the Run view shows (kept when another view is shown, for the Run tab). */
   runId = $state<string | null>(null);
   libraryOpen = $state(false);
+  /** The Library item "Schedule…" was asked on (the Schedules page's form starts with it). */
+  scheduleFor = $state<string | null>(null);
 
   constructor() {
     if (typeof window === 'undefined') return;

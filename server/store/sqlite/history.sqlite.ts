@@ -17,7 +17,8 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
   const runText = `(@text IS NULL OR r.run_id = @text OR r.source LIKE @text ESCAPE '\\' OR r.source_text LIKE @text ESCAPE '\\'
            OR EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.run_id
                       AND (j.text LIKE @text ESCAPE '\\' OR j.job_name LIKE @text ESCAPE '\\' OR j.parent_name LIKE @text ESCAPE '\\')))`;
-  const runWhere = `(@since IS NULL OR r.created_at >= @since)
+  const runWhere = `(@requestedBy IS NULL OR r.requested_by = @requestedBy)
+      AND (@since IS NULL OR r.created_at >= @since)
       AND (@until IS NULL OR r.created_at <= @until)
       AND (@before IS NULL OR r.created_at < @before OR (@beforeRun IS NOT NULL AND r.created_at = @before AND r.run_id < @beforeRun))
       AND (@verb IS NULL OR EXISTS (SELECT 1 FROM jobs j WHERE j.verb = @verb AND j.run_id = r.run_id))
@@ -28,7 +29,7 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
   );
   // A host's runs come from host_runs (one row per host and run), not from its target rows.
   const listRunsByTarget = db.prepare<RunPageQuery, SqlRun>(`SELECT r.* FROM host_runs h INDEXED BY host_runs_page JOIN runs r ON r.run_id = h.run_id
-    WHERE h.target = @target AND (@status IS NULL OR COALESCE(r.outcome, r.status) = @status)
+    WHERE h.target = @target AND (@status IS NULL OR COALESCE(r.outcome, r.status) = @status) AND (@requestedBy IS NULL OR r.requested_by = @requestedBy)
       AND (@since IS NULL OR h.created_at >= @since) AND (@until IS NULL OR h.created_at <= @until)
       AND (@before IS NULL OR h.created_at < @before OR (@beforeRun IS NOT NULL AND h.created_at = @before AND h.run_id < @beforeRun))
       AND (@verb IS NULL OR EXISTS (SELECT 1 FROM jobs j WHERE j.verb = @verb AND j.run_id = r.run_id))

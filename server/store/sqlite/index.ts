@@ -6,6 +6,7 @@
 import type { Logger } from '../../../protocol/log.js';
 import type { Store, StoreTx } from '../types.js';
 import { createAgentsSql } from './agents.sqlite.js';
+import { createNotificationsSql, createSchedulesSql, createTriggersSql } from './automation.sqlite.js';
 import { createBlobsSql } from './blobs.sqlite.js';
 import { createEnrolmentSql } from './enrolment.sqlite.js';
 import { createHistorySql } from './history.sqlite.js';
@@ -35,7 +36,8 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
   const jobs = createJobsSql(db);
   const enrolment = createEnrolmentSql(db);
   const inventory = createInventorySql(db);
-  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, inventory: inventory.writes };
+  const schedules = createSchedulesSql(db);
+  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, inventory: inventory.writes, schedules: schedules.writes };
   // Nested calls become savepoints (better-sqlite3), so a body may call another unit's writes.
   const inTransaction = db.transaction((body: (tx: StoreTx) => unknown) => body(tx));
   return {
@@ -48,6 +50,9 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     blobs: createBlobsSql(db),
     retention: createRetentionSql(db),
     inventory: inventory.store,
+    schedules: schedules.store,
+    notifications: createNotificationsSql(db),
+    triggers: createTriggersSql(db),
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);

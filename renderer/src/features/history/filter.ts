@@ -2,9 +2,10 @@
 import type { RunFilter } from '#protocol/records.js';
 import type { RunStatus } from '#protocol/states.js';
 
-export type HistoryForm = { text: string; status: '' | RunStatus; target: string; verb: string; from: string; to: string };
+/** `requestedBy`: `schedule:NAME`, `trigger:NAME`, `console`, `cli`… (exact). */
+export type HistoryForm = { text: string; status: '' | RunStatus; target: string; verb: string; requestedBy: string; from: string; to: string };
 
-export const EMPTY_FORM: HistoryForm = { text: '', status: '', target: '', verb: '', from: '', to: '' };
+export const EMPTY_FORM: HistoryForm = { text: '', status: '', target: '', verb: '', requestedBy: '', from: '', to: '' };
 
 /** `from`/`to` are yyyy-mm-dd in local time; `to` includes the whole day. */
 export function toRunFilter(form: HistoryForm): RunFilter {
@@ -13,6 +14,7 @@ export function toRunFilter(form: HistoryForm): RunFilter {
   if (form.status) filter.status = form.status;
   if (form.target.trim()) filter.target = form.target.trim();
   if (form.verb.trim()) filter.verb = form.verb.trim().toUpperCase();
+  if (form.requestedBy.trim()) filter.requestedBy = form.requestedBy.trim();
   const since = dayStart(form.from);
   const until = dayStart(form.to);
   if (since !== null) filter.since = since;

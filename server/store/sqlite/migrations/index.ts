@@ -8,5 +8,24 @@ import { migration0005 } from './0005-library-attachments.js';
 import { migration0006 } from './0006-run-outcome.js';
 import { migration0007 } from './0007-history-scale.js';
 import { migration0008 } from './0008-inventory.js';
+import { migration0011 } from './0011-automation.js';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008];
+/**
+ * 0009 (teams) and 0010 (rollouts) hold their numbers here until their branches land; the runner
+ * refuses gaps. Each is replaced by its real migration when it is merged.
+ */
+const reserved = (version: number): Migration => ({ version, name: `${String(version).padStart(4, '0')}-reserved`, up: () => {} });
+
+export const migrations: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+  migration0006,
+  migration0007,
+  migration0008,
+  reserved(9),
+  reserved(10),
+  migration0011,
+];

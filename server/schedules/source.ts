@@ -1,0 +1,61 @@
+/**
+ * The submission a schedule or trigger starts: its Library item's (or stored file's) orchestration,
+ * the item's attached ADD/COPY files by SOURCE pattern, the target pattern as `--target` sends it,
+ * and the run's vars on every job. Requested by `schedule:NAME` / `trigger:NAME`.
+ */
+import { loadOrchestration } from '../../components/orchestration.js';
+import type { Component } from '../../components/define.js';
+import { jobSourcePatterns } from '../../components/sources.js';
+import type { RunSubmission } from '../../protocol/jobs.js';
+import { fail, ok, type Result } from '../../protocol/result.js';
+import type { LibraryAttachment } from '../../protocol/ui-events.js';
+import type { AutomationSourceRow, LibraryStore } from '../store/types.js';
+
+export type SourceDeps = Readonly<{ library: Pick<LibraryStore, 'get'>; lookup?: (verb: string) => Component | undefined }>;
+
+export type RunOptions = Readonly<{ target: string | null; vars: Readonly<Record<string, unknown>>; requestedBy: string }>;
+
+/** `library:NAME` or `file:PATH`, as listings show it. */
+export async function describeSource(row: AutomationSourceRow, library: Pick<LibraryStore, 'get'>): Promise<string> {
+  if (row.libraryId) return `library:${(await library.get(row.libraryId))?.name ?? row.libraryId}`;
+  return `file:${row.file ?? ''}`;
+}
+
+export async function automationSubmission(row: AutomationSourceRow, options: RunOptions, deps: SourceDeps): Promise<Result<RunSubmission>> {
+  let text: string;
+  let source: string;
+  let attachments: readonly LibraryAttachment[] = [];
+  if (row.libraryId) {
+    const item = await deps.library.get(row.libraryId);
+    if (!item) return fail('not-found', `the Library item ${row.libraryId} is gone`);
+    text = item.yaml;
+    source = `library:${item.name}`;
+    attachments = item.attachments;
+  } else {
+    text = row.fileText ?? '';
+    source = row.file ?? 'file';
+  }
+  const loaded = loadOrchestration(text, source);
+  if (!loaded.ok) return loaded;
+  const byPattern = new Map(attachments.map((a) => [a.pattern, a.files]));
+  const hasVars = Object.keys(options.vars).length > 0;
+  const entries = loaded.value.entries.map((entry) => ({
+    ...entry,
+    jobs: entry.jobs.map((job) => {
+      const withVars = hasVars ? { ...job, vars: { ...job.vars, ...options.vars } } : job;
+      if (!byPattern.size || job.files) return withVars;
+      const patterns = jobSourcePatterns(deps.lookup?.(job.verb), withVars);
+      if (!patterns) return withVars;
+      const files = patterns.flatMap((p) => byPattern.get(p) ?? []);
+      return files.length ? { ...withVars, files } : withVars;
+    }),
+  }));
+  return ok({
+    kind: 'orchestrate',
+    source,
+    sourceText: text,
+    entries,
+    ...(options.target ? { targets: [options.target] } : {}),
+    requestedBy: options.requestedBy,
+  });
+}
