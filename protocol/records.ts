@@ -1,6 +1,7 @@
 /** Read models the server returns to the CLI and console. */
 import type { TargetState } from './jobs.js';
 import type { ComponentManifest } from './agents.js';
+import type { RunRollout } from './rollouts.js';
 
 export type TargetRecord = Readonly<{
   target: string;
@@ -44,7 +45,8 @@ export type JobRecord = Readonly<{
   targets: readonly TargetRecord[];
 }>;
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** `halted` and `awaiting-approval` are running runs whose rollout waits for an operator (issue #17). */
+export type RunStatus = 'running' | 'halted' | 'awaiting-approval' | 'succeeded' | 'failed' | 'cancelled';
 
 export type RunSummary = Readonly<{
   runId: string;
@@ -59,6 +61,8 @@ export type RunSummary = Readonly<{
   verbs: readonly string[];
   counts: Readonly<Record<TargetState, number>>;
   rerunOf: string | null;
+  /** Present when an entry of the run rolls out in waves or with a concurrency cap. */
+  rollout?: RunRollout;
 }>;
 
 export type RunDetail = RunSummary & Readonly<{ sourceText: string | null; jobs: readonly JobRecord[] }>;

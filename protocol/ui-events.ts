@@ -5,6 +5,7 @@ import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, Enro
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, SourceFile, TargetState } from './jobs.js';
+import type { RolloutActionRequest, RolloutActionResult, RunRollout } from './rollouts.js';
 import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo } from './records.js';
 
 export const UI_NAMESPACE = '/ui';
@@ -68,6 +69,10 @@ export interface UiToServerEvents {
   /** A host's stored output in a run, a page at a time (`after`: the previous page's `next`). */
   'runs:output': (request: { runId: string; target: string; after?: number }, ack: Ack<RunOutputPage>) => void;
   'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;
+  /** A run's rollout: waves, state, halt reason (issue #17); `not-found` when it has none. */
+  'rollouts:get': (runId: string, ack: Ack<RunRollout>) => void;
+  /** Approve the next wave, resume a halted rollout, retry its failed hosts and resume, or abort. */
+  'rollouts:act': (request: RolloutActionRequest, ack: Ack<RolloutActionResult>) => void;
   'jobs:list': (request: { filter?: ListJobsFilter; limit?: number }, ack: Ack<JobRecord[]>) => void;
   /** `last` means the most recently created job. */
   'jobs:get': (jobId: string, ack: Ack<JobRecord>) => void;

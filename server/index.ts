@@ -34,7 +34,9 @@ import { createUiApi } from './http/ui-api.js';
 import { createAwaiters } from './jobs/awaiters.js';
 import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
-import { createJobsState } from './jobs/jobs.state.js';
+import { createJobsState, type JobsObserver } from './jobs/jobs.state.js';
+import { createRollouts } from './rollouts/rollouts.service.js';
+import type { RunSummary } from '../protocol/records.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
@@ -77,6 +79,8 @@ export type ServerOptions = Readonly<{
   importModule?: (url: string) => Promise<unknown>;
   /** How often unreferenced blobs older than an hour are deleted (also after jobs:purge). Default 10 min. */
   blobGcIntervalMs?: number;
+  /** Each released rollout wave, with the time since the previous wave's last result (the bench's `rollout_wave_gap_ms`). */
+  onRolloutWave?: (event: Readonly<{ runId: string; entry: number; wave: number; gapMs: number | null }>) => void;
   /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. Agents are told it in their welcome. */
   outputCapBytes?: number;
   /** Settled runs created more than this many days ago are pruned (default: kept). */
@@ -206,8 +210,20 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
 
     const broadcaster = createUiBroadcaster(uiNs);
     const awaiters = createAwaiters();
-    const state = createJobsState({ store: db, observer: broadcaster, awaiters, clock, log: log.child('jobs') });
+    // Rollouts (issue #17) see every run summary first: a waiting one is `halted` / `awaiting-approval`.
+    const rollouts = createRollouts({ store: db, clock, log: log.child('rollouts'), jobs: () => jobs, changed: (runId) => {
+      const run = jobs.liveRun(runId);
+      if (run) broadcaster.runUpdated(rollouts.overlay(run));
+    }, ...(options.onRolloutWave ? { onWaveReleased: options.onRolloutWave } : {}) });
+    const runUpdated = (run: RunSummary) => {
+      if (run.status !== 'running') rollouts.settled(run.runId);
+      broadcaster.runUpdated(rollouts.overlay(run));
+    };
+    const observer: JobsObserver = { targetsUpdated: broadcaster.targetsUpdated, outputAppended: broadcaster.outputAppended, wantsOutput: broadcaster.wantsOutput, runUpdated };
+    const state = createJobsState({ store: db, observer, awaiters, clock, log: log.child('jobs') });
     await state.load();
+    state.onFinal(rollouts.final);
+    await rollouts.load();
     const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     await db.agents.markAllOffline();
     const registry = createAgentRegistry({
@@ -234,7 +250,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
         parse: parseJob,
       },
       hasBlob: (sha) => blobStore.has(sha),
-      runUpdated: broadcaster.runUpdated,
+      runUpdated,
+      rollouts,
       afterPurge: () => void blobGc.collect(),
       storage,
     });
@@ -249,7 +266,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       onOutput: query.output,
       storage,
     });
-    const history = createHistoryService({ repo: db.history, liveRun: jobs.liveRun });
+    const history = createHistoryService({ repo: db.history, liveRun: (runId) => {
+      const run = jobs.liveRun(runId);
+      return run && rollouts.overlay(run);
+    } });
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 
     registerAgentNamespace({
@@ -285,6 +305,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       history,
       awaiters,
       library,
+      rollouts,
       serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()], ...(fingerprint ? { fingerprint } : {}) }),
       access: { enrolment, revokeAgent: createAgentRevoker(enrolment, { isKnown: (identity) => registry.get(identity) !== undefined, revoke: registry.revoke }) },
       blobs: blobStore,
@@ -322,6 +343,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     }
     store.add(() => retention.close());
     store.add(() => jobs.dispose());
+    store.add(() => rollouts.dispose());
     store.add(() => registry.dispose());
     store.add(every(heartbeatIntervalMs, () => {
       for (const identity of registry.sweep()) jobs.agentExpired(identity);

@@ -16,7 +16,7 @@ import { uniqueTargets } from './exec.js';
 import { submitAndReport, type ReportOptions } from './report.js';
 
 export type OrchestrateOptions = ReportOptions &
-  Readonly<{ target?: string[]; restrict?: string[]; ignoreCache?: boolean; forceAsync?: boolean; fingerPrint?: boolean }>;
+  Readonly<{ target?: string[]; restrict?: string[]; ignoreCache?: boolean; forceAsync?: boolean; fingerPrint?: boolean; concurrency?: number }>;
 
 export type LoadedFile = Readonly<{ file: string; path: string; text: string; entries: EntrySubmission[] }>;
 
@@ -78,6 +78,7 @@ export function orchestrateSubmission(file: LoadedFile, options: OrchestrateOpti
     ...(options.restrict?.length ? { restrict: [...new Set(options.restrict)] } : {}),
     ...(options.ignoreCache ? { ignoreCache: true } : {}),
     ...(options.forceAsync ? { forceAsync: true } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     requestedBy: 'cli',
   };
 }

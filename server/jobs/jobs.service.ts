@@ -10,7 +10,7 @@ import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
 import type { AgentLink } from './agent-link.js';
-import type { NewJob, NewRun, Store } from '../store/types.js';
+import type { NewJob, NewRun, RolloutRow, Store } from '../store/types.js';
 import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { isStorageFull, type StorageGuard } from '../util/storage.js';
@@ -33,6 +33,18 @@ export type JobsServiceDeps = Readonly<{
   afterPurge?: () => void;
   /** Turns a full data dir into a `storage-full` refusal (logged once per episode). */
   storage?: StorageGuard;
+  /** Waves and concurrency caps (issue #17): which queued jobs may go to an agent now. */
+  rollouts?: RolloutHooks;
+}>;
+
+/** What the jobs service asks of the rollouts (server/rollouts/). */
+export type RolloutHooks = Readonly<{
+  /** The rollout rows of a submission about to be stored (stored in the same unit of work). */
+  plan(submission: RunSubmission, plan: Plan, now: number): RolloutRow[];
+  /** The submission and its rollouts were stored and admitted (before anything is dispatched). */
+  admitted(rows: readonly RolloutRow[]): void;
+  /** Of `jobs` (in order) for `identity`, the ones that may be dispatched now. */
+  gate(identity: string, jobs: readonly LiveJob[]): readonly LiveJob[];
 }>;
 
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
@@ -48,7 +60,8 @@ export function createJobsService(deps: JobsServiceDeps) {
   const timers = new Set<NodeJS.Timeout>();
 
   /** Sends jobs to one agent in order, split to respect the batch and message limits. */
-  function dispatchTo(identity: string, jobs: readonly LiveJob[]): void {
+  function dispatchTo(identity: string, all: readonly LiveJob[]): void {
+    const jobs = deps.rollouts ? deps.rollouts.gate(identity, all) : all;
     let chunk: LiveJob[] = [];
     let bytes = 0;
     const send = () => {
@@ -174,9 +187,11 @@ export function createJobsService(deps: JobsServiceDeps) {
     };
     const summary = liveRunSummary(run);
     const settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
+    const rollouts = settled ? [] : (deps.rollouts?.plan(submission, plan, now) ?? []);
     try {
-      await db.transaction(({ jobs: tx }) => {
+      await db.transaction(({ jobs: tx, rollouts: rtx }) => {
         tx.insertSubmission(runRow, rows);
+        for (const r of rollouts) rtx.insert(r);
         if (settled) tx.settleRun(run.runId, settled.status, now, counts);
       });
     } catch (error) {
@@ -195,11 +210,13 @@ export function createJobsService(deps: JobsServiceDeps) {
             return job;
           }),
         );
+    if (rollouts.length) deps.rollouts?.admitted(rollouts);
     deps.runUpdated(settled ?? summary);
     for (const [identity, jobs] of perAgent) dispatchTo(identity, jobs);
     log.debug('run submitted', { runId: run.runId, jobs: rows.length, agents: perAgent.size });
     return ok({
       runId: run.runId,
+      ...(rollouts.length ? { rollout: true } : {}),
       jobs: plan.jobs.map((p) => ({
         jobId: p.job.jobId,
         parentId: p.job.parentId,
@@ -260,6 +277,10 @@ export function createJobsService(deps: JobsServiceDeps) {
     reconcile,
     agentExpired,
     cancelRun,
+    /** Sends `identity` its queued jobs of `runId` that the rollout now lets go (in order). */
+    dispatchQueued(identity: string, runId: string): void {
+      dispatchTo(identity, state.queuedOf(identity, runId));
+    },
     isOpen: state.isOpen,
     liveRun: state.liveRun,
     /** Deletes settled history; open runs stay. */

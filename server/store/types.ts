@@ -8,6 +8,7 @@
 import type { AgentFacts, ComponentManifest } from '../../protocol/agents.js';
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
 import type { ListJobsFilter, RunStatus, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type { HaltReason, RolloutState } from '../../protocol/rollouts.js';
 import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
 
@@ -224,11 +225,51 @@ export interface RetentionStore {
   usedBytes(): Promise<number>;
 }
 
+// ---- rollouts (issue #17) ------------------------------------------------------------------------
+
+/** One entry's rollout as stored: its waves, how far it got, and why it stopped. */
+export type RolloutRow = Readonly<{
+  runId: string;
+  entry: number;
+  name: string | null;
+  mode: 'serial' | 'concurrency';
+  waves: readonly (readonly string[])[];
+  /** The entry's job ids (the jobs whose results decide when a wave has finished). */
+  jobIds: readonly string[];
+  maxFailPercentage: number;
+  pause: number;
+  approve: boolean;
+  concurrency: number | null;
+  released: number;
+  state: RolloutState;
+  haltReason: HaltReason | null;
+  /** Hosts whose failures an operator accepted (resume, retry): they no longer count. */
+  accepted: readonly string[];
+  resumeAt: number | null;
+  updatedAt: number;
+}>;
+
+export type RolloutProgress = Pick<RolloutRow, 'runId' | 'entry' | 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt' | 'updatedAt'>;
+
+/** Writes of rollouts inside a unit of work. */
+export interface RolloutsWrites {
+  insert(row: RolloutRow): void;
+  /** Where the rollout stands now (released waves, state); written before a wave is dispatched. */
+  progress(row: RolloutProgress): void;
+}
+
+export interface RolloutsStore {
+  /** Rollouts of runs that are still running (loaded at start). */
+  open(): Promise<RolloutRow[]>;
+  ofRun(runId: string): Promise<RolloutRow[]>;
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 export interface StoreTx {
   readonly jobs: JobsWrites;
   readonly enrolment: EnrolmentWrites;
+  readonly rollouts: RolloutsWrites;
 }
 
 export interface Store {
@@ -239,6 +280,7 @@ export interface Store {
   readonly library: LibraryStore;
   readonly blobs: BlobsStore;
   readonly retention: RetentionStore;
+  readonly rollouts: RolloutsStore;
   /**
    * One unit of work: every write `body` makes through `tx` commits together or none does (a
    * throw rolls back and rejects). Resolves with the body's value after the commit.

@@ -11,7 +11,7 @@ export const jobIdValidator = compileValidator(Id);
 
 export const runFilterValidator = compileValidator(
   Type.Object({
-    status: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')])),
+    status: Type.Optional(Type.Union([Type.Literal('running'), Type.Literal('halted'), Type.Literal('awaiting-approval'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')])),
     target: Type.Optional(Type.String({ maxLength: 253 })),
     verb: Type.Optional(Type.String({ maxLength: 64 })),
     text: Type.Optional(Type.String({ maxLength: 1024 })),

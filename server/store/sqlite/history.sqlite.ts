@@ -11,7 +11,8 @@ export function createHistorySql(db: Db): HistoryStore {
   const getRun = db.prepare<[string], SqlRun>('SELECT * FROM runs WHERE run_id = ?');
   const listRuns = db.prepare<RunQuery, SqlRun>(`
     SELECT * FROM runs r
-    WHERE (@status IS NULL OR r.status = @status)
+    WHERE (@status IS NULL OR r.status = @status
+           OR (r.status = 'running' AND EXISTS (SELECT 1 FROM rollouts ro WHERE ro.run_id = r.run_id AND ro.state = @status)))
       AND (@since IS NULL OR r.created_at >= @since)
       AND (@until IS NULL OR r.created_at <= @until)
       AND (@before IS NULL OR r.created_at < @before)

@@ -15,6 +15,7 @@ import { migrate, type MigrationReport } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { openDb, type Db } from './open.js';
 import { createRetentionSql } from './retention.sqlite.js';
+import { createRolloutsSql } from './rollouts.sqlite.js';
 
 export type SqliteStore = Store & Readonly<{ migration: MigrationReport }>;
 
@@ -33,7 +34,8 @@ export function openSqliteStore(options: Readonly<{ path: string; nativeBinding?
 function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
   const jobs = createJobsSql(db);
   const enrolment = createEnrolmentSql(db);
-  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes };
+  const rollouts = createRolloutsSql(db);
+  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, rollouts: rollouts.writes };
   // Nested calls become savepoints (better-sqlite3), so a body may call another unit's writes.
   const inTransaction = db.transaction((body: (tx: StoreTx) => unknown) => body(tx));
   return {
@@ -45,6 +47,7 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     library: createLibrarySql(db),
     blobs: createBlobsSql(db),
     retention: createRetentionSql(db),
+    rollouts: rollouts.store,
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);

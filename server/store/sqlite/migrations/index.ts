@@ -5,5 +5,7 @@ import { migration0002 } from './0002-blobs.js';
 import { migration0003 } from './0003-enrolment.js';
 import { migration0004 } from './0004-lost-targets.js';
 import { migration0005 } from './0005-library-attachments.js';
+import { migration0006, migration0007, migration0008, migration0009 } from './0006-0009-reserved.js';
+import { migration0010 } from './0010-rollouts.js';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008, migration0009, migration0010];
