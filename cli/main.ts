@@ -151,6 +151,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--restrict <shas...>', 'run only the jobs with these SHA3-224 fingerprints (see --finger-print)')
     .option('--ignore-cache', 'run every job even when an agent cached its success')
     .option('--force-async', 'treat every entry as async: true')
+    .option('--plan', 'show per host what each job would do (run, cached, run-once done, host offline) and the waves; runs nothing')
     .option('--concurrency <n>', 'at most N hosts run an entry at once (an entry\'s concurrency: key wins)', count)
     .addOption(dataDirOption());
   for (const option of modeOptions(true)) orchestrate.addOption(option);

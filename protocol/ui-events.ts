@@ -5,6 +5,7 @@ import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, Enro
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, SourceFile, TargetState } from './jobs.js';
+import type { RunPlan } from './plan.js';
 import type { RolloutActionRequest, RolloutActionResult, RunRollout } from './rollouts.js';
 import type { AnalysisRow, JobOutput, JobRecord, ListJobsFilter, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo } from './records.js';
 
@@ -69,6 +70,8 @@ export interface UiToServerEvents {
   /** A host's stored output in a run, a page at a time (`after`: the previous page's `next`). */
   'runs:output': (request: { runId: string; target: string; after?: number }, ack: Ack<RunOutputPage>) => void;
   'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;
+  /** A dry run (issue #17): per host, each job as will run / cached / run-once done / host offline, and the waves; nothing runs. */
+  'runs:plan': (submission: RunSubmission, ack: Ack<RunPlan>) => void;
   /** A run's rollout: waves, state, halt reason (issue #17); `not-found` when it has none. */
   'rollouts:get': (runId: string, ack: Ack<RunRollout>) => void;
   /** Approve the next wave, resume a halted rollout, retry its failed hosts and resume, or abort. */

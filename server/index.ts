@@ -36,6 +36,7 @@ import { createEventsService } from './jobs/events.service.js';
 import { createJobsService } from './jobs/jobs.service.js';
 import { createJobsState, type JobsObserver } from './jobs/jobs.state.js';
 import { createRollouts } from './rollouts/rollouts.service.js';
+import { planRun } from './rollouts/plan.service.js';
 import type { RunSummary } from '../protocol/records.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
@@ -306,6 +307,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       awaiters,
       library,
       rollouts,
+      plan: (submission) => planRun(submission, { preview: jobs.preview, link: registry.link, lookup, clock }),
       serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()], ...(fingerprint ? { fingerprint } : {}) }),
       access: { enrolment, revokeAgent: createAgentRevoker(enrolment, { isKnown: (identity) => registry.get(identity) !== undefined, revoke: registry.revoke }) },
       blobs: blobStore,

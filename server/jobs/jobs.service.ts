@@ -81,6 +81,18 @@ export function createJobsService(deps: JobsServiceDeps) {
     send();
   }
 
+  /** The submission's plan (parsed jobs, resolved targets) without storing or sending anything. */
+  function preview(submission: RunSubmission, now: number): Result<Plan> {
+    return planSubmission(submission, {
+      ...deps.components,
+      online: link.onlineIdentities(),
+      isKnown: link.isKnown,
+      ...(link.isRebooting ? { isRebooting: (identity: string) => link.isRebooting?.(identity) === true } : {}),
+      newId: randomUUID,
+      now,
+    });
+  }
+
   function submit(submission: RunSubmission, requestedBy: string): Promise<Result<RunSubmitted>> {
     const now = clock();
     const planned = planSubmission(submission, {
@@ -273,6 +285,7 @@ export function createJobsService(deps: JobsServiceDeps) {
 
   return {
     submit,
+    preview,
     submitInternal,
     reconcile,
     agentExpired,

@@ -24,6 +24,8 @@ import type { RevokeAgent } from '../enrolment/revoke-agent.js';
 import { guarded } from '../util/wire.js';
 import type { RolloutsService } from '../rollouts/rollouts.service.js';
 import { RolloutActionSchema } from '../../protocol/rollouts.js';
+import type { RunPlan } from '../../protocol/plan.js';
+import type { RunSubmission } from '../../protocol/jobs.js';
 import * as v from './ui.schemas.js';
 
 type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
@@ -54,6 +56,8 @@ export type UiRequestDeps = Readonly<{
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
   /** Safe rollouts (issue #17); without them `rollouts:*` are not answered. */
   rollouts?: Pick<RolloutsService, 'get' | 'act'>;
+  /** A dry run of a submission (issue #17). */
+  plan?: (submission: RunSubmission) => Promise<Result<RunPlan>>;
   /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
 }>;
@@ -189,6 +193,15 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     });
   }
 
+  const plan = deps.plan;
+  if (plan) {
+    handle('runs:plan', async (payload) => {
+      const submission = submissionValidator.parse(payload, 'runs:plan');
+      if (!submission.ok) return submission;
+      await deps.refreshComponents?.();
+      return plan(submission.value);
+    });
+  }
   const rollouts = deps.rollouts;
   if (rollouts) {
     handle('rollouts:get', async (payload) => {

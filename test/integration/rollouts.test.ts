@@ -170,4 +170,62 @@ test ! -e "$dir/fail-$1-$id"
     const counts = Object.fromEntries(HOSTS.map((h) => [h, ran(m).filter((x) => x === h).length]));
     assert.deepEqual(counts, { a1: 2, a2: 2, a3: 2, a4: 2 }, 'each host ran each of its 2 jobs exactly once');
   });
+
+  test('plan: before a run every step will run; after it the cached steps show, and the next run skips exactly those', { timeout: 90_000 }, async () => {
+    const m = marker();
+    const path = join(c.dataDir, `plan-${m}.yaml`);
+    writeFileSync(
+      path,
+      `- name: plan-${m}
+  targets: [${HOSTS.join(', ')}]
+  serial: 2
+  jobs:
+    - RUN: sh ${script()} ${m} cached
+    - RUN: --skip-cache sh ${script()} ${m} always
+    - RUN: --run-once sh ${script()} ${m} once
+`,
+    );
+    const cells = (stdout: string) =>
+      Object.fromEntries(
+        HOSTS.map((h) => {
+          const row = new RegExp(`^${h} +(.*)$`, 'm').exec(stdout)?.[1] ?? '';
+          return [h, row.split(/ {2,}/).map((x) => x.trim())];
+        }),
+      );
+    const first = await c.cli('orchestrate', path, '--plan');
+    assert.equal(first.code, 0, describeRun(first));
+    assert.match(first.stdout, /^Waves of plan-\S+ \(waves\): 1: a1, a2 \| 2: a3, a4$/m, describeRun(first));
+    assert.deepEqual(cells(first.stdout), {
+      a1: ['will run', 'will run', 'will run'],
+      a2: ['will run', 'will run', 'run-once — done'],
+      a3: ['will run', 'will run', 'run-once — done'],
+      a4: ['will run', 'will run', 'run-once — done'],
+    });
+    assert.deepEqual(ran(m), [], 'a plan runs nothing');
+    const run1 = await c.cli('orchestrate', path, '--poll');
+    assert.equal(run1.code, 0, describeRun(run1));
+    const ranBefore = ran(m).length;
+    const plan = await c.cli('orchestrate', path, '--plan');
+    assert.equal(ran(m).length, ranBefore, 'a plan runs nothing');
+    const planned = cells(plan.stdout);
+    assert.deepEqual(planned, {
+      a1: ['cached — skipped', 'will run', 'cached — skipped'],
+      a2: ['cached — skipped', 'will run', 'run-once — done'],
+      a3: ['cached — skipped', 'will run', 'run-once — done'],
+      a4: ['cached — skipped', 'will run', 'run-once — done'],
+    }, describeRun(plan));
+    const offline = await c.cli('orchestrate', path, '--plan', '--target', 'a1', 'zz-offline');
+    assert.match(offline.stdout, /^zz-offline +host offline +host offline/m, describeRun(offline));
+    // The next run skips exactly what the plan said.
+    const run2 = await c.cli('orchestrate', path, '--poll');
+    assert.equal(run2.code, 0, describeRun(run2));
+    const detail = await req(c.ui, 'runs:get', runIdOf(run2.stdout));
+    for (const h of HOSTS) {
+      const actual = detail.jobs.map((j) => {
+        const t = j.targets.find((x) => x.target === h);
+        return !t ? 'run-once — done' : t.cached ? 'cached — skipped' : 'will run';
+      });
+      assert.deepEqual(actual, planned[h], `host ${h}`);
+    }
+  });
 });
