@@ -43,7 +43,11 @@ export async function planRun(submission: RunSubmission, deps: PlanDeps): Promis
   const seen = new Set<string>();
   const runOnceHosts = new Map<number, Set<string>>();
   for (const [i, p] of jobs.entries()) {
-    for (const t of p.targets) if (!seen.has(t.target)) hosts.push(t.target), seen.add(t.target);
+    for (const t of p.targets) {
+      if (seen.has(t.target)) continue;
+      seen.add(t.target);
+      hosts.push(t.target);
+    }
     if (p.runOnce) runOnceHosts.set(i, new Set(p.targets.map((t) => t.target)));
   }
   const entryHosts = submission.entries.map((_, e) => new Set(jobs.filter((_, i) => entryOf[i] === e).flatMap((p) => p.targets.map((t) => t.target))));
