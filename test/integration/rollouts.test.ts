@@ -207,7 +207,7 @@ test ! -e "$dir/fail-$1-$id"
     const ranBefore = ran(m).length;
     const plan = await c.cli('orchestrate', path, '--plan');
     assert.equal(ran(m).length, ranBefore, 'a plan runs nothing');
-    const planned = cells(plan.stdout);
+    const planned: Record<string, string[]> = cells(plan.stdout);
     assert.deepEqual(planned, {
       a1: ['cached — skipped', 'will run', 'cached — skipped'],
       a2: ['cached — skipped', 'will run', 'run-once — done'],
@@ -225,7 +225,7 @@ test ! -e "$dir/fail-$1-$id"
         const t = j.targets.find((x) => x.target === h);
         return !t ? 'run-once — done' : t.cached ? 'cached — skipped' : 'will run';
       });
-      assert.deepEqual(actual, planned[h], `host ${h}`);
+      assert.deepEqual(actual, (planned as Record<string, string[]>)[h], `host ${h}`);
     }
   });
 });
