@@ -150,7 +150,7 @@ export function createRollouts(deps: RolloutsDeps) {
     live.open.set(t.target, left);
     if (FAILED.has(t.state)) live.failed.add(t.target);
     if (left === 0) {
-      lastResultAt.set(live, clock());
+      lastResultAt.set(live, performance.now());
       setImmediate(() => void evaluate(live));
     }
   }
@@ -170,7 +170,7 @@ export function createRollouts(deps: RolloutsDeps) {
     await save(live, { released, state: 'running', resumeAt: null, haltReason: null });
     const ended = lastResultAt.get(live);
     for (const hosts of live.row.waves.slice(from, released)) for (const h of hosts) deps.jobs().dispatchQueued(h, live.row.runId);
-    for (let w = from; w < released; w++) deps.onWaveReleased?.({ runId: live.row.runId, entry: live.row.entry, wave: w, gapMs: ended === undefined ? null : clock() - ended });
+    for (let w = from; w < released; w++) deps.onWaveReleased?.({ runId: live.row.runId, entry: live.row.entry, wave: w, gapMs: ended === undefined ? null : performance.now() - ended });
     log.info('rollout wave released', { runId: live.row.runId, entry: live.row.entry, waves: `${from + 1}..${released}`, of: live.row.waves.length });
     deps.changed(live.row.runId);
   }
