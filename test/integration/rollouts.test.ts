@@ -228,4 +228,31 @@ test ! -e "$dir/fail-$1-$id"
       assert.deepEqual(actual, (planned as Record<string, string[]>)[h], `host ${h}`);
     }
   });
+
+  test('--concurrency 2 caps the hosts running the entry at once (no halting); pause waits between waves; async entries roll out too', { timeout: 90_000 }, async () => {
+    const m = marker();
+    const capped = join(c.dataDir, `cap-${m}.yaml`);
+    writeFileSync(capped, `- name: cap-${m}\n  targets: [${HOSTS.join(', ')}]\n  jobs:\n    - RUN: --skip-cache sleep 0.4; sh ${script()} ${m} cap\n`);
+    failOn(m, 'a1');
+    const out = await c.cli('orchestrate', capped, '--concurrency', '2', '--poll');
+    assert.equal(out.code, 1, describeRun(out));
+    assert.doesNotMatch(out.stdout, /Rollout halted/, 'a concurrency cap never halts');
+    const run = await req(c.ui, 'runs:get', runIdOf(out.stdout));
+    const spans = run.jobs[0]!.targets.map((t) => [t.startedAt!, t.finishedAt!] as const);
+    const most = Math.max(...spans.map(([s]) => spans.filter(([s2, e2]) => s2 <= s && e2 > s).length));
+    assert.equal(most, 2, `at most 2 at once: ${JSON.stringify(spans)}`);
+    assert.deepEqual(ran(m).sort(), HOSTS);
+
+    const m2 = marker();
+    const paused = join(c.dataDir, `pause-${m2}.yaml`);
+    writeFileSync(paused, `- name: pause-${m2}\n  targets: [${HOSTS.join(', ')}]\n  async: true\n  serial: 2\n  pause: 1\n  jobs:\n    - RUN: --skip-cache sh ${script()} ${m2} p\n`);
+    const out2 = await c.cli('orchestrate', paused, '--poll');
+    assert.equal(out2.code, 0, describeRun(out2));
+    const run2 = await req(c.ui, 'runs:get', runIdOf(out2.stdout));
+    const t = Object.fromEntries(run2.jobs[0]!.targets.map((x) => [x.target, x]));
+    const wave1End = Math.max(t.a1!.finishedAt!, t.a2!.finishedAt!);
+    const wave2Start = Math.min(t.a3!.dispatchedAt!, t.a4!.dispatchedAt!);
+    assert.ok(wave2Start - wave1End >= 950, `paused ${wave2Start - wave1End} ms between waves`);
+    assert.equal(run2.jobs[0]!.parentAsync, true);
+  });
 });
