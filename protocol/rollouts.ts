@@ -51,6 +51,8 @@ export type EntryRollout = Readonly<{
   entry: number;
   name: string | null;
   mode: 'serial' | 'concurrency';
+  /** The entry's jobs (whose results end a wave). */
+  jobIds: readonly string[];
   /** Hosts per wave, in order (concurrency: one host per "wave"). */
   waves: readonly (readonly string[])[];
   /** How many waves have been released for dispatch. */
@@ -85,10 +87,10 @@ export type RolloutActionResult = Readonly<{
   cancelled?: number;
 }>;
 
-/** The wave index of each host of a run, per entry (for `manage --job-info`). */
-export function waveOf(rollout: RunRollout | null | undefined, parentEntry: number, host: string): number | null {
-  const entry = rollout?.entries.find((e) => e.entry === parentEntry);
-  if (!entry) return null;
-  const i = entry.waves.findIndex((w) => w.includes(host));
-  return i < 0 ? null : i;
+/** Per host of a job, its wave as `N of M` (for `manage --job-info`); empty when the job is in no rollout. */
+export function wavesOfJob(rollout: RunRollout | null | undefined, jobId: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const entry = rollout?.entries.find((e) => e.jobIds.includes(jobId));
+  entry?.waves.forEach((hosts, i) => hosts.forEach((h) => out.set(h, `${i + 1} of ${entry.waves.length}`)));
+  return out;
 }

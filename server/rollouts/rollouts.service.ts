@@ -270,6 +270,7 @@ export function createRollouts(deps: RolloutsDeps) {
       entry: r.entry,
       name: r.name,
       mode: r.mode,
+      jobIds: r.jobIds,
       waves: r.waves,
       released: r.released,
       state: r.state,

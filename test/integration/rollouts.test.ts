@@ -83,6 +83,9 @@ test ! -e "$dir/fail-$1-$id"
     assert.ok(halted.some((h) => h.runId === runId), 'History lists it under halted');
     assert.deepEqual(await targetStates(runId), { a1: 'succeeded', a2: 'failed', a3: 'queued', a4: 'queued' });
     assert.deepEqual(ran(m), ['a1', 'a2']);
+    const info = await c.cli('manage', '--job-info', run.jobs[0]!.jobId);
+    assert.equal(info.code, 0, describeRun(info));
+    assert.match(info.stdout, /WAVE\s+a1 = 1 of 4\s+a2 = 2 of 4\s+a3 = 3 of 4\s+a4 = 4 of 4/, describeRun(info));
     const aborted = await c.cli('rollout', 'abort', runId);
     assert.equal(aborted.code, 0, describeRun(aborted));
     assert.match(aborted.stdout, /^Cancelled: 2$/m);
