@@ -92,7 +92,7 @@ describe('bad input (real server, 2 agents, CLI)', { timeout: 120_000 }, () => {
     const ghost = `ghost-${m}`;
     const ran = await c.cli('exec', '--verb', 'RUN', `echo known-${m}`, '--target', 'a1', ghost, '--poll');
     assert.equal(ran.code, 1, describeRun(ran));
-    const id = /^Job Degrated: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
+    const id = /^Run: [0-9a-f-]{36}\nJob Degrated: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
     assert.ok(id, describeRun(ran));
     const [job] = await c.await([id]);
     assert.ok(job);
