@@ -9,6 +9,7 @@ import type { AgentHello, AgentWelcome, Heartbeat } from '../protocol/agents.js'
 import type { JobEventBatch } from '../protocol/jobs.js';
 import type { Logger } from '../protocol/log.js';
 import { isResult, type RequestArgsOf, type RequestValueOf, type Result } from '../protocol/result.js';
+import type { CacheStates } from '../protocol/plan.js';
 import { FATAL_AGENT_CODES } from '../protocol/enrolment.js';
 import type { SendResult } from './outbox/outbox.js';
 import { certificateChangedMessage, pinnedAgent } from './tls-pin.js';
@@ -38,6 +39,8 @@ export type ConnectionOptions = Readonly<{
   onDown(): void;
   onDispatch(jobs: unknown): Result<{ accepted: number }>;
   onCancel(jobIds: unknown): void;
+  /** `cache:query`: read the job cache only (a plan). */
+  onCacheQuery?(query: unknown): Result<CacheStates>;
   /** `component:install`: store, import and register a user component. */
   onInstall?(install: unknown): Promise<Result<{ verb: string; hash: string }>>;
 }>;
@@ -217,6 +220,11 @@ export function connect(options: ConnectionOptions): Connection {
       if (typeof ack === 'function') (ack as (r: Result<{ accepted: number }>) => void)(result);
     });
     sock.on('job:cancel', (jobIds: unknown) => options.onCancel(jobIds));
+    sock.on('cache:query', (query: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const result: Result<CacheStates> = options.onCacheQuery ? options.onCacheQuery(query) : { ok: false, error: { code: 'unknown-verb', message: 'this agent does not answer cache queries' } };
+      (ack as (r: Result<CacheStates>) => void)(result);
+    });
     sock.on('component:install', (install: unknown, ack: unknown) => {
       const reply = (r: Result<{ verb: string; hash: string }>) => {
         if (typeof ack === 'function') (ack as (r: Result<{ verb: string; hash: string }>) => void)(r);

@@ -13,6 +13,7 @@ import type { AgentHello, Heartbeat } from '../protocol/agents.js';
 import { createLogger, type Logger } from '../protocol/log.js';
 import { PROTOCOL_VERSION, LIMITS } from '../protocol/version.js';
 import { AgentCache } from './cache/agent-cache.js';
+import { answerCacheQuery } from './cache/cache-query.js';
 import { createComponentInstaller } from './components/installer.js';
 import { connect, type Connection } from './connection.js';
 import { createExecutor, type JobShell } from './exec/index.js';
@@ -180,6 +181,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     onDispatch: (jobs) => manager.dispatch(jobs),
     onCancel: (ids) => manager.cancel(ids),
     onInstall: (install) => installer.install(install),
+    onCacheQuery: (query) => answerCacheQuery(query, (sha) => cache.jobState(sha)),
   });
   const live = connection;
 

@@ -26,7 +26,7 @@ test('serve + exec --poll --check + manage --job-info last', { timeout: 120_000 
 
     const ok = await cli(dataDir, 'exec', '--verb', 'RUN', 'echo hi', '--poll', '--check');
     assert.equal(ok.code, 0, ok.stderr);
-    const id = /^Job Success: ([0-9a-f-]{36})\n$/.exec(ok.stdout)?.[1];
+    const id = /^Run: [0-9a-f-]{36}\nJob Success: ([0-9a-f-]{36})\n$/.exec(ok.stdout)?.[1];
     assert.ok(id, ok.stdout);
 
     const info = await cli(dataDir, 'manage', '--job-info', 'last');

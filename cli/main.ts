@@ -158,6 +158,8 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--restrict <shas...>', 'run only the jobs with these SHA3-224 fingerprints (see --finger-print)')
     .option('--ignore-cache', 'run every job even when an agent cached its success')
     .option('--force-async', 'treat every entry as async: true')
+    .option('--plan', 'show per host what each job would do (run, cached, run-once done, host offline) and the waves; runs nothing')
+    .option('--concurrency <n>', 'at most N hosts run an entry at once (an entry\'s concurrency: key wins)', count)
     .addOption(dataDirOption());
   for (const option of modeOptions(true)) orchestrate.addOption(option);
   orchestrate.action(async (files: string[], options: OrchestrateOptions, command: Command) => {
@@ -177,6 +179,17 @@ function buildProgram(setResult: (code: number) => void): Command {
     .action(async (action: string, args: string[], options: InventoryOptions, command: Command) => {
       const { runInventory } = await import('./commands/inventory.js');
       setResult(await runInventory(action, args, options, context(command)));
+    });
+
+  program
+    .command('rollout')
+    .description('answer a rollout (waves): approve the next wave, resume or retry a halted one, or abort it')
+    .argument('<action>', 'approve, resume, retry or abort')
+    .argument('<run-id>', 'the run (printed as "Run: RUN_ID" by exec and orchestrate)')
+    .addOption(dataDirOption())
+    .action(async (action: string, runId: string, _options: unknown, command: Command) => {
+      const { runRollout } = await import('./commands/rollout.js');
+      setResult(await runRollout(action, runId, context(command)));
     });
 
   program

@@ -10,8 +10,9 @@ import type { EntrySubmission, JobSubmission } from '../protocol/jobs.js';
 import { fail, ok, type Result } from '../protocol/result.js';
 import { objectSha3_224 } from './sha.js';
 import { nodeOffset, parseErrorOffset } from './yaml-positions.js';
+import { ROLLOUT_KEYS, rolloutKey } from './rollout-keys.js';
 
-const ENTRY_KEYS = new Set(['jobs', 'targets', 'assign', 'name', 'async']);
+const ENTRY_KEYS = new Set(['jobs', 'targets', 'assign', 'name', 'async', ...ROLLOUT_KEYS]);
 const JOB_KEYS = new Set(['name', 'assign', 'vars']);
 const IDENTITY = /^[A-Za-z0-9_.:@-]+$/;
 const TRUE = new Set(['y', 'yes', 't', 'true', 'on', '1']);
@@ -136,7 +137,11 @@ function loadEntry(node: Node | null, index: number, raw: unknown, doc: { toJSNo
     else if (key === 'targets') targets = identities(value, at);
     else if (key === 'assign') assign = identities(value, at);
     else if (key === 'async') entry.async = asyncOf(value, at);
-    else {
+    else if (ROLLOUT_KEYS.has(key)) {
+      const set = rolloutKey(key, value, (v) => asyncOf(v, at));
+      if (!set.ok) throw new LoadError(set.message, value ?? node, at);
+      Object.assign(entry, set.value);
+    } else {
       jobsSeen = true;
       if (!isSeq(value) || value.items.length === 0) throw new LoadError(`expected a non-empty list of jobs, got ${describe(value)}`, value ?? node, at);
       entry.jobs = (value.items as (Node | null)[]).map((item, i) => loadJob(item, `${at}[${i}]`, doc, lc));

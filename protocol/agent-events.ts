@@ -3,6 +3,7 @@ import type { Ack } from './result.js';
 import type { AgentHello, AgentWelcome, Heartbeat } from './agents.js';
 import type { BlobGet, BlobGetResult, ComponentInstall, JobStates, JobStatesRequest } from './blobs.js';
 import type { DispatchedJob, JobEventBatch } from './jobs.js';
+import type { CacheQuery, CacheStates } from './plan.js';
 import type { AgentAuthKind, AgentAuthPayload, AgentEnrol, AgentEnrolled } from './enrolment.js';
 
 export const AGENT_NAMESPACE = '/agent';
@@ -20,6 +21,8 @@ export interface ServerToAgentEvents {
    * then acks. Sent before the first job that needs it (and again when its hash changes).
    */
   'component:install': (install: ComponentInstall, ack: Ack<{ verb: string; hash: string }>) => void;
+  /** Read-only: the agent's cached outcome per job SHA (a plan, issue #17); nothing changes on it. */
+  'cache:query': (query: CacheQuery, ack: Ack<CacheStates>) => void;
   /** The server is shutting down or the agent was revoked; `reason` says which. */
   'agent:goodbye': (reason: string) => void;
   /** An operator revoked this agent (since 1.2): the server disconnects it next and refuses it from now on; do not reconnect. */

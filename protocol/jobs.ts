@@ -4,6 +4,7 @@
  * gives the TypeScript type, the runtime validator and JSON for the UI.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { RolloutKeysSchema } from './rollouts.js';
 
 /** Per-target states of a job (issue #2): queued → dispatched → running → final. */
 export const TARGET_STATES = ['queued', 'dispatched', 'running', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled'] as const;
@@ -75,6 +76,8 @@ export const EntrySubmissionSchema = Type.Object({
   sha: Type.Optional(Sha224Schema),
   jobs: Type.Array(JobSubmissionSchema, { minItems: 1, maxItems: 20000 }),
   location: Type.Optional(Type.Object({ line: Type.Integer(), column: Type.Integer() })),
+  /** Waves, thresholds, approvals and concurrency (issue #17; protocol/rollouts.ts). */
+  ...RolloutKeysSchema,
 });
 export type EntrySubmission = Static<typeof EntrySubmissionSchema>;
 
@@ -98,11 +101,14 @@ export const RunSubmissionSchema = Type.Object({
   requestedBy: Type.Optional(Str(256)),
   /** Re-run of an earlier run, if any. */
   rerunOf: Type.Optional(Id),
+  /** CLI `--concurrency N`: caps every entry's hosts running at once (an entry's own key wins). */
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
 });
 export type RunSubmission = Static<typeof RunSubmissionSchema>;
 
 export type SubmittedJob = Readonly<{ jobId: string; parentId: string; sha: string; verb: string; targets: readonly string[]; skipped?: string }>;
-export type RunSubmitted = Readonly<{ runId: string; jobs: readonly SubmittedJob[] }>;
+/** `rollout`: an entry runs in waves or under a concurrency cap (follow it with `rollouts:get`). */
+export type RunSubmitted = Readonly<{ runId: string; jobs: readonly SubmittedJob[]; rollout?: boolean }>;
 
 /** A job as the server sends it to one agent. */
 export const DispatchedJobSchema = Type.Object({

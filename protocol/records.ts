@@ -2,6 +2,7 @@
 import type { TargetState } from './jobs.js';
 import type { ComponentManifest } from './agents.js';
 import type { RunStatus } from './states.js';
+import type { RunRollout } from './rollouts.js';
 
 export type TargetRecord = Readonly<{
   target: string;
@@ -64,6 +65,8 @@ export type RunSummary = Readonly<{
   title: string | null;
   /** The target patterns it was submitted with, when any (`targets` are the hosts they resolved to). */
   pattern?: string;
+  /** Present when an entry of the run rolls out in waves or with a concurrency cap. */
+  rollout?: RunRollout;
 }>;
 
 export type RunDetail = RunSummary & Readonly<{ sourceText: string | null; jobs: readonly JobRecord[] }>;

@@ -6,9 +6,14 @@
  */
 import type { TargetState } from './jobs.js';
 
-/** A run's status: running until every (job, host) is final, then its outcome. */
-export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled'] as const;
+/**
+ * A run's status: running until every (job, host) is final, then its outcome. `halted` and
+ * `awaiting-approval` are running runs whose rollout waits for an operator (issue #17).
+ */
+export const RUN_STATUSES = ['running', 'halted', 'awaiting-approval', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+/** What a run comes to once every (job, host) is final. */
+export type SettledRunStatus = Exclude<RunStatus, 'running' | 'halted' | 'awaiting-approval'>;
 
 /** A host's status within a run (the output view's panes and its summary strip). */
 export const HOST_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled'] as const;
@@ -22,6 +27,8 @@ const LABELS: Readonly<Record<TargetState | RunStatus, string>> = {
   queued: 'queued',
   dispatched: 'dispatched',
   running: 'running',
+  halted: 'halted',
+  'awaiting-approval': 'awaiting approval',
   succeeded: 'succeeded',
   failed: 'failed',
   'timed-out': 'timed out',
@@ -61,7 +68,7 @@ export function hostStatusOf(states: readonly TargetState[]): HostStatus {
  * the operator cancelled it; otherwise the first of failed, timed-out, lost, cancelled that some
  * host came to; succeeded when none did.
  */
-export function runStatusOf(hostCauses: Iterable<BadOutcome | 'succeeded'>, cancelRequested: boolean): Exclude<RunStatus, 'running'> {
+export function runStatusOf(hostCauses: Iterable<BadOutcome | 'succeeded'>, cancelRequested: boolean): SettledRunStatus {
   if (cancelRequested) return 'cancelled';
   const seen = new Set(hostCauses);
   for (const bad of BAD_OUTCOMES) if (seen.has(bad)) return bad;

@@ -9,6 +9,8 @@ import type { RunSubmission, RunSubmitted, SourceFile } from './jobs.js';
 import type { InventorySnapshot, PatternResolution } from './inventory/types.js';
 import type { InventoryChanges, InventoryEdit, InventoryExport, InventoryImport, InventoryResolve } from './inventory/wire.js';
 import type { AnalysisRow, HostHistory, JobOutput, JobPage, JobRecord, ListJobsFilter, OutputSearch, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo, TargetRecord } from './records.js';
+import type { RunPlan } from './plan.js';
+import type { RolloutActionRequest, RolloutActionResult, RunRollout } from './rollouts.js';
 
 export const UI_NAMESPACE = '/ui';
 
@@ -100,6 +102,12 @@ export interface UiToServerEvents {
   /** A host's stored output in a run, a page at a time (`after`: the previous page's `next`). */
   'runs:output': (request: { runId: string; target: string; after?: number }, ack: Ack<RunOutputPage>) => void;
   'runs:cancel': (runId: string, ack: Ack<{ cancelled: number }>) => void;
+  /** A dry run (issue #17): per host, each job as will run / cached / run-once done / host offline, and the waves; nothing runs. */
+  'runs:plan': (submission: RunSubmission, ack: Ack<RunPlan>) => void;
+  /** A run's rollout: waves, state, halt reason (issue #17); `not-found` when it has none. */
+  'rollouts:get': (runId: string, ack: Ack<RunRollout>) => void;
+  /** Approve the next wave, resume a halted rollout, retry its failed hosts and resume, or abort. */
+  'rollouts:act': (request: RolloutActionRequest, ack: Ack<RolloutActionResult>) => void;
   /** Whole records (targets included) of the newest `limit` jobs, oldest first; `after`: only jobs older than that job id. */
   'jobs:list': (request: { filter?: ListJobsFilter; limit?: number; after?: string }, ack: Ack<JobRecord[]>) => void;
   /** Jobs newest first with their precomputed counts, a keyset page at a time (issue #15): never reads target rows. */

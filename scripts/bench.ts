@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   const figures: Record<string, number[]> = engine ? await enginePhase() : {};
   if (withConsole) Object.assign(figures, await uiPhase());
   if (withScale) Object.assign(figures, await scalePhase());
+  // Rollout waves (issue #17): scripts/bench/rollout.ts.
+  if (engine) Object.assign(figures, await (await import('./bench/rollout.js')).rolloutPhase(RUNS, log));
   const result: Record<string, number> = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]));
   if (engine) {
     result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);

@@ -41,6 +41,8 @@ import { createJobsState, type JobsObserver } from './jobs/jobs.state.js';
 import type { RunSummary } from '../protocol/records.js';
 import type { FireRecord } from './schedules/scheduler.js';
 import type { RunEvent } from '../protocol/automation.js';
+import { createRollouts } from './rollouts/rollouts.service.js';
+import { planRun } from './rollouts/plan.service.js';
 import { rebootPolicy } from './jobs/reboot.policy.js';
 import { createLibraryService } from './library/library.service.js';
 import { createUiBroadcaster, type UiNamespace } from './ui/ui.broadcast.js';
@@ -93,6 +95,8 @@ export type ServerOptions = Readonly<{
   importModule?: (url: string) => Promise<unknown>;
   /** How often unreferenced blobs older than an hour are deleted (also after jobs:purge). Default 10 min. */
   blobGcIntervalMs?: number;
+  /** Each released rollout wave, with the time since the previous wave's last result (the bench's `rollout_wave_gap_ms`). */
+  onRolloutWave?: (event: Readonly<{ runId: string; entry: number; wave: number; gapMs: number | null }>) => void;
   /** Stored output per (job, target, stream); default LIMITS.defaultOutputCapBytes. Agents are told it in their welcome. */
   outputCapBytes?: number;
   /** Settled runs created more than this many days ago are pruned (default: kept). */
@@ -240,14 +244,26 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const broadcaster = createUiBroadcaster(uiNs);
     // Run summaries also feed run events (notifications, schedules waiting on a run: issue #19).
     const runEvents = createRunEventHook(log.child('run-events'));
+    const awaiters = createAwaiters();
+    // Rollouts (issue #17) see every run summary first: a waiting one is `halted` / `awaiting-approval`.
+    const rollouts = createRollouts({ store: db, clock, log: log.child('rollouts'), jobs: () => jobs, changed: (runId) => {
+      const run = jobs.liveRun(runId);
+      if (!run) return;
+      const shown = rollouts.overlay(run);
+      broadcaster.runUpdated(shown);
+      runEvents.runUpdated(shown);
+    }, ...(options.onRolloutWave ? { onWaveReleased: options.onRolloutWave } : {}) });
     const runUpdated = (run: RunSummary) => {
-      broadcaster.runUpdated(run);
-      runEvents.runUpdated(run);
+      if (run.status !== 'running') rollouts.settled(run.runId);
+      const shown = rollouts.overlay(run);
+      broadcaster.runUpdated(shown);
+      runEvents.runUpdated(shown);
     };
     const observer: JobsObserver = { targetsUpdated: broadcaster.targetsUpdated, outputAppended: broadcaster.outputAppended, wantsOutput: broadcaster.wantsOutput, runUpdated };
-    const awaiters = createAwaiters();
     const state = createJobsState({ store: db, observer, awaiters, clock, log: log.child('jobs') });
     await state.load();
+    state.onFinal(rollouts.final);
+    await rollouts.load();
     const enrolment = await createEnrolmentService({ store: db, clock, fingerprint: () => fingerprint, log: log.child('enrolment') });
     await db.agents.markAllOffline();
     // Created after the registry (it lists the agents); the registry's change hook drops its cache.
@@ -289,6 +305,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       },
       hasBlob: (sha) => blobStore.has(sha),
       runUpdated,
+      rollouts,
       afterPurge: () => void blobGc.collect(),
       storage,
     });
@@ -303,7 +320,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       onOutput: query.output,
       storage,
     });
-    const history = createHistoryService({ repo: db.history, liveRun: jobs.liveRun });
+    const history = createHistoryService({ repo: db.history, liveRun: (runId) => {
+      const run = jobs.liveRun(runId);
+      return run && rollouts.overlay(run);
+    } });
     const scheduleClock = options.scheduler?.clock ?? clock;
     const scheduler = createScheduler({
       store: db,
@@ -371,6 +391,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       history,
       awaiters,
       library,
+      rollouts,
+      plan: (submission) => planRun(submission, { preview: jobs.preview, link: registry.link, lookup, clock }),
       serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()], ...(fingerprint ? { fingerprint } : {}) }),
       access: { enrolment, revokeAgent: createAgentRevoker(enrolment, { isKnown: (identity) => registry.get(identity) !== undefined, revoke: registry.revoke }) },
       blobs: blobStore,
@@ -417,6 +439,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     store.add(() => scheduler.close());
     store.add(() => notify.close());
     store.add(() => jobs.dispose());
+    store.add(() => rollouts.dispose());
     store.add(() => registry.dispose());
     store.add(every(heartbeatIntervalMs, () => {
       for (const identity of registry.sweep()) jobs.agentExpired(identity);

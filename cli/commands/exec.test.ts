@@ -9,7 +9,7 @@ test('exec without a mode prints "Job received. Task ID" and submits the joined 
   withServer(async (server, dir) => {
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', '--target', 'n1', 'n2', '--target', 'n1', '--force-async', '--', 'echo', 'hello', 'world');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'Job received. Task ID: job-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob received. Task ID: job-1\n');
     assert.deepEqual(server.submissions, [
       { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo hello world' }] }], targets: ['n1', 'n2'], forceAsync: true, requestedBy: 'cli' },
     ]);
@@ -30,7 +30,7 @@ test('exec: options of the job string stay in the job string; exec options anywh
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', '--skip-cache', 'echo hi', '--poll');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(server.submissions[0]?.entries[0]?.jobs[0]?.text, '--skip-cache echo hi');
-    assert.equal(r.stdout, 'Job Success: job-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob Success: job-1\n');
     assert.deepEqual(server.awaited, [{ jobIds: ['job-1'], timeoutMs: 600_000 }]);
   }));
 
@@ -39,7 +39,7 @@ test('exec --poll: a failed target prints Job Degrated and exits 1 (no FAILED JO
     server.data.jobs.push(jobRecord('job-1', [targetRecord('n1', 'succeeded'), targetRecord('n2', 'failed')]));
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'false', '--poll', '--timeout-poll', '5');
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, 'Job Degrated: job-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob Degrated: job-1\n');
     assert.equal(server.awaited[0]?.timeoutMs, 5000);
   }));
 
@@ -48,7 +48,7 @@ test('exec --check lists FAILED JOBS and exits 1; it implies --poll', () =>
     server.data.jobs.push(jobRecord('job-1', [targetRecord('n1', 'timed-out')]));
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'sleep 9', '--check');
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, 'Job Degrated: job-1\nFAILED JOBS\njob-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob Degrated: job-1\nFAILED JOBS\njob-1\n');
   }));
 
 test('exec --check passes when every target succeeded', () =>
@@ -56,7 +56,7 @@ test('exec --check passes when every target succeeded', () =>
     server.data.jobs.push(jobRecord('job-1', [targetRecord('n1', 'succeeded')]));
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'echo hi', '--poll', '--check');
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, 'Job Success: job-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob Success: job-1\n');
   }));
 
 test('exec --check: a job that did not settle in time fails the run', () =>
@@ -64,7 +64,7 @@ test('exec --check: a job that did not settle in time fails the run', () =>
     server.data.jobs.push(jobRecord('job-1', [targetRecord('n1', 'running')]));
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'sleep 900', '--poll', '--check', '--timeout-poll', '1');
     assert.equal(r.code, 1);
-    assert.equal(r.stdout, 'Job Skipped: job-1\nFAILED JOBS\njob-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob Skipped: job-1\nFAILED JOBS\njob-1\n');
   }));
 
 test('exec --stream prints each node STDOUT/STDERR then the status', () =>
@@ -74,7 +74,7 @@ test('exec --stream prints each node STDOUT/STDERR then the status', () =>
     addOutput(server.data, { jobId: 'job-1', target: 'n2', stdout: 'hi from 2\n', stderr: 'careful\n', truncated: false });
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'echo hi', '--stream');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'n1 -- STDOUT\nhi from 1\nn1 -- STDERR\n\nn2 -- STDOUT\nhi from 2\nn2 -- STDERR\ncareful\nJob Success: job-1\n');
+    assert.equal(r.stdout, 'Run: run-1\nn1 -- STDOUT\nhi from 1\nn1 -- STDERR\n\nn2 -- STDOUT\nhi from 2\nn2 -- STDERR\ncareful\nJob Success: job-1\n');
   }));
 
 test('exec --wait off a terminal: status lines then Done.', () =>
@@ -82,7 +82,7 @@ test('exec --wait off a terminal: status lines then Done.', () =>
     server.data.jobs.push(jobRecord('job-1', [targetRecord('n1', 'succeeded')]));
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'echo hi', '--wait');
     assert.equal(r.code, 0);
-    assert.equal(r.stdout, 'Job Success: job-1\nDone.\n');
+    assert.equal(r.stdout, 'Run: run-1\nJob Success: job-1\nDone.\n');
   }));
 
 test('a submission error from the server is printed with its location; input errors exit 2', () =>

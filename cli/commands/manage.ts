@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AnalyzeRequest } from '../../protocol/ui-events.js';
 import { formatWireError } from '../../protocol/result.js';
+import { wavesOfJob } from '../../protocol/rollouts.js';
 import { connectUi, REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { dataDirOf } from '../context.js';
@@ -111,7 +112,9 @@ async function jobInfo(client: UiClient, id: string): Promise<string> {
       return { target: t.target, stdout: r.ok ? r.value.stdout : '', stderr: r.ok ? r.value.stderr : '' };
     }),
   );
-  return renderJobInfo(id, job, outputs);
+  // The job's hosts' waves when its entry rolls out (issue #17); `not-found`: no rollout.
+  const rollout = await client.request('rollouts:get', REQUEST_TIMEOUT_MS, job.runId);
+  return renderJobInfo(id, job, outputs, rollout.ok ? wavesOfJob(rollout.value, job.jobId) : new Map());
 }
 
 function sortedRecord<T>(items: readonly T[], key: (item: T) => string): Record<string, T> {

@@ -16,7 +16,7 @@ import { uniqueTargets } from './exec.js';
 import { submitAndReport, type ReportOptions } from './report.js';
 
 export type OrchestrateOptions = ReportOptions &
-  Readonly<{ target?: string[]; restrict?: string[]; ignoreCache?: boolean; forceAsync?: boolean; fingerPrint?: boolean }>;
+  Readonly<{ target?: string[]; restrict?: string[]; ignoreCache?: boolean; forceAsync?: boolean; fingerPrint?: boolean; concurrency?: number; plan?: boolean }>;
 
 export type LoadedFile = Readonly<{ file: string; path: string; text: string; entries: EntrySubmission[] }>;
 
@@ -78,6 +78,7 @@ export function orchestrateSubmission(file: LoadedFile, options: OrchestrateOpti
     ...(options.restrict?.length ? { restrict: [...new Set(options.restrict)] } : {}),
     ...(options.ignoreCache ? { ignoreCache: true } : {}),
     ...(options.forceAsync ? { forceAsync: true } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     requestedBy: 'cli',
   };
 }
@@ -97,6 +98,10 @@ export async function runOrchestrate(files: readonly string[], options: Orchestr
   if (options.fingerPrint) {
     write(fingerprintTable(loaded) + '\n');
     return EXIT.ok;
+  }
+  if (options.plan) {
+    const { printPlans } = await import('./plan.js');
+    return printPlans(loaded.map((file) => ({ file: file.file, submission: orchestrateSubmission(file, options) })), ctx, uploads);
   }
   return submitAndReport(
     loaded.map((file) => orchestrateSubmission(file, options)),

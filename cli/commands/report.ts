@@ -68,9 +68,12 @@ export async function submitAndReport(submissions: readonly RunSubmission[], opt
       ctx.log.debug('files uploaded', { blobs: uploads.size, ms: ms() });
     }
     const jobIds: string[] = [];
+    const runIds: string[] = [];
     for (const submission of submissions) {
       try {
         const submitted = await submit(client, submission);
+        if (submitted.rollout) runIds.push(submitted.runId);
+        line(`Run: ${submitted.runId}`);
         for (const job of submitted.jobs) jobIds.push(job.jobId);
       } catch (error) {
         // Earlier files were accepted and run: say so before the error, so they can be followed.
@@ -83,6 +86,11 @@ export async function submitAndReport(submissions: readonly RunSubmission[], opt
     if (mode === 'none') {
       for (const id of jobIds) line(`Job received. Task ID: ${id}`);
       return EXIT.ok;
+    }
+    // Waves print as they start and end; a halted rollout ends the poll (issue #17).
+    if (runIds.length) {
+      const { followRollouts } = await import('./follow-rollout.js');
+      if (await followRollouts(client, runIds, options.timeoutPoll * 1000)) return EXIT.failure;
     }
     const code = await report(client, jobIds, mode, options);
     ctx.log.debug('reported', { ms: ms(), sinceProcessStart: Math.round(performance.now()) });

@@ -89,7 +89,8 @@ function latest(values: readonly (number | null)[]): number | null {
  * `node = value` lines (empty values hidden); timings are means over nodes with 8 decimals;
  * timestamps are local `YYYY-MM-DD HH:MM:SS`; null rows are hidden.
  */
-export function renderJobInfo(requestedId: string, job: JobRecord, outputs: readonly NodeOutput[]): string {
+/** `waves`: each host's rollout wave (issue #17), shown as WAVE when the job is in a rollout. */
+export function renderJobInfo(requestedId: string, job: JobRecord, outputs: readonly NodeOutput[], waves: ReadonlyMap<string, string> = new Map()): string {
   const nodes = [...job.targets].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   const outputOf = new Map(outputs.map((o) => [o.target, o]));
   const perNode = (pick: (o: NodeOutput) => string) => dictLines(nodes.map((t) => [t.target, pick(outputOf.get(t.target) ?? { target: t.target, stdout: '', stderr: '' }).trim()] as const));
@@ -117,6 +118,7 @@ export function renderJobInfo(requestedId: string, job: JobRecord, outputs: read
     ['SUCCESS', succeededTargets(job).join('\n')],
     ['FAILED', failedTargets(job).join('\n')],
     ['SKIPPED', job.skippedReason],
+    ['WAVE', waves.size ? dictLines(nodes.filter((t) => waves.has(t.target)).map((t) => [t.target, waves.get(t.target) ?? ''] as const)) : null],
   ];
   return renderKeyValue(rows);
 }

@@ -38,6 +38,7 @@ export function createAgentRegistry(deps: AgentRegistryDeps) {
     isRebooting: presence.isRebooting,
     dispatch: transport.dispatch,
     cancel: transport.cancel,
+    cacheQuery: transport.cacheQuery,
   };
 
   return {

@@ -8,6 +8,7 @@ import type { ComponentManifest } from '../../protocol/agents.js';
 import type { DispatchedJob } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { Result } from '../../protocol/result.js';
+import type { CacheStates } from '../../protocol/plan.js';
 import type { AgentSocket } from './presence.js';
 
 type UserComponent = Readonly<{ verb: string; hash: string; source: string }>;
@@ -109,6 +110,16 @@ export function createTransport(deps: TransportDeps) {
     cancel(identity: string, jobIds: string[]): void {
       const socket = deps.socketOf(identity);
       if (socket && jobIds.length) socket.emit('job:cancel', jobIds);
+    },
+    /** Read-only: the agent's cached outcome per job SHA (a plan); an error value when it cannot answer. */
+    async cacheQuery(identity: string, shas: string[]): Promise<Result<CacheStates>> {
+      const socket = deps.socketOf(identity);
+      if (!socket) return { ok: false, error: { code: 'not-found', message: `${identity} is offline` } };
+      try {
+        return await socket.timeout(ackTimeoutMs).emitWithAck('cache:query', { shas });
+      } catch (error) {
+        return { ok: false, error: { code: 'timeout', message: `${identity} did not answer the cache query: ${error instanceof Error ? error.message : String(error)}` } };
+      }
     },
     /** The user components an agent listed in its hello (what it has, so nothing is sent twice). */
     hello(identity: string, components: readonly ComponentManifest[]): void {

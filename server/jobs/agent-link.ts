@@ -1,5 +1,7 @@
 /** What the jobs service needs from the agent registry (kept narrow so each side tests alone). */
 import type { DispatchedJob } from '../../protocol/jobs.js';
+import type { CacheStates } from '../../protocol/plan.js';
+import type { Result } from '../../protocol/result.js';
 
 export type AgentLink = Readonly<{
   /** Identities with a live connection, sorted (the default target list). */
@@ -14,4 +16,6 @@ export type AgentLink = Readonly<{
   /** Sends jobs; resolves true once the agent acknowledged them. */
   dispatch(identity: string, jobs: DispatchedJob[]): Promise<boolean>;
   cancel(identity: string, jobIds: string[]): void;
+  /** Read-only cache query of a plan (issue #17). */
+  cacheQuery?(identity: string, shas: string[]): Promise<Result<CacheStates>>;
 }>;

@@ -2,7 +2,7 @@
 import { patternSummary } from '../inventory/targets.js';
 import type { DispatchedJob, TargetPatterns, TargetState } from '../../protocol/jobs.js';
 import type { JobRecord, RunSummary, TargetRecord } from '../../protocol/records.js';
-import type { RunStatus } from '../../protocol/states.js';
+import type { SettledRunStatus } from '../../protocol/states.js';
 
 /** What the `status` column holds: timed-out and lost runs are 'failed' there, their `outcome` says which. */
 export type StoredRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -18,7 +18,7 @@ export type SqlRun = {
   created_at: number;
   finished_at: number | null;
   status: StoredRunStatus;
-  outcome: Exclude<RunStatus, 'running'> | null;
+  outcome: SettledRunStatus | null;
   part_of: string | null;
   title: string | null;
   rerun_of: string | null;

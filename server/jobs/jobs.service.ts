@@ -10,7 +10,7 @@ import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
 import type { AgentLink } from './agent-link.js';
-import type { NewJob, NewRun, Store, StoreTx } from '../store/types.js';
+import type { NewJob, NewRun, RolloutRow, Store, StoreTx } from '../store/types.js';
 import type { JobsState } from './jobs.state.js';
 import { emptyCounts, liveRunSummary, liveTarget, settledStatus, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
 import { isStorageFull, type StorageGuard } from '../util/storage.js';
@@ -41,6 +41,18 @@ export type JobsServiceDeps = Readonly<{
   resolveTargets?: (submission: RunSubmission) => Result<RunSubmission>;
   /** A host's inventory vars, sent with each job it is given (templates see them under ARGs and vars). */
   inventoryVarsOf?: (identity: string) => Readonly<Record<string, unknown>>;
+  /** Waves and concurrency caps (issue #17): which queued jobs may go to an agent now. */
+  rollouts?: RolloutHooks;
+}>;
+
+/** What the jobs service asks of the rollouts (server/rollouts/). */
+export type RolloutHooks = Readonly<{
+  /** The rollout rows of a submission about to be stored (stored in the same unit of work). */
+  plan(submission: RunSubmission, plan: Plan, now: number): RolloutRow[];
+  /** The submission and its rollouts were stored and admitted (before anything is dispatched). */
+  admitted(rows: readonly RolloutRow[]): void;
+  /** Of `jobs` (in order) for `identity`, the ones that may be dispatched now. */
+  gate(identity: string, jobs: readonly LiveJob[]): readonly LiveJob[];
 }>;
 
 /**
@@ -65,7 +77,8 @@ export function createJobsService(deps: JobsServiceDeps) {
   const timers = new Set<NodeJS.Timeout>();
 
   /** Sends jobs to one agent in order, split to respect the batch and message limits. */
-  function dispatchTo(identity: string, jobs: readonly LiveJob[]): void {
+  function dispatchTo(identity: string, all: readonly LiveJob[]): void {
+    const jobs = deps.rollouts ? deps.rollouts.gate(identity, all) : all;
     let chunk: LiveJob[] = [];
     let bytes = 0;
     const send = () => {
@@ -85,6 +98,22 @@ export function createJobsService(deps: JobsServiceDeps) {
       bytes += job.approxBytes + 512;
     }
     send();
+  }
+
+  /** The submission's plan (parsed jobs, resolved targets) without storing or sending anything. */
+  function preview(written: RunSubmission, now: number): Result<Plan> {
+    // The same target patterns and unknown-target check as submit, so a plan names the hosts a run would reach.
+    const resolved = deps.resolveTargets ? deps.resolveTargets(written) : resolveSubmissionTargets(written, null);
+    if (!resolved.ok) return resolved;
+    return planSubmission(resolved.value, {
+      ...deps.components,
+      online: link.onlineIdentities(),
+      isKnown: link.isKnown,
+      ...(link.knownIdentities ? { knownIdentities: () => link.knownIdentities?.() ?? [] } : {}),
+      ...(link.isRebooting ? { isRebooting: (identity: string) => link.isRebooting?.(identity) === true } : {}),
+      newId: randomUUID,
+      now,
+    });
   }
 
   function submit(written: RunSubmission, requestedBy: string, within?: WithinSubmission): Promise<Result<RunSubmitted>> {
@@ -202,9 +231,11 @@ export function createJobsService(deps: JobsServiceDeps) {
     };
     const summary = liveRunSummary(run);
     let settled: RunSummary | null = run.open === 0 ? { ...summary, status: settledStatus(counts, false), finishedAt: now } : null;
+    const rollouts = settled ? [] : (deps.rollouts?.plan(submission, plan, now) ?? []);
     try {
       await db.transaction((all) => {
         all.jobs.insertSubmission(runRow, rows);
+        for (const r of rollouts) all.rollouts.insert(r);
         if (settled) settled = { ...settled, status: all.jobs.settleRun(run.runId, settled.status === 'cancelled', now, counts) };
         if (within && !within(all, run.runId)) throw new Declined();
       });
@@ -225,11 +256,13 @@ export function createJobsService(deps: JobsServiceDeps) {
             return job;
           }),
         );
+    if (rollouts.length) deps.rollouts?.admitted(rollouts);
     deps.runUpdated(settled ?? summary);
     for (const [identity, jobs] of perAgent) dispatchTo(identity, jobs);
     log.debug('run submitted', { runId: run.runId, jobs: rows.length, agents: perAgent.size });
     return ok({
       runId: run.runId,
+      ...(rollouts.length ? { rollout: true } : {}),
       jobs: plan.jobs.map((p) => ({
         jobId: p.job.jobId,
         parentId: p.job.parentId,
@@ -286,10 +319,15 @@ export function createJobsService(deps: JobsServiceDeps) {
 
   return {
     submit,
+    preview,
     submitInternal,
     reconcile,
     agentExpired,
     cancelRun,
+    /** Sends `identity` its queued jobs of `runId` that the rollout now lets go (in order). */
+    dispatchQueued(identity: string, runId: string): void {
+      dispatchTo(identity, state.queuedOf(identity, runId));
+    },
     isOpen: state.isOpen,
     liveRun: state.liveRun,
     /** Deletes settled history; open runs stay. */

@@ -488,6 +488,15 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
     /** The open target of `identity` for `jobId`, if any (final ones still draining output included). */
     agentTarget: (identity: string, jobId: string): LiveTarget | undefined => byAgent.get(identity)?.get(jobId),
     openJob: (jobId: string): LiveJob | undefined => jobsById.get(jobId),
+    /** The jobs of `runId` still queued on `identity`, in dispatch order (a rollout releases them). */
+    queuedOf: (identity: string, runId: string): LiveJob[] => {
+      const out: LiveJob[] = [];
+      for (const t of byAgent.get(identity)?.values() ?? []) {
+        const job = t.runId === runId && t.state === 'queued' ? jobsById.get(t.jobId) : undefined;
+        if (job) out.push(job);
+      }
+      return out;
+    },
     isOpen: (jobId: string): boolean => jobsById.has(jobId),
     liveRun: (runId: string): RunSummary | undefined => {
       const run = runs.get(runId);

@@ -8,7 +8,8 @@
 import type { AgentFacts, ComponentManifest } from '../../protocol/agents.js';
 import type { DispatchedJob, TargetState } from '../../protocol/jobs.js';
 import type { ListJobsFilter, RunSummary, TargetRecord } from '../../protocol/records.js';
-import type { RunStatus } from '../../protocol/states.js';
+import type { RunStatus, SettledRunStatus } from '../../protocol/states.js';
+import type { HaltReason, RolloutState } from '../../protocol/rollouts.js';
 import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
 import type { SshAddress } from '../../protocol/inventory/types.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
@@ -61,7 +62,7 @@ export interface JobsWrites {
   updateTarget(t: TargetWrite): void;
   touchJob(jobId: string, at: number): void;
   /** Settles a run from its stored target rows (write them first); returns its status. */
-  settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): Exclude<RunStatus, 'running'>;
+  settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): SettledRunStatus;
   /** Idempotent by (job, target, stream, seq); false for a duplicate. */
   insertChunk(jobId: string, target: string, stream: 'stdout' | 'stderr', seq: number, data: string): boolean;
   /**
@@ -418,6 +419,45 @@ export interface TriggersStore {
   markFired(id: string, at: number): Promise<void>;
 }
 
+// ---- rollouts (issue #17) ------------------------------------------------------------------------
+
+/** One entry's rollout as stored: its waves, how far it got, and why it stopped. */
+export type RolloutRow = Readonly<{
+  runId: string;
+  entry: number;
+  name: string | null;
+  mode: 'serial' | 'concurrency';
+  waves: readonly (readonly string[])[];
+  /** The entry's job ids (the jobs whose results decide when a wave has finished). */
+  jobIds: readonly string[];
+  maxFailPercentage: number;
+  pause: number;
+  approve: boolean;
+  concurrency: number | null;
+  released: number;
+  state: RolloutState;
+  haltReason: HaltReason | null;
+  /** Hosts whose failures an operator accepted (resume, retry): they no longer count. */
+  accepted: readonly string[];
+  resumeAt: number | null;
+  updatedAt: number;
+}>;
+
+export type RolloutProgress = Pick<RolloutRow, 'runId' | 'entry' | 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt' | 'updatedAt'>;
+
+/** Writes of rollouts inside a unit of work. */
+export interface RolloutsWrites {
+  insert(row: RolloutRow): void;
+  /** Where the rollout stands now (released waves, state); written before a wave is dispatched. */
+  progress(row: RolloutProgress): void;
+}
+
+export interface RolloutsStore {
+  /** Rollouts of runs that are still running (loaded at start). */
+  open(): Promise<RolloutRow[]>;
+  ofRun(runId: string): Promise<RolloutRow[]>;
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 export interface StoreTx {
@@ -425,6 +465,7 @@ export interface StoreTx {
   readonly enrolment: EnrolmentWrites;
   readonly inventory: InventoryWrites;
   readonly schedules: ScheduleWrites;
+  readonly rollouts: RolloutsWrites;
 }
 
 export interface Store {
@@ -439,6 +480,7 @@ export interface Store {
   readonly schedules: SchedulesStore;
   readonly notifications: NotificationsStore;
   readonly triggers: TriggersStore;
+  readonly rollouts: RolloutsStore;
   /**
    * One unit of work: every write `body` makes through `tx` commits together or none does (a
    * throw rolls back and rejects). Resolves with the body's value after the commit.

@@ -24,6 +24,10 @@ import { AgentRevokeSchema, EnrolmentCreateSchema, EnrolmentIdSchema } from '../
 import type { EnrolmentService } from '../enrolment/enrolment.service.js';
 import type { RevokeAgent } from '../enrolment/revoke-agent.js';
 import { guarded } from '../util/wire.js';
+import type { RolloutsService } from '../rollouts/rollouts.service.js';
+import { RolloutActionSchema } from '../../protocol/rollouts.js';
+import type { RunPlan } from '../../protocol/plan.js';
+import type { RunSubmission } from '../../protocol/jobs.js';
 import * as v from './ui.schemas.js';
 
 import type { Body, On, UiCaller } from './ui.request-types.js';
@@ -37,6 +41,7 @@ const blobsHasValidator = compileValidator(BlobsHasSchema);
 const enrolmentCreateValidator = compileValidator(EnrolmentCreateSchema);
 const agentRevokeValidator = compileValidator(AgentRevokeSchema);
 const enrolmentIdValidator = compileValidator(EnrolmentIdSchema);
+const rolloutActionValidator = compileValidator(RolloutActionSchema);
 
 export type UiRequestDeps = Readonly<{
   log: Logger;
@@ -53,6 +58,10 @@ export type UiRequestDeps = Readonly<{
   refreshComponents?: () => Promise<void>;
   /** Enrolment tokens and agent revocation (issue #5); without them those requests are not answered. */
   access?: Readonly<{ enrolment: EnrolmentService; revokeAgent: RevokeAgent }>;
+  /** Safe rollouts (issue #17); without them `rollouts:*` are not answered. */
+  rollouts?: Pick<RolloutsService, 'get' | 'act'>;
+  /** A dry run of a submission (issue #17). */
+  plan?: (submission: RunSubmission) => Promise<Result<RunPlan>>;
   /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
   /** Groups, labels, vars and patterns (issue #16, server/inventory/); without it `inventory:*` is not answered. */
@@ -200,6 +209,29 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     handle('agents:revoke', (payload, caller) => {
       const request = agentRevokeValidator.parse(payload, 'agents:revoke');
       return request.ok ? access.revokeAgent(request.value.identity, caller.client, request.value.reason ?? '') : request;
+    });
+  }
+
+  const plan = deps.plan;
+  if (plan) {
+    handle('runs:plan', async (payload) => {
+      const submission = submissionValidator.parse(payload, 'runs:plan');
+      if (!submission.ok) return submission;
+      await deps.refreshComponents?.();
+      return plan(submission.value);
+    });
+  }
+  const rollouts = deps.rollouts;
+  if (rollouts) {
+    handle('rollouts:get', async (payload) => {
+      const runId = v.runIdValidator.parse(payload, 'rollouts:get');
+      if (!runId.ok) return runId;
+      const rollout = await rollouts.get(runId.value);
+      return rollout ? ok(rollout) : fail('not-found', `run ${runId.value} has no rollout (or does not exist)`);
+    });
+    handle('rollouts:act', (payload, caller) => {
+      const request = rolloutActionValidator.parse(payload, 'rollouts:act');
+      return request.ok ? rollouts.act(request.value.runId, request.value.action, caller.client) : request;
     });
   }
 

@@ -24,7 +24,7 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
   test('exec --poll --check prints Job Success; --job-info last shows each host, SUCCESS lists both', { timeout: 30_000 }, async () => {
     const ran = await c.cli('exec', '--verb', 'RUN', 'echo hi', '--poll', '--check');
     assert.equal(ran.code, 0, describeRun(ran));
-    const id = /^Job Success: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
+    const id = /^Run: [0-9a-f-]{36}\nJob Success: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
     assert.ok(id, describeRun(ran));
     assert.equal(ran.stderr, '');
 
@@ -52,7 +52,7 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     assert.equal(ran.code, 0, describeRun(ran));
     const id = statusLines(ran.stdout)[0]?.id;
     assert.ok(id, describeRun(ran));
-    assert.equal(ran.stdout, `a1 -- STDOUT\nout-${m}\na1 -- STDERR\nerr-${m}\na2 -- STDOUT\nout-${m}\na2 -- STDERR\nerr-${m}\nJob Success: ${id}\n`);
+    assert.equal(ran.stdout.replace(/^Run: [0-9a-f-]{36}\n/, ''), `a1 -- STDOUT\nout-${m}\na1 -- STDERR\nerr-${m}\na2 -- STDOUT\nout-${m}\na2 -- STDERR\nerr-${m}\nJob Success: ${id}\n`);
   });
 
   test('a failing command: Job Degrated, FAILED JOBS, non-zero exit with --check (and with plain --poll)', { timeout: 30_000 }, async () => {
@@ -61,7 +61,7 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     assert.equal(checked.code, 1, describeRun(checked));
     const id = /^Job Degrated: ([0-9a-f-]{36})$/m.exec(checked.stdout)?.[1];
     assert.ok(id, describeRun(checked));
-    assert.equal(checked.stdout, `Job Degrated: ${id}\nFAILED JOBS\n${id}\n`);
+    assert.equal(checked.stdout.replace(/^Run: [0-9a-f-]{36}\n/, ''), `Job Degrated: ${id}\nFAILED JOBS\n${id}\n`);
     const [job] = await c.await([id]);
     assert.deepEqual(job?.targets.map((t) => [t.target, t.state, t.exitCode]), [['a1', 'failed', 3], ['a2', 'failed', 3]]);
     assert.equal((await c.output(id, 'a1')).stderr, `failing-${m}\n`);
@@ -69,10 +69,10 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     // Directord's rule: any failure exits 1 when polling, --check or not; without polling 0.
     const polled = await c.cli('exec', '--verb', 'RUN', `exit 4 # ${m}`, '--poll');
     assert.equal(polled.code, 1, describeRun(polled));
-    assert.match(polled.stdout, /^Job Degrated: [0-9a-f-]{36}\n$/);
+    assert.match(polled.stdout, /^Run: [0-9a-f-]{36}\nJob Degrated: [0-9a-f-]{36}\n$/);
     const fire = await c.cli('exec', '--verb', 'RUN', `exit 5 # ${m}`);
     assert.equal(fire.code, 0, describeRun(fire));
-    assert.match(fire.stdout, /^Job received\. Task ID: [0-9a-f-]{36}\n$/);
+    assert.match(fire.stdout, /^Run: [0-9a-f-]{36}\nJob received\. Task ID: [0-9a-f-]{36}\n$/);
   });
 
   test('--timeout: the target is timed-out within ~3 s and no process of the job survives', { timeout: 30_000 }, async () => {
@@ -86,7 +86,7 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
 
     const ran = await pending;
     assert.equal(ran.code, 1, describeRun(ran));
-    const id = /^Job Degrated: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
+    const id = /^Run: [0-9a-f-]{36}\nJob Degrated: ([0-9a-f-]{36})\n$/.exec(ran.stdout)?.[1];
     assert.ok(id, describeRun(ran));
     const [job] = await c.await([id]);
     assert.ok(job);
@@ -148,7 +148,7 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     assert.equal(arg.code, 0, describeRun(arg));
     const run = await c.cli('exec', '--verb', 'RUN', `echo {{ greeting }} world # ${m}`, '--stream');
     assert.equal(run.code, 0, describeRun(run));
-    assert.match(run.stdout, /^a1 -- STDOUT\nhello world\na1 -- STDERR\n\na2 -- STDOUT\nhello world\na2 -- STDERR\n\nJob Success: [0-9a-f-]{36}\n$/);
+    assert.match(run.stdout, /^Run: [0-9a-f-]{36}\na1 -- STDOUT\nhello world\na1 -- STDERR\n\na2 -- STDOUT\nhello world\na2 -- STDERR\n\nJob Success: [0-9a-f-]{36}\n$/);
 
     const name = `nosuch_${m}`;
     const bad = await c.cli('exec', '--verb', 'RUN', `echo {{ ${name} }}`, '--poll');

@@ -17,6 +17,8 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
   const runText = `(@text IS NULL OR r.run_id = @text OR r.source LIKE @text ESCAPE '\\' OR r.source_text LIKE @text ESCAPE '\\'
            OR EXISTS (SELECT 1 FROM jobs j WHERE j.run_id = r.run_id
                       AND (j.text LIKE @text ESCAPE '\\' OR j.job_name LIKE @text ESCAPE '\\' OR j.parent_name LIKE @text ESCAPE '\\')))`;
+  // A halted or awaiting-approval run is a running run whose rollout says so (issue #17).
+  const rolloutIs = `(r.status = 'running' AND EXISTS (SELECT 1 FROM rollouts ro WHERE ro.run_id = r.run_id AND ro.state = @status))`;
   const runWhere = `(@requestedBy IS NULL OR r.requested_by = @requestedBy)
       AND (@since IS NULL OR r.created_at >= @since)
       AND (@until IS NULL OR r.created_at <= @until)
@@ -25,11 +27,11 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
       AND ${runText}`;
   const listRunsAll = db.prepare<RunPageQuery, SqlRun>(`SELECT r.* FROM runs r INDEXED BY runs_page WHERE ${runWhere} ORDER BY r.created_at DESC, r.run_id DESC LIMIT @limit`);
   const listRunsByStatus = db.prepare<RunPageQuery, SqlRun>(
-    `SELECT r.* FROM runs r INDEXED BY runs_page_by_status WHERE r.status = @storedStatus AND COALESCE(r.outcome, r.status) = @status AND ${runWhere} ORDER BY r.created_at DESC, r.run_id DESC LIMIT @limit`,
+    `SELECT r.* FROM runs r INDEXED BY runs_page_by_status WHERE r.status = @storedStatus AND (COALESCE(r.outcome, r.status) = @status OR ${rolloutIs}) AND ${runWhere} ORDER BY r.created_at DESC, r.run_id DESC LIMIT @limit`,
   );
   // A host's runs come from host_runs (one row per host and run), not from its target rows.
   const listRunsByTarget = db.prepare<RunPageQuery, SqlRun>(`SELECT r.* FROM host_runs h INDEXED BY host_runs_page JOIN runs r ON r.run_id = h.run_id
-    WHERE h.target = @target AND (@status IS NULL OR COALESCE(r.outcome, r.status) = @status) AND (@requestedBy IS NULL OR r.requested_by = @requestedBy)
+    WHERE h.target = @target AND (@status IS NULL OR COALESCE(r.outcome, r.status) = @status OR ${rolloutIs}) AND (@requestedBy IS NULL OR r.requested_by = @requestedBy)
       AND (@since IS NULL OR h.created_at >= @since) AND (@until IS NULL OR h.created_at <= @until)
       AND (@before IS NULL OR h.created_at < @before OR (@beforeRun IS NOT NULL AND h.created_at = @before AND h.run_id < @beforeRun))
       AND (@verb IS NULL OR EXISTS (SELECT 1 FROM jobs j WHERE j.verb = @verb AND j.run_id = r.run_id))
@@ -124,7 +126,7 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
     getRun: async (runId) => getRun.get(runId),
     // `status` keeps four values (its index serves the filter); timed-out and lost are in `outcome` (migration 0006).
     listRuns: async (q) =>
-      (q.target !== null ? listRunsByTarget : q.status !== null ? listRunsByStatus : listRunsAll).all({ ...q, storedStatus: q.status === 'timed-out' || q.status === 'lost' ? 'failed' : q.status }),
+      (q.target !== null ? listRunsByTarget : q.status !== null ? listRunsByStatus : listRunsAll).all({ ...q, storedStatus: q.status === 'timed-out' || q.status === 'lost' ? 'failed' : q.status === 'halted' || q.status === 'awaiting-approval' ? 'running' : q.status }),
     jobsOfRun: async (runId) => jobsOfRun.all(runId),
     targetsOfRun: async (runId) => targetsOfRun.all(runId),
     getJob: async (jobId) => getJob.get(jobId),

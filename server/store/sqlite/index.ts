@@ -17,6 +17,7 @@ import { migrate, type MigrationReport } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { openDb, type Db } from './open.js';
 import { createRetentionSql } from './retention.sqlite.js';
+import { createRolloutsSql } from './rollouts.sqlite.js';
 
 export type SqliteStore = Store & Readonly<{ migration: MigrationReport }>;
 
@@ -37,7 +38,8 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
   const enrolment = createEnrolmentSql(db);
   const inventory = createInventorySql(db);
   const schedules = createSchedulesSql(db);
-  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, inventory: inventory.writes, schedules: schedules.writes };
+  const rollouts = createRolloutsSql(db);
+  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, inventory: inventory.writes, schedules: schedules.writes, rollouts: rollouts.writes };
   // Nested calls become savepoints (better-sqlite3), so a body may call another unit's writes.
   const inTransaction = db.transaction((body: (tx: StoreTx) => unknown) => body(tx));
   return {
@@ -53,6 +55,7 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     schedules: schedules.store,
     notifications: createNotificationsSql(db),
     triggers: createTriggersSql(db),
+    rollouts: rollouts.store,
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);

@@ -1,7 +1,7 @@
 /** SQL of the job flow: writes inside a unit of work (runs, jobs, targets, output), the load of open work at start. */
 import type { TargetState } from '../../../protocol/jobs.js';
 import type { RunSummary, TargetRecord } from '../../../protocol/records.js';
-import { isBadOutcome, runStatusOf, type BadOutcome, type RunStatus } from '../../../protocol/states.js';
+import { isBadOutcome, runStatusOf, type BadOutcome, type SettledRunStatus } from '../../../protocol/states.js';
 import type { Db } from './open.js';
 import { runSummaryFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../../jobs/jobs.rows.js';
 import { emptyCounts } from '../../jobs/live.js';
@@ -46,7 +46,7 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
   const recentLost = db.prepare<[number, number], SqlTarget>("SELECT * FROM targets WHERE state = 'lost' AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?");
   const runStateCounts = db.prepare<[string], { state: TargetState; n: number }>('SELECT state, COUNT(*) AS n FROM targets WHERE run_id = ? GROUP BY state');
 
-  function outcomeOf(runId: string, cancelRequested: boolean): Exclude<RunStatus, 'running'> {
+  function outcomeOf(runId: string, cancelRequested: boolean): SettledRunStatus {
     const causes = new Map<string, BadOutcome>();
     for (const row of unsuccessful.iterate(runId)) {
       if (!causes.has(row.target) && isBadOutcome(row.state)) causes.set(row.target, row.state);
@@ -110,7 +110,7 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
       touchJob.run(at, jobId);
     },
     /** Settles a run from its stored target rows (write them first); returns its status. */
-    settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): Exclude<RunStatus, 'running'> {
+    settleRun(runId: string, cancelRequested: boolean, finishedAt: number, counts: Readonly<Record<TargetState, number>>): SettledRunStatus {
       const outcome = outcomeOf(runId, cancelRequested);
       settleRun.run({ run_id: runId, status: storedStatus(outcome), outcome, finished_at: finishedAt, counts: JSON.stringify(counts) });
       return outcome;
@@ -149,6 +149,6 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
 }
 
 /** The `status` column keeps its four values; `outcome` has the rest. */
-function storedStatus(outcome: Exclude<RunStatus, 'running'>): 'succeeded' | 'failed' | 'cancelled' {
+function storedStatus(outcome: SettledRunStatus): 'succeeded' | 'failed' | 'cancelled' {
   return outcome === 'timed-out' || outcome === 'lost' ? 'failed' : outcome;
 }

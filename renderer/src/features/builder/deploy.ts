@@ -1,6 +1,6 @@
 /** From the builder model to a RunSubmission, and what blocks a deploy (pure, tested). */
 import type { ComponentManifest } from '#protocol/agents.js';
-import type { RunSubmission } from '#protocol/jobs.js';
+import type { EntrySubmission, RunSubmission } from '#protocol/jobs.js';
 import type { OrchestrationModel } from '../yaml/model.js';
 import { stepProblems } from '../schema-form/step-form.js';
 import { loadOrchestration } from '#components/orchestration.js';
@@ -79,19 +79,32 @@ export function deploySummary(model: OrchestrationModel, selected: readonly stri
   return { steps, hosts: hosts.size, names: [...hosts] };
 }
 
+/** The rollout keys of each entry as the loader reads them from the text (issue #17). */
+function rolloutKeysOf(sourceText: string, source: string): Partial<EntrySubmission>[] {
+  const loaded = loadOrchestration(sourceText, source);
+  if (!loaded.ok) return [];
+  return loaded.value.entries.map((e) => {
+    const keys: Partial<EntrySubmission> = {};
+    for (const k of ['serial', 'order', 'maxFailPercentage', 'pause', 'approve', 'concurrency'] as const) if (e[k] !== undefined) Object.assign(keys, { [k]: e[k] });
+    return keys;
+  });
+}
+
 /** The submission for `runs:submit`; selected hosts stand in for entries without targets. */
 export function buildSubmission(model: OrchestrationModel, options: { selected: readonly string[]; source: string; sourceText: string }): RunSubmission {
+  const rollout = rolloutKeysOf(options.sourceText, options.source);
   return {
     kind: 'orchestrate',
     source: options.source,
     sourceText: options.sourceText,
     requestedBy: 'console',
-    entries: model.entries.map((entry) => {
+    entries: model.entries.map((entry, index) => {
       const targets = entry.targets && entry.targets.length ? [...entry.targets] : options.selected.length ? [...options.selected] : undefined;
       return {
         ...(entry.name !== undefined ? { name: entry.name } : {}),
         ...(targets ? { targets } : {}),
         ...(entry.async ? { async: true } : {}),
+        ...(rollout[index] ?? {}),
         location: { line: entry.line, column: entry.column },
         jobs: entry.jobs.map((job) => ({
           verb: job.verb,

@@ -27,4 +27,6 @@ export type ConfirmDialogProps = {
   oncancel: () => void;
   /** Extra lines under the detail (progress, a host list). */
   children?: Snippet;
+  /** Buttons before Cancel (Deploy's Plan). */
+  actions?: Snippet;
 };

@@ -18,7 +18,9 @@ export type DocEdit =
   | { kind: 'move-entry'; from: number; to: number }
   | { kind: 'set-entry-name'; index: number; name: string | null }
   | { kind: 'set-entry-targets'; index: number; targets: readonly string[] }
-  | { kind: 'set-entry-async'; index: number; async: boolean };
+  | { kind: 'set-entry-async'; index: number; async: boolean }
+  /** A rollout key of an entry (issue #17); null removes it. */
+  | { kind: 'set-entry-rollout'; index: number; key: 'serial' | 'max_fail_percentage' | 'pause' | 'approve'; value: string | number | boolean | (string | number)[] | null };
 
 function rootSeq(doc: Document): YAMLSeq {
   if (isSeq(doc.contents)) return doc.contents;
@@ -157,6 +159,12 @@ export function applyEdit(doc: Document, edit: DocEdit): void {
       const entry = entryMap(doc, edit.index);
       if (!edit.async && hasKey(entry, 'async')) entry.delete('async');
       else if (edit.async) setKey(doc, entry, 'async', true, indexOfKey(entry, 'jobs'));
+      return;
+    }
+    case 'set-entry-rollout': {
+      const entry = entryMap(doc, edit.index);
+      if (edit.value === null || edit.value === false) entry.delete(edit.key);
+      else setKey(doc, entry, edit.key, edit.value, indexOfKey(entry, 'jobs'));
       return;
     }
   }

@@ -8,11 +8,12 @@ import { migration0005 } from './0005-library-attachments.js';
 import { migration0006 } from './0006-run-outcome.js';
 import { migration0007 } from './0007-history-scale.js';
 import { migration0008 } from './0008-inventory.js';
+import { migration0010 } from './0010-rollouts.js';
 import { migration0011 } from './0011-automation.js';
 
 /**
- * 0009 (teams) and 0010 (rollouts) hold their numbers here until their branches land; the runner
- * refuses gaps. Each is replaced by its real migration when it is merged.
+ * 0009 (teams) holds its number here until their branches land; the runner
+ * refuses gaps. It is replaced by its real migration when it is merged.
  */
 const reserved = (version: number): Migration => ({ version, name: `${String(version).padStart(4, '0')}-reserved`, up: () => {} });
 
@@ -26,6 +27,6 @@ export const migrations: readonly Migration[] = [
   migration0007,
   migration0008,
   reserved(9),
-  reserved(10),
+  migration0010,
   migration0011,
 ];
