@@ -1,5 +1,6 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
 import type { Ack } from './result.js';
+import type { Principal, TeamsToServerEvents } from './teams.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
@@ -54,7 +55,8 @@ export type RerunRequest = Readonly<{
   failedOnly?: boolean;
 }>;
 
-export interface UiToServerEvents {
+/** Teams (issue #18) live in teams.ts; their requests are part of this map. */
+export interface UiToServerEvents extends TeamsToServerEvents {
   'server:info': (ack: Ack<ServerInfo>) => void;
   'agents:list': (ack: Ack<AgentInfo[]>) => void;
   'agents:purge': (ack: Ack<{ purged: number }>) => void;
@@ -108,7 +110,7 @@ export interface ServerToUiEvents {
   'bootstrap:finished': (event: BootstrapFinished) => void;
 }
 
-export type UiSocketData = { client: string; outputOf: string | null };
+export type UiSocketData = { client: string; outputOf: string | null; principal?: Principal; address?: string };
 
 /** `/ui` requests whose only argument is the ack (over HTTP: an empty body). */
 export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>(['server:info', 'agents:list', 'agents:purge', 'jobs:purge', 'library:list', 'enrolments:list']);

@@ -68,7 +68,8 @@ export function createJobsService(deps: JobsServiceDeps) {
     send();
   }
 
-  function submit(submission: RunSubmission, requestedBy: string): Promise<Result<RunSubmitted>> {
+  /** `admit`: asked with every host the planned run reaches, before anything is stored or dispatched (an operator's scope). */
+  function submit(submission: RunSubmission, requestedBy: string, admit?: (hosts: readonly string[]) => Result<null>): Promise<Result<RunSubmitted>> {
     const now = clock();
     const planned = planSubmission(submission, {
       ...deps.components,
@@ -80,6 +81,8 @@ export function createJobsService(deps: JobsServiceDeps) {
       now,
     });
     if (!planned.ok) return Promise.resolve(planned);
+    const admitted = admit?.(planned.value.jobs.flatMap((j) => j.targets.map((t) => t.target)));
+    if (admitted && !admitted.ok) return Promise.resolve(admitted);
     return store(planned.value, submission, requestedBy, now);
   }
 

@@ -15,6 +15,7 @@ import { migrate, type MigrationReport } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { openDb, type Db } from './open.js';
 import { createRetentionSql } from './retention.sqlite.js';
+import { createAuditSql, createSecretsSql, createUsersSql } from './teams.sqlite.js';
 
 export type SqliteStore = Store & Readonly<{ migration: MigrationReport }>;
 
@@ -45,6 +46,9 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     library: createLibrarySql(db),
     blobs: createBlobsSql(db),
     retention: createRetentionSql(db),
+    users: createUsersSql(db),
+    audit: createAuditSql(db),
+    secrets: createSecretsSql(db),
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);

@@ -5,5 +5,12 @@ import { migration0002 } from './0002-blobs.js';
 import { migration0003 } from './0003-enrolment.js';
 import { migration0004 } from './0004-lost-targets.js';
 import { migration0005 } from './0005-library-attachments.js';
+import { migration0009 } from './0009-teams.js';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+/**
+ * 0006–0008 belong to branches not merged into this one yet (numbers handed out by the
+ * coordinator). MERGE: replace each placeholder with the real migration when its branch lands.
+ */
+const reserved = (version: number): Migration => ({ version, name: `000${version}-reserved`, up: () => undefined });
+
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, reserved(6), reserved(7), reserved(8), migration0009];
