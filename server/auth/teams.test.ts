@@ -65,7 +65,7 @@ describe('teams', () => {
       for (const role of ['viewer', 'operator', 'admin'] as const) {
         const a = await api(t, tokens[role] ?? '', event, PAYLOADS[event] ?? {});
         const refused = !a.result.ok && a.result.error.code === 'forbidden';
-        const shouldRefuse = ['viewer', 'operator', 'admin'].indexOf(role) < ['viewer', 'operator', 'admin'].indexOf(rule.role);
+        const shouldRefuse: boolean = ['viewer', 'operator', 'admin'].indexOf(role) < ['viewer', 'operator', 'admin'].indexOf(rule.role);
         assert.equal(refused, shouldRefuse, `${role} ${event}: ${JSON.stringify(a.result)}`);
         if (shouldRefuse) {
           assert.equal(a.status, 403);
