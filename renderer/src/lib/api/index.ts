@@ -6,3 +6,4 @@ export { library } from './library.svelte.js';
 export { blobs } from './blobs.js';
 export { activeRun } from './active-run.svelte.js';
 export { selection } from './selection.svelte.js';
+export { audit, whoami } from './audit.svelte.js';
