@@ -77,7 +77,9 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
   const address = (req: IncomingMessage) => req.socket.remoteAddress ?? '';
 
   const html = (res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
-    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+    // `same-origin`, not the console's `no-referrer`: with no-referrer Chromium posts these forms
+    // with `Origin: null`, which the browser gate (rightly) refuses; a same-origin referrer leaks nothing.
+    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin', ...headers });
     res.end(body);
   };
   const json = (res: ServerResponse, status: number, body: unknown) => {
