@@ -132,6 +132,14 @@ function buildProgram(setResult: (code: number) => void): Command {
   sub(audit, 'export', 'every row as JSON Lines, to FILE or stdout')
     .argument('[file]')
     .action(async (file: string | undefined, _o: unknown, command: Command) => setResult(await (await teams()).runAuditExport(file, context(command))));
+  const secret = program.command('secret').description('secrets for jobs as {{ secrets.NAME }} (issue #18): set, list, rm');
+  sub(secret, 'set', 'set a secret (a new version) from stdin')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runSecretSet(name, context(command))));
+  sub(secret, 'list', 'list secrets: names, versions, who changed them (never values)').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runSecretList(context(command))));
+  sub(secret, 'rm', 'remove a secret')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runSecretRemove(name, context(command))));
   sub(audit, 'verify', 'check the hash chain: exit 0 when intact, else name the first changed row').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runAuditVerify(context(command))));
 
   program

@@ -99,6 +99,13 @@ export type AuditVerified = Readonly<{ ok: true; rows: number } | { ok: false; r
 /** Who this browser session is (GET /auth/session). */
 export type SessionInfo = Readonly<{ user: string; role: Role; scope: string | null; csrf: string | null; local: boolean; mustChangePassword: boolean }>;
 
+/** A secret as anyone may see it: never its value. */
+export type SecretInfo = Readonly<{ name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }>;
+
+export const SecretNameSchema = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', description: 'secret name: letters, digits and _, as in {{ secrets.NAME }}' });
+export const SecretSetSchema = Type.Object({ name: SecretNameSchema, value: Type.String({ minLength: 1, maxLength: 65_536 }) }, { additionalProperties: false });
+export type SecretSet = Static<typeof SecretSetSchema>;
+
 /** Who is asking, as every request sees it: a user, or the local admin (the desktop, ui.token, cli.token). */
 export type Principal = Readonly<{ user: string; role: Role; scope: string | null; local: boolean }>;
 
@@ -116,4 +123,7 @@ export interface TeamsToServerEvents {
   'tokens:revoke': (id: string, ack: Ack<ApiTokenInfo>) => void;
   'audit:list': (request: AuditQuery, ack: Ack<AuditEntry[]>) => void;
   'audit:verify': (request: Record<string, never>, ack: Ack<AuditVerified>) => void;
+  'secrets:list': (request: Record<string, never>, ack: Ack<SecretInfo[]>) => void;
+  'secrets:set': (request: SecretSet, ack: Ack<SecretInfo>) => void;
+  'secrets:remove': (name: string, ack: Ack<null>) => void;
 }

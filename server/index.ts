@@ -31,6 +31,8 @@ import { createPrincipals } from './auth/principals.js';
 import { scopedJobs } from './auth/scoped-jobs.js';
 import { createTeams } from './auth/teams.service.js';
 import { createTeamsRequests } from './auth/teams.requests.js';
+import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
+import { createSecretsService } from './secrets/secrets.service.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
 import { createAgentRevoker } from './enrolment/revoke-agent.js';
 import { loadOrCreateTlsIdentity, tlsEnabled, type TlsMode } from './tls/certificate.js';
@@ -120,6 +122,8 @@ export type ServerOptions = Readonly<{
   allowedOrigins?: readonly string[];
   /** Names besides the server's own (listen host, localhost, 127.0.0.1, ::1, hostname, addresses) a request's `Host` may carry. */
   allowedHosts?: readonly string[];
+  /** The key secrets are sealed with; default DATA_DIR/secrets.key (the desktop app passes one unwrapped with safeStorage). */
+  secretsKey?: SecretsKey;
   /** A user's browser session ends after this long unused (default 30 min; issue #18). */
   sessionIdleMs?: number;
   /** … and this long after sign-in whatever happens (default 12 h). */
@@ -293,6 +297,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
     const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
     const principals = createPrincipals(uiAccess, teams);
+    const secrets = createSecretsService({ store: db.secrets, key: options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key')), clock });
     const coreRequests = createUiRequests({
       log: log.child('ui'),
       agents: registry,
@@ -306,7 +311,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
     });
-    const uiRequests = guardRequests(mergeRequests(coreRequests, createTeamsRequests({ teams, audit, log: log.child('teams') })), { audit, log: log.child('roles') });
+    const uiRequests = guardRequests(mergeRequests(coreRequests, createTeamsRequests({ teams, audit, secrets, log: log.child('teams') })), { audit, log: log.child('roles') });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests, identify: principals.socket });
     store.add(
       endSocketsOnRotation({

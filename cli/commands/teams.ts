@@ -167,3 +167,31 @@ export async function runAuditVerify(ctx: CliContext): Promise<number> {
     throw new CliError(`audit log broken at row ${v.firstBad}: ${v.reason}`, EXIT.failure);
   });
 }
+
+/** `secret set NAME`: the value from stdin (never an argument: it would sit in the shell history and `ps`). */
+export async function runSecretSet(name: string, ctx: CliContext): Promise<number> {
+  const value = await readStdin();
+  if (value === '') throw new CliError(`secret set ${name}: give the value on stdin, e.g. printf %s "$VALUE" | directord secret set ${name}`, EXIT.usage);
+  return withServer(ctx, async (client) => {
+    const s = unwrap(await client.request('secrets:set', REQUEST_TIMEOUT_MS, { name, value }), `Setting secret ${name} failed`);
+    write(`Secret ${s.name} set (version ${s.version}); jobs use it as {{ secrets.${s.name} }}.\n`);
+    return EXIT.ok;
+  });
+}
+
+export async function runSecretList(ctx: CliContext): Promise<number> {
+  return withServer(ctx, async (client) => {
+    const list = unwrap(await client.request('secrets:list', REQUEST_TIMEOUT_MS, {}), 'Listing secrets failed');
+    if (list.length === 0) throw new CliError('No data found', EXIT.failure);
+    write(tabulate(['NAME', 'VERSION', 'CHANGED', 'BY'], list.map((s) => [s.name, String(s.version), iso(s.updatedAt), s.updatedBy])));
+    return EXIT.ok;
+  });
+}
+
+export async function runSecretRemove(name: string, ctx: CliContext): Promise<number> {
+  return withServer(ctx, async (client) => {
+    unwrap(await client.request('secrets:remove', REQUEST_TIMEOUT_MS, name), `Removing secret ${name} failed`);
+    write(`Secret ${name} removed.\n`);
+    return EXIT.ok;
+  });
+}

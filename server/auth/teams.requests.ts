@@ -1,9 +1,10 @@
 /** The `/ui` requests of issue #18 (users, API tokens, the audit log, who am I); roles are checked by guard.ts. */
 import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
-import { AuditQuerySchema, TokenCreateSchema, TokenIdSchema, TokenListSchema, UserAddSchema, UserListSchema, UserNameSchema, UserSetSchema } from '../../protocol/teams.js';
+import { AuditQuerySchema, SecretNameSchema, SecretSetSchema, TokenCreateSchema, TokenIdSchema, TokenListSchema, UserAddSchema, UserListSchema, UserNameSchema, UserSetSchema } from '../../protocol/teams.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { AuditLog } from '../audit/audit.service.js';
+import type { SecretsService } from '../secrets/secrets.service.js';
 import type { UiRequests } from '../ui/ui.requests.js';
 import { guarded } from '../util/wire.js';
 import { currentPrincipal } from './guard.js';
@@ -17,10 +18,12 @@ const tokenCreate = compileValidator(TokenCreateSchema);
 const tokenList = compileValidator(TokenListSchema);
 const tokenId = compileValidator(TokenIdSchema);
 const auditQuery = compileValidator(AuditQuerySchema);
+const secretSet = compileValidator(SecretSetSchema);
+const secretName = compileValidator(SecretNameSchema);
 
 type Body = (payload: unknown, caller: { client: string }) => Result<unknown> | Promise<Result<unknown>>;
 
-export function createTeamsRequests(deps: Readonly<{ teams: Teams; audit: AuditLog; log: Logger }>): UiRequests {
+export function createTeamsRequests(deps: Readonly<{ teams: Teams; audit: AuditLog; secrets: SecretsService; log: Logger }>): UiRequests {
   const { teams, audit } = deps;
   const table = new Map<string, Body>();
   const on = (event: string, body: Body) => table.set(event, body);
@@ -65,6 +68,19 @@ export function createTeamsRequests(deps: Readonly<{ teams: Teams; audit: AuditL
   on('audit:verify', async (payload) => {
     const r = empty.parse(payload ?? {}, 'audit:verify');
     return r.ok ? ok(await audit.verify()) : r;
+  });
+
+  on('secrets:list', async (payload) => {
+    const r = empty.parse(payload ?? {}, 'secrets:list');
+    return r.ok ? ok(await deps.secrets.list()) : r;
+  });
+  on('secrets:set', async (payload, caller) => {
+    const r = secretSet.parse(payload, 'secrets:set');
+    return r.ok ? deps.secrets.set(r.value.name, r.value.value, caller.client) : r;
+  });
+  on('secrets:remove', async (payload) => {
+    const r = secretName.parse(payload, 'secrets:remove');
+    return r.ok ? deps.secrets.remove(r.value) : r;
   });
 
   return {
