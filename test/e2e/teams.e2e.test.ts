@@ -65,6 +65,7 @@ describe('teams e2e (real server and agents, Chromium)', { timeout: 240_000 }, (
     stack = await startRealStack({ agents: 3, dataDir });
     await addUser({ name: 'vera', role: 'viewer', password: PASSWORD });
     await addUser({ name: 'otto', role: 'operator', scope: 'node-1:node-2', password: PASSWORD });
+    await addUser({ name: 'ada', role: 'admin', password: PASSWORD });
   });
 
   after(async () => {
@@ -104,6 +105,19 @@ describe('teams e2e (real server and agents, Chromium)', { timeout: 240_000 }, (
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await page.getByRole('status').getByText(/^Intact: \d+ rows$/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'teams-audit.png') });
+    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Secrets' }).count(), 0, 'no Secrets tab for an operator');
     assert.deepEqual(errors.filter((e) => !/status of 40[13]/.test(e)), []);
+  });
+
+  test('admin: the Secrets page sets a secret, lists its version and never shows the value', async () => {
+    const page = await signIn('ada');
+    await nav(page, 'Secrets');
+    const region = page.getByRole('region', { name: 'Secrets' });
+    await region.getByLabel('Name').fill('DEPLOY_TOKEN');
+    await region.getByLabel('Value').fill('value-never-shown-42');
+    await region.getByRole('button', { name: 'Set secret' }).click();
+    await region.getByRole('status').getByText('Secret DEPLOY_TOKEN set (version 1)', { exact: false }).waitFor();
+    await region.getByRole('table', { name: 'Secrets list' }).getByRole('row').filter({ hasText: 'DEPLOY_TOKEN' }).filter({ hasText: 'ada' }).waitFor();
+    assert.ok(!(await page.content()).includes('value-never-shown-42'));
   });
 });

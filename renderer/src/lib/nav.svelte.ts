@@ -1,6 +1,6 @@
 /** Which view is shown; mirrored in the URL hash so a reload comes back to the same place. */
-export type View = 'builder' | 'hosts' | 'history' | 'run' | 'audit';
-const VIEWS: readonly View[] = ['builder', 'hosts', 'history', 'run', 'audit'];
+export type View = 'builder' | 'hosts' | 'history' | 'run' | 'audit' | 'secrets';
+const VIEWS: readonly View[] = ['builder', 'hosts', 'history', 'run', 'audit', 'secrets'];
 
 export class Nav {
   view = $state<View>('builder');
