@@ -87,6 +87,20 @@ describe('directord user / token / audit', () => {
     }
   });
 
+  test('secret set reads stdin, secret list shows names and versions only, secret rm removes', { timeout: 60_000 }, async () => {
+    const set = await runWithStdin({}, 'the-value-itself\n', 'secret', 'set', 'DEPLOY_KEY', '--data-dir', t.dataDir);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /Secret DEPLOY_KEY set \(version 1\); jobs use it as \{\{ secrets.DEPLOY_KEY \}\}/);
+    assert.equal((await runWithStdin({}, 'rotated-value', 'secret', 'set', 'DEPLOY_KEY', '--data-dir', t.dataDir)).code, 0);
+    const list = await cli('secret', 'list');
+    assert.match(list.stdout, /DEPLOY_KEY\s+2\s+\S+\s+cli/);
+    assert.ok(!list.stdout.includes('value'));
+    const empty = await runWithStdin({}, '', 'secret', 'set', 'EMPTY', '--data-dir', t.dataDir);
+    assert.equal(empty.code, 2);
+    assert.equal((await cli('secret', 'rm', 'DEPLOY_KEY')).code, 0);
+    assert.equal((await cli('secret', 'list')).code, 1, 'No data found');
+  });
+
   test('audit list filters, exports JSON Lines, verify exits 0 intact and 1 naming the changed row', { timeout: 60_000 }, async () => {
     const listed = await cli('audit', 'list', '--user', 'vera', '--since', '1h');
     assert.equal(listed.code, 0, listed.stderr);
