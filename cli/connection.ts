@@ -40,6 +40,7 @@ function transportError(endpoint: Endpoint, error: NodeJS.ErrnoException): CliEr
 
 function unauthorized(endpoint: Endpoint, message: string): CliError {
   const { url, dataDir } = endpoint;
+  if (process.env.DIRECTORD_TOKEN?.trim()) return new CliError(`The Directord server at ${url} refused the API token of --token / $DIRECTORD_TOKEN (${message}): it is wrong, expired or revoked, or its user is disabled`);
   return new CliError(`The Directord server at ${url} refused the token in ${dataDir}/cli.token (${message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`);
 }
 

@@ -64,10 +64,16 @@ export function discoverServer(dataDir: string): Endpoint {
   if (!isPidAlive(server.pid)) throw new CliError(staleServerMessage(dataDir, server, `process ${server.pid} does not exist`));
   const tokenPath = join(dataDir, 'cli.token');
   let token: string;
-  try {
-    token = readFileSync(tokenPath, 'utf8').trim();
-  } catch (error) {
-    throw new CliError(`Cannot read the CLI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`);
+  // A user's API token (`--token` or $DIRECTORD_TOKEN; issue #18) instead of the local admin's cli.token.
+  const userToken = process.env.DIRECTORD_TOKEN?.trim();
+  if (userToken) {
+    token = userToken;
+  } else {
+    try {
+      token = readFileSync(tokenPath, 'utf8').trim();
+    } catch (error) {
+      throw new CliError(`Cannot read the CLI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`);
+    }
   }
   if (!token) throw new CliError(`The CLI token file ${tokenPath} is empty; restart the server (${startHint(dataDir)})`);
   let ca: string | undefined;

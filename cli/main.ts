@@ -23,6 +23,7 @@ import { smtpFromOption, smtpUrlOption } from './commands/smtp-option.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 import type { InventoryOptions } from './commands/inventory.js';
 import type { NotifyAddOptions, ScheduleAddOptions, TriggerAddOptions } from './commands/automation.js';
+import type { AuditListOptions, UserAddOptions, UserSetOptions } from './commands/teams.js';
 
 const DEFAULT_POLL_TIMEOUT_S = 600;
 
@@ -70,16 +71,79 @@ function buildProgram(setResult: (code: number) => void): Command {
     .enablePositionalOptions()
     .version(VERSION_LINE, '--version', 'print the version')
     .option('--data-dir <dir>', 'the server data dir (default: $DIRECTORD_DATA_DIR, else $XDG_DATA_HOME/directord or ~/.local/share/directord)')
-    .option('--debug', 'debug logging on stderr');
+    .option('--debug', 'debug logging on stderr')
+    .option('--token <token>', "act as the user of this API token (default: $DIRECTORD_TOKEN, else the local admin's cli.token)");
 
   /** `--data-dir` after the sub-command's name wins over the one before it (both are what users type). */
   const context = (command?: Command): CliContext => {
     const opts = program.opts<{ dataDir?: string; debug?: boolean }>();
     const own = command?.opts<{ dataDir?: string }>().dataDir;
+    // `--token` (before or after the sub-command) wins over $DIRECTORD_TOKEN; discovery reads it there.
+    const token = command?.opts<{ token?: string }>().token ?? program.opts<{ token?: string }>().token;
+    if (token !== undefined) process.env.DIRECTORD_TOKEN = token;
     const debug = opts.debug === true || process.env.DIRECTORD_DEBUG === 'true';
     return { dataDirOption: own ?? opts.dataDir, debug, env: process.env, log: createLogger('directord:cli', writeErr, debug ? 'debug' : 'warn') };
   };
   const dataDirOption = () => new Option('--data-dir <dir>', 'the server data dir (as `directord --data-dir DIR …`)');
+  const tokenOption = () => new Option('--token <token>', 'act as the user of this API token (default: $DIRECTORD_TOKEN, else cli.token)');
+  const roleOption = () => new Option('--role <role>', 'viewer, operator or admin').choices(['viewer', 'operator', 'admin']);
+  /** Sub-commands of user/token/audit: each takes --data-dir and --token after its name too. */
+  const sub = (parent: Command, name: string, description: string) => parent.command(name).description(description).addOption(dataDirOption()).addOption(tokenOption());
+  const teams = () => import('./commands/teams.js');
+
+  const user = program.command('user').description('user accounts (issue #18): add, list, set, rm');
+  sub(user, 'add', 'add a user; prints a one-time password unless --password-stdin')
+    .argument('<name>', 'user name (lower case letters, digits, . _ -)')
+    .addOption(roleOption().makeOptionMandatory())
+    .option('--scope <pattern>', "operators only: the inventory pattern their runs must stay inside, e.g. 'web*:!web3'")
+    .option('--password-stdin', 'read the password from stdin instead of making a one-time one')
+    .action(async (name: string, options: UserAddOptions, command: Command) => setResult(await (await teams()).runUserAdd(name, options, context(command))));
+  sub(user, 'list', 'list users (never their passwords)').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runUserList(context(command))));
+  sub(user, 'set', "change a user's role, scope or state")
+    .argument('<name>')
+    .addOption(roleOption())
+    .option('--scope <pattern>', 'operators: the inventory pattern their runs must stay inside')
+    .option('--no-scope', 'remove the scope')
+    .option('--disable', 'refuse their sign-in, sessions and tokens from now on')
+    .option('--enable', 'undo --disable')
+    .action(async (name: string, options: UserSetOptions, command: Command) => setResult(await (await teams()).runUserSet(name, options, context(command))));
+  sub(user, 'rm', 'remove a user with their sessions and API tokens')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runUserRemove(name, context(command))));
+
+  const token = program.command('token').description('API tokens for the CLI and scripts (issue #18): create, list, revoke');
+  sub(token, 'create', 'create an API token for a user; prints the token alone on its last line')
+    .requiredOption('--user <name>', 'whose token')
+    .option('--expires <duration>', 'validity, e.g. 12h, 30d (default: until revoked)')
+    .option('--note <text>', 'a note shown in token list')
+    .action(async (options: { user: string; expires?: string; note?: string }, command: Command) => setResult(await (await teams()).runTokenCreate(options, context(command))));
+  sub(token, 'list', 'list API tokens (never the tokens themselves)')
+    .option('--user <name>', 'only this user')
+    .action(async (options: { user?: string }, command: Command) => setResult(await (await teams()).runTokenList(options, context(command))));
+  sub(token, 'revoke', 'revoke an API token by id')
+    .argument('<id>')
+    .action(async (id: string, _o: unknown, command: Command) => setResult(await (await teams()).runTokenRevoke(id, context(command))));
+
+  const audit = program.command('audit').description('the tamper-evident audit log (issue #18): list, export, verify');
+  sub(audit, 'list', 'list audit rows (oldest first; the latest 1000 unless --limit)')
+    .option('--user <name>', 'only this user')
+    .option('--action <action>', 'only this action, e.g. runs:submit, auth:login')
+    .option('--since <time>', 'from this time (ISO) or this long ago (90m, 12h, 7d)')
+    .option('--limit <n>', 'at most this many rows', count)
+    .option('--json', 'JSON Lines instead of a table')
+    .action(async (options: AuditListOptions, command: Command) => setResult(await (await teams()).runAuditList(options, context(command))));
+  sub(audit, 'export', 'every row as JSON Lines, to FILE or stdout')
+    .argument('[file]')
+    .action(async (file: string | undefined, _o: unknown, command: Command) => setResult(await (await teams()).runAuditExport(file, context(command))));
+  const secret = program.command('secret').description('secrets for jobs as {{ secrets.NAME }} (issue #18): set, list, rm');
+  sub(secret, 'set', 'set a secret (a new version) from stdin')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runSecretSet(name, context(command))));
+  sub(secret, 'list', 'list secrets: names, versions, who changed them (never values)').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runSecretList(context(command))));
+  sub(secret, 'rm', 'remove a secret')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runSecretRemove(name, context(command))));
+  sub(audit, 'verify', 'check the hash chain: exit 0 when intact, else name the first changed row').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runAuditVerify(context(command))));
 
   program
     .command('server')
@@ -143,6 +207,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--force-async', 'run the job in its own queue on each agent')
     .argument('<string...>', "the job string, e.g. 'echo hello'; --exec-help shows the verb's options")
     .allowUnknownOption()
+    .addOption(tokenOption())
     .addOption(dataDirOption());
   for (const option of modeOptions(false)) exec.addOption(option);
   exec.action(async (words: string[], options: ExecOptions, command: Command) => {
@@ -160,6 +225,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--force-async', 'treat every entry as async: true')
     .option('--plan', 'show per host what each job would do (run, cached, run-once done, host offline) and the waves; runs nothing')
     .option('--concurrency <n>', 'at most N hosts run an entry at once (an entry\'s concurrency: key wins)', count)
+    .addOption(tokenOption())
     .addOption(dataDirOption());
   for (const option of modeOptions(true)) orchestrate.addOption(option);
   orchestrate.action(async (files: string[], options: OrchestrateOptions, command: Command) => {
@@ -222,6 +288,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--since <duration>', 'with --search-output: only jobs of the last 90s, 30m, 12h, 7d…')
     .option('--host <pattern>', 'with --search-output: only hosts matching this glob (web-*)')
     .option('--verb <verb>', 'with --search-output: only jobs of this verb (RUN)')
+    .addOption(tokenOption())
     .addOption(dataDirOption())
     .action(async (options: ManageOptions, command: Command) => {
       const { runManage } = await import('./commands/manage.js');
@@ -320,6 +387,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((code) => {
     result = code;
   });
+  // `--token` sets $DIRECTORD_TOKEN for this run only (main may run several times in one process: tests).
+  const envToken = process.env.DIRECTORD_TOKEN;
   try {
     await program.parseAsync([...argv], { from: 'node' });
     return result;
@@ -335,6 +404,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const debug = argv.includes('--debug');
     errorLine(`directord: internal error: ${error instanceof Error ? (debug ? error.stack : error.message) : String(error)}`);
     return EXIT.failure;
+  } finally {
+    if (envToken === undefined) delete process.env.DIRECTORD_TOKEN;
+    else process.env.DIRECTORD_TOKEN = envToken;
   }
 }
 

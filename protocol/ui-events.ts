@@ -1,6 +1,7 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
 import type { Ack, RequestArgsOf, RequestValueOf } from './result.js';
 import type { DeliveryInfo, LibraryAutomation, NotifyAdd, NotifyInfo, ScheduleAdd, ScheduleInfo, TriggerAdd, TriggerCreated, TriggerInfo } from './automation.js';
+import type { Principal, TeamsToServerEvents } from './teams.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
 import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.js';
@@ -66,7 +67,8 @@ export type RerunRequest = Readonly<{
 export type UiRequestArgs<E extends keyof UiToServerEvents> = RequestArgsOf<UiToServerEvents, E>;
 export type UiRequestValue<E extends keyof UiToServerEvents> = RequestValueOf<UiToServerEvents, E>;
 
-export interface UiToServerEvents {
+/** Teams (issue #18) live in teams.ts; their requests are part of this map. */
+export interface UiToServerEvents extends TeamsToServerEvents {
   // ---- schedules, notifications, triggers (issue #19; protocol/automation.ts) ----
   'schedules:add': (request: ScheduleAdd, ack: Ack<ScheduleInfo>) => void;
   'schedules:list': (ack: Ack<ScheduleInfo[]>) => void;
@@ -166,7 +168,7 @@ export interface ServerToUiEvents {
   'inventory:changed': (changes: InventoryChanges) => void;
 }
 
-export type UiSocketData = { client: string; outputOf: string | null };
+export type UiSocketData = { client: string; outputOf: string | null; principal?: Principal; address?: string };
 
 /** `/ui` requests whose only argument is the ack (over HTTP: an empty body). */
 export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof UiToServerEvents>([

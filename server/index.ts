@@ -24,6 +24,15 @@ import { createUserComponents } from './components/user-components.js';
 import { createQueryCoordinator, type QueryCoordinator } from './jobs/query.service.js';
 import { createAgentRegistry } from './agents/agents.service.js';
 import { createUiAccess } from './auth/roles.js';
+import { createAuditLog } from './audit/audit.service.js';
+import { createAuthRoutes } from './auth/auth.routes.js';
+import { guardRequests, mergeRequests } from './auth/guard.js';
+import { createPrincipals } from './auth/principals.js';
+import { scopedJobs } from './auth/scoped-jobs.js';
+import { createTeams } from './auth/teams.service.js';
+import { createTeamsRequests } from './auth/teams.requests.js';
+import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
+import { createSecretsService } from './secrets/secrets.service.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
 import { createAgentRevoker } from './enrolment/revoke-agent.js';
 import { loadOrCreateTlsIdentity, tlsEnabled, type TlsMode } from './tls/certificate.js';
@@ -133,6 +142,12 @@ export type ServerOptions = Readonly<{
   allowedOrigins?: readonly string[];
   /** Names besides the server's own (listen host, localhost, 127.0.0.1, ::1, hostname, addresses) a request's `Host` may carry. */
   allowedHosts?: readonly string[];
+  /** The key secrets are sealed with; default DATA_DIR/secrets.key (the desktop app passes one unwrapped with safeStorage). */
+  secretsKey?: SecretsKey;
+  /** A user's browser session ends after this long unused (default 30 min; issue #18). */
+  sessionIdleMs?: number;
+  /** … and this long after sign-in whatever happens (default 12 h). */
+  sessionMaxMs?: number;
   /** A console token for this process only (the desktop app's window), accepted like ui.token and never written anywhere. */
   launchToken?: string;
   /** Schedules (issue #19): `timers: false` leaves firing to `DirectordServer.schedulerTick()` (tests with a fake clock); `onFire` sees each fire. */
@@ -331,7 +346,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('schedules'),
       submit: async (submission, requestedBy, within) => {
         await userComponents.refresh();
-        return jobs.submit(submission, requestedBy, within);
+        return jobs.submit(submission, requestedBy, { within });
       },
       isOpen: (runId) => jobs.liveRun(runId) !== undefined,
       lookup,
@@ -384,10 +399,15 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('bootstrap'),
       clock,
     });
-    const uiRequests = createUiRequests({
+    // Teams (issue #18): users, sessions and API tokens; the audit log; roles checked around every request.
+    const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
+    const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
+    const principals = createPrincipals(uiAccess, teams);
+    const secrets = createSecretsService({ store: db.secrets, key: options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key')), clock });
+    const coreRequests = createUiRequests({
       log: log.child('ui'),
       agents: registry,
-      jobs,
+      jobs: scopedJobs(jobs),
       history,
       awaiters,
       library,
@@ -402,7 +422,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       inventory: inventory,
       extensions: [scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
     });
-    registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests });
+    const uiRequests = guardRequests(mergeRequests(coreRequests, createTeamsRequests({ teams, audit, secrets, log: log.child('teams') })), { audit, log: log.child('roles') });
+    registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests, identify: principals.socket });
     store.add(
       endSocketsOnRotation({
         ns: uiNs,
@@ -418,10 +439,16 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const uiApi = createUiApi({
       requests: uiRequests,
       // The role check names the caller; `X-Directord-Client` may only narrow it within the CLI role.
-      authenticate: (token, req) => uiAccess.authorize(token, 'http-api', [req.headers['x-directord-client']].flat()[0]),
+      authenticate: (token, req) => {
+        const who = principals.bearer(token, 'http-api', [req.headers['x-directord-client']].flat()[0]);
+        return who.ok ? { ok: true, value: { ...who.value, address: req.socket.remoteAddress ?? '' } } : who;
+      },
       log: log.child('ui-api'),
     });
-    const consoleHttp = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi });
+    const consoleHttp = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi,
+      authRoutes: createAuthRoutes({ teams, principals, audit, secure: tls !== null, log: log.child('auth') }),
+      userSession: (req) => principals.cookie(req.headers.cookie)?.session != null,
+    });
     // `POST /hooks/<id>` (CI systems) answers with its own secret before the console's handler: no cookie or token of the console opens it.
     onRequest = (req, res) => {
       if (!triggers.http(req, res)) consoleHttp(req, res);

@@ -25,6 +25,10 @@ export type HttpDeps = Readonly<{
   log: Logger;
   /** `POST /api/ui/<event>` (the CLI's requests), answered before the console's token check. */
   uiApi?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
+  /** Sign-in, sign-out, session, password (issue #18: server/auth/auth.routes.ts), answered before the console's check. */
+  authRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+  /** Whether the request's cookies hold a signed-in user's session (issue #18), besides a ui.token session. */
+  userSession?: (req: IncomingMessage) => boolean;
 }>;
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -39,7 +43,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function createHttpHandler(deps: HttpDeps) {
   const access = deps.access ?? createUiAccess({ consoleToken: deps.uiToken, cliToken: '' });
   const isConsole = (presented: unknown): boolean => access.authorize(presented, 'http-console').ok;
-  const hasSession = (req: IncomingMessage): boolean => access.authorizeSession(readCookie(req.headers.cookie, TOKEN_COOKIE), 'http-console').ok;
+  const hasSession = (req: IncomingMessage): boolean => access.authorizeSession(readCookie(req.headers.cookie, TOKEN_COOKIE), 'http-console').ok || deps.userSession?.(req) === true;
   const html = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
     res.end(body);
@@ -58,6 +62,7 @@ export function createHttpHandler(deps: HttpDeps) {
       return text(res, 400, 'bad request');
     }
     if (deps.uiApi?.(req, res, url.pathname)) return;
+    if (deps.authRoutes?.(req, res, url)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return text(res, 405, 'method not allowed');

@@ -22,7 +22,8 @@ export function unauthorizedPage(): string {
 <pre>directord serve</pre>
 <p>Open the URL it prints (or run <code>directord server</code> and use the <code>?token=</code> URL from its output).
 The token is also stored in <code>ui.token</code> in the server's data directory.
-After the first visit a cookie keeps you signed in.</p>`,
+After the first visit a cookie keeps you signed in.</p>
+<p>Have a user account? <a href="/login">Sign in</a>.</p>`,
   );
 }
 

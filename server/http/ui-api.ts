@@ -90,7 +90,7 @@ export function createUiApi(deps: UiApiDeps): (req: IncomingMessage, res: Server
         }
         const result = await deps.requests.handle(event, NO_PAYLOAD.has(event) ? undefined : payload, caller);
         // The CLI may have given up (Ctrl-C) during a long `jobs:await`: nothing to answer then.
-        if (!res.destroyed) send(res, 200, result);
+        if (!res.destroyed) send(res, !result.ok && result.error.code === 'forbidden' ? 403 : 200, result);
       },
       (error: unknown) => deps.log.warn('ui api request failed', { event, error: String(error) }),
     );

@@ -61,6 +61,8 @@ export type RolloutHooks = Readonly<{
  */
 export type WithinSubmission = (tx: StoreTx, runId: string) => boolean;
 
+export type SubmitOptions = Readonly<{ within?: WithinSubmission; admit?: (hosts: readonly string[]) => Result<null> }>;
+
 /** Thrown inside the unit of work to roll it back when `within` declines. */
 class Declined extends Error {}
 
@@ -116,7 +118,12 @@ export function createJobsService(deps: JobsServiceDeps) {
     });
   }
 
-  function submit(written: RunSubmission, requestedBy: string, within?: WithinSubmission): Promise<Result<RunSubmitted>> {
+  /**
+   * `within`: writes made in the unit of work that stores the run (a schedule's fire time).
+   * `admit`: asked with every host the planned run reaches, before anything is stored or dispatched (an operator's scope).
+   */
+  function submit(written: RunSubmission, requestedBy: string, options: SubmitOptions = {}): Promise<Result<RunSubmitted>> {
+    const { within, admit } = options;
     const resolved = deps.resolveTargets ? deps.resolveTargets(written) : resolveSubmissionTargets(written, null);
     if (!resolved.ok) return Promise.resolve(resolved);
     const submission = resolved.value;
@@ -132,6 +139,8 @@ export function createJobsService(deps: JobsServiceDeps) {
       now,
     });
     if (!planned.ok) return Promise.resolve(planned);
+    const admitted = admit?.(planned.value.jobs.flatMap((j) => j.targets.map((t) => t.target)));
+    if (admitted && !admitted.ok) return Promise.resolve(admitted);
     return store(planned.value, submission, requestedBy, now, within);
   }
 

@@ -13,6 +13,7 @@ import type { HaltReason, RolloutState } from '../../protocol/rollouts.js';
 import type { LibraryAttachment, LibraryItem, LibraryItemSummary } from '../../protocol/ui-events.js';
 import type { SshAddress } from '../../protocol/inventory/types.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../jobs/jobs.rows.js';
+import type { AuditEntry, AuditQuery, Role } from '../../protocol/teams.js';
 
 // ---- jobs: runs, jobs, targets, output --------------------------------------------------------
 
@@ -458,6 +459,73 @@ export interface RolloutsStore {
   ofRun(runId: string): Promise<RolloutRow[]>;
 }
 
+// ---- teams: users, sessions, API tokens, audit, secrets (issue #18) ------------------------------
+
+export type UserRow = Readonly<{
+  name: string;
+  role: Role;
+  scope: string | null;
+  /** scrypt hash (server/auth/passwords.ts); null for single-sign-on users. */
+  passwordHash: string | null;
+  source: 'local' | 'oidc';
+  disabled: boolean;
+  mustChange: boolean;
+  createdAt: number;
+  createdBy: string;
+}>;
+
+/** A browser session: only the SHA-256 of its secret is stored. */
+export type SessionRow = Readonly<{ idHash: string; user: string; createdAt: number; lastSeen: number; address: string }>;
+
+export type ApiTokenRow = Readonly<{
+  id: string;
+  user: string;
+  tokenHash: string;
+  note: string;
+  createdAt: number;
+  createdBy: string;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}>;
+
+/** The services keep users, sessions and tokens in memory and write through (every request checks them). */
+export interface UsersStore {
+  all(): Promise<UserRow[]>;
+  /** Inserts or replaces the user by name. */
+  put(row: UserRow): Promise<void>;
+  /** Removes the user with their sessions and tokens. */
+  remove(name: string): Promise<boolean>;
+  sessions(): Promise<SessionRow[]>;
+  putSession(row: SessionRow): Promise<void>;
+  removeSession(idHash: string): Promise<void>;
+  tokens(): Promise<ApiTokenRow[]>;
+  putToken(row: ApiTokenRow): Promise<void>;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>;
+
+export interface AuditStore {
+  /**
+   * Appends one row: `chain(prevHash, entry-with-seq)` gives its hash, computed against the last
+   * row inside the same write so two appends can never share a predecessor.
+   */
+  append(entry: NewAuditEntry, chain: (prevHash: string, entry: Omit<AuditEntry, 'hash'>) => string): Promise<AuditEntry>;
+  list(q: AuditQuery): Promise<AuditEntry[]>;
+  /** Every row in order, read lazily (verify, export). */
+  scan(): AsyncIterable<AuditEntry>;
+}
+
+/** `sealed`: AES-256-GCM ciphertext as text (server/secrets/seal.ts); the value itself is never stored. */
+export type SecretRow = Readonly<{ name: string; version: number; sealed: string; createdAt: number; updatedAt: number; updatedBy: string }>;
+
+export interface SecretsStore {
+  all(): Promise<SecretRow[]>;
+  get(name: string): Promise<SecretRow | undefined>;
+  put(row: SecretRow): Promise<void>;
+  remove(name: string): Promise<boolean>;
+}
+
 // ---- the store ------------------------------------------------------------------------------------
 
 export interface StoreTx {
@@ -481,6 +549,9 @@ export interface Store {
   readonly notifications: NotificationsStore;
   readonly triggers: TriggersStore;
   readonly rollouts: RolloutsStore;
+  readonly users: UsersStore;
+  readonly audit: AuditStore;
+  readonly secrets: SecretsStore;
   /**
    * One unit of work: every write `body` makes through `tx` commits together or none does (a
    * throw rolls back and rejects). Resolves with the body's value after the commit.

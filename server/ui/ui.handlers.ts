@@ -5,6 +5,7 @@
  */
 import type { Socket } from 'socket.io';
 import { ok, type Result } from '../../protocol/result.js';
+import type { Principal } from '../../protocol/teams.js';
 import type { ServerToUiEvents, UiSocketData, UiToServerEvents } from '../../protocol/ui-events.js';
 import { readCookie, TOKEN_COOKIE } from '../util/cookies.js';
 import type { UiAccess } from '../auth/roles.js';
@@ -23,6 +24,8 @@ export type UiDeps = Readonly<{
   log: Logger;
   /** Shared with the HTTP mirror (server/http/ui-api.ts). */
   requests: UiRequests;
+  /** Who the handshake is (issue #18: users, API tokens, CSRF; server/auth/principals.ts); default: `access` alone. */
+  identify?: (auth: unknown, cookieHeader: string | undefined) => Result<{ client: string; principal?: Principal }>;
 }>;
 
 export function registerUiNamespace(deps: UiDeps): void {
@@ -32,8 +35,11 @@ export function registerUiNamespace(deps: UiDeps): void {
   ns.use((socket, next) => {
     const auth = v.uiAuthValidator.check(socket.handshake.auth) ? socket.handshake.auth : null;
     // A token in `auth` (CLI, desktop app, a pasted token), else the browser's session cookie.
-    const principal =
-      auth?.token !== undefined ? deps.access.authorize(auth.token, 'ui-socket', auth.client) : deps.access.authorizeSession(readCookie(socket.handshake.headers.cookie, TOKEN_COOKIE), 'ui-socket');
+    const principal = deps.identify
+      ? deps.identify(socket.handshake.auth, socket.handshake.headers.cookie)
+      : auth?.token !== undefined
+        ? deps.access.authorize(auth.token, 'ui-socket', auth.client)
+        : deps.access.authorizeSession(readCookie(socket.handshake.headers.cookie, TOKEN_COOKIE), 'ui-socket');
     if (!principal.ok) {
       log.warn('ui connection refused: bad token', { address: socket.handshake.address });
       const error = new Error('unauthorized') as Error & { data?: unknown };
@@ -41,13 +47,14 @@ export function registerUiNamespace(deps: UiDeps): void {
       next(error);
       return;
     }
-    socket.data = { client: principal.value.client, outputOf: null };
+    const who = principal.value as { client: string; principal?: Principal };
+    socket.data = { client: who.client, outputOf: null, ...(who.principal ? { principal: who.principal } : {}), address: socket.handshake.address };
     next();
   });
 
   ns.on('connection', (socket: UiSocket) => {
     log.debug('ui connected', { client: socket.data.client });
-    const caller = { get client() { return socket.data.client; } };
+    const caller = { get client() { return socket.data.client; }, principal: socket.data.principal, address: socket.data.address };
     // Requests are answered by name from the shared table, which validates every payload (the wire is
     // untrusted whatever the map says), so one `onAny` listener serves them all: Socket.IO hands it the
     // raw arguments, ack included, with no cast of the typed socket. Unknown events are ignored.

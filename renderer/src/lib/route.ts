@@ -1,6 +1,6 @@
 /** The console's addresses (pure, tested): `#/<view>` and `#/run/<id>`. */
-export type View = 'command' | 'builder' | 'hosts' | 'history' | 'run' | 'schedules';
-const VIEWS: readonly View[] = ['command', 'builder', 'hosts', 'history', 'run', 'schedules'];
+export type View = 'command' | 'builder' | 'hosts' | 'history' | 'run' | 'schedules' | 'audit' | 'secrets';
+const VIEWS: readonly View[] = ['command', 'builder', 'hosts', 'history', 'run', 'schedules', 'audit', 'secrets'];
 /** The view of an address without a (known) view: the first screen. */
 export const HOME: View = 'command';
 

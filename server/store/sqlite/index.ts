@@ -18,6 +18,7 @@ import { migrations } from './migrations/index.js';
 import { openDb, type Db } from './open.js';
 import { createRetentionSql } from './retention.sqlite.js';
 import { createRolloutsSql } from './rollouts.sqlite.js';
+import { createAuditSql, createSecretsSql, createUsersSql } from './teams.sqlite.js';
 
 export type SqliteStore = Store & Readonly<{ migration: MigrationReport }>;
 
@@ -56,6 +57,9 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
     notifications: createNotificationsSql(db),
     triggers: createTriggersSql(db),
     rollouts: rollouts.store,
+    users: createUsersSql(db),
+    audit: createAuditSql(db),
+    secrets: createSecretsSql(db),
     transaction<T>(body: (tx: StoreTx) => T): Promise<T> {
       try {
         return Promise.resolve(inTransaction(body) as T);

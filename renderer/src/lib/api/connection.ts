@@ -46,13 +46,31 @@ export async function resolveEndpoint(): Promise<Endpoint> {
 export function createSocket(endpoint: Endpoint): WireSocket {
   return io(`${endpoint.url.replace(/\/$/, '')}/ui`, {
     transports: ['websocket'],
-    // No token: the server falls back to its HttpOnly session cookie (set by `/?token=…`).
-    auth: endpoint.token ? { token: endpoint.token, client: 'console' } : { client: 'console' },
+    // No token: the server falls back to its HttpOnly session cookie (set by `/?token=…` or by
+    // signing in at /login). A user's session must also show its CSRF token, read from
+    // /auth/session on every (re)connect: a page of another origin cannot read that answer.
+    auth: endpoint.token
+      ? { token: endpoint.token, client: 'console' }
+      : (cb: (data: object) => void) => {
+          void sessionCsrf().then((csrf) => cb(csrf ? { client: 'console', csrf } : { client: 'console' }));
+        },
     autoConnect: false,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
     randomizationFactor: 0.5,
   });
+}
+
+/** The signed-in user's CSRF token (null for a ui.token session or when signed out). */
+export async function sessionCsrf(): Promise<string | null> {
+  try {
+    const res = await fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { csrf?: unknown };
+    return typeof body.csrf === 'string' ? body.csrf : null;
+  } catch {
+    return null;
+  }
 }
 
 /** True when a connect error means the token was refused (retrying will not help). */

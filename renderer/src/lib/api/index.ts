@@ -7,3 +7,4 @@ export { blobs } from './blobs.js';
 export { activeRun } from './active-run.svelte.js';
 export { selection } from './selection.svelte.js';
 export { history } from './history.js';
+export { audit, whoami } from './audit.svelte.js';

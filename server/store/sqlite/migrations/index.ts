@@ -8,14 +8,9 @@ import { migration0005 } from './0005-library-attachments.js';
 import { migration0006 } from './0006-run-outcome.js';
 import { migration0007 } from './0007-history-scale.js';
 import { migration0008 } from './0008-inventory.js';
+import { migration0009 } from './0009-teams.js';
 import { migration0010 } from './0010-rollouts.js';
 import { migration0011 } from './0011-automation.js';
-
-/**
- * 0009 (teams) holds its number here until their branches land; the runner
- * refuses gaps. It is replaced by its real migration when it is merged.
- */
-const reserved = (version: number): Migration => ({ version, name: `${String(version).padStart(4, '0')}-reserved`, up: () => {} });
 
 export const migrations: readonly Migration[] = [
   migration0001,
@@ -26,7 +21,7 @@ export const migrations: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
-  reserved(9),
+  migration0009,
   migration0010,
   migration0011,
 ];

@@ -1,0 +1,1 @@
+export { default as AuditView } from './AuditView.svelte';
