@@ -23,6 +23,9 @@ const counts = (row: 'NEW' | 'OLD') => ({
   failed: `(${row}.state IN ${FAILED})`,
   cancelled: `(${row}.state = 'cancelled')`,
 });
+/** Which count a state adds to: a change within a class (queued → dispatched → running) changes no count. */
+const klass = (row: 'NEW' | 'OLD') =>
+  `(CASE WHEN ${row}.state IN ${OPEN} THEN 0 WHEN ${row}.state = 'succeeded' THEN 1 WHEN ${row}.state IN ${FAILED} THEN 2 ELSE 3 END)`;
 const n = counts('NEW');
 const o = counts('OLD');
 
@@ -73,7 +76,7 @@ CREATE TRIGGER targets_counts_insert AFTER INSERT ON targets BEGIN
 END;
 
 CREATE TRIGGER targets_counts_update AFTER UPDATE OF state, execution_time, roundtrip_time, finished_at ON targets
-WHEN OLD.state IS NOT NEW.state OR OLD.execution_time IS NOT NEW.execution_time OR OLD.roundtrip_time IS NOT NEW.roundtrip_time
+WHEN ${klass('OLD')} <> ${klass('NEW')} OR OLD.execution_time IS NOT NEW.execution_time OR OLD.roundtrip_time IS NOT NEW.roundtrip_time
   OR OLD.finished_at IS NOT NEW.finished_at
 BEGIN
   UPDATE jobs SET n_open = n_open + ${n.open} - ${o.open}, n_ok = n_ok + ${n.ok} - ${o.ok},
