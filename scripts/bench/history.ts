@@ -26,7 +26,8 @@ import { startSimAgents, type SimAgents } from './sim-agents.js';
 
 type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 
-export type HistoryOptions = Readonly<{ bin: string; results: number; log?: (line: string) => void }>;
+/** `fillOnly`: stop after the fill (history_fill_s and history_db_mb only), e.g. to time an older build's job path. */
+export type HistoryOptions = Readonly<{ bin: string; results: number; log?: (line: string) => void; fillOnly?: boolean }>;
 
 export type HistoryFigures = Record<
   'history_fill_s' | 'history_list_jobs_ms' | 'history_jobs_page_ms' | 'history_runs_page_ms' | 'history_search_ms' | 'history_job_info_ms' | 'history_restart_ms' | 'history_db_mb',
@@ -127,6 +128,16 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       if (r % 5 === 4) log(`history: ${r + 1}/${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     const fillS = (performance.now() - t0) / 1000;
+    const size = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    const db = join(dataDir, 'directord.db');
+    const dbMb = () => (size(db) + size(`${db}-wal`)) / 1e6;
+    if (options.fillOnly) return { history_fill_s: fillS, history_db_mb: dbMb() } as HistoryFigures;
     const timeMs = async (fn: () => Promise<unknown> | unknown) => {
       const xs: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -164,14 +175,6 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       restarts.push(performance.now() - t);
       probe.close();
     }
-    const size = (p: string) => {
-      try {
-        return statSync(p).size;
-      } catch {
-        return 0;
-      }
-    };
-    const db = join(dataDir, 'directord.db');
     return {
       history_fill_s: fillS,
       history_list_jobs_ms: listJobs,
@@ -180,7 +183,7 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       history_search_ms: search,
       history_job_info_ms: jobInfo,
       history_restart_ms: median(restarts),
-      history_db_mb: (size(db) + size(`${db}-wal`)) / 1e6,
+      history_db_mb: dbMb(),
     };
   } finally {
     ui?.close();

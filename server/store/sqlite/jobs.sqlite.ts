@@ -10,6 +10,13 @@ import type { JobsStore, JobsWrites, NewJob, NewRun, RunStateCount, TargetWrite 
 
 const OPEN = "('queued', 'dispatched', 'running')";
 
+/** The count a state adds to (as the trigger of migration 0007 reads it). */
+function countClass(state: TargetState): 'open' | 'ok' | 'failed' | 'cancelled' {
+  if (state === 'queued' || state === 'dispatched' || state === 'running') return 'open';
+  if (state === 'succeeded') return 'ok';
+  return state === 'cancelled' ? 'cancelled' : 'failed';
+}
+
 export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: JobsStore }> {
   const insertRun = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, part_of, title, job_count, target_list, verb_list, counts, submission)
     VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @part_of, @title, @job_count, @target_list, @verb_list, '{}', @submission)`);
@@ -22,6 +29,12 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
   const updateTarget = db.prepare(`UPDATE targets SET state = ?, info = ?, exit_code = ?, cached = ?, dispatched_at = ?,
     started_at = ?, finished_at = ?, execution_time = ?, roundtrip_time = ?,
     stdout_bytes = ?, stderr_bytes = ?, truncated = ? WHERE job_id = ? AND target = ?`);
+  // The submission's counts, written once per job and per (host, run) rather than per target
+  // (migration 0007; the trigger on targets keeps them from here on).
+  const setJobCounts = db.prepare(`UPDATE jobs SET n_targets = ?, n_open = ?, n_ok = ?, n_failed = ?, n_cancelled = ?, ex_sum = ?, ex_n = ?, rt_sum = ?, rt_n = ? WHERE job_id = ?`);
+  const addHostRun = db.prepare(`INSERT INTO host_runs (target, run_id, created_at, n_targets, n_open, n_ok, n_failed, n_cancelled, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (target, run_id) DO UPDATE SET n_targets = n_targets + excluded.n_targets, n_open = n_open + excluded.n_open, n_ok = n_ok + excluded.n_ok,
+      n_failed = n_failed + excluded.n_failed, n_cancelled = n_cancelled + excluded.n_cancelled, last_at = max(coalesce(last_at, 0), coalesce(excluded.last_at, 0))`);
   const insertBlobLink = db.prepare('INSERT INTO job_blobs (job_id, sha) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const touchJob = db.prepare('UPDATE jobs SET updated_at = ? WHERE job_id = ?');
   const settleRun = db.prepare('UPDATE runs SET status = @status, outcome = @outcome, finished_at = @finished_at, counts = @counts WHERE run_id = @run_id');
@@ -75,6 +88,7 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
         verb_list: JSON.stringify(run.verbs),
         submission: run.submission,
       });
+      const hosts = new Map<string, { n: number; open: number; ok: number; failed: number; cancelled: number; last: number }>();
       for (const j of jobs) {
         const d = j.job;
         insertJob.run({
@@ -99,9 +113,30 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
           created_at: j.createdAt,
           skipped_reason: j.skippedReason,
         });
-        for (const t of j.targets) runWithState(insertTarget, t, d.jobId, d.runId, t.queuedAt);
+        const c = { n: 0, open: 0, ok: 0, failed: 0, cancelled: 0, ex: 0, exn: 0, rt: 0, rtn: 0 };
+        for (const t of j.targets) {
+          runWithState(insertTarget, t, d.jobId, d.runId, t.queuedAt);
+          const k = countClass(t.state);
+          c.n++;
+          c[k]++;
+          if (t.executionTime !== null) {
+            c.ex += t.executionTime;
+            c.exn++;
+          }
+          if (t.roundtripTime !== null) {
+            c.rt += t.roundtripTime;
+            c.rtn++;
+          }
+          let h = hosts.get(t.target);
+          if (!h) hosts.set(t.target, (h = { n: 0, open: 0, ok: 0, failed: 0, cancelled: 0, last: 0 }));
+          h.n++;
+          h[k]++;
+          h.last = Math.max(h.last, t.finishedAt ?? 0);
+        }
+        setJobCounts.run(c.n, c.open, c.ok, c.failed, c.cancelled, c.ex, c.exn, c.rt, c.rtn, d.jobId);
         for (const sha of j.blobs ?? []) insertBlobLink.run(d.jobId, sha);
       }
+      for (const [target, h] of hosts) addHostRun.run(target, run.runId, run.createdAt, h.n, h.open, h.ok, h.failed, h.cancelled, h.last || null);
     },
     updateTarget(t: TargetWrite): void {
       runWithState(updateTarget, t, t.jobId);

@@ -1,10 +1,12 @@
 /**
  * Issue #15, history at fleet scale.
- * - Per-job counts on `jobs` and per-(host, run) counts in `host_runs`, kept by triggers on
- *   `targets`: every target insert or state change updates them in the same statement, so they
- *   are in the same transaction as the target row by construction (retries, late results, lost
- *   and cancelled targets, a crash mid-turn: the counts commit or roll back with the row). Lists
- *   read them instead of every target row. Rebuilt here from the rows already stored.
+ * - Per-job counts on `jobs` and per-(host, run) counts in `host_runs`. A submission writes them
+ *   with its targets (jobs.sqlite.ts `insertSubmission`, one row per job and per host, not one
+ *   write per target); after that a trigger on `targets` keeps them on every change of a target's
+ *   count class, times or finish, in the same statement, so they are in the same transaction as
+ *   the target row by construction (retries, late results, lost and cancelled targets, a crash
+ *   mid-turn: the counts commit or roll back with the row). Lists read them instead of every
+ *   target row. Rebuilt here from the rows already stored.
  *   Deleted targets need no trigger: they go with their job (cascade), and `host_runs` with its run.
  * - Keyset indexes for the lists (runs by (created_at, run_id), jobs by seq per filter).
  * - `output_fts`: a contentless FTS5 index of output chunks (ANSI escapes removed, see
@@ -23,6 +25,9 @@ const counts = (row: 'NEW' | 'OLD') => ({
   failed: `(${row}.state IN ${FAILED})`,
   cancelled: `(${row}.state = 'cancelled')`,
 });
+/** Which count a state adds to: a change within a class (queued → dispatched → running) changes no count. */
+const klass = (row: 'NEW' | 'OLD') =>
+  `(CASE WHEN ${row}.state IN ${OPEN} THEN 0 WHEN ${row}.state = 'succeeded' THEN 1 WHEN ${row}.state IN ${FAILED} THEN 2 ELSE 3 END)`;
 const n = counts('NEW');
 const o = counts('OLD');
 
@@ -58,22 +63,8 @@ CREATE TABLE host_runs (
 CREATE INDEX host_runs_page ON host_runs (target, created_at, run_id);
 CREATE INDEX host_runs_failures ON host_runs (target, created_at, run_id) WHERE n_failed > 0;
 
-CREATE TRIGGER targets_counts_insert AFTER INSERT ON targets BEGIN
-  UPDATE jobs SET n_targets = n_targets + 1, n_open = n_open + ${n.open}, n_ok = n_ok + ${n.ok},
-    n_failed = n_failed + ${n.failed}, n_cancelled = n_cancelled + ${n.cancelled},
-    ex_sum = ex_sum + coalesce(NEW.execution_time, 0), ex_n = ex_n + (NEW.execution_time IS NOT NULL),
-    rt_sum = rt_sum + coalesce(NEW.roundtrip_time, 0), rt_n = rt_n + (NEW.roundtrip_time IS NOT NULL)
-  WHERE job_id = NEW.job_id;
-  INSERT INTO host_runs (target, run_id, created_at, n_targets, n_open, n_ok, n_failed, n_cancelled, last_at)
-  VALUES (NEW.target, NEW.run_id, coalesce((SELECT created_at FROM runs WHERE run_id = NEW.run_id), NEW.queued_at), 1,
-          ${n.open}, ${n.ok}, ${n.failed}, ${n.cancelled}, NEW.finished_at)
-  ON CONFLICT (target, run_id) DO UPDATE SET n_targets = n_targets + 1, n_open = n_open + excluded.n_open, n_ok = n_ok + excluded.n_ok,
-    n_failed = n_failed + excluded.n_failed, n_cancelled = n_cancelled + excluded.n_cancelled,
-    last_at = max(coalesce(last_at, 0), coalesce(excluded.last_at, 0));
-END;
-
 CREATE TRIGGER targets_counts_update AFTER UPDATE OF state, execution_time, roundtrip_time, finished_at ON targets
-WHEN OLD.state IS NOT NEW.state OR OLD.execution_time IS NOT NEW.execution_time OR OLD.roundtrip_time IS NOT NEW.roundtrip_time
+WHEN ${klass('OLD')} <> ${klass('NEW')} OR OLD.execution_time IS NOT NEW.execution_time OR OLD.roundtrip_time IS NOT NEW.roundtrip_time
   OR OLD.finished_at IS NOT NEW.finished_at
 BEGIN
   UPDATE jobs SET n_open = n_open + ${n.open} - ${o.open}, n_ok = n_ok + ${n.ok} - ${o.ok},
