@@ -157,7 +157,8 @@ export function runSummaryFromSql(r: SqlRun): RunSummary {
 
 /** The patterns a run was submitted with, from its stored submission (cheap: most runs have none). */
 function patternOf(submission: string): { pattern?: string } {
-  if (!submission.includes('"targetPatterns"')) return {};
+  // Some reads select a run without its submission.
+  if (typeof submission !== 'string' || !submission.includes('"targetPatterns"')) return {};
   const stored = parseJsonObject(submission)['targetPatterns'];
   const pattern = Array.isArray(stored) ? patternSummary(stored as TargetPatterns) : null;
   return pattern ? { pattern } : {};
