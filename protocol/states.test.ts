@@ -25,6 +25,6 @@ test('a run is failed only when some host failed; timed-out, lost and cancelled 
 
 test('one label per state, every status listed', () => {
   assert.equal(stateLabel('timed-out'), 'timed out');
-  assert.deepEqual([...RUN_STATUSES], ['running', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled']);
+  assert.deepEqual([...RUN_STATUSES], ['running', 'halted', 'awaiting-approval', 'succeeded', 'failed', 'timed-out', 'lost', 'cancelled']);
   assert.ok(HOST_STATUSES.includes('lost') && HOST_STATUSES.includes('cancelled'));
 });

@@ -45,6 +45,8 @@
  * `--scale-only` runs only it.
  * The last line printed is one JSON object with the figures.
  *
+ * With the engine phase also rollout_wave_gap_ms (rollout.ts) and schedule_fire_lag_ms (schedule.ts); with
+ * the console phase ui_hosts_10k_first_paint_ms and ui_hosts_10k_filter_ms (inventory-ui.ts).
  * The phases live in scripts/bench/ (common.ts, engine.ts, console.ts, scale-phase.ts; soak.ts and
  * scale.ts, sim-agents.ts underneath); this file reads the flags and prints the figures.
  */
@@ -103,6 +105,25 @@ async function main(): Promise<void> {
   if (withScale) Object.assign(figures, await scalePhase());
   // Rollout waves (issue #17): scripts/bench/rollout.ts.
   if (engine) Object.assign(figures, await (await import('./bench/rollout.js')).rolloutPhase(RUNS, log));
+  // Schedules (issue #19): fire time → dispatch, each run the median of 8 fires (scripts/bench/schedule.ts).
+  if (engine) {
+    const { runSchedulePhase } = await import('./bench/schedule.js');
+    for (let run = 1; run <= RUNS; run++) {
+      const r = await runSchedulePhase();
+      log(`schedule run ${run}/${RUNS}: fire lag ${r.schedule_fire_lag_ms} ms (max ${r.schedule_fire_lag_max_ms})`);
+      (figures.schedule_fire_lag_ms ??= []).push(r.schedule_fire_lag_ms);
+    }
+  }
+  // The inventory panel with 10,000 hosts (issue #16): first paint and a keystroke's filter (scripts/bench/inventory-ui.ts).
+  if (withConsole) {
+    const { measureInventoryUi } = await import('./bench/inventory-ui.js');
+    for (let run = 1; run <= RUNS; run++) {
+      const r = await measureInventoryUi();
+      log(`inventory ui run ${run}/${RUNS}: first paint ${r.ui_hosts_10k_first_paint_ms} ms, filter ${r.ui_hosts_10k_filter_ms} ms`);
+      (figures.ui_hosts_10k_first_paint_ms ??= []).push(r.ui_hosts_10k_first_paint_ms);
+      (figures.ui_hosts_10k_filter_ms ??= []).push(r.ui_hosts_10k_filter_ms);
+    }
+  }
   const result: Record<string, number> = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]));
   if (engine) {
     result.orchestration_vs_shell = round(result.orchestration_1000x6_s! / result.shell_bound_s!);

@@ -15,8 +15,18 @@ import { askUi, connectRefusal, counts, rawAgent, startCluster, submitRun, undis
 
 /** A value of the wrong type for a schema (a number for a string, a string for anything else). */
 function wrongValue(schema: TSchema): unknown {
-  const type = (schema as { type?: string; anyOf?: unknown[] }).type;
-  if (type === 'string' || (schema as { anyOf?: unknown[] }).anyOf) return 42;
+  const { type, anyOf } = schema as { type?: string; anyOf?: TSchema[] };
+  // A union: a value of a JSON type none of its members takes (`serial` takes numbers, strings and arrays).
+  if (anyOf) {
+    const typesOf = (s: TSchema): string[] => {
+      const m = s as { type?: string; anyOf?: TSchema[] };
+      return m.anyOf ? m.anyOf.flatMap(typesOf) : [m.type === 'integer' ? 'number' : String(m.type)];
+    };
+    const taken = new Set(typesOf(schema));
+    const candidates: [string, unknown][] = [['number', 42], ['boolean', true], ['object', { wrong: true }], ['string', 'not-the-right-type']];
+    return candidates.find(([t]) => !taken.has(t))?.[1] ?? null;
+  }
+  if (type === 'string') return 42;
   return 'not-the-right-type';
 }
 
