@@ -83,7 +83,9 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
     const rows = page.getByRole('table', { name: 'Runs' }).getByRole('row');
     await rows.nth(1).waitFor();
     await page.screenshot({ path: join(SHOTS, 'real-02-history.png') });
-    await rows.nth(1).click();
+    await rows.nth(1).getByRole('button', { name: 'untitled.yaml' }).click();
+    await page.waitForURL(/#\/run\//);
+    await page.getByRole('region', { name: 'Output: node-2' }).scrollIntoViewIfNeeded();
     await page.getByRole('region', { name: 'Output: node-2' }).getByRole('log').getByText(/^out from \//).waitFor();
   });
 

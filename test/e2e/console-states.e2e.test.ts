@@ -107,7 +107,7 @@ describe('console states, clock, YAML positions and History (real server and age
     assert.match(await row.innerText(), /2 timed out/);
 
     const statuses = await page.getByRole('combobox', { name: 'Status' }).locator('option').allInnerTexts();
-    assert.deepEqual(statuses, ['Any status', 'running', 'succeeded', 'failed', 'timed out', 'lost', 'cancelled']);
+    assert.deepEqual(statuses, ['Any status', 'running', 'halted', 'awaiting approval', 'succeeded', 'failed', 'timed out', 'lost', 'cancelled']);
     await page.getByRole('combobox', { name: 'Status' }).selectOption('timed-out');
     await row.waitFor();
     await page.getByRole('combobox', { name: 'Status' }).selectOption('failed');
@@ -125,7 +125,8 @@ describe('console states, clock, YAML positions and History (real server and age
     await waitSettled();
     await nav('History');
     const first = page.getByRole('table', { name: 'Runs' }).getByRole('row').nth(1);
-    assert.match(await first.locator('td').nth(5).innerText(), /^(just now|\d{1,2}s ago)$/);
+    // Status, Source, By, Verbs, Hosts, Jobs, Started…
+    assert.match(await first.locator('td').nth(6).innerText(), /^(just now|\d{1,2}s ago)$/);
   });
 
   test('item 7: a YAML error on line 15 shows at 15:3; the banner lists all 3 problems, each opening its step', async () => {

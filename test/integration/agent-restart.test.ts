@@ -37,7 +37,7 @@ describe('agent restart keeps its cache (real server, 1 agent process restarted)
   async function check(m: string, sha: string): Promise<void> {
     const render = await c.cli('exec', '--verb', 'RUN', `echo {{ greeting_${m} }} again`, '--stream', '--check');
     assert.equal(render.code, 0, describeRun(render));
-    assert.match(render.stdout, new RegExp(`^r1 -- STDOUT\\nhello-${m} again\\nr1 -- STDERR\\n\\nJob Success: `), describeRun(render));
+    assert.match(render.stdout, new RegExp(`^Run: [0-9a-f-]{36}\\nr1 -- STDOUT\\nhello-${m} again\\nr1 -- STDERR\\n\\nJob Success: `), describeRun(render));
 
     const again = await c.cli('exec', '--verb', 'RUN', `echo keep-${m}`, '--poll', '--check');
     assert.equal(again.code, 0, describeRun(again));

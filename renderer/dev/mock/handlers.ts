@@ -61,6 +61,8 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
     const item = state.library.get(id);
     ack(item ? ok(item) : fail('not-found', `no library item ${id}`));
   });
+  // The mock has no schedules, notifications or triggers: an item's automation is empty.
+  socket.on('library:automation', (id, ack) => ack(state.library.has(id) ? ok({ schedules: [], notifications: [], triggers: [] }) : fail('not-found', `no library item ${id}`)));
   socket.on('library:save', (item, ack) => {
     if (!item?.name?.trim()) return ack(fail('invalid-payload', 'a name is required'));
     const now = Date.now();
