@@ -66,7 +66,7 @@ describe('console rollout e2e (real server and agents, Chromium)', { timeout: 18
     await strip.getByText('Waiting for approval before wave 3 of 3.').waitFor({ timeout: 30_000 });
     assert.match((await wave(2).getAttribute('class')) ?? '', /w-done/);
     await strip.getByRole('button', { name: 'Approve' }).click();
-    await page.getByRole('region', { name: 'Output: node-3' }).getByRole('log').getByText('rolled').waitFor({ timeout: 30_000 });
+    await page.getByRole('region', { name: 'Output: node-3' }).getByRole('log').getByText('rolled', { exact: true }).waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Re-run', exact: true }).and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
     for (const n of [1, 2, 3]) assert.match((await wave(n).getAttribute('class')) ?? '', /w-done/, `wave ${n}`);
     await page.screenshot({ path: join(SHOTS, 'rollout-02-done.png') });
