@@ -1,7 +1,8 @@
 /**
  * A Library item's schedules, notifications and triggers as part of its export, and their
  * restore on import (semaphore#2671: schedules lost on export). Secrets are never exported: a
- * restored webhook loses its signing secret (listed to set again) and a restored trigger gets a
+ * restored webhook loses its signing secret (listed to set again), Slack notifications (whose URL is the
+ * credential) are not exported at all, and a restored trigger gets a
  * fresh secret (shown once in the answer, as `triggers:add` does).
  */
 import type { LibraryAutomation } from '../../protocol/automation.js';
@@ -19,14 +20,15 @@ export function createAutomationExport(deps: Readonly<{ store: Pick<Store, 'sche
     async exportOf(id: unknown): Promise<Result<LibraryAutomation>> {
       if (typeof id !== 'string' || !(await store.library.get(id))) return fail('not-found', `no library item ${String(id)}`);
       const schedules = (await store.schedules.all()).filter((s) => s.libraryId === id);
-      const notifications = (await store.notifications.all()).filter((n) => n.libraryId === id);
+      // A Slack incoming-webhook URL is itself the credential: it never leaves the server in an export.
+      const notifications = (await store.notifications.all()).filter((n) => n.libraryId === id && n.kind !== 'slack');
       const triggers = (await store.triggers.all()).filter((t) => t.libraryId === id);
       return ok({
         schedules: schedules.map((s) => ({ name: s.name, cron: s.cron, ...(s.tz ? { tz: s.tz } : {}), ...(s.target ? { target: s.target } : {}), ...(Object.keys(s.vars).length ? { vars: { ...s.vars } } : {}), misfire: s.misfire, overlap: s.overlap })),
         notifications: notifications.map((n) => ({
           name: n.name,
           on: n.events as LibraryAutomation['notifications'][number]['on'],
-          channel: n.kind === 'email' ? { kind: 'email' as const, to: n.destination } : n.kind === 'slack' ? { kind: 'slack' as const, url: n.destination } : { kind: 'webhook' as const, url: n.destination },
+          channel: n.kind === 'email' ? { kind: 'email' as const, to: n.destination } : { kind: 'webhook' as const, url: n.destination },
         })),
         triggers: triggers.map((t) => ({ name: t.name, ...(t.target ? { target: t.target } : {}), ...(t.varsFrom.length ? { varsFrom: [...t.varsFrom] } : {}), ...(t.hmacKey === null ? { auth: 'bearer' as const } : {}) })),
       });
