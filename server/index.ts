@@ -357,10 +357,13 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
-    const notify = createNotifyService({ store: db, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
+    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
+    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
+    const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
     const triggers = createTriggersService({
+      key: secretsKey,
       store: db,
       clock,
       log: log.child('triggers'),
@@ -403,7 +406,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
     const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
     const principals = createPrincipals(uiAccess, teams);
-    const secrets = createSecretsService({ store: db.secrets, key: options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key')), clock });
+    const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
     const coreRequests = createUiRequests({
       log: log.child('ui'),
       agents: registry,

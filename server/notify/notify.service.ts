@@ -4,6 +4,7 @@
  * logged with its status, and a retryable failure is tried again after a growing delay. A slow
  * or failing endpoint only delays its own deliveries.
  */
+import { seal, unseal, type SecretsKey } from '../secrets/seal.js';
 import { randomUUID } from 'node:crypto';
 import { DeliveriesRequestSchema, NotifyAddSchema, ScheduleNameSchema, type DeliveryInfo, type NotifyInfo, type RunEvent, type RunEventPayload } from '../../protocol/automation.js';
 import type { Logger } from '../../protocol/log.js';
@@ -28,7 +29,7 @@ export type NotifyOptions = Readonly<{
 
 export type NotifyService = ReturnType<typeof createNotifyService>;
 
-export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notifications' | 'library' | 'history'>; clock: () => number; log: Logger; options?: NotifyOptions }>) {
+export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notifications' | 'library' | 'history'>; key: SecretsKey; clock: () => number; log: Logger; options?: NotifyOptions }>) {
   const { store, clock, log } = deps;
   const delays = deps.options?.retryDelaysMs ?? [1000, 5000, 30_000, 120_000];
   const timeoutMs = deps.options?.timeoutMs ?? 10_000;
@@ -63,7 +64,9 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
   /** Tries, logs, and schedules the next try; `done` sees every logged attempt. */
   function deliver(n: NotificationRow, payload: RunEventPayload, attempt: number, done?: (d: DeliveryInfo, last: boolean) => void): void {
     if (closed) return;
-    const work = deliverOnce(n, payload, { ...(deps.options?.smtp ? { smtp: deps.options.smtp } : {}), timeoutMs }).then(async (result) => {
+    // The signing key is stored sealed (secrets.key), opened only to sign.
+    const opened: NotificationRow = n.secret === null ? n : { ...n, secret: unseal(deps.key, `notify:${n.id}`, 1, n.secret) };
+    const work = deliverOnce(opened, payload, { ...(deps.options?.smtp ? { smtp: deps.options.smtp } : {}), timeoutMs }).then(async (result) => {
       const retry = !result.ok && result.retryable && attempt <= delays.length && !closed;
       const status = result.ok ? 'delivered' : retry ? 'retrying' : 'failed';
       const row = { notificationId: n.id, event: payload.event, runId: payload.run.runId, attempt, status, detail: result.detail, at: clock() } as const;
@@ -113,12 +116,13 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
         if (!id.ok) return id;
         libraryId = id.value;
       }
+      const id = randomUUID();
       const row: NotificationRow = {
-        id: randomUUID(),
+        id,
         name: r.name,
         kind: channel.kind,
         destination: channel.kind === 'email' ? channel.to : channel.url,
-        secret: channel.kind === 'webhook' ? (channel.secret ?? null) : null,
+        secret: channel.kind === 'webhook' && channel.secret ? seal(deps.key, `notify:${id}`, 1, channel.secret) : null,
         events: [...new Set(r.on)],
         libraryId,
         createdAt: clock(),

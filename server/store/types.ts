@@ -380,7 +380,7 @@ export type NotificationRow = Readonly<{
   name: string;
   kind: 'webhook' | 'slack' | 'email';
   destination: string;
-  /** The webhook's HMAC key (needed to sign; never listed or exported). */
+  /** The webhook's HMAC key, sealed with DATA_DIR/secrets.key (opened only to sign; never listed or exported). */
   secret: string | null;
   events: readonly string[];
   libraryId: string | null;
@@ -406,7 +406,7 @@ export type TriggerRow = AutomationSourceRow &
     varsFrom: readonly string[];
     /** SHA-256 (hex) of the secret: a Bearer token is checked against it. */
     secretHash: string;
-    /** The HMAC key for `X-Hub-Signature-256` (the secret itself: an HMAC cannot be checked with a hash). */
+    /** The HMAC key for `X-Hub-Signature-256`, sealed with DATA_DIR/secrets.key (an HMAC cannot be checked against a hash). */
     hmacKey: string | null;
     createdAt: number;
     lastFiredAt: number | null;

@@ -6,6 +6,7 @@
  * cookie or tokens. Accepted requests are limited per trigger; bad ones answer 401, which the
  * server's failed-login limiter counts per address.
  */
+import { seal, unseal, type SecretsKey } from '../secrets/seal.js';
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ScheduleNameSchema, TriggerAddSchema, type TriggerCreated, type TriggerInfo } from '../../protocol/automation.js';
@@ -51,6 +52,8 @@ export function pickVars(body: unknown, fields: readonly string[]): Record<strin
 export function createTriggersService(
   deps: Readonly<{
     store: Pick<Store, 'triggers' | 'library'>;
+    /** The HMAC key of a trigger is stored sealed under it (DATA_DIR/secrets.key). */
+    key: SecretsKey;
     clock: () => number;
     log: Logger;
     submit: (submission: RunSubmission, requestedBy: string) => Promise<Result<RunSubmitted>>;
@@ -91,7 +94,10 @@ export function createTriggersService(
     const authorization = req.headers.authorization;
     if (typeof authorization === 'string' && /^Bearer /i.test(authorization)) return sameText(sha256(authorization.slice(7).trim()), t.secretHash);
     const signature = req.headers['x-hub-signature-256'];
-    if (typeof signature === 'string' && t.hmacKey !== null) return sameText(signature.trim().toLowerCase(), `sha256=${createHmac('sha256', t.hmacKey).update(body).digest('hex')}`);
+    if (typeof signature === 'string' && t.hmacKey !== null) {
+      const hmacKey = unseal(deps.key, `trigger:${t.id}`, 1, t.hmacKey);
+      return hmacKey !== null && sameText(signature.trim().toLowerCase(), `sha256=${createHmac('sha256', hmacKey).update(body).digest('hex')}`);
+    }
     return false;
   }
 
@@ -152,14 +158,15 @@ export function createTriggersService(
         source = { libraryId: null, file: r.source.file, fileText: r.source.text };
       }
       const secret = randomBytes(32).toString('base64url');
+      const id = randomUUID();
       const row: TriggerRow = {
-        id: randomUUID(),
+        id,
         name: r.name,
         ...source,
         target: r.target ?? null,
         varsFrom: [...new Set(r.varsFrom ?? [])],
         secretHash: sha256(secret),
-        hmacKey: r.auth === 'bearer' ? null : secret,
+        hmacKey: r.auth === 'bearer' ? null : seal(deps.key, `trigger:${id}`, 1, secret),
         createdAt: clock(),
         lastFiredAt: null,
       };

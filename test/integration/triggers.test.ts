@@ -1,6 +1,8 @@
 /** `POST /hooks/<id>` on a real server: good and bad Bearer tokens and HMACs, vars, limits, and no console credentials. */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../cli/testing/run-cli.js';
 import { connectUi, FakeAgent, request, startTestServer } from '../../server/testing/harness.js';
@@ -21,6 +23,11 @@ test('a trigger starts its orchestration with allow-listed vars for a good secre
     const list = await request(ui.emitWithAck('triggers:list'));
     assert.equal(list[0]?.name, 'ci');
     assert.ok(!JSON.stringify(list).includes(secret!), 'the secret is never listed');
+    // Stored as a hash (Bearer) and sealed with secrets.key (HMAC): no file of the data dir holds it.
+    for (const name of readdirSync(t.dataDir)) {
+      const path = join(t.dataDir, name);
+      if (statSync(path).isFile()) assert.ok(!readFileSync(path).includes(secret!), `${name} does not hold the trigger secret`);
+    }
 
     const body = JSON.stringify({ ref: 'refs/heads/main', head_commit: { id: 'abc123', message: 'not allowed' }, evil: '$(rm -rf /)' });
     const post = (headers: Record<string, string>, text = body) => fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text });
