@@ -152,3 +152,22 @@ export type LibraryAutomation = Readonly<{
   notifications: ReadonlyArray<Readonly<{ name: string; channel: NotifyChannel; on: readonly RunEvent[] }>>;
   triggers: ReadonlyArray<Omit<TriggerAdd, 'source'>>;
 }>;
+
+/**
+ * `library:restore-automation`: the item and what its export carried. Each schedule, notification and
+ * trigger is then checked against its own add schema, so a bad one is reported by name, not the whole.
+ */
+export const RestoreAutomationSchema = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 128 }),
+    automation: Type.Object(
+      {
+        schedules: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
+        notifications: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
+        triggers: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -5,12 +5,15 @@
  * credential) are not exported at all, and a restored trigger gets a
  * fresh secret (shown once in the answer, as `triggers:add` does).
  */
-import type { LibraryAutomation } from '../../protocol/automation.js';
+import { RestoreAutomationSchema, type LibraryAutomation } from '../../protocol/automation.js';
+import { compileValidator } from '../../protocol/validate.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import type { Store } from '../store/types.js';
 import type { NotifyService } from '../notify/notify.service.js';
 import type { TriggersService } from '../triggers/triggers.service.js';
 import type { SchedulesService } from './schedules.service.js';
+
+const restoreValidator = compileValidator(RestoreAutomationSchema);
 
 export type AutomationExport = ReturnType<typeof createAutomationExport>;
 
@@ -34,12 +37,12 @@ export function createAutomationExport(deps: Readonly<{ store: Pick<Store, 'sche
       });
     },
     async restore(payload: unknown): Promise<Result<{ created: string[]; skipped: string[]; secrets: string[] }>> {
-      const request = payload as { id?: unknown; automation?: Partial<LibraryAutomation> } | null;
-      const id = request?.id;
-      if (typeof id !== 'string') return fail('invalid-payload', 'library:restore-automation: id is required', { location: { field: 'id' } });
+      const request = restoreValidator.parse(payload, 'library:restore-automation');
+      if (!request.ok) return request;
+      const id = request.value.id;
       const item = await store.library.get(id);
       if (!item) return fail('not-found', `no library item ${id}`);
-      const a = request?.automation ?? {};
+      const a = request.value.automation as Partial<LibraryAutomation>;
       const created: string[] = [];
       const skipped: string[] = [];
       const secrets: string[] = [];

@@ -211,5 +211,9 @@ test("a Library item's export carries its schedules, notifications and triggers 
     const twice = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
     assert.equal(twice.created.length, 0);
     assert.equal(twice.skipped.length, 3);
+    // A malformed import is refused by its schema, naming the field.
+    const bad = await s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: { schedules: 'nightly' } });
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.match(bad.error.message, /automation\.schedules/);
   });
 });
