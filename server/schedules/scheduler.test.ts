@@ -212,7 +212,7 @@ test("a Library item's export carries its schedules, notifications and triggers 
     assert.equal(twice.created.length, 0);
     assert.equal(twice.skipped.length, 3);
     // A malformed import is refused by its schema, naming the field.
-    const bad = await s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: { schedules: 'nightly' } });
+    const bad = await s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: JSON.parse('{"schedules": "nightly"}') as never });
     assert.equal(bad.ok, false);
     if (!bad.ok) assert.match(bad.error.message, /automation\.schedules/);
   });
