@@ -209,29 +209,18 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
     /** `target`'s output in `runId`: whole jobs, in order, until a page holds RUN_OUTPUT_PAGE_CHARS (at least one job). */
     async runOutput(runId: string, target: string, after: number): Promise<Result<RunOutputPage>> {
       if (!(await repo.getRun(runId))) return fail('not-found', `no run ${runId}`);
-      type Open = { seq: number; jobId: string; stdout: string[]; stderr: string[] };
-      const done = (j: Open) => ({ jobId: j.jobId, stdout: j.stdout.join(''), stderr: j.stderr.join('') });
+      const page = await repo.runOutput(runId, target, after, RUN_OUTPUT_PAGE_CHARS);
       const jobs: Array<{ jobId: string; stdout: string; stderr: string }> = [];
-      let current = null as Open | null;
-      let chars = 0;
-      let next: number | null = null;
-      for await (const row of repo.runOutput(runId, target, after)) {
+      let current = null as { jobId: string; stdout: string[]; stderr: string[] } | null;
+      for (const row of page.rows) {
         if (current?.jobId !== row.job_id) {
-          if (current) {
-            jobs.push(done(current));
-            // A page ends only between jobs, so it never splits one.
-            if (chars >= RUN_OUTPUT_PAGE_CHARS) {
-              next = current.seq;
-              current = null;
-              break;
-            }
-          }
-          current = { seq: row.seq, jobId: row.job_id, stdout: [], stderr: [] };
+          if (current) jobs.push({ jobId: current.jobId, stdout: current.stdout.join(''), stderr: current.stderr.join('') });
+          current = { jobId: row.job_id, stdout: [], stderr: [] };
         }
         current[row.stream].push(row.data);
-        chars += row.data.length;
       }
-      if (current) jobs.push(done(current));
+      if (current) jobs.push({ jobId: current.jobId, stdout: current.stdout.join(''), stderr: current.stderr.join('') });
+      const next = page.more ? (page.rows[page.rows.length - 1]?.seq ?? null) : null;
       return ok({ runId, target, jobs, next });
     },
     analyzeParent: async (parentId: string): Promise<AnalysisRow[]> => (await analysis(parentId, 'parent')) ?? [['PARENT_ID_NOT_FOUND', parentId]],

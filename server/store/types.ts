@@ -172,8 +172,12 @@ export interface HistoryStore {
   streamText(jobId: string, target: string, stream: 'stdout' | 'stderr'): Promise<string>;
   getTarget(jobId: string, target: string): Promise<SqlTarget | undefined>;
   output(jobId: string, target: string): Promise<OutputRow[]>;
-  /** `target`'s output chunks in `runId`, jobs after seq `after`, in order (read lazily: callers stop early). */
-  runOutput(runId: string, target: string, after: number): AsyncIterable<RunOutputRow>;
+  /**
+   * `target`'s output chunks in `runId`, jobs after seq `after`, in order: whole jobs, stopping after the
+   * job that brings the page to `pageChars`; `more` when later jobs have output. Read in one go: a lazy
+   * cursor held across awaits would leave the connection busy for every other request.
+   */
+  runOutput(runId: string, target: string, after: number, pageChars: number): Promise<Readonly<{ rows: RunOutputRow[]; more: boolean }>>;
   nodeTimes(scope: AnalyzeScope, id: string): Promise<NodeTimes[]>;
   span(scope: AnalyzeScope, id: string): Promise<JobSpan | undefined>;
 }

@@ -173,6 +173,15 @@ describe('ui', { timeout: 30_000 }, () => {
     assert.equal(second.next, null);
     const ofB = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-b' }));
     assert.deepEqual(ofB.jobs.map((j) => j.stdout), texts.map(() => 'from b\n'));
+    // As the console asks: every host at once, beside other reads. A lazy cursor held across awaits
+    // failed these ("the connection is busy") when they interleaved.
+    const together = await Promise.all([
+      ...Array.from({ length: 4 }, () => ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a' })),
+      ...Array.from({ length: 4 }, () => ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-b' })),
+      ui.emitWithAck('runs:get', run.runId),
+      ui.emitWithAck('runs:list', {}),
+    ]);
+    for (const r of together) assert.ok(r.ok, r.ok ? '' : r.error.message);
     const missing = await ui.emitWithAck('runs:output', { runId: 'no-such-run', target: 'node-a' });
     assert.equal(missing.ok ? '' : missing.error.code, 'not-found');
     const bad = await ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a', after: -1 } as never);

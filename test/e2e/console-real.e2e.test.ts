@@ -76,11 +76,7 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'real-01-run.png') });
   });
 
-  // KNOWN DEFECT (closing note of session 6), so this test runs as `todo`: its failure is reported, not
-  // counted. In about one run in three here, a run reopened from History right after a reload shows
-  // node-2's pane with only the job's header line and none of its stored output, and opening it again
-  // does not help. It began with the history-at-scale merge (#15). Remove `todo` with the fix.
-  test('history after a reload reopens the run with output stored in SQLite', { todo: 'known defect: stored output missing from a pane after reload (closing note, session 6)' }, async () => {
+  test('history after a reload reopens the run with output stored in SQLite', async () => {
     await page.reload();
     await page.getByText('3 of 3 hosts online').waitFor();
     await nav('History');

@@ -145,8 +145,16 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
     getTarget: async (jobId, target) => getTarget.get(jobId, target),
     output: async (jobId, target) => output.all(jobId, target),
     // Lazily, so a caller that stops early reads no further (SQLite steps the statement per row).
-    async *runOutput(runId, target, after) {
-      yield* runOutput.iterate(target, runId, after);
+    async runOutput(runId, target, after, pageChars) {
+      const rows: RunOutputRow[] = [];
+      let chars = 0;
+      for (const row of runOutput.iterate(target, runId, after)) {
+        // A page ends only between jobs, so it never splits one.
+        if (chars >= pageChars && rows.length && rows[rows.length - 1]!.job_id !== row.job_id) return { rows, more: true };
+        rows.push(row);
+        chars += row.data.length;
+      }
+      return { rows, more: false };
     },
     nodeTimes: async (scope, id) => nodeTimes[scope].all({ id }),
     span: async (scope, id) => spans[scope].get({ id }),
