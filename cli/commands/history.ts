@@ -9,18 +9,7 @@ import { CliError, EXIT } from '../errors.js';
 import { moreHostRunsHint, moreJobsHint, renderHostHistory, renderJobSummaries, renderOutputHits } from '../format/history.js';
 import { errorLine, write } from '../output.js';
 import { parseDuration } from './access.js';
-
-/** The `manage` options the history actions read (declared here: manage.ts loads this file lazily). */
-type ManageOptions = Readonly<{
-  filter?: 'success' | 'failed' | 'processing';
-  searchOutput?: string;
-  hostHistory?: string;
-  limit?: number;
-  after?: string;
-  since?: string;
-  host?: string;
-  verb?: string;
-}>;
+import type { ManageOptions } from './manage.options.js';
 
 export const LIST_JOBS_DEFAULT = 1000;
 

@@ -17,36 +17,9 @@ import { CliError, EXIT } from '../errors.js';
 import type { NodeOutput } from '../format/poll.js';
 import { renderAnalysis, renderJobInfo, renderListNodes, renderPurged } from '../format/records.js';
 import { line, write } from '../output.js';
+import type { ManageOptions } from './manage.options.js';
 
-export type ManageOptions = Readonly<{
-  listJobs?: boolean;
-  listNodes?: boolean;
-  jobInfo?: string;
-  purgeJobs?: boolean;
-  purgeNodes?: boolean;
-  exportJobs?: string;
-  exportNodes?: string;
-  dumpCache?: boolean;
-  analyzeParent?: string;
-  analyzeJob?: string;
-  analyzeAll?: boolean;
-  filter?: 'success' | 'failed' | 'processing';
-  createEnrolment?: boolean;
-  uses?: number;
-  expires?: string;
-  note?: string;
-  listEnrolments?: boolean;
-  revokeEnrolment?: string;
-  revokeNode?: string;
-  rotateConsoleToken?: boolean;
-  searchOutput?: string;
-  hostHistory?: string;
-  limit?: number;
-  after?: string;
-  since?: string;
-  host?: string;
-  verb?: string;
-}>;
+export type { ManageOptions } from './manage.options.js';
 
 const ACTIONS = [
   ['listJobs', '--list-jobs'],

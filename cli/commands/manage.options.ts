@@ -1,0 +1,30 @@
+/** The options of `directord manage` (apart from manage.ts, which loads the actions that read them lazily). */
+export type ManageOptions = Readonly<{
+  listJobs?: boolean;
+  listNodes?: boolean;
+  jobInfo?: string;
+  purgeJobs?: boolean;
+  purgeNodes?: boolean;
+  exportJobs?: string;
+  exportNodes?: string;
+  dumpCache?: boolean;
+  analyzeParent?: string;
+  analyzeJob?: string;
+  analyzeAll?: boolean;
+  filter?: 'success' | 'failed' | 'processing';
+  createEnrolment?: boolean;
+  uses?: number;
+  expires?: string;
+  note?: string;
+  listEnrolments?: boolean;
+  revokeEnrolment?: string;
+  revokeNode?: string;
+  rotateConsoleToken?: boolean;
+  searchOutput?: string;
+  hostHistory?: string;
+  limit?: number;
+  after?: string;
+  since?: string;
+  host?: string;
+  verb?: string;
+}>;
