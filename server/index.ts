@@ -362,8 +362,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
+    const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
     const triggers = createTriggersService({
       key: secretsKey,
+      audit,
       store: db,
       clock,
       log: log.child('triggers'),
@@ -404,7 +406,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     });
     // Teams (issue #18): users, sessions and API tokens; the audit log; roles checked around every request.
     const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
-    const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
     const principals = createPrincipals(uiAccess, teams);
     const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
     const coreRequests = createUiRequests({

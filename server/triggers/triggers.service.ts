@@ -6,6 +6,7 @@
  * cookie or tokens. Accepted requests are limited per trigger; bad ones answer 401, which the
  * server's failed-login limiter counts per address.
  */
+import type { AuditLog } from '../audit/audit.service.js';
 import { seal, unseal, type SecretsKey } from '../secrets/seal.js';
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -59,6 +60,8 @@ export function createTriggersService(
     submit: (submission: RunSubmission, requestedBy: string) => Promise<Result<RunSubmitted>>;
     lookup?: SourceDeps['lookup'];
     limits?: TriggerLimits;
+    /** Every hook request that authenticated or was refused is recorded (as `trigger:NAME`, or `anonymous`). */
+    audit?: AuditLog;
   }>,
 ) {
   const { store, clock, log } = deps;
@@ -119,6 +122,7 @@ export function createTriggersService(
     // Unknown ids and bad secrets look the same from outside (and both count as failed logins).
     if (!t || !authenticated(t, req, body)) {
       log.warn('trigger request refused: unknown trigger or bad secret', { address: req.socket.remoteAddress, trigger: t?.name ?? null });
+      void deps.audit?.record({ user: 'anonymous', role: 'none', action: 'trigger:fire', object: id, result: 'refused', detail: 'unknown trigger or bad secret', address: req.socket.remoteAddress ?? '' });
       return answer(res, 401, fail('unauthorized', 'unknown trigger or bad secret (Authorization: Bearer SECRET, or X-Hub-Signature-256: sha256=HMAC of the body)'));
     }
     if (!take(t.id)) return answer(res, 429, fail('rate-limited', `trigger ${t.name} accepts ${perMinute} requests a minute (burst ${burst}); retry later`), { 'Retry-After': '60' });
@@ -134,6 +138,7 @@ export function createTriggersService(
     const submission = await automationSubmission(t, { target: t.target, vars: pickVars(parsed, t.varsFrom), requestedBy }, { library: store.library, ...(deps.lookup ? { lookup: deps.lookup } : {}) });
     const result = submission.ok ? await deps.submit(submission.value, requestedBy) : submission;
     await store.triggers.markFired(t.id, clock());
+    void deps.audit?.record({ user: `trigger:${t.name}`, role: 'trigger', action: 'trigger:fire', object: t.id, result: result.ok ? 'ok' : 'error', detail: result.ok ? result.value.runId : result.error.message, address: req.socket.remoteAddress ?? '' });
     if (!result.ok) {
       log.warn('trigger fired but its run did not start', { trigger: t.name, error: result.error.message });
       return answer(res, 422, result);

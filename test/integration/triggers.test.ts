@@ -67,6 +67,10 @@ test('a trigger starts its orchestration with allow-listed vars for a good secre
     const limited = await post({ authorization: `Bearer ${secret}` });
     assert.equal(limited.status, 429);
     assert.equal((await request(ui.emitWithAck('runs:list', { requestedBy: 'trigger:ci' }))).length, 4);
+    // The hook is a door like the others: what it started and what it refused is in the audit log.
+    const audited = await request(ui.emitWithAck('audit:list', { action: 'trigger:fire' }));
+    assert.equal(audited.filter((e) => e.user === 'trigger:ci' && e.result === 'ok').length, 4);
+    assert.ok(audited.some((e) => e.user === 'anonymous' && e.result === 'refused'));
 
     // Bearer-only keeps no key: an HMAC cannot be checked, so it is refused.
     const bearerOnly = await request(ui.emitWithAck('triggers:add', { name: 'bearer-only', source: { library: 'deploy' }, target: 'a1', auth: 'bearer' }));
