@@ -26,11 +26,12 @@ import { createAgentRegistry } from './agents/agents.service.js';
 import { createUiAccess } from './auth/roles.js';
 import { createAuditLog } from './audit/audit.service.js';
 import { createAuthRoutes } from './auth/auth.routes.js';
-import { guardRequests, mergeRequests } from './auth/guard.js';
+import { guardRequests } from './auth/guard.js';
 import { createPrincipals } from './auth/principals.js';
 import { scopedJobs } from './auth/scoped-jobs.js';
 import { createTeams } from './auth/teams.service.js';
-import { createTeamsRequests } from './auth/teams.requests.js';
+import { teamsRequests } from './auth/teams.requests.js';
+import { inventoryRequests } from './inventory/inventory.requests.js';
 import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
 import { createSecretsService } from './secrets/secrets.service.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
@@ -408,7 +409,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
     const principals = createPrincipals(uiAccess, teams);
     const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
-    const coreRequests = createUiRequests({
+    const requestTable = createUiRequests({
       log: log.child('ui'),
       agents: registry,
       jobs: scopedJobs(jobs),
@@ -423,10 +424,12 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
       clock,
-      inventory: inventory,
-      extensions: [scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
+      extensions: [
+        inventoryRequests(inventory),
+        teamsRequests({ teams, audit, secrets }),
+        scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
     });
-    const uiRequests = guardRequests(mergeRequests(coreRequests, createTeamsRequests({ teams, audit, secrets, log: log.child('teams') })), { audit, log: log.child('roles') });
+    const uiRequests = guardRequests(requestTable, { audit, log: log.child('roles') });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests, identify: principals.socket });
     store.add(
       endSocketsOnRotation({

@@ -48,13 +48,3 @@ export function guardRequests(inner: UiRequests, deps: Readonly<{ audit: AuditLo
     },
   };
 }
-
-/** One request table answering the events of several (the first that has an event answers it). */
-export function mergeRequests(...tables: readonly UiRequests[]): UiRequests {
-  const owner = (event: string) => tables.find((t) => t.has(event));
-  return {
-    events: () => [...new Set(tables.flatMap((t) => t.events()))],
-    has: (event) => owner(event) !== undefined,
-    handle: (event, payload, caller) => (owner(event) ?? tables[0] ?? { handle: () => Promise.resolve(fail('invalid-payload', `unknown request ${JSON.stringify(event)}`)) }).handle(event, payload, caller),
-  };
-}

@@ -18,7 +18,6 @@ import type { Awaiters } from '../jobs/awaiters.js';
 import type { JobsService } from '../jobs/jobs.service.js';
 import { rerunSubmission } from '../jobs/rerun.plan.js';
 import { unresolvedSubmission } from '../inventory/targets.js';
-import { registerInventoryRequests, type InventoryRequestDeps } from '../inventory/inventory.requests.js';
 import type { LibraryService } from '../library/library.service.js';
 import { AgentRevokeSchema, EnrolmentCreateSchema, EnrolmentIdSchema } from '../../protocol/enrolment.js';
 import type { EnrolmentService } from '../enrolment/enrolment.service.js';
@@ -64,9 +63,7 @@ export type UiRequestDeps = Readonly<{
   plan?: (submission: RunSubmission) => Promise<Result<RunPlan>>;
   /** SSH bootstrap of new hosts (issue #6, server/bootstrap/); without it `hosts:bootstrap` is not answered. */
   bootstrap?: Readonly<{ start(payload: unknown): Result<BootstrapStarted> }>;
-  /** Groups, labels, vars and patterns (issue #16, server/inventory/); without it `inventory:*` is not answered. */
-  inventory?: InventoryRequestDeps;
-  /** Feature tables that add their own requests (schedules, notifications, triggers: issue #19). */
+  /** Feature folders that add their own requests (inventory, teams, schedules, notifications, triggers). */
   extensions?: ReadonlyArray<(on: On) => void>;
 }>;
 
@@ -84,7 +81,6 @@ export function createUiRequests(deps: UiRequestDeps): UiRequests {
   const table = new Map<string, AnyBody>();
   const on = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => table.set(event, body as AnyBody);
   registerRequests(deps, on);
-  if (deps.inventory) registerInventoryRequests(deps.inventory, on);
   for (const extend of deps.extensions ?? []) extend(on);
   return {
     events: () => [...table.keys()],
