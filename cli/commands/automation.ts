@@ -7,24 +7,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AutomationSource, NotifyChannel, RunEvent, ScheduleAdd, ScheduleInfo } from '../../protocol/automation.js';
 import { RUN_EVENTS } from '../../protocol/automation.js';
-import { connectUi, REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
-import { dataDirOf, type CliContext } from '../context.js';
-import { discoverServer } from '../discovery.js';
+import { REQUEST_TIMEOUT_MS, unwrap } from '../connection.js';
+import { type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { tabulate } from '../format/table.js';
 import { write } from '../output.js';
+import { withServer } from '../server-session.js';
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace(/\.000Z$/, 'Z'));
-
-async function withServer<T>(ctx: CliContext, fn: (client: UiClient, url: string) => Promise<T>): Promise<T> {
-  const endpoint = discoverServer(dataDirOf(ctx));
-  const client = await connectUi(endpoint);
-  try {
-    return await fn(client, endpoint.url);
-  } finally {
-    client.close();
-  }
-}
 
 /** `--library NAME` or `--file FILE`: exactly one. */
 export function sourceOf(options: Readonly<{ library?: string; file?: string }>): AutomationSource {

@@ -9,20 +9,11 @@ import { parse as parseYaml } from 'yaml';
 import { indexInventory, resolvePattern } from '../../protocol/inventory/resolve.js';
 import type { InventorySnapshot } from '../../protocol/inventory/types.js';
 import type { InventoryChanges, InventoryOp } from '../../protocol/inventory/wire.js';
-import { connectUi, REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
-import { dataDirOf, type CliContext } from '../context.js';
-import { discoverServer } from '../discovery.js';
+import { REQUEST_TIMEOUT_MS, unwrap } from '../connection.js';
+import { type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { line, write } from '../output.js';
-
-async function withServer<T>(ctx: CliContext, fn: (client: UiClient) => Promise<T>): Promise<T> {
-  const client = await connectUi(discoverServer(dataDirOf(ctx)));
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
+import { withServer } from '../server-session.js';
 
 function printChanges(c: InventoryChanges): void {
   const part = (what: string, names: readonly string[]) => (names.length ? `${names.length} ${what} (${names.join(', ')})` : `0 ${what}`);

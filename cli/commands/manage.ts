@@ -9,15 +9,15 @@ import { resolve } from 'node:path';
 import type { AnalyzeRequest } from '../../protocol/ui-events.js';
 import { formatWireError } from '../../protocol/result.js';
 import { wavesOfJob } from '../../protocol/rollouts.js';
-import { connectUi, REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
+import { REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
 import type { CliContext } from '../context.js';
 import { dataDirOf } from '../context.js';
-import { discoverServer } from '../discovery.js';
 import { CliError, EXIT } from '../errors.js';
 import type { NodeOutput } from '../format/poll.js';
 import { renderAnalysis, renderJobInfo, renderListNodes, renderPurged } from '../format/records.js';
 import { line, write } from '../output.js';
 import type { ManageOptions } from './manage.options.js';
+import { withServer } from '../server-session.js';
 
 export type { ManageOptions } from './manage.options.js';
 
@@ -61,16 +61,6 @@ export function chooseAction(options: ManageOptions): ManageAction {
 }
 
 const noData = () => new CliError('No data found', EXIT.failure);
-
-async function withServer<T>(ctx: CliContext, fn: (client: UiClient, url: string) => Promise<T>): Promise<T> {
-  const endpoint = discoverServer(dataDirOf(ctx));
-  const client = await connectUi(endpoint);
-  try {
-    return await fn(client, endpoint.url);
-  } finally {
-    client.close();
-  }
-}
 
 async function jobInfo(client: UiClient, id: string): Promise<string> {
   const result = await client.request('jobs:get', REQUEST_TIMEOUT_MS, id);

@@ -5,22 +5,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { AuditEntry, Role } from '../../protocol/teams.js';
-import { connectUi, REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
-import { dataDirOf, type CliContext } from '../context.js';
-import { discoverServer } from '../discovery.js';
+import { REQUEST_TIMEOUT_MS, unwrap } from '../connection.js';
+import { type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { tabulate } from '../format/table.js';
 import { write } from '../output.js';
 import { parseDuration } from './access.js';
-
-async function withServer(ctx: CliContext, fn: (client: UiClient) => Promise<number>): Promise<number> {
-  const client = await connectUi(discoverServer(dataDirOf(ctx)));
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
-}
+import { withServer } from '../server-session.js';
 
 const iso = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
