@@ -157,6 +157,8 @@ export interface UiToServerEvents extends TeamsToServerEvents {
   /** Acks once every job is settled (or when the timeout passes, with what is known). */
   'jobs:await': (request: JobsAwaitRequest, ack: Ack<JobRecord[]>) => void;
   'jobs:output': (request: { jobId: string; target: string }, ack: Ack<JobOutput>) => void;
+  /** Every host's output of one job (in the job's target order). */
+  'jobs:outputs': (request: { jobId: string }, ack: Ack<JobOutput[]>) => void;
   'jobs:purge': (ack: Ack<{ purged: number }>) => void;
   'jobs:analyze': (request: AnalyzeRequest, ack: Ack<AnalysisRow[]>) => void;
   'ui:subscribe': (request: SubscribeRequest, ack: Ack<null>) => void;

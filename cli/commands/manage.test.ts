@@ -14,9 +14,11 @@ test('--job-info last shows the record with every node output', () =>
     server.data.jobs.push(
       jobRecord('job-1', [
         targetRecord('n1', 'succeeded', { info: 'echo hi', startedAt: at, finishedAt: at, executionTime: 0.5, roundtripTime: 1 }),
+        targetRecord('n2', 'failed', { info: 'echo hi', startedAt: at, finishedAt: at, executionTime: 0.5, roundtripTime: 1 }),
       ]),
     );
     addOutput(server.data, { jobId: 'job-1', target: 'n1', stdout: 'hi\n', stderr: '', truncated: false });
+    addOutput(server.data, { jobId: 'job-1', target: 'n2', stdout: '', stderr: 'no\n', truncated: false });
     const r = await run('--data-dir', dir, 'manage', '--job-info', 'last');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ID +last$/m);
@@ -25,7 +27,8 @@ test('--job-info last shows the record with every node output', () =>
     assert.match(r.stdout, /^RETURN_TIMESTAMP +2026-01-02 03:04:05$/m);
     assert.match(r.stdout, /^EXECUTION_TIME +0\.50000000$/m);
     assert.match(r.stdout, /^SUCCESS +n1$/m);
-    assert.match(r.stdout, /\n\nTotal Items: 18\n$/);
+    assert.match(r.stdout, /^STDERR +n2 = no$/m);
+    assert.match(r.stdout, /^FAILED +n2$/m);
   }));
 
 test('--job-info of an unknown id: No data found on stderr, exit 1', () =>

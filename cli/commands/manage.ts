@@ -73,14 +73,19 @@ async function jobInfo(client: UiClient, id: string): Promise<string> {
     throw new CliError(`Reading job ${id} failed: ${formatWireError(result.error)}`);
   }
   const job = result.value;
-  const outputs = await Promise.all(
-    job.targets.map(async (t): Promise<NodeOutput> => {
-      const r = await client.request('jobs:output', REQUEST_TIMEOUT_MS, { jobId: job.jobId, target: t.target });
-      return { target: t.target, stdout: r.ok ? r.value.stdout : '', stderr: r.ok ? r.value.stderr : '' };
-    }),
-  );
-  // The job's hosts' waves when its entry rolls out (issue #17); `not-found`: no rollout.
-  const rollout = await client.request('rollouts:get', REQUEST_TIMEOUT_MS, job.runId);
+  // One request for every host's output (a job on 1000 hosts was 1000 requests), and the job's hosts'
+  // waves when its entry rolls out (issue #17; `not-found`: no rollout), both at once.
+  const [stored, rollout] = await Promise.all([
+    client.request('jobs:outputs', REQUEST_TIMEOUT_MS, { jobId: job.jobId }),
+    client.request('rollouts:get', REQUEST_TIMEOUT_MS, job.runId),
+  ]);
+  if (!stored.ok) throw new CliError(`Reading the output of job ${job.jobId} failed: ${formatWireError(stored.error)}`);
+  const byTarget = new Map(stored.value.map((o) => [o.target, o]));
+  const outputs = job.targets.map((t): NodeOutput => ({
+    target: t.target,
+    stdout: byTarget.get(t.target)?.stdout ?? '',
+    stderr: byTarget.get(t.target)?.stderr ?? '',
+  }));
   return renderJobInfo(id, job, outputs, rollout.ok ? wavesOfJob(rollout.value, job.jobId) : new Map());
 }
 

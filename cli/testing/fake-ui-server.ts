@@ -109,6 +109,12 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
       const out = state.outputs.get(outputKey(request.jobId, request.target));
       return out ? ok(out) : fail('not-found', 'no output');
     },
+    'jobs:outputs': (payload) => {
+      const { jobId } = payload as { jobId: string };
+      const job = state.jobs.find((j) => j.jobId === jobId);
+      if (!job) return fail('not-found', `no job ${jobId}`);
+      return ok(job.targets.flatMap((t) => state.outputs.get(outputKey(jobId, t.target)) ?? []));
+    },
     'jobs:purge': () => {
       const purged = state.jobs.length;
       state.jobs = [];

@@ -35,6 +35,7 @@ export const UI_POLICY: Readonly<Record<string, Rule>> = {
   'jobs:get': read('read jobs'),
   'jobs:await': read('wait for jobs'),
   'jobs:output': read('read output'),
+  'jobs:outputs': read('read output'),
   'jobs:analyze': read('analyze jobs'),
   'library:list': read('list the Library'),
   'library:get': read('read the Library'),

@@ -245,6 +245,24 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
       for (const row of await repo.output(jobId, target)) parts[row.stream].push(row.data);
       return ok({ jobId, target, stdout: parts.stdout.join(''), stderr: parts.stderr.join(''), truncated: t.truncated === 1 });
     },
+    /** Every host's output of a job in one read (`manage --job-info`: one request, not one per host). */
+    async jobOutputs(jobId: string): Promise<Result<JobOutput[]>> {
+      const targets = await repo.targetsByJobIds([jobId]);
+      if (!targets.length) return (await repo.getJob(jobId)) ? ok([]) : fail('not-found', `no job ${jobId}`);
+      const byTarget = new Map(
+        targets.map((t) => [t.target, { stdout: [] as string[], stderr: [] as string[], truncated: t.truncated === 1 }]),
+      );
+      for (const row of await repo.jobOutput(jobId)) byTarget.get(row.target)?.[row.stream].push(row.data);
+      return ok(
+        [...byTarget].map(([target, p]) => ({
+          jobId,
+          target,
+          stdout: p.stdout.join(''),
+          stderr: p.stderr.join(''),
+          truncated: p.truncated,
+        })),
+      );
+    },
     /** `target`'s output in `runId`: whole jobs, in order, until a page holds RUN_OUTPUT_PAGE_CHARS (at least one job). */
     async runOutput(runId: string, target: string, after: number): Promise<Result<RunOutputPage>> {
       if (!(await repo.getRun(runId))) return fail('not-found', `no run ${runId}`);

@@ -119,6 +119,10 @@ describe('job flow', { timeout: 30_000 }, () => {
     assert.equal(target?.stdoutBytes, 12);
     const output = await request(ui.emitWithAck('jobs:output', { jobId: job.jobId, target: 'node-a' }));
     assert.deepEqual(output, { jobId: job.jobId, target: 'node-a', stdout: 'hello world\n', stderr: 'warn\n', truncated: false });
+    // Every host's output in one request (manage --job-info), the same text.
+    assert.deepEqual(await request(ui.emitWithAck('jobs:outputs', { jobId: job.jobId })), [output]);
+    const missing = await ui.emitWithAck('jobs:outputs', { jobId: 'no-such-job' });
+    assert.equal(missing.ok ? 'ok' : missing.error.code, 'not-found');
     const run = await request(ui.emitWithAck('runs:get', record?.runId ?? ''));
     assert.equal(run.status, 'failed');
   });

@@ -155,6 +155,7 @@ export type NodeTimes = { target: string; ex: number | null; exn: number; rt: nu
 export type JobSpan = { n: number; first_created: number | null; last_updated: number | null };
 export type AnalyzeScope = 'parent' | 'job' | 'all';
 export type OutputRow = { stream: 'stdout' | 'stderr'; data: string };
+export type JobOutputRow = { target: string; stream: 'stdout' | 'stderr'; data: string };
 export type RunOutputRow = { seq: number; job_id: string; stream: 'stdout' | 'stderr'; data: string };
 
 export interface HistoryStore {
@@ -179,6 +180,8 @@ export interface HistoryStore {
   streamText(jobId: string, target: string, stream: 'stdout' | 'stderr'): Promise<string>;
   getTarget(jobId: string, target: string): Promise<SqlTarget | undefined>;
   output(jobId: string, target: string): Promise<OutputRow[]>;
+  /** Every host's output chunks of a job, by host, stream and order: `--job-info` in one read, not one per host. */
+  jobOutput(jobId: string): Promise<JobOutputRow[]>;
   /**
    * `target`'s output chunks in `runId`, jobs after seq `after`, in order: whole jobs, stopping after the
    * job that brings the page to `pageChars`; `more` when later jobs have output. Read in one go: a lazy

@@ -183,6 +183,10 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const request = v.jobsOutputValidator.parse(payload, 'jobs:output');
     return request.ok ? history.output(request.value.jobId, request.value.target) : request;
   });
+  handle('jobs:outputs', (payload) => {
+    const request = v.jobsOutputsValidator.parse(payload, 'jobs:outputs');
+    return request.ok ? history.jobOutputs(request.value.jobId) : request;
+  });
   handle('jobs:purge', async () => ok({ purged: await jobs.purge() }));
   handle('jobs:analyze', async (payload) => {
     const request = v.analyzeValidator.parse(payload, 'jobs:analyze');

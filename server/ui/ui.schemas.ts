@@ -73,6 +73,8 @@ export const jobsAwaitValidator = compileValidator(
 
 export const jobsOutputValidator = compileValidator(Type.Object({ jobId: Id, target: Type.String({ minLength: 1, maxLength: 253 }) }));
 
+export const jobsOutputsValidator = compileValidator(Type.Object({ jobId: Id }));
+
 export const runOutputValidator = compileValidator(
   Type.Object({ runId: Id, target: Type.String({ minLength: 1, maxLength: 253 }), after: Type.Optional(Type.Integer({ minimum: 0 })) }),
 );

@@ -11,6 +11,7 @@ import type {
   NodeTimes,
   OutputChunkHit,
   OutputSearchQuery,
+  JobOutputRow,
   RunOutputRow,
   RunQuery,
   SqlHostRun,
@@ -104,6 +105,9 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
   const output = db.prepare<[string, string], { stream: 'stdout' | 'stderr'; data: string }>(
     'SELECT stream, data FROM output WHERE job_id = ? AND target = ? ORDER BY stream, seq',
   );
+  const jobOutput = db.prepare<[string], JobOutputRow>(
+    'SELECT target, stream, data FROM output WHERE job_id = ? ORDER BY target, stream, seq',
+  );
   const runOutput = db.prepare<[string, string, number], RunOutputRow>(
     'SELECT j.seq, o.job_id, o.stream, o.data FROM jobs j JOIN output o ON o.job_id = j.job_id AND o.target = ? WHERE j.run_id = ? AND j.seq > ? ORDER BY j.seq, o.stream, o.seq',
   );
@@ -147,6 +151,7 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
     streamText,
     getTarget,
     output,
+    jobOutput,
     runOutput,
   };
 
@@ -181,6 +186,7 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
         .join(''),
     getTarget: async (jobId, target) => getTarget.get(jobId, target),
     output: async (jobId, target) => output.all(jobId, target),
+    jobOutput: async (jobId) => jobOutput.all(jobId),
     // Lazily, so a caller that stops early reads no further (SQLite steps the statement per row).
     async runOutput(runId, target, after, pageChars) {
       const rows: RunOutputRow[] = [];
