@@ -314,8 +314,13 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       broadcaster.runUpdated(shown);
       runEvents.runUpdated(shown);
     };
+    // When a target last changed: history pruning gives way while jobs move (retention.ts).
+    let jobsMovedAt = -Infinity;
     const observer: JobsObserver = {
-      targetsUpdated: broadcaster.targetsUpdated,
+      targetsUpdated: (updates) => {
+        jobsMovedAt = performance.now();
+        broadcaster.targetsUpdated(updates);
+      },
       outputAppended: broadcaster.outputAppended,
       wantsOutput: broadcaster.wantsOutput,
       runUpdated,
@@ -557,6 +562,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       clock,
       log: log.child('retention'),
       deleted: (runId) => state.forgetRuns(new Set([runId])),
+      busy: () => performance.now() - jobsMovedAt < 50,
     });
     if (retention.enabled) {
       store.add(every(options.retentionIntervalMs ?? 10 * 60_000, () => void retention.prune()));

@@ -10,12 +10,16 @@
  *   history_job_info_ms     `directord manage --job-info last` (wall)
  *   history_restart_ms      stop → a new server answers `/ui` (open, migrate, load open work)
  *   history_db_mb           directord.db + its WAL
+ *   history_prune_s         one retention pass deleting the whole filled history (made 30 days old; `--retention-days 7`)
+ *   history_exec_p99_ms     a one-host job's roundtrip p99 on that database, nothing pruning
+ *   history_prune_exec_p99_ms  the same while the pass prunes (issue #15: within 2× of the one without)
  * Run alone with `node --import tsx scripts/bench.ts --history N` (N results, default 1,000,000).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { io, type Socket } from 'socket.io-client';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { RunSubmitted } from '../../protocol/jobs.js';
@@ -37,7 +41,10 @@ export type HistoryFigures = Record<
   | 'history_search_ms'
   | 'history_job_info_ms'
   | 'history_restart_ms'
-  | 'history_db_mb',
+  | 'history_db_mb'
+  | 'history_prune_s'
+  | 'history_exec_p99_ms'
+  | 'history_prune_exec_p99_ms',
   number
 >;
 
@@ -54,10 +61,93 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
   }
 }
 
-function startServer(bin: string, dataDir: string): ChildProcess {
+function startServer(bin: string, dataDir: string, extra: readonly string[] = []): ChildProcess {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  return spawn(process.execPath, [bin, '--data-dir', dataDir, 'server', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [bin, '--data-dir', dataDir, 'server', '--port', '0', ...extra], {
+    env,
+    stdio: ['ignore', 'ignore', extra.length ? 'pipe' : 'inherit'],
+  });
+}
+
+const p99 = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]!;
+
+/** One job on `target` (a simulated agent), submit → settled, in ms: the job path. */
+async function roundtrip(u: UiSocket, target: string): Promise<number> {
+  const t = performance.now();
+  const sent: Result<RunSubmitted> = await u.timeout(60_000).emitWithAck('runs:submit', {
+    kind: 'exec',
+    entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo probe' }] }],
+    targets: [target],
+    requestedBy: 'bench',
+  });
+  const jobIds = unwrap(sent, 'runs:submit').jobs.map((j) => j.jobId);
+  unwrap(await u.timeout(60_000).emitWithAck('jobs:await', { jobIds, timeoutMs: 60_000 }), 'jobs:await');
+  return performance.now() - t;
+}
+
+/**
+ * Retention at that size (issue #15, item 4): the job path's p99 on the full database, then again while
+ * a server started with `--retention-days 7` prunes all of it (made 30 days old) (its pass starts a second after start;
+ * its `history pruned` log line ends the measurement).
+ */
+async function prunePhase(
+  bin: string,
+  dataDir: string,
+  token: string,
+  key: string,
+  current: { server: ChildProcess; url: string },
+  log: (line: string) => void,
+): Promise<{ pruneS: number; quietP99: number; pruningP99: number; server: ChildProcess }> {
+  const probe = async (url: string, body: (u: UiSocket, target: string) => Promise<void>) => {
+    const sims = await startSimAgents({ serverUrl: url, key, count: 1, prefix: 'probe-' });
+    const u = await connect(url, token);
+    try {
+      await until(
+        'the probe agent online',
+        async () => {
+          const listed: Result<AgentInfo[]> = await u.timeout(30_000).emitWithAck('agents:list');
+          return unwrap(listed, 'agents:list').some((a) => a.online && a.identity === sims.identities[0]) ? true : undefined;
+        },
+        60_000,
+      );
+      await body(u, sims.identities[0]!);
+    } finally {
+      u.close();
+      await sims.close();
+    }
+  };
+  const quiet: number[] = [];
+  await probe(current.url, async (u, target) => {
+    for (let i = 0; i < 300; i++) quiet.push(await roundtrip(u, target));
+  });
+  await stop(current.server);
+  // The filled history becomes 30 days old (only its runs: the probe's new runs are kept), so a pass
+  // with `--retention-days 7` deletes exactly it, while new work goes on.
+  const db = new Database(join(dataDir, 'directord.db'));
+  db.prepare("UPDATE runs SET created_at = created_at - ? WHERE source LIKE 'history-%'").run(30 * 24 * 3600 * 1000);
+  db.close();
+  const server = startServer(bin, dataDir, ['--retention-days', '7']);
+  let pruneMs: number | null = null;
+  let buffered = '';
+  server.stderr!.setEncoding('utf8');
+  server.stderr!.on('data', (text: string) => {
+    buffered = (buffered + text).slice(-65_536);
+    const m = /history pruned (\{.*\})/.exec(buffered);
+    if (m && pruneMs === null) {
+      pruneMs = (JSON.parse(m[1]!) as { ms: number }).ms;
+      log(`history: pruned ${m[1]}`);
+    }
+  });
+  const url = await serverUrl(dataDir, server.pid!);
+  const pruning: number[] = [];
+  // 300 roundtrips while it prunes (or fewer when the pass ends first); then it finishes at full speed.
+  await probe(url, async (u, target) => {
+    while (pruneMs === null && pruning.length < 300) pruning.push(await roundtrip(u, target));
+  });
+  await until('the pruning pass to end', () => (pruneMs === null ? undefined : true), 3_600_000);
+  if (pruning.length < 20) throw new Error(`history bench: only ${pruning.length} roundtrips while pruning (the pass took ${pruneMs} ms)`);
+  return { pruneS: (pruneMs ?? 0) / 1000, quietP99: p99(quiet), pruningP99: p99(pruning), server };
 }
 
 async function serverUrl(dataDir: string, pid: number): Promise<string> {
@@ -196,16 +286,22 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
     ui.close();
     ui = null;
     const restarts: number[] = [];
+    let next = url;
     for (let i = 0; i < 3; i++) {
       await stop(server);
       const t = performance.now();
       server = startServer(options.bin, dataDir);
-      const next = await serverUrl(dataDir, server.pid!);
+      next = await serverUrl(dataDir, server.pid!);
       const probe = await connect(next, token);
       unwrap(await probe.timeout(60_000).emitWithAck('server:info'), 'server:info');
       restarts.push(performance.now() - t);
       probe.close();
     }
+    const dbMbFull = dbMb();
+    await sims.close();
+    sims = null;
+    const pruned = await prunePhase(options.bin, dataDir, token, key, { server, url: next }, log);
+    server = pruned.server;
     return {
       history_fill_s: fillS,
       history_list_jobs_ms: listJobs,
@@ -214,7 +310,10 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       history_search_ms: search,
       history_job_info_ms: jobInfo,
       history_restart_ms: median(restarts),
-      history_db_mb: dbMb(),
+      history_db_mb: dbMbFull,
+      history_prune_s: pruned.pruneS,
+      history_exec_p99_ms: pruned.quietP99,
+      history_prune_exec_p99_ms: pruned.pruningP99,
     };
   } finally {
     ui?.close();

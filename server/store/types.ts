@@ -295,10 +295,10 @@ export interface RetentionStore {
   /** The oldest settled run created before `before` (any settled run when null). */
   oldestSettled(before: number | null): Promise<string | undefined>;
   /**
-   * One small transaction: up to `batchJobs` jobs of the run, then the run once it is empty (and
-   * still settled).
+   * One small transaction: up to `batchJobs` jobs of the run (a slice of the hosts of a job on more
+   * hosts than a chunk holds: `targets` counts them), then the run once it is empty (and still settled).
    */
-  deleteChunk(runId: string, batchJobs: number): Promise<{ jobs: number; runDone: boolean }>;
+  deleteChunk(runId: string, batchJobs: number): Promise<{ jobs: number; targets: number; runDone: boolean }>;
   /** Bytes the stored data uses (not the file size: freed space is reused). */
   usedBytes(): Promise<number>;
 }

@@ -3,7 +3,7 @@ import type { RetentionStore } from '../types.js';
 import type { Db } from './open.js';
 
 /** Target rows (each with its output) deleted per transaction at most, beyond the first job. */
-export const TARGETS_PER_CHUNK = 1000;
+export const TARGETS_PER_CHUNK = 250;
 
 export function createRetentionSql(db: Db): RetentionStore {
   const oldestBefore = db.prepare<[number], { run_id: string }>(
@@ -11,18 +11,30 @@ export function createRetentionSql(db: Db): RetentionStore {
   );
   const oldestAny = db.prepare<[], { run_id: string }>("SELECT run_id FROM runs WHERE status <> 'running' ORDER BY created_at LIMIT 1");
   // A chunk is bounded by target rows, not only jobs: a job on 1,000 hosts deletes 1,000 targets,
-  // their output and its index entries, so 200 such jobs in one transaction would hold the job
-  // path for seconds. The per-job counts (migration 0007) say how many each job has.
+  // their output and its index entries, so 200 such jobs in one transaction would hold the job path
+  // for seconds. 250 rows take a few ms: one such chunk in a job's roundtrip is the most pruning adds
+  // to it (retention.ts gives way between chunks). The per-job counts (migration 0007) say how many
+  // each job has; a job on more hosts loses them a slice at a time, then goes whole.
   const candidates = db.prepare<[string, number], { job_id: string; n_targets: number }>(
     'SELECT job_id, n_targets FROM jobs WHERE run_id = ? LIMIT ?',
   );
   const deleteJobs = db.prepare('DELETE FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))');
+  // Its output and index entries go with each target (foreign key cascade, the FTS delete trigger).
+  const deleteSlice = db.prepare<[string, string, number]>(
+    'DELETE FROM targets WHERE job_id = ? AND target IN (SELECT target FROM targets WHERE job_id = ? LIMIT ?)',
+  );
   // Only a settled run is deleted; the status test guards against a run reopened meanwhile.
   const deleteRun = db.prepare(
     "DELETE FROM runs WHERE run_id = ? AND status <> 'running' AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = ?)",
   );
-  const chunk = db.transaction((runId: string, batchJobs: number): { jobs: number; runDone: boolean } => {
+  const chunk = db.transaction((runId: string, batchJobs: number): { jobs: number; targets: number; runDone: boolean } => {
     const found = candidates.all(runId, batchJobs);
+    const first = found[0];
+    if (first && first.n_targets > TARGETS_PER_CHUNK) {
+      // The job's counts are not rewritten for a slice: the run is settled and on its way out.
+      const targets = deleteSlice.run(first.job_id, first.job_id, TARGETS_PER_CHUNK).changes;
+      if (targets > 0) return { jobs: 0, targets, runDone: false };
+    }
     const ids: string[] = [];
     let rows = 0;
     for (const c of found) {
@@ -31,8 +43,8 @@ export function createRetentionSql(db: Db): RetentionStore {
       rows += c.n_targets;
     }
     const jobs = deleteJobs.run(JSON.stringify(ids)).changes;
-    if (ids.length < found.length || jobs === batchJobs) return { jobs, runDone: false };
-    return { jobs, runDone: deleteRun.run(runId, runId).changes === 1 };
+    if (ids.length < found.length || jobs === batchJobs) return { jobs, targets: rows, runDone: false };
+    return { jobs, targets: rows, runDone: deleteRun.run(runId, runId).changes === 1 };
   });
   const pragma = (name: string) => db.pragma(name, { simple: true }) as number;
   return {
