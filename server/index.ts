@@ -304,6 +304,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('inventory'),
       changed: (changes) => void uiNs.emit('inventory:changed', changes),
     }));
+    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
+    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
+    // Secrets (issue #18): versions in the job SHA at submit, values for the agents at dispatch, masking of what agents report.
+    const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
+    await secrets.load();
     const jobs = createJobsService({
       resolveTargets: (submission) => resolveSubmissionTargets(submission, inventory.index()),
       inventoryVarsOf: (identity) => inventoryVarsOf(inventory.index(), identity),
@@ -324,6 +329,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       rollouts,
       afterPurge: () => void blobGc.collect(),
       storage,
+      secrets,
     });
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
     state.onFinal(query.final);
@@ -335,6 +341,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('events'),
       onOutput: query.output,
       storage,
+      mask: secrets.mask,
     });
     const history = createHistoryService({ repo: db.history, liveRun: (runId) => {
       const run = jobs.liveRun(runId);
@@ -358,8 +365,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
-    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
-    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
     const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
@@ -408,7 +413,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     // Teams (issue #18): users, sessions and API tokens; the audit log; roles checked around every request.
     const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
     const principals = createPrincipals(uiAccess, teams);
-    const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
     const requestTable = createUiRequests({
       log: log.child('ui'),
       agents: registry,

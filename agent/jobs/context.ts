@@ -47,7 +47,7 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
     },
     exec,
     write: (stream, text) => output.write(stream, text),
-    render: (template) => deps.render(template, templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars)),
+    render: (template) => deps.render(template, withSecrets(templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars), job)),
     cache: deps.cache,
     files: hostFiles,
     sleep: (ms) => abortableSleep(ms, abort.signal),
@@ -55,6 +55,15 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
     blobs: server ? { get: (sha: string) => server.blob(sha, job.jobId, abort.signal) } : undefined,
     jobStates: server ? (sha: string, identities: readonly string[]) => server.jobStates(sha, identities, abort.signal) : undefined,
   };
+}
+
+/**
+ * `{{ secrets.NAME }}` (issue #18): the values this dispatch carried, over every other variable of
+ * that name; they exist only in this job's memory (the cache and outbox never see them).
+ */
+function withSecrets(variables: Record<string, unknown>, job: DispatchedJob): Record<string, unknown> {
+  if (!job.secrets?.length) return variables;
+  return { ...variables, secrets: Object.fromEntries(job.secrets.map((s) => [s.name, s.value])) };
 }
 
 const MAX_REDIRECTS = 10;

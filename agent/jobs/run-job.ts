@@ -8,6 +8,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { Component, ComponentResult } from '../../components/define.js';
 import type { AgentOutcome, DispatchedJob, JobEvent } from '../../protocol/jobs.js';
+import { maskText } from '../../protocol/secret-mask.js';
 import type { JobAbort } from './abort.js';
 import { createContext } from './context.js';
 import { JobOutput } from './output.js';
@@ -177,7 +178,8 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   const startedAt = Date.now();
   deps.outbox.push({ type: 'started', jobId: job.jobId, at: startedAt });
   cache.markSeen(job.jobId, 'r');
-  const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) });
+  const secrets = job.secrets ?? [];
+  const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) }, secrets);
   const release = component.requiresLock ? await deps.locks.acquire(component.lockName ?? component.verb.toLowerCase()) : null;
   const timer = job.timeout > 0 ? setTimeout(() => abort.abort('timeout'), job.timeout * 1000) : undefined;
   let outcome: AgentOutcome;
@@ -216,12 +218,15 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
     clearTimeout(timer);
     release?.();
   }
-  // --stdout-arg/--stderr-arg store what the job printed, whatever the outcome, and never change it.
+  // Closed first: the maskers' held-back tails belong to the capture too.
+  const chunks = output.close();
+  // --stdout-arg/--stderr-arg store what the job printed (masked), whatever the outcome, and never change it.
   const stored: Record<string, string> = {};
   if (job.stdoutArg) stored[job.stdoutArg] = output.captured('stdout').trim();
   if (job.stderrArg) stored[job.stderrArg] = output.captured('stderr').trim();
   if (Object.keys(stored).length) cache.setArgs(stored);
-  const chunks = output.close();
+  // INFO is often the rendered command (RUN): masked like the output before it reaches the outbox.
+  if (secrets.length) info = maskText(info, secrets);
   deps.outbox.push(finishedEvent(job.jobId, { outcome, info, exitCode, startedAt, finishedAt: Date.now(), chunks }));
   cache.recordDone(job.jobId, job.sha, job.parentId, outcome === 'succeeded' ? 'succeeded' : 'failed');
 }
