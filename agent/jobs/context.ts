@@ -9,7 +9,13 @@ import { hostFiles } from './files.js';
 import { CappedText, type JobOutput } from './output.js';
 import type { JobDeps } from './types.js';
 
-export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort, output: JobOutput): ComponentContext {
+/**
+ * `shown` (jobs with secrets): each text `render` produced, mapped to the same template rendered
+ * with `[secret:NAME]` for every value, so that INFO — often the rendered command (RUN) — can be
+ * reported without the values or parts of them (`{{ secrets.X[:8] }}`), which masking whole values
+ * could not catch.
+ */
+export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort, output: JobOutput, shown?: Map<string, string>): ComponentContext {
   const exec = async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
     if (abort.aborted) return { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' };
     const env = { ...deps.cache.getEnvs(), ...options.env };
@@ -47,7 +53,12 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
     },
     exec,
     write: (stream, text) => output.write(stream, text),
-    render: (template) => deps.render(template, withSecrets(templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars), job)),
+    render: (template) => {
+      const variables = templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars);
+      const text = deps.render(template, withSecrets(variables, job));
+      if (shown && job.secrets?.length && !shown.has(text)) shown.set(text, shownRendering(deps, template, variables, job));
+      return text;
+    },
     cache: deps.cache,
     files: hostFiles,
     sleep: (ms) => abortableSleep(ms, abort.signal),
@@ -64,6 +75,16 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
 function withSecrets(variables: Record<string, unknown>, job: DispatchedJob): Record<string, unknown> {
   if (!job.secrets?.length) return variables;
   return { ...variables, secrets: Object.fromEntries(job.secrets.map((s) => [s.name, s.value])) };
+}
+
+/** The template rendered with each secret as `[secret:NAME]`; the template itself when that does not render. */
+function shownRendering(deps: JobDeps, template: string, variables: Record<string, unknown>, job: DispatchedJob): string {
+  const masks = Object.fromEntries((job.secrets ?? []).map((s) => [s.name, `[secret:${s.name}]`]));
+  try {
+    return deps.render(template, { ...variables, secrets: masks });
+  } catch {
+    return template;
+  }
 }
 
 const MAX_REDIRECTS = 10;
