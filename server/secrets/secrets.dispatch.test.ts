@@ -8,8 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createLogger } from '../../protocol/log.js';
 import type { OutputAppended } from '../../protocol/ui-events.js';
 import { connectUi, eventually, FakeAgent, request, startTestServer } from '../testing/harness.js';
+import { maskedLogger } from './masked-log.js';
 
 const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 
@@ -64,4 +66,31 @@ test('the value travels only in the dispatch; an unmasked report is masked befor
     ui.close();
     await t.stop();
   }
+});
+
+test('log lines and audit rows are masked too (a value typed into a request, a value in log fields)', { timeout: 30_000 }, async () => {
+  const lines: string[] = [];
+  const t = await startTestServer({ log: createLogger('directord:server', (line) => void lines.push(line), 'debug') });
+  const value = `typed-${randomBytes(16).toString('hex')}`;
+  const ui = await connectUi(t.server);
+  try {
+    await request(ui.emitWithAck('secrets:set', { name: 'TYPED', value }));
+    // Someone pastes the value itself into a job: the audit row of the request shows the mask.
+    await ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: `echo ${value}` }] }], targets: ['nowhere'] });
+    const rows = await request(ui.emitWithAck('audit:list', {}));
+    const row = rows.find((r) => r.action.includes('submit') || r.params.includes('[secret:TYPED]'));
+    assert.ok(row, JSON.stringify(rows));
+    assert.match(row.params, /echo \[secret:TYPED\]/);
+    assert.ok(!JSON.stringify(rows).includes(value));
+  } finally {
+    ui.close();
+    await t.stop();
+  }
+  // The server's log, through the masked logger it wraps every line with.
+  const seen: string[] = [];
+  const log = maskedLogger(createLogger('x', (line) => void seen.push(line)), () => (text) => text.replaceAll('hunter22', '[secret:P]'));
+  log.child('jobs').warn('failed: hunter22', { nested: { list: ['a hunter22 b'] }, n: 1 });
+  assert.equal(seen.length, 1);
+  assert.ok(!seen[0]!.includes('hunter22') && seen[0]!.includes('failed: [secret:P] {"nested":{"list":["a [secret:P] b"]},"n":1}'), seen[0]);
+  assert.ok(lines.length > 0 && !lines.join('').includes(value), 'the server logged, never the value');
 });

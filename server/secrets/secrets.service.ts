@@ -28,6 +28,8 @@ export type SecretsService = Readonly<{
   resolve(names: readonly string[]): SecretValue[];
   /** `text` with every current value replaced by `[secret:NAME]`. */
   mask(text: string): string;
+  /** Whether there is any secret (else `mask` changes nothing). */
+  active(): boolean;
 }>;
 
 const missing = (name: string) => `no secret ${name} (set it with: directord secret set ${name})`;
@@ -104,5 +106,6 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
       });
     },
     mask: (text) => masker(text),
+    active: () => rows.size > 0,
   };
 }
