@@ -44,18 +44,29 @@ export type ParsedJob = Readonly<{
  * value — so rotating one makes the job's next run miss the cache; absent for every other job,
  * whose SHA stays Directord's.
  */
-export function jobShaInput(verb: string, fields: Readonly<Record<string, unknown>>, common: CommonOptions, secrets?: Readonly<Record<string, number>>): Record<string, unknown> {
+export function jobShaInput(
+  verb: string,
+  fields: Readonly<Record<string, unknown>>,
+  common: CommonOptions,
+  secrets?: Readonly<Record<string, number>>,
+): Record<string, unknown> {
   const input: Record<string, unknown> = { verb };
   if (common.stdout_arg) input.stdout_arg = common.stdout_arg;
   if (common.stderr_arg) input.stderr_arg = common.stderr_arg;
   Object.assign(input, fields);
   input.timeout = common.timeout;
   input.run_once = common.run_once;
-  if (secrets && Object.keys(secrets).length) input.secret_versions = Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  if (secrets && Object.keys(secrets).length)
+    input.secret_versions = Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return input;
 }
 
-export function jobSha(verb: string, fields: Readonly<Record<string, unknown>>, common: CommonOptions, secrets?: Readonly<Record<string, number>>): string {
+export function jobSha(
+  verb: string,
+  fields: Readonly<Record<string, unknown>>,
+  common: CommonOptions,
+  secrets?: Readonly<Record<string, number>>,
+): string {
   return objectSha3_224(jobShaInput(verb, fields, common, secrets));
 }
 
@@ -116,7 +127,14 @@ function readOptions(verb: string, tokens: readonly Token[], byFlag: FlagTable, 
 }
 
 /** Reads positionals from token `start`: one token each, then `positionals` (shell-split) or `rest` (verbatim). */
-function readPositionals(verb: string, text: string, tokens: readonly Token[], start: number, own: ArgvSpec[], out: Parsed): Failure | null {
+function readPositionals(
+  verb: string,
+  text: string,
+  tokens: readonly Token[],
+  start: number,
+  own: ArgvSpec[],
+  out: Parsed,
+): Failure | null {
   let i = start;
   for (const spec of own.filter(isPositional)) {
     if (i >= tokens.length) break;
@@ -171,7 +189,13 @@ function structuredCloneJson(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? (JSON.parse(JSON.stringify(value)) as unknown) : value;
 }
 
-function validate(verb: string, schema: TObject, specs: ArgvSpec[], values: Record<string, unknown>, fromVars: ReadonlySet<string>): Failure | null {
+function validate(
+  verb: string,
+  schema: TObject,
+  specs: ArgvSpec[],
+  values: Record<string, unknown>,
+  fromVars: ReadonlySet<string>,
+): Failure | null {
   if (Value.Check(schema, values)) return null;
   const first = Value.Errors(schema, values).First();
   if (!first) return fail('invalid-job', `${verb}: invalid arguments`);
@@ -234,7 +258,8 @@ export function parseJob(component: Component, text: string, vars?: Readonly<Rec
     try {
       fields = component.toJob(parsedFields);
     } catch (error) {
-      if (error instanceof ArgumentError) return fail('invalid-job', error.message, { location: error.field ? { field: error.field } : undefined });
+      if (error instanceof ArgumentError)
+        return fail('invalid-job', error.message, { location: error.field ? { field: error.field } : undefined });
       return fail('invalid-job', `${verb}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

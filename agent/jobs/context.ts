@@ -15,7 +15,13 @@ import type { JobDeps } from './types.js';
  * reported without the values or parts of them (`{{ secrets.X[:8] }}`), which masking whole values
  * could not catch.
  */
-export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort, output: JobOutput, shown?: Map<string, string>): ComponentContext {
+export function createContext(
+  deps: JobDeps,
+  job: DispatchedJob,
+  abort: JobAbort,
+  output: JobOutput,
+  shown?: Map<string, string>,
+): ComponentContext {
   const exec = async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
     if (abort.aborted) return { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' };
     const env = { ...deps.cache.getEnvs(), ...options.env };

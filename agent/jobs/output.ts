@@ -89,7 +89,13 @@ export class JobOutput {
    * `keep` says which streams must stay readable afterwards (`--stdout-arg`/`--stderr-arg`);
    * `secrets` are the values the job was sent, masked as `[secret:NAME]` in both streams.
    */
-  constructor(jobId: string, capBytes: number, push: (event: JobEvent) => void, keep: Readonly<Record<Stream, boolean>>, secrets: readonly SecretValue[] = []) {
+  constructor(
+    jobId: string,
+    capBytes: number,
+    push: (event: JobEvent) => void,
+    keep: Readonly<Record<Stream, boolean>>,
+    secrets: readonly SecretValue[] = [],
+  ) {
     this.jobId = jobId;
     this.push = push;
     this.caps = { stdout: new CappedText(capBytes, keep.stdout), stderr: new CappedText(capBytes, keep.stderr) };

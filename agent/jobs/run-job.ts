@@ -59,7 +59,8 @@ export function reportNotRun(deps: JobDeps, jobId: string, outcome: AgentOutcome
 function shownInfo(info: string, shown: ReadonlyMap<string, string> | undefined): string {
   if (!shown) return info;
   let text = info;
-  for (const [real, masked] of [...shown].sort(([a], [b]) => b.length - a.length)) if (real && real !== masked) text = text.split(real).join(masked);
+  for (const [real, masked] of [...shown].sort(([a], [b]) => b.length - a.length))
+    if (real && real !== masked) text = text.split(real).join(masked);
   return text;
 }
 
@@ -124,7 +125,11 @@ function jobFields(component: Component, job: DispatchedJob): { fields: Record<s
 function abortOutcome(reason: AbortReason, job: DispatchedJob): { outcome: AgentOutcome; info: string; stderr: string } {
   switch (reason) {
     case 'timeout':
-      return { outcome: 'timed-out', info: `Timeout encountered after ${job.timeout} s`, stderr: `Timeout encountered after ${job.timeout} s\n` };
+      return {
+        outcome: 'timed-out',
+        info: `Timeout encountered after ${job.timeout} s`,
+        stderr: `Timeout encountered after ${job.timeout} s\n`,
+      };
     case 'cancel':
       return { outcome: 'cancelled', info: 'Job cancelled', stderr: 'Job cancelled\n' };
     case 'shutdown':
@@ -165,7 +170,12 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
     return;
   }
   if (cache.parentState(job.parentId) === 'failed') {
-    reportNotRun(deps, job.jobId, 'failed', `Job [ ${job.jobId} ] was not allowed to run because there was a failure under this parent ID [ ${job.parentId} ]`);
+    reportNotRun(
+      deps,
+      job.jobId,
+      'failed',
+      `Job [ ${job.jobId} ] was not allowed to run because there was a failure under this parent ID [ ${job.parentId} ]`,
+    );
     return;
   }
   const component = deps.components.get(job.verb);
@@ -177,7 +187,9 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   }
   if (component.cacheable && !job.skipCache && cache.jobState(job.sha) === 'succeeded') {
     const now = Date.now();
-    deps.outbox.push(finishedEvent(job.jobId, { outcome: 'succeeded', info: 'task skipped', startedAt: now, finishedAt: now, cached: true }));
+    deps.outbox.push(
+      finishedEvent(job.jobId, { outcome: 'succeeded', info: 'task skipped', startedAt: now, finishedAt: now, cached: true }),
+    );
     cache.markSeen(job.jobId, 'd');
     cache.setParentState(job.parentId, 'succeeded');
     return;
@@ -189,7 +201,13 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   const secrets = job.secrets ?? [];
   // What the job's templates rendered to, and how to show each without its secrets (INFO below).
   const shown = secrets.length ? new Map<string, string>() : undefined;
-  const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) }, secrets);
+  const output = new JobOutput(
+    job.jobId,
+    deps.outputCapBytes,
+    (e) => deps.outbox.push(e),
+    { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) },
+    secrets,
+  );
   const release = component.requiresLock ? await deps.locks.acquire(component.lockName ?? component.verb.toLowerCase()) : null;
   const timer = job.timeout > 0 ? setTimeout(() => abort.abort('timeout'), job.timeout * 1000) : undefined;
   let outcome: AgentOutcome;

@@ -107,7 +107,8 @@ export function createJobsService(deps: JobsServiceDeps) {
       chunk = [];
       bytes = 0;
       const vars = deps.inventoryVarsOf?.(identity);
-      const withVars = vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
+      const withVars =
+        vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
       // Secret values go into this message only (a copy of the job), never into the stored or live job.
       const withSecrets = (j: LiveJob): DispatchedJob => {
         const job = withVars(j);
@@ -115,7 +116,11 @@ export function createJobsService(deps: JobsServiceDeps) {
         return names.length && deps.secrets ? { ...job, secrets: [...deps.secrets.resolve(names)] } : job;
       };
       void link.dispatch(identity, sent.map(withSecrets)).then((acked) => {
-        if (acked) state.dispatched(identity, sent.map((j) => j.jobId));
+        if (acked)
+          state.dispatched(
+            identity,
+            sent.map((j) => j.jobId),
+          );
       });
     };
     for (const job of jobs) {
@@ -174,7 +179,17 @@ export function createJobsService(deps: JobsServiceDeps) {
    * A job the server itself creates (QUERY's follow-up ARG, spec 4.10): already-built fields, its
    * own run (kind exec, requested by `server`), every target online; bypasses the agents' queues.
    */
-  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string; partOf: string | null }>): Promise<Result<RunSubmitted>> {
+  function submitInternal(
+    request: Readonly<{
+      verb: string;
+      args: Record<string, unknown>;
+      sha: string;
+      text: string;
+      targets: readonly string[];
+      source: string;
+      partOf: string | null;
+    }>,
+  ): Promise<Result<RunSubmitted>> {
     const now = clock();
     const runId = randomUUID();
     const jobId = randomUUID();
@@ -185,7 +200,17 @@ export function createJobsService(deps: JobsServiceDeps) {
       runId,
       jobs: [
         {
-          job: { jobId, runId, parentId: jobId, verb: request.verb, args: request.args, sha: request.sha, timeout: 600, skipCache: true, parentAsync: false },
+          job: {
+            jobId,
+            runId,
+            parentId: jobId,
+            verb: request.verb,
+            args: request.args,
+            sha: request.sha,
+            timeout: 600,
+            skipCache: true,
+            parentAsync: false,
+          },
           text: request.text,
           parentSha: null,
           runOnce: false,
@@ -210,11 +235,23 @@ export function createJobsService(deps: JobsServiceDeps) {
         },
       ],
     };
-    const submission: RunSubmission = { kind: 'exec', source: request.source, entries: [{ jobs: [{ verb: request.verb, text: request.text }] }], requestedBy: 'server' };
+    const submission: RunSubmission = {
+      kind: 'exec',
+      source: request.source,
+      entries: [{ jobs: [{ verb: request.verb, text: request.text }] }],
+      requestedBy: 'server',
+    };
     return store(plan, submission, 'server', now, undefined, request.partOf);
   }
 
-  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number, within?: WithinSubmission, partOf: string | null = null): Promise<Result<RunSubmitted>> {
+  async function store(
+    plan: Plan,
+    submission: RunSubmission,
+    requestedBy: string,
+    now: number,
+    within?: WithinSubmission,
+    partOf: string | null = null,
+  ): Promise<Result<RunSubmitted>> {
     const counts = emptyCounts();
     // Reserved before the commit, so a submission arriving meanwhile gets the next numbers.
     const firstSeq = nextSeq;
@@ -228,7 +265,17 @@ export function createJobsService(deps: JobsServiceDeps) {
         targetNames.add(t.target);
         counts[t.state]++;
       }
-      rows.push({ seq: firstSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets, blobs: p.blobs });
+      rows.push({
+        seq: firstSeq + i,
+        job: p.job,
+        parentSha: p.parentSha,
+        text: p.text,
+        runOnce: p.runOnce,
+        createdAt: now,
+        skippedReason: p.skippedReason,
+        targets: p.targets,
+        blobs: p.blobs,
+      });
     }
     const { sourceText, ...rest } = submission;
     const runRow: NewRun = {
@@ -286,7 +333,15 @@ export function createJobsService(deps: JobsServiceDeps) {
       : state.admit(
           run,
           plan.jobs.map((p) => {
-            const job: LiveJob = { jobId: p.job.jobId, runId: run.runId, createdAt: now, dispatched: p.job, approxBytes: p.text.length * 2, targets: new Map(), open: 0 };
+            const job: LiveJob = {
+              jobId: p.job.jobId,
+              runId: run.runId,
+              createdAt: now,
+              dispatched: p.job,
+              approxBytes: p.text.length * 2,
+              targets: new Map(),
+              open: 0,
+            };
             for (const record of p.targets) job.targets.set(record.target, liveTarget(record, job.jobId, run.runId));
             return job;
           }),

@@ -27,11 +27,22 @@ const deps = (versions: Record<string, number>): PlanDeps => ({
   newId: () => `id-${++n}`,
   now: 1000,
 });
-const exec = (verb: string, text: string, vars?: Record<string, unknown>): RunSubmission => ({ kind: 'exec', entries: [{ jobs: [{ verb, text, ...(vars ? { vars } : {}) }] }] });
+const exec = (verb: string, text: string, vars?: Record<string, unknown>): RunSubmission => ({
+  kind: 'exec',
+  entries: [{ jobs: [{ verb, text, ...(vars ? { vars } : {}) }] }],
+});
 
 test('secretRefs: dotted and subscript names inside template parts only, each once, sorted', () => {
-  assert.deepEqual(secretRefs({ command: "echo {{ secrets.B }} {{ secrets['A'] }} {%if secrets.C %}x{% endif %} {{ secrets.B[:3] }}" }), ['A', 'B', 'C']);
-  assert.deepEqual(secretRefs({ command: 'echo secrets.PLAIN {{ my_secrets.X }} {{ x.secrets.Y }}' }), [], 'plain text and other names are no references');
+  assert.deepEqual(secretRefs({ command: "echo {{ secrets.B }} {{ secrets['A'] }} {%if secrets.C %}x{% endif %} {{ secrets.B[:3] }}" }), [
+    'A',
+    'B',
+    'C',
+  ]);
+  assert.deepEqual(
+    secretRefs({ command: 'echo secrets.PLAIN {{ my_secrets.X }} {{ x.secrets.Y }}' }),
+    [],
+    'plain text and other names are no references',
+  );
   assert.deepEqual(secretRefs(['{{ secrets.IN_LIST }}'], { var: { nested: '{{secrets.NESTED}}' } }), ['IN_LIST', 'NESTED']);
 });
 
@@ -54,7 +65,17 @@ test('the job keeps the template; its SHA covers the secret version, not the val
 });
 
 test('an unknown secret refuses the whole submission, naming it and how to set it', () => {
-  const s: RunSubmission = { kind: 'orchestrate', entries: [{ jobs: [{ verb: 'RUN', text: 'echo fine' }, { verb: 'RUN', text: 'echo {{ secrets.NOPE }}' }] }] };
+  const s: RunSubmission = {
+    kind: 'orchestrate',
+    entries: [
+      {
+        jobs: [
+          { verb: 'RUN', text: 'echo fine' },
+          { verb: 'RUN', text: 'echo {{ secrets.NOPE }}' },
+        ],
+      },
+    ],
+  };
   const planned = planSubmission(s, deps({ TOKEN: 1 }));
   assert.equal(planned.ok, false);
   assert.ok(!planned.ok);

@@ -104,7 +104,9 @@ function unknownTargets(submission: RunSubmission, deps: PlanDeps): Result<null>
   if (!first) return ok(null);
   const known = deps.knownIdentities?.() ?? deps.online;
   const closest = Object.fromEntries(unknown.map((u) => [u, closestNames(u, known)]));
-  const listed = known.length ? `known hosts: ${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length})` : ''}` : 'no host has connected yet';
+  const listed = known.length
+    ? `known hosts: ${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length})` : ''}`
+    : 'no host has connected yet';
   return fail('unknown-target', `unknown target${unknown.length > 1 ? 's' : ''} ${describeUnknown(unknown, known)}; ${listed}`, {
     location: where(submission, first.job, first.field),
     details: { unknown, closest } satisfies UnknownTargets,
@@ -138,7 +140,9 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       const field = `entries[${e}].jobs[${j}].${job.verb}`;
       const component = deps.lookup(job.verb);
       if (!component) {
-        return fail('unknown-verb', `unknown verb ${job.verb}; known verbs: ${deps.knownVerbs().join(', ')}`, { location: where(submission, job, field) });
+        return fail('unknown-verb', `unknown verb ${job.verb}; known verbs: ${deps.knownVerbs().join(', ')}`, {
+          location: where(submission, job, field),
+        });
       }
       const parsed = parse(component, job);
       if (!parsed.ok) {
@@ -146,7 +150,9 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       }
       const p = parsed.value;
       if (p.common.exec_help) {
-        return fail('invalid-job', `${component.verb}: --exec-help prints the component's help and submits nothing; run it with the CLI`, { location: where(submission, job, field) });
+        return fail('invalid-job', `${component.verb}: --exec-help prints the component's help and submits nothing; run it with the CLI`, {
+          location: where(submission, job, field),
+        });
       }
       let fields = p.fields;
       let sha = p.sha;
@@ -161,9 +167,13 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
         blobs = [...new Set((job.files ?? []).map((f) => f.sha))];
         const missing = (job.files ?? []).find((f) => deps.hasBlob && !deps.hasBlob(f.sha));
         if (missing) {
-          return fail('not-found', `${component.verb}: the content of ${missing.name} (SHA3-224 ${missing.sha}) was not uploaded; send it with blobs:put first`, {
-            location: where(submission, job, field),
-          });
+          return fail(
+            'not-found',
+            `${component.verb}: the content of ${missing.name} (SHA3-224 ${missing.sha}) was not uploaded; send it with blobs:put first`,
+            {
+              location: where(submission, job, field),
+            },
+          );
         }
         sha = jobSha(component.verb, fields, p.common);
       } else if (job.files?.length) {
@@ -174,9 +184,15 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       const secretNames = secretRefs(fields, p.templateVars);
       if (secretNames.length) {
         if (component.keepsRendered) {
-          return fail('invalid-job', `${component.verb} stores its rendered value in the target's cache, so it may not use {{ secrets.${secretNames[0]} }}; use the secret in the command that needs it`, { location: where(submission, job, field) });
+          return fail(
+            'invalid-job',
+            `${component.verb} stores its rendered value in the target's cache, so it may not use {{ secrets.${secretNames[0]} }}; use the secret in the command that needs it`,
+            { location: where(submission, job, field) },
+          );
         }
-        const versions = deps.secretVersions ? deps.secretVersions(secretNames) : fail('not-found', `no secret ${secretNames[0]} (this server has no secrets)`);
+        const versions = deps.secretVersions
+          ? deps.secretVersions(secretNames)
+          : fail('not-found', `no secret ${secretNames[0]} (this server has no secrets)`);
         if (!versions.ok) return { ok: false, error: { ...versions.error, location: where(submission, job, field) } };
         sha = jobSha(component.verb, fields, p.common, versions.value);
       }
@@ -217,7 +233,13 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       rows += targets.length;
       if (rows > MAX_TARGET_ROWS) return fail('too-large', `a submission may create at most ${MAX_TARGET_ROWS} (job, target) pairs`);
       const records = targets.map((t) =>
-        targetRecord(t, deps.now, online.has(t) || deps.isRebooting?.(t) ? null : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : '')),
+        targetRecord(
+          t,
+          deps.now,
+          online.has(t) || deps.isRebooting?.(t)
+            ? null
+            : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : ''),
+        ),
       );
       jobs.push({ ...base, skippedReason: null, targets: records });
     }

@@ -13,7 +13,8 @@ import type { OutputAppended } from '../../protocol/ui-events.js';
 import { connectUi, eventually, FakeAgent, request, startTestServer } from '../testing/harness.js';
 import { maskedLogger } from './masked-log.js';
 
-const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 
 test('the value travels only in the dispatch; an unmasked report is masked before storage and consoles', { timeout: 30_000 }, async () => {
   const t = await startTestServer();
@@ -26,7 +27,19 @@ test('the value travels only in the dispatch; an unmasked report is masked befor
     const live: OutputAppended[] = [];
     ui.on('output:appended', (chunks) => live.push(...chunks));
     await request(ui.emitWithAck('ui:subscribe', { outputOf: '*' }));
-    const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ jobs: [{ verb: 'RUN', text: 'use {{ secrets.API_KEY }}' }, { verb: 'RUN', text: 'plain' }] }] }));
+    const submitted = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'orchestrate',
+        entries: [
+          {
+            jobs: [
+              { verb: 'RUN', text: 'use {{ secrets.API_KEY }}' },
+              { verb: 'RUN', text: 'plain' },
+            ],
+          },
+        ],
+      }),
+    );
     const [withSecret, plain] = await agent.waitForJobs(2);
     assert.deepEqual(withSecret?.secrets, [{ name: 'API_KEY', value }], 'the job that uses it carries the value');
     assert.equal(plain?.secrets, undefined, 'the other job carries none');
@@ -47,7 +60,18 @@ test('the value travels only in the dispatch; an unmasked report is masked befor
       { type: 'started', jobId, at: now },
       { type: 'output', jobId, stream: 'stdout', seq: 0, data: `key=${value}\n` },
       { type: 'output', jobId, stream: 'stderr', seq: 0, data: `${value}${value}\n` },
-      { type: 'finished', jobId, outcome: 'succeeded', info: `use ${value}`, exitCode: 0, executionTime: 0.1, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 1 },
+      {
+        type: 'finished',
+        jobId,
+        outcome: 'succeeded',
+        info: `use ${value}`,
+        exitCode: 0,
+        executionTime: 0.1,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 1,
+        stderrChunks: 1,
+      },
     ]);
     assert.ok(sent.ok);
     const output = await request(ui.emitWithAck('jobs:output', { jobId, target: 'node-a' }));
@@ -58,7 +82,10 @@ test('the value travels only in the dispatch; an unmasked report is masked befor
     assert.equal(job.text, 'use {{ secrets.API_KEY }}');
     assert.ok(!JSON.stringify(job).includes(value));
     const shown = await eventually('live output', () => (live.filter((l) => l.jobId === jobId).length >= 2 ? live : undefined), 5000);
-    assert.ok(shown.every((l) => !l.data.includes(value)), 'consoles never got the value');
+    assert.ok(
+      shown.every((l) => !l.data.includes(value)),
+      'consoles never got the value',
+    );
     assert.ok(submitted.runId);
     for (const file of files(t.dataDir)) assert.ok(!readFileSync(file).includes(value), `${file} holds the value`);
   } finally {
@@ -76,7 +103,11 @@ test('log lines and audit rows are masked too (a value typed into a request, a v
   try {
     await request(ui.emitWithAck('secrets:set', { name: 'TYPED', value }));
     // Someone pastes the value itself into a job: the audit row of the request shows the mask.
-    await ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: `echo ${value}` }] }], targets: ['nowhere'] });
+    await ui.emitWithAck('runs:submit', {
+      kind: 'exec',
+      entries: [{ jobs: [{ verb: 'RUN', text: `echo ${value}` }] }],
+      targets: ['nowhere'],
+    });
     const rows = await request(ui.emitWithAck('audit:list', {}));
     const row = rows.find((r) => r.action.includes('submit') || r.params.includes('[secret:TYPED]'));
     assert.ok(row, JSON.stringify(rows));
@@ -88,9 +119,15 @@ test('log lines and audit rows are masked too (a value typed into a request, a v
   }
   // The server's log, through the masked logger it wraps every line with.
   const seen: string[] = [];
-  const log = maskedLogger(createLogger('x', (line) => void seen.push(line)), () => (text) => text.replaceAll('hunter22', '[secret:P]'));
+  const log = maskedLogger(
+    createLogger('x', (line) => void seen.push(line)),
+    () => (text) => text.replaceAll('hunter22', '[secret:P]'),
+  );
   log.child('jobs').warn('failed: hunter22', { nested: { list: ['a hunter22 b'] }, n: 1 });
   assert.equal(seen.length, 1);
-  assert.ok(!seen[0]!.includes('hunter22') && seen[0]!.includes('failed: [secret:P] {"nested":{"list":["a [secret:P] b"]},"n":1}'), seen[0]);
+  assert.ok(
+    !seen[0]!.includes('hunter22') && seen[0]!.includes('failed: [secret:P] {"nested":{"list":["a [secret:P] b"]},"n":1}'),
+    seen[0],
+  );
   assert.ok(lines.length > 0 && !lines.join('').includes(value), 'the server logged, never the value');
 });

@@ -35,7 +35,13 @@ export type SecretsService = Readonly<{
 const missing = (name: string) => `no secret ${name} (set it with: directord secret set ${name})`;
 
 export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: SecretsKey; clock: () => number }>): SecretsService {
-  const info = (r: { name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }): SecretInfo => ({ name: r.name, version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt, updatedBy: r.updatedBy });
+  const info = (r: { name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }): SecretInfo => ({
+    name: r.name,
+    version: r.version,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    updatedBy: r.updatedBy,
+  });
   const rows = new Map<string, SecretRow>();
   const open = (r: SecretRow): string | null => unseal(deps.key, r.name, r.version, r.sealed);
   let masker: (text: string) => string = (text) => text;
@@ -59,7 +65,14 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
       const previous = rows.get(name) ?? (await deps.store.get(name));
       const now = deps.clock();
       const version = (previous?.version ?? 0) + 1;
-      const row = { name, version, sealed: seal(deps.key, name, version, value), createdAt: previous?.createdAt ?? now, updatedAt: now, updatedBy: by };
+      const row = {
+        name,
+        version,
+        sealed: seal(deps.key, name, version, value),
+        createdAt: previous?.createdAt ?? now,
+        updatedAt: now,
+        updatedBy: by,
+      };
       await deps.store.put(row);
       rows.set(name, row);
       remask();
