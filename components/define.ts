@@ -159,6 +159,11 @@ export type ComponentDefinition<P extends TProperties> = Readonly<{
   /** Default `--timeout` in seconds when the job string gives none (600 otherwise). */
   timeoutDefault?: number;
   /**
+   * The client part stores what it renders on the target (ARG and ENV: the agent's cache on disk),
+   * so a job of it may not use `{{ secrets.NAME }}`: the server refuses it at submit (issue #18).
+   */
+  keepsRendered?: boolean;
+  /**
    * Server part beyond what the schema parser does: turn parsed arguments into job fields
    * (e.g. ARG's `KEY VALUE` into `{args: {KEY: value}}`). Throws {@link ArgumentError}.
    * The returned object's key order is the job SHA's field order.

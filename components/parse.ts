@@ -38,19 +38,36 @@ export type ParsedJob = Readonly<{
   sha: string;
 }>;
 
-/** The object whose Python JSON is hashed into the job SHA (spec 1.4), in Directord's key order. */
-export function jobShaInput(verb: string, fields: Readonly<Record<string, unknown>>, common: CommonOptions): Record<string, unknown> {
+/**
+ * The object whose Python JSON is hashed into the job SHA (spec 1.4), in Directord's key order.
+ * `secrets` (issue #18): the version of each secret the job's templates use, by name — never a
+ * value — so rotating one makes the job's next run miss the cache; absent for every other job,
+ * whose SHA stays Directord's.
+ */
+export function jobShaInput(
+  verb: string,
+  fields: Readonly<Record<string, unknown>>,
+  common: CommonOptions,
+  secrets?: Readonly<Record<string, number>>,
+): Record<string, unknown> {
   const input: Record<string, unknown> = { verb };
   if (common.stdout_arg) input.stdout_arg = common.stdout_arg;
   if (common.stderr_arg) input.stderr_arg = common.stderr_arg;
   Object.assign(input, fields);
   input.timeout = common.timeout;
   input.run_once = common.run_once;
+  if (secrets && Object.keys(secrets).length)
+    input.secret_versions = Object.fromEntries(Object.entries(secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return input;
 }
 
-export function jobSha(verb: string, fields: Readonly<Record<string, unknown>>, common: CommonOptions): string {
-  return objectSha3_224(jobShaInput(verb, fields, common));
+export function jobSha(
+  verb: string,
+  fields: Readonly<Record<string, unknown>>,
+  common: CommonOptions,
+  secrets?: Readonly<Record<string, number>>,
+): string {
+  return objectSha3_224(jobShaInput(verb, fields, common, secrets));
 }
 
 type Failure = { ok: false; error: WireError };

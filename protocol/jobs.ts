@@ -143,6 +143,18 @@ export const DispatchedJobSchema = Type.Object({
    * (protocol/inventory/vars.ts); set per agent at dispatch.
    */
   inventoryVars: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  /**
+   * The values of the secrets the job's templates use (`{{ secrets.NAME }}`, issue #18), resolved by
+   * the server per agent at dispatch and sent only in this message over `/agent`. Never stored: the
+   * job's own fields keep the template. The agent renders them as `secrets.NAME`, masks them in
+   * everything the job reports and keeps them in memory only.
+   */
+  secrets: Type.Optional(
+    Type.Array(
+      Type.Object({ name: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), value: Type.String({ maxLength: 65_536 }) }),
+      { maxItems: 256 },
+    ),
+  ),
 });
 export type DispatchedJob = Static<typeof DispatchedJobSchema>;
 

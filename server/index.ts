@@ -34,6 +34,7 @@ import { teamsRequests } from './auth/teams.requests.js';
 import { inventoryRequests } from './inventory/inventory.requests.js';
 import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
 import { createSecretsService } from './secrets/secrets.service.js';
+import { maskedLogger } from './secrets/masked-log.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
 import { createAgentRevoker } from './enrolment/revoke-agent.js';
 import { loadOrCreateTlsIdentity, tlsEnabled, type TlsMode } from './tls/certificate.js';
@@ -186,7 +187,9 @@ export type DirectordServer = Readonly<{
 export { SERVER_VERSION } from './version.js';
 
 export async function createServer(options: ServerOptions): Promise<DirectordServer> {
-  const log = options.log ?? createLogger('directord:server', (line) => process.stderr.write(line));
+  // Every log line is masked with the current secret values (issue #18); the mask is set once they are loaded.
+  let logMask: () => ((text: string) => string) | null = () => null;
+  const log = maskedLogger(options.log ?? createLogger('directord:server', (line) => process.stderr.write(line)), () => logMask());
   const clock = options.clock ?? Date.now;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
   const host = options.host ?? '127.0.0.1';
@@ -353,6 +356,12 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('inventory'),
       changed: (changes) => void uiNs.emit('inventory:changed', changes),
     }));
+    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
+    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
+    // Secrets (issue #18): versions in the job SHA at submit, values for the agents at dispatch, masking of what agents report.
+    const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
+    await secrets.load();
+    logMask = () => (secrets.active() ? secrets.mask : null);
     const jobs = createJobsService({
       resolveTargets: (submission) => resolveSubmissionTargets(submission, inventory.index()),
       inventoryVarsOf: (identity) => inventoryVarsOf(inventory.index(), identity),
@@ -373,6 +382,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       rollouts,
       afterPurge: () => void blobGc.collect(),
       storage,
+      secrets,
     });
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
     state.onFinal(query.final);
@@ -384,6 +394,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('events'),
       onOutput: query.output,
       storage,
+      mask: secrets.mask,
     });
     const history = createHistoryService({
       repo: db.history,
@@ -410,8 +421,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
-    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
-    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
     const notify = createNotifyService({
       store: db,
       key: secretsKey,
@@ -421,7 +430,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
-    const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
+    const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit'), mask: secrets.mask });
     const triggers = createTriggersService({
       key: secretsKey,
       audit,
@@ -475,7 +484,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}),
     });
     const principals = createPrincipals(uiAccess, teams);
-    const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
     const requestTable = createUiRequests({
       log: log.child('ui'),
       agents: registry,

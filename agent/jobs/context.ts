@@ -9,7 +9,19 @@ import { hostFiles } from './files.js';
 import { CappedText, type JobOutput } from './output.js';
 import type { JobDeps } from './types.js';
 
-export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort, output: JobOutput): ComponentContext {
+/**
+ * `shown` (jobs with secrets): each text `render` produced, mapped to the same template rendered
+ * with `[secret:NAME]` for every value, so that INFO — often the rendered command (RUN) — can be
+ * reported without the values or parts of them (`{{ secrets.X[:8] }}`), which masking whole values
+ * could not catch.
+ */
+export function createContext(
+  deps: JobDeps,
+  job: DispatchedJob,
+  abort: JobAbort,
+  output: JobOutput,
+  shown?: Map<string, string>,
+): ComponentContext {
   const exec = async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
     if (abort.aborted) return { exitCode: null, signal: 'SIGKILL', stdout: '', stderr: '' };
     const env = { ...deps.cache.getEnvs(), ...options.env };
@@ -47,7 +59,12 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
     },
     exec,
     write: (stream, text) => output.write(stream, text),
-    render: (template) => deps.render(template, templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars)),
+    render: (template) => {
+      const variables = templateVariables(job.inventoryVars, deps.cache.getArgs(), job.vars);
+      const text = deps.render(template, withSecrets(variables, job));
+      if (shown && job.secrets?.length && !shown.has(text)) shown.set(text, shownRendering(deps, template, variables, job));
+      return text;
+    },
     cache: deps.cache,
     files: hostFiles,
     sleep: (ms) => abortableSleep(ms, abort.signal),
@@ -55,6 +72,25 @@ export function createContext(deps: JobDeps, job: DispatchedJob, abort: JobAbort
     blobs: server ? { get: (sha: string) => server.blob(sha, job.jobId, abort.signal) } : undefined,
     jobStates: server ? (sha: string, identities: readonly string[]) => server.jobStates(sha, identities, abort.signal) : undefined,
   };
+}
+
+/**
+ * `{{ secrets.NAME }}` (issue #18): the values this dispatch carried, over every other variable of
+ * that name; they exist only in this job's memory (the cache and outbox never see them).
+ */
+function withSecrets(variables: Record<string, unknown>, job: DispatchedJob): Record<string, unknown> {
+  if (!job.secrets?.length) return variables;
+  return { ...variables, secrets: Object.fromEntries(job.secrets.map((s) => [s.name, s.value])) };
+}
+
+/** The template rendered with each secret as `[secret:NAME]`; the template itself when that does not render. */
+function shownRendering(deps: JobDeps, template: string, variables: Record<string, unknown>, job: DispatchedJob): string {
+  const masks = Object.fromEntries((job.secrets ?? []).map((s) => [s.name, `[secret:${s.name}]`]));
+  try {
+    return deps.render(template, { ...variables, secrets: masks });
+  } catch {
+    return template;
+  }
 }
 
 const MAX_REDIRECTS = 10;

@@ -2,9 +2,12 @@
  * One job's output as it goes to the outbox: per-stream sequence numbers, chunks coalesced per
  * event-loop turn and split at LIMITS.maxChunkBytes, and the per-stream cap (beyond it the
  * TRUNCATION_MARKER is appended once and the rest is dropped; the pipe is still drained).
+ * With secrets (issue #18) each stream is masked first, before the cap, the outbox and
+ * `--stdout-arg`'s capture see it: a value never leaves this class, not even split across writes.
  */
 import { LIMITS, TRUNCATION_MARKER } from '../../protocol/version.js';
 import type { JobEvent } from '../../protocol/jobs.js';
+import { createStreamMasker, type SecretValue, type StreamMasker } from '../../protocol/secret-mask.js';
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -78,19 +81,35 @@ export class JobOutput {
   private readonly pending: Record<Stream, string[]> = { stdout: [], stderr: [] };
   private readonly seq: Record<Stream, number> = { stdout: 0, stderr: 0 };
   private readonly keep: Record<Stream, boolean>;
+  private readonly maskers: Record<Stream, StreamMasker> | null;
   private scheduled = false;
   private closed = false;
 
-  /** `keep` says which streams must stay readable afterwards (`--stdout-arg`/`--stderr-arg`). */
-  constructor(jobId: string, capBytes: number, push: (event: JobEvent) => void, keep: Readonly<Record<Stream, boolean>>) {
+  /**
+   * `keep` says which streams must stay readable afterwards (`--stdout-arg`/`--stderr-arg`);
+   * `secrets` are the values the job was sent, masked as `[secret:NAME]` in both streams.
+   */
+  constructor(
+    jobId: string,
+    capBytes: number,
+    push: (event: JobEvent) => void,
+    keep: Readonly<Record<Stream, boolean>>,
+    secrets: readonly SecretValue[] = [],
+  ) {
     this.jobId = jobId;
     this.push = push;
     this.caps = { stdout: new CappedText(capBytes, keep.stdout), stderr: new CappedText(capBytes, keep.stderr) };
     this.keep = keep;
+    this.maskers = secrets.length ? { stdout: createStreamMasker(secrets), stderr: createStreamMasker(secrets) } : null;
   }
 
   write(stream: Stream, text: string): void {
     if (this.closed) return;
+    // A possible start of a value is held back by the masker until the next write or close.
+    this.add(stream, this.maskers ? this.maskers[stream].push(text) : text);
+  }
+
+  private add(stream: Stream, text: string): void {
     const kept = this.caps[stream].add(text);
     if (!kept) return;
     this.pending[stream].push(kept);
@@ -118,8 +137,9 @@ export class JobOutput {
     }
   }
 
-  /** Flushes and stops accepting output; returns the chunk counts for `finished`. */
+  /** Flushes (the maskers' held-back tails too) and stops accepting output; returns the chunk counts for `finished`. */
   close(): { stdoutChunks: number; stderrChunks: number } {
+    if (!this.closed && this.maskers) for (const stream of ['stdout', 'stderr'] as const) this.add(stream, this.maskers[stream].end());
     this.flush();
     this.closed = true;
     return { stdoutChunks: this.seq.stdout, stderrChunks: this.seq.stderr };

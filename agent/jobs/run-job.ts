@@ -8,6 +8,7 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { Component, ComponentResult } from '../../components/define.js';
 import type { AgentOutcome, DispatchedJob, JobEvent } from '../../protocol/jobs.js';
+import { maskText } from '../../protocol/secret-mask.js';
 import type { JobAbort } from './abort.js';
 import { createContext } from './context.js';
 import { JobOutput } from './output.js';
@@ -52,6 +53,15 @@ export function reportNotRun(deps: JobDeps, jobId: string, outcome: AgentOutcome
   }
   deps.outbox.push(finishedEvent(jobId, { outcome, info, startedAt: now, finishedAt: now, chunks }));
   deps.cache.markSeen(jobId, 'd');
+}
+
+/** INFO with each rendered text (longest first) replaced by its rendering with masks for the secrets. */
+function shownInfo(info: string, shown: ReadonlyMap<string, string> | undefined): string {
+  if (!shown) return info;
+  let text = info;
+  for (const [real, masked] of [...shown].sort(([a], [b]) => b.length - a.length))
+    if (real && real !== masked) text = text.split(real).join(masked);
+  return text;
 }
 
 /** One compiled checker per argument schema: the interpreted `Value.Check` cost more than a fast job's shell. */
@@ -188,10 +198,16 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   const startedAt = Date.now();
   deps.outbox.push({ type: 'started', jobId: job.jobId, at: startedAt });
   cache.markSeen(job.jobId, 'r');
-  const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), {
-    stdout: Boolean(job.stdoutArg),
-    stderr: Boolean(job.stderrArg),
-  });
+  const secrets = job.secrets ?? [];
+  // What the job's templates rendered to, and how to show each without its secrets (INFO below).
+  const shown = secrets.length ? new Map<string, string>() : undefined;
+  const output = new JobOutput(
+    job.jobId,
+    deps.outputCapBytes,
+    (e) => deps.outbox.push(e),
+    { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) },
+    secrets,
+  );
   const release = component.requiresLock ? await deps.locks.acquire(component.lockName ?? component.verb.toLowerCase()) : null;
   const timer = job.timeout > 0 ? setTimeout(() => abort.abort('timeout'), job.timeout * 1000) : undefined;
   let outcome: AgentOutcome;
@@ -200,7 +216,7 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   try {
     const args = jobFields(component, job);
     if ('problem' in args) throw new Error(args.problem);
-    const ctx = createContext(deps, job, abort, output);
+    const ctx = createContext(deps, job, abort, output, shown);
     const settled = await raceAbort<ComponentResult>(component.run(ctx, args.fields), abort);
     if (abort.reason !== undefined) {
       const a = abortOutcome(abort.reason, job);
@@ -230,12 +246,15 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
     clearTimeout(timer);
     release?.();
   }
-  // --stdout-arg/--stderr-arg store what the job printed, whatever the outcome, and never change it.
+  // Closed first: the maskers' held-back tails belong to the capture too.
+  const chunks = output.close();
+  // --stdout-arg/--stderr-arg store what the job printed (masked), whatever the outcome, and never change it.
   const stored: Record<string, string> = {};
   if (job.stdoutArg) stored[job.stdoutArg] = output.captured('stdout').trim();
   if (job.stderrArg) stored[job.stderrArg] = output.captured('stderr').trim();
   if (Object.keys(stored).length) cache.setArgs(stored);
-  const chunks = output.close();
+  // INFO is often the rendered command (RUN): masked like the output before it reaches the outbox.
+  if (secrets.length) info = maskText(shownInfo(info, shown), secrets);
   deps.outbox.push(finishedEvent(job.jobId, { outcome, info, exitCode, startedAt, finishedAt: Date.now(), chunks }));
   cache.recordDone(job.jobId, job.sha, job.parentId, outcome === 'succeeded' ? 'succeeded' : 'failed');
 }

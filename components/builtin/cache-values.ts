@@ -73,6 +73,8 @@ export function defineCacheComponent(verb: Kind): Component {
     cacheable: false,
     requiresLock: true,
     lockName: 'arg',
+    // The rendered value lands in the agent's cache files: no secret may go there.
+    keepsRendered: true,
     toJob({ extend_args, key, value }) {
       if (!value.trim()) throw new ArgumentError(`${verb}: ${key} has no VALUE (usage: ${verb} KEY VALUE)`, 'value');
       const literal = literalEval(value);

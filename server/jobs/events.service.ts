@@ -34,9 +34,28 @@ export function createEventsService(
     onOutput?: (t: LiveTarget, stream: 'stdout' | 'stderr', data: string) => void;
     /** Turns a full data dir into a `storage-full` refusal (the agent keeps the batch and retries). */
     storage?: StorageGuard;
+    /**
+     * Replaces secret values with `[secret:NAME]` (issue #18). Agents mask before output leaves
+     * them (values split across chunks included); this masks again whole values in each chunk and
+     * result info before anything is stored, broadcast or seen by QUERY.
+     */
+    mask?: (text: string) => string;
   }>,
 ) {
   const { state, log } = deps;
+  const mask = deps.mask;
+  const masked = (ev: JobEvent): JobEvent => {
+    if (!mask) return ev;
+    if (ev.type === 'output') {
+      const data = mask(ev.data);
+      return data === ev.data ? ev : { ...ev, data };
+    }
+    if (ev.type === 'finished') {
+      const info = mask(ev.info);
+      return info === ev.info ? ev : { ...ev, info };
+    }
+    return ev;
+  };
   const cap = deps.outputCapBytes;
 
   function appendOutput(work: Work, tx: JobsWrites, t: LiveTarget, ev: OutputEvent): void {
@@ -148,7 +167,8 @@ export function createEventsService(
         state.applyResults(
           (work, tx) => {
             const offset = batch.sentAt === undefined ? null : work.now - batch.sentAt;
-            for (const ev of batch.events) {
+            for (const raw of batch.events) {
+              const ev = masked(raw);
               const t = state.agentTarget(identity, ev.jobId);
               if (!t) {
                 const late = state.lostTarget(identity, ev.jobId, work.now);

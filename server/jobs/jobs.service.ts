@@ -4,11 +4,13 @@
  * `events.service.ts` through the same state.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
+import type { DispatchedJob, RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
+import type { SecretValue } from '../../protocol/secret-mask.js';
+import { secretRefs } from '../../protocol/secret-refs.js';
 import type { AgentLink } from './agent-link.js';
 import type { NewJob, NewRun, RolloutRow, Store, StoreTx } from '../store/types.js';
 import type { JobsState } from './jobs.state.js';
@@ -43,7 +45,23 @@ export type JobsServiceDeps = Readonly<{
   inventoryVarsOf?: (identity: string) => Readonly<Record<string, unknown>>;
   /** Waves and concurrency caps (issue #17): which queued jobs may go to an agent now. */
   rollouts?: RolloutHooks;
+  /** Secrets (issue #18): their versions for the job SHA at submit, their values for the agents at dispatch. */
+  secrets?: SecretsLink;
 }>;
+
+/** What the jobs service asks of the secrets (server/secrets/secrets.service.ts). */
+export type SecretsLink = Readonly<{
+  versions(names: readonly string[]): Result<Record<string, number>>;
+  resolve(names: readonly string[]): readonly SecretValue[];
+}>;
+
+/** The secret names a (stored, possibly reloaded) job's templates use; computed once per job object. */
+const namesOf = new WeakMap<DispatchedJob, readonly string[]>();
+function secretNamesOf(job: DispatchedJob): readonly string[] {
+  let names = namesOf.get(job);
+  if (!names) namesOf.set(job, (names = secretRefs(job.args, job.vars)));
+  return names;
+}
 
 /** What the jobs service asks of the rollouts (server/rollouts/). */
 export type RolloutHooks = Readonly<{
@@ -91,7 +109,13 @@ export function createJobsService(deps: JobsServiceDeps) {
       const vars = deps.inventoryVarsOf?.(identity);
       const withVars =
         vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
-      void link.dispatch(identity, sent.map(withVars)).then((acked) => {
+      // Secret values go into this message only (a copy of the job), never into the stored or live job.
+      const withSecrets = (j: LiveJob): DispatchedJob => {
+        const job = withVars(j);
+        const names = secretNamesOf(j.dispatched);
+        return names.length && deps.secrets ? { ...job, secrets: [...deps.secrets.resolve(names)] } : job;
+      };
+      void link.dispatch(identity, sent.map(withSecrets)).then((acked) => {
         if (acked)
           state.dispatched(
             identity,
@@ -118,6 +142,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       isKnown: link.isKnown,
       ...(link.knownIdentities ? { knownIdentities: () => link.knownIdentities?.() ?? [] } : {}),
       ...(link.isRebooting ? { isRebooting: (identity: string) => link.isRebooting?.(identity) === true } : {}),
+      ...(deps.secrets ? { secretVersions: deps.secrets.versions } : {}),
       newId: randomUUID,
       now,
     });
@@ -140,6 +165,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       ...(link.knownIdentities ? { knownIdentities: () => link.knownIdentities?.() ?? [] } : {}),
       ...(link.isRebooting ? { isRebooting: (identity: string) => link.isRebooting?.(identity) === true } : {}),
       ...(deps.hasBlob ? { hasBlob: deps.hasBlob } : {}),
+      ...(deps.secrets ? { secretVersions: deps.secrets.versions } : {}),
       newId: randomUUID,
       now,
     });

@@ -10,6 +10,7 @@ import type { TargetRecord } from '../../protocol/records.js';
 import { fail, ok, type ErrorLocation, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
 import { closestNames, describeUnknown } from '../../protocol/names.js';
+import { secretRefs } from '../../protocol/secret-refs.js';
 
 export type PlanDeps = Readonly<{
   lookup: (verb: string) => Component | undefined;
@@ -24,6 +25,11 @@ export type PlanDeps = Readonly<{
   isRebooting?: (identity: string) => boolean;
   /** Whether the server holds this blob (ADD/COPY sources must be uploaded before the job). */
   hasBlob?: (sha: string) => boolean;
+  /**
+   * The current version of each named secret, or `not-found` naming the first unknown one
+   * (issue #18); without it a job using `{{ secrets.NAME }}` is refused.
+   */
+  secretVersions?: (names: readonly string[]) => Result<Record<string, number>>;
   newId: () => string;
   now: number;
 }>;
@@ -172,6 +178,23 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
         sha = jobSha(component.verb, fields, p.common);
       } else if (job.files?.length) {
         return fail('invalid-job', `${component.verb} takes no files`, { location: where(submission, job, field) });
+      }
+      // Secrets (issue #18): the names its templates use must exist now; their versions (never
+      // values) join the SHA. The values are added per agent at dispatch, never to `fields`.
+      const secretNames = secretRefs(fields, p.templateVars);
+      if (secretNames.length) {
+        if (component.keepsRendered) {
+          return fail(
+            'invalid-job',
+            `${component.verb} stores its rendered value in the target's cache, so it may not use {{ secrets.${secretNames[0]} }}; use the secret in the command that needs it`,
+            { location: where(submission, job, field) },
+          );
+        }
+        const versions = deps.secretVersions
+          ? deps.secretVersions(secretNames)
+          : fail('not-found', `no secret ${secretNames[0]} (this server has no secrets)`);
+        if (!versions.ok) return { ok: false, error: { ...versions.error, location: where(submission, job, field) } };
+        sha = jobSha(component.verb, fields, p.common, versions.value);
       }
       const jobId = deps.newId();
       const dispatched: DispatchedJob = {

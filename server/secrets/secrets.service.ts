@@ -1,14 +1,20 @@
 /**
  * Secrets (issue #18): set (a new version each time), listed without values, removed; values are
  * unsealed only on the server, for the jobs that use them. Plaintext never reaches the store.
+ *
+ * The rows are also kept in memory (loaded at start, written through; only this process writes
+ * them), so the job path — the SHA's versions at submit, the values at dispatch, masking every
+ * output chunk — asks nothing of SQLite and stays synchronous.
  */
 import { fail, ok, type Result } from '../../protocol/result.js';
+import { createTextMasker, type SecretValue } from '../../protocol/secret-mask.js';
 import type { SecretInfo } from '../../protocol/teams.js';
-import type { SecretsStore } from '../store/types.js';
+import type { SecretRow, SecretsStore } from '../store/types.js';
 import { seal, unseal, type SecretsKey } from './seal.js';
-import type { SecretValue } from './mask.js';
 
 export type SecretsService = Readonly<{
+  /** Reads the stored rows into memory (once, at start). */
+  load(): Promise<void>;
   list(): Promise<SecretInfo[]>;
   set(name: string, value: string, by: string): Promise<Result<SecretInfo>>;
   remove(name: string): Promise<Result<null>>;
@@ -16,7 +22,17 @@ export type SecretsService = Readonly<{
   values(names: readonly string[]): Promise<Result<SecretValue[]>>;
   /** Every current value (masking what the server stores and sends to consoles). */
   allValues(): Promise<SecretValue[]>;
+  /** The current version of each of `names`, or `not-found` naming the first that does not exist (submit). */
+  versions(names: readonly string[]): Result<Record<string, number>>;
+  /** The current values of those of `names` that exist (dispatch: a secret removed since the submit is left out, and the job's template fails on the agent). */
+  resolve(names: readonly string[]): SecretValue[];
+  /** `text` with every current value replaced by `[secret:NAME]`. */
+  mask(text: string): string;
+  /** Whether there is any secret (else `mask` changes nothing). */
+  active(): boolean;
 }>;
+
+const missing = (name: string) => `no secret ${name} (set it with: directord secret set ${name})`;
 
 export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: SecretsKey; clock: () => number }>): SecretsService {
   const info = (r: { name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }): SecretInfo => ({
@@ -26,11 +42,27 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
     updatedAt: r.updatedAt,
     updatedBy: r.updatedBy,
   });
+  const rows = new Map<string, SecretRow>();
+  const open = (r: SecretRow): string | null => unseal(deps.key, r.name, r.version, r.sealed);
+  let masker: (text: string) => string = (text) => text;
+  /** Rebuilt when a value changes: every current value, longest first. */
+  const remask = () => {
+    const all = [...rows.values()].flatMap((r) => {
+      const value = open(r);
+      return value === null ? [] : [{ name: r.name, value }];
+    });
+    masker = all.length ? createTextMasker(all) : (text) => text;
+  };
   return {
+    async load() {
+      rows.clear();
+      for (const r of await deps.store.all()) rows.set(r.name, r);
+      remask();
+    },
     list: async () => (await deps.store.all()).map(info),
     async set(name, value, by) {
       if (value.length === 0) return fail('invalid-payload', `secret ${name}: the value is empty`);
-      const previous = await deps.store.get(name);
+      const previous = rows.get(name) ?? (await deps.store.get(name));
       const now = deps.clock();
       const version = (previous?.version ?? 0) + 1;
       const row = {
@@ -42,28 +74,51 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
         updatedBy: by,
       };
       await deps.store.put(row);
+      rows.set(name, row);
+      remask();
       return ok(info(row));
     },
     async remove(name) {
-      return (await deps.store.remove(name)) ? ok(null) : fail('not-found', `no secret ${name}`);
+      const removed = await deps.store.remove(name);
+      rows.delete(name);
+      remask();
+      return removed ? ok(null) : fail('not-found', `no secret ${name}`);
     },
     async values(names) {
       const out: SecretValue[] = [];
       for (const name of new Set(names)) {
         const row = await deps.store.get(name);
-        if (!row) return fail('not-found', `no secret ${name} (set it with: directord secret set ${name})`);
-        const value = unseal(deps.key, row.name, row.version, row.sealed);
+        if (!row) return fail('not-found', missing(name));
+        const value = open(row);
         if (value === null) return fail('internal', `secret ${name} cannot be opened with DATA_DIR/secrets.key (was the key replaced?)`);
         out.push({ name, value });
       }
       return ok(out);
     },
     async allValues() {
-      const rows = await deps.store.all();
-      return rows.flatMap((r) => {
-        const value = unseal(deps.key, r.name, r.version, r.sealed);
+      const stored = await deps.store.all();
+      return stored.flatMap((r) => {
+        const value = open(r);
         return value === null ? [] : [{ name: r.name, value }];
       });
     },
+    versions(names) {
+      const out: Record<string, number> = {};
+      for (const name of names) {
+        const row = rows.get(name);
+        if (!row) return fail('not-found', missing(name));
+        out[name] = row.version;
+      }
+      return ok(out);
+    },
+    resolve(names) {
+      return [...new Set(names)].flatMap((name) => {
+        const row = rows.get(name);
+        const value = row ? open(row) : null;
+        return value === null ? [] : [{ name, value }];
+      });
+    },
+    mask: (text) => masker(text),
+    active: () => rows.size > 0,
   };
 }

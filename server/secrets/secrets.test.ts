@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import type { Result } from '../../protocol/result.js';
 import type { ApiTokenCreated, SecretInfo } from '../../protocol/teams.js';
 import { startTestServer } from '../testing/harness.js';
-import { createStreamMasker, maskText } from './mask.js';
+import { createStreamMasker, maskText } from '../../protocol/secret-mask.js';
 import { seal, unseal } from './seal.js';
 
 describe('secrets', () => {
