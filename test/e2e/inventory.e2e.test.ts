@@ -148,6 +148,34 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     }
     assert.equal(await page.getByRole('region', { name: 'Output: node-2' }).count(), 0);
     await page.screenshot({ path: join(SHOTS, 'inventory-deploy.png') });
+  });
+
+  test('History shows the pattern and its hosts; Re-run on current inventory resolves it again, after a confirm', async () => {
+    await nav('History');
+    const row = page.getByRole('table', { name: 'Runs' }).getByRole('row').nth(1);
+    await row.getByTestId('run-pattern').filter({ hasText: /^web$/ }).waitFor();
+    assert.match(await row.innerText(), /web → node-1, node-3/);
+    // node-3 leaves web (bulk remove of the selected host).
+    await nav('Hosts');
+    const inv = page.getByRole('region', { name: 'Inventory' });
+    await page.getByLabel('Target pattern', { exact: true }).fill('web');
+    await inv.getByLabel('Select node-3').check();
+    await page.getByLabel('Group for selected hosts').fill('web');
+    await inv.getByRole('button', { name: 'Remove selected' }).click();
+    await page.getByRole('status').filter({ hasText: 'Removed 1 host(s) from web' }).waitFor();
+    await page.getByLabel('Target pattern', { exact: true }).fill('all');
+    await inv.getByLabel('Select node-3').uncheck();
+    await nav('History');
+    await row.getByRole('button', { name: 'untitled.yaml' }).click();
+    await page.getByTestId('run-targets').filter({ hasText: 'Target web → node-1, node-3 (2 hosts)' }).waitFor();
+    await page.getByRole('button', { name: 'Re-run on current inventory' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Re-run 1 step on node-1 of the current inventory?' });
+    await confirm.getByText('no longer matched: node-3').waitFor();
+    await confirm.getByRole('button', { name: 'Re-run on current inventory' }).click();
+    await page.getByTestId('run-targets').filter({ hasText: 'Target web → node-1 (1 host)' }).waitFor();
+    // The same command on node-1 again (its agent may answer from its cache): one pane, node-1's.
+    await page.getByRole('region', { name: 'Output: node-1' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole('region', { name: 'Output: node-3' }).count(), 0);
     assert.deepEqual(errors, []);
   });
 });
