@@ -48,7 +48,7 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
   }
 
   async function commit(next: Model): Promise<Result<InventoryChanges>> {
-    const checked = checkModel(next, isAgent);
+    const checked = checkModel(next, isAgent, model);
     if (!checked.ok) return checked;
     const { changes, write } = diffModels(model, next);
     await deps.store.transaction((tx) => write(tx.inventory));

@@ -133,12 +133,19 @@ export function findCycle(m: Model): string[] | null {
 
 /**
  * Smart groups: a name of their own (not a host's, an agent's or a group's, else a pattern could
- * not tell which is meant), a pattern that parses, and no smart group reaching itself.
+ * not tell which is meant), a pattern that parses, and no smart group reaching itself. Only what
+ * this change brings is checked (a saved smart group, a host or group added): an agent that
+ * enrolled later under a smart group's name must not block every other edit (the resolver names
+ * that clash where the name is used).
  */
-function checkSmart(m: Model, isAgent: (name: string) => boolean): Result<null> {
+function checkSmart(m: Model, before: Model | null, isAgent: (name: string) => boolean): Result<null> {
   for (const g of [...m.smart.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (m.groups.has(g.name) || isImplicit(g.name)) return fail('conflict', `smart group ${g.name}: a group is named ${g.name} already; pick another name`, { details: { name: g.name } });
-    if (m.hosts.has(g.name) || isAgent(g.name)) return fail('conflict', `smart group ${g.name}: a host is named ${g.name} already; pick another name`, { details: { name: g.name } });
+    const fresh = before?.smart.get(g.name)?.pattern !== g.pattern;
+    const newGroup = m.groups.has(g.name) && !before?.groups.has(g.name);
+    const newHost = m.hosts.has(g.name) && !before?.hosts.has(g.name);
+    if ((fresh && (m.groups.has(g.name) || isImplicit(g.name))) || newGroup) return fail('conflict', `smart group ${g.name}: a group is named ${g.name} already; pick another name`, { details: { name: g.name } });
+    if ((fresh && (m.hosts.has(g.name) || isAgent(g.name))) || newHost) return fail('conflict', `smart group ${g.name}: a host is named ${g.name} already; pick another name`, { details: { name: g.name } });
+    if (!fresh) continue;
     const parsed = parsePattern(g.pattern);
     if (!parsed.ok) return fail('invalid-pattern', `smart group ${g.name}: ${parsed.error.message}`, { details: { name: g.name } });
   }
@@ -147,10 +154,11 @@ function checkSmart(m: Model, isAgent: (name: string) => boolean): Result<null> 
   return ok(null);
 }
 
-export function checkModel(m: Model, isAgent: (name: string) => boolean = () => false): Result<null> {
+/** `before`: the model the change starts from (null: check everything). */
+export function checkModel(m: Model, isAgent: (name: string) => boolean = () => false, before: Model | null = null): Result<null> {
   const cycle = findCycle(m);
   if (cycle) return fail('conflict', `groups may not contain themselves: ${cycle.join(' → ')}`);
-  return checkSmart(m, isAgent);
+  return checkSmart(m, before, isAgent);
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

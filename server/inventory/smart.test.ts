@@ -152,6 +152,23 @@ describe('smart groups', () => {
     assert.equal(t.service.snapshot().groups.some((g) => g.name === 'x'), false);
   });
 
+  test('an agent that enrols later under a smart group name: other edits go on, the name is refused where used', async () => {
+    const agents: AgentInfo[] = [];
+    const t = await withService(agents);
+    cleanups.push(t.close);
+    assert.ok((await t.service.saveSmartGroup('canary', 'web-1')).ok);
+    agents.push(agent('canary'));
+    t.service.invalidate();
+    const other = await t.service.edit([{ op: 'set-label', hosts: ['web-2'], key: 'tier', value: 'web' }]);
+    assert.ok(other.ok, other.ok ? '' : other.error.message);
+    const used = resolvePattern('canary', t.service.snapshot());
+    assert.equal(used.ok, false);
+    if (!used.ok) assert.match(used.error.message, /"canary" is both a smart group and a host; rename one of them/);
+    const again = await t.service.saveSmartGroup('canary', 'web-2');
+    assert.equal(again.ok, false, 'saving it again is a new save: refused');
+    assert.ok((await t.service.removeSmartGroup('canary')).ok);
+  });
+
   test('export → import keeps smart groups (all.vars.directord_smart_groups), YAML, JSON and INI', async () => {
     const t = await withService();
     cleanups.push(t.close);
