@@ -173,6 +173,7 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     await confirm.getByText('no longer matched: node-3').waitFor();
     await confirm.getByRole('button', { name: 'Re-run on current inventory' }).click();
     await page.getByTestId('run-targets').filter({ hasText: 'Target web → node-1 (1 host)' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'inventory-rerun-current.png') });
     // The same command on node-1 again (its agent may answer from its cache): one pane, node-1's.
     await page.getByRole('region', { name: 'Output: node-1' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.getByRole('region', { name: 'Output: node-3' }).count(), 0);
