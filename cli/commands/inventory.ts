@@ -19,7 +19,10 @@ function printChanges(c: InventoryChanges): void {
   const part = (what: string, names: readonly string[]) => (names.length ? `${names.length} ${what} (${names.join(', ')})` : `0 ${what}`);
   line(`hosts: ${part('added', c.hosts.added)}, ${part('changed', c.hosts.changed)}, ${part('removed', c.hosts.removed)}`);
   line(`groups: ${part('added', c.groups.added)}, ${part('changed', c.groups.changed)}, ${part('removed', c.groups.removed)}`);
-  if (c.smartGroups) line(`smart groups: ${part('added', c.smartGroups.added)}, ${part('changed', c.smartGroups.changed)}, ${part('removed', c.smartGroups.removed)}`);
+  if (c.smartGroups)
+    line(
+      `smart groups: ${part('added', c.smartGroups.added)}, ${part('changed', c.smartGroups.changed)}, ${part('removed', c.smartGroups.removed)}`,
+    );
 }
 
 /** Columns padded to the widest cell, the last one left as is. */
@@ -30,7 +33,10 @@ function table(rows: readonly (readonly string[])[]): string {
 
 /** `smart list`: NAME PATTERN MATCHES (a count, or why the smart group matches nothing). */
 export function renderSmartList(groups: readonly SmartGroupInfo[]): string {
-  return table([['NAME', 'PATTERN', 'MATCHES'], ...groups.map((g) => [g.name, g.pattern, g.error ? `error: ${g.error}` : String(g.matches)])]);
+  return table([
+    ['NAME', 'PATTERN', 'MATCHES'],
+    ...groups.map((g) => [g.name, g.pattern, g.error ? `error: ${g.error}` : String(g.matches)]),
+  ]);
 }
 
 /** A table of hosts: name, direct groups, labels, state (online / offline / not enrolled). */
@@ -38,7 +44,9 @@ export function renderInventoryList(snapshot: InventorySnapshot, hosts: readonly
   const index = indexInventory(snapshot);
   const rows = hosts.map((h) => {
     const host = index.hosts.get(h);
-    const labels = Object.entries(host?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries(host?.labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const state = !host?.enrolled ? 'not enrolled' : host.online ? 'online' : 'offline';
     return [h, [...index.groupsOf(h)].sort().join(',') || '-', labels || '-', state];
   });
@@ -85,7 +93,8 @@ export function editOps(kind: 'group' | 'label' | 'var', words: readonly string[
     throw usage('usage: directord inventory label set KEY=VALUE HOST… | label remove KEY HOST…');
   }
   const [ownerKind, owner, key, ...value] = rest;
-  if ((ownerKind !== 'host' && ownerKind !== 'group') || !owner || !key) throw usage('usage: directord inventory var set host|group NAME KEY VALUE | var unset host|group NAME KEY');
+  if ((ownerKind !== 'host' && ownerKind !== 'group') || !owner || !key)
+    throw usage('usage: directord inventory var set host|group NAME KEY VALUE | var unset host|group NAME KEY');
   const who = ownerKind === 'host' ? { host: owner } : { group: owner };
   if (action === 'set' && value.length) return [{ op: 'set-var', owner: who, key, value: scalar(value.join(' ')) }];
   if (action === 'unset') return [{ op: 'set-var', owner: who, key }];
@@ -94,29 +103,44 @@ export function editOps(kind: 'group' | 'label' | 'var', words: readonly string[
 
 export type InventoryOptions = Readonly<{ replace?: boolean; format?: string }>;
 
-const SMART_USAGE = "usage: directord inventory smart add NAME PATTERN | smart list | smart rm NAME (quote a pattern with ! or &: 'web:&label:env=prod')";
+const SMART_USAGE =
+  "usage: directord inventory smart add NAME PATTERN | smart list | smart rm NAME (quote a pattern with ! or &: 'web:&label:env=prod')";
 
 async function runSmart(args: readonly string[], ctx: CliContext): Promise<number> {
   const [action, ...rest] = args;
   if (action === 'list' && rest.length === 0) {
-    const groups = await withServer(ctx, async (c) => unwrap(await c.request('inventory:smart-list', REQUEST_TIMEOUT_MS), 'Listing smart groups failed'));
+    const groups = await withServer(ctx, async (c) =>
+      unwrap(await c.request('inventory:smart-list', REQUEST_TIMEOUT_MS), 'Listing smart groups failed'),
+    );
     write(renderSmartList(groups));
     return EXIT.ok;
   }
   if (action === 'add' && rest.length === 2) {
     const [name, pattern] = rest as [string, string];
     const listed = await withServer(ctx, async (c) => {
-      const changes = unwrap(await c.request('inventory:smart-save', REQUEST_TIMEOUT_MS, { name, pattern }), `Saving smart group ${name} failed`);
+      const changes = unwrap(
+        await c.request('inventory:smart-save', REQUEST_TIMEOUT_MS, { name, pattern }),
+        `Saving smart group ${name} failed`,
+      );
       return { changes, groups: unwrap(await c.request('inventory:smart-list', REQUEST_TIMEOUT_MS), 'Listing smart groups failed') };
     });
     const saved = listed.groups.find((g) => g.name === name);
-    const verb = listed.changes.smartGroups?.changed.includes(name) ? 'changed' : listed.changes.smartGroups?.added.includes(name) ? 'added' : 'unchanged';
-    line(`smart group ${name} ${verb}: ${pattern}` + (saved ? ` (${saved.error ? `error: ${saved.error}` : `${saved.matches} host${saved.matches === 1 ? '' : 's'} match`})` : ''));
+    const verb = listed.changes.smartGroups?.changed.includes(name)
+      ? 'changed'
+      : listed.changes.smartGroups?.added.includes(name)
+        ? 'added'
+        : 'unchanged';
+    line(
+      `smart group ${name} ${verb}: ${pattern}` +
+        (saved ? ` (${saved.error ? `error: ${saved.error}` : `${saved.matches} host${saved.matches === 1 ? '' : 's'} match`})` : ''),
+    );
     return EXIT.ok;
   }
   if ((action === 'rm' || action === 'remove') && rest.length === 1) {
     const [name] = rest as [string];
-    await withServer(ctx, async (c) => unwrap(await c.request('inventory:smart-remove', REQUEST_TIMEOUT_MS, { name }), `Removing smart group ${name} failed`));
+    await withServer(ctx, async (c) =>
+      unwrap(await c.request('inventory:smart-remove', REQUEST_TIMEOUT_MS, { name }), `Removing smart group ${name} failed`),
+    );
     line(`smart group ${name} removed`);
     return EXIT.ok;
   }
@@ -134,13 +158,24 @@ export async function runInventory(action: string, args: readonly string[], opti
       } catch (error) {
         throw new CliError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
       }
-      const changes = await withServer(ctx, async (c) => unwrap(await c.request('inventory:import', REQUEST_TIMEOUT_MS, { fileName: basename(file), text, ...(options.replace ? { replace: true } : {}) }), `Importing ${file} failed`));
+      const changes = await withServer(ctx, async (c) =>
+        unwrap(
+          await c.request('inventory:import', REQUEST_TIMEOUT_MS, {
+            fileName: basename(file),
+            text,
+            ...(options.replace ? { replace: true } : {}),
+          }),
+          `Importing ${file} failed`,
+        ),
+      );
       printChanges(changes);
       return EXIT.ok;
     }
     case 'list': {
       if (args.length > 1) throw usage("usage: directord inventory list [PATTERN] (quote a pattern with ! or *: 'web:!web-3')");
-      const snapshot = await withServer(ctx, async (c) => unwrap(await c.request('inventory:get', REQUEST_TIMEOUT_MS), 'Reading the inventory failed'));
+      const snapshot = await withServer(ctx, async (c) =>
+        unwrap(await c.request('inventory:get', REQUEST_TIMEOUT_MS), 'Reading the inventory failed'),
+      );
       const pattern = args[0] ?? 'all';
       const r = resolvePattern(pattern, snapshot);
       if (!r.ok) {
@@ -153,7 +188,9 @@ export async function runInventory(action: string, args: readonly string[], opti
     case 'export': {
       const format = options.format ?? 'yaml';
       if (format !== 'yaml' && format !== 'json') throw usage(`--format: expected yaml or json, not ${JSON.stringify(format)}`);
-      const out = await withServer(ctx, async (c) => unwrap(await c.request('inventory:export', REQUEST_TIMEOUT_MS, { format }), 'Exporting the inventory failed'));
+      const out = await withServer(ctx, async (c) =>
+        unwrap(await c.request('inventory:export', REQUEST_TIMEOUT_MS, { format }), 'Exporting the inventory failed'),
+      );
       write(out.text);
       return EXIT.ok;
     }
@@ -163,7 +200,11 @@ export async function runInventory(action: string, args: readonly string[], opti
     case 'label':
     case 'var': {
       const ops = editOps(action, args);
-      printChanges(await withServer(ctx, async (c) => unwrap(await c.request('inventory:edit', REQUEST_TIMEOUT_MS, { ops }), `inventory ${action} failed`)));
+      printChanges(
+        await withServer(ctx, async (c) =>
+          unwrap(await c.request('inventory:edit', REQUEST_TIMEOUT_MS, { ops }), `inventory ${action} failed`),
+        ),
+      );
       return EXIT.ok;
     }
   }

@@ -122,14 +122,20 @@ function matchAtom(index: InventoryIndex, atom: Atom, stack: readonly string[]):
       const smart = index.smart.get(atom.name);
       if (smart !== undefined) {
         if (isHost || group) {
-          return fail('conflict', `"${atom.name}" is both a smart group and a ${isHost ? 'host' : 'group'}; rename one of them`, { details: { name: atom.name } });
+          return fail('conflict', `"${atom.name}" is both a smart group and a ${isHost ? 'host' : 'group'}; rename one of them`, {
+            details: { name: atom.name },
+          });
         }
         return smartHosts(index, atom.name, smart, stack);
       }
       if (isHost && group && atom.name !== ALL_GROUP) {
-        return fail('conflict', `"${atom.name}" is both a host and a group (of ${group.length} host${group.length === 1 ? '' : 's'}); rename the group or the host`, {
-          details: { name: atom.name },
-        });
+        return fail(
+          'conflict',
+          `"${atom.name}" is both a host and a group (of ${group.length} host${group.length === 1 ? '' : 's'}); rename the group or the host`,
+          {
+            details: { name: atom.name },
+          },
+        );
       }
       if (isHost) return ok([atom.name]);
       if (group) return ok(group);
@@ -144,24 +150,36 @@ function matchAtom(index: InventoryIndex, atom: Atom, stack: readonly string[]):
       return ok([...set].sort(naturalCompare));
     }
     case 'label':
-      return ok(index.ordered.filter((h) => {
-        const labels = index.hosts.get(h)?.labels ?? {};
-        return atom.value === null ? Object.hasOwn(labels, atom.key) : labels[atom.key] === atom.value;
-      }));
+      return ok(
+        index.ordered.filter((h) => {
+          const labels = index.hosts.get(h)?.labels ?? {};
+          return atom.value === null ? Object.hasOwn(labels, atom.key) : labels[atom.key] === atom.value;
+        }),
+      );
     case 'fact':
-      return ok(index.ordered.filter((h) => {
-        const v = factValue(index.hosts.get(h)?.facts ?? null, atom.key);
-        return v !== undefined && (atom.re ? atom.re.test(v) : v === atom.value);
-      }));
+      return ok(
+        index.ordered.filter((h) => {
+          const v = factValue(index.hosts.get(h)?.facts ?? null, atom.key);
+          return v !== undefined && (atom.re ? atom.re.test(v) : v === atom.value);
+        }),
+      );
   }
 }
 
 /** The bare word of a term, for "closest names" when the whole pattern matched nothing. */
-const wordOf = (t: Term) => t.text.replace(/^[&!~]/, '').replace(/\[[^\]]*\]$/, '').replace(/[*?\\^$()+{}|]/g, '');
+const wordOf = (t: Term) =>
+  t.text
+    .replace(/^[&!~]/, '')
+    .replace(/\[[^\]]*\]$/, '')
+    .replace(/[*?\\^$()+{}|]/g, '');
 
 /** The hosts parsed terms select (natural order), possibly none; `stack`: smart groups being expanded. */
 function evaluate(terms: readonly Term[], index: InventoryIndex, stack: readonly string[]): Result<readonly string[]> {
-  const ordered = [...terms.filter((t) => t.op === 'union'), ...terms.filter((t) => t.op === 'and'), ...terms.filter((t) => t.op === 'not')];
+  const ordered = [
+    ...terms.filter((t) => t.op === 'union'),
+    ...terms.filter((t) => t.op === 'and'),
+    ...terms.filter((t) => t.op === 'not'),
+  ];
   let current: Set<string> = ordered[0]?.op === 'union' ? new Set() : new Set(index.ordered);
   for (const term of ordered) {
     const matched = matchAtom(index, term.atom, stack);
@@ -182,11 +200,25 @@ export function resolveTerms(pattern: string, terms: readonly Term[], index: Inv
   if (!evaluated.ok) return evaluated;
   const hosts = evaluated.value;
   if (!hosts.length) {
-    const words = [...new Set(terms.filter((t) => t.op !== 'not').map(wordOf).filter(Boolean))];
-    const near = [...new Set(words.flatMap((w) => closestNames(w, [...index.ordered, ...index.groupNames, ...index.smart.keys()])))].slice(0, 5);
-    return fail('unknown-target', `pattern "${pattern}" matches no host` + (near.length ? ` (closest host and group names: ${near.join(', ')})` : ''), {
-      details: { pattern, closest: near },
-    });
+    const words = [
+      ...new Set(
+        terms
+          .filter((t) => t.op !== 'not')
+          .map(wordOf)
+          .filter(Boolean),
+      ),
+    ];
+    const near = [...new Set(words.flatMap((w) => closestNames(w, [...index.ordered, ...index.groupNames, ...index.smart.keys()])))].slice(
+      0,
+      5,
+    );
+    return fail(
+      'unknown-target',
+      `pattern "${pattern}" matches no host` + (near.length ? ` (closest host and group names: ${near.join(', ')})` : ''),
+      {
+        details: { pattern, closest: near },
+      },
+    );
   }
   const offline: string[] = [];
   const notEnrolled: string[] = [];

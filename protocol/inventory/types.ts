@@ -34,7 +34,11 @@ export type InventoryGroup = Readonly<{
  */
 export type SmartGroup = Readonly<{ name: string; pattern: string }>;
 
-export type InventorySnapshot = Readonly<{ hosts: readonly InventoryHost[]; groups: readonly InventoryGroup[]; smartGroups?: readonly SmartGroup[] }>;
+export type InventorySnapshot = Readonly<{
+  hosts: readonly InventoryHost[];
+  groups: readonly InventoryGroup[];
+  smartGroups?: readonly SmartGroup[];
+}>;
 
 /** What a pattern resolved to: every matching host (natural order), and which of them cannot run now. */
 export type PatternResolution = Readonly<{

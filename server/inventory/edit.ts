@@ -11,9 +11,14 @@ function yamlMapping(text: string, where: string): Result<Record<string, unknown
   } catch (error) {
     const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
     const what = error instanceof Error ? (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(error);
-    return fail('invalid-payload', `${where}: the vars are not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}: ${what}`, at ? { location: { line: at.line, column: at.col } } : {});
+    return fail(
+      'invalid-payload',
+      `${where}: the vars are not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}: ${what}`,
+      at ? { location: { line: at.line, column: at.col } } : {},
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('invalid-payload', `${where}: expected a mapping of var names to values`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('invalid-payload', `${where}: expected a mapping of var names to values`);
   return ok(value as Record<string, unknown>);
 }
 
@@ -29,7 +34,11 @@ export function applyOps(m: Model, ops: readonly InventoryOp[], now: number, isA
         break;
       }
       case 'remove-host':
-        if (!m.hosts.has(op.name)) return fail('not-found', `${where}: no declared host is named ${op.name}` + (isAgent(op.name) ? ' (it is an agent: revoke it instead)' : ''));
+        if (!m.hosts.has(op.name))
+          return fail(
+            'not-found',
+            `${where}: no declared host is named ${op.name}` + (isAgent(op.name) ? ' (it is an agent: revoke it instead)' : ''),
+          );
         m.hosts.delete(op.name);
         for (const g of m.groups.values()) g.hosts.delete(op.name);
         break;

@@ -1,11 +1,21 @@
 /** The `/ui` inventory requests: every payload validated, errors as values. */
-import { InventoryEditSchema, InventoryExportSchema, InventoryImportSchema, InventoryResolveSchema, SmartGroupRemoveSchema, SmartGroupSaveSchema } from '../../protocol/inventory/wire.js';
+import {
+  InventoryEditSchema,
+  InventoryExportSchema,
+  InventoryImportSchema,
+  InventoryResolveSchema,
+  SmartGroupRemoveSchema,
+  SmartGroupSaveSchema,
+} from '../../protocol/inventory/wire.js';
 import { ok } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { On } from '../ui/ui.request-types.js';
 import type { InventoryService } from './inventory.service.js';
 
-export type InventoryRequestDeps = Pick<InventoryService, 'snapshot' | 'resolve' | 'import' | 'export' | 'edit' | 'smartGroups' | 'saveSmartGroup' | 'removeSmartGroup'>;
+export type InventoryRequestDeps = Pick<
+  InventoryService,
+  'snapshot' | 'resolve' | 'import' | 'export' | 'edit' | 'smartGroups' | 'saveSmartGroup' | 'removeSmartGroup'
+>;
 
 const editValidator = compileValidator(InventoryEditSchema);
 const importValidator = compileValidator(InventoryImportSchema);

@@ -35,15 +35,26 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     const hosts = new Map<string, InventoryHost>();
     for (const a of deps.agents()) {
       const d = model.hosts.get(a.identity);
-      hosts.set(a.identity, { name: a.identity, labels: d?.labels ?? {}, vars: d?.vars ?? {}, facts: a.facts as unknown as Record<string, unknown>, online: a.online && !a.revoked, enrolled: true, ssh: d?.ssh ?? null });
+      hosts.set(a.identity, {
+        name: a.identity,
+        labels: d?.labels ?? {},
+        vars: d?.vars ?? {},
+        facts: a.facts as unknown as Record<string, unknown>,
+        online: a.online && !a.revoked,
+        enrolled: true,
+        ssh: d?.ssh ?? null,
+      });
     }
     for (const d of model.hosts.values()) {
-      if (!hosts.has(d.name)) hosts.set(d.name, { name: d.name, labels: d.labels, vars: d.vars, facts: null, online: false, enrolled: false, ssh: d.ssh });
+      if (!hosts.has(d.name))
+        hosts.set(d.name, { name: d.name, labels: d.labels, vars: d.vars, facts: null, online: false, enrolled: false, ssh: d.ssh });
     }
     return {
       hosts: [...hosts.values()],
       groups: [...model.groups.values()].map((g) => ({ name: g.name, hosts: [...g.hosts], children: [...g.children], vars: g.vars })),
-      smartGroups: [...model.smart.values()].sort((a, b) => naturalCompare(a.name, b.name)).map((g) => ({ name: g.name, pattern: g.pattern })),
+      smartGroups: [...model.smart.values()]
+        .sort((a, b) => naturalCompare(a.name, b.name))
+        .map((g) => ({ name: g.name, pattern: g.pattern })),
     };
   }
 
@@ -81,7 +92,12 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
       if (!parsed.ok) return Promise.resolve(parsed);
       const next: Model = request.replace ? emptyModel() : cloneModel(model);
       mergeParsed(next, parsed.value, deps.clock());
-      deps.log.info('inventory import', { file: request.fileName, hosts: parsed.value.hosts.size, groups: parsed.value.groups.size, replace: request.replace === true });
+      deps.log.info('inventory import', {
+        file: request.fileName,
+        hosts: parsed.value.hosts.size,
+        groups: parsed.value.groups.size,
+        replace: request.replace === true,
+      });
       return commit(next);
     },
     /** Every smart group with what it matches now (a broken one says why instead of failing the list). */
@@ -107,7 +123,13 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     },
     removeSmartGroup(name: string): Promise<Result<InventoryChanges>> {
       if (!model.smart.has(name)) {
-        return Promise.resolve(fail('not-found', `no smart group is named ${name}` + (model.smart.size ? ` (there are: ${[...model.smart.keys()].sort(naturalCompare).join(', ')})` : '')));
+        return Promise.resolve(
+          fail(
+            'not-found',
+            `no smart group is named ${name}` +
+              (model.smart.size ? ` (there are: ${[...model.smart.keys()].sort(naturalCompare).join(', ')})` : ''),
+          ),
+        );
       }
       const next = cloneModel(model);
       next.smart.delete(name);
@@ -115,7 +137,8 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     },
     export(request: InventoryExport): Result<{ format: 'yaml' | 'json'; text: string }> {
       const format = request.format ?? 'yaml';
-      if (format !== 'yaml' && format !== 'json') return fail('invalid-payload', `unknown export format ${String(format)}; expected yaml or json`);
+      if (format !== 'yaml' && format !== 'json')
+        return fail('invalid-payload', `unknown export format ${String(format)}; expected yaml or json`);
       return ok({ format, text: format === 'yaml' ? exportYaml(snapshot()) : exportJson(snapshot()) });
     },
   };

@@ -11,7 +11,13 @@ import type { InventoryChanges } from '../../protocol/inventory/wire.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import type { InventoryHostRow, InventoryRows, InventoryWrites } from '../store/types.js';
 
-export type HostEntry = { name: string; labels: Record<string, string>; vars: Record<string, unknown>; ssh: SshAddress | null; declaredAt: number };
+export type HostEntry = {
+  name: string;
+  labels: Record<string, string>;
+  vars: Record<string, unknown>;
+  ssh: SshAddress | null;
+  declaredAt: number;
+};
 export type GroupEntry = { name: string; vars: Record<string, unknown>; createdAt: number; hosts: Set<string>; children: Set<string> };
 export type SmartEntry = { name: string; pattern: string; createdAt: number };
 export type Model = { hosts: Map<string, HostEntry>; groups: Map<string, GroupEntry>; smart: Map<string, SmartEntry> };
@@ -33,8 +39,15 @@ export const isImplicit = (group: string) => group === ALL_GROUP || group === UN
 
 export function modelFromRows(rows: InventoryRows): Model {
   return {
-    hosts: new Map(rows.hosts.map((h) => [h.name, { name: h.name, labels: { ...h.labels }, vars: { ...h.vars }, ssh: h.ssh, declaredAt: h.declaredAt }])),
-    groups: new Map(rows.groups.map((g) => [g.name, { name: g.name, vars: { ...g.vars }, createdAt: g.createdAt, hosts: new Set(g.hosts), children: new Set(g.children) }])),
+    hosts: new Map(
+      rows.hosts.map((h) => [h.name, { name: h.name, labels: { ...h.labels }, vars: { ...h.vars }, ssh: h.ssh, declaredAt: h.declaredAt }]),
+    ),
+    groups: new Map(
+      rows.groups.map((g) => [
+        g.name,
+        { name: g.name, vars: { ...g.vars }, createdAt: g.createdAt, hosts: new Set(g.hosts), children: new Set(g.children) },
+      ]),
+    ),
     smart: new Map(rows.smartGroups.map((g) => [g.name, { ...g }])),
   };
 }
@@ -42,7 +55,9 @@ export function modelFromRows(rows: InventoryRows): Model {
 export function cloneModel(m: Model): Model {
   return {
     hosts: new Map([...m.hosts].map(([k, h]) => [k, { ...h, labels: { ...h.labels }, vars: { ...h.vars } }])),
-    groups: new Map([...m.groups].map(([k, g]) => [k, { ...g, vars: { ...g.vars }, hosts: new Set(g.hosts), children: new Set(g.children) }])),
+    groups: new Map(
+      [...m.groups].map(([k, g]) => [k, { ...g, vars: { ...g.vars }, hosts: new Set(g.hosts), children: new Set(g.children) }]),
+    ),
     smart: new Map([...m.smart].map(([k, g]) => [k, { ...g }])),
   };
 }
@@ -143,8 +158,12 @@ function checkSmart(m: Model, before: Model | null, isAgent: (name: string) => b
     const fresh = before?.smart.get(g.name)?.pattern !== g.pattern;
     const newGroup = m.groups.has(g.name) && !before?.groups.has(g.name);
     const newHost = m.hosts.has(g.name) && !before?.hosts.has(g.name);
-    if ((fresh && (m.groups.has(g.name) || isImplicit(g.name))) || newGroup) return fail('conflict', `smart group ${g.name}: a group is named ${g.name} already; pick another name`, { details: { name: g.name } });
-    if ((fresh && (m.hosts.has(g.name) || isAgent(g.name))) || newHost) return fail('conflict', `smart group ${g.name}: a host is named ${g.name} already; pick another name`, { details: { name: g.name } });
+    if ((fresh && (m.groups.has(g.name) || isImplicit(g.name))) || newGroup)
+      return fail('conflict', `smart group ${g.name}: a group is named ${g.name} already; pick another name`, {
+        details: { name: g.name },
+      });
+    if ((fresh && (m.hosts.has(g.name) || isAgent(g.name))) || newHost)
+      return fail('conflict', `smart group ${g.name}: a host is named ${g.name} already; pick another name`, { details: { name: g.name } });
     if (!fresh) continue;
     const parsed = parsePattern(g.pattern);
     if (!parsed.ok) return fail('invalid-pattern', `smart group ${g.name}: ${parsed.error.message}`, { details: { name: g.name } });
@@ -162,7 +181,13 @@ export function checkModel(m: Model, isAgent: (name: string) => boolean = () => 
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const hostRow = (h: HostEntry): InventoryHostRow => ({ name: h.name, labels: h.labels, vars: h.vars, ssh: h.ssh, declaredAt: h.declaredAt });
+const hostRow = (h: HostEntry): InventoryHostRow => ({
+  name: h.name,
+  labels: h.labels,
+  vars: h.vars,
+  ssh: h.ssh,
+  declaredAt: h.declaredAt,
+});
 
 /** The writes that turn `before` into `after`, and what changed by name. */
 export function diffModels(before: Model, after: Model): { changes: InventoryChanges; write: (tx: InventoryWrites) => void } {
@@ -215,7 +240,8 @@ export function diffModels(before: Model, after: Model): { changes: InventoryCha
   const was = groupsOf(before);
   const now = groupsOf(after);
   for (const name of after.hosts.keys()) {
-    if (before.hosts.has(name) && !same(was.get(name)?.sort() ?? [], now.get(name)?.sort() ?? []) && !hosts.changed.includes(name)) hosts.changed.push(name);
+    if (before.hosts.has(name) && !same(was.get(name)?.sort() ?? [], now.get(name)?.sort() ?? []) && !hosts.changed.includes(name))
+      hosts.changed.push(name);
   }
   const smart = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
   for (const [name, g] of after.smart) {
@@ -229,7 +255,11 @@ export function diffModels(before: Model, after: Model): { changes: InventoryCha
     smart.removed.push(name);
     steps.push((tx) => tx.removeSmartGroup(name));
   }
-  const sort = (o: { added: string[]; changed: string[]; removed: string[] }) => ({ added: o.added.sort(), changed: o.changed.sort(), removed: o.removed.sort() });
+  const sort = (o: { added: string[]; changed: string[]; removed: string[] }) => ({
+    added: o.added.sort(),
+    changed: o.changed.sort(),
+    removed: o.removed.sort(),
+  });
   const smartChanged = smart.added.length + smart.changed.length + smart.removed.length > 0;
   return {
     changes: { hosts: sort(hosts), groups: sort(groups), ...(smartChanged ? { smartGroups: sort(smart) } : {}) },

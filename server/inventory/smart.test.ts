@@ -18,7 +18,21 @@ import { createInventoryService } from './inventory.service.js';
 import { resolveTargetList } from './targets.js';
 
 const agent = (identity: string): AgentInfo =>
-  ({ identity, online: true, machineId: 'm', agentVersion: '1', facts: { hostname: identity, os: 'Debian GNU/Linux 12', platform: 'linux' }, firstSeen: 0, lastSeen: 0, lastHeartbeat: 0, expiresAt: 0, agentStartedAt: 0, running: 0, queued: 0, components: [] }) as unknown as AgentInfo;
+  ({
+    identity,
+    online: true,
+    machineId: 'm',
+    agentVersion: '1',
+    facts: { hostname: identity, os: 'Debian GNU/Linux 12', platform: 'linux' },
+    firstSeen: 0,
+    lastSeen: 0,
+    lastHeartbeat: 0,
+    expiresAt: 0,
+    agentStartedAt: 0,
+    running: 0,
+    queued: 0,
+    components: [],
+  }) as unknown as AgentInfo;
 
 const INI = `[web]
 web-1 directord_labels=env=prod
@@ -40,7 +54,10 @@ async function withService(agents: AgentInfo[] = []) {
     service,
     async reopen() {
       const again = openSqliteStore({ path, log: silentLogger });
-      return { store: again, service: await createInventoryService({ store: again, agents: () => agents, clock: Date.now, log: silentLogger }) };
+      return {
+        store: again,
+        service: await createInventoryService({ store: again, agents: () => agents, clock: Date.now, log: silentLogger }),
+      };
     },
     async close() {
       await store.close();
@@ -97,7 +114,10 @@ describe('smart groups', () => {
     const changed = await t.service.saveSmartGroup('prod-web', 'web:&label:env=none');
     assert.ok(changed.ok);
     assert.deepEqual(changed.value.smartGroups?.changed, ['prod-web']);
-    assert.deepEqual(t.service.smartGroups().find((g) => g.name === 'prod-web'), { name: 'prod-web', pattern: 'web:&label:env=none', matches: 0, offline: 0 });
+    assert.deepEqual(
+      t.service.smartGroups().find((g) => g.name === 'prod-web'),
+      { name: 'prod-web', pattern: 'web:&label:env=none', matches: 0, offline: 0 },
+    );
     const empty = resolvePattern('prod-web', t.service.snapshot());
     assert.equal(empty.ok, false, 'as a whole pattern, matching nothing is still refused');
 
@@ -138,7 +158,12 @@ describe('smart groups', () => {
   test('a name that is a host, an agent or a group is refused, and so is a later host or group of a smart group name', async () => {
     const t = await withService([agent('node-9')]);
     cleanups.push(t.close);
-    for (const [name, what] of [['web', 'a group'], ['all', 'a group'], ['web-1', 'a host'], ['node-9', 'a host']] as const) {
+    for (const [name, what] of [
+      ['web', 'a group'],
+      ['all', 'a group'],
+      ['web-1', 'a host'],
+      ['node-9', 'a host'],
+    ] as const) {
       const r = await t.service.saveSmartGroup(name, 'db');
       assert.equal(r.ok, false, name);
       if (!r.ok) assert.equal(r.error.message, `smart group ${name}: ${what} is named ${name} already; pick another name`);
@@ -149,7 +174,10 @@ describe('smart groups', () => {
     if (!group.ok) assert.match(group.error.message, /smart group prod: a group is named prod already/);
     const host = await t.service.import({ fileName: 'more.ini', text: '[x]\nprod\n' });
     assert.equal(host.ok, false, 'an import declaring a host of that name is refused whole');
-    assert.equal(t.service.snapshot().groups.some((g) => g.name === 'x'), false);
+    assert.equal(
+      t.service.snapshot().groups.some((g) => g.name === 'x'),
+      false,
+    );
   });
 
   test('an agent that enrols later under a smart group name: other edits go on, the name is refused where used', async () => {
@@ -184,19 +212,30 @@ describe('smart groups', () => {
       assert.ok(r.ok, r.ok ? '' : r.error.message);
       assert.deepEqual(r.value.smartGroups?.added, ['prod-db', 'prod-web']);
       assert.deepEqual(b.service.snapshot().smartGroups, t.service.snapshot().smartGroups, format);
-      assert.equal(b.service.snapshot().groups.find((g) => g.name === 'all')?.vars['directord_smart_groups'], undefined, 'not kept as a var');
+      assert.equal(
+        b.service.snapshot().groups.find((g) => g.name === 'all')?.vars['directord_smart_groups'],
+        undefined,
+        'not kept as a var',
+      );
       const twice = b.service.export({ format });
       assert.ok(twice.ok);
       assert.equal(twice.value.text, exported.value.text, `${format}: import → export → import → export is stable`);
     }
     const ini = await withService();
     cleanups.push(ini.close);
-    const r = await ini.service.import({ fileName: 'hosts.ini', text: `${INI}\n[all:vars]\ndirectord_smart_groups={"prod-web": "web:&label:env=prod"}\n` });
+    const r = await ini.service.import({
+      fileName: 'hosts.ini',
+      text: `${INI}\n[all:vars]\ndirectord_smart_groups={"prod-web": "web:&label:env=prod"}\n`,
+    });
     assert.ok(r.ok, r.ok ? '' : r.error.message);
     assert.deepEqual(hosts(ini.service.snapshot(), 'prod-web'), ['web-1', 'web-2']);
     const wrong = await ini.service.import({ fileName: 'bad.yaml', text: 'all:\n  vars:\n    directord_smart_groups: [web]\n' });
     assert.equal(wrong.ok, false);
-    if (!wrong.ok) assert.match(wrong.error.message, /^bad\.yaml: all\.vars\.directord_smart_groups: expected a mapping of smart group names to patterns/);
+    if (!wrong.ok)
+      assert.match(
+        wrong.error.message,
+        /^bad\.yaml: all\.vars\.directord_smart_groups: expected a mapping of smart group names to patterns/,
+      );
   });
 
   test('the resolver refuses a cycle or a clash that reached a snapshot another way', () => {
@@ -204,7 +243,13 @@ describe('smart groups', () => {
       hosts: [{ name: 'h1', labels: {}, vars: {}, facts: null, online: false, enrolled: false, ssh: null }],
       groups: [{ name: 'g', hosts: ['h1'], children: [], vars: {} }],
     };
-    const cyclic = { ...base, smartGroups: [{ name: 'x', pattern: 'g:y' }, { name: 'y', pattern: 'x' }] };
+    const cyclic = {
+      ...base,
+      smartGroups: [
+        { name: 'x', pattern: 'g:y' },
+        { name: 'y', pattern: 'x' },
+      ],
+    };
     const r = resolvePattern('g:x', cyclic);
     assert.equal(r.ok, false);
     if (!r.ok) assert.equal(r.error.message, 'smart group x refers to itself: x → y → x');

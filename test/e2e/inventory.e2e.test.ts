@@ -66,7 +66,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     await count.filter({ hasText: /13 hosts match\s*·\s*10 not enrolled/ }).waitFor();
     await page.getByLabel('Target pattern', { exact: true }).fill('prod:!db-*:!node-3');
     await count.filter({ hasText: /^\s*2 hosts match\s*$/ }).waitFor();
-    const shown = await page.getByRole('region', { name: 'Inventory' }).locator('[data-host]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')));
+    const shown = await page
+      .getByRole('region', { name: 'Inventory' })
+      .locator('[data-host]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')));
     assert.deepEqual(shown, ['node-1', 'node-2']);
     await page.getByLabel('Target pattern', { exact: true }).fill('wbe');
     await count.filter({ hasText: 'no host or group is named "wbe" (closest: web' }).waitFor();
@@ -96,7 +99,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
       const editor = inv.getByRole('region', { name: `Edit host ${host}` });
       await editor.getByLabel('New label').fill('env=prod');
       await editor.getByRole('button', { name: 'Add label' }).click();
-      await editor.getByRole('status').filter({ hasText: `Labelled ${host} env=prod` }).waitFor();
+      await editor
+        .getByRole('status')
+        .filter({ hasText: `Labelled ${host} env=prod` })
+        .waitFor();
     }
     await smart.getByTestId('smart-count').filter({ hasText: /^2$/ }).waitFor();
     await inv.getByRole('region', { name: 'Edit host node-3' }).getByRole('button', { name: 'Remove label env' }).click();
@@ -109,7 +115,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     const editor = inv.getByRole('region', { name: 'Edit group web' });
     const vars = editor.getByLabel('Vars of web');
     await vars.fill('http_port: 8080\nusers: [a, b\nnext: 1\n');
-    await editor.getByTestId('vars-error').filter({ hasText: /^line 3, column 1: / }).waitFor();
+    await editor
+      .getByTestId('vars-error')
+      .filter({ hasText: /^line 3, column 1: / })
+      .waitFor();
     assert.equal(await editor.getByRole('button', { name: 'Save vars' }).isDisabled(), true);
     await vars.fill('http_port: 8080\nusers: [a, b]\n');
     await editor.getByRole('button', { name: 'Save vars' }).click();
@@ -120,7 +129,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     await nav('Hosts');
     await inv.getByRole('button', { name: 'Edit vars of group web' }).click();
     await inv.getByRole('region', { name: 'Edit group web' }).getByLabel('Vars of web').waitFor();
-    assert.equal(await inv.getByRole('region', { name: 'Edit group web' }).getByLabel('Vars of web').inputValue(), 'http_port: 8080\nusers:\n  - a\n  - b\n');
+    assert.equal(
+      await inv.getByRole('region', { name: 'Edit group web' }).getByLabel('Vars of web').inputValue(),
+      'http_port: 8080\nusers:\n  - a\n  - b\n',
+    );
     await inv.locator('[data-smart="prod-hosts"]').getByTestId('smart-count').filter({ hasText: /^1$/ }).waitFor();
 
     // Add hosts, for a selected host with no agent: prefilled from its ansible_user.
@@ -136,7 +148,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
 
   test('deploy to a pattern: a preview of who runs, then output from exactly those hosts', async () => {
     await nav('Builder');
-    await page.getByRole('region', { name: 'Components' }).getByRole('button', { name: 'RUN', exact: true }).dragTo(page.getByRole('region', { name: 'Orchestration' }));
+    await page
+      .getByRole('region', { name: 'Components' })
+      .getByRole('button', { name: 'RUN', exact: true })
+      .dragTo(page.getByRole('region', { name: 'Orchestration' }));
     await page.getByLabel('Command').fill('echo "inventory says hi from $(hostname)"');
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     const dialog = page.getByRole('dialog');
@@ -144,7 +159,11 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     await dialog.getByTestId('deploy-preview').filter({ hasText: 'Will run on 2 hosts: node-1, node-3' }).waitFor();
     await dialog.getByRole('button', { name: 'Deploy now' }).click();
     for (const host of ['node-1', 'node-3']) {
-      await page.getByRole('region', { name: `Output: ${host}` }).getByRole('log').getByText(/^inventory says hi from/).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('region', { name: `Output: ${host}` })
+        .getByRole('log')
+        .getByText(/^inventory says hi from/)
+        .waitFor({ timeout: 30_000 });
     }
     assert.equal(await page.getByRole('region', { name: 'Output: node-2' }).count(), 0);
     await page.screenshot({ path: join(SHOTS, 'inventory-deploy.png') });

@@ -27,9 +27,12 @@ db
 
 describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ agents: AGENTS });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: AGENTS });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -45,13 +48,19 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
 
     const listed = await c.cli('inventory', 'list', 'prod:!web-3');
     assert.equal(listed.code, 0, describeRun(listed));
-    assert.deepEqual(listed.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)), [
-      ['HOST', 'GROUPS', 'LABELS', 'STATE'],
-      ['db-1', 'db', 'env=prod', 'online'],
-      ['db-2', 'db', '-', 'not enrolled'],
-      ['web-1', 'web', '-', 'online'],
-      ['web-2', 'web', '-', 'online'],
-    ]);
+    assert.deepEqual(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)),
+      [
+        ['HOST', 'GROUPS', 'LABELS', 'STATE'],
+        ['db-1', 'db', 'env=prod', 'online'],
+        ['db-2', 'db', '-', 'not enrolled'],
+        ['web-1', 'web', '-', 'online'],
+        ['web-2', 'web', '-', 'online'],
+      ],
+    );
 
     const m = marker();
     const ran = await c.cli('exec', '--verb', 'RUN', `echo on-$(hostname)-${m}`, '--target', 'web:!web-2', '--poll');
@@ -59,7 +68,13 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     const id = statusLines(ran.stdout)[0]?.id;
     assert.ok(id, describeRun(ran));
     const [job] = await c.await([id]);
-    assert.deepEqual(job?.targets.map((t) => [t.target, t.state]), [['web-1', 'succeeded'], ['web-3', 'succeeded']]);
+    assert.deepEqual(
+      job?.targets.map((t) => [t.target, t.state]),
+      [
+        ['web-1', 'succeeded'],
+        ['web-3', 'succeeded'],
+      ],
+    );
 
     const runs = await req(c.ui, 'runs:list', { limit: 1 });
     assert.equal(runs[0]?.pattern, 'web:!web-2');
@@ -75,30 +90,34 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     assert.match(typo.stderr, /no host or group is named "wbe" \(closest: web/);
   });
 
-  test('orchestration targets: a pattern; re-run keeps the hosts, re-run on current inventory resolves again', { timeout: 60_000 }, async () => {
-    const file = join(c.dataDir, 'orch.yaml');
-    writeFileSync(file, `- targets: ['prod:&label:env=prod', 'web[0]']\n  jobs:\n    - RUN: echo orch-${marker()}\n`);
-    const ran = await c.cli('orchestrate', file, '--poll');
-    assert.equal(ran.code, 0, describeRun(ran));
-    const [first] = await req(c.ui, 'runs:list', { limit: 1 });
-    assert.ok(first);
-    assert.deepEqual(first.targets, ['db-1', 'web-1']);
-    assert.equal(first.pattern, 'prod:&label:env=prod, web[0]');
+  test(
+    'orchestration targets: a pattern; re-run keeps the hosts, re-run on current inventory resolves again',
+    { timeout: 60_000 },
+    async () => {
+      const file = join(c.dataDir, 'orch.yaml');
+      writeFileSync(file, `- targets: ['prod:&label:env=prod', 'web[0]']\n  jobs:\n    - RUN: echo orch-${marker()}\n`);
+      const ran = await c.cli('orchestrate', file, '--poll');
+      assert.equal(ran.code, 0, describeRun(ran));
+      const [first] = await req(c.ui, 'runs:list', { limit: 1 });
+      assert.ok(first);
+      assert.deepEqual(first.targets, ['db-1', 'web-1']);
+      assert.equal(first.pattern, 'prod:&label:env=prod, web[0]');
 
-    // The inventory changes: web-1 leaves the group.
-    const edited = await c.cli('inventory', 'group', 'remove', 'web', 'web-1');
-    assert.equal(edited.code, 0, describeRun(edited));
-    assert.match(edited.stdout, /^groups: 0 added, 1 changed \(web\), 0 removed$/m);
+      // The inventory changes: web-1 leaves the group.
+      const edited = await c.cli('inventory', 'group', 'remove', 'web', 'web-1');
+      assert.equal(edited.code, 0, describeRun(edited));
+      assert.match(edited.stdout, /^groups: 0 added, 1 changed \(web\), 0 removed$/m);
 
-    const same = await req(c.ui, 'runs:rerun', { runId: first.runId });
-    const current = await req(c.ui, 'runs:rerun', { runId: first.runId, currentInventory: true });
-    await c.await([...same.jobs, ...current.jobs].map((j) => j.jobId));
-    const sameRun = await req(c.ui, 'runs:get', same.runId);
-    const currentRun = await req(c.ui, 'runs:get', current.runId);
-    assert.deepEqual(sameRun.targets, ['db-1', 'web-1'], 're-run: the same hosts');
-    assert.equal(sameRun.pattern, 'prod:&label:env=prod, web[0]');
-    assert.deepEqual(currentRun.targets, ['db-1', 'web-2'], 're-run on current inventory: web[0] is now web-2');
-  });
+      const same = await req(c.ui, 'runs:rerun', { runId: first.runId });
+      const current = await req(c.ui, 'runs:rerun', { runId: first.runId, currentInventory: true });
+      await c.await([...same.jobs, ...current.jobs].map((j) => j.jobId));
+      const sameRun = await req(c.ui, 'runs:get', same.runId);
+      const currentRun = await req(c.ui, 'runs:get', current.runId);
+      assert.deepEqual(sameRun.targets, ['db-1', 'web-1'], 're-run: the same hosts');
+      assert.equal(sameRun.pattern, 'prod:&label:env=prod, web[0]');
+      assert.deepEqual(currentRun.targets, ['db-1', 'web-2'], 're-run on current inventory: web[0] is now web-2');
+    },
+  );
 
   test('inventory vars reach job templates: host over group over all; job vars and ARGs over them', { timeout: 40_000 }, async () => {
     for (const args of [
@@ -120,61 +139,84 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     assert.equal(await out('web-3'), 'from-all-from-prod');
   });
 
-  test('smart groups: smart add, list (live counts), exec --target NAME, a cycle and a clash refused, rm', { timeout: 40_000 }, async () => {
-    const label = await c.cli('inventory', 'label', 'set', 'env=prod', 'web-2', 'web-3');
-    assert.equal(label.code, 0, describeRun(label));
-    const added = await c.cli('inventory', 'smart', 'add', 'prod-web', 'web:&label:env=prod');
-    assert.equal(added.code, 0, describeRun(added));
-    assert.equal(added.stdout.trim(), 'smart group prod-web added: web:&label:env=prod (2 hosts match)');
-    const nested = await c.cli('inventory', 'smart', 'add', 'prod-all', 'prod-web:db');
-    assert.equal(nested.code, 0, describeRun(nested));
+  test(
+    'smart groups: smart add, list (live counts), exec --target NAME, a cycle and a clash refused, rm',
+    { timeout: 40_000 },
+    async () => {
+      const label = await c.cli('inventory', 'label', 'set', 'env=prod', 'web-2', 'web-3');
+      assert.equal(label.code, 0, describeRun(label));
+      const added = await c.cli('inventory', 'smart', 'add', 'prod-web', 'web:&label:env=prod');
+      assert.equal(added.code, 0, describeRun(added));
+      assert.equal(added.stdout.trim(), 'smart group prod-web added: web:&label:env=prod (2 hosts match)');
+      const nested = await c.cli('inventory', 'smart', 'add', 'prod-all', 'prod-web:db');
+      assert.equal(nested.code, 0, describeRun(nested));
 
-    const list = async () => {
-      const r = await c.cli('inventory', 'smart', 'list');
-      assert.equal(r.code, 0, describeRun(r));
-      return r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
-    };
-    assert.deepEqual(await list(), [
-      ['NAME', 'PATTERN', 'MATCHES'],
-      ['prod-all', 'prod-web:db', '4'],
-      ['prod-web', 'web:&label:env=prod', '2'],
-    ]);
-    // Live: web-3 loses the label, both smart groups follow.
-    assert.equal((await c.cli('inventory', 'label', 'remove', 'env', 'web-3')).code, 0);
-    assert.deepEqual((await list()).slice(1).map((r) => r[2]), ['3', '1']);
+      const list = async () => {
+        const r = await c.cli('inventory', 'smart', 'list');
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s{2,}/));
+      };
+      assert.deepEqual(await list(), [
+        ['NAME', 'PATTERN', 'MATCHES'],
+        ['prod-all', 'prod-web:db', '4'],
+        ['prod-web', 'web:&label:env=prod', '2'],
+      ]);
+      // Live: web-3 loses the label, both smart groups follow.
+      assert.equal((await c.cli('inventory', 'label', 'remove', 'env', 'web-3')).code, 0);
+      assert.deepEqual(
+        (await list()).slice(1).map((r) => r[2]),
+        ['3', '1'],
+      );
 
-    const m = marker();
-    const ran = await c.cli('exec', '--verb', 'RUN', `echo smart-${m}`, '--target', 'prod-all:!db-2', '--poll');
-    assert.equal(ran.code, 0, describeRun(ran));
-    const id = statusLines(ran.stdout)[0]?.id;
-    assert.ok(id, describeRun(ran));
-    const [job] = await c.await([id]);
-    assert.deepEqual(job?.targets.map((t) => [t.target, t.state]), [['db-1', 'succeeded'], ['web-2', 'succeeded']]);
-    assert.equal((await req(c.ui, 'runs:list', { limit: 1 }))[0]?.pattern, 'prod-all:!db-2');
-    const listed = await c.cli('inventory', 'list', 'prod-web');
-    assert.equal(listed.code, 0, describeRun(listed));
-    assert.deepEqual(listed.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s{2,}/)[0]), ['web-2']);
+      const m = marker();
+      const ran = await c.cli('exec', '--verb', 'RUN', `echo smart-${m}`, '--target', 'prod-all:!db-2', '--poll');
+      assert.equal(ran.code, 0, describeRun(ran));
+      const id = statusLines(ran.stdout)[0]?.id;
+      assert.ok(id, describeRun(ran));
+      const [job] = await c.await([id]);
+      assert.deepEqual(
+        job?.targets.map((t) => [t.target, t.state]),
+        [
+          ['db-1', 'succeeded'],
+          ['web-2', 'succeeded'],
+        ],
+      );
+      assert.equal((await req(c.ui, 'runs:list', { limit: 1 }))[0]?.pattern, 'prod-all:!db-2');
+      const listed = await c.cli('inventory', 'list', 'prod-web');
+      assert.equal(listed.code, 0, describeRun(listed));
+      assert.deepEqual(
+        listed.stdout
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s{2,}/)[0]),
+        ['web-2'],
+      );
 
-    const loop = await c.cli('inventory', 'smart', 'add', 'prod-web', 'prod-all:web-1');
-    assert.notEqual(loop.code, 0);
-    assert.match(loop.stderr, /smart group prod-web refers to itself: prod-web → prod-all → prod-web/);
-    const clash = await c.cli('inventory', 'smart', 'add', 'web', 'db');
-    assert.notEqual(clash.code, 0);
-    assert.match(clash.stderr, /smart group web: a group is named web already; pick another name/);
-    const usage = await c.cli('inventory', 'smart', 'add', 'only-a-name');
-    assert.notEqual(usage.code, 0);
-    assert.match(usage.stderr, /usage: directord inventory smart add NAME PATTERN/);
+      const loop = await c.cli('inventory', 'smart', 'add', 'prod-web', 'prod-all:web-1');
+      assert.notEqual(loop.code, 0);
+      assert.match(loop.stderr, /smart group prod-web refers to itself: prod-web → prod-all → prod-web/);
+      const clash = await c.cli('inventory', 'smart', 'add', 'web', 'db');
+      assert.notEqual(clash.code, 0);
+      assert.match(clash.stderr, /smart group web: a group is named web already; pick another name/);
+      const usage = await c.cli('inventory', 'smart', 'add', 'only-a-name');
+      assert.notEqual(usage.code, 0);
+      assert.match(usage.stderr, /usage: directord inventory smart add NAME PATTERN/);
 
-    const exported = await c.cli('inventory', 'export');
-    assert.match(exported.stdout, /directord_smart_groups:\n\s+prod-all: prod-web:db\n\s+prod-web: web:&label:env=prod/);
-    for (const name of ['prod-all', 'prod-web']) {
-      const rm = await c.cli('inventory', 'smart', 'rm', name);
-      assert.equal(rm.code, 0, describeRun(rm));
-      assert.equal(rm.stdout.trim(), `smart group ${name} removed`);
-    }
-    assert.deepEqual(await list(), [['NAME', 'PATTERN', 'MATCHES']]);
-    const gone = await c.cli('inventory', 'smart', 'rm', 'prod-web');
-    assert.notEqual(gone.code, 0);
-    assert.match(gone.stderr, /no smart group is named prod-web/);
-  });
+      const exported = await c.cli('inventory', 'export');
+      assert.match(exported.stdout, /directord_smart_groups:\n\s+prod-all: prod-web:db\n\s+prod-web: web:&label:env=prod/);
+      for (const name of ['prod-all', 'prod-web']) {
+        const rm = await c.cli('inventory', 'smart', 'rm', name);
+        assert.equal(rm.code, 0, describeRun(rm));
+        assert.equal(rm.stdout.trim(), `smart group ${name} removed`);
+      }
+      assert.deepEqual(await list(), [['NAME', 'PATTERN', 'MATCHES']]);
+      const gone = await c.cli('inventory', 'smart', 'rm', 'prod-web');
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /no smart group is named prod-web/);
+    },
+  );
 });

@@ -6,7 +6,16 @@ import { indexInventory } from '#protocol/inventory/resolve.js';
 import type { InventoryHost } from '#protocol/inventory/types.js';
 import { bootstrapLines } from './prefill.js';
 
-const host = (name: string, extra: Partial<InventoryHost>): InventoryHost => ({ name, labels: {}, vars: {}, facts: null, online: false, enrolled: false, ssh: null, ...extra });
+const host = (name: string, extra: Partial<InventoryHost>): InventoryHost => ({
+  name,
+  labels: {},
+  vars: {},
+  facts: null,
+  online: false,
+  enrolled: false,
+  ssh: null,
+  ...extra,
+});
 
 test('selected hosts without an agent become NAME=user@host:port lines', () => {
   const index = indexInventory({

@@ -5,7 +5,15 @@ import { indexInventory } from '#protocol/inventory/resolve.js';
 import type { InventoryHost } from '#protocol/inventory/types.js';
 import { smartRows } from './groups.js';
 
-const host = (name: string, labels: Record<string, string>, online: boolean): InventoryHost => ({ name, labels, vars: {}, facts: null, online, enrolled: true, ssh: null });
+const host = (name: string, labels: Record<string, string>, online: boolean): InventoryHost => ({
+  name,
+  labels,
+  vars: {},
+  facts: null,
+  online,
+  enrolled: true,
+  ssh: null,
+});
 
 test('smart rows: members, online and offline of each smart group, by name; errors instead of counts', () => {
   const index = indexInventory({

@@ -5,7 +5,8 @@
  */
 import { parse, stringify, YAMLParseError } from 'yaml';
 
-export const varsToYaml = (vars: Readonly<Record<string, unknown>>): string => (Object.keys(vars).length ? stringify(vars, { lineWidth: 0 }) : '');
+export const varsToYaml = (vars: Readonly<Record<string, unknown>>): string =>
+  Object.keys(vars).length ? stringify(vars, { lineWidth: 0 }) : '';
 
 export type VarsCheck = { ok: true; vars: Record<string, unknown> } | { ok: false; message: string; line?: number; col?: number };
 
@@ -17,11 +18,14 @@ export function checkVarsYaml(text: string): VarsCheck {
     if (error instanceof YAMLParseError) {
       const at = error.linePos?.[0];
       const what = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'not valid YAML';
-      return at ? { ok: false, message: `line ${at.line}, column ${at.col}: ${what}`, line: at.line, col: at.col } : { ok: false, message: what };
+      return at
+        ? { ok: false, message: `line ${at.line}, column ${at.col}: ${what}`, line: at.line, col: at.col }
+        : { ok: false, message: what };
     }
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, message: 'expected a mapping of var names to values (name: value, one a line)' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { ok: false, message: 'expected a mapping of var names to values (name: value, one a line)' };
   return { ok: true, vars: value as Record<string, unknown> };
 }
 

@@ -21,7 +21,10 @@ test('re-run failed counts only what did not succeed and says the rest is not re
   assert.equal(q?.title, 'Re-run 1 failed step on web-2?');
   assert.match(q?.detail ?? '', /steps that succeeded are not repeated/);
   assert.equal(rerunFailedQuestion(pairs({ h: { a: 'succeeded' } }), 'x'), null);
-  assert.equal(rerunFailedQuestion(pairs({ h: { a: 'lost', b: 'failed' }, g: { a: 'failed' } }), 'x')?.title, 'Re-run 2 failed steps on 2 hosts?');
+  assert.equal(
+    rerunFailedQuestion(pairs({ h: { a: 'lost', b: 'failed' }, g: { a: 'failed' } }), 'x')?.title,
+    'Re-run 2 failed steps on 2 hosts?',
+  );
 });
 
 test('cancel counts the queued and running (job, host) pairs', () => {
@@ -40,7 +43,10 @@ test('re-run on current inventory names who the patterns reach now, and what cha
   assert.equal(q.title, 'Re-run 1 step on 2 hosts of the current inventory?');
   assert.equal(q.confirmLabel, 'Re-run on current inventory');
   assert.deepEqual(q.hosts, ['web-1', 'web-4']);
-  assert.match(q.detail ?? '', /patterns \(web:!web-3\) resolved against the inventory as it is now \(new: web-4; no longer matched: web-2\)\.$/);
+  assert.match(
+    q.detail ?? '',
+    /patterns \(web:!web-3\) resolved against the inventory as it is now \(new: web-4; no longer matched: web-2\)\.$/,
+  );
   assert.match(rerunCurrentQuestion(run, 'x', 'web', ['web-1', 'web-2']).detail ?? '', /\(the same hosts as before\)\.$/);
   const unknown = rerunCurrentQuestion(run, 'x', 'gone', null);
   assert.equal(unknown.title, 'Re-run 1 step on the current inventory?');

@@ -8,7 +8,11 @@ import type { ConfirmRequest } from '../../lib/confirm.svelte.js';
 import { plural } from '../../lib/util/format.js';
 
 /** A run's (job, host) pairs: the jobs in order, and each pair's state. */
-export type RunPairs = Readonly<{ jobs: readonly string[]; hosts: readonly string[]; state: (host: string, jobId: string) => TargetState | undefined }>;
+export type RunPairs = Readonly<{
+  jobs: readonly string[];
+  hosts: readonly string[];
+  state: (host: string, jobId: string) => TargetState | undefined;
+}>;
 
 type Scope = { steps: number; hosts: string[]; pairs: number };
 
@@ -45,7 +49,12 @@ export function rerunQuestion(run: RunPairs, name: string): ConfirmRequest {
  * lists), for the preview of who a re-run on the current inventory reaches. Splitting at `, `
  * only makes more unions: the same hosts.
  */
-export const summaryPatterns = (pattern: string): string[] => pattern.split(' | ').flatMap((p) => p.split(', ')).map((p) => p.trim()).filter(Boolean);
+export const summaryPatterns = (pattern: string): string[] =>
+  pattern
+    .split(' | ')
+    .flatMap((p) => p.split(', '))
+    .map((p) => p.trim())
+    .filter(Boolean);
 
 /**
  * Re-run with the patterns resolved again (`runs:rerun` with `currentInventory`): names who it
@@ -57,9 +66,15 @@ export function rerunCurrentQuestion(run: RunPairs, name: string, pattern: strin
   const before = new Set(run.hosts);
   const added = now?.filter((h) => !before.has(h)) ?? [];
   const gone = now ? run.hosts.filter((h) => !now.includes(h)) : [];
-  const change = now ? (added.length || gone.length ? ` (${[added.length ? `new: ${added.join(', ')}` : '', gone.length ? `no longer matched: ${gone.join(', ')}` : ''].filter(Boolean).join('; ')})` : ' (the same hosts as before)') : '';
+  const change = now
+    ? added.length || gone.length
+      ? ` (${[added.length ? `new: ${added.join(', ')}` : '', gone.length ? `no longer matched: ${gone.join(', ')}` : ''].filter(Boolean).join('; ')})`
+      : ' (the same hosts as before)'
+    : '';
   return {
-    title: now ? `Re-run ${plural(all.steps, 'step')} ${onHosts(now)} of the current inventory?` : `Re-run ${plural(all.steps, 'step')} on the current inventory?`,
+    title: now
+      ? `Re-run ${plural(all.steps, 'step')} ${onHosts(now)} of the current inventory?`
+      : `Re-run ${plural(all.steps, 'step')} on the current inventory?`,
     detail: `Every step of ${name} runs again, as a new run, with its target patterns (${pattern}) resolved against the inventory as it is now${change}.`,
     confirmLabel: 'Re-run on current inventory',
     ...(now ? { hosts: now } : {}),
