@@ -268,9 +268,9 @@ function buildProgram(setResult: (code: number) => void): Command {
   program
     .command('inventory')
     .description(
-      'hosts, groups, labels and vars: import FILE [--replace] | list [PATTERN] | export [--format yaml|json] | group|label|var …',
+      'hosts, groups, labels and vars: import FILE [--replace] | list [PATTERN] | export [--format yaml|json] | group|label|var … | smart add NAME PATTERN|list|rm NAME',
     )
-    .argument('<action>', 'import, list, export, group, label or var')
+    .argument('<action>', 'import, list, export, group, label, var or smart')
     .argument('[args...]', "the action's arguments")
     .option('--replace', 'with import: replace the whole inventory instead of merging')
     .option('--format <format>', 'with export: yaml (Ansible) or json (ansible-inventory --list)')

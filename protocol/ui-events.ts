@@ -18,7 +18,16 @@ import type { BlobPut, BlobPutResult, BlobsHas, BlobsHasResult } from './blobs.j
 import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapStarted } from './bootstrap.js';
 import type { RunSubmission, RunSubmitted, SourceFile } from './jobs.js';
 import type { InventorySnapshot, PatternResolution } from './inventory/types.js';
-import type { InventoryChanges, InventoryEdit, InventoryExport, InventoryImport, InventoryResolve } from './inventory/wire.js';
+import type {
+  InventoryChanges,
+  InventoryEdit,
+  InventoryExport,
+  InventoryImport,
+  InventoryResolve,
+  SmartGroupInfo,
+  SmartGroupRemove,
+  SmartGroupSave,
+} from './inventory/wire.js';
 import type {
   AnalysisRow,
   HostHistory,
@@ -188,6 +197,11 @@ export interface UiToServerEvents extends TeamsToServerEvents {
   'inventory:export': (request: InventoryExport, ack: Ack<{ format: 'yaml' | 'json'; text: string }>) => void;
   /** Edits as ops, all or nothing. */
   'inventory:edit': (request: InventoryEdit, ack: Ack<InventoryChanges>) => void;
+  /** Smart groups (named patterns) with what each matches now. */
+  'inventory:smart-list': (ack: Ack<SmartGroupInfo[]>) => void;
+  /** Saves a smart group (refused naming the clash or cycle); an existing name gets the new pattern. */
+  'inventory:smart-save': (request: SmartGroupSave, ack: Ack<InventoryChanges>) => void;
+  'inventory:smart-remove': (request: SmartGroupRemove, ack: Ack<InventoryChanges>) => void;
 }
 
 export interface ServerToUiEvents {
@@ -216,6 +230,7 @@ export const UI_REQUESTS_WITHOUT_PAYLOAD: ReadonlySet<string> = new Set<keyof Ui
   'library:list',
   'enrolments:list',
   'inventory:get',
+  'inventory:smart-list',
   'schedules:list',
   'notify:list',
   'triggers:list',

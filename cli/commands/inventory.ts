@@ -1,6 +1,6 @@
 /**
  * `directord inventory import FILE [--replace] | list [PATTERN] | export [--format yaml|json] |
- * group … | label … | var …` (issue #16). Output is plain text scripts can read: import prints
+ * group … | label … | var … | smart add NAME PATTERN | smart list | smart rm NAME` (issue #16). Output is plain text scripts can read: import prints
  * what it added, changed and removed; list prints a table of hosts with groups, labels and state.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { indexInventory, resolvePattern } from '../../protocol/inventory/resolve.js';
 import type { InventorySnapshot } from '../../protocol/inventory/types.js';
-import type { InventoryChanges, InventoryOp } from '../../protocol/inventory/wire.js';
+import type { InventoryChanges, InventoryOp, SmartGroupInfo } from '../../protocol/inventory/wire.js';
 import { REQUEST_TIMEOUT_MS, unwrap } from '../connection.js';
 import { type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
@@ -19,6 +19,24 @@ function printChanges(c: InventoryChanges): void {
   const part = (what: string, names: readonly string[]) => (names.length ? `${names.length} ${what} (${names.join(', ')})` : `0 ${what}`);
   line(`hosts: ${part('added', c.hosts.added)}, ${part('changed', c.hosts.changed)}, ${part('removed', c.hosts.removed)}`);
   line(`groups: ${part('added', c.groups.added)}, ${part('changed', c.groups.changed)}, ${part('removed', c.groups.removed)}`);
+  if (c.smartGroups)
+    line(
+      `smart groups: ${part('added', c.smartGroups.added)}, ${part('changed', c.smartGroups.changed)}, ${part('removed', c.smartGroups.removed)}`,
+    );
+}
+
+/** Columns padded to the widest cell, the last one left as is. */
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+}
+
+/** `smart list`: NAME PATTERN MATCHES (a count, or why the smart group matches nothing). */
+export function renderSmartList(groups: readonly SmartGroupInfo[]): string {
+  return table([
+    ['NAME', 'PATTERN', 'MATCHES'],
+    ...groups.map((g) => [g.name, g.pattern, g.error ? `error: ${g.error}` : String(g.matches)]),
+  ]);
 }
 
 /** A table of hosts: name, direct groups, labels, state (online / offline / not enrolled). */
@@ -32,9 +50,7 @@ export function renderInventoryList(snapshot: InventorySnapshot, hosts: readonly
     const state = !host?.enrolled ? 'not enrolled' : host.online ? 'online' : 'offline';
     return [h, [...index.groupsOf(h)].sort().join(',') || '-', labels || '-', state];
   });
-  const table = [['HOST', 'GROUPS', 'LABELS', 'STATE'], ...rows];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  return table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+  return table([['HOST', 'GROUPS', 'LABELS', 'STATE'], ...rows]);
 }
 
 function scalar(text: string): unknown {
@@ -87,6 +103,50 @@ export function editOps(kind: 'group' | 'label' | 'var', words: readonly string[
 
 export type InventoryOptions = Readonly<{ replace?: boolean; format?: string }>;
 
+const SMART_USAGE =
+  "usage: directord inventory smart add NAME PATTERN | smart list | smart rm NAME (quote a pattern with ! or &: 'web:&label:env=prod')";
+
+async function runSmart(args: readonly string[], ctx: CliContext): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === 'list' && rest.length === 0) {
+    const groups = await withServer(ctx, async (c) =>
+      unwrap(await c.request('inventory:smart-list', REQUEST_TIMEOUT_MS), 'Listing smart groups failed'),
+    );
+    write(renderSmartList(groups));
+    return EXIT.ok;
+  }
+  if (action === 'add' && rest.length === 2) {
+    const [name, pattern] = rest as [string, string];
+    const listed = await withServer(ctx, async (c) => {
+      const changes = unwrap(
+        await c.request('inventory:smart-save', REQUEST_TIMEOUT_MS, { name, pattern }),
+        `Saving smart group ${name} failed`,
+      );
+      return { changes, groups: unwrap(await c.request('inventory:smart-list', REQUEST_TIMEOUT_MS), 'Listing smart groups failed') };
+    });
+    const saved = listed.groups.find((g) => g.name === name);
+    const verb = listed.changes.smartGroups?.changed.includes(name)
+      ? 'changed'
+      : listed.changes.smartGroups?.added.includes(name)
+        ? 'added'
+        : 'unchanged';
+    line(
+      `smart group ${name} ${verb}: ${pattern}` +
+        (saved ? ` (${saved.error ? `error: ${saved.error}` : `${saved.matches} host${saved.matches === 1 ? '' : 's'} match`})` : ''),
+    );
+    return EXIT.ok;
+  }
+  if ((action === 'rm' || action === 'remove') && rest.length === 1) {
+    const [name] = rest as [string];
+    await withServer(ctx, async (c) =>
+      unwrap(await c.request('inventory:smart-remove', REQUEST_TIMEOUT_MS, { name }), `Removing smart group ${name} failed`),
+    );
+    line(`smart group ${name} removed`);
+    return EXIT.ok;
+  }
+  throw usage(SMART_USAGE);
+}
+
 export async function runInventory(action: string, args: readonly string[], options: InventoryOptions, ctx: CliContext): Promise<number> {
   switch (action) {
     case 'import': {
@@ -134,6 +194,8 @@ export async function runInventory(action: string, args: readonly string[], opti
       write(out.text);
       return EXIT.ok;
     }
+    case 'smart':
+      return runSmart(args, ctx);
     case 'group':
     case 'label':
     case 'var': {
@@ -146,5 +208,5 @@ export async function runInventory(action: string, args: readonly string[], opti
       return EXIT.ok;
     }
   }
-  throw usage(`inventory: unknown action ${JSON.stringify(action)}; expected import, list, export, group, label or var`);
+  throw usage(`inventory: unknown action ${JSON.stringify(action)}; expected import, list, export, group, label, var or smart`);
 }

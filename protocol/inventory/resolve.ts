@@ -4,11 +4,14 @@
  * in; a pattern of only `&`/`!` terms starts from `all`. A name that is a host is that host (so
  * Directord files naming identities run unchanged), a group expands to its members and its
  * children's; a name that is both is refused, and so is one that is neither. Globs and regexes
- * match host and group names (regexes unanchored, like Ansible's `re.search`).
+ * match host and group names (regexes unanchored, like Ansible's `re.search`). A smart group's
+ * name stands for its saved pattern, resolved live (against the same snapshot) wherever it is used;
+ * a smart group that reaches itself is refused naming the cycle.
  */
 import { fail, ok, type Result } from '../result.js';
 import { closestNames } from './closest.js';
 import { parsePattern, type Atom, type Slice, type Term } from './pattern.js';
+import { cycleMessage } from './smart.js';
 import { ALL_GROUP, UNGROUPED_GROUP, type InventoryHost, type InventorySnapshot, type PatternResolution } from './types.js';
 
 const collator = new Intl.Collator('en', { numeric: true });
@@ -25,6 +28,10 @@ export type InventoryIndex = Readonly<{
   groupNames: readonly string[];
   /** Direct groups of each host (implicit ones excluded). */
   groupsOf(host: string): readonly string[];
+  /** Smart groups: name → saved pattern. */
+  smart: ReadonlyMap<string, string>;
+  /** A smart group's hosts, computed once per index (the snapshot does not change under it). */
+  smartMemo: Map<string, Result<readonly string[]>>;
 }>;
 
 /** Builds the lookups once; reuse it to resolve many patterns against the same inventory. */
@@ -56,7 +63,8 @@ export function indexInventory(snapshot: InventorySnapshot): InventoryIndex {
     return m;
   };
   const groupNames = [...new Set([...groups.keys(), ALL_GROUP, UNGROUPED_GROUP])].sort(naturalCompare);
-  return { snapshot, hosts, ordered, members, groupNames, groupsOf: (h) => direct.get(h) ?? [] };
+  const smart = new Map((snapshot.smartGroups ?? []).map((g) => [g.name, g.pattern]));
+  return { snapshot, hosts, ordered, members, groupNames, groupsOf: (h) => direct.get(h) ?? [], smart, smartMemo: new Map() };
 }
 
 function applySlice(hosts: readonly string[], slice: Slice | null): readonly string[] {
@@ -81,19 +89,45 @@ function factValue(facts: Readonly<Record<string, unknown>> | null, key: string)
 }
 
 function unknownName(index: InventoryIndex, name: string) {
-  const near = closestNames(name, [...index.ordered, ...index.groupNames]);
+  const near = closestNames(name, [...index.ordered, ...index.groupNames, ...index.smart.keys()]);
   return fail('unknown-target', `no host or group is named "${name}"` + (near.length ? ` (closest: ${near.join(', ')})` : ''), {
     details: { name, closest: near },
   });
 }
 
-function matchAtom(index: InventoryIndex, atom: Atom): Result<readonly string[]> {
+/** A smart group's hosts: its pattern evaluated with `stack` (the smart groups being expanded) to catch cycles. */
+function smartHosts(index: InventoryIndex, name: string, pattern: string, stack: readonly string[]): Result<readonly string[]> {
+  if (stack.includes(name)) {
+    const cycle = [...stack.slice(stack.indexOf(name)), name];
+    return fail('conflict', cycleMessage(cycle), { details: { cycle } });
+  }
+  const memo = index.smartMemo.get(name);
+  if (memo) return memo;
+  const terms = parsePattern(pattern);
+  const result: Result<readonly string[]> = !terms.ok
+    ? fail(terms.error.code, `smart group ${name}: ${terms.error.message}`)
+    : evaluate(terms.value, index, [...stack, name]);
+  // Errors are not kept: a cycle's message depends on where the expansion started.
+  if (result.ok) index.smartMemo.set(name, result);
+  return result;
+}
+
+function matchAtom(index: InventoryIndex, atom: Atom, stack: readonly string[]): Result<readonly string[]> {
   switch (atom.kind) {
     case 'all':
       return ok(index.ordered);
     case 'name': {
       const isHost = index.hosts.has(atom.name);
       const group = index.members(atom.name);
+      const smart = index.smart.get(atom.name);
+      if (smart !== undefined) {
+        if (isHost || group) {
+          return fail('conflict', `"${atom.name}" is both a smart group and a ${isHost ? 'host' : 'group'}; rename one of them`, {
+            details: { name: atom.name },
+          });
+        }
+        return smartHosts(index, atom.name, smart, stack);
+      }
       if (isHost && group && atom.name !== ALL_GROUP) {
         return fail(
           'conflict',
@@ -139,8 +173,8 @@ const wordOf = (t: Term) =>
     .replace(/\[[^\]]*\]$/, '')
     .replace(/[*?\\^$()+{}|]/g, '');
 
-/** Resolves parsed terms; an empty result is an error naming the closest hosts and groups. */
-export function resolveTerms(pattern: string, terms: readonly Term[], index: InventoryIndex): Result<PatternResolution> {
+/** The hosts parsed terms select (natural order), possibly none; `stack`: smart groups being expanded. */
+function evaluate(terms: readonly Term[], index: InventoryIndex, stack: readonly string[]): Result<readonly string[]> {
   const ordered = [
     ...terms.filter((t) => t.op === 'union'),
     ...terms.filter((t) => t.op === 'and'),
@@ -148,7 +182,7 @@ export function resolveTerms(pattern: string, terms: readonly Term[], index: Inv
   ];
   let current: Set<string> = ordered[0]?.op === 'union' ? new Set() : new Set(index.ordered);
   for (const term of ordered) {
-    const matched = matchAtom(index, term.atom);
+    const matched = matchAtom(index, term.atom, stack);
     if (!matched.ok) return matched;
     const hosts = applySlice(matched.value, term.slice);
     if (term.op === 'union') for (const h of hosts) current.add(h);
@@ -157,7 +191,14 @@ export function resolveTerms(pattern: string, terms: readonly Term[], index: Inv
       current = new Set([...current].filter((h) => keep.has(h)));
     } else for (const h of hosts) current.delete(h);
   }
-  const hosts = [...current].sort(naturalCompare);
+  return ok([...current].sort(naturalCompare));
+}
+
+/** Resolves parsed terms; an empty result is an error naming the closest hosts and groups. */
+export function resolveTerms(pattern: string, terms: readonly Term[], index: InventoryIndex): Result<PatternResolution> {
+  const evaluated = evaluate(terms, index, []);
+  if (!evaluated.ok) return evaluated;
+  const hosts = evaluated.value;
   if (!hosts.length) {
     const words = [
       ...new Set(
@@ -167,7 +208,10 @@ export function resolveTerms(pattern: string, terms: readonly Term[], index: Inv
           .filter(Boolean),
       ),
     ];
-    const near = [...new Set(words.flatMap((w) => closestNames(w, [...index.ordered, ...index.groupNames])))].slice(0, 5);
+    const near = [...new Set(words.flatMap((w) => closestNames(w, [...index.ordered, ...index.groupNames, ...index.smart.keys()])))].slice(
+      0,
+      5,
+    );
     return fail(
       'unknown-target',
       `pattern "${pattern}" matches no host` + (near.length ? ` (closest host and group names: ${near.join(', ')})` : ''),
@@ -184,6 +228,12 @@ export function resolveTerms(pattern: string, terms: readonly Term[], index: Inv
     else if (!host.online) offline.push(h);
   }
   return ok({ pattern, hosts, offline, notEnrolled });
+}
+
+/** The hosts a pattern selects, none being a fine answer (a smart group's live count). */
+export function selectHosts(pattern: string, index: InventoryIndex): Result<readonly string[]> {
+  const terms = parsePattern(pattern);
+  return terms.ok ? evaluate(terms.value, index, []) : terms;
 }
 
 /**

@@ -28,7 +28,17 @@ export type InventoryGroup = Readonly<{
   vars: Readonly<Record<string, unknown>>;
 }>;
 
-export type InventorySnapshot = Readonly<{ hosts: readonly InventoryHost[]; groups: readonly InventoryGroup[] }>;
+/**
+ * A saved pattern with a name (AWX's smart inventories): usable as a name in any pattern, resolved
+ * live each time (never a stored list of hosts).
+ */
+export type SmartGroup = Readonly<{ name: string; pattern: string }>;
+
+export type InventorySnapshot = Readonly<{
+  hosts: readonly InventoryHost[];
+  groups: readonly InventoryGroup[];
+  smartGroups?: readonly SmartGroup[];
+}>;
 
 /** What a pattern resolved to: every matching host (natural order), and which of them cannot run now. */
 export type PatternResolution = Readonly<{

@@ -79,8 +79,29 @@ export type InventoryExport = Static<typeof InventoryExportSchema>;
 export const InventoryResolveSchema = Type.Object({ patterns: Type.Array(PatternSchema, { minItems: 1, maxItems: 1000 }) });
 export type InventoryResolve = Static<typeof InventoryResolveSchema>;
 
+/** Smart group names share the namespace of hosts and groups (a name in a pattern is one of the three). */
+export const SmartGroupNameSchema = GroupNameSchema;
+
+/** Saves a smart group (a named pattern); an existing one of that name gets the new pattern. */
+export const SmartGroupSaveSchema = Type.Object({ name: SmartGroupNameSchema, pattern: PatternSchema });
+export type SmartGroupSave = Static<typeof SmartGroupSaveSchema>;
+export const SmartGroupRemoveSchema = Type.Object({ name: SmartGroupNameSchema });
+export type SmartGroupRemove = Static<typeof SmartGroupRemoveSchema>;
+
+/** A smart group as listed: its pattern and how many hosts it matches now (or why it matches none). */
+export type SmartGroupInfo = Readonly<{ name: string; pattern: string; matches: number; offline: number; error?: string }>;
+
+/**
+ * How smart groups travel in inventory files: a mapping NAME: PATTERN in this var of `all`
+ * (Ansible ignores it; in INI, `[all:vars]` `directord_smart_groups={"prod-web": "web:&label:env=prod"}`).
+ */
+export const SMART_GROUPS_VAR = 'directord_smart_groups';
+
+type Names = Readonly<{ added: readonly string[]; changed: readonly string[]; removed: readonly string[] }>;
 /** What an import or edit did, by name. */
 export type InventoryChanges = Readonly<{
-  hosts: Readonly<{ added: readonly string[]; changed: readonly string[]; removed: readonly string[] }>;
-  groups: Readonly<{ added: readonly string[]; changed: readonly string[]; removed: readonly string[] }>;
+  hosts: Names;
+  groups: Names;
+  /** Present when smart groups changed. */
+  smartGroups?: Names;
 }>;

@@ -50,6 +50,7 @@ export const UI_POLICY: Readonly<Record<string, Rule>> = {
   'inventory:get': read('read the inventory'),
   'inventory:resolve': read('resolve host patterns'),
   'inventory:export': read('export the inventory'),
+  'inventory:smart-list': read('list smart groups'),
   'runs:plan': read('plan runs'),
   'rollouts:get': read('read rollouts'),
   'schedules:list': read('list schedules'),
@@ -89,6 +90,8 @@ export const UI_POLICY: Readonly<Record<string, Rule>> = {
   // notifications start runs or send data on their own (not as the user): settings, for admins.
   'inventory:import': administer('import the inventory'),
   'inventory:edit': administer('edit the inventory'),
+  'inventory:smart-save': administer('save smart groups'),
+  'inventory:smart-remove': administer('remove smart groups'),
   'schedules:add': administer('add schedules'),
   'schedules:pause': administer('pause schedules'),
   'schedules:resume': administer('resume schedules'),

@@ -7,12 +7,14 @@ import { ensureGroup, ensureHost, isImplicit, sshOf, type Model } from './model.
 function yamlMapping(text: string, where: string): Result<Record<string, unknown>> {
   let value: unknown;
   try {
-    value = parseYaml(text, { maxAliasCount: 100 }) ?? {};
+    value = parseYaml(text, { maxAliasCount: 100, uniqueKeys: true }) ?? {};
   } catch (error) {
-    const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const what = error instanceof Error ? (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(error);
     return fail(
       'invalid-payload',
-      `${where}: the vars are not valid YAML${line ? ` (line ${line})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      `${where}: the vars are not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}: ${what}`,
+      at ? { location: { line: at.line, column: at.col } } : {},
     );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))

@@ -4,18 +4,25 @@ import {
   InventoryExportSchema,
   InventoryImportSchema,
   InventoryResolveSchema,
+  SmartGroupRemoveSchema,
+  SmartGroupSaveSchema,
 } from '../../protocol/inventory/wire.js';
 import { ok } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { On } from '../ui/ui.request-types.js';
 import type { InventoryService } from './inventory.service.js';
 
-export type InventoryRequestDeps = Pick<InventoryService, 'snapshot' | 'resolve' | 'import' | 'export' | 'edit'>;
+export type InventoryRequestDeps = Pick<
+  InventoryService,
+  'snapshot' | 'resolve' | 'import' | 'export' | 'edit' | 'smartGroups' | 'saveSmartGroup' | 'removeSmartGroup'
+>;
 
 const editValidator = compileValidator(InventoryEditSchema);
 const importValidator = compileValidator(InventoryImportSchema);
 const exportValidator = compileValidator(InventoryExportSchema);
 const resolveValidator = compileValidator(InventoryResolveSchema);
+const smartSaveValidator = compileValidator(SmartGroupSaveSchema);
+const smartRemoveValidator = compileValidator(SmartGroupRemoveSchema);
 
 /** The `inventory:*` requests, registered on the one request table (ui.requests.ts `extensions`). */
 export function inventoryRequests(inventory: InventoryRequestDeps): (handle: On) => void {
@@ -36,6 +43,15 @@ export function inventoryRequests(inventory: InventoryRequestDeps): (handle: On)
     handle('inventory:edit', (payload) => {
       const request = editValidator.parse(payload, 'inventory:edit');
       return request.ok ? inventory.edit(request.value.ops) : request;
+    });
+    handle('inventory:smart-list', () => ok(inventory.smartGroups()));
+    handle('inventory:smart-save', (payload) => {
+      const request = smartSaveValidator.parse(payload, 'inventory:smart-save');
+      return request.ok ? inventory.saveSmartGroup(request.value.name, request.value.pattern) : request;
+    });
+    handle('inventory:smart-remove', (payload) => {
+      const request = smartRemoveValidator.parse(payload, 'inventory:smart-remove');
+      return request.ok ? inventory.removeSmartGroup(request.value.name) : request;
     });
   };
 }

@@ -4,15 +4,16 @@
  * Every edit and import is one unit of work: checked on a copy, diffed, written, then swapped in.
  */
 import type { AgentInfo } from '../../protocol/agents.js';
-import { indexInventory, resolvePatterns, type InventoryIndex } from '../../protocol/inventory/resolve.js';
+import { indexInventory, naturalCompare, resolvePatterns, selectHosts, type InventoryIndex } from '../../protocol/inventory/resolve.js';
+import { cycleMessage, smartCycle } from '../../protocol/inventory/smart.js';
 import type { InventoryHost, InventorySnapshot, PatternResolution } from '../../protocol/inventory/types.js';
-import type { InventoryChanges, InventoryExport, InventoryImport, InventoryOp } from '../../protocol/inventory/wire.js';
+import type { InventoryChanges, InventoryExport, InventoryImport, InventoryOp, SmartGroupInfo } from '../../protocol/inventory/wire.js';
 import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import type { Store } from '../store/types.js';
 import { applyOps } from './edit.js';
 import { exportJson, exportYaml, parseInventoryFile } from './formats/index.js';
-import { checkModel, cloneModel, diffModels, mergeParsed, modelFromRows, type Model } from './model.js';
+import { checkModel, cloneModel, diffModels, emptyModel, mergeParsed, modelFromRows, setSmart, type Model } from './model.js';
 
 export type InventoryServiceDeps = Readonly<{
   store: Pick<Store, 'inventory' | 'transaction'>;
@@ -51,18 +52,21 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     return {
       hosts: [...hosts.values()],
       groups: [...model.groups.values()].map((g) => ({ name: g.name, hosts: [...g.hosts], children: [...g.children], vars: g.vars })),
+      smartGroups: [...model.smart.values()]
+        .sort((a, b) => naturalCompare(a.name, b.name))
+        .map((g) => ({ name: g.name, pattern: g.pattern })),
     };
   }
 
   async function commit(next: Model): Promise<Result<InventoryChanges>> {
-    const checked = checkModel(next);
+    const checked = checkModel(next, isAgent, model);
     if (!checked.ok) return checked;
     const { changes, write } = diffModels(model, next);
     await deps.store.transaction((tx) => write(tx.inventory));
     model = next;
     cached = null;
     const n = (o: InventoryChanges['hosts']) => o.added.length + o.changed.length + o.removed.length;
-    if (n(changes.hosts) + n(changes.groups)) deps.changed?.(changes);
+    if (n(changes.hosts) + n(changes.groups) + (changes.smartGroups ? n(changes.smartGroups) : 0)) deps.changed?.(changes);
     return ok(changes);
   }
 
@@ -86,7 +90,7 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     import(request: InventoryImport): Promise<Result<InventoryChanges>> {
       const parsed = parseInventoryFile(request.fileName, request.text, request.format ?? 'auto');
       if (!parsed.ok) return Promise.resolve(parsed);
-      const next: Model = request.replace ? { hosts: new Map(), groups: new Map() } : cloneModel(model);
+      const next: Model = request.replace ? emptyModel() : cloneModel(model);
       mergeParsed(next, parsed.value, deps.clock());
       deps.log.info('inventory import', {
         file: request.fileName,
@@ -94,6 +98,41 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
         groups: parsed.value.groups.size,
         replace: request.replace === true,
       });
+      return commit(next);
+    },
+    /** Every smart group with what it matches now (a broken one says why instead of failing the list). */
+    smartGroups(): SmartGroupInfo[] {
+      const index = (cached ??= indexInventory(snapshot()));
+      return [...model.smart.values()]
+        .sort((a, b) => naturalCompare(a.name, b.name))
+        .map((g) => {
+          const r = selectHosts(g.name, index);
+          if (!r.ok) return { name: g.name, pattern: g.pattern, matches: 0, offline: 0, error: r.error.message };
+          const offline = r.value.filter((h) => !index.hosts.get(h)?.online).length;
+          return { name: g.name, pattern: g.pattern, matches: r.value.length, offline };
+        });
+    },
+    /** Saves a smart group: refused (nothing kept) on a name clash, a bad pattern or a cycle. */
+    saveSmartGroup(name: string, pattern: string): Promise<Result<InventoryChanges>> {
+      const next = cloneModel(model);
+      setSmart(next, name, pattern.trim(), deps.clock());
+      // A cycle is named from the smart group being saved (commit's check would start from the first name).
+      const cycle = smartCycle(new Map([...next.smart.values()].map((g) => [g.name, g.pattern])), name);
+      if (cycle) return Promise.resolve(fail('conflict', cycleMessage(cycle), { details: { cycle } }));
+      return commit(next);
+    },
+    removeSmartGroup(name: string): Promise<Result<InventoryChanges>> {
+      if (!model.smart.has(name)) {
+        return Promise.resolve(
+          fail(
+            'not-found',
+            `no smart group is named ${name}` +
+              (model.smart.size ? ` (there are: ${[...model.smart.keys()].sort(naturalCompare).join(', ')})` : ''),
+          ),
+        );
+      }
+      const next = cloneModel(model);
+      next.smart.delete(name);
       return commit(next);
     },
     export(request: InventoryExport): Result<{ format: 'yaml' | 'json'; text: string }> {

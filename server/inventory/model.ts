@@ -3,6 +3,8 @@
  * and diffed against the current model, so the store writes exactly what changed in one unit of
  * work (a bad file or edit changes nothing).
  */
+import { parsePattern } from '../../protocol/inventory/pattern.js';
+import { cycleMessage, smartCycle } from '../../protocol/inventory/smart.js';
 import type { SshAddress } from '../../protocol/inventory/types.js';
 import { ALL_GROUP, UNGROUPED_GROUP } from '../../protocol/inventory/types.js';
 import type { InventoryChanges } from '../../protocol/inventory/wire.js';
@@ -17,12 +19,17 @@ export type HostEntry = {
   declaredAt: number;
 };
 export type GroupEntry = { name: string; vars: Record<string, unknown>; createdAt: number; hosts: Set<string>; children: Set<string> };
-export type Model = { hosts: Map<string, HostEntry>; groups: Map<string, GroupEntry> };
+export type SmartEntry = { name: string; pattern: string; createdAt: number };
+export type Model = { hosts: Map<string, HostEntry>; groups: Map<string, GroupEntry>; smart: Map<string, SmartEntry> };
+
+export const emptyModel = (): Model => ({ hosts: new Map(), groups: new Map(), smart: new Map() });
 
 /** What a parsed file declares (every format becomes this). */
 export type ParsedInventory = {
   hosts: Map<string, { vars: Record<string, unknown>; labels?: Record<string, string> }>;
   groups: Map<string, { vars: Record<string, unknown>; hosts: string[]; children: string[] }>;
+  /** Smart groups (name → pattern), from `all`'s `directord_smart_groups`. */
+  smartGroups?: Map<string, string>;
 };
 
 export const emptyParsed = (): ParsedInventory => ({ hosts: new Map(), groups: new Map() });
@@ -41,6 +48,7 @@ export function modelFromRows(rows: InventoryRows): Model {
         { name: g.name, vars: { ...g.vars }, createdAt: g.createdAt, hosts: new Set(g.hosts), children: new Set(g.children) },
       ]),
     ),
+    smart: new Map(rows.smartGroups.map((g) => [g.name, { ...g }])),
   };
 }
 
@@ -50,6 +58,7 @@ export function cloneModel(m: Model): Model {
     groups: new Map(
       [...m.groups].map(([k, g]) => [k, { ...g, vars: { ...g.vars }, hosts: new Set(g.hosts), children: new Set(g.children) }]),
     ),
+    smart: new Map([...m.smart].map(([k, g]) => [k, { ...g }])),
   };
 }
 
@@ -104,6 +113,13 @@ export function mergeParsed(m: Model, parsed: ParsedInventory, now: number): voi
       group.children.add(c);
     }
   }
+  for (const [name, pattern] of parsed.smartGroups ?? []) setSmart(m, name, pattern, now);
+}
+
+/** Creates a smart group or gives it a new pattern (checked with the rest of the model). */
+export function setSmart(m: Model, name: string, pattern: string, now: number): void {
+  const old = m.smart.get(name);
+  m.smart.set(name, { name, pattern, createdAt: old?.createdAt ?? now });
 }
 
 /** A cycle of children (Ansible refuses them too): the first one found, as a path. */
@@ -130,10 +146,38 @@ export function findCycle(m: Model): string[] | null {
   return null;
 }
 
-export function checkModel(m: Model): Result<null> {
+/**
+ * Smart groups: a name of their own (not a host's, an agent's or a group's, else a pattern could
+ * not tell which is meant), a pattern that parses, and no smart group reaching itself. Only what
+ * this change brings is checked (a saved smart group, a host or group added): an agent that
+ * enrolled later under a smart group's name must not block every other edit (the resolver names
+ * that clash where the name is used).
+ */
+function checkSmart(m: Model, before: Model | null, isAgent: (name: string) => boolean): Result<null> {
+  for (const g of [...m.smart.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const fresh = before?.smart.get(g.name)?.pattern !== g.pattern;
+    const newGroup = m.groups.has(g.name) && !before?.groups.has(g.name);
+    const newHost = m.hosts.has(g.name) && !before?.hosts.has(g.name);
+    if ((fresh && (m.groups.has(g.name) || isImplicit(g.name))) || newGroup)
+      return fail('conflict', `smart group ${g.name}: a group is named ${g.name} already; pick another name`, {
+        details: { name: g.name },
+      });
+    if ((fresh && (m.hosts.has(g.name) || isAgent(g.name))) || newHost)
+      return fail('conflict', `smart group ${g.name}: a host is named ${g.name} already; pick another name`, { details: { name: g.name } });
+    if (!fresh) continue;
+    const parsed = parsePattern(g.pattern);
+    if (!parsed.ok) return fail('invalid-pattern', `smart group ${g.name}: ${parsed.error.message}`, { details: { name: g.name } });
+  }
+  const cycle = smartCycle(new Map([...m.smart.values()].map((g) => [g.name, g.pattern])));
+  if (cycle) return fail('conflict', cycleMessage(cycle), { details: { cycle } });
+  return ok(null);
+}
+
+/** `before`: the model the change starts from (null: check everything). */
+export function checkModel(m: Model, isAgent: (name: string) => boolean = () => false, before: Model | null = null): Result<null> {
   const cycle = findCycle(m);
   if (cycle) return fail('conflict', `groups may not contain themselves: ${cycle.join(' → ')}`);
-  return ok(null);
+  return checkSmart(m, before, isAgent);
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -199,13 +243,26 @@ export function diffModels(before: Model, after: Model): { changes: InventoryCha
     if (before.hosts.has(name) && !same(was.get(name)?.sort() ?? [], now.get(name)?.sort() ?? []) && !hosts.changed.includes(name))
       hosts.changed.push(name);
   }
+  const smart = { added: [] as string[], changed: [] as string[], removed: [] as string[] };
+  for (const [name, g] of after.smart) {
+    const old = before.smart.get(name);
+    if (old && old.pattern === g.pattern) continue;
+    (old ? smart.changed : smart.added).push(name);
+    steps.push((tx) => tx.putSmartGroup(g));
+  }
+  for (const name of before.smart.keys()) {
+    if (after.smart.has(name)) continue;
+    smart.removed.push(name);
+    steps.push((tx) => tx.removeSmartGroup(name));
+  }
   const sort = (o: { added: string[]; changed: string[]; removed: string[] }) => ({
     added: o.added.sort(),
     changed: o.changed.sort(),
     removed: o.removed.sort(),
   });
+  const smartChanged = smart.added.length + smart.changed.length + smart.removed.length > 0;
   return {
-    changes: { hosts: sort(hosts), groups: sort(groups) },
+    changes: { hosts: sort(hosts), groups: sort(groups), ...(smartChanged ? { smartGroups: sort(smart) } : {}) },
     write: (tx) => {
       for (const s of steps) s(tx);
       for (const l of links) l(tx);

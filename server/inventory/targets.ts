@@ -32,9 +32,10 @@ export function resolveTargetList(
     if (!terms.ok) return { ok: false, error: { ...terms.error, location: { field } } };
     const only = terms.value.length === 1 ? terms.value[0] : undefined;
     const plain = only && only.op === 'union' && !only.slice && only.atom.kind === 'name' ? only.atom.name : null;
+    const named = (n: string) => index?.groupNames.includes(n) || index?.smart.has(n);
     if (
       plain !== null &&
-      (!index || (index.hosts.has(plain) && !index.groupNames.includes(plain)) || (!index.hosts.has(plain) && !index.members(plain)))
+      (!index || (index.hosts.has(plain) && !named(plain)) || (!index.hosts.has(plain) && !index.members(plain) && !index.smart.has(plain)))
     ) {
       if (!IDENTITY.test(plain)) return fail('unknown-target', `"${plain}" is not a host name`, { location: { field } });
       add(plain);

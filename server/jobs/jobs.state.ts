@@ -234,6 +234,8 @@ export function createJobsState(
       rerunOf: run.rerunOf,
       partOf: run.partOf,
       title: run.title,
+      // History shows the pattern beside the hosts: the settled summary must carry it too.
+      ...(run.pattern ? { pattern: run.pattern } : {}),
     });
   }
 

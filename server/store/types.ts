@@ -323,7 +323,10 @@ export type InventoryGroupRow = Readonly<{
   children: readonly string[];
 }>;
 
-export type InventoryRows = Readonly<{ hosts: InventoryHostRow[]; groups: InventoryGroupRow[] }>;
+/** A smart group: a named pattern (resolved live, never a stored list of hosts). */
+export type InventorySmartGroupRow = Readonly<{ name: string; pattern: string; createdAt: number }>;
+
+export type InventoryRows = Readonly<{ hosts: InventoryHostRow[]; groups: InventoryGroupRow[]; smartGroups: InventorySmartGroupRow[] }>;
 
 /** Writes of inventory edits and imports inside one unit of work (an import is all or nothing). */
 export interface InventoryWrites {
@@ -336,7 +339,10 @@ export interface InventoryWrites {
   removeMember(group: string, host: string): void;
   addChild(parent: string, child: string): void;
   removeChild(parent: string, child: string): void;
-  /** Every host row, group and membership (`import --replace`). */
+  /** Creates the smart group or replaces its pattern. */
+  putSmartGroup(row: InventorySmartGroupRow): void;
+  removeSmartGroup(name: string): void;
+  /** Every host row, group, membership and smart group (`import --replace`). */
   clear(): void;
 }
 

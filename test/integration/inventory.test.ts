@@ -2,7 +2,8 @@
  * The inventory on a real server with real agents and the CLI (issue #16): an imported Ansible
  * INI file, `exec --target 'web:!web-2'` running on exactly web-1 and web-3, `inventory list`,
  * patterns in an orchestration's `targets:`, the run keeping its pattern and hosts, re-run on the
- * same hosts and on the current inventory, and a pattern that matches nothing.
+ * same hosts and on the current inventory, a pattern that matches nothing, and smart groups
+ * (`inventory smart add|list|rm`, then `--target SMART-GROUP`).
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -137,4 +138,85 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     assert.equal(await out('db-1'), 'from-db-db-one');
     assert.equal(await out('web-3'), 'from-all-from-prod');
   });
+
+  test(
+    'smart groups: smart add, list (live counts), exec --target NAME, a cycle and a clash refused, rm',
+    { timeout: 40_000 },
+    async () => {
+      const label = await c.cli('inventory', 'label', 'set', 'env=prod', 'web-2', 'web-3');
+      assert.equal(label.code, 0, describeRun(label));
+      const added = await c.cli('inventory', 'smart', 'add', 'prod-web', 'web:&label:env=prod');
+      assert.equal(added.code, 0, describeRun(added));
+      assert.equal(added.stdout.trim(), 'smart group prod-web added: web:&label:env=prod (2 hosts match)');
+      const nested = await c.cli('inventory', 'smart', 'add', 'prod-all', 'prod-web:db');
+      assert.equal(nested.code, 0, describeRun(nested));
+
+      const list = async () => {
+        const r = await c.cli('inventory', 'smart', 'list');
+        assert.equal(r.code, 0, describeRun(r));
+        return r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s{2,}/));
+      };
+      assert.deepEqual(await list(), [
+        ['NAME', 'PATTERN', 'MATCHES'],
+        ['prod-all', 'prod-web:db', '4'],
+        ['prod-web', 'web:&label:env=prod', '2'],
+      ]);
+      // Live: web-3 loses the label, both smart groups follow.
+      assert.equal((await c.cli('inventory', 'label', 'remove', 'env', 'web-3')).code, 0);
+      assert.deepEqual(
+        (await list()).slice(1).map((r) => r[2]),
+        ['3', '1'],
+      );
+
+      const m = marker();
+      const ran = await c.cli('exec', '--verb', 'RUN', `echo smart-${m}`, '--target', 'prod-all:!db-2', '--poll');
+      assert.equal(ran.code, 0, describeRun(ran));
+      const id = statusLines(ran.stdout)[0]?.id;
+      assert.ok(id, describeRun(ran));
+      const [job] = await c.await([id]);
+      assert.deepEqual(
+        job?.targets.map((t) => [t.target, t.state]),
+        [
+          ['db-1', 'succeeded'],
+          ['web-2', 'succeeded'],
+        ],
+      );
+      assert.equal((await req(c.ui, 'runs:list', { limit: 1 }))[0]?.pattern, 'prod-all:!db-2');
+      const listed = await c.cli('inventory', 'list', 'prod-web');
+      assert.equal(listed.code, 0, describeRun(listed));
+      assert.deepEqual(
+        listed.stdout
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s{2,}/)[0]),
+        ['web-2'],
+      );
+
+      const loop = await c.cli('inventory', 'smart', 'add', 'prod-web', 'prod-all:web-1');
+      assert.notEqual(loop.code, 0);
+      assert.match(loop.stderr, /smart group prod-web refers to itself: prod-web → prod-all → prod-web/);
+      const clash = await c.cli('inventory', 'smart', 'add', 'web', 'db');
+      assert.notEqual(clash.code, 0);
+      assert.match(clash.stderr, /smart group web: a group is named web already; pick another name/);
+      const usage = await c.cli('inventory', 'smart', 'add', 'only-a-name');
+      assert.notEqual(usage.code, 0);
+      assert.match(usage.stderr, /usage: directord inventory smart add NAME PATTERN/);
+
+      const exported = await c.cli('inventory', 'export');
+      assert.match(exported.stdout, /directord_smart_groups:\n\s+prod-all: prod-web:db\n\s+prod-web: web:&label:env=prod/);
+      for (const name of ['prod-all', 'prod-web']) {
+        const rm = await c.cli('inventory', 'smart', 'rm', name);
+        assert.equal(rm.code, 0, describeRun(rm));
+        assert.equal(rm.stdout.trim(), `smart group ${name} removed`);
+      }
+      assert.deepEqual(await list(), [['NAME', 'PATTERN', 'MATCHES']]);
+      const gone = await c.cli('inventory', 'smart', 'rm', 'prod-web');
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /no smart group is named prod-web/);
+    },
+  );
 });

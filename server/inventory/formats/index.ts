@@ -1,12 +1,12 @@
 /** Picks the format of an inventory file and parses it; export writes Ansible YAML or the --list JSON. */
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import type { InventorySnapshot } from '../../../protocol/inventory/types.js';
 import { ALL_GROUP, UNGROUPED_GROUP } from '../../../protocol/inventory/types.js';
-import type { InventoryFormat } from '../../../protocol/inventory/wire.js';
+import { SMART_GROUPS_VAR, type InventoryFormat } from '../../../protocol/inventory/wire.js';
 import { naturalCompare } from '../../../protocol/inventory/resolve.js';
 import type { Result } from '../../../protocol/result.js';
 import type { ParsedInventory } from '../model.js';
-import { asResult } from './common.js';
+import { asResult, GROUP_NAME, InventoryFileError } from './common.js';
 import { parseIni } from './ini.js';
 import { parseAnsibleJson } from './json.js';
 import { isDirectordCatalog, parseAnsibleYaml, parseDirectordCatalog } from './yaml.js';
@@ -24,15 +24,57 @@ export function parseInventoryFile(fileName: string, text: string, format: Inven
   return asResult(() => {
     switch (f) {
       case 'ini':
-        return parseIni(text, fileName);
+        return takeSmartGroups(parseIni(text, fileName), fileName);
       case 'yaml':
-        return parseAnsibleYaml(text, fileName);
+        return takeSmartGroups(parseAnsibleYaml(text, fileName), fileName);
       case 'json':
-        return parseAnsibleJson(text, fileName);
+        return takeSmartGroups(parseAnsibleJson(text, fileName), fileName);
       case 'directord':
         return parseDirectordCatalog(text, fileName);
     }
   });
+}
+
+/**
+ * Smart groups travel as `all`'s var `directord_smart_groups` (NAME: PATTERN): taken out of the
+ * vars into smart groups. INI has no mappings, so there it is a YAML/JSON flow mapping in a string.
+ */
+function takeSmartGroups(parsed: ParsedInventory, file: string): ParsedInventory {
+  const all = parsed.groups.get(ALL_GROUP);
+  const raw = all?.vars[SMART_GROUPS_VAR];
+  if (!all || raw === undefined) return parsed;
+  delete all.vars[SMART_GROUPS_VAR];
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = parseYaml(raw) as unknown;
+    } catch {
+      value = undefined;
+    }
+  }
+  const expected = `all.vars.${SMART_GROUPS_VAR}: expected a mapping of smart group names to patterns, like {"prod-web": "web:&label:env=prod"}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InventoryFileError(file, null, expected);
+  const smart = new Map<string, string>();
+  for (const [name, pattern] of Object.entries(value)) {
+    if (!GROUP_NAME.test(name))
+      throw new InventoryFileError(
+        file,
+        null,
+        `all.vars.${SMART_GROUPS_VAR}: "${name}" is not a valid smart group name (letters, digits, _ . -)`,
+      );
+    if (typeof pattern !== 'string' || !pattern.trim())
+      throw new InventoryFileError(file, null, `all.vars.${SMART_GROUPS_VAR}.${name}: expected a pattern (a string)`);
+    smart.set(name, pattern.trim());
+  }
+  return { ...parsed, smartGroups: smart };
+}
+
+/** `all`'s vars as written out: with the smart groups as `directord_smart_groups`. */
+function allVarsOf(snapshot: InventorySnapshot): Record<string, unknown> {
+  const vars = { ...(snapshot.groups.find((g) => g.name === ALL_GROUP)?.vars ?? {}) };
+  const smart = [...(snapshot.smartGroups ?? [])].sort((a, b) => naturalCompare(a.name, b.name));
+  if (smart.length) vars[SMART_GROUPS_VAR] = Object.fromEntries(smart.map((g) => [g.name, g.pattern]));
+  return vars;
 }
 
 const hostVars = (h: InventorySnapshot['hosts'][number]) => ({
@@ -71,8 +113,8 @@ export function exportYaml(snapshot: InventorySnapshot): string {
   const ungrouped = hosts.filter((h) => !grouped.has(h.name));
   if (ungrouped.length) all['hosts'] = Object.fromEntries(ungrouped.map((h) => [h.name, entry(h.name)]));
   if (Object.keys(children).length) all['children'] = children;
-  const allVars = snapshot.groups.find((g) => g.name === ALL_GROUP)?.vars;
-  if (allVars && Object.keys(allVars).length) all['vars'] = allVars;
+  const allVars = allVarsOf(snapshot);
+  if (Object.keys(allVars).length) all['vars'] = allVars;
   return stringify({ all }, { lineWidth: 0 });
 }
 
@@ -85,7 +127,7 @@ export function exportJson(snapshot: InventorySnapshot): string {
   out['_meta'] = {
     hostvars: Object.fromEntries(snapshot.hosts.filter((h) => Object.keys(hostVars(h)).length).map((h) => [h.name, hostVars(h)])),
   };
-  const allVars = snapshot.groups.find((g) => g.name === ALL_GROUP)?.vars ?? {};
+  const allVars = allVarsOf(snapshot);
   out['all'] = {
     children: ['ungrouped', ...groups.filter((g) => !parented.has(g.name)).map((g) => g.name)],
     ...(Object.keys(allVars).length ? { vars: allVars } : {}),

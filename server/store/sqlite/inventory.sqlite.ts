@@ -1,7 +1,7 @@
-/** SQL for the inventory tables (see migration 0008). The inventory service keeps a copy in memory. */
+/** SQL for the inventory tables (see migrations 0008 and 0012, smart groups). The inventory service keeps a copy in memory. */
 import type { SshAddress } from '../../../protocol/inventory/types.js';
 import { parseJsonObject } from '../../util/json.js';
-import type { InventoryGroupRow, InventoryHostRow, InventoryStore, InventoryWrites } from '../types.js';
+import type { InventoryGroupRow, InventoryHostRow, InventorySmartGroupRow, InventoryStore, InventoryWrites } from '../types.js';
 import type { Db } from './open.js';
 
 type SqlHost = { name: string; labels: string; vars: string; ssh: string | null; declared_at: number };
@@ -29,8 +29,15 @@ export function createInventorySql(db: Db): { store: InventoryStore; writes: Inv
   const removeMember = db.prepare('DELETE FROM inventory_group_hosts WHERE group_name = ? AND host = ?');
   const addChild = db.prepare('INSERT INTO inventory_group_children (parent, child) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const removeChild = db.prepare('DELETE FROM inventory_group_children WHERE parent = ? AND child = ?');
-  const clear = ['inventory_group_children', 'inventory_group_hosts', 'inventory_groups', 'inventory_hosts'].map((t) =>
-    db.prepare(`DELETE FROM ${t}`),
+  const smart = db.prepare<[], { name: string; pattern: string; created_at: number }>(
+    'SELECT name, pattern, created_at FROM inventory_smart_groups ORDER BY name',
+  );
+  const putSmart = db.prepare(`
+    INSERT INTO inventory_smart_groups (name, pattern, created_at) VALUES (@name, @pattern, @created_at)
+    ON CONFLICT (name) DO UPDATE SET pattern = excluded.pattern`);
+  const removeSmart = db.prepare('DELETE FROM inventory_smart_groups WHERE name = ?');
+  const clear = ['inventory_group_children', 'inventory_group_hosts', 'inventory_groups', 'inventory_hosts', 'inventory_smart_groups'].map(
+    (t) => db.prepare(`DELETE FROM ${t}`),
   );
 
   const store: InventoryStore = {
@@ -54,6 +61,7 @@ export function createInventorySql(db: Db): { store: InventoryStore; writes: Inv
           hosts: of(r.name).hosts,
           children: of(r.name).children,
         })),
+        smartGroups: smart.all().map((r): InventorySmartGroupRow => ({ name: r.name, pattern: r.pattern, createdAt: r.created_at })),
       };
     },
   };
@@ -79,6 +87,8 @@ export function createInventorySql(db: Db): { store: InventoryStore; writes: Inv
     removeMember: (group, host) => void removeMember.run(group, host),
     addChild: (parent, child) => void addChild.run(parent, child),
     removeChild: (parent, child) => void removeChild.run(parent, child),
+    putSmartGroup: (row) => void putSmart.run({ name: row.name, pattern: row.pattern, created_at: row.createdAt }),
+    removeSmartGroup: (name) => void removeSmart.run(name),
     clear() {
       for (const s of clear) s.run();
     },

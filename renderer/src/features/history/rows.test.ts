@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunSummary } from '#protocol/records.js';
-import { nestRuns, resultParts, runTitle } from './rows.js';
+import { nestRuns, resultParts, runTitle, targetsCell } from './rows.js';
 
 const counts = { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 };
 const run = (runId: string, partOf: string | null = null, extra: Partial<RunSummary> = {}): RunSummary => ({
@@ -42,4 +42,14 @@ test('exec runs are titled by their command; results name every state', () => {
     resultParts({ ...counts, succeeded: 3, 'timed-out': 4, lost: 1 }).map((p) => p.text),
     ['3 ok', '4 timed out', '1 lost'],
   );
+});
+
+test('the Hosts cell: the pattern and the hosts it resolved to, the first few by name', () => {
+  assert.deepEqual(targetsCell(run('r', null, { pattern: 'web:!web-3', targets: ['web-1', 'web-2', 'web-4', 'web-5'] })), {
+    pattern: 'web:!web-3',
+    hosts: 'web-1, web-2, web-4 +1',
+    title: 'web:!web-3 → web-1, web-2, web-4, web-5',
+  });
+  assert.deepEqual(targetsCell(run('r', null, { targets: ['node-1'] })), { pattern: null, hosts: 'node-1', title: 'node-1' });
+  assert.deepEqual(targetsCell(run('r')), { pattern: null, hosts: '—', title: 'no hosts' });
 });

@@ -29,6 +29,23 @@ export function runTitle(run: Pick<RunSummary, 'source' | 'title' | 'kind'>): st
   return run.kind;
 }
 
+/**
+ * The Hosts cell: the pattern the run was written with (when it used one) and the hosts it
+ * resolved to, the first few by name; the title lists them all.
+ */
+export function targetsCell(
+  run: Pick<RunSummary, 'pattern' | 'targets'>,
+  few = 3,
+): { pattern: string | null; hosts: string; title: string } {
+  const n = run.targets.length;
+  const names = run.targets.slice(0, few).join(', ') + (n > few ? ` +${n - few}` : '');
+  return {
+    pattern: run.pattern ?? null,
+    hosts: n === 0 ? '—' : names,
+    title: (run.pattern ? `${run.pattern} → ` : '') + (n ? run.targets.join(', ') : 'no hosts'),
+  };
+}
+
 const SHOWN: readonly TargetState[] = ['succeeded', 'failed', 'timed-out', 'lost', 'cancelled', 'running', 'dispatched', 'queued'];
 
 /** "3 ok", "1 failed", "4 timed out"…: every state with a count, in one order. */

@@ -1,6 +1,6 @@
 /** Group rows of the Hosts page's tree: members (children included), online and offline counts, depth. */
 import type { InventoryIndex } from '#protocol/inventory/resolve.js';
-import { naturalCompare } from '#protocol/inventory/resolve.js';
+import { naturalCompare, selectHosts } from '#protocol/inventory/resolve.js';
 
 export type GroupRow = Readonly<{ name: string; depth: number; members: number; online: number; offline: number }>;
 
@@ -25,4 +25,18 @@ export function groupRows(index: InventoryIndex): GroupRow[] {
     visit(g, 1, new Set());
   rows.push({ name: 'ungrouped', depth: 1, ...count('ungrouped') });
   return rows;
+}
+
+export type SmartRow = Readonly<{ name: string; pattern: string; members: number; online: number; offline: number; error: string | null }>;
+
+/** Smart groups with live counts, resolved against the same snapshot as the tree (a broken one says why). */
+export function smartRows(index: InventoryIndex): SmartRow[] {
+  return [...index.smart]
+    .sort(([a], [b]) => naturalCompare(a, b))
+    .map(([name, pattern]) => {
+      const r = selectHosts(name, index);
+      if (!r.ok) return { name, pattern, members: 0, online: 0, offline: 0, error: r.error.message };
+      const online = r.value.filter((h) => index.hosts.get(h)?.online).length;
+      return { name, pattern, members: r.value.length, online, offline: r.value.length - online, error: null };
+    });
 }

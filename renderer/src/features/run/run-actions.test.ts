@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TargetState } from '#protocol/jobs.js';
-import { cancelQuestion, rerunFailedQuestion, rerunQuestion, type RunPairs } from './run-actions.js';
+import { cancelQuestion, rerunCurrentQuestion, rerunFailedQuestion, rerunQuestion, summaryPatterns, type RunPairs } from './run-actions.js';
 
 function pairs(states: Record<string, Record<string, TargetState>>): RunPairs {
   const jobs = [...new Set(Object.values(states).flatMap((row) => Object.keys(row)))];
@@ -35,4 +35,21 @@ test('cancel counts the queued and running (job, host) pairs', () => {
   assert.equal(q?.danger, true);
   assert.equal(q?.cancelLabel, 'Keep running', 'not a second "Cancel" next to "Cancel run"');
   assert.equal(cancelQuestion(pairs({ a: { j: 'succeeded' } }), 'x'), null);
+});
+
+test('re-run on current inventory names who the patterns reach now, and what changed', () => {
+  const run = pairs({ 'web-1': { a: 'succeeded' }, 'web-2': { a: 'failed' } });
+  const q = rerunCurrentQuestion(run, 'site.yaml', 'web:!web-3', ['web-1', 'web-4']);
+  assert.equal(q.title, 'Re-run 1 step on 2 hosts of the current inventory?');
+  assert.equal(q.confirmLabel, 'Re-run on current inventory');
+  assert.deepEqual(q.hosts, ['web-1', 'web-4']);
+  assert.match(
+    q.detail ?? '',
+    /patterns \(web:!web-3\) resolved against the inventory as it is now \(new: web-4; no longer matched: web-2\)\.$/,
+  );
+  assert.match(rerunCurrentQuestion(run, 'x', 'web', ['web-1', 'web-2']).detail ?? '', /\(the same hosts as before\)\.$/);
+  const unknown = rerunCurrentQuestion(run, 'x', 'gone', null);
+  assert.equal(unknown.title, 'Re-run 1 step on the current inventory?');
+  assert.equal(unknown.hosts, undefined);
+  assert.deepEqual(summaryPatterns('prod:&label:env=prod, web[0] | db'), ['prod:&label:env=prod', 'web[0]', 'db']);
 });

@@ -44,6 +44,43 @@ export function rerunQuestion(run: RunPairs, name: string): ConfirmRequest {
   };
 }
 
+/**
+ * The patterns of History's `pattern` ("a, b | c": `, ` between a list's patterns, ` | ` between
+ * lists), for the preview of who a re-run on the current inventory reaches. Splitting at `, `
+ * only makes more unions: the same hosts.
+ */
+export const summaryPatterns = (pattern: string): string[] =>
+  pattern
+    .split(' | ')
+    .flatMap((p) => p.split(', '))
+    .map((p) => p.trim())
+    .filter(Boolean);
+
+/**
+ * Re-run with the patterns resolved again (`runs:rerun` with `currentInventory`): names who it
+ * reaches now (`now`, resolved in the console against the inventory it shows; null when that
+ * failed) against who the run ran on.
+ */
+export function rerunCurrentQuestion(run: RunPairs, name: string, pattern: string, now: readonly string[] | null): ConfirmRequest {
+  const all = scope(run, () => true);
+  const before = new Set(run.hosts);
+  const added = now?.filter((h) => !before.has(h)) ?? [];
+  const gone = now ? run.hosts.filter((h) => !now.includes(h)) : [];
+  const change = now
+    ? added.length || gone.length
+      ? ` (${[added.length ? `new: ${added.join(', ')}` : '', gone.length ? `no longer matched: ${gone.join(', ')}` : ''].filter(Boolean).join('; ')})`
+      : ' (the same hosts as before)'
+    : '';
+  return {
+    title: now
+      ? `Re-run ${plural(all.steps, 'step')} ${onHosts(now)} of the current inventory?`
+      : `Re-run ${plural(all.steps, 'step')} on the current inventory?`,
+    detail: `Every step of ${name} runs again, as a new run, with its target patterns (${pattern}) resolved against the inventory as it is now${change}.`,
+    confirmLabel: 'Re-run on current inventory',
+    ...(now ? { hosts: now } : {}),
+  };
+}
+
 /** Null when every pair succeeded (nothing to re-run). */
 export function rerunFailedQuestion(run: RunPairs, name: string): ConfirmRequest | null {
   const failed = scope(run, (s) => s !== 'succeeded');

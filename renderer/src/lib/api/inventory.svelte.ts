@@ -44,6 +44,19 @@ export class InventoryStore {
     return r;
   }
 
+  /** Saves the pattern under a name (a smart group); the server refuses a clash or a cycle, naming it. */
+  async saveSmart(name: string, pattern: string): Promise<Result<InventoryChanges>> {
+    const r = await client.request('inventory:smart-save', { name, pattern });
+    if (r.ok) await this.refresh();
+    return r;
+  }
+
+  async removeSmart(name: string): Promise<Result<InventoryChanges>> {
+    const r = await client.request('inventory:smart-remove', { name });
+    if (r.ok) await this.refresh();
+    return r;
+  }
+
   exportYaml(): Promise<Result<{ format: 'yaml' | 'json'; text: string }>> {
     return client.request('inventory:export', { format: 'yaml' });
   }

@@ -61,8 +61,9 @@ export class RunsStore {
     return client.request('runs:submit', submission);
   }
 
-  rerun(runId: string, failedOnly: boolean): Promise<Result<RunSubmitted>> {
-    return client.request('runs:rerun', { runId, failedOnly });
+  /** `currentInventory`: resolve the run's target patterns again instead of reusing its hosts. */
+  rerun(runId: string, failedOnly: boolean, currentInventory = false): Promise<Result<RunSubmitted>> {
+    return client.request('runs:rerun', { runId, failedOnly, ...(currentInventory ? { currentInventory: true } : {}) });
   }
 
   cancel(runId: string): Promise<Result<{ cancelled: number }>> {
