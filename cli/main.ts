@@ -19,6 +19,7 @@ import type { ServeOptions } from './commands/serve.js';
 import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
 import { tlsOption } from './commands/tls-option.js';
 import { allowedHostOption, allowedOriginOption } from './commands/browser-options.js';
+import { oidcConfigOption } from './commands/oidc-option.js';
 import { smtpFromOption, smtpUrlOption } from './commands/smtp-option.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 import type { InventoryOptions } from './commands/inventory.js';
@@ -159,6 +160,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(allowedHostOption())
     .addOption(smtpUrlOption())
     .addOption(smtpFromOption())
+    .addOption(oidcConfigOption())
     .addOption(dataDirOption())
     .action(async (options: ServerOptions, command: Command) => {
       const { runServerCommand } = await import('./commands/server.js');
@@ -193,6 +195,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(allowedHostOption())
     .addOption(smtpUrlOption())
     .addOption(smtpFromOption())
+    .addOption(oidcConfigOption())
     .addOption(dataDirOption())
     .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import('./commands/serve.js');

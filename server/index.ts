@@ -31,6 +31,8 @@ import { createPrincipals } from './auth/principals.js';
 import { scopedJobs } from './auth/scoped-jobs.js';
 import { createTeams } from './auth/teams.service.js';
 import { teamsRequests } from './auth/teams.requests.js';
+import { loadOidcConfig } from './auth/oidc-config.js';
+import { createOidcRoutes, OIDC_CALLBACK } from './auth/oidc.js';
 import { inventoryRequests } from './inventory/inventory.requests.js';
 import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
 import { createSecretsService } from './secrets/secrets.service.js';
@@ -145,6 +147,11 @@ export type ServerOptions = Readonly<{
   allowedHosts?: readonly string[];
   /** The key secrets are sealed with; default DATA_DIR/secrets.key (the desktop app passes one unwrapped with safeStorage). */
   secretsKey?: SecretsKey;
+  /**
+   * Single sign-on settings (issue #18, server/auth/oidc-config.ts): this file, else
+   * DATA_DIR/oidc.json when it exists; a file that does not check stops the server naming the field.
+   */
+  oidcConfig?: string;
   /** A user's browser session ends after this long unused (default 30 min; issue #18). */
   sessionIdleMs?: number;
   /** … and this long after sign-in whatever happens (default 12 h). */
@@ -202,6 +209,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   const uiAccess = createUiAccess({ consoleToken: uiToken, cliToken, ...(options.launchToken ? { launchToken: options.launchToken } : {}) });
   const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
   const fingerprint = tls?.fingerprint;
+  // Single sign-on settings are checked before anything starts: a typo stops the server naming the field.
+  const oidcPath = options.oidcConfig ?? join(dataDir, 'oidc.json');
+  const oidc = options.oidcConfig !== undefined || existsSync(oidcPath) ? loadOidcConfig(oidcPath) : null;
+  if (oidc && !oidc.ok) throw new Error(`single sign-on: ${oidc.error.message}`);
   const dbPath = join(dataDir, 'directord.db');
   const serverJson = serverFilePath(dataDir);
   const startedAt = clock();
@@ -250,7 +261,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       limitNamespaceAuth(uiNs, authLimiter, UI_NAMESPACE);
     }
     // Host and Origin before any handler, page or transport (issue #12: the browser is hostile).
-    const gate = createBrowserGate({ scheme: tls ? 'https' : 'http', listenHost: host, allowedOrigins: options.allowedOrigins ?? [], allowedHosts: options.allowedHosts ?? [], limiter: authLimiter, log: log.child('browser-gate'), clock });
+    const gate = createBrowserGate({ scheme: tls ? 'https' : 'http', listenHost: host, allowedOrigins: options.allowedOrigins ?? [], allowedHosts: options.allowedHosts ?? [], limiter: authLimiter, log: log.child('browser-gate'), clock,
+      // The OpenID provider sends the browser back here from its own site.
+      ...(oidc ? { crossSiteNavigations: [OIDC_CALLBACK] } : {}) });
     gateListener(httpServer, gate);
     refuseBrowsers(agentNs);
     refuseForeignOrigins(uiNs, gate);
@@ -453,7 +466,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('ui-api'),
     });
     const consoleHttp = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi,
-      authRoutes: createAuthRoutes({ teams, principals, audit, secure: tls !== null, log: log.child('auth') }),
+      authRoutes: createAuthRoutes({ teams, principals, audit, secure: tls !== null, log: log.child('auth'),
+        ...(oidc ? { sso: createOidcRoutes({ config: oidc.value, teams, audit, secure: tls !== null, log: log.child('sso'), clock }) } : {}) }),
       userSession: (req) => principals.cookie(req.headers.cookie)?.session != null,
     });
     // `POST /hooks/<id>` (CI systems) answers with its own secret before the console's handler: no cookie or token of the console opens it.

@@ -15,11 +15,12 @@ import { agentBundlePath, agentCommand, consoleStaticDir } from '../paths.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { browserServerOptions, type BrowserCliOptions } from './browser-options.js';
 import { smtpServerOptions, type SmtpCliOptions } from './smtp-option.js';
+import { oidcServerOptions, type OidcCliOptions } from './oidc-option.js';
 import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { EXIT } from '../errors.js';
 
-export type ServeOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; localAgents: number; agent: boolean; componentsDir?: string }> & StorageCliOptions & BrowserCliOptions & SmtpCliOptions;
+export type ServeOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; localAgents: number; agent: boolean; componentsDir?: string }> & StorageCliOptions & BrowserCliOptions & SmtpCliOptions & OidcCliOptions;
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
 function shutdownSignal(): Promise<NodeJS.Signals> {
@@ -56,7 +57,7 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
   const tls = options.tls ?? 'auto';
   const warning = plainTextWarning(tls, options.host);
   if (warning) log.warn(warning);
-  const server = await createServer({ dataDir, port, host: options.host, tls, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...browserServerOptions(options), ...smtpServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}) }).catch((error: unknown) => {
+  const server = await createServer({ dataDir, port, host: options.host, tls, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...browserServerOptions(options), ...smtpServerOptions(options), ...oidcServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}) }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   const count = options.agent ? options.localAgents : 0;

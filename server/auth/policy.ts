@@ -113,6 +113,9 @@ export const HTTP_POLICY: readonly HttpRoute[] = [
   { method: 'GET', path: '/healthz', needs: 'anyone' },
   { method: 'GET', path: '/login', needs: 'anyone' },
   { method: 'POST', path: '/auth/login', needs: 'anyone' },
+  // Single sign-on (oidc.ts): the provider decides who signs in; 404 when it is not configured.
+  { method: 'GET', path: '/auth/oidc/start', needs: 'anyone' },
+  { method: 'GET', path: '/auth/oidc/callback', needs: 'anyone' },
   { method: 'GET', path: '/auth/session', needs: 'viewer' },
   { method: 'POST', path: '/auth/logout', needs: 'viewer' },
   { method: 'GET', path: '/account', needs: 'signed-in-user' },

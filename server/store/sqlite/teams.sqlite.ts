@@ -3,7 +3,7 @@ import type { AuditEntry, AuditQuery, Role } from '../../../protocol/teams.js';
 import type { ApiTokenRow, AuditStore, SecretRow, SecretsStore, SessionRow, UserRow, UsersStore } from '../types.js';
 import type { Db } from './open.js';
 
-type SqlUser = { name: string; role: string; scope: string | null; password_hash: string | null; source: string; disabled: number; must_change: number; created_at: number; created_by: string };
+type SqlUser = { name: string; role: string; scope: string | null; password_hash: string | null; source: string; external_id: string | null; disabled: number; must_change: number; created_at: number; created_by: string };
 type SqlSession = { id_hash: string; user: string; created_at: number; last_seen: number; address: string };
 type SqlToken = { id: string; user: string; token_hash: string; note: string; created_at: number; created_by: string; expires_at: number | null; last_used_at: number | null; revoked_at: number | null };
 type SqlAudit = { seq: number; at: number; user: string; role: string; action: string; object: string; params: string; result: string; detail: string; address: string; prev_hash: string; hash: string };
@@ -15,6 +15,7 @@ const user = (r: SqlUser): UserRow => ({
   scope: r.scope,
   passwordHash: r.password_hash,
   source: r.source === 'oidc' ? 'oidc' : 'local',
+  externalId: r.external_id,
   disabled: r.disabled !== 0,
   mustChange: r.must_change !== 0,
   createdAt: r.created_at,
@@ -51,10 +52,10 @@ const secret = (r: SqlSecret): SecretRow => ({ name: r.name, version: r.version,
 export function createUsersSql(db: Db): UsersStore {
   const all = db.prepare<[], SqlUser>('SELECT * FROM users ORDER BY name');
   const put = db.prepare(
-    `INSERT INTO users (name, role, scope, password_hash, source, disabled, must_change, created_at, created_by)
-     VALUES (@name, @role, @scope, @passwordHash, @source, @disabled, @mustChange, @createdAt, @createdBy)
+    `INSERT INTO users (name, role, scope, password_hash, source, external_id, disabled, must_change, created_at, created_by)
+     VALUES (@name, @role, @scope, @passwordHash, @source, @externalId, @disabled, @mustChange, @createdAt, @createdBy)
      ON CONFLICT (name) DO UPDATE SET role = excluded.role, scope = excluded.scope, password_hash = excluded.password_hash, source = excluded.source,
-       disabled = excluded.disabled, must_change = excluded.must_change`,
+       external_id = excluded.external_id, disabled = excluded.disabled, must_change = excluded.must_change`,
   );
   const remove = db.prepare('DELETE FROM users WHERE name = ?');
   const sessions = db.prepare<[], SqlSession>('SELECT * FROM user_sessions');
