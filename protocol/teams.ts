@@ -13,7 +13,7 @@ export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, operator: 
 
 const Name = Type.String({ pattern: '^[a-z][a-z0-9._-]{0,63}$', description: 'user name: lower case letters, digits, . _ -, starting with a letter' });
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-/** An inventory pattern (exact names, `*` globs, `a:b`, `a:&b`, `a:!b`); see server/auth/scope.ts. */
+/** An inventory pattern (protocol/inventory: hosts, groups, globs, `label:`, `fact:`, `a:b`, `a:&b`, `a:!b`); see server/auth/scope.ts. */
 const Scope = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\s]+$' });
 
 export const UserAddSchema = Type.Object(

@@ -29,6 +29,7 @@ import { createAuthRoutes } from './auth/auth.routes.js';
 import { guardRequests } from './auth/guard.js';
 import { createPrincipals } from './auth/principals.js';
 import { scopedJobs } from './auth/scoped-jobs.js';
+import { runScopeCheck } from './auth/scoped-runs.js';
 import { createTeams } from './auth/teams.service.js';
 import { teamsRequests } from './auth/teams.requests.js';
 import { loadOidcConfig } from './auth/oidc-config.js';
@@ -275,7 +276,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const runEvents = createRunEventHook(log.child('run-events'));
     const awaiters = createAwaiters();
     // Rollouts (issue #17) see every run summary first: a waiting one is `halted` / `awaiting-approval`.
-    const rollouts = createRollouts({ store: db, clock, log: log.child('rollouts'), jobs: () => jobs, changed: (runId) => {
+    // A retry submits as the operator who asked for it: through their scope (scoped-jobs.ts).
+    const rollouts = createRollouts({ store: db, clock, log: log.child('rollouts'), jobs: () => scoped, changed: (runId) => {
       const run = jobs.liveRun(runId);
       if (!run) return;
       const shown = rollouts.overlay(run);
@@ -338,6 +340,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       afterPurge: () => void blobGc.collect(),
       storage,
     });
+    const scoped = scopedJobs(jobs, inventory.index);
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
     state.onFinal(query.final);
     state.onFinal(rebootPolicy(registry));
@@ -425,7 +428,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const requestTable = createUiRequests({
       log: log.child('ui'),
       agents: registry,
-      jobs: scopedJobs(jobs),
+      jobs: scoped,
       history,
       awaiters,
       library,
@@ -442,7 +445,12 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
         teamsRequests({ teams, audit, secrets }),
         scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
     });
-    const uiRequests = guardRequests(requestTable, { audit, log: log.child('roles') });
+    const uiRequests = guardRequests(requestTable, { audit, log: log.child('roles'), runScope: runScopeCheck({ inventory: inventory.index, runHosts: async (runId) => {
+      const live = jobs.liveRun(runId);
+      if (live) return live.targets;
+      const stored = await history.getRun(runId);
+      return stored.ok ? stored.value.targets : null;
+    } }) });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests, identify: principals.socket });
     store.add(
       endSocketsOnRotation({
