@@ -35,7 +35,8 @@ import { teamsRequests } from './auth/teams.requests.js';
 import { loadOidcConfig } from './auth/oidc-config.js';
 import { createOidcRoutes, OIDC_CALLBACK } from './auth/oidc.js';
 import { inventoryRequests } from './inventory/inventory.requests.js';
-import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
+import type { SecretsKey } from './secrets/seal.js';
+import { fileKeyProvider, type SecretsKeyProvider } from './secrets/key-provider.js';
 import { createSecretsService } from './secrets/secrets.service.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
 import { createAgentRevoker } from './enrolment/revoke-agent.js';
@@ -146,8 +147,13 @@ export type ServerOptions = Readonly<{
   allowedOrigins?: readonly string[];
   /** Names besides the server's own (listen host, localhost, 127.0.0.1, ::1, hostname, addresses) a request's `Host` may carry. */
   allowedHosts?: readonly string[];
-  /** The key secrets are sealed with; default DATA_DIR/secrets.key (the desktop app passes one unwrapped with safeStorage). */
+  /** The key secrets are sealed with; default: from `secretsKeyProvider`. */
   secretsKey?: SecretsKey;
+  /**
+   * Where that key comes from (server/secrets/key-provider.ts): default DATA_DIR/secrets.key; the
+   * desktop app keeps it wrapped with Electron's safeStorage. A provider that throws stops the start.
+   */
+  secretsKeyProvider?: SecretsKeyProvider;
   /**
    * Single sign-on settings (issue #18, server/auth/oidc-config.ts): this file, else
    * DATA_DIR/oidc.json when it exists; a file that does not check stops the server naming the field.
@@ -203,6 +209,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   }
+  // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys. First,
+  // so a key that cannot be had (a wrapped key that does not unwrap) stops the start before anything runs.
+  const secretsKey = options.secretsKey ?? (await (options.secretsKeyProvider ?? fileKeyProvider)(dataDir));
   const agentKey = loadOrCreateSecret(join(dataDir, 'agent.key'));
   const uiTokenPath = join(dataDir, 'ui.token');
   const uiToken = watchedSecret(uiTokenPath, loadOrCreateSecret(uiTokenPath));
@@ -374,8 +383,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
-    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
-    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
     const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
