@@ -1,7 +1,7 @@
 /**
  * Single sign-on against a real OpenID provider (issue #18): `oidc-provider` on loopback (as
- * `localhost`, so it is another site than the console on 127.0.0.1), its own login and consent
- * pages, and a small browser (cookie jar per host, redirects followed, forms posted, the Sec-Fetch
+ * `localhost`, so it is another site than the console on 127.0.0.1: test/support/oidc-provider.ts),
+ * its own login and consent pages, and a small browser (cookie jar per host, redirects followed, forms posted, the Sec-Fetch
  * headers a browser sends) walking the whole authorization code flow with PKCE. Role mapping
  * (admin, a scoped operator, no mapping refused), state and nonce mismatches refused, the browser
  * gate open to the callback's top-level GET only, and the client secret nowhere in the data dir
@@ -9,12 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Provider from 'oidc-provider';
+import { startOidcProvider, type TestProvider } from '../../test/support/oidc-provider.js';
 import { createLogger } from '../../protocol/log.js';
 import type { AuditEntry, SessionInfo } from '../../protocol/teams.js';
 import { startTestServer, withTimeout, type TestServer } from '../testing/harness.js';
@@ -145,7 +145,7 @@ class Browser {
 }
 
 describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () => {
-  let provider: Server;
+  let provider: TestProvider;
   let issuer: string;
   let t: TestServer;
   let dir: string;
@@ -155,18 +155,8 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     dir = mkdtempSync(join(tmpdir(), 'directord-oidc-test-'));
     const consolePort = await freePort();
     const redirect = `http://127.0.0.1:${consolePort}/auth/oidc/callback`;
-    provider = createHttpServer();
-    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-    issuer = `http://localhost:${(provider.address() as AddressInfo).port}`;
-    const oidc = new Provider(issuer, {
-      clients: [{ client_id: 'directord', client_secret: CLIENT_SECRET, redirect_uris: [redirect], grant_types: ['authorization_code'], response_types: ['code'] }],
-      findAccount: (_ctx, id) => ({ accountId: id, claims: () => ({ sub: `acct-${id}`, preferred_username: id, groups: [...(ACCOUNTS[id] ?? [])] }) }),
-      claims: { openid: ['sub'], profile: ['preferred_username'], groups: ['groups'] },
-      scopes: ['openid', 'profile', 'groups'],
-      cookies: { keys: ['test-cookie-signing-key-5d1c'] },
-      features: { devInteractions: { enabled: true } },
-    });
-    provider.on('request', oidc.callback());
+    provider = await startOidcProvider({ redirectUri: redirect, clientId: 'directord', clientSecret: CLIENT_SECRET, accounts: ACCOUNTS });
+    issuer = provider.issuer;
     writeFileSync(join(dir, 'client.secret'), CLIENT_SECRET + '\n', { mode: 0o600 });
     const config = {
       issuer,
@@ -186,8 +176,7 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
 
   after(async () => {
     await t?.stop();
-    provider?.closeAllConnections();
-    await new Promise((r) => provider?.close(r));
+    await provider?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
