@@ -96,7 +96,7 @@ function buildProgram(setResult: (code: number) => void): Command {
   sub(user, 'add', 'add a user; prints a one-time password unless --password-stdin')
     .argument('<name>', 'user name (lower case letters, digits, . _ -)')
     .addOption(roleOption().makeOptionMandatory())
-    .option('--scope <pattern>', "operators only: the inventory pattern their runs must stay inside, e.g. 'web*:!web3'")
+    .option('--scope <pattern>', "operators only: the inventory pattern their runs must stay inside, e.g. 'web:&label:env=prod' (groups, labels, globs, a:b, a:&b, a:!b)")
     .option('--password-stdin', 'read the password from stdin instead of making a one-time one')
     .action(async (name: string, options: UserAddOptions, command: Command) => setResult(await (await teams()).runUserAdd(name, options, context(command))));
   sub(user, 'list', 'list users (never their passwords)').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runUserList(context(command))));

@@ -222,7 +222,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   // Single sign-on settings are checked before anything starts: a typo stops the server naming the field.
   const oidcPath = options.oidcConfig ?? join(dataDir, 'oidc.json');
   const oidc = options.oidcConfig !== undefined || existsSync(oidcPath) ? loadOidcConfig(oidcPath) : null;
-  if (oidc && !oidc.ok) throw new Error(`single sign-on: ${oidc.error.message}`);
+  // `invalid-config`: the CLI shows the message alone, not as an internal error.
+  if (oidc && !oidc.ok) throw Object.assign(new Error(`single sign-on: ${oidc.error.message}`), { code: 'invalid-config' });
   const dbPath = join(dataDir, 'directord.db');
   const serverJson = serverFilePath(dataDir);
   const startedAt = clock();
