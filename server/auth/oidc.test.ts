@@ -22,7 +22,7 @@ import { parseOidcConfig } from './oidc-config.js';
 import { mapClaims } from './oidc-roles.js';
 
 const CLIENT_SECRET = 'client-secret-that-must-never-be-stored-0f3b9c';
-const ACCOUNTS: Readonly<Record<string, readonly string[]>> = { ada: ['staff', 'ops-admins'], otto: ['ops'], vera: ['staff'], eve: ['marketing'] };
+const ACCOUNTS: Readonly<Record<string, readonly string[]>> = { ada: ['staff', 'ops-admins'], otto: ['ops'], vera: ['staff'], eve: ['marketing'], lou: ['ops-admins'] };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -263,6 +263,19 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     const users = await fetch(`${t.server.url}/api/ui/users:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: '{}' });
     assert.ok(!((await users.json()) as { value: { name: string }[] }).value.some((u) => u.name === 'eve'), 'no user was created');
     assert.ok((await audit('eve')).some((e) => e.action === 'auth:login' && e.result === 'refused' && /no role mapping/.test(e.detail)));
+  });
+
+  test('a local user of the same name is not taken over by single sign-on', async () => {
+    const added = await fetch(`${t.server.url}/api/ui/users:add`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'lou', role: 'viewer', password: 'correct horse battery' }) });
+    assert.equal(added.status, 200);
+    const b = new Browser();
+    const refused = await withTimeout(signIn(b, 'lou'), 20_000, 'sign-in');
+    assert.equal(refused.status, 403);
+    assert.match(refused.body, /lou is a local user \(with a password\): single sign-on may not take it over/);
+    assert.equal(await session(b), null);
+    const users = await fetch(`${t.server.url}/api/ui/users:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const lou = ((await users.json()) as { value: { name: string; role: string; source: string }[] }).value.find((u) => u.name === 'lou');
+    assert.deepEqual([lou?.role, lou?.source], ['viewer', 'local'], 'the local user is unchanged (not made admin)');
   });
 
   test('a changed state or nonce is refused, and a callback cannot be replayed', async () => {
