@@ -111,17 +111,17 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
     );
   };
 
-  const accountPage = (res: ServerResponse, user: string, csrf: string, message = '', status = 200) =>
+  const accountPage = (res: ServerResponse, user: string, csrf: string, message = '', status = 200, sso = false) =>
     html(
       res,
       status,
       page(
         'Account: Directord Console',
         `<h1>${escapeHtml(user)}</h1>${message ? `<p role="status">${escapeHtml(message)}</p>` : ''}
-<form method="post" action="/auth/password"><input type="hidden" name="csrf" value="${csrf}">
+${sso ? '<p class="note">Signed in with single sign-on: your password and groups are kept by your sign-in provider.</p>' : `<form method="post" action="/auth/password"><input type="hidden" name="csrf" value="${csrf}">
 <label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>
 <label for="next">New password (12 characters or more)</label><input id="next" name="next" type="password" autocomplete="new-password" minlength="12" required>
-<button type="submit">Change password</button></form>
+<button type="submit">Change password</button></form>`}
 <form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Sign out</button></form>
 <p><a href="/">Back to the console</a></p>`,
       ),
@@ -152,7 +152,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
     if (path === '/account' && req.method === 'GET') {
       const who = principals.cookie(req.headers.cookie);
       if (!who?.session) redirect(res, '/login');
-      else accountPage(res, who.principal.user, who.session.csrf, who.session.user.mustChange ? 'Choose your own password: the one you were given works once.' : '');
+      else accountPage(res, who.principal.user, who.session.csrf, who.session.user.mustChange ? 'Choose your own password: the one you were given works once.' : '', 200, who.session.user.source === 'oidc');
       return true;
     }
     if (req.method !== 'POST' || !['/auth/login', '/auth/logout', '/auth/password'].includes(path)) return false;

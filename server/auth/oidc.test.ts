@@ -234,6 +234,9 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     // The page goes on to the console (a same-origin navigation the gate lets through).
     const home = await b.navigate(new URL('/', t.server.url));
     assert.notEqual(home.status, 403);
+    const account = await b.navigate(new URL('/account', t.server.url));
+    assert.match(account.body, /Signed in with single sign-on/);
+    assert.doesNotMatch(account.body, /Change password/, 'no password to change here');
     const users = await fetch(`${t.server.url}/api/ui/users:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: '{}' });
     const list = ((await users.json()) as { value: { name: string; source: string; role: string }[] }).value;
     assert.deepEqual(list.find((u) => u.name === 'ada'), { ...list.find((u) => u.name === 'ada'), source: 'oidc', role: 'admin' });
