@@ -1,6 +1,6 @@
 /**
  * Single sign-on users in the teams service (issue #18), on a real SQLite file: bound to the
- * provider's account (`ISSUER#sub`, migration 0012) across a restart, role and scope following
+ * provider's account (`ISSUER#sub`, migration 0013) across a restart, role and scope following
  * the claims, and never taking over a local user, another account's user or a disabled one.
  */
 import assert from 'node:assert/strict';

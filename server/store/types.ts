@@ -472,7 +472,7 @@ export type UserRow = Readonly<{
   /** scrypt hash (server/auth/passwords.ts); null for single-sign-on users. */
   passwordHash: string | null;
   source: 'local' | 'oidc';
-  /** Single sign-on users: `ISSUER#sub` of the provider's account (migration 0012); null for local users. */
+  /** Single sign-on users: `ISSUER#sub` of the provider's account (migration 0013); null for local users. */
   externalId: string | null;
   disabled: boolean;
   mustChange: boolean;

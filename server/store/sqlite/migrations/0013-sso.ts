@@ -5,9 +5,9 @@
  */
 import type { Migration } from '../migrate.js';
 
-export const migration0012: Migration = {
-  version: 12,
-  name: '0012-sso',
+export const migration0013: Migration = {
+  version: 13,
+  name: '0013-sso',
   up: (db) => {
     db.exec('ALTER TABLE users ADD COLUMN external_id TEXT');
   },
