@@ -9,7 +9,8 @@ import type { SafeStorage } from 'electron';
 import type { Logger } from '../protocol/log.js';
 import { wrappedKeyProvider, type KeyWrapper } from '../server/public.js';
 
-export type SafeStorageLike = Pick<SafeStorage, 'isAsyncEncryptionAvailable' | 'encryptStringAsync' | 'decryptStringAsync'> & Partial<Pick<SafeStorage, 'getSelectedStorageBackend'>>;
+export type SafeStorageLike = Pick<SafeStorage, 'isAsyncEncryptionAvailable' | 'encryptStringAsync' | 'decryptStringAsync'> &
+  Partial<Pick<SafeStorage, 'getSelectedStorageBackend'>>;
 
 export function safeStorageWrapper(safeStorage: SafeStorageLike, platform: NodeJS.Platform = process.platform, log?: Logger): KeyWrapper {
   const backend = platform === 'linux' ? safeStorage.getSelectedStorageBackend?.() : undefined;
@@ -18,7 +19,8 @@ export function safeStorageWrapper(safeStorage: SafeStorageLike, platform: NodeJ
     async available() {
       const available = await safeStorage.isAsyncEncryptionAvailable();
       // Linux without a keyring: safeStorage falls back to a key built into Chromium, which hides the file's bytes but protects nothing.
-      if (available && backend === 'basic_text') log?.warn('secrets key: no keyring on this desktop; safeStorage uses its basic_text store, which only obscures the key');
+      if (available && backend === 'basic_text')
+        log?.warn('secrets key: no keyring on this desktop; safeStorage uses its basic_text store, which only obscures the key');
       return available;
     },
     wrap: (plain) => safeStorage.encryptStringAsync(plain),
@@ -30,4 +32,5 @@ export function safeStorageWrapper(safeStorage: SafeStorageLike, platform: NodeJ
 }
 
 /** The provider the desktop shell hands the server. */
-export const desktopKeyProvider = (safeStorage: SafeStorageLike, log?: Logger): ReturnType<typeof wrappedKeyProvider> => wrappedKeyProvider(safeStorageWrapper(safeStorage, process.platform, log), log);
+export const desktopKeyProvider = (safeStorage: SafeStorageLike, log?: Logger): ReturnType<typeof wrappedKeyProvider> =>
+  wrappedKeyProvider(safeStorageWrapper(safeStorage, process.platform, log), log);

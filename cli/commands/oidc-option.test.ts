@@ -13,15 +13,31 @@ import { runCliProcess } from '../testing/cli-processes.js';
 describe('--oidc-config', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'directord-oidc-cli-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
-  const good = { issuer: 'https://idp.example.com', clientId: 'directord', redirectUrl: 'https://console.example.com/auth/oidc/callback', roles: [{ claim: 'groups', value: 'ops-admins', role: 'admin' }] };
+  const good = {
+    issuer: 'https://idp.example.com',
+    clientId: 'directord',
+    redirectUrl: 'https://console.example.com/auth/oidc/callback',
+    roles: [{ claim: 'groups', value: 'ops-admins', role: 'admin' }],
+  };
 
   test('a bad file stops server and serve, naming the file and the field', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...good, roles: [{ claim: 'groups', value: 'ops', role: 'admin', scope: 'web' }] }));
     for (const command of ['server', 'serve']) {
-      const ran = await runCliProcess(join(dir, `data-${command}`), command, '--port', '0', '--oidc-config', file, ...(command === 'serve' ? ['--no-agent'] : []));
+      const ran = await runCliProcess(
+        join(dir, `data-${command}`),
+        command,
+        '--port',
+        '0',
+        '--oidc-config',
+        file,
+        ...(command === 'serve' ? ['--no-agent'] : []),
+      );
       assert.equal(ran.code, 1, ran.stderr);
-      assert.equal(ran.stderr.trim().split('\n').at(-1), `single sign-on: ${file}: field roles.0.scope: a scope applies to operators only (this mapping gives admin)`);
+      assert.equal(
+        ran.stderr.trim().split('\n').at(-1),
+        `single sign-on: ${file}: field roles.0.scope: a scope applies to operators only (this mapping gives admin)`,
+      );
     }
   });
 

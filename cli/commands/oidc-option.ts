@@ -7,7 +7,11 @@ import { Option } from 'commander';
 
 export type OidcCliOptions = Readonly<{ oidcConfig?: string }>;
 
-export const oidcConfigOption = (): Option => new Option('--oidc-config <file>', 'single sign-on (OpenID Connect) settings, JSON (default: DATA_DIR/oidc.json when it exists; see docs/sso.md)');
+export const oidcConfigOption = (): Option =>
+  new Option(
+    '--oidc-config <file>',
+    'single sign-on (OpenID Connect) settings, JSON (default: DATA_DIR/oidc.json when it exists; see docs/sso.md)',
+  );
 
 export function oidcServerOptions(options: OidcCliOptions): { oidcConfig?: string } {
   return options.oidcConfig !== undefined ? { oidcConfig: resolve(options.oidcConfig) } : {};

@@ -33,7 +33,9 @@ export const OidcConfigSchema = Type.Object(
     clientSecretFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     /** This server's `/auth/oidc/callback` as the browser reaches it (a proxy's URL behind one). */
     redirectUrl: Type.String({ minLength: 1, maxLength: 2048 }),
-    scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { minItems: 1, maxItems: 32 })),
+    scopes: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), { minItems: 1, maxItems: 32 }),
+    ),
     /** The claim that names the user here; default `preferred_username`. */
     usernameClaim: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     /** What the login page's button says: "Sign in with LABEL". Default `SSO`. */
@@ -76,7 +78,11 @@ function url(value: string, field: string): Result<URL> {
 }
 
 /** Checks a parsed oidc.json; `baseDir` resolves a relative `clientSecretFile`; `env` gives the secret otherwise. */
-export function parseOidcConfig(raw: unknown, baseDir: string, env: Readonly<Record<string, string | undefined>> = process.env): Result<OidcConfig> {
+export function parseOidcConfig(
+  raw: unknown,
+  baseDir: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Result<OidcConfig> {
   const checked = validator.parse(raw, 'oidc config');
   if (!checked.ok) return checked;
   const c = checked.value;
@@ -85,12 +91,16 @@ export function parseOidcConfig(raw: unknown, baseDir: string, env: Readonly<Rec
   const redirectUrl = url(c.redirectUrl, 'redirectUrl');
   if (!redirectUrl.ok) return redirectUrl;
   if (redirectUrl.value.pathname !== '/auth/oidc/callback' || redirectUrl.value.search) {
-    return fail('invalid-payload', `field redirectUrl: must end in /auth/oidc/callback with no query (this server's callback), got ${redirectUrl.value.pathname}${redirectUrl.value.search}`);
+    return fail(
+      'invalid-payload',
+      `field redirectUrl: must end in /auth/oidc/callback with no query (this server's callback), got ${redirectUrl.value.pathname}${redirectUrl.value.search}`,
+    );
   }
   const scopes = c.scopes ?? ['openid', 'profile', 'email'];
   if (!scopes.includes('openid')) return fail('invalid-payload', 'field scopes: must include "openid"');
   for (const [i, m] of c.roles.entries()) {
-    if (m.scope !== undefined && m.role !== 'operator') return fail('invalid-payload', `field roles.${i}.scope: a scope applies to operators only (this mapping gives ${m.role})`);
+    if (m.scope !== undefined && m.role !== 'operator')
+      return fail('invalid-payload', `field roles.${i}.scope: a scope applies to operators only (this mapping gives ${m.role})`);
     const bad = m.scope !== undefined ? scopeError(m.scope) : null;
     if (bad) return fail('invalid-payload', `field roles.${i}.scope: ${bad.message}`);
   }
@@ -98,10 +108,14 @@ export function parseOidcConfig(raw: unknown, baseDir: string, env: Readonly<Rec
   if (c.clientSecretFile !== undefined) {
     const path = isAbsolute(c.clientSecretFile) ? c.clientSecretFile : resolve(baseDir, c.clientSecretFile);
     try {
-      if ((statSync(path).mode & 0o077) !== 0 && process.platform !== 'win32') return fail('invalid-payload', `field clientSecretFile: ${path} is readable by others (chmod 600 it)`);
+      if ((statSync(path).mode & 0o077) !== 0 && process.platform !== 'win32')
+        return fail('invalid-payload', `field clientSecretFile: ${path} is readable by others (chmod 600 it)`);
       clientSecret = readFileSync(path, 'utf8').trim();
     } catch (error) {
-      return fail('invalid-payload', `field clientSecretFile: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      return fail(
+        'invalid-payload',
+        `field clientSecretFile: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
     if (!clientSecret) return fail('invalid-payload', `field clientSecretFile: ${path} is empty`);
   } else if (env.DIRECTORD_OIDC_CLIENT_SECRET) clientSecret = env.DIRECTORD_OIDC_CLIENT_SECRET;
@@ -124,7 +138,10 @@ export function loadOidcConfig(path: string, env: Readonly<Record<string, string
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    return fail('invalid-payload', `${path}: ${error instanceof SyntaxError ? `not JSON (${error.message})` : `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`}`);
+    return fail(
+      'invalid-payload',
+      `${path}: ${error instanceof SyntaxError ? `not JSON (${error.message})` : `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`}`,
+    );
   }
   const parsed = parseOidcConfig(raw, dirname(path), env);
   return parsed.ok ? parsed : fail(parsed.error.code, `${path}: ${parsed.error.message}`);

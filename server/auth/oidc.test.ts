@@ -22,7 +22,13 @@ import { parseOidcConfig } from './oidc-config.js';
 import { mapClaims } from './oidc-roles.js';
 
 const CLIENT_SECRET = 'client-secret-that-must-never-be-stored-0f3b9c';
-const ACCOUNTS: Readonly<Record<string, readonly string[]>> = { ada: ['staff', 'ops-admins'], otto: ['ops'], vera: ['staff'], eve: ['marketing'], lou: ['ops-admins'] };
+const ACCOUNTS: Readonly<Record<string, readonly string[]>> = {
+  ada: ['staff', 'ops-admins'],
+  otto: ['ops'],
+  vera: ['staff'],
+  eve: ['marketing'],
+  lou: ['ops-admins'],
+};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,23 +50,37 @@ type Answer = Readonly<{ status: number; headers: Headers; text: string }>;
  */
 function send(url: URL, init: Readonly<{ method?: string; headers?: Record<string, string>; body?: string }> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: url.port, path: url.pathname + url.search, method: init.method ?? 'GET', headers: { Host: url.host, ...init.headers, ...(init.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const one of [v ?? []].flat()) headers.append(k, one);
-        resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: url.port,
+        path: url.pathname + url.search,
+        method: init.method ?? 'GET',
+        headers: {
+          Host: url.host,
+          ...init.headers,
+          ...(init.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) for (const one of [v ?? []].flat()) headers.append(k, one);
+          resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url.href}`)));
     req.on('error', reject);
     req.end(init.body);
   });
 }
 
-const decode = (s: string) => s.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+const decode = (s: string) =>
+  s.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>');
 
 /** Enough of a browser for the flow: cookies per host, redirects, forms, Origin and Sec-Fetch-* as Chromium sends them. */
 class Browser {
@@ -171,7 +191,11 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
       ],
     };
     writeFileSync(join(dir, 'oidc.json'), JSON.stringify(config));
-    t = await startTestServer({ port: consolePort, oidcConfig: join(dir, 'oidc.json'), log: createLogger('test', (line) => logLines.push(line), 'debug') });
+    t = await startTestServer({
+      port: consolePort,
+      oidcConfig: join(dir, 'oidc.json'),
+      log: createLogger('test', (line) => logLines.push(line), 'debug'),
+    });
   });
 
   after(async () => {
@@ -182,7 +206,9 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
 
   const session = async (b: Browser): Promise<SessionInfo | null> => {
     const url = new URL('/auth/session', t.server.url);
-    const res = await fetch(url, { headers: { Cookie: [...(b.jar.get(url.host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const res = await fetch(url, {
+      headers: { Cookie: [...(b.jar.get(url.host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     return res.status === 200 ? ((await res.json()) as SessionInfo) : null;
   };
 
@@ -193,7 +219,9 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     assert.ok(link, 'the login page has a "Sign in with SSO" button');
     if (tamper) {
       // Stop at the provider's door to change what the console asked for, as an attacker in the middle would.
-      const start = await send(new URL(link[1] ?? '', t.server.url), { headers: { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+      const start = await send(new URL(link[1] ?? '', t.server.url), {
+        headers: { 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+      });
       const host = new URL(t.server.url).host;
       const jar = b.jar.get(host) ?? new Map<string, string>();
       for (const c of start.headers.getSetCookie()) {
@@ -216,7 +244,11 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
   }
 
   const audit = async (user: string) => {
-    const res = await fetch(`${t.server.url}/api/ui/audit:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ user }) });
+    const res = await fetch(`${t.server.url}/api/ui/audit:list`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user }),
+    });
     const r = (await res.json()) as { ok: true; value: AuditEntry[] };
     return r.value;
   };
@@ -228,7 +260,10 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     assert.equal(done.url.pathname, '/auth/oidc/callback');
     assert.match(done.body, /Signed in as ada \(admin\)/);
     const who = await session(b);
-    assert.deepEqual({ user: who?.user, role: who?.role, scope: who?.scope, local: who?.local }, { user: 'ada', role: 'admin', scope: null, local: false });
+    assert.deepEqual(
+      { user: who?.user, role: who?.role, scope: who?.scope, local: who?.local },
+      { user: 'ada', role: 'admin', scope: null, local: false },
+    );
     const cookie = b.jar.get(new URL(t.server.url).host)?.get('directord_session');
     assert.match(cookie ?? '', /^u1\./, 'the session cookie');
     // The page goes on to the console (a same-origin navigation the gate lets through).
@@ -237,13 +272,20 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     const account = await b.navigate(new URL('/account', t.server.url));
     assert.match(account.body, /Signed in with single sign-on/);
     assert.doesNotMatch(account.body, /Change password/, 'no password to change here');
-    const users = await fetch(`${t.server.url}/api/ui/users:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const users = await fetch(`${t.server.url}/api/ui/users:list`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     const list = ((await users.json()) as { value: { name: string; source: string; role: string }[] }).value;
-    assert.deepEqual(list.find((u) => u.name === 'ada'), { ...list.find((u) => u.name === 'ada'), source: 'oidc', role: 'admin' });
+    assert.deepEqual(
+      list.find((u) => u.name === 'ada'),
+      { ...list.find((u) => u.name === 'ada'), source: 'oidc', role: 'admin' },
+    );
     assert.ok((await audit('ada')).some((e) => e.action === 'auth:login' && e.result === 'ok' && e.detail.startsWith('single sign-on')));
   });
 
-  test('an operator by group gets the mapping\'s scope; a second sign-in updates the same user', async () => {
+  test("an operator by group gets the mapping's scope; a second sign-in updates the same user", async () => {
     for (let i = 0; i < 2; i++) {
       const b = new Browser();
       const done = await withTimeout(signIn(b, 'otto'), 20_000, 'sign-in');
@@ -263,32 +305,52 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     assert.match(refused.body, /eve: your account has no role in this console/);
     assert.equal(await session(b), null, 'no session');
     assert.equal(b.jar.get(new URL(t.server.url).host)?.get('directord_session'), undefined);
-    const users = await fetch(`${t.server.url}/api/ui/users:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const users = await fetch(`${t.server.url}/api/ui/users:list`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     assert.ok(!((await users.json()) as { value: { name: string }[] }).value.some((u) => u.name === 'eve'), 'no user was created');
     assert.ok((await audit('eve')).some((e) => e.action === 'auth:login' && e.result === 'refused' && /no role mapping/.test(e.detail)));
   });
 
   test('a local user of the same name is not taken over by single sign-on', async () => {
-    const added = await fetch(`${t.server.url}/api/ui/users:add`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'lou', role: 'viewer', password: 'correct horse battery' }) });
+    const added = await fetch(`${t.server.url}/api/ui/users:add`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'lou', role: 'viewer', password: 'correct horse battery' }),
+    });
     assert.equal(added.status, 200);
     const b = new Browser();
     const refused = await withTimeout(signIn(b, 'lou'), 20_000, 'sign-in');
     assert.equal(refused.status, 403);
     assert.match(refused.body, /lou is a local user \(with a password\): single sign-on may not take it over/);
     assert.equal(await session(b), null);
-    const users = await fetch(`${t.server.url}/api/ui/users:list`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: '{}' });
+    const users = await fetch(`${t.server.url}/api/ui/users:list`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     const lou = ((await users.json()) as { value: { name: string; role: string; source: string }[] }).value.find((u) => u.name === 'lou');
     assert.deepEqual([lou?.role, lou?.source], ['viewer', 'local'], 'the local user is unchanged (not made admin)');
   });
 
   test('a changed state or nonce is refused, and a callback cannot be replayed', async () => {
     const s = new Browser();
-    const badState = await withTimeout(signIn(s, 'ada', (u) => u.searchParams.set('state', 'not-the-state-we-sent')), 20_000, 'state');
+    const badState = await withTimeout(
+      signIn(s, 'ada', (u) => u.searchParams.set('state', 'not-the-state-we-sent')),
+      20_000,
+      'state',
+    );
     assert.equal(badState.status, 400, badState.body);
     assert.match(badState.body, /state/i);
     assert.equal(await session(s), null);
     const n = new Browser();
-    const badNonce = await withTimeout(signIn(n, 'ada', (u) => u.searchParams.set('nonce', 'not-the-nonce-we-sent')), 20_000, 'nonce');
+    const badNonce = await withTimeout(
+      signIn(n, 'ada', (u) => u.searchParams.set('nonce', 'not-the-nonce-we-sent')),
+      20_000,
+      'nonce',
+    );
     assert.equal(badNonce.status, 400, badNonce.body);
     assert.match(badNonce.body, /nonce/i);
     assert.equal(await session(n), null);
@@ -300,21 +362,36 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     assert.equal(replay.status, 400);
     assert.match(replay.body, /not started here/);
     const refusals = (await audit('')).filter((e) => e.action === 'auth:login' && e.result === 'refused');
-    assert.ok(refusals.some((e) => /state/.test(e.detail)) && refusals.some((e) => /nonce/.test(e.detail)), JSON.stringify(refusals.map((e) => e.detail)));
+    assert.ok(
+      refusals.some((e) => /state/.test(e.detail)) && refusals.some((e) => /nonce/.test(e.detail)),
+      JSON.stringify(refusals.map((e) => e.detail)),
+    );
   });
 
   test('the browser gate lets another site open the callback as a page, and nothing else', async () => {
     const callback = new URL('/auth/oidc/callback?code=x&state=y', t.server.url);
-    const asImage = await send(callback, { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'image' } });
+    const asImage = await send(callback, {
+      headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'image' },
+    });
     assert.equal(asImage.status, 403);
     assert.match(asImage.text, /^forbidden-origin/);
-    const framed = await send(callback, { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'iframe' } });
+    const framed = await send(callback, {
+      headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'iframe' },
+    });
     assert.equal(framed.status, 403);
-    const posted = await send(callback, { method: 'POST', body: '', headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+    const posted = await send(callback, {
+      method: 'POST',
+      body: '',
+      headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+    });
     assert.equal(posted.status, 403);
-    const otherPage = await send(new URL('/auth/session', t.server.url), { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+    const otherPage = await send(new URL('/auth/session', t.server.url), {
+      headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+    });
     assert.equal(otherPage.status, 403, 'only the callback');
-    const page = await send(callback, { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' } });
+    const page = await send(callback, {
+      headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+    });
     assert.equal(page.status, 400, 'a top-level navigation reaches the callback (which finds no sign-in of this browser)');
   });
 
@@ -336,7 +413,12 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
 });
 
 describe('oidc.json is checked, naming the field', () => {
-  const good = { issuer: 'https://idp.example.com', clientId: 'directord', redirectUrl: 'https://console.example.com/auth/oidc/callback', roles: [{ claim: 'groups', value: 'ops-admins', role: 'admin' }] };
+  const good = {
+    issuer: 'https://idp.example.com',
+    clientId: 'directord',
+    redirectUrl: 'https://console.example.com/auth/oidc/callback',
+    roles: [{ claim: 'groups', value: 'ops-admins', role: 'admin' }],
+  };
   const error = (raw: unknown, env: Record<string, string> = {}) => {
     const r = parseOidcConfig(raw, tmpdir(), env);
     return r.ok ? '' : r.error.message;
@@ -344,16 +426,25 @@ describe('oidc.json is checked, naming the field', () => {
   test('good settings get their defaults; the secret comes from the environment when no file is named', () => {
     const r = parseOidcConfig(good, tmpdir(), { DIRECTORD_OIDC_CLIENT_SECRET: 's3' });
     assert.ok(r.ok);
-    assert.deepEqual([r.value.scopes, r.value.usernameClaim, r.value.label, r.value.clientSecret, r.value.insecureLoopback], [['openid', 'profile', 'email'], 'preferred_username', 'SSO', 's3', false]);
+    assert.deepEqual(
+      [r.value.scopes, r.value.usernameClaim, r.value.label, r.value.clientSecret, r.value.insecureLoopback],
+      [['openid', 'profile', 'email'], 'preferred_username', 'SSO', 's3', false],
+    );
     const pub = parseOidcConfig(good, tmpdir(), {});
     assert.equal(pub.ok && pub.value.clientSecret, null, 'a public client');
   });
   test('each mistake names its field', () => {
     assert.match(error({ ...good, issuer: undefined }), /^oidc config: field issuer: /);
     assert.match(error({ ...good, issuer: 'http://idp.example.com' }), /^field issuer: must be https/);
-    assert.match(error({ ...good, redirectUrl: 'https://console.example.com/callback' }), /^field redirectUrl: must end in \/auth\/oidc\/callback/);
+    assert.match(
+      error({ ...good, redirectUrl: 'https://console.example.com/callback' }),
+      /^field redirectUrl: must end in \/auth\/oidc\/callback/,
+    );
     assert.match(error({ ...good, roles: [{ claim: 'groups', value: 'x', role: 'root' }] }), /field roles\.0\.role/);
-    assert.match(error({ ...good, roles: [{ claim: 'groups', value: 'x', role: 'admin', scope: 'web*' }] }), /^field roles\.0\.scope: a scope applies to operators only/);
+    assert.match(
+      error({ ...good, roles: [{ claim: 'groups', value: 'x', role: 'admin', scope: 'web*' }] }),
+      /^field roles\.0\.scope: a scope applies to operators only/,
+    );
     assert.match(error({ ...good, roles: [{ claim: 'groups', value: 'x', role: 'operator', scope: 'web:' }] }), /^field roles\.0\.scope: /);
     assert.match(error({ ...good, scopes: ['profile'] }), /^field scopes: must include "openid"/);
     assert.match(error({ ...good, clientSecret: 'inline' }), /clientSecret/, 'an inline secret is not accepted');

@@ -87,8 +87,21 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
     const address = (req: IncomingMessage) => req.socket.remoteAddress ?? '';
     const clearFlow = `${FLOW_COOKIE}=; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`;
     const refuse = async (req: IncomingMessage, res: ServerResponse, status: number, user: string, detail: string, shown: string) => {
-      await audit.record({ user, role: '', action: 'auth:login', result: 'refused', detail: `single sign-on: ${detail}`.slice(0, 500), address: address(req) });
-      kit.page(res, status, 'Sign-in refused: Directord Console', `<h1>Sign-in refused</h1><p class="error" role="alert">${escapeHtml(shown)}</p><p><a href="/login">Back to sign-in</a></p>`, { 'Set-Cookie': [clearFlow] });
+      await audit.record({
+        user,
+        role: '',
+        action: 'auth:login',
+        result: 'refused',
+        detail: `single sign-on: ${detail}`.slice(0, 500),
+        address: address(req),
+      });
+      kit.page(
+        res,
+        status,
+        'Sign-in refused: Directord Console',
+        `<h1>Sign-in refused</h1><p class="error" role="alert">${escapeHtml(shown)}</p><p><a href="/login">Back to sign-in</a></p>`,
+        { 'Set-Cookie': [clearFlow] },
+      );
     };
 
     const start = async (req: IncomingMessage, res: ServerResponse) => {
@@ -97,11 +110,21 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
         d = await discover();
       } catch (error) {
         log.warn('single sign-on: the provider could not be reached', { issuer: config.issuer.href, error: String(error) });
-        return kit.page(res, 502, 'Single sign-on unavailable', `<h1>Single sign-on unavailable</h1><p class="error" role="alert">The sign-in provider (${escapeHtml(config.issuer.origin)}) could not be reached. Try again later.</p><p><a href="/login">Back to sign-in</a></p>`);
+        return kit.page(
+          res,
+          502,
+          'Single sign-on unavailable',
+          `<h1>Single sign-on unavailable</h1><p class="error" role="alert">The sign-in provider (${escapeHtml(config.issuer.origin)}) could not be reached. Try again later.</p><p><a href="/login">Back to sign-in</a></p>`,
+        );
       }
       const now = clock();
       sweep(now);
-      const flow: Pending = { state: d.client.randomState(), nonce: d.client.randomNonce(), verifier: d.client.randomPKCECodeVerifier(), at: now };
+      const flow: Pending = {
+        state: d.client.randomState(),
+        nonce: d.client.randomNonce(),
+        verifier: d.client.randomPKCECodeVerifier(),
+        at: now,
+      };
       const id = randomBytes(24).toString('base64url');
       pending.set(id, flow);
       const to = d.client.buildAuthorizationUrl(d.configuration, {
@@ -112,7 +135,11 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
         state: flow.state,
         nonce: flow.nonce,
       });
-      res.writeHead(303, { Location: to.href, 'Cache-Control': 'no-store', 'Set-Cookie': `${FLOW_COOKIE}=${id}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=${Math.ceil(pendingMs / 1000)}${secure}` });
+      res.writeHead(303, {
+        Location: to.href,
+        'Cache-Control': 'no-store',
+        'Set-Cookie': `${FLOW_COOKIE}=${id}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=${Math.ceil(pendingMs / 1000)}${secure}`,
+      });
       res.end();
     };
 
@@ -121,9 +148,25 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
       const flow = pending.get(id);
       // Single use: a replayed callback finds nothing.
       pending.delete(id);
-      if (!flow || clock() - flow.at > pendingMs) return refuse(req, res, 400, '', 'no sign-in was started in this browser, or it expired', 'This sign-in was not started here or took too long. Start again.');
+      if (!flow || clock() - flow.at > pendingMs)
+        return refuse(
+          req,
+          res,
+          400,
+          '',
+          'no sign-in was started in this browser, or it expired',
+          'This sign-in was not started here or took too long. Start again.',
+        );
       const providerError = url.searchParams.get('error');
-      if (providerError) return refuse(req, res, 403, '', `the provider answered ${providerError.slice(0, 100)}`, `The sign-in provider refused: ${providerError.slice(0, 100)} ${url.searchParams.get('error_description')?.slice(0, 200) ?? ''}`);
+      if (providerError)
+        return refuse(
+          req,
+          res,
+          403,
+          '',
+          `the provider answered ${providerError.slice(0, 100)}`,
+          `The sign-in provider refused: ${providerError.slice(0, 100)} ${url.searchParams.get('error_description')?.slice(0, 200) ?? ''}`,
+        );
       let claims: Record<string, unknown>;
       let subject: string;
       try {
@@ -131,12 +174,20 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
         // The URL the provider redirected to, as configured (a proxy in front changes what this server sees).
         const current = new URL(config.redirectUrl.href);
         current.search = url.search;
-        const tokens = await d.client.authorizationCodeGrant(d.configuration, current, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce, idTokenExpected: true });
+        const tokens = await d.client.authorizationCodeGrant(d.configuration, current, {
+          pkceCodeVerifier: flow.verifier,
+          expectedState: flow.state,
+          expectedNonce: flow.nonce,
+          idTokenExpected: true,
+        });
         const idClaims = tokens.claims();
         if (!idClaims) throw new Error('the provider sent no ID token');
         subject = idClaims.sub;
         // Groups are often only in userinfo (providers keep ID tokens small); the signed ID token wins where both say.
-        const info = d.configuration.serverMetadata().userinfo_endpoint && tokens.access_token ? await d.client.fetchUserInfo(d.configuration, tokens.access_token, subject) : {};
+        const info =
+          d.configuration.serverMetadata().userinfo_endpoint && tokens.access_token
+            ? await d.client.fetchUserInfo(d.configuration, tokens.access_token, subject)
+            : {};
         claims = { ...info, ...idClaims };
       } catch (error) {
         const why = reason(error);
@@ -146,14 +197,43 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
       const rawName = claims[config.usernameClaim];
       const name = typeof rawName === 'string' ? rawName.trim().toLowerCase() : '';
       const who = name || `sub:${subject.slice(0, 64)}`;
-      if (!USER_NAME.test(name)) return refuse(req, res, 403, who, `claim ${config.usernameClaim} is not a user name here (${JSON.stringify(String(rawName ?? '')).slice(0, 80)})`, `Your account's ${config.usernameClaim} is not usable as a user name here (lower case letters, digits, . _ -).`);
+      if (!USER_NAME.test(name))
+        return refuse(
+          req,
+          res,
+          403,
+          who,
+          `claim ${config.usernameClaim} is not a user name here (${JSON.stringify(String(rawName ?? '')).slice(0, 80)})`,
+          `Your account's ${config.usernameClaim} is not usable as a user name here (lower case letters, digits, . _ -).`,
+        );
       const mapped = mapClaims(claims, config.roles);
-      if (!mapped) return refuse(req, res, 403, name, 'no role mapping matches the claims', `${name}: your account has no role in this console (no mapping of oidc.json matches). Ask an admin.`);
+      if (!mapped)
+        return refuse(
+          req,
+          res,
+          403,
+          name,
+          'no role mapping matches the claims',
+          `${name}: your account has no role in this console (no mapping of oidc.json matches). Ask an admin.`,
+        );
       const user = await teams.upsertSso(name, mapped.role, mapped.scope, `${config.issuer.href}#${subject}`);
       if (!user.ok) return refuse(req, res, 403, name, user.error.message, user.error.message);
       const { secret } = await teams.startSession(name, address(req));
-      await audit.record({ user: name, role: mapped.role, action: 'auth:login', result: 'ok', detail: `single sign-on (mapping ${mapped.mapping + 1})`, address: address(req) });
-      kit.page(res, 200, 'Signed in: Directord Console', `<meta http-equiv="refresh" content="0;url=/"><h1>Signed in</h1><p>Signed in as ${escapeHtml(name)} (${mapped.role}). <a href="/">Open the console</a></p>`, { 'Set-Cookie': [...kit.signedIn(secret), clearFlow] });
+      await audit.record({
+        user: name,
+        role: mapped.role,
+        action: 'auth:login',
+        result: 'ok',
+        detail: `single sign-on (mapping ${mapped.mapping + 1})`,
+        address: address(req),
+      });
+      kit.page(
+        res,
+        200,
+        'Signed in: Directord Console',
+        `<meta http-equiv="refresh" content="0;url=/"><h1>Signed in</h1><p>Signed in as ${escapeHtml(name)} (${mapped.role}). <a href="/">Open the console</a></p>`,
+        { 'Set-Cookie': [...kit.signedIn(secret), clearFlow] },
+      );
     };
 
     return {

@@ -26,7 +26,12 @@ export type Rule = Readonly<{
 }>;
 
 const read = (action: string): Rule => ({ role: 'viewer', action, mutates: false });
-const operate = (action: string, scoped?: 'plan' | 'run'): Rule => ({ role: 'operator', action, mutates: true, ...(scoped ? { scoped } : {}) });
+const operate = (action: string, scoped?: 'plan' | 'run'): Rule => ({
+  role: 'operator',
+  action,
+  mutates: true,
+  ...(scoped ? { scoped } : {}),
+});
 const administer = (action: string, mutates = true): Rule => ({ role: 'admin', action, mutates });
 
 export const UI_POLICY: Readonly<Record<string, Rule>> = {

@@ -5,9 +5,23 @@ import { indexInventory } from '../../protocol/inventory/resolve.js';
 import type { InventoryHost } from '../../protocol/inventory/types.js';
 import { outsideScope, scopeError, scopeHosts } from './scope.js';
 
-const host = (name: string, labels: Record<string, string> = {}): InventoryHost => ({ name, labels, vars: {}, facts: { os: name.startsWith('db') ? 'debian' : 'alpine' }, online: true, enrolled: true, ssh: null });
+const host = (name: string, labels: Record<string, string> = {}): InventoryHost => ({
+  name,
+  labels,
+  vars: {},
+  facts: { os: name.startsWith('db') ? 'debian' : 'alpine' },
+  online: true,
+  enrolled: true,
+  ssh: null,
+});
 const index = indexInventory({
-  hosts: [host('web1', { env: 'prod' }), host('web2', { env: 'prod' }), host('web3', { env: 'staging' }), host('db1', { env: 'prod' }), host('web-x')],
+  hosts: [
+    host('web1', { env: 'prod' }),
+    host('web2', { env: 'prod' }),
+    host('web3', { env: 'staging' }),
+    host('db1', { env: 'prod' }),
+    host('web-x'),
+  ],
   groups: [
     { name: 'web', hosts: ['web1', 'web2', 'web3'], children: [], vars: {} },
     { name: 'db', hosts: ['db1'], children: [], vars: {} },
@@ -42,5 +56,6 @@ test('a scope fails closed: unknown names add nothing, an unknown & empties it, 
 test('scopeError: parse errors and scopes with nothing to start from', () => {
   for (const bad of ['', '!web1', '&web1', '&web:!db', '~(a+)+', 'web[x]']) assert.ok(scopeError(bad), bad);
   assert.match(scopeError('!web1')?.message ?? '', /needs at least one host, group or pattern to start from/);
-  for (const good of ['web*:&prod', 'web:&label:env=prod', 'all:!db', '~^web[0-9]+$', 'label:team']) assert.equal(scopeError(good), null, good);
+  for (const good of ['web*:&prod', 'web:&label:env=prod', 'all:!db', '~^web[0-9]+$', 'label:team'])
+    assert.equal(scopeError(good), null, good);
 });

@@ -17,13 +17,18 @@ export type ScopeError = Readonly<{ message: string }>;
 /** Null when `pattern` is a well-formed scope, else why not. */
 export function scopeError(pattern: string): ScopeError | null {
   const terms = parsePattern(pattern);
-  if (!terms.ok) return { message: `scope ${JSON.stringify(pattern)}: ${terms.error.message.replace(/^invalid target pattern "[^"]*": /, '')}` };
+  if (!terms.ok)
+    return { message: `scope ${JSON.stringify(pattern)}: ${terms.error.message.replace(/^invalid target pattern "[^"]*": /, '')}` };
   // A scope says where it starts (`all:!db*`, not `!db*`): one that begins from everything by accident is no scope.
-  if (!terms.value.some((t) => t.op === 'union')) return { message: `scope ${JSON.stringify(pattern)}: needs at least one host, group or pattern to start from (write all:!x to start from every host)` };
+  if (!terms.value.some((t) => t.op === 'union'))
+    return {
+      message: `scope ${JSON.stringify(pattern)}: needs at least one host, group or pattern to start from (write all:!x to start from every host)`,
+    };
   return null;
 }
 
-const knows = (index: InventoryIndex, t: Term) => t.atom.kind !== 'name' || t.atom.name === ALL_GROUP || index.hosts.has(t.atom.name) || index.members(t.atom.name) !== undefined;
+const knows = (index: InventoryIndex, t: Term) =>
+  t.atom.kind !== 'name' || t.atom.name === ALL_GROUP || index.hosts.has(t.atom.name) || index.members(t.atom.name) !== undefined;
 
 /** The hosts of the inventory inside `pattern` (empty for a broken scope). */
 export function scopeHosts(pattern: string, index: InventoryIndex): ReadonlySet<string> {

@@ -22,7 +22,11 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
   const agents = new Map<string, FakeAgent>();
 
   const api = async (token: string, event: string, payload: unknown): Promise<Answer> => {
-    const res = await fetch(`${t.server.url}/api/ui/${encodeURIComponent(event)}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
+    const res = await fetch(`${t.server.url}/api/ui/${encodeURIComponent(event)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
     return { status: res.status, result: (await res.json()) as Result<unknown> };
   };
   const value = async <T>(a: Promise<Answer>): Promise<T> => {
@@ -38,20 +42,29 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
   /** Runs every job dispatched so far that has not been answered, with this outcome (keyed by agent: one job id goes to each of its hosts). */
   const answered = new Set<string>();
   const completeAll = async (outcome: 'succeeded' | 'failed' = 'succeeded') => {
-    for (const a of agents.values()) for (const job of a.dispatched) if (!answered.has(`${a.identity} ${job.jobId}`)) {
-      answered.add(`${a.identity} ${job.jobId}`);
-      await a.complete(job, outcome);
-    }
+    for (const a of agents.values())
+      for (const job of a.dispatched)
+        if (!answered.has(`${a.identity} ${job.jobId}`)) {
+          answered.add(`${a.identity} ${job.jobId}`);
+          await a.complete(job, outcome);
+        }
   };
   /** Until each of `hosts` has a dispatched job not answered yet. */
-  const pendingOn = (...hosts: string[]) => eventually(`jobs on ${hosts.join(', ')}`, () => (hosts.every((h) => agents.get(h)?.dispatched.some((j) => !answered.has(`${h} ${j.jobId}`))) ? true : undefined));
-  const settled = (runId: string) => eventually(`run ${runId} settled`, async () => {
-    const r = await value<{ finishedAt: number | null }>(admin('runs:get', runId));
-    return r.finishedAt !== null ? true : undefined;
-  });
+  const pendingOn = (...hosts: string[]) =>
+    eventually(`jobs on ${hosts.join(', ')}`, () =>
+      hosts.every((h) => agents.get(h)?.dispatched.some((j) => !answered.has(`${h} ${j.jobId}`))) ? true : undefined,
+    );
+  const settled = (runId: string) =>
+    eventually(`run ${runId} settled`, async () => {
+      const r = await value<{ finishedAt: number | null }>(admin('runs:get', runId));
+      return r.finishedAt !== null ? true : undefined;
+    });
   const refused = (a: Answer, host: string) => {
     assert.equal(a.status, 403, JSON.stringify(a.result));
-    assert.match(a.result.ok ? '' : a.result.error.message, new RegExp(`^forbidden: operator sam may not reach ${host} \\(outside the scope web:&label:env=prod\\)`));
+    assert.match(
+      a.result.ok ? '' : a.result.error.message,
+      new RegExp(`^forbidden: operator sam may not reach ${host} \\(outside the scope web:&label:env=prod\\)`),
+    );
   };
 
   before(async () => {
@@ -61,7 +74,14 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
       await a.start();
       agents.set(name, a);
     }
-    await value(admin('inventory:edit', { ops: [{ op: 'add-to-group', group: 'web', hosts: ['web1', 'web2', 'web3'] }, { op: 'set-label', hosts: ['web1', 'web2'], key: 'env', value: 'prod' }] }));
+    await value(
+      admin('inventory:edit', {
+        ops: [
+          { op: 'add-to-group', group: 'web', hosts: ['web1', 'web2', 'web3'] },
+          { op: 'set-label', hosts: ['web1', 'web2'], key: 'env', value: 'prod' },
+        ],
+      }),
+    );
     await value(admin('users:add', { name: 'sam', role: 'operator', scope: SCOPE, password: 'correct horse battery' }));
     sam = (await value<ApiTokenCreated>(admin('tokens:create', { user: 'sam' }))).token;
   });
@@ -75,14 +95,18 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
     refused(await api(sam, 'runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['web'] }), 'web3');
     await sleep(150);
     assert.deepEqual(dispatched(), before);
-    const inside = await value<{ runId: string }>(api(sam, 'runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['label:env=prod'] }));
+    const inside = await value<{ runId: string }>(
+      api(sam, 'runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['label:env=prod'] }),
+    );
     await pendingOn('web1', 'web2');
     await completeAll();
     await settled(inside.runId);
   });
 
   test('runs:rerun on the same hosts: refused when the run reached a host outside, nothing dispatched', async () => {
-    const wide = await value<{ runId: string }>(admin('runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['web1', 'db1'] }));
+    const wide = await value<{ runId: string }>(
+      admin('runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['web1', 'db1'] }),
+    );
     await pendingOn('web1', 'db1');
     await completeAll('failed');
     await settled(wide.runId);
@@ -105,7 +129,9 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
   });
 
   test('runs:rerun on the current inventory: the patterns resolve again, and a host that joined outside the scope is refused', async () => {
-    const run = await value<{ runId: string }>(api(sam, 'runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['label:env=prod'] }));
+    const run = await value<{ runId: string }>(
+      api(sam, 'runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['label:env=prod'] }),
+    );
     await pendingOn('web1', 'web2');
     await completeAll();
     await settled(run.runId);
@@ -128,7 +154,9 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
   });
 
   test('runs:cancel of a run that reaches a host outside the scope is refused, nothing cancelled', async () => {
-    const run = await value<{ runId: string }>(admin('runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['web1', 'db1'] }));
+    const run = await value<{ runId: string }>(
+      admin('runs:submit', { kind: 'exec', entries: [{ jobs: [RUN] }], targets: ['web1', 'db1'] }),
+    );
     await pendingOn('web1', 'db1');
     const before = cancelled();
     const answer = await api(sam, 'runs:cancel', run.runId);
@@ -148,10 +176,13 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
 
   test('a rollout reaching a host outside the scope: approve, abort, resume and retry are refused, no wave released', async () => {
     const rollout = (runId: string) => value<RunRollout>(admin('rollouts:get', runId));
-    const until = (runId: string, state: string) => eventually(`rollout ${state}`, async () => ((await rollout(runId)).state === state ? true : undefined));
+    const until = (runId: string, state: string) =>
+      eventually(`rollout ${state}`, async () => ((await rollout(runId)).state === state ? true : undefined));
     const start = async (keys: Record<string, unknown>) => {
       const before = Object.values(dispatched()).reduce((a, b) => a + b, 0);
-      const run = await value<{ runId: string }>(admin('runs:submit', { kind: 'orchestrate', entries: [{ targets: ['web1', 'db1'], serial: 1, ...keys, jobs: [RUN] }] }));
+      const run = await value<{ runId: string }>(
+        admin('runs:submit', { kind: 'orchestrate', entries: [{ targets: ['web1', 'db1'], serial: 1, ...keys, jobs: [RUN] }] }),
+      );
       await eventually('wave 1 dispatched', () => (Object.values(dispatched()).reduce((a, b) => a + b, 0) > before ? true : undefined));
       return run.runId;
     };
@@ -163,7 +194,13 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
     await until(halted, 'halted');
     const before = dispatched();
     const runs = await runCount();
-    for (const [runId, action] of [[waiting, 'approve'], [waiting, 'abort'], [halted, 'resume'], [halted, 'retry'], [halted, 'abort']] as const) {
+    for (const [runId, action] of [
+      [waiting, 'approve'],
+      [waiting, 'abort'],
+      [halted, 'resume'],
+      [halted, 'retry'],
+      [halted, 'abort'],
+    ] as const) {
       refused(await api(sam, 'rollouts:act', { runId, action }), 'db1');
     }
     await sleep(200);
@@ -178,10 +215,14 @@ describe('a scoped operator on re-runs, cancel and rollouts', { timeout: 90_000 
 
   test('a rollout inside the scope: the scoped operator approves it', async () => {
     const before = count('web1', 'web2');
-    const run = await value<{ runId: string }>(api(sam, 'runs:submit', { kind: 'orchestrate', entries: [{ targets: ['web1', 'web2'], serial: 1, approve: true, jobs: [RUN] }] }));
+    const run = await value<{ runId: string }>(
+      api(sam, 'runs:submit', { kind: 'orchestrate', entries: [{ targets: ['web1', 'web2'], serial: 1, approve: true, jobs: [RUN] }] }),
+    );
     await eventually('wave 1', () => (count('web1', 'web2') > before ? true : undefined));
     await completeAll();
-    await eventually('awaiting approval', async () => ((await value<RunRollout>(admin('rollouts:get', run.runId))).state === 'awaiting-approval' ? true : undefined));
+    await eventually('awaiting approval', async () =>
+      (await value<RunRollout>(admin('rollouts:get', run.runId))).state === 'awaiting-approval' ? true : undefined,
+    );
     await value(api(sam, 'rollouts:act', { runId: run.runId, action: 'approve' }));
     await eventually('wave 2', () => (count('web1', 'web2') > before + 1 ? true : undefined));
     await completeAll();

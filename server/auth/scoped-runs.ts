@@ -19,7 +19,11 @@ export type RunScopeDeps = Readonly<{
 
 /** `runs:cancel` takes the run id; `rollouts:act` an object with `runId`. */
 const runIdOf = (payload: unknown): string | null =>
-  typeof payload === 'string' ? payload : typeof payload === 'object' && payload !== null && typeof (payload as { runId?: unknown }).runId === 'string' ? (payload as { runId: string }).runId : null;
+  typeof payload === 'string'
+    ? payload
+    : typeof payload === 'object' && payload !== null && typeof (payload as { runId?: unknown }).runId === 'string'
+      ? (payload as { runId: string }).runId
+      : null;
 
 export function runScopeCheck(deps: RunScopeDeps): RunScopeCheck {
   return async (who, payload) => {
@@ -30,6 +34,8 @@ export function runScopeCheck(deps: RunScopeDeps): RunScopeCheck {
     const hosts = await deps.runHosts(runId);
     if (hosts === null) return ok(null);
     const outside = outsideScope(scope, hosts, deps.inventory());
-    return outside.length ? fail('forbidden', outsideMessage(who.role, who.user, outside, scope, `run ${runId} was left as it was`)) : ok(null);
+    return outside.length
+      ? fail('forbidden', outsideMessage(who.role, who.user, outside, scope, `run ${runId} was left as it was`))
+      : ok(null);
   };
 }

@@ -24,9 +24,13 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryStore; clock:
       for (const [i, a] of attachments.entries()) {
         for (const [j, f] of a.files.entries()) {
           if (!deps.hasBlob(f.sha)) {
-            return fail('not-found', `library:save: the content of ${f.name} (SHA3-224 ${f.sha}) for ${a.pattern} was not uploaded; send it with blobs:put first`, {
-              location: { field: `attachments.${i}.files.${j}.sha` },
-            });
+            return fail(
+              'not-found',
+              `library:save: the content of ${f.name} (SHA3-224 ${f.sha}) for ${a.pattern} was not uploaded; send it with blobs:put first`,
+              {
+                location: { field: `attachments.${i}.files.${j}.sha` },
+              },
+            );
           }
         }
       }

@@ -21,7 +21,11 @@ export async function describeSource(row: AutomationSourceRow, library: Pick<Lib
   return `file:${row.file ?? ''}`;
 }
 
-export async function automationSubmission(row: AutomationSourceRow, options: RunOptions, deps: SourceDeps): Promise<Result<RunSubmission>> {
+export async function automationSubmission(
+  row: AutomationSourceRow,
+  options: RunOptions,
+  deps: SourceDeps,
+): Promise<Result<RunSubmission>> {
   let text: string;
   let source: string;
   let attachments: readonly LibraryAttachment[] = [];

@@ -70,14 +70,21 @@ describe('secrets key providers', () => {
     assert.ok(existsSync(join(d, WRAPPED_KEY_FILE)));
     assert.equal(existsSync(join(d, PLAIN_KEY_FILE)), false);
     assert.equal(mode(join(d, WRAPPED_KEY_FILE)), 0o600);
-    assert.ok(!readFileSync(join(d, WRAPPED_KEY_FILE)).includes(Buffer.from(a.key.toString('hex'))), 'the file does not hold the key in the clear');
+    assert.ok(
+      !readFileSync(join(d, WRAPPED_KEY_FILE)).includes(Buffer.from(a.key.toString('hex'))),
+      'the file does not hold the key in the clear',
+    );
     assert.deepEqual((await wrappedKeyProvider(kc)(d)).key, a.key);
   });
 
   test('a plain key of an earlier version is wrapped and the plain file removed; the secrets stored under it still open', async () => {
     const d = dataDir();
     const t = await startTestServer({}, d);
-    const set = await fetch(`${t.server.url}/api/ui/secrets:set`, { method: 'POST', headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'DEPLOY_KEY', value: 'value-before-the-move-7c1e' }) });
+    const set = await fetch(`${t.server.url}/api/ui/secrets:set`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${t.server.cliToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'DEPLOY_KEY', value: 'value-before-the-move-7c1e' }),
+    });
     assert.ok(((await set.json()) as Result<unknown>).ok);
     await t.server.close();
     const before = readFileSync(join(d, PLAIN_KEY_FILE), 'utf8').trim();
@@ -91,7 +98,10 @@ describe('secrets key providers', () => {
       assert.equal(key.key.toString('hex'), before, 'the same key, wrapped');
       const db = new Database(join(d, 'directord.db'), { readonly: true });
       try {
-        const row = db.prepare('SELECT version, sealed FROM secrets WHERE name = ?').get('DEPLOY_KEY') as { version: number; sealed: string };
+        const row = db.prepare('SELECT version, sealed FROM secrets WHERE name = ?').get('DEPLOY_KEY') as {
+          version: number;
+          sealed: string;
+        };
         assert.equal(unseal(key, 'DEPLOY_KEY', row.version, row.sealed), 'value-before-the-move-7c1e');
       } finally {
         db.close();
@@ -107,11 +117,17 @@ describe('secrets key providers', () => {
     const wrapped = readFileSync(join(d, WRAPPED_KEY_FILE));
     const other = keychain(); // another user's keychain, a reset one, another machine
     await assert.rejects(wrappedKeyProvider(other)(d), (e: Error) => {
-      assert.match(e.message, /secrets\.key\.safe cannot be unwrapped with the test keychain \(Unsupported state or unable to authenticate data\)/);
+      assert.match(
+        e.message,
+        /secrets\.key\.safe cannot be unwrapped with the test keychain \(Unsupported state or unable to authenticate data\)/,
+      );
       assert.match(e.message, /no new key was made/);
       return true;
     });
-    await assert.rejects(startTestServer({ secretsKeyProvider: wrappedKeyProvider(other) }, d), /cannot be unwrapped with the test keychain/);
+    await assert.rejects(
+      startTestServer({ secretsKeyProvider: wrappedKeyProvider(other) }, d),
+      /cannot be unwrapped with the test keychain/,
+    );
     assert.deepEqual(readFileSync(join(d, WRAPPED_KEY_FILE)), wrapped, 'the wrapped key is left as it was');
     assert.equal(existsSync(join(d, PLAIN_KEY_FILE)), false, 'no plain key was made');
     assert.equal(other.wraps, 0, 'nothing was wrapped');

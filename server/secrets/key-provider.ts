@@ -74,7 +74,10 @@ export function wrappedKeyProvider(wrapper: KeyWrapper, log?: Logger): (dataDir:
           { cause: error },
         );
       }
-      if (!HEX_KEY.test(text)) throw new Error(`${wrappedPath} unwrapped to something that is not a secrets key (64 hex digits); restore it or ${plainPath} from a backup. No new key was made.`);
+      if (!HEX_KEY.test(text))
+        throw new Error(
+          `${wrappedPath} unwrapped to something that is not a secrets key (64 hex digits); restore it or ${plainPath} from a backup. No new key was made.`,
+        );
       return { text, stale };
     };
 
@@ -87,7 +90,10 @@ export function wrappedKeyProvider(wrapper: KeyWrapper, log?: Logger): (dataDir:
       if (existsSync(plainPath)) {
         // A migration stopped after the wrapped file was written: finish it if both hold the same key.
         const plain = readFileSync(plainPath, 'utf8').trim();
-        if (plain.toLowerCase() !== text.toLowerCase()) throw new Error(`${plainPath} and ${wrappedPath} hold different keys; keep the one the stored secrets were sealed with and remove the other. Secrets are not started.`);
+        if (plain.toLowerCase() !== text.toLowerCase())
+          throw new Error(
+            `${plainPath} and ${wrappedPath} hold different keys; keep the one the stored secrets were sealed with and remove the other. Secrets are not started.`,
+          );
         rmSync(plainPath);
         log?.info('secrets key: removed the plain copy of the wrapped key', { file: plainPath });
       }
@@ -114,7 +120,9 @@ export function wrappedKeyProvider(wrapper: KeyWrapper, log?: Logger): (dataDir:
     }
     if (back.toLowerCase() !== text) {
       rmSync(wrappedPath, { force: true });
-      throw new Error(`${wrapper.name} did not give back the key just wrapped; ${migrating ? `${plainPath} was kept` : 'nothing was stored with it'}.`);
+      throw new Error(
+        `${wrapper.name} did not give back the key just wrapped; ${migrating ? `${plainPath} was kept` : 'nothing was stored with it'}.`,
+      );
     }
     if (migrating) {
       rmSync(plainPath);

@@ -142,7 +142,14 @@ export type OutputSearchQuery = Readonly<{
 }>;
 
 /** A stored chunk whose text matched (its stream may match on several lines). */
-export type OutputChunkHit = { job_id: string; target: string; stream: 'stdout' | 'stderr'; run_id: string; verb: string; created_at: number };
+export type OutputChunkHit = {
+  job_id: string;
+  target: string;
+  stream: 'stdout' | 'stderr';
+  run_id: string;
+  verb: string;
+  created_at: number;
+};
 
 export type NodeTimes = { target: string; ex: number | null; exn: number; rt: number | null; rtn: number; ok: number; bad: number };
 export type JobSpan = { n: number; first_created: number | null; last_updated: number | null };
@@ -391,7 +398,15 @@ export type NotificationRow = Readonly<{
   createdAt: number;
 }>;
 
-export type DeliveryRow = Readonly<{ notificationId: string; event: string; runId: string; attempt: number; status: 'delivered' | 'failed' | 'retrying'; detail: string; at: number }>;
+export type DeliveryRow = Readonly<{
+  notificationId: string;
+  event: string;
+  runId: string;
+  attempt: number;
+  status: 'delivered' | 'failed' | 'retrying';
+  detail: string;
+  at: number;
+}>;
 
 export interface NotificationsStore {
   all(): Promise<NotificationRow[]>;
@@ -448,7 +463,10 @@ export type RolloutRow = Readonly<{
   updatedAt: number;
 }>;
 
-export type RolloutProgress = Pick<RolloutRow, 'runId' | 'entry' | 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt' | 'updatedAt'>;
+export type RolloutProgress = Pick<
+  RolloutRow,
+  'runId' | 'entry' | 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt' | 'updatedAt'
+>;
 
 /** Writes of rollouts inside a unit of work. */
 export interface RolloutsWrites {
@@ -523,7 +541,14 @@ export interface AuditStore {
 }
 
 /** `sealed`: AES-256-GCM ciphertext as text (server/secrets/seal.ts); the value itself is never stored. */
-export type SecretRow = Readonly<{ name: string; version: number; sealed: string; createdAt: number; updatedAt: number; updatedBy: string }>;
+export type SecretRow = Readonly<{
+  name: string;
+  version: number;
+  sealed: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string;
+}>;
 
 export interface SecretsStore {
   all(): Promise<SecretRow[]>;

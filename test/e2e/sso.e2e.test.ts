@@ -45,9 +45,24 @@ describe('single sign-on e2e (real provider, Chromium)', { timeout: 180_000 }, (
     dataDir = mkdtempSync(join(tmpdir(), 'directord-sso-e2e-'));
     const port = await freePort();
     const redirect = `http://127.0.0.1:${port}/auth/oidc/callback`;
-    provider = await startOidcProvider({ redirectUri: redirect, clientId: 'directord', clientSecret: 'e2e-client-secret-81f2', accounts: { ada: ['ops-admins'], eve: ['marketing'] } });
+    provider = await startOidcProvider({
+      redirectUri: redirect,
+      clientId: 'directord',
+      clientSecret: 'e2e-client-secret-81f2',
+      accounts: { ada: ['ops-admins'], eve: ['marketing'] },
+    });
     writeFileSync(join(dataDir, 'oidc.secret'), 'e2e-client-secret-81f2\n', { mode: 0o600 });
-    writeFileSync(join(dataDir, 'oidc.json'), JSON.stringify({ issuer: provider.issuer, clientId: 'directord', clientSecretFile: 'oidc.secret', redirectUrl: redirect, scopes: ['openid', 'profile', 'groups'], roles: [{ claim: 'groups', value: 'ops-admins', role: 'admin' }] }));
+    writeFileSync(
+      join(dataDir, 'oidc.json'),
+      JSON.stringify({
+        issuer: provider.issuer,
+        clientId: 'directord',
+        clientSecretFile: 'oidc.secret',
+        redirectUrl: redirect,
+        scopes: ['openid', 'profile', 'groups'],
+        roles: [{ claim: 'groups', value: 'ops-admins', role: 'admin' }],
+      }),
+    );
     // DATA_DIR/oidc.json is found without --oidc-config.
     server = await createServer({ dataDir, port, log: silentLogger, staticDir: join(ROOT, 'renderer/dist') });
   });
@@ -79,7 +94,9 @@ describe('single sign-on e2e (real provider, Chromium)', { timeout: 180_000 }, (
       await page.getByText('0 of 0 hosts online').waitFor();
     } catch (error) {
       await page.screenshot({ path: join(SHOTS, 'sso-signin-failed.png') });
-      throw new Error(`${(error as Error).message}\nat ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 600)}\nerrors: ${errors.join('\n')}`);
+      throw new Error(
+        `${(error as Error).message}\nat ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 600)}\nerrors: ${errors.join('\n')}`,
+      );
     }
     assert.equal(new URL(page.url()).origin, new URL(server.url).origin);
     const cookies = await page.context().cookies(server.url);
@@ -90,8 +107,14 @@ describe('single sign-on e2e (real provider, Chromium)', { timeout: 180_000 }, (
 
   test('an account with no mapped group is refused, with the reason on the page', async () => {
     const page = await throughProvider('eve');
-    await page.getByRole('alert').getByText(/eve: your account has no role in this console/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/eve: your account has no role in this console/)
+      .waitFor();
     assert.equal(new URL(page.url()).pathname, '/auth/oidc/callback');
-    assert.equal((await page.context().cookies(server.url)).some((c) => c.name === 'directord_session'), false);
+    assert.equal(
+      (await page.context().cookies(server.url)).some((c) => c.name === 'directord_session'),
+      false,
+    );
   });
 });

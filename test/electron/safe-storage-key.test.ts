@@ -15,7 +15,13 @@ import { desktopKeyProvider, safeStorageWrapper, type SafeStorageLike } from '..
 
 type Fake = SafeStorageLike & { calls: string[]; key: Buffer };
 
-function fakeSafeStorage(options: Readonly<{ available?: boolean; backend?: ReturnType<NonNullable<SafeStorageLike['getSelectedStorageBackend']>>; reEncrypt?: boolean }> = {}): Fake {
+function fakeSafeStorage(
+  options: Readonly<{
+    available?: boolean;
+    backend?: ReturnType<NonNullable<SafeStorageLike['getSelectedStorageBackend']>>;
+    reEncrypt?: boolean;
+  }> = {},
+): Fake {
   const fake: Fake = {
     calls: [],
     key: randomBytes(32),
@@ -33,7 +39,8 @@ function fakeSafeStorage(options: Readonly<{ available?: boolean; backend?: Retu
     decryptStringAsync: (encrypted: Buffer) => {
       fake.calls.push('decrypt');
       try {
-        if (encrypted.subarray(0, 3).toString() !== 'v10') throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+        if (encrypted.subarray(0, 3).toString() !== 'v10')
+          throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
         const d = createDecipheriv('aes-256-gcm', fake.key, encrypted.subarray(3, 15));
         d.setAuthTag(encrypted.subarray(15, 31));
         const result = Buffer.concat([d.update(encrypted.subarray(31)), d.final()]).toString('utf8');
@@ -71,9 +78,16 @@ describe('the desktop secrets key in safeStorage', () => {
 
   test('the basic_text store (no keyring) is used but warned about', async () => {
     const lines: string[] = [];
-    const w = safeStorageWrapper(fakeSafeStorage({ backend: 'basic_text' }), 'linux', createLogger('t', (l) => lines.push(l)));
+    const w = safeStorageWrapper(
+      fakeSafeStorage({ backend: 'basic_text' }),
+      'linux',
+      createLogger('t', (l) => lines.push(l)),
+    );
     assert.equal(await w.available(), true);
-    assert.ok(lines.some((l) => l.includes('basic_text')), lines.join(''));
+    assert.ok(
+      lines.some((l) => l.includes('basic_text')),
+      lines.join(''),
+    );
   });
 
   test('a plain secrets.key of an earlier version is moved into safeStorage; later starts decrypt it', async () => {
@@ -93,7 +107,10 @@ describe('the desktop secrets key in safeStorage', () => {
     await desktopKeyProvider(fakeSafeStorage())(d);
     const before = readFileSync(join(d, 'secrets.key.safe'));
     const reset = fakeSafeStorage();
-    await assert.rejects(desktopKeyProvider(reset)(d), /secrets\.key\.safe cannot be unwrapped with the OS keychain \(Electron safeStorage[^)]*\) \(Error while decrypting[^)]*\)\. Secrets are not started and no new key was made/);
+    await assert.rejects(
+      desktopKeyProvider(reset)(d),
+      /secrets\.key\.safe cannot be unwrapped with the OS keychain \(Electron safeStorage[^)]*\) \(Error while decrypting[^)]*\)\. Secrets are not started and no new key was made/,
+    );
     assert.deepEqual(readFileSync(join(d, 'secrets.key.safe')), before);
     assert.equal(existsSync(join(d, 'secrets.key')), false);
     assert.equal(reset.calls.includes('encrypt'), false, 'nothing was encrypted anew');

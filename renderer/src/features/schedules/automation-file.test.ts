@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { splitAutomation, withAutomation } from './automation-file.js';
 
 const YAML = '- jobs:\n  - RUN: echo hi\n';
-const A = { schedules: [{ name: 'nightly', cron: '0 3 * * *', misfire: 'skip' as const, overlap: 'skip' as const }], notifications: [], triggers: [{ name: 'ci' }] };
+const A = {
+  schedules: [{ name: 'nightly', cron: '0 3 * * *', misfire: 'skip' as const, overlap: 'skip' as const }],
+  notifications: [],
+  triggers: [{ name: 'ci' }],
+};
 
 test('export and import round-trip the automation; a file without it is the plain YAML', () => {
   const file = withAutomation(YAML, A);

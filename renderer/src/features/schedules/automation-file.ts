@@ -24,7 +24,11 @@ export function splitAutomation(text: string): { yaml: string; automation: Libra
   let automation: LibraryAutomation | null = null;
   try {
     const value = JSON.parse(lines[at]!.slice(MARK.length)) as Partial<LibraryAutomation>;
-    automation = { schedules: Array.isArray(value.schedules) ? value.schedules : [], notifications: Array.isArray(value.notifications) ? value.notifications : [], triggers: Array.isArray(value.triggers) ? value.triggers : [] };
+    automation = {
+      schedules: Array.isArray(value.schedules) ? value.schedules : [],
+      notifications: Array.isArray(value.notifications) ? value.notifications : [],
+      triggers: Array.isArray(value.triggers) ? value.triggers : [],
+    };
   } catch {
     automation = null;
   }
