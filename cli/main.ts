@@ -19,6 +19,7 @@ import type { ServeOptions } from './commands/serve.js';
 import { maxOutputOption, retentionDaysOption, retentionMaxMbOption } from './commands/storage-options.js';
 import { tlsOption } from './commands/tls-option.js';
 import { allowedHostOption, allowedOriginOption } from './commands/browser-options.js';
+import { oidcConfigOption } from './commands/oidc-option.js';
 import { smtpFromOption, smtpUrlOption } from './commands/smtp-option.js';
 import type { BootstrapOptions } from './commands/bootstrap.js';
 import type { InventoryOptions } from './commands/inventory.js';
@@ -107,7 +108,10 @@ function buildProgram(setResult: (code: number) => void): Command {
   sub(user, 'add', 'add a user; prints a one-time password unless --password-stdin')
     .argument('<name>', 'user name (lower case letters, digits, . _ -)')
     .addOption(roleOption().makeOptionMandatory())
-    .option('--scope <pattern>', "operators only: the inventory pattern their runs must stay inside, e.g. 'web*:!web3'")
+    .option(
+      '--scope <pattern>',
+      "operators only: the inventory pattern their runs must stay inside, e.g. 'web:&label:env=prod' (groups, labels, globs, a:b, a:&b, a:!b)",
+    )
     .option('--password-stdin', 'read the password from stdin instead of making a one-time one')
     .action(async (name: string, options: UserAddOptions, command: Command) =>
       setResult(await (await teams()).runUserAdd(name, options, context(command))),
@@ -191,6 +195,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(allowedHostOption())
     .addOption(smtpUrlOption())
     .addOption(smtpFromOption())
+    .addOption(oidcConfigOption())
     .addOption(dataDirOption())
     .action(async (options: ServerOptions, command: Command) => {
       const { runServerCommand } = await import('./commands/server.js');
@@ -225,6 +230,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(allowedHostOption())
     .addOption(smtpUrlOption())
     .addOption(smtpFromOption())
+    .addOption(oidcConfigOption())
     .addOption(dataDirOption())
     .action(async (options: ServeOptions, command: Command) => {
       const { runServe } = await import('./commands/serve.js');

@@ -39,5 +39,7 @@ export function listenError(error: unknown, host: string, port: number): unknown
   if (code === 'EADDRINUSE') return new CliError(`Port ${port} on ${host} is already in use (pass --port 0 for any free port)`);
   if (code === 'EACCES') return new CliError(`Not allowed to listen on ${host}:${port} (pick a port above 1023)`);
   if (code === 'EADDRNOTAVAIL') return new CliError(`Cannot listen on ${host}: no such address on this host`);
+  // A settings file that does not check (oidc.json): its message names the file and the field.
+  if (code === 'invalid-config') return new CliError((error as Error).message);
   return error;
 }

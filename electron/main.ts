@@ -3,7 +3,7 @@
  * local agent, and opens one hardened window on the console the server serves. Everything it
  * does beyond wiring is tested through server/ and the renderer; this shell stays thin.
  */
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, session } from 'electron';
 import { createServer, importModule, type DirectordServer } from '../server/public.js';
 import { createLogger } from '../protocol/log.js';
 import { shellPaths } from './paths.js';
@@ -12,6 +12,7 @@ import { registerDesktopIpc } from './ipc.js';
 import { startLocalAgent, type LocalAgent } from './local-agent.js';
 import { desktopLaunch } from './launch.js';
 import { runNotifier } from './run-notifications.js';
+import { desktopKeyProvider } from './secrets-key.js';
 
 const log = createLogger('desktop', (line) => process.stderr.write(line));
 let server: DirectordServer | null = null;
@@ -35,6 +36,8 @@ async function launch(): Promise<void> {
     agentBundle: paths.agentBundle,
     // A run that ends while the window is in the background shows an OS notification.
     onRunEvent: runNotifier(() => window),
+    // DATA_DIR/secrets.key wrapped by the OS keychain (secrets.key.safe); a key that does not unwrap stops the start.
+    secretsKeyProvider: desktopKeyProvider(safeStorage, log.child('secrets')),
   });
   const origin = new URL(server.url).origin;
   agent = startLocalAgent({
@@ -85,6 +88,8 @@ if (!app.requestSingleInstanceLock()) {
     .then(launch)
     .catch((error: unknown) => {
       log.error('failed to start', { error: String(error) });
+      // The one person using the app may not see stderr: a key that does not unwrap must be said where they look.
+      dialog.showErrorBox('Directord Console could not start', error instanceof Error ? error.message : String(error));
       app.exit(1);
     });
   app.on('window-all-closed', () => app.quit());

@@ -16,7 +16,7 @@ const Name = Type.String({
   description: 'user name: lower case letters, digits, . _ -, starting with a letter',
 });
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
-/** An inventory pattern (exact names, `*` globs, `a:b`, `a:&b`, `a:!b`); see server/auth/scope.ts. */
+/** An inventory pattern (protocol/inventory: hosts, groups, globs, `label:`, `fact:`, `a:b`, `a:&b`, `a:!b`); see server/auth/scope.ts. */
 const Scope = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\s]+$' });
 
 export const UserAddSchema = Type.Object(

@@ -29,10 +29,14 @@ import { createAuthRoutes } from './auth/auth.routes.js';
 import { guardRequests } from './auth/guard.js';
 import { createPrincipals } from './auth/principals.js';
 import { scopedJobs } from './auth/scoped-jobs.js';
+import { runScopeCheck } from './auth/scoped-runs.js';
 import { createTeams } from './auth/teams.service.js';
 import { teamsRequests } from './auth/teams.requests.js';
+import { loadOidcConfig } from './auth/oidc-config.js';
+import { createOidcRoutes, OIDC_CALLBACK } from './auth/oidc.js';
 import { inventoryRequests } from './inventory/inventory.requests.js';
-import { loadOrCreateSecretsKey, type SecretsKey } from './secrets/seal.js';
+import type { SecretsKey } from './secrets/seal.js';
+import { fileKeyProvider, type SecretsKeyProvider } from './secrets/key-provider.js';
 import { createSecretsService } from './secrets/secrets.service.js';
 import { maskedLogger } from './secrets/masked-log.js';
 import { createEnrolmentService, type EnrolmentService } from './enrolment/enrolment.service.js';
@@ -144,8 +148,18 @@ export type ServerOptions = Readonly<{
   allowedOrigins?: readonly string[];
   /** Names besides the server's own (listen host, localhost, 127.0.0.1, ::1, hostname, addresses) a request's `Host` may carry. */
   allowedHosts?: readonly string[];
-  /** The key secrets are sealed with; default DATA_DIR/secrets.key (the desktop app passes one unwrapped with safeStorage). */
+  /** The key secrets are sealed with; default: from `secretsKeyProvider`. */
   secretsKey?: SecretsKey;
+  /**
+   * Where that key comes from (server/secrets/key-provider.ts): default DATA_DIR/secrets.key; the
+   * desktop app keeps it wrapped with Electron's safeStorage. A provider that throws stops the start.
+   */
+  secretsKeyProvider?: SecretsKeyProvider;
+  /**
+   * Single sign-on settings (issue #18, server/auth/oidc-config.ts): this file, else
+   * DATA_DIR/oidc.json when it exists; a file that does not check stops the server naming the field.
+   */
+  oidcConfig?: string;
   /** A user's browser session ends after this long unused (default 30 min; issue #18). */
   sessionIdleMs?: number;
   /** … and this long after sign-in whatever happens (default 12 h). */
@@ -198,6 +212,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   }
+  // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys. First,
+  // so a key that cannot be had (a wrapped key that does not unwrap) stops the start before anything runs.
+  const secretsKey = options.secretsKey ?? (await (options.secretsKeyProvider ?? fileKeyProvider)(dataDir));
   const agentKey = loadOrCreateSecret(join(dataDir, 'agent.key'));
   const uiTokenPath = join(dataDir, 'ui.token');
   const uiToken = watchedSecret(uiTokenPath, loadOrCreateSecret(uiTokenPath));
@@ -209,6 +226,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   });
   const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
   const fingerprint = tls?.fingerprint;
+  // Single sign-on settings are checked before anything starts: a typo stops the server naming the field.
+  const oidcPath = options.oidcConfig ?? join(dataDir, 'oidc.json');
+  const oidc = options.oidcConfig !== undefined || existsSync(oidcPath) ? loadOidcConfig(oidcPath) : null;
+  // `invalid-config`: the CLI shows the message alone, not as an internal error.
+  if (oidc && !oidc.ok) throw Object.assign(new Error(`single sign-on: ${oidc.error.message}`), { code: 'invalid-config' });
   const dbPath = join(dataDir, 'directord.db');
   const serverJson = serverFilePath(dataDir);
   const startedAt = clock();
@@ -285,6 +307,8 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       limiter: authLimiter,
       log: log.child('browser-gate'),
       clock,
+      // The OpenID provider sends the browser back here from its own site.
+      ...(oidc ? { crossSiteNavigations: [OIDC_CALLBACK] } : {}),
     });
     gateListener(httpServer, gate);
     refuseBrowsers(agentNs);
@@ -297,11 +321,12 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const runEvents = createRunEventHook(log.child('run-events'));
     const awaiters = createAwaiters();
     // Rollouts (issue #17) see every run summary first: a waiting one is `halted` / `awaiting-approval`.
+    // A retry submits as the operator who asked for it: through their scope (scoped-jobs.ts).
     const rollouts = createRollouts({
       store: db,
       clock,
       log: log.child('rollouts'),
-      jobs: () => jobs,
+      jobs: () => scoped,
       changed: (runId) => {
         const run = jobs.liveRun(runId);
         if (!run) return;
@@ -356,8 +381,6 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       log: log.child('inventory'),
       changed: (changes) => void uiNs.emit('inventory:changed', changes),
     }));
-    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
-    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
     // Secrets (issue #18): versions in the job SHA at submit, values for the agents at dispatch, masking of what agents report.
     const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
     await secrets.load();
@@ -384,6 +407,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       storage,
       secrets,
     });
+    const scoped = scopedJobs(jobs, inventory.index);
     const query: QueryCoordinator = createQueryCoordinator({ state, link: registry.link, jobs: () => jobs, log: log.child('query') });
     state.onFinal(query.final);
     state.onFinal(rebootPolicy(registry));
@@ -487,7 +511,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const requestTable = createUiRequests({
       log: log.child('ui'),
       agents: registry,
-      jobs: scopedJobs(jobs),
+      jobs: scoped,
       history,
       awaiters,
       library,
@@ -521,7 +545,19 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
         automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers })),
       ],
     });
-    const uiRequests = guardRequests(requestTable, { audit, log: log.child('roles') });
+    const uiRequests = guardRequests(requestTable, {
+      audit,
+      log: log.child('roles'),
+      runScope: runScopeCheck({
+        inventory: inventory.index,
+        runHosts: async (runId) => {
+          const live = jobs.liveRun(runId);
+          if (live) return live.targets;
+          const stored = await history.getRun(runId);
+          return stored.ok ? stored.value.targets : null;
+        },
+      }),
+    });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests, identify: principals.socket });
     store.add(
       endSocketsOnRotation({
@@ -555,7 +591,16 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       agents: () => registry.list(),
       log: log.child('http'),
       uiApi,
-      authRoutes: createAuthRoutes({ teams, principals, audit, secure: tls !== null, log: log.child('auth') }),
+      authRoutes: createAuthRoutes({
+        teams,
+        principals,
+        audit,
+        secure: tls !== null,
+        log: log.child('auth'),
+        ...(oidc
+          ? { sso: createOidcRoutes({ config: oidc.value, teams, audit, secure: tls !== null, log: log.child('sso'), clock }) }
+          : {}),
+      }),
       userSession: (req) => principals.cookie(req.headers.cookie)?.session != null,
     });
     // `POST /hooks/<id>` (CI systems) answers with its own secret before the console's handler: no cookie or token of the console opens it.

@@ -7,3 +7,4 @@ export { createServer, type DirectordServer, type ServerOptions } from './index.
 export { importModule } from './components/import-module.js';
 export { runServer, type RunningServer } from './main.js';
 export { rotateSecret } from './auth/console-sessions.js';
+export { wrappedKeyProvider, type KeyWrapper, type SecretsKeyProvider } from './secrets/key-provider.js';

@@ -15,6 +15,7 @@ import { agentBundlePath, agentCommand, consoleStaticDir } from '../paths.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { browserServerOptions, type BrowserCliOptions } from './browser-options.js';
 import { smtpServerOptions, type SmtpCliOptions } from './smtp-option.js';
+import { oidcServerOptions, type OidcCliOptions } from './oidc-option.js';
 import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { EXIT } from '../errors.js';
@@ -29,7 +30,8 @@ export type ServeOptions = Readonly<{
 }> &
   StorageCliOptions &
   BrowserCliOptions &
-  SmtpCliOptions;
+  SmtpCliOptions &
+  OidcCliOptions;
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
 function shutdownSignal(): Promise<NodeJS.Signals> {
@@ -77,6 +79,7 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
     ...storageServerOptions(options),
     ...browserServerOptions(options),
     ...smtpServerOptions(options),
+    ...oidcServerOptions(options),
     ...(componentsDir ? { componentsDir } : {}),
     ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}),
   }).catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { writeErr } from '../output.js';
 import { storageServerOptions, type StorageCliOptions } from './storage-options.js';
 import { browserServerOptions, type BrowserCliOptions } from './browser-options.js';
 import { smtpServerOptions, type SmtpCliOptions } from './smtp-option.js';
+import { oidcServerOptions, type OidcCliOptions } from './oidc-option.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { agentBundlePath } from '../paths.js';
 import { plainTextWarning, type TlsCliMode } from './tls-option.js';
@@ -15,7 +16,8 @@ import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 export type ServerOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; componentsDir?: string }> &
   StorageCliOptions &
   BrowserCliOptions &
-  SmtpCliOptions;
+  SmtpCliOptions &
+  OidcCliOptions;
 
 export async function runServerCommand(options: ServerOptions, ctx: CliContext): Promise<number> {
   const dataDir = dataDirOf(ctx);
@@ -37,6 +39,7 @@ export async function runServerCommand(options: ServerOptions, ctx: CliContext):
     ...storageServerOptions(options),
     ...browserServerOptions(options),
     ...smtpServerOptions(options),
+    ...oidcServerOptions(options),
     ...(componentsDir ? { componentsDir } : {}),
     ...(agentBundle ? { agentBundle } : {}),
   }).catch((error: unknown) => {

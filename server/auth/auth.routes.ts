@@ -15,6 +15,7 @@ import { readCookie, TOKEN_COOKIE } from '../util/cookies.js';
 import { secretMatches } from '../util/secrets.js';
 import { SESSION_COOKIE, type Principals } from './principals.js';
 import type { Teams } from './teams.service.js';
+import { noSso, type SsoKit, type SsoRoutes } from './oidc.js';
 
 export type AuthRoutesDeps = Readonly<{
   teams: Teams;
@@ -24,8 +25,8 @@ export type AuthRoutesDeps = Readonly<{
   log: Logger;
   /** Absolute session limit, for the cookie's Max-Age. */
   sessionMaxS?: number;
-  /** Single sign-on, when configured (oidc.ts): its start and callback routes. */
-  sso?: Readonly<{ label: string; handle(req: IncomingMessage, res: ServerResponse, url: URL): boolean }>;
+  /** Single sign-on, when configured (oidc.ts): its start and callback routes, given this file's page frame and session cookie. */
+  sso?: (kit: SsoKit) => SsoRoutes;
 }>;
 
 const LOGIN_COOKIE = 'directord_login';
@@ -64,7 +65,7 @@ const page = (title: string, body: string) => `<!doctype html>
 <title>${escapeHtml(title)}</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem;color:#222}
 label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.45rem;font:inherit;box-sizing:border-box}
-button{margin-top:1rem;padding:.5rem 1rem;font:inherit}.error{color:#b42318}.note{color:#555;font-size:13px}</style></head><body>${body}</body></html>
+button{margin-top:1rem;padding:.5rem 1rem;font:inherit}.error{color:#b42318}a.sso{display:inline-block;margin-top:1rem;padding:.5rem 1rem;border:1px solid #888;border-radius:4px;color:inherit;text-decoration:none}.note{color:#555;font-size:13px}</style></head><body>${body}</body></html>
 `;
 
 export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
@@ -98,7 +99,7 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
 
   const loginPage = (res: ServerResponse, status: number, error = '', name = '') => {
     const nonce = randomBytes(16).toString('hex');
-    const sso = deps.sso ? `<p><a href="/auth/oidc/start">Sign in with ${escapeHtml(deps.sso.label)}</a></p>` : '';
+    const sso = single.label ? `<p><a class="sso" href="/auth/oidc/start">Sign in with ${escapeHtml(single.label)}</a></p>` : '';
     html(
       res,
       status,
@@ -115,17 +116,21 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
     );
   };
 
-  const accountPage = (res: ServerResponse, user: string, csrf: string, message = '', status = 200) =>
+  const accountPage = (res: ServerResponse, user: string, csrf: string, message = '', status = 200, sso = false) =>
     html(
       res,
       status,
       page(
         'Account: Directord Console',
         `<h1>${escapeHtml(user)}</h1>${message ? `<p role="status">${escapeHtml(message)}</p>` : ''}
-<form method="post" action="/auth/password"><input type="hidden" name="csrf" value="${csrf}">
+${
+  sso
+    ? '<p class="note">Signed in with single sign-on: your password and groups are kept by your sign-in provider.</p>'
+    : `<form method="post" action="/auth/password"><input type="hidden" name="csrf" value="${csrf}">
 <label for="current">Current password</label><input id="current" name="current" type="password" autocomplete="current-password" required>
 <label for="next">New password (12 characters or more)</label><input id="next" name="next" type="password" autocomplete="new-password" minlength="12" required>
-<button type="submit">Change password</button></form>
+<button type="submit">Change password</button></form>`
+}
 <form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Sign out</button></form>
 <p><a href="/">Back to the console</a></p>`,
       ),
@@ -134,10 +139,16 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
   const sessionCookie = (secret: string) =>
     `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Strict${deps.sessionMaxS ? `; Max-Age=${deps.sessionMaxS}` : ''}${secure}`;
   const clear = (name: string, path = '/') => `${name}=; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=0${secure}`;
+  const single: SsoRoutes = deps.sso
+    ? deps.sso({
+        page: (res, status, title, body, headers) => html(res, status, page(title, body), headers),
+        signedIn: (secret) => [sessionCookie(secret), clear(TOKEN_COOKIE)],
+      })
+    : noSso;
 
   return (req, res, url) => {
     const path = url.pathname;
-    if (deps.sso?.handle(req, res, url)) return true;
+    if (single.handle(req, res, url)) return true;
     if (path === '/login' && (req.method === 'GET' || req.method === 'HEAD')) {
       loginPage(res, 200);
       return true;
@@ -167,6 +178,8 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
           who.principal.user,
           who.session.csrf,
           who.session.user.mustChange ? 'Choose your own password: the one you were given works once.' : '',
+          200,
+          who.session.user.source === 'oidc',
         );
       return true;
     }

@@ -12,6 +12,7 @@ import type { Principal } from '../../protocol/teams.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { UiCaller, UiRequests } from '../ui/ui.requests.js';
 import { allows, forbiddenMessage, ruleOf } from './policy.js';
+import type { RunScopeCheck } from './scoped-runs.js';
 
 export type GuardedCaller = UiCaller & Readonly<{ principal?: Principal; address?: string }>;
 
@@ -23,7 +24,7 @@ export const currentPrincipal = (): Principal | undefined => current.getStore();
 /** The desktop app, ui.token and cli.token: one person's tool, admin without a login. */
 export const localAdmin = (client: string): Principal => ({ user: client, role: 'admin', scope: null, local: true });
 
-export function guardRequests(inner: UiRequests, deps: Readonly<{ audit: AuditLog; log: Logger }>): UiRequests {
+export function guardRequests(inner: UiRequests, deps: Readonly<{ audit: AuditLog; log: Logger; runScope?: RunScopeCheck }>): UiRequests {
   return {
     events: () => inner.events(),
     has: (event) => inner.has(event),
@@ -38,10 +39,13 @@ export function guardRequests(inner: UiRequests, deps: Readonly<{ audit: AuditLo
         await deps.audit.record({ user: who.user, role: who.role, action: event, payload, result: 'refused', detail: message, address });
         return fail('forbidden', message);
       }
+      // A scoped operator acting on a run: every host of it must be in the scope, or nothing is done.
+      const inScope = rule.scoped === 'run' && deps.runScope ? await deps.runScope(who, payload) : null;
       // A user's name is what their runs, enrolments and revocations record as their author.
-      const result = await current.run(who, () =>
-        inner.handle(event, payload, { ...caller, client: who.local ? caller.client : who.user }),
-      );
+      const result =
+        inScope && !inScope.ok
+          ? inScope
+          : await current.run(who, () => inner.handle(event, payload, { ...caller, client: who.local ? caller.client : who.user }));
       if (rule.mutates || (!result.ok && result.error.code === 'forbidden')) {
         const outcome = result.ok ? 'ok' : result.error.code === 'forbidden' ? 'refused' : 'error';
         await deps.audit.record({

@@ -17,12 +17,21 @@ export type Rule = Readonly<{
   action: string;
   /** Changes something: recorded in the audit log (reads are not). */
   mutates: boolean;
-  /** Starts work on hosts: an operator's scope must hold every host it reaches. */
-  scoped?: true;
+  /**
+   * Starts or changes work on hosts, so an operator's scope must hold every host it reaches:
+   * `plan`: the hosts the planned run resolves to (scoped-jobs.ts); `run`: every host of the run
+   * the request names (scoped-runs.ts, checked by the guard before the handler).
+   */
+  scoped?: 'plan' | 'run';
 }>;
 
 const read = (action: string): Rule => ({ role: 'viewer', action, mutates: false });
-const operate = (action: string, scoped?: true): Rule => ({ role: 'operator', action, mutates: true, ...(scoped ? { scoped } : {}) });
+const operate = (action: string, scoped?: 'plan' | 'run'): Rule => ({
+  role: 'operator',
+  action,
+  mutates: true,
+  ...(scoped ? { scoped } : {}),
+});
 const administer = (action: string, mutates = true): Rule => ({ role: 'admin', action, mutates });
 
 export const UI_POLICY: Readonly<Record<string, Rule>> = {
@@ -59,14 +68,15 @@ export const UI_POLICY: Readonly<Record<string, Rule>> = {
   'triggers:list': read('list triggers'),
   'library:automation': read('read Library automation'),
 
-  'runs:submit': operate('deploy runs', true),
-  'runs:rerun': operate('re-run runs', true),
-  'runs:cancel': operate('cancel runs'),
+  'runs:submit': operate('deploy runs', 'plan'),
+  'runs:rerun': operate('re-run runs', 'plan'),
+  'runs:cancel': operate('cancel runs', 'run'),
   'blobs:has': { role: 'operator', action: 'upload files', mutates: false },
   'blobs:put': operate('upload files'),
   'library:save': operate('change the Library'),
   'library:delete': operate('change the Library'),
-  'rollouts:act': operate('answer rollouts'),
+  // Approve, resume, retry (which also submits: planned and checked as a re-run) and abort.
+  'rollouts:act': operate('answer rollouts', 'run'),
   'library:restore-automation': operate('change the Library'),
 
   'agents:purge': administer('purge agents'),
@@ -117,6 +127,9 @@ export const HTTP_POLICY: readonly HttpRoute[] = [
   { method: 'GET', path: '/healthz', needs: 'anyone' },
   { method: 'GET', path: '/login', needs: 'anyone' },
   { method: 'POST', path: '/auth/login', needs: 'anyone' },
+  // Single sign-on (oidc.ts): the provider decides who signs in; 404 when it is not configured.
+  { method: 'GET', path: '/auth/oidc/start', needs: 'anyone' },
+  { method: 'GET', path: '/auth/oidc/callback', needs: 'anyone' },
   { method: 'GET', path: '/auth/session', needs: 'viewer' },
   { method: 'POST', path: '/auth/logout', needs: 'viewer' },
   { method: 'GET', path: '/account', needs: 'signed-in-user' },

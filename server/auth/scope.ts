@@ -1,37 +1,52 @@
 /**
- * An operator's scope: the inventory pattern their runs must stay inside. Until inventory patterns
- * land (issue #16: `resolvePattern` in protocol/, with groups), a pattern is matched against host
- * names only: exact names, `*` globs, unions `a:b`, intersections `a:&b` and exclusions `a:!b`
- * (Ansible's order: unions first, then `&`, then `!`). MERGE #16: replace {@link hostInScope}'s body
- * with the inventory resolver so scopes speak the full inventory language.
+ * An operator's scope (issue #18): an inventory pattern (protocol/inventory: names, groups, globs,
+ * regexes, `label:`, `fact:`, slices, unions `a:b`, intersections `a:&b`, exclusions `a:!b`) that
+ * every host their runs reach must be inside. Resolved against the inventory as it is when the
+ * request is made, so `web:&label:env=prod` follows hosts joining or leaving the group or label.
+ *
+ * It fails closed: a name the inventory does not know adds nothing to the scope (and an `&` with
+ * one empties it), a name that is both a host and a group admits nothing, and a host not in the
+ * inventory is outside every scope.
  */
-
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
-}
+import { parsePattern, type Term } from '../../protocol/inventory/pattern.js';
+import { resolveTerms, type InventoryIndex } from '../../protocol/inventory/resolve.js';
+import { ALL_GROUP } from '../../protocol/inventory/types.js';
 
 export type ScopeError = Readonly<{ message: string }>;
 
-/** Null when `pattern` is well formed, else why not. */
+/** Null when `pattern` is a well-formed scope, else why not. */
 export function scopeError(pattern: string): ScopeError | null {
-  const parts = pattern.split(':');
-  if (parts.some((p) => p === '' || p === '&' || p === '!'))
-    return { message: `scope ${JSON.stringify(pattern)}: an empty part (write a:b, a:&b or a:!b)` };
-  if (!parts.some((p) => !p.startsWith('&') && !p.startsWith('!')))
-    return { message: `scope ${JSON.stringify(pattern)}: needs at least one host or glob to start from` };
+  const terms = parsePattern(pattern);
+  if (!terms.ok)
+    return { message: `scope ${JSON.stringify(pattern)}: ${terms.error.message.replace(/^invalid target pattern "[^"]*": /, '')}` };
+  // A scope says where it starts (`all:!db*`, not `!db*`): one that begins from everything by accident is no scope.
+  if (!terms.value.some((t) => t.op === 'union'))
+    return {
+      message: `scope ${JSON.stringify(pattern)}: needs at least one host, group or pattern to start from (write all:!x to start from every host)`,
+    };
   return null;
 }
 
-export function hostInScope(pattern: string, host: string): boolean {
-  if (scopeError(pattern)) return false;
-  const parts = pattern.split(':');
-  const union = parts.filter((p) => !p.startsWith('&') && !p.startsWith('!'));
-  const all = parts.filter((p) => p.startsWith('&')).map((p) => p.slice(1));
-  const none = parts.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
-  return union.some((p) => glob(p).test(host)) && all.every((p) => glob(p).test(host)) && !none.some((p) => glob(p).test(host));
+const knows = (index: InventoryIndex, t: Term) =>
+  t.atom.kind !== 'name' || t.atom.name === ALL_GROUP || index.hosts.has(t.atom.name) || index.members(t.atom.name) !== undefined;
+
+/** The hosts of the inventory inside `pattern` (empty for a broken scope). */
+export function scopeHosts(pattern: string, index: InventoryIndex): ReadonlySet<string> {
+  const terms = parsePattern(pattern);
+  if (!terms.ok || scopeError(pattern)) return new Set();
+  if (terms.value.some((t) => t.op === 'and' && !knows(index, t))) return new Set();
+  const known = terms.value.filter((t) => knows(index, t));
+  // Dropping every union term would make the pattern start from all hosts: the opposite of what was meant.
+  if (!known.some((t) => t.op === 'union')) return new Set();
+  const resolved = resolveTerms(pattern, known, index);
+  return resolved.ok ? new Set(resolved.value.hosts) : new Set();
 }
 
-/** The hosts of `hosts` outside `pattern`, in order. */
-export function outsideScope(pattern: string, hosts: Iterable<string>): string[] {
-  return [...new Set(hosts)].filter((h) => !hostInScope(pattern, h));
+/** The hosts of `hosts` outside `pattern`, in order, each once. */
+export function outsideScope(pattern: string, hosts: Iterable<string>, index: InventoryIndex): string[] {
+  const inside = scopeHosts(pattern, index);
+  return [...new Set(hosts)].filter((h) => !inside.has(h));
 }
+
+export const outsideMessage = (role: string, user: string, outside: readonly string[], scope: string, nothing = 'nothing was dispatched') =>
+  `forbidden: ${role} ${user} may not reach ${outside.join(', ')} (outside the scope ${scope}); ${nothing}`;

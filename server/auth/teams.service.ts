@@ -34,8 +34,11 @@ export type Teams = Readonly<{
   /** The user when `password` is theirs and they may sign in; null otherwise (same time either way). */
   checkPassword(name: string, password: string): Promise<UserRow | null>;
   changePassword(name: string, current: string, next: string): Promise<Result<null>>;
-  /** A user created or updated by single sign-on (no password). */
-  upsertSso(name: string, role: Role, scope: string | null): Promise<UserRow>;
+  /**
+   * A user created or updated by single sign-on (no password), bound to the provider's account
+   * `externalId` (`ISSUER#sub`): refused when `name` is a local user or another account's.
+   */
+  upsertSso(name: string, role: Role, scope: string | null, externalId: string): Promise<Result<UserRow>>;
   startSession(user: string, address: string): Promise<{ secret: string; csrf: string }>;
   /** The live session of cookie value `secret` (touched), or null (unknown, idle, too old, user disabled). */
   session(secret: unknown): SessionOf | null;
@@ -108,6 +111,7 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
         scope: request.scope ?? null,
         passwordHash: await hashPassword(request.password ?? oneTime ?? ''),
         source: 'local',
+        externalId: null,
         disabled: false,
         mustChange: oneTime !== null,
         createdAt: clock(),
@@ -153,21 +157,26 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
       await put({ ...u, passwordHash: await hashPassword(next), mustChange: false });
       return ok(null);
     },
-    async upsertSso(name, role, scope) {
+    async upsertSso(name, role, scope, externalId) {
       const u = users.get(name);
+      if (u?.source === 'local') return fail('conflict', `${name} is a local user (with a password): single sign-on may not take it over`);
+      if (u?.externalId && u.externalId !== externalId) return fail('conflict', `${name} belongs to another single sign-on account`);
+      if (u?.disabled) return fail('forbidden', `${name} is disabled`);
+      // Role and scope follow the provider's claims at every sign-in: a group removed there is a role lost here.
       const row: UserRow = {
         name,
         role,
         scope,
         passwordHash: null,
         source: 'oidc',
-        disabled: u?.disabled ?? false,
+        externalId,
+        disabled: false,
         mustChange: false,
         createdAt: u?.createdAt ?? clock(),
         createdBy: u?.createdBy ?? 'oidc',
       };
       await put(row);
-      return row;
+      return ok(row);
     },
     async startSession(user, address) {
       const secret = `u1.${randomBytes(32).toString('hex')}`;

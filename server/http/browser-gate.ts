@@ -11,6 +11,8 @@
  *   without an `Origin`, a `Sec-Fetch-Site` of `cross-site` or `same-site` (an `<img>`, a
  *   `<script>`, a link from another page) is refused the same way.
  * Requests without `Origin` and `Sec-Fetch-Site` (the CLI, agents, curl) pass: no browser sent them.
+ * One exception: the single sign-on callback may be opened by another site's top-level GET
+ * navigation (`crossSiteNavigations`), the way an OpenID provider sends the browser back.
  * Refusals count as failed logins, keyed by address and origin, so a hostile page is soon refused
  * without checks while the operator's console on the same address keeps working; each origin is
  * logged at most once a minute.
@@ -30,6 +32,12 @@ export type BrowserGateOptions = Readonly<{
   allowedOrigins?: readonly string[];
   /** Extra names the server is reached by (a proxy's, a DNS name agents use). */
   allowedHosts?: readonly string[];
+  /**
+   * Paths another site may open as a top-level page (a GET navigation to a document, no Origin):
+   * the single sign-on callback, where the provider's login page sends the browser back. Nothing
+   * else of a cross-site request passes: not another method, not a fetch, frame, image or script.
+   */
+  crossSiteNavigations?: readonly string[];
   limiter?: FailureLimiter | null;
   log: Logger;
   clock?: () => number;
@@ -102,6 +110,14 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
     const name = hostnameOf(URL.canParse(o) ? new URL(o).host : '');
     if (name) fixed.add(name);
   }
+  const navigable = new Set(options.crossSiteNavigations ?? []);
+  // Browsers that send Sec-Fetch-Site send Sec-Fetch-Mode and -Dest too: a GET that is not a
+  // navigation to a document (an <img>, a fetch, an <iframe>) is not the provider sending us back.
+  const topLevelNavigation = (req: IncomingMessage): boolean =>
+    req.method === 'GET' &&
+    req.headers['sec-fetch-mode'] === 'navigate' &&
+    req.headers['sec-fetch-dest'] === 'document' &&
+    navigable.has((req.url ?? '').split('?')[0] ?? '');
   let port = 0;
   // The machine's addresses change (DHCP, VPN): read again, at most every 10 s, only for a name not known already.
   let addresses: { at: number; set: Set<string> } = { at: -Infinity, set: new Set() };
@@ -193,7 +209,7 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
       let foreign: string | null = null;
       if (typeof origin === 'string') {
         if (!isOwnOrigin(origin)) foreign = origin.slice(0, 200);
-      } else if (site === 'cross-site' || site === 'same-site') {
+      } else if ((site === 'cross-site' || site === 'same-site') && !topLevelNavigation(req)) {
         foreign = `a ${site} page (no Origin header, Sec-Fetch-Site: ${site})`;
       }
       if (foreign === null) return null;

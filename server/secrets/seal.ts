@@ -1,7 +1,6 @@
 /**
  * Secrets at rest (issue #18): AES-256-GCM under a 256-bit key kept outside the database, in
- * DATA_DIR/secrets.key (0600). The desktop app may hand in a key of its own instead (wrapped with
- * Electron's safeStorage). The secret's name and version are the associated data, so a sealed
+ * DATA_DIR/secrets.key (0600), or wrapped by the OS keychain in the desktop app (key-provider.ts). The secret's name and version are the associated data, so a sealed
  * value moved to another name or version does not open.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';

@@ -499,6 +499,8 @@ export type UserRow = Readonly<{
   /** scrypt hash (server/auth/passwords.ts); null for single-sign-on users. */
   passwordHash: string | null;
   source: 'local' | 'oidc';
+  /** Single sign-on users: `ISSUER#sub` of the provider's account (migration 0013); null for local users. */
+  externalId: string | null;
   disabled: boolean;
   mustChange: boolean;
   createdAt: number;

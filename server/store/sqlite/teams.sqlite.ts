@@ -9,6 +9,7 @@ type SqlUser = {
   scope: string | null;
   password_hash: string | null;
   source: string;
+  external_id: string | null;
   disabled: number;
   must_change: number;
   created_at: number;
@@ -48,6 +49,7 @@ const user = (r: SqlUser): UserRow => ({
   scope: r.scope,
   passwordHash: r.password_hash,
   source: r.source === 'oidc' ? 'oidc' : 'local',
+  externalId: r.external_id,
   disabled: r.disabled !== 0,
   mustChange: r.must_change !== 0,
   createdAt: r.created_at,
@@ -97,10 +99,10 @@ const secret = (r: SqlSecret): SecretRow => ({
 export function createUsersSql(db: Db): UsersStore {
   const all = db.prepare<[], SqlUser>('SELECT * FROM users ORDER BY name');
   const put = db.prepare(
-    `INSERT INTO users (name, role, scope, password_hash, source, disabled, must_change, created_at, created_by)
-     VALUES (@name, @role, @scope, @passwordHash, @source, @disabled, @mustChange, @createdAt, @createdBy)
+    `INSERT INTO users (name, role, scope, password_hash, source, external_id, disabled, must_change, created_at, created_by)
+     VALUES (@name, @role, @scope, @passwordHash, @source, @externalId, @disabled, @mustChange, @createdAt, @createdBy)
      ON CONFLICT (name) DO UPDATE SET role = excluded.role, scope = excluded.scope, password_hash = excluded.password_hash, source = excluded.source,
-       disabled = excluded.disabled, must_change = excluded.must_change`,
+       external_id = excluded.external_id, disabled = excluded.disabled, must_change = excluded.must_change`,
   );
   const remove = db.prepare('DELETE FROM users WHERE name = ?');
   const sessions = db.prepare<[], SqlSession>('SELECT * FROM user_sessions');

@@ -12,6 +12,7 @@ import { migration0009 } from './0009-teams.js';
 import { migration0010 } from './0010-rollouts.js';
 import { migration0011 } from './0011-automation.js';
 import { migration0012 } from './0012-smart-groups.js';
+import { migration0013 } from './0013-sso.js';
 
 export const migrations: readonly Migration[] = [
   migration0001,
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   migration0010,
   migration0011,
   migration0012,
+  migration0013,
 ];
