@@ -114,7 +114,7 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
     await row.getByRole('button', { name: 'Revoke remote-1' }).click();
     const confirm = page.getByRole('dialog', { name: 'Revoke remote-1?' });
     await confirm.getByText(/will be disconnected at once/).waitFor();
-    await confirm.getByText(/must be enrolled again with a new token/).waitFor();
+    await confirm.getByText(/must be\s+enrolled again with a new token/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'enrol-revoke-3-confirm.png') });
     const revokedAt = Date.now();
     await confirm.getByRole('button', { name: 'Revoke remote-1' }).click();
