@@ -4,7 +4,7 @@
  */
 import type { BootstrapFailure, BootstrapFailureCode } from '../../protocol/bootstrap.js';
 
-/** The documented way to get Node ≥ 20 on a host (README "Agents on other hosts"). */
+/** The documented way to get Node ≥ 20 on a host (docs/agents.md). */
 export const NODE_INSTALL_HINT =
   'Install Node.js 20 or later on the host, then run the bootstrap again. ' +
   'Debian/Ubuntu: curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt-get install -y nodejs; ' +

@@ -209,8 +209,8 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
     assert.match(none?.message ?? '', /Node\.js is not installed on .*\(no `node` on the login PATH\)/);
     assert.deepEqual(failedSteps.sort(), ['none:check-node', 'old:check-node']);
 
-    // The hint is the documented way to install Node, the same commands as the README's.
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    // The hint is the documented way to install Node, the same commands as docs/agents.md's.
+    const readme = readFileSync(join(ROOT, 'docs', 'agents.md'), 'utf8');
     for (const failure of [old, none]) {
       assert.equal(failure?.hint, NODE_INSTALL_HINT);
       for (const command of [
@@ -219,7 +219,7 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
         'https://nodejs.org/en/download/package-manager',
       ]) {
         assert.ok(failure?.hint.includes(command), `hint lacks ${command}: ${failure?.hint}`);
-        assert.ok(readme.includes(command), `README does not document ${command}`);
+        assert.ok(readme.includes(command), `docs/agents.md does not document ${command}`);
       }
     }
 
