@@ -340,6 +340,9 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       const run = jobs.liveRun(runId);
       return run && rollouts.overlay(run);
     } });
+    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
+    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
+    const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     const scheduleClock = options.scheduler?.clock ?? clock;
     const scheduler = createScheduler({
       store: db,
@@ -353,14 +356,12 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       lookup,
       ...(options.scheduler?.timers === false ? { timers: false } : {}),
       ...(options.scheduler?.onFire ? { onFire: options.scheduler.onFire } : {}),
+      notStarted: (notice) => void notify.notStarted(notice),
     });
     runEvents.listen((_event, run) => {
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
-    // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
-    const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
-    const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
     const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit') });
@@ -376,6 +377,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       },
       lookup,
       ...(options.triggerLimits ? { limits: options.triggerLimits } : {}),
+      notStarted: (notice) => void notify.notStarted(notice),
     });
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 

@@ -32,6 +32,7 @@ export function summaryLine(p: RunEventPayload): string {
   const hosts = Object.entries(p.hosts)
     .map(([host, counts]) => `${host}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`)
     .join('; ');
+  if (p.notStarted) return `Directord run ${p.event}: not started (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy}) — ${p.notStarted.reason}`;
   return `Directord run ${p.run.runId} ${p.event} (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy})${hosts ? ` — ${hosts}` : ''}`;
 }
 

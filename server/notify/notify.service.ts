@@ -12,6 +12,7 @@ import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import { libraryIdByName } from '../schedules/library-ref.js';
+import type { NotStarted } from '../schedules/source.js';
 import type { NotificationRow, Store } from '../store/types.js';
 import { deliverOnce, maskUrl, type SmtpSettings } from './deliver.js';
 
@@ -163,6 +164,23 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
       const names = new Map(all.map((x) => [x.id, x.name]));
       const rows = await store.notifications.deliveries(n?.id ?? null, limit);
       return ok(rows.map((r) => ({ id: r.id, notification: names.get(r.notificationId) ?? r.notificationId, event: r.event as RunEvent, runId: r.runId, attempt: r.attempt, status: r.status, detail: r.detail, at: r.at })));
+    },
+    /**
+     * A schedule fire or trigger request refused because its Library item is still running: the
+     * notifications that a failed run of the item would reach get a `failed` event with no run
+     * of its own (`skipped-…` id), naming the reason and the running run.
+     */
+    async notStarted(notice: NotStarted): Promise<void> {
+      const matching = (await store.notifications.all()).filter((n) => n.events.includes('failed') && (n.libraryId === null || n.libraryId === notice.libraryId));
+      if (!matching.length) return;
+      const payload: RunEventPayload = {
+        event: 'failed',
+        run: { runId: `skipped-${randomUUID()}`, status: 'failed', source: notice.source, requestedBy: notice.requestedBy, createdAt: notice.at, finishedAt: notice.at, targets: [] },
+        hosts: {},
+        libraryId: notice.libraryId,
+        notStarted: { reason: notice.reason, runningRunId: notice.runningRunId },
+      };
+      for (const n of matching) deliver(n, payload, 1);
     },
     /** The run-event listener: matching notifications get a delivery each. */
     async runEvent(event: RunEvent, run: RunSummary): Promise<void> {

@@ -51,7 +51,9 @@ async function withStack(body: (s: Stack, dataDir: string) => Promise<void>): Pr
 }
 
 async function addSchedule(s: Stack, add: Partial<ScheduleAdd> & Pick<ScheduleAdd, 'name'>) {
-  const item = await request(s.ui.emitWithAck('library:save', { name: `item-${add.name}`, yaml: YAML }));
+  // The schedule's own overlap policy is what these tests look at: its item allows simultaneous
+  // runs, so only `overlap` holds a fire back (the item's setting: server/library/simultaneous.test.ts).
+  const item = await request(s.ui.emitWithAck('library:save', { name: `item-${add.name}`, yaml: YAML, allowSimultaneous: true }));
   return request(s.ui.emitWithAck('schedules:add', { cron: '*/5 * * * *', source: { library: item.name }, target: 'a1', ...add }));
 }
 
@@ -182,7 +184,7 @@ test('exactly once across a restart at the fire time', { timeout: 40_000 }, asyn
 
 test("a Library item's export carries its schedules, notifications and triggers without secrets; import restores them", { timeout: 30_000 }, async () => {
   await withStack(async (s) => {
-    const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+    const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML, allowSimultaneous: true }));
     await request(s.ui.emitWithAck('schedules:add', { name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', source: { library: 'patching' }, target: 'a1', misfire: 'run-once', overlap: 'queue' }));
     await request(s.ui.emitWithAck('notify:add', { name: 'patch-hook', channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'never-exported' }, on: ['failed'], library: 'patching' }));
     const trig = await request(s.ui.emitWithAck('triggers:add', { name: 'patch-now', source: { library: 'patching' }, varsFrom: ['ref'] }));
@@ -193,12 +195,15 @@ test("a Library item's export carries its schedules, notifications and triggers 
     assert.deepEqual(exported.schedules, [{ name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', target: 'a1', misfire: 'run-once', overlap: 'queue' }]);
     assert.deepEqual(exported.notifications, [{ name: 'patch-hook', on: ['failed'], channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } }]);
     assert.deepEqual(exported.triggers, [{ name: 'patch-now', varsFrom: ['ref'] }]);
+    assert.deepEqual(exported.settings, { allowSimultaneous: true }, "the item's non-default settings travel with it");
 
     // A restored console: the item is deleted (its automation goes with it) and imported again.
     await request(s.ui.emitWithAck('library:delete', item.id));
     assert.deepEqual((await request(s.ui.emitWithAck('schedules:list'))).map((x) => x.name), ['unrelated']);
     const again = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+    assert.equal(again.allowSimultaneous, false);
     const restored = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
+    assert.equal((await request(s.ui.emitWithAck('library:get', again.id))).allowSimultaneous, true, 'the import restores the setting');
     assert.deepEqual(restored.created, ['schedule patch-window', 'notification patch-hook', 'trigger patch-now']);
     assert.deepEqual(restored.skipped, []);
     assert.equal(restored.secrets.length, 2);

@@ -93,6 +93,8 @@ export const librarySaveValidator = compileValidator(
     attachments: Type.Optional(
       Type.Array(Type.Object({ pattern: Type.String({ minLength: 1, maxLength: 4096 }), files: Type.Array(SourceFileSchema, { minItems: 1, maxItems: 10_000 }) }), { maxItems: 1000 }),
     ),
+    /** Absent: an update keeps the stored setting. */
+    allowSimultaneous: Type.Optional(Type.Boolean()),
   }),
 );
 

@@ -13,7 +13,9 @@ test('a trigger starts its orchestration with allow-listed vars for a good secre
   const agent = new FakeAgent(t.server, 'a1');
   try {
     await agent.start();
-    await request(ui.emitWithAck('library:save', { name: 'deploy', yaml: '- jobs:\n  - RUN: echo deploying\n' }));
+    // Four runs of the item stay open at once here (the agent completes none): it allows that
+    // (refusal while running: server/library/simultaneous.test.ts).
+    await request(ui.emitWithAck('library:save', { name: 'deploy', yaml: '- jobs:\n  - RUN: echo deploying\n', allowSimultaneous: true }));
     // Through the real CLI: URL and Secret on lines of their own.
     const added = await runCli('--data-dir', t.dataDir, 'trigger', 'add', '--name', 'ci', '--library', 'deploy', '--target', 'a1', '--vars-from', 'ref', 'head_commit.id');
     assert.equal(added.code, 0, added.stderr);

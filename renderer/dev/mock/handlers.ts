@@ -68,7 +68,7 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
     const now = Date.now();
     const existing = item.id ? state.library.get(item.id) : undefined;
     if (item.id && !existing) return ack(fail('not-found', `no library item ${item.id}`));
-    const saved: LibraryItem = { id: existing?.id ?? `lib${++libSeq}`, name: item.name.trim(), yaml: item.yaml, attachments: item.attachments ?? [], createdAt: existing?.createdAt ?? now, updatedAt: now };
+    const saved: LibraryItem = { id: existing?.id ?? `lib${++libSeq}`, name: item.name.trim(), yaml: item.yaml, attachments: item.attachments ?? [], allowSimultaneous: item.allowSimultaneous ?? existing?.allowSimultaneous ?? false, createdAt: existing?.createdAt ?? now, updatedAt: now };
     state.library.set(saved.id, saved);
     ack(ok(saved));
   });
