@@ -99,7 +99,7 @@ test('a second Deploy of a running Library item is refused naming the running ru
   });
 });
 
-test('a halted rollout and one awaiting approval still hold their item; abort releases it', { timeout: 30_000 }, async () => {
+test("a halted rollout and one awaiting approval still hold their item; the halted run's Retry failed is not refused", { timeout: 30_000 }, async () => {
   await withStack(async ({ ui, agents }) => {
     const [a1, a2] = agents as [FakeAgent, FakeAgent];
     const yaml = '- targets: [a1, a2]\n  serial: 1\n  jobs:\n  - RUN: echo wave\n';
@@ -112,16 +112,26 @@ test('a halted rollout and one awaiting approval still hold their item; abort re
     assert.equal(a2.dispatched.length, 0);
     const refused = await ui.emitWithAck('runs:submit', submission);
     assert.equal(refused.ok ? '' : refused.error.code, 'already-running', 'halted is not finished');
-    await request(ui.emitWithAck('rollouts:act', { runId: run.runId, action: 'abort' }));
-    await until('the aborted run to finish', async () => (await request(ui.emitWithAck('runs:get', run.runId))).finishedAt !== null);
+    // Retry is part of the halted run (which holds the item): its linked run starts.
+    const retried = await request(ui.emitWithAck('rollouts:act', { runId: run.runId, action: 'retry' }));
+    assert.ok(retried.retryRunId, 'the retry run started');
+    const retryJob = (await a1.waitForJobs(2))[1];
+    assert.equal(retryJob?.runId, retried.retryRunId);
+    await a1.complete(retryJob!);
+    const [wave2] = await a2.waitForJobs(1);
+    await a2.complete(wave2!);
+    await until('the retried run to finish', async () => (await request(ui.emitWithAck('runs:get', run.runId))).finishedAt !== null);
 
     const approving = { ...submission, entries: [{ ...submission.entries[0]!, approve: true }] };
     const next = await request(ui.emitWithAck('runs:submit', approving));
-    const job2 = (await a1.waitForJobs(2))[1];
-    await a1.complete(job2!);
+    const job3 = (await a1.waitForJobs(3))[2];
+    await a1.complete(job3!);
     await until('the rollout to await approval', async () => (await request(ui.emitWithAck('runs:get', next.runId))).status === 'awaiting-approval');
     const waiting = await ui.emitWithAck('runs:submit', submission);
     assert.match(waiting.ok ? '' : waiting.error.message, new RegExp(`already running as run ${next.runId}`), 'awaiting approval is not finished');
+    await request(ui.emitWithAck('rollouts:act', { runId: next.runId, action: 'abort' }));
+    await until('the aborted run to finish', async () => (await request(ui.emitWithAck('runs:get', next.runId))).finishedAt !== null);
+    await request(ui.emitWithAck('runs:submit', submission));
   });
 });
 
