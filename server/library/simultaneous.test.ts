@@ -180,7 +180,15 @@ test('a schedule fire while its item runs is skipped, recorded and notified as a
     now.t = T0 + 10 * MIN;
     await server.schedulerTick();
     assert.equal(fires.at(-1)?.outcome, 'run');
-    await a1.waitForJobs(3);
+    const dispatched = await a1.waitForJobs(3);
+
+    // The console's run is linked to the item (its source is a file name): the item's notification sees its failure.
+    await a1.complete(dispatched.find((j) => j.runId === running.runId)!, 'failed');
+    await until('the failed run to be notified', () => hooks.some((h) => h.run.runId === running.runId));
+    const failed = hooks.find((h) => h.run.runId === running.runId);
+    assert.equal(failed?.event, 'failed');
+    assert.equal(failed?.libraryId, item.id);
+    assert.equal(failed?.notStarted, undefined);
   });
 });
 

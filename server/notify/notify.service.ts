@@ -90,6 +90,9 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
   }
 
   async function libraryOfRun(run: RunSummary): Promise<string | null> {
+    // The stored link first (a console Deploy of an item has its file name as source), then the name.
+    const linked = (await store.history.getRun(run.runId))?.library_id;
+    if (linked) return linked;
     const source = run.source ?? '';
     if (!source.startsWith('library:')) return null;
     const id = await libraryIdByName(store.library, source.slice('library:'.length));
