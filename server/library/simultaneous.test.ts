@@ -84,6 +84,9 @@ test('a second Deploy of a running Library item is refused naming the running ru
     await a1.complete(job!);
     await until('the first run to succeed', async () => (await request(ui.emitWithAck('runs:get', first.runId))).status === 'succeeded');
     const third = await request(ui.emitWithAck('runs:submit', deployOf(item.id)));
+    // A re-run of the item's run is a run of the item too (its stored submission keeps the link).
+    const rerun = await ui.emitWithAck('runs:rerun', { runId: first.runId });
+    assert.equal(rerun.ok ? '' : rerun.error.message, `library item web is already running as run ${third.runId}; allow simultaneous runs in its settings`);
 
     // The builder's Save (no setting in it) keeps the stored setting; the checkbox's save changes it.
     const allowed = await request(ui.emitWithAck('library:save', { id: item.id, name: 'web', yaml: YAML, allowSimultaneous: true }));
