@@ -27,7 +27,7 @@ export type SqlRun = {
   verb_list: string;
   counts: string;
   submission: string;
-  /** The Library item the run is of (migration 0012). */
+  /** The Library item the run is of (migration 0014). */
   library_id?: string | null;
 };
 

@@ -11,7 +11,7 @@ import { migration0008 } from './0008-inventory.js';
 import { migration0009 } from './0009-teams.js';
 import { migration0010 } from './0010-rollouts.js';
 import { migration0011 } from './0011-automation.js';
-import { migration0012 } from './0012-library-simultaneous.js';
+import { migration0014 } from './0014-library-simultaneous.js';
 
 export const migrations: readonly Migration[] = [
   migration0001,
@@ -25,5 +25,5 @@ export const migrations: readonly Migration[] = [
   migration0009,
   migration0010,
   migration0011,
-  migration0012,
+  migration0014,
 ];

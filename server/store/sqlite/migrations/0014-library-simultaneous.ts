@@ -11,9 +11,9 @@ ALTER TABLE runs ADD COLUMN library_id TEXT;
 CREATE INDEX runs_open_by_library ON runs (library_id) WHERE finished_at IS NULL AND library_id IS NOT NULL;
 `;
 
-export const migration0012: Migration = {
-  version: 12,
-  name: '0012-library-simultaneous',
+export const migration0014: Migration = {
+  version: 14,
+  name: '0014-library-simultaneous',
   up: (db) => {
     db.exec(sql);
   },
