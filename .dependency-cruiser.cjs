@@ -94,7 +94,12 @@ module.exports = {
     // The tsconfig (relative to the working directory) makes `./x.js` in TypeScript source name ./x.ts;
     // the fixture tree in test/lint-fixtures/tree/ has its own, so it is checked with this very file.
     tsConfig: { fileName: 'tsconfig.depcruise.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.cjs', '.svelte', '.json'], conditionNames: ['import', 'require', 'node', 'default', 'types'], exportsFields: ['exports'], mainFields: ['module', 'main', 'types'] },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.svelte', '.json'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      exportsFields: ['exports'],
+      mainFields: ['module', 'main', 'types'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

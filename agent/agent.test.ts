@@ -18,7 +18,15 @@ type Setup = { server: FakeServer; agent: RunningAgent; cacheDir: string; cleanu
 async function setup(extra: Partial<AgentOptions> = {}): Promise<Setup> {
   const server = await FakeServer.start();
   const cacheDir = extra.cacheDir ?? join(root, `agent-${++dirs}`);
-  const agent = await startAgent({ serverUrl: server.url, key: server.key, identity: 'node1', cacheDir, log: silentLogger, machineId: 'machine-1', ...extra });
+  const agent = await startAgent({
+    serverUrl: server.url,
+    key: server.key,
+    identity: 'node1',
+    cacheDir,
+    log: silentLogger,
+    machineId: 'machine-1',
+    ...extra,
+  });
   await agent.whenConnected();
   return {
     server,
@@ -141,12 +149,17 @@ describe('agent', { timeout: 60_000 }, () => {
     try {
       // Overlap by a barrier, not a stopwatch: each marks itself and waits for the other's mark.
       const barrier = mkdtempSync(join(root, 'barrier-'));
-      const meet = (me: string, other: string) => `: > ${barrier}/${me}; n=0; while [ $n -lt 400 ]; do [ -e ${barrier}/${other} ] && { echo met; exit 0; }; sleep 0.05; n=$((n+1)); done; echo alone`;
+      const meet = (me: string, other: string) =>
+        `: > ${barrier}/${me}; n=0; while [ $n -lt 400 ]; do [ -e ${barrier}/${other} ] && { echo met; exit 0; }; sleep 0.05; n=$((n+1)); done; echo alone`;
       const a = makeJob({ command: meet('a', 'b'), parentAsync: true });
       const b = makeJob({ command: meet('b', 'a'), parentAsync: true });
       await s.server.dispatch([a, b]);
       await s.server.waitFinished([a.jobId, b.jobId]);
-      assert.deepEqual([s.server.output(a.jobId, 'stdout'), s.server.output(b.jobId, 'stdout')], ['met\n', 'met\n'], 'async jobs overlapped');
+      assert.deepEqual(
+        [s.server.output(a.jobId, 'stdout'), s.server.output(b.jobId, 'stdout')],
+        ['met\n', 'met\n'],
+        'async jobs overlapped',
+      );
 
       const g1 = makeJob({ command: 'sleep 0.4; echo one' });
       const g2 = makeJob({ command: 'echo two' });
@@ -226,7 +239,10 @@ describe('agent', { timeout: 60_000 }, () => {
       for (const j of [later1, later2]) {
         const fin = s.server.finished(j.jobId)[0];
         assert.equal(fin?.outcome, 'failed');
-        assert.equal(fin?.info, `Job [ ${j.jobId} ] was not allowed to run because there was a failure under this parent ID [ ${parentId} ]`);
+        assert.equal(
+          fin?.info,
+          `Job [ ${j.jobId} ] was not allowed to run because there was a failure under this parent ID [ ${parentId} ]`,
+        );
         assert.equal(s.server.output(j.jobId, 'stdout'), '');
       }
       assert.equal(s.server.finished(other.jobId)[0]?.outcome, 'succeeded');
@@ -238,7 +254,9 @@ describe('agent', { timeout: 60_000 }, () => {
   test('output beyond the cap is truncated with the marker', async () => {
     const s = await setup({ outputCapBytes: 1000 });
     try {
-      const job = makeJob({ command: "i=0; while [ $i -lt 100 ]; do echo 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; i=$((i+1)); done; echo tail >&2" });
+      const job = makeJob({
+        command: "i=0; while [ $i -lt 100 ]; do echo 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; i=$((i+1)); done; echo tail >&2",
+      });
       await s.server.dispatch([job]);
       await s.server.waitFinished([job.jobId]);
       const out = s.server.output(job.jobId, 'stdout');
@@ -257,7 +275,10 @@ describe('agent', { timeout: 60_000 }, () => {
     try {
       const running = makeJob({ command: 'sleep 0.6; echo ran' });
       const pending = [1, 2, 3].map(() => makeJob({ command: 'echo pending' }));
-      const asyncPending = [makeJob({ command: 'sleep 0.6', parentAsync: true, parentId: 'p-async' }), makeJob({ command: 'echo x', parentAsync: true, parentId: 'p-async' })];
+      const asyncPending = [
+        makeJob({ command: 'sleep 0.6', parentAsync: true, parentId: 'p-async' }),
+        makeJob({ command: 'echo x', parentAsync: true, parentId: 'p-async' }),
+      ];
       await s.server.dispatch([running, ...pending, ...asyncPending]);
       await s.server.waitFor(() => s.server.events.some((e) => e.type === 'started' && e.jobId === running.jobId));
       const sentinel = makeJob({ verb: 'QUEUESENTINEL', args: { parent_async_bypass: true } });
@@ -346,10 +367,19 @@ describe('agent', { timeout: 60_000 }, () => {
   test('a wrong key is logged as unauthorized and the agent keeps retrying', async () => {
     const server = await FakeServer.start();
     const lines: string[] = [];
-    const agent = await startAgent({ serverUrl: server.url, key: 'wrong', identity: 'node1', cacheDir: join(root, `agent-${++dirs}`), log: createLogger('t', (l) => lines.push(l), 'debug') });
+    const agent = await startAgent({
+      serverUrl: server.url,
+      key: 'wrong',
+      identity: 'node1',
+      cacheDir: join(root, `agent-${++dirs}`),
+      log: createLogger('t', (l) => lines.push(l), 'debug'),
+    });
     try {
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      assert.ok(lines.some((l) => l.includes('ERROR') && l.includes('unauthorized')), lines.join(''));
+      assert.ok(
+        lines.some((l) => l.includes('ERROR') && l.includes('unauthorized')),
+        lines.join(''),
+      );
       assert.equal(server.hellos.length, 0);
       assert.equal(agent.stats().connected, false);
     } finally {
@@ -383,7 +413,14 @@ describe('agent', { timeout: 60_000 }, () => {
   test('a server that comes back on another port is found again through discoverServerUrl', async () => {
     const first = await FakeServer.start();
     let url = first.url;
-    const agent = await startAgent({ serverUrl: url, discoverServerUrl: () => url, key: first.key, identity: 'node1', cacheDir: join(root, `agent-${++dirs}`), log: silentLogger });
+    const agent = await startAgent({
+      serverUrl: url,
+      discoverServerUrl: () => url,
+      key: first.key,
+      identity: 'node1',
+      cacheDir: join(root, `agent-${++dirs}`),
+      log: silentLogger,
+    });
     let second: FakeServer | undefined;
     try {
       await agent.whenConnected();

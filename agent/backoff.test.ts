@@ -9,11 +9,27 @@ import { backoffDelay } from './connection.js';
 test('backoff grows exponentially to a cap, each delay jittered between 0.5× and 1.5× its base', () => {
   const bases = [500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000];
   for (const [attempt, base] of bases.entries()) {
-    assert.equal(backoffDelay(attempt, () => 0), base * 0.5, `attempt ${attempt} low end`);
-    assert.equal(backoffDelay(attempt, () => 0.5), base, `attempt ${attempt} middle`);
-    assert.equal(backoffDelay(attempt, () => 0.999_999), Math.round(base * 1.499_999), `attempt ${attempt} high end`);
+    assert.equal(
+      backoffDelay(attempt, () => 0),
+      base * 0.5,
+      `attempt ${attempt} low end`,
+    );
+    assert.equal(
+      backoffDelay(attempt, () => 0.5),
+      base,
+      `attempt ${attempt} middle`,
+    );
+    assert.equal(
+      backoffDelay(attempt, () => 0.999_999),
+      Math.round(base * 1.499_999),
+      `attempt ${attempt} high end`,
+    );
   }
-  assert.equal(backoffDelay(1000, () => 0.5), 10_000, 'huge attempt counts stay at the cap');
+  assert.equal(
+    backoffDelay(1000, () => 0.5),
+    10_000,
+    'huge attempt counts stay at the cap',
+  );
 });
 
 test('500 agents reconnecting at once spread over the whole jitter window (no stampede)', () => {

@@ -31,7 +31,10 @@ describe('agent cli', { timeout: 30_000 }, () => {
 
   test('flags win over the data dir', () => {
     writeFileSync(join(dir, 'k.txt'), 'from-file\n');
-    const r = resolveCli(['--data-dir', dir, '--server', 'http://h:1', '--key-file', join(dir, 'k.txt'), '--cache-dir', '/tmp/x', '--executor', 'spawn'], {});
+    const r = resolveCli(
+      ['--data-dir', dir, '--server', 'http://h:1', '--key-file', join(dir, 'k.txt'), '--cache-dir', '/tmp/x', '--executor', 'spawn'],
+      {},
+    );
     assert.ok('serverUrl' in r);
     assert.equal(r.serverUrl, 'http://h:1');
     assert.equal(r.key, 'from-file');
@@ -43,11 +46,17 @@ describe('agent cli', { timeout: 30_000 }, () => {
   });
 
   test('--no-enrol-wait: an enrolling agent that cannot reach the server exits 1 at once, saying why', async () => {
-    const r = resolveCli(['--server', 'http://127.0.0.1:9', '--token', 't.x', '--identity', 'nw', '--cache-dir', join(dir, 'nw'), '--no-enrol-wait'], {});
+    const r = resolveCli(
+      ['--server', 'http://127.0.0.1:9', '--token', 't.x', '--identity', 'nw', '--cache-dir', join(dir, 'nw'), '--no-enrol-wait'],
+      {},
+    );
     assert.ok('serverUrl' in r);
     assert.equal(r.enrolWait, false);
     let err = '';
-    const code = await runAgentCli(['--server', 'http://127.0.0.1:9', '--token', 't.x', '--identity', 'nw', '--cache-dir', join(dir, 'nw'), '--no-enrol-wait'], { out: () => {}, err: (t) => void (err += t), env: {} });
+    const code = await runAgentCli(
+      ['--server', 'http://127.0.0.1:9', '--token', 't.x', '--identity', 'nw', '--cache-dir', join(dir, 'nw'), '--no-enrol-wait'],
+      { out: () => {}, err: (t) => void (err += t), env: {} },
+    );
     assert.equal(code, 1);
     assert.match(err, /enrolment refused \(agent-offline\): cannot reach the server at http:\/\/127\.0\.0\.1:9/);
     assert.doesNotMatch(err, /trying again/);
@@ -69,9 +78,25 @@ describe('agent cli', { timeout: 30_000 }, () => {
 
   test('the agent process connects, and SIGTERM stops it cleanly', async () => {
     const server = await FakeServer.start();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'main.ts'), '--server', server.url, '--key', server.key, '--identity', 'cli-node', '--cache-dir', join(dir, 'cache')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'main.ts'),
+        '--server',
+        server.url,
+        '--key',
+        server.key,
+        '--identity',
+        'cli-node',
+        '--cache-dir',
+        join(dir, 'cache'),
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -108,7 +108,14 @@ async function enrolFirst(resolved: ResolvedCli, io: CliIo): Promise<EnrolmentSt
   if (resolved.enrolment) return resolved.enrolment;
   if (resolved.token === undefined) return 0;
   const machineId = machineIdOf(resolved.identity, resolved.machineId);
-  const present = () => enrol({ serverUrl: resolved.serverUrl, identity: resolved.identity, machineId, token: resolved.token as string, ...(resolved.fingerprint ? { fingerprint: resolved.fingerprint } : {}) });
+  const present = () =>
+    enrol({
+      serverUrl: resolved.serverUrl,
+      identity: resolved.identity,
+      machineId,
+      token: resolved.token as string,
+      ...(resolved.fingerprint ? { fingerprint: resolved.fingerprint } : {}),
+    });
   let result = await present();
   // A server that is not up yet (installed before it, restarting) is waited for, as a connected
   // agent waits for a server that went away. Only before the token was presented: after that a
@@ -124,10 +131,20 @@ async function enrolFirst(resolved: ResolvedCli, io: CliIo): Promise<EnrolmentSt
     return result.error.code === 'timeout' || result.error.code === 'agent-offline' ? 1 : EXIT_REFUSED;
   }
   mkdirSync(resolved.cacheDir, { recursive: true, mode: 0o700 });
-  const state: EnrolmentState = { server: resolved.serverUrl, identity: resolved.identity, credential: result.value.credential, fingerprint: result.value.fingerprint, enrolledAt: Date.now() };
+  const state: EnrolmentState = {
+    server: resolved.serverUrl,
+    identity: resolved.identity,
+    credential: result.value.credential,
+    fingerprint: result.value.fingerprint,
+    enrolledAt: Date.now(),
+  };
   const file = saveEnrolment(resolved.cacheDir, state);
   io.out(`Enrolled as ${resolved.identity} with ${resolved.serverUrl}\n`);
-  io.out(state.fingerprint ? `Server certificate SHA-256 fingerprint: ${state.fingerprint} (pinned in ${file})\n` : `The server speaks plain HTTP (loopback): no certificate to pin; credential stored in ${file}\n`);
+  io.out(
+    state.fingerprint
+      ? `Server certificate SHA-256 fingerprint: ${state.fingerprint} (pinned in ${file})\n`
+      : `The server speaks plain HTTP (loopback): no certificate to pin; credential stored in ${file}\n`,
+  );
   return state;
 }
 
@@ -142,7 +159,10 @@ export const EXIT_REFUSED = 78;
 export type { ResolvedCli };
 
 /** Parses argv; returns the agent settings, or a text to print and an exit code. */
-export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): ResolvedCli | { print: string; code: number; toStderr?: boolean } {
+export function resolveCli(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): ResolvedCli | { print: string; code: number; toStderr?: boolean } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -179,19 +199,25 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
   try {
     const dataDir = values['data-dir'] ?? defaultDataDir(env);
     const infoPath = serverFilePath(dataDir);
-    if (values.name !== undefined && values.identity !== undefined && values.name !== values.identity) throw new UsageError('--name and --identity name the same thing; give one');
+    if (values.name !== undefined && values.identity !== undefined && values.name !== values.identity)
+      throw new UsageError('--name and --identity name the same thing; give one');
     const identity = values.name ?? values.identity ?? defaultIdentity();
     const cacheDir = values['cache-dir'] ?? join(dataDir, 'agents', identity);
     const fingerprint = values.fingerprint === undefined ? undefined : normaliseFingerprint(values.fingerprint);
-    if (fingerprint === null) throw new UsageError(`--fingerprint ${values.fingerprint}: expected a SHA-256 fingerprint (64 hex digits, colons optional)`);
-    if (fingerprint !== undefined && values.token === undefined) throw new UsageError('--fingerprint goes with --token (an enrolled agent uses the fingerprint it pinned)');
+    if (fingerprint === null)
+      throw new UsageError(`--fingerprint ${values.fingerprint}: expected a SHA-256 fingerprint (64 hex digits, colons optional)`);
+    if (fingerprint !== undefined && values.token === undefined)
+      throw new UsageError('--fingerprint goes with --token (an enrolled agent uses the fingerprint it pinned)');
     let enrolment: EnrolmentState | null;
     try {
       enrolment = readEnrolment(cacheDir);
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    if (enrolment && enrolment.identity !== identity) throw new UsageError(`${enrolmentPath(cacheDir)} was made for agent ${enrolment.identity}, not ${identity}; use --name ${enrolment.identity} or another --cache-dir`);
+    if (enrolment && enrolment.identity !== identity)
+      throw new UsageError(
+        `${enrolmentPath(cacheDir)} was made for agent ${enrolment.identity}, not ${identity}; use --name ${enrolment.identity} or another --cache-dir`,
+      );
     let serverUrl = values.server ?? enrolment?.server;
     if (!serverUrl) {
       const info = parseServerFile(readText(infoPath, 'server info'));
@@ -202,7 +228,13 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
       ? { enrolment }
       : values.token !== undefined
         ? { token: values.token, ...(fingerprint ? { fingerprint } : {}) }
-        : { key: values.key ?? (values['key-file'] ? readText(values['key-file'], 'key file') : readText(join(dataDir, 'agent.key'), 'agent key (agents on other hosts enrol with --token instead)')) };
+        : {
+            key:
+              values.key ??
+              (values['key-file']
+                ? readText(values['key-file'], 'key file')
+                : readText(join(dataDir, 'agent.key'), 'agent key (agents on other hosts enrol with --token instead)')),
+          };
     if ('key' in credentials && !credentials.key) throw new UsageError('the agent key is empty');
     return {
       serverUrl,
@@ -223,14 +255,23 @@ export function resolveCli(argv: readonly string[], env: NodeJS.ProcessEnv): Res
 }
 
 /** Runs the agent until SIGINT/SIGTERM (or installs it as a service); resolves with the process exit code. */
-export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo, options: { serviceEntry?: readonly string[] } = {}): Promise<number> {
+export async function runAgentCli(
+  argv: readonly string[],
+  io: CliIo = defaultIo,
+  options: { serviceEntry?: readonly string[] } = {},
+): Promise<number> {
   const split = takeServiceFlags(argv);
   if ('error' in split) {
     io.err(`directord-agent: ${split.error}\n`);
     return 2;
   }
   if (split.service) {
-    const deps = { resolveCli, dataDir: defaultDataDir(io.env), version: AGENT_VERSION, ...(options.serviceEntry ? { entry: options.serviceEntry } : {}) };
+    const deps = {
+      resolveCli,
+      dataDir: defaultDataDir(io.env),
+      version: AGENT_VERSION,
+      ...(options.serviceEntry ? { entry: options.serviceEntry } : {}),
+    };
     return installAgentService(split.argv, split.service, io, deps);
   }
   const resolved = resolveCli(split.argv, io.env);
@@ -259,7 +300,11 @@ export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo
       ...(pin ? { pin } : {}),
       onFatal: (code) => {
         refused = true;
-        refusedFor?.(FATAL_AGENT_CODES.has(code) || code === 'unauthorized' || code === 'certificate-changed' || code === 'forbidden' ? EXIT_REFUSED : 1);
+        refusedFor?.(
+          FATAL_AGENT_CODES.has(code) || code === 'unauthorized' || code === 'certificate-changed' || code === 'forbidden'
+            ? EXIT_REFUSED
+            : 1,
+        );
       },
       identity: resolved.identity,
       cacheDir: resolved.cacheDir,
@@ -272,7 +317,12 @@ export async function runAgentCli(argv: readonly string[], io: CliIo = defaultIo
     io.err(`directord-agent: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  log.info('agent started', { server: resolved.serverUrl, cacheDir: resolved.cacheDir, executor: agent.stats().executor, jobShell: agent.stats().jobShell });
+  log.info('agent started', {
+    server: resolved.serverUrl,
+    cacheDir: resolved.cacheDir,
+    executor: agent.stats().executor,
+    jobShell: agent.stats().jobShell,
+  });
   const running = agent;
   return new Promise<number>((resolve) => {
     let stopping = false;

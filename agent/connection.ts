@@ -53,7 +53,11 @@ export type Connection = Readonly<{
    * Sends a request once connected and greeted; resolves with the server's Result (errors of the
    * link become Results too). Rejects only when `signal` aborts first.
    */
-  request<E extends AgentRequest>(event: E, payload: RequestArgsOf<AgentToServerEvents, E>[0], signal?: AbortSignal): Promise<Result<RequestValueOf<AgentToServerEvents, E>>>;
+  request<E extends AgentRequest>(
+    event: E,
+    payload: RequestArgsOf<AgentToServerEvents, E>[0],
+    signal?: AbortSignal,
+  ): Promise<Result<RequestValueOf<AgentToServerEvents, E>>>;
   ready(): boolean;
   whenReady(): Promise<void>;
   connects(): number;
@@ -77,12 +81,18 @@ export function connect(options: ConnectionOptions): Connection {
   let pinMismatch: string | null = null;
   const tlsAgent = (url: string) =>
     url.startsWith('https:') && options.pin
-      ? pinnedAgent({ expected: () => options.pin?.expected(), onMismatch: (expected, presented) => (pinMismatch = certificateChangedMessage(url, expected, presented, options.pin?.file)) })
+      ? pinnedAgent({
+          expected: () => options.pin?.expected(),
+          onMismatch: (expected, presented) => (pinMismatch = certificateChangedMessage(url, expected, presented, options.pin?.file)),
+        })
       : undefined;
   const open = (url: string, agent = tlsAgent(url)): AgentSocket =>
     io(`${url.replace(/\/+$/, '')}${AGENT_NAMESPACE}`, {
       transports: ['websocket'],
-      auth: options.credential !== undefined ? { identity: options.identity, credential: options.credential } : { identity: options.identity, key: options.key ?? '' },
+      auth:
+        options.credential !== undefined
+          ? { identity: options.identity, credential: options.credential }
+          : { identity: options.identity, key: options.key ?? '' },
       ...(agent ? { agent: agent as unknown as string } : {}),
       reconnection: true,
       reconnectionDelay: RECONNECT_MIN_MS,
@@ -222,18 +232,26 @@ export function connect(options: ConnectionOptions): Connection {
     sock.on('job:cancel', (jobIds: unknown) => options.onCancel(jobIds));
     sock.on('cache:query', (query: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return;
-      const result: Result<CacheStates> = options.onCacheQuery ? options.onCacheQuery(query) : { ok: false, error: { code: 'unknown-verb', message: 'this agent does not answer cache queries' } };
+      const result: Result<CacheStates> = options.onCacheQuery
+        ? options.onCacheQuery(query)
+        : { ok: false, error: { code: 'unknown-verb', message: 'this agent does not answer cache queries' } };
       (ack as (r: Result<CacheStates>) => void)(result);
     });
     sock.on('component:install', (install: unknown, ack: unknown) => {
       const reply = (r: Result<{ verb: string; hash: string }>) => {
         if (typeof ack === 'function') (ack as (r: Result<{ verb: string; hash: string }>) => void)(r);
       };
-      if (!options.onInstall) return reply({ ok: false, error: { code: 'unknown-verb', message: 'this agent does not take user components' } });
-      void options.onInstall(install).then(reply, (error: unknown) => reply({ ok: false, error: { code: 'internal', message: String(error) } }));
+      if (!options.onInstall)
+        return reply({ ok: false, error: { code: 'unknown-verb', message: 'this agent does not take user components' } });
+      void options
+        .onInstall(install)
+        .then(reply, (error: unknown) => reply({ ok: false, error: { code: 'internal', message: String(error) } }));
     });
     sock.on('agent:revoked', (notice: unknown) => {
-      const reason = typeof (notice as { reason?: unknown } | null)?.reason === 'string' ? (notice as { reason: string }).reason : 'revoked by an operator';
+      const reason =
+        typeof (notice as { reason?: unknown } | null)?.reason === 'string'
+          ? (notice as { reason: string }).reason
+          : 'revoked by an operator';
       fatal('revoked', reason.slice(0, 1000));
     });
     sock.on('agent:goodbye', (reason: unknown) => log.info('the server said goodbye', { reason: String(reason).slice(0, 500) }));
@@ -241,7 +259,12 @@ export function connect(options: ConnectionOptions): Connection {
   wire(socket);
   if (options.pin?.expected() !== undefined && !serverUrl.startsWith('https:')) {
     // A pinned agent never falls back to plain HTTP (that would hand its credential to anyone).
-    setImmediate(() => fatal('certificate-changed', `${serverUrl} is plain HTTP but this agent pinned a TLS certificate at enrolment; use the server's https:// URL`));
+    setImmediate(() =>
+      fatal(
+        'certificate-changed',
+        `${serverUrl} is plain HTTP but this agent pinned a TLS certificate at enrolment; use the server's https:// URL`,
+      ),
+    );
   } else {
     socket.connect();
   }
@@ -266,7 +289,9 @@ export function connect(options: ConnectionOptions): Connection {
         // generic event through timeout(); the request is typed by this method's signature instead.
         const wire: Socket = socket;
         const reply: unknown = await wire.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload);
-        return isResult<RequestValueOf<AgentToServerEvents, typeof event>>(reply) ? reply : { ok: false, error: { code: 'internal', message: `${event}: unexpected reply` } };
+        return isResult<RequestValueOf<AgentToServerEvents, typeof event>>(reply)
+          ? reply
+          : { ok: false, error: { code: 'internal', message: `${event}: unexpected reply` } };
       } catch (error) {
         return { ok: false, error: { code: 'timeout', message: `${event}: ${error instanceof Error ? error.message : String(error)}` } };
       }

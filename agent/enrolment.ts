@@ -35,10 +35,23 @@ export function readEnrolment(cacheDir: string): EnrolmentState | null {
     throw new Error(`cannot read ${path}: ${(error as Error).message}; remove it and enrol again with a new token`);
   }
   const v = value as Partial<Record<keyof EnrolmentState, unknown>>;
-  if (typeof v.server !== 'string' || typeof v.identity !== 'string' || typeof v.credential !== 'string' || !(typeof v.fingerprint === 'string' || v.fingerprint === null)) {
-    throw new Error(`${path} is not an enrolment record (server, identity, credential, fingerprint); remove it and enrol again with a new token`);
+  if (
+    typeof v.server !== 'string' ||
+    typeof v.identity !== 'string' ||
+    typeof v.credential !== 'string' ||
+    !(typeof v.fingerprint === 'string' || v.fingerprint === null)
+  ) {
+    throw new Error(
+      `${path} is not an enrolment record (server, identity, credential, fingerprint); remove it and enrol again with a new token`,
+    );
   }
-  return { server: v.server, identity: v.identity, credential: v.credential, fingerprint: v.fingerprint, enrolledAt: typeof v.enrolledAt === 'number' ? v.enrolledAt : 0 };
+  return {
+    server: v.server,
+    identity: v.identity,
+    credential: v.credential,
+    fingerprint: v.fingerprint,
+    enrolledAt: typeof v.enrolledAt === 'number' ? v.enrolledAt : 0,
+  };
 }
 
 export function saveEnrolment(cacheDir: string, state: EnrolmentState): string {
@@ -70,11 +83,17 @@ export function enrol(options: EnrolOptions): Promise<Result<{ credential: strin
     ? pinnedAgent({
         expected: () => options.fingerprint,
         onSeen: (fp) => (seen = fp),
-        onMismatch: (expected, presented) => (mismatch = certificateChangedMessage(options.serverUrl, expected, presented, undefined).replace('changed. Pinned at enrolment', 'is not the expected one. Expected')),
+        onMismatch: (expected, presented) =>
+          (mismatch = certificateChangedMessage(options.serverUrl, expected, presented, undefined).replace(
+            'changed. Pinned at enrolment',
+            'is not the expected one. Expected',
+          )),
       })
     : undefined;
   if (!secure && options.fingerprint) {
-    return Promise.resolve(fail('forbidden', `--fingerprint was given but ${options.serverUrl} is plain HTTP; use the server's https:// URL`));
+    return Promise.resolve(
+      fail('forbidden', `--fingerprint was given but ${options.serverUrl} is plain HTTP; use the server's https:// URL`),
+    );
   }
   const socket = io(`${options.serverUrl.replace(/\/+$/, '')}${AGENT_NAMESPACE}`, {
     transports: ['websocket'],
@@ -103,7 +122,8 @@ export function enrol(options: EnrolOptions): Promise<Result<{ credential: strin
         .emitWithAck('agent:enrol', { identity: options.identity, machineId: options.machineId })
         .then(
           (result: Result<AgentEnrolled>) => done(result.ok ? ok({ credential: result.value.credential, fingerprint: seen }) : result),
-          (error: unknown) => done(fail('timeout', `the server did not answer agent:enrol: ${error instanceof Error ? error.message : String(error)}`)),
+          (error: unknown) =>
+            done(fail('timeout', `the server did not answer agent:enrol: ${error instanceof Error ? error.message : String(error)}`)),
         );
     });
   });

@@ -96,7 +96,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const components = options.components ?? builtinComponents;
   const byVerb = new Map(components.map((c) => [c.verb, c] as const));
   const manifests = components.map((c) => componentManifest(c));
-  const installer = createComponentInstaller({ cacheDir: options.cacheDir, components: byVerb, builtinVerbs: new Set(byVerb.keys()), log: log.child('components') });
+  const installer = createComponentInstaller({
+    cacheDir: options.cacheDir,
+    components: byVerb,
+    builtinVerbs: new Set(byVerb.keys()),
+    log: log.child('components'),
+  });
   await installer.restore();
   let connection: Connection | null = null;
   const link = (): Connection => {
@@ -159,7 +164,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   });
   const heartbeat = (): Heartbeat => {
     const s = manager.stats();
-    return { at: Date.now(), hostUptimeS: os.uptime(), agentUptimeS: (Date.now() - startedAt) / 1000, running: s.running, queued: s.queued };
+    return {
+      at: Date.now(),
+      hostUptimeS: os.uptime(),
+      agentUptimeS: (Date.now() - startedAt) / 1000,
+      running: s.running,
+      queued: s.queued,
+    };
   };
 
   connection = connect({

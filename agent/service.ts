@@ -164,7 +164,10 @@ export function installService(plan: InstallPlan, io: InstallIo): number {
   }
   io.out(`wrote ${unitPath}\n`);
   const scope = spec.system ? [] : ['--user'];
-  const steps = [[...scope, 'daemon-reload'], [...scope, 'enable', '--now', SERVICE_NAME]];
+  const steps = [
+    [...scope, 'daemon-reload'],
+    [...scope, 'enable', '--now', SERVICE_NAME],
+  ];
   const todo = steps.map((s) => `systemctl ${s.join(' ')}`).join(' && ');
   const linger = spec.system ? '' : `To keep it running when you are logged out: loginctl enable-linger ${io.env.USER ?? '$USER'}\n`;
   if (!request.start) {
@@ -204,7 +207,9 @@ export type AgentServiceDeps = Readonly<{
 export function installAgentService(argv: readonly string[], request: ServiceRequest, io: InstallIo, deps: AgentServiceDeps): number {
   const secret = secretFlagIn(argv);
   if (secret) {
-    io.err(`directord-agent: --install-service does not put ${secret} on the unit's command line (units are world-readable); give the key with --key-file FILE or through --data-dir\n`);
+    io.err(
+      `directord-agent: --install-service does not put ${secret} on the unit's command line (units are world-readable); give the key with --key-file FILE or through --data-dir\n`,
+    );
     return 2;
   }
   const cwd = deps.cwd ?? process.cwd();
@@ -220,7 +225,9 @@ export function installAgentService(argv: readonly string[], request: ServiceReq
   }
   const entry = deps.entry ?? [process.argv[1] ?? ''];
   if (!entry[0] || !isAbsolute(entry[0])) {
-    io.err(`directord-agent: the unit needs the one-file agent by absolute path (npm run build:agent writes dist/directord-agent.cjs), not ${entry.join(' ') || 'nothing'}\n`);
+    io.err(
+      `directord-agent: the unit needs the one-file agent by absolute path (npm run build:agent writes dist/directord-agent.cjs), not ${entry.join(' ') || 'nothing'}\n`,
+    );
     return 2;
   }
   const isRoot = deps.isRoot ?? process.getuid?.() === 0;

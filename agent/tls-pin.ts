@@ -10,7 +10,11 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'n
 
 /** `ab:cd…`, `ABCD…` or `sha256/AB:CD…` → `AB:CD:…` (Node's fingerprint256 form). */
 export function normaliseFingerprint(text: string): string | null {
-  const hex = text.trim().replace(/^sha-?256[/:=]?/i, '').replace(/[:\s]/g, '').toUpperCase();
+  const hex = text
+    .trim()
+    .replace(/^sha-?256[/:=]?/i, '')
+    .replace(/[:\s]/g, '')
+    .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) return null;
   return hex.match(/../g)!.join(':');
 }
@@ -56,7 +60,12 @@ export function pinnedAgent(check: PinCheck): Agent {
 }
 
 /** The message an agent prints when the server's certificate is not the pinned one. */
-export function certificateChangedMessage(serverUrl: string, expected: string, presented: string, enrolmentFile: string | undefined): string {
+export function certificateChangedMessage(
+  serverUrl: string,
+  expected: string,
+  presented: string,
+  enrolmentFile: string | undefined,
+): string {
   return (
     `refusing the server at ${serverUrl}: its TLS certificate changed. ` +
     `Pinned at enrolment: ${expected}; presented now: ${presented}. ` +

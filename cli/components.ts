@@ -45,7 +45,15 @@ export function printExecHelp(verb: string): void {
 
 type ParsedEntryJob = Readonly<{ file: number; entry: number; job: number; verb: string; text: string; sha: string | null; name?: string }>;
 
-function located(error: WireError, file: string, entryIndex: number, jobIndex: number, verb: string, line?: number, column?: number): string {
+function located(
+  error: WireError,
+  file: string,
+  entryIndex: number,
+  jobIndex: number,
+  verb: string,
+  line?: number,
+  column?: number,
+): string {
   // The message names the verb and the option already; the field says which job it was.
   const field = `entries[${entryIndex}].jobs[${jobIndex}].${verb}`;
   return formatWireError({ ...error, location: { file, line, column, field } });
@@ -61,20 +69,35 @@ function parseAll(files: LoadedEntries, requireKnown: boolean): ParsedEntryJob[]
         if (!component) {
           if (requireKnown) {
             const where = job.location ? `${file}:${job.location.line}:${job.location.column}: ` : `${file}: `;
-            throw new CliError(`${where}${unknownVerb(job.verb).message} (only built-in components can be fingerprinted locally)`, EXIT.usage);
+            throw new CliError(
+              `${where}${unknownVerb(job.verb).message} (only built-in components can be fingerprinted locally)`,
+              EXIT.usage,
+            );
           }
           out.push({ file: f, entry: e, job: j, verb: job.verb, text: job.text, sha: null, name: job.name });
           return;
         }
         const parsed = parseJob(component, job.text, job.vars);
-        if (!parsed.ok) throw new CliError(located(parsed.error, file, e, j, job.verb, job.location?.line, job.location?.column), EXIT.usage);
+        if (!parsed.ok)
+          throw new CliError(located(parsed.error, file, e, j, job.verb, job.location?.line, job.location?.column), EXIT.usage);
         let sha = parsed.value.sha;
         // ADD/COPY: the content SHAs of the resolved sources are part of the job SHA (bug 9.2 fixed).
         if (component.withFiles && job.files) {
           try {
             sha = jobSha(component.verb, component.withFiles(parsed.value.fields, job.files), parsed.value.common);
           } catch (error) {
-            throw new CliError(located({ code: 'invalid-job', message: error instanceof Error ? error.message : String(error) }, file, e, j, job.verb, job.location?.line, job.location?.column), EXIT.usage);
+            throw new CliError(
+              located(
+                { code: 'invalid-job', message: error instanceof Error ? error.message : String(error) },
+                file,
+                e,
+                j,
+                job.verb,
+                job.location?.line,
+                job.location?.column,
+              ),
+              EXIT.usage,
+            );
           }
         }
         out.push({ file: f, entry: e, job: j, verb: job.verb, text: job.text, sha, name: job.name });

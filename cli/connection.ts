@@ -29,7 +29,6 @@ export type UiClient = Readonly<{
 /** Short requests (lists, purge, submit) wait this long for an answer. */
 export const REQUEST_TIMEOUT_MS = 60_000;
 
-
 function transportError(endpoint: Endpoint, error: NodeJS.ErrnoException): CliError {
   const { url, dataDir } = endpoint;
   if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'ENOTFOUND') {
@@ -40,8 +39,13 @@ function transportError(endpoint: Endpoint, error: NodeJS.ErrnoException): CliEr
 
 function unauthorized(endpoint: Endpoint, message: string): CliError {
   const { url, dataDir } = endpoint;
-  if (process.env.DIRECTORD_TOKEN?.trim()) return new CliError(`The Directord server at ${url} refused the API token of --token / $DIRECTORD_TOKEN (${message}): it is wrong, expired or revoked, or its user is disabled`);
-  return new CliError(`The Directord server at ${url} refused the token in ${dataDir}/cli.token (${message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`);
+  if (process.env.DIRECTORD_TOKEN?.trim())
+    return new CliError(
+      `The Directord server at ${url} refused the API token of --token / $DIRECTORD_TOKEN (${message}): it is wrong, expired or revoked, or its user is disabled`,
+    );
+  return new CliError(
+    `The Directord server at ${url} refused the token in ${dataDir}/cli.token (${message}); is ${dataDir} the data dir this server was started with? (or ${startHint(dataDir)})`,
+  );
 }
 
 function readAll(res: IncomingMessage): Promise<string> {
@@ -71,13 +75,17 @@ export async function connectUi(endpoint: Endpoint): Promise<UiClient> {
   }
   const secure = base.protocol === 'https:';
   if (secure && !endpoint.ca) {
-    throw new CliError(`The server at ${endpoint.url} speaks TLS but ${endpoint.dataDir}/tls.crt cannot be read; is ${endpoint.dataDir} the data dir this server was started with?`);
+    throw new CliError(
+      `The server at ${endpoint.url} speaks TLS but ${endpoint.dataDir}/tls.crt cannot be read; is ${endpoint.dataDir} the data dir this server was started with?`,
+    );
   }
   // TLS: trust exactly the server's own self-signed certificate from the data dir (no CA, no
   // host name: the certificate itself is the pin). node:https (and tls) only load when needed:
   // the usual local server is plain HTTP on loopback.
   const https = secure ? await import('node:https') : null;
-  const agent = https ? new https.Agent({ keepAlive: true, maxSockets: 4, ca: endpoint.ca, checkServerIdentity: () => undefined }) : new Agent({ keepAlive: true, maxSockets: 4 });
+  const agent = https
+    ? new https.Agent({ keepAlive: true, maxSockets: 4, ca: endpoint.ca, checkServerIdentity: () => undefined })
+    : new Agent({ keepAlive: true, maxSockets: 4 });
   const request = https ? https.request : httpRequest;
   let closed = false;
 
@@ -117,7 +125,10 @@ export async function connectUi(endpoint: Endpoint): Promise<UiClient> {
         );
         const timer = setTimeout(() => {
           req.destroy();
-          resolve({ ok: false, error: { code: 'timeout', message: `the server did not answer ${event} within ${Math.round(timeoutMs / 1000)} s` } });
+          resolve({
+            ok: false,
+            error: { code: 'timeout', message: `the server did not answer ${event} within ${Math.round(timeoutMs / 1000)} s` },
+          });
         }, timeoutMs);
         req.on('error', (error: NodeJS.ErrnoException) => {
           clearTimeout(timer);

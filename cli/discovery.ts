@@ -54,7 +54,9 @@ export function readServerFile(dataDir: string): ServerFile | null {
   if (read.ok) return read.value;
   if (read.problem.kind === 'missing') return null;
   if (read.problem.kind === 'unreadable') throw new CliError(`Cannot read ${read.path}: ${read.problem.message}`);
-  throw new CliError(`${read.path} is not a valid server file: ${read.problem.message}; remove it and start the server again (${startHint(dataDir)})`);
+  throw new CliError(
+    `${read.path} is not a valid server file: ${read.problem.message}; remove it and start the server again (${startHint(dataDir)})`,
+  );
 }
 
 /** The server the CLI should talk to, or a CliError saying why there is none. */
@@ -72,7 +74,9 @@ export function discoverServer(dataDir: string): Endpoint {
     try {
       token = readFileSync(tokenPath, 'utf8').trim();
     } catch (error) {
-      throw new CliError(`Cannot read the CLI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`);
+      throw new CliError(
+        `Cannot read the CLI token ${tokenPath}: ${(error as Error).message} (is this the data dir the server was started with?)`,
+      );
     }
   }
   if (!token) throw new CliError(`The CLI token file ${tokenPath} is empty; restart the server (${startHint(dataDir)})`);

@@ -29,7 +29,9 @@ export function cliCommand(env: NodeJS.ProcessEnv = process.env): string {
   if (cached?.key === key) return cached.command;
   const bin = join(packageRoot(), 'bin', 'directord.js');
   const self = real(bin);
-  const onPath = (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'directord')) && real(join(dir, 'directord')) === self);
+  const onPath = (env.PATH ?? '')
+    .split(delimiter)
+    .some((dir) => dir !== '' && existsSync(join(dir, 'directord')) && real(join(dir, 'directord')) === self);
   const command = onPath ? 'directord' : `node ${shellWord(self ?? bin)}`;
   cached = { key, command };
   return command;

@@ -36,11 +36,21 @@ async function run(privateTmp: boolean): Promise<{ dir: string; reads: Record<st
   const script = probeScript(dir, fixed);
   const specs = localAgentSpecs(3, dir, 'box');
   const out = captureOutput();
-  const agents = startLocalAgents(specs, { dataDir: dir, command: { file: process.execPath, args: [script] }, log: silentLogger, privateTmp });
+  const agents = startLocalAgents(specs, {
+    dataDir: dir,
+    command: { file: process.execPath, args: [script] },
+    log: silentLogger,
+    privateTmp,
+  });
   try {
     const deadline = Date.now() + 20_000;
     while (specs.some((s) => !existsSync(join(dir, `read-${s.identity}`))) && Date.now() < deadline) await sleep(50);
-    const reads = Object.fromEntries(specs.map((s) => [s.identity, existsSync(join(dir, `read-${s.identity}`)) ? readFileSync(join(dir, `read-${s.identity}`), 'utf8') : '(nothing)']));
+    const reads = Object.fromEntries(
+      specs.map((s) => [
+        s.identity,
+        existsSync(join(dir, `read-${s.identity}`)) ? readFileSync(join(dir, `read-${s.identity}`), 'utf8') : '(nothing)',
+      ]),
+    );
     return { dir, reads, fixed };
   } finally {
     await agents.stop();
@@ -57,24 +67,32 @@ test('paths under /tmp that an agent needs are kept visible; nested ones once', 
   }
 });
 
-test('three local agents write the same fixed /tmp path and each reads back its own value', { timeout: 60_000, skip: !support.ok && `no private /tmp here: ${support.ok ? '' : support.why}` }, async () => {
-  const { dir, reads, fixed } = await run(true);
-  try {
-    assert.deepEqual(reads, { box: 'box', 'box-2': 'box-2', 'box-3': 'box-3' });
-    assert.equal(existsSync(fixed), false, 'the host /tmp was not written');
-    assert.equal(readFileSync(join(dir, 'agents-tmp', 'box-2', fixed.slice('/tmp/'.length)), 'utf8'), 'box-2');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'three local agents write the same fixed /tmp path and each reads back its own value',
+  { timeout: 60_000, skip: !support.ok && `no private /tmp here: ${support.ok ? '' : support.why}` },
+  async () => {
+    const { dir, reads, fixed } = await run(true);
+    try {
+      assert.deepEqual(reads, { box: 'box', 'box-2': 'box-2', 'box-3': 'box-3' });
+      assert.equal(existsSync(fixed), false, 'the host /tmp was not written');
+      assert.equal(readFileSync(join(dir, 'agents-tmp', 'box-2', fixed.slice('/tmp/'.length)), 'utf8'), 'box-2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
-test('sharing /tmp (privateTmp: false), the same agents read each other\'s values', { timeout: 60_000, skip: !support.ok && 'no private /tmp here' }, async () => {
-  const { dir, reads, fixed } = await run(false);
-  try {
-    assert.notDeepEqual(reads, { box: 'box', 'box-2': 'box-2', 'box-3': 'box-3' });
-    assert.equal(new Set(Object.values(reads)).size, 1, JSON.stringify(reads));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(fixed, { force: true });
-  }
-});
+test(
+  "sharing /tmp (privateTmp: false), the same agents read each other's values",
+  { timeout: 60_000, skip: !support.ok && 'no private /tmp here' },
+  async () => {
+    const { dir, reads, fixed } = await run(false);
+    try {
+      assert.notDeepEqual(reads, { box: 'box', 'box-2': 'box-2', 'box-3': 'box-3' });
+      assert.equal(new Set(Object.values(reads)).size, 1, JSON.stringify(reads));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(fixed, { force: true });
+    }
+  },
+);

@@ -36,7 +36,13 @@ test('a crashing local agent is restarted with backoff, and stop() ends it all',
   const script = `require('fs').appendFileSync(${JSON.stringify(log)}, process.argv.slice(1).join(' ') + '\\n'); process.stderr.write('boom\\n'); process.exit(3);`;
   const out = captureOutput();
   try {
-    const agents = startLocalAgents(localAgentSpecs(1, dir, 'crashy'), { dataDir: dir, command: { file: process.execPath, args: ['-e', script, '--'] }, log: silentLogger, backoffMs: 20, maxBackoffMs: 80 });
+    const agents = startLocalAgents(localAgentSpecs(1, dir, 'crashy'), {
+      dataDir: dir,
+      command: { file: process.execPath, args: ['-e', script, '--'] },
+      log: silentLogger,
+      backoffMs: 20,
+      maxBackoffMs: 80,
+    });
     await until('three launches', () => lines(log).length >= 3);
     await agents.stop();
     const launches = lines(log);
@@ -56,7 +62,11 @@ test('stop() sends SIGTERM and waits for the agents to exit', async () => {
   const script = `process.on('SIGTERM', () => { process.stdout.write('bye\\n'); process.exit(0); }); setInterval(() => {}, 1000); process.stdout.write('up\\n');`;
   const out = captureOutput();
   try {
-    const agents = startLocalAgents(localAgentSpecs(2, dir, 'calm'), { dataDir: dir, command: { file: process.execPath, args: ['-e', script, '--'] }, log: silentLogger });
+    const agents = startLocalAgents(localAgentSpecs(2, dir, 'calm'), {
+      dataDir: dir,
+      command: { file: process.execPath, args: ['-e', script, '--'] },
+      log: silentLogger,
+    });
     await until('both agents up', () => (out.stderr.match(/\] up$/gm) ?? []).length === 2);
     const pids = [...agents.pids().values()];
     assert.equal(pids.length, 2);

@@ -106,7 +106,24 @@ export type Launch = Readonly<{ file: string; args: readonly string[] }>;
 
 /** `file args` wrapped so it runs with `tmpDir` as its /tmp, keeping `keep` (paths under /tmp) visible. */
 export function privateTmpLaunch(file: string, args: readonly string[], tmpDir: string, keep: readonly string[]): Launch {
-  return { file: 'unshare', args: ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', PRIVATE_TMP_SCRIPT, 'directord-private-tmp', tmpDir, ...keep, '--', file, ...args] };
+  return {
+    file: 'unshare',
+    args: [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      '/bin/sh',
+      '-c',
+      PRIVATE_TMP_SCRIPT,
+      'directord-private-tmp',
+      tmpDir,
+      ...keep,
+      '--',
+      file,
+      ...args,
+    ],
+  };
 }
 
 /** The paths under /tmp among `paths` (resolved), without those inside another one. */
@@ -125,7 +142,10 @@ export function pathsUnderTmp(paths: readonly string[]): string[] {
 export function privateTmpSupported(): { ok: true } | { ok: false; why: string } {
   if (process.platform !== 'linux') return { ok: false, why: 'not Linux' };
   if (process.getuid?.() !== 0) return { ok: false, why: 'not running as root' };
-  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind /tmp /tmp'], { stdio: 'ignore', timeout: 5000 });
+  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind /tmp /tmp'], {
+    stdio: 'ignore',
+    timeout: 5000,
+  });
   if (probe.error) return { ok: false, why: `unshare(1) could not run (${probe.error.message})` };
   return probe.status === 0 ? { ok: true } : { ok: false, why: 'unshare --mount is not allowed here (a container without CAP_SYS_ADMIN?)' };
 }
@@ -136,8 +156,12 @@ export function startLocalAgents(specs: readonly LocalAgentSpec[], options: Loca
   if (options.privateTmp !== false) {
     const support = privateTmpSupported();
     privateTmp = support.ok;
-    if (support.ok) log.info('local agents each get their own /tmp (private mount namespace)', { dir: join(options.dataDir, 'agents-tmp') });
-    else if (specs.length > 1) log.warn(`local agents share /tmp (${support.why}): orchestrations that write fixed /tmp paths, like Directord's functional tests, can collide between them`);
+    if (support.ok)
+      log.info('local agents each get their own /tmp (private mount namespace)', { dir: join(options.dataDir, 'agents-tmp') });
+    else if (specs.length > 1)
+      log.warn(
+        `local agents share /tmp (${support.why}): orchestrations that write fixed /tmp paths, like Directord's functional tests, can collide between them`,
+      );
   }
   const backoff = options.backoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 30_000;
@@ -149,9 +173,30 @@ export function startLocalAgents(specs: readonly LocalAgentSpec[], options: Loca
   const launch = (spec: LocalAgentSpec, failures: number): void => {
     if (stopping) return;
     const watchdog = options.command.file === process.execPath ? ['--import', PARENT_WATCHDOG] : [];
-    const args = [...watchdog, ...options.command.args, '--data-dir', options.dataDir, '--identity', spec.identity, '--cache-dir', spec.cacheDir, ...(options.extraArgs ?? [])];
+    const args = [
+      ...watchdog,
+      ...options.command.args,
+      '--data-dir',
+      options.dataDir,
+      '--identity',
+      spec.identity,
+      '--cache-dir',
+      spec.cacheDir,
+      ...(options.extraArgs ?? []),
+    ];
     const invocation: Launch = privateTmp
-      ? privateTmpLaunch(options.command.file, args, join(options.dataDir, 'agents-tmp', spec.identity), pathsUnderTmp([options.dataDir, spec.cacheDir, dirname(options.command.file), ...options.command.args.filter(isAbsolute).map((a) => dirname(a)), process.cwd()]))
+      ? privateTmpLaunch(
+          options.command.file,
+          args,
+          join(options.dataDir, 'agents-tmp', spec.identity),
+          pathsUnderTmp([
+            options.dataDir,
+            spec.cacheDir,
+            dirname(options.command.file),
+            ...options.command.args.filter(isAbsolute).map((a) => dirname(a)),
+            process.cwd(),
+          ]),
+        )
       : { file: options.command.file, args };
     const startedAt = Date.now();
     // Own process group: a terminal's Ctrl-C reaches only `serve`, which then stops each agent

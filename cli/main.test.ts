@@ -75,7 +75,8 @@ test('--data-dir is accepted after every sub-command name too (and wins over the
     ]) {
       const r = await run(...args);
       assert.doesNotMatch(r.stderr, /unknown option/, args.join(' '));
-      if (args[0] !== 'orchestrate') assert.match(r.stderr, new RegExp(`for data dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `), args.join(' '));
+      if (args[0] !== 'orchestrate')
+        assert.match(r.stderr, new RegExp(`for data dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `), args.join(' '));
     }
     for (const command of ['serve', 'server', 'manage', 'exec', 'orchestrate', 'bootstrap']) {
       const help = await run(command, '--help');
@@ -108,7 +109,12 @@ test('stale server.json (dead pid): says the server is not running', async () =>
     writeFileSync(join(dir, 'cli.token'), 'x'.repeat(64));
     const r = await run('--data-dir', dir, 'manage', '--list-jobs');
     assert.equal(r.code, 1);
-    assert.ok(r.stderr.includes(`is not running: process ${2 ** 22 + 12345} does not exist (start one with: ${cliCommand()} serve --data-dir ${dir})`), r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `is not running: process ${2 ** 22 + 12345} does not exist (start one with: ${cliCommand()} serve --data-dir ${dir})`,
+      ),
+      r.stderr,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -119,7 +125,9 @@ test('stale server.json (connection refused): says so', async () => {
   try {
     const { createServer } = await import('node:net');
     const probe = createServer();
-    const port = await new Promise<number>((resolve) => probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)));
+    const port = await new Promise<number>((resolve) =>
+      probe.listen(0, '127.0.0.1', () => resolve((probe.address() as { port: number }).port)),
+    );
     await new Promise((resolve) => probe.close(resolve));
     writeFileSync(join(dir, 'server.json'), JSON.stringify({ url: `http://127.0.0.1:${port}`, port, pid: process.pid, startedAt: 0 }));
     writeFileSync(join(dir, 'cli.token'), 'x'.repeat(64));

@@ -54,10 +54,13 @@ function modeOptions(withFingerPrint: boolean): Option[] {
     new Option('--wait', 'like --poll, behind a spinner').conflicts(others('wait')),
     new Option('--stream', "like --poll, printing each node's STDOUT and STDERR first").conflicts(others('stream')),
   ];
-  if (withFingerPrint) options.push(new Option('--finger-print', 'print the job fingerprints and send nothing').conflicts(others('fingerPrint')));
+  if (withFingerPrint)
+    options.push(new Option('--finger-print', 'print the job fingerprints and send nothing').conflicts(others('fingerPrint')));
   options.push(
     new Option('--check', 'exit 1 and list FAILED JOBS when a job failed or did not settle (implies --poll)'),
-    new Option('--timeout-poll <seconds>', 'how long --poll/--wait/--stream wait for results').argParser(seconds).default(DEFAULT_POLL_TIMEOUT_S),
+    new Option('--timeout-poll <seconds>', 'how long --poll/--wait/--stream wait for results')
+      .argParser(seconds)
+      .default(DEFAULT_POLL_TIMEOUT_S),
   );
   return options;
 }
@@ -70,7 +73,10 @@ function buildProgram(setResult: (code: number) => void): Command {
     .exitOverride()
     .enablePositionalOptions()
     .version(VERSION_LINE, '--version', 'print the version')
-    .option('--data-dir <dir>', 'the server data dir (default: $DIRECTORD_DATA_DIR, else $XDG_DATA_HOME/directord or ~/.local/share/directord)')
+    .option(
+      '--data-dir <dir>',
+      'the server data dir (default: $DIRECTORD_DATA_DIR, else $XDG_DATA_HOME/directord or ~/.local/share/directord)',
+    )
     .option('--debug', 'debug logging on stderr')
     .option('--token <token>', "act as the user of this API token (default: $DIRECTORD_TOKEN, else the local admin's cli.token)");
 
@@ -82,13 +88,19 @@ function buildProgram(setResult: (code: number) => void): Command {
     const token = command?.opts<{ token?: string }>().token ?? program.opts<{ token?: string }>().token;
     if (token !== undefined) process.env.DIRECTORD_TOKEN = token;
     const debug = opts.debug === true || process.env.DIRECTORD_DEBUG === 'true';
-    return { dataDirOption: own ?? opts.dataDir, debug, env: process.env, log: createLogger('directord:cli', writeErr, debug ? 'debug' : 'warn') };
+    return {
+      dataDirOption: own ?? opts.dataDir,
+      debug,
+      env: process.env,
+      log: createLogger('directord:cli', writeErr, debug ? 'debug' : 'warn'),
+    };
   };
   const dataDirOption = () => new Option('--data-dir <dir>', 'the server data dir (as `directord --data-dir DIR …`)');
   const tokenOption = () => new Option('--token <token>', 'act as the user of this API token (default: $DIRECTORD_TOKEN, else cli.token)');
   const roleOption = () => new Option('--role <role>', 'viewer, operator or admin').choices(['viewer', 'operator', 'admin']);
   /** Sub-commands of user/token/audit: each takes --data-dir and --token after its name too. */
-  const sub = (parent: Command, name: string, description: string) => parent.command(name).description(description).addOption(dataDirOption()).addOption(tokenOption());
+  const sub = (parent: Command, name: string, description: string) =>
+    parent.command(name).description(description).addOption(dataDirOption()).addOption(tokenOption());
   const teams = () => import('./commands/teams.js');
 
   const user = program.command('user').description('user accounts (issue #18): add, list, set, rm');
@@ -97,8 +109,12 @@ function buildProgram(setResult: (code: number) => void): Command {
     .addOption(roleOption().makeOptionMandatory())
     .option('--scope <pattern>', "operators only: the inventory pattern their runs must stay inside, e.g. 'web*:!web3'")
     .option('--password-stdin', 'read the password from stdin instead of making a one-time one')
-    .action(async (name: string, options: UserAddOptions, command: Command) => setResult(await (await teams()).runUserAdd(name, options, context(command))));
-  sub(user, 'list', 'list users (never their passwords)').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runUserList(context(command))));
+    .action(async (name: string, options: UserAddOptions, command: Command) =>
+      setResult(await (await teams()).runUserAdd(name, options, context(command))),
+    );
+  sub(user, 'list', 'list users (never their passwords)').action(async (_o: unknown, command: Command) =>
+    setResult(await (await teams()).runUserList(context(command))),
+  );
   sub(user, 'set', "change a user's role, scope or state")
     .argument('<name>')
     .addOption(roleOption())
@@ -106,7 +122,9 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--no-scope', 'remove the scope')
     .option('--disable', 'refuse their sign-in, sessions and tokens from now on')
     .option('--enable', 'undo --disable')
-    .action(async (name: string, options: UserSetOptions, command: Command) => setResult(await (await teams()).runUserSet(name, options, context(command))));
+    .action(async (name: string, options: UserSetOptions, command: Command) =>
+      setResult(await (await teams()).runUserSet(name, options, context(command))),
+    );
   sub(user, 'rm', 'remove a user with their sessions and API tokens')
     .argument('<name>')
     .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runUserRemove(name, context(command))));
@@ -116,10 +134,14 @@ function buildProgram(setResult: (code: number) => void): Command {
     .requiredOption('--user <name>', 'whose token')
     .option('--expires <duration>', 'validity, e.g. 12h, 30d (default: until revoked)')
     .option('--note <text>', 'a note shown in token list')
-    .action(async (options: { user: string; expires?: string; note?: string }, command: Command) => setResult(await (await teams()).runTokenCreate(options, context(command))));
+    .action(async (options: { user: string; expires?: string; note?: string }, command: Command) =>
+      setResult(await (await teams()).runTokenCreate(options, context(command))),
+    );
   sub(token, 'list', 'list API tokens (never the tokens themselves)')
     .option('--user <name>', 'only this user')
-    .action(async (options: { user?: string }, command: Command) => setResult(await (await teams()).runTokenList(options, context(command))));
+    .action(async (options: { user?: string }, command: Command) =>
+      setResult(await (await teams()).runTokenList(options, context(command))),
+    );
   sub(token, 'revoke', 'revoke an API token by id')
     .argument('<id>')
     .action(async (id: string, _o: unknown, command: Command) => setResult(await (await teams()).runTokenRevoke(id, context(command))));
@@ -131,19 +153,29 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--since <time>', 'from this time (ISO) or this long ago (90m, 12h, 7d)')
     .option('--limit <n>', 'at most this many rows', count)
     .option('--json', 'JSON Lines instead of a table')
-    .action(async (options: AuditListOptions, command: Command) => setResult(await (await teams()).runAuditList(options, context(command))));
+    .action(async (options: AuditListOptions, command: Command) =>
+      setResult(await (await teams()).runAuditList(options, context(command))),
+    );
   sub(audit, 'export', 'every row as JSON Lines, to FILE or stdout')
     .argument('[file]')
-    .action(async (file: string | undefined, _o: unknown, command: Command) => setResult(await (await teams()).runAuditExport(file, context(command))));
+    .action(async (file: string | undefined, _o: unknown, command: Command) =>
+      setResult(await (await teams()).runAuditExport(file, context(command))),
+    );
   const secret = program.command('secret').description('secrets for jobs as {{ secrets.NAME }} (issue #18): set, list, rm');
   sub(secret, 'set', 'set a secret (a new version) from stdin')
     .argument('<name>')
     .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runSecretSet(name, context(command))));
-  sub(secret, 'list', 'list secrets: names, versions, who changed them (never values)').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runSecretList(context(command))));
+  sub(secret, 'list', 'list secrets: names, versions, who changed them (never values)').action(async (_o: unknown, command: Command) =>
+    setResult(await (await teams()).runSecretList(context(command))),
+  );
   sub(secret, 'rm', 'remove a secret')
     .argument('<name>')
-    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await teams()).runSecretRemove(name, context(command))));
-  sub(audit, 'verify', 'check the hash chain: exit 0 when intact, else name the first changed row').action(async (_o: unknown, command: Command) => setResult(await (await teams()).runAuditVerify(context(command))));
+    .action(async (name: string, _o: unknown, command: Command) =>
+      setResult(await (await teams()).runSecretRemove(name, context(command))),
+    );
+  sub(audit, 'verify', 'check the hash chain: exit 0 when intact, else name the first changed row').action(
+    async (_o: unknown, command: Command) => setResult(await (await teams()).runAuditVerify(context(command))),
+  );
 
   program
     .command('server')
@@ -231,7 +263,7 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--ignore-cache', 'run every job even when an agent cached its success')
     .option('--force-async', 'treat every entry as async: true')
     .option('--plan', 'show per host what each job would do (run, cached, run-once done, host offline) and the waves; runs nothing')
-    .option('--concurrency <n>', 'at most N hosts run an entry at once (an entry\'s concurrency: key wins)', count)
+    .option('--concurrency <n>', "at most N hosts run an entry at once (an entry's concurrency: key wins)", count)
     .addOption(tokenOption())
     .addOption(dataDirOption());
   for (const option of modeOptions(true)) orchestrate.addOption(option);
@@ -242,9 +274,11 @@ function buildProgram(setResult: (code: number) => void): Command {
 
   program
     .command('inventory')
-    .description('hosts, groups, labels and vars: import FILE [--replace] | list [PATTERN] | export [--format yaml|json] | group|label|var …')
+    .description(
+      'hosts, groups, labels and vars: import FILE [--replace] | list [PATTERN] | export [--format yaml|json] | group|label|var …',
+    )
     .argument('<action>', 'import, list, export, group, label or var')
-    .argument('[args...]', 'the action\'s arguments')
+    .argument('[args...]', "the action's arguments")
     .option('--replace', 'with import: replace the whole inventory instead of merging')
     .option('--format <format>', 'with export: yaml (Ansible) or json (ansible-inventory --list)')
     .allowUnknownOption()
@@ -286,7 +320,10 @@ function buildProgram(setResult: (code: number) => void): Command {
     .option('--list-enrolments', 'list the enrolment tokens (never their secrets)')
     .option('--revoke-enrolment <id>', 'revoke an enrolment token by id')
     .option('--revoke-node <name>', 'revoke an agent: disconnect it now and refuse its credential from now on')
-    .option('--rotate-console-token', 'replace the console token (ui.token): old links and every browser session stop working; prints the new link')
+    .option(
+      '--rotate-console-token',
+      'replace the console token (ui.token): old links and every browser session stop working; prints the new link',
+    )
     .addOption(new Option('--filter <state>', 'with --list-jobs: only these jobs').choices(['success', 'failed', 'processing']))
     .option('--search-output <text>', 'search stored output: words, "a phrase", prefix*; prints run, job, host, stream:line and the line')
     .option('--host-history <name>', "one host's runs, newest first, with its successes and failures")
@@ -306,15 +343,29 @@ function buildProgram(setResult: (code: number) => void): Command {
     .command('bootstrap')
     .description('install agents over SSH from Directord bootstrap catalogs (servers first, then clients in parallel)')
     .requiredOption('--catalog <files...>', 'catalog YAML files (deep-merged in order)')
-    .addOption(new Option('--key-file <file>', 'SSH private key (default: the ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)').env('DIRECTORD_BOOTSTRAP_SSH_KEY_FILE'))
+    .addOption(
+      new Option('--key-file <file>', 'SSH private key (default: the ssh-agent, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)').env(
+        'DIRECTORD_BOOTSTRAP_SSH_KEY_FILE',
+      ),
+    )
     .addOption(new Option('--threads <n>', 'clients bootstrapped at once').argParser(count).default(10).env('DIRECTORD_BOOTSTRAP_THREADS'))
     .option('--server-url <url>', 'the URL agents connect to (default: the URL in DATA_DIR/server.json)')
     .option('--prefix <dir>', 'install folder on each host (default: ~/.local/share/directord-agent)')
     .option('--known-hosts <file>', 'known_hosts file to check and record host keys in (default: ~/.ssh/known_hosts)')
-    .option('--strict-host-keys', 'refuse hosts not in known_hosts (default: accept new hosts and record them; a changed key is always refused)')
-    .addOption(new Option('--start <how>', 'how to run the agent: a systemd unit (root on systemd hosts) or nohup').choices(['auto', 'systemd', 'nohup']).default('auto'))
+    .option(
+      '--strict-host-keys',
+      'refuse hosts not in known_hosts (default: accept new hosts and record them; a changed key is always refused)',
+    )
+    .addOption(
+      new Option('--start <how>', 'how to run the agent: a systemd unit (root on systemd hosts) or nohup')
+        .choices(['auto', 'systemd', 'nohup'])
+        .default('auto'),
+    )
     .option('--online-timeout <seconds>', 'how long to wait for each agent to come online', seconds, 60)
-    .option('--replace', 'a host whose name an earlier agent holds (name-taken: its files were removed, the host reinstalled): revoke that agent and install again')
+    .option(
+      '--replace',
+      'a host whose name an earlier agent holds (name-taken: its files were removed, the host reinstalled): revoke that agent and install again',
+    )
     .addOption(dataDirOption())
     .action(async (options: BootstrapOptions, command: Command) => {
       const { runBootstrap } = await import('./commands/bootstrap.js');
@@ -326,7 +377,12 @@ function buildProgram(setResult: (code: number) => void): Command {
 }
 
 /** `schedule`, `notify` and `trigger` (issue #19): each a group of sub-commands. */
-function registerAutomation(program: Command, context: (command?: Command) => CliContext, dataDirOption: () => Option, setResult: (code: number) => void): void {
+function registerAutomation(
+  program: Command,
+  context: (command?: Command) => CliContext,
+  dataDirOption: () => Option,
+  setResult: (code: number) => void,
+): void {
   const load = () => import('./commands/automation.js');
   const schedule = program.command('schedule').description('runs that start themselves on a cron schedule');
   schedule
@@ -338,20 +394,35 @@ function registerAutomation(program: Command, context: (command?: Command) => Cl
     .option('--library <name>', 'a saved Library orchestration')
     .option('--file <file>', 'an orchestration file (its text is stored with the schedule)')
     .option('--target <pattern>', 'run on these targets (as orchestrate --target)')
-    .addOption(new Option('--misfire <policy>', 'after downtime: skip the missed fire, or run once').choices(['skip', 'run-once']).default('skip'))
+    .addOption(
+      new Option('--misfire <policy>', 'after downtime: skip the missed fire, or run once').choices(['skip', 'run-once']).default('skip'),
+    )
     .addOption(new Option('--overlap <policy>', 'while the last run is still running').choices(['skip', 'queue', 'allow']).default('skip'))
     .addOption(dataDirOption())
-    .action(async (options: ScheduleAddOptions, command: Command) => setResult(await (await load()).scheduleAdd(options, context(command))));
-  schedule.command('list').description('list schedules with their next fire time').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).scheduleList(context(command))));
+    .action(async (options: ScheduleAddOptions, command: Command) =>
+      setResult(await (await load()).scheduleAdd(options, context(command))),
+    );
+  schedule
+    .command('list')
+    .description('list schedules with their next fire time')
+    .addOption(dataDirOption())
+    .action(async (_o: unknown, command: Command) => setResult(await (await load()).scheduleList(context(command))));
   for (const action of ['pause', 'resume', 'rm'] as const) {
     schedule
       .command(action)
       .description(action === 'rm' ? 'remove a schedule' : `${action} a schedule`)
       .argument('<name>')
       .addOption(dataDirOption())
-      .action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).scheduleSet(action, name, context(command))));
+      .action(async (name: string, _o: unknown, command: Command) =>
+        setResult(await (await load()).scheduleSet(action, name, context(command))),
+      );
   }
-  schedule.command('runs').description('the runs a schedule started, newest first').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).scheduleRuns(name, context(command))));
+  schedule
+    .command('runs')
+    .description('the runs a schedule started, newest first')
+    .argument('<name>')
+    .addOption(dataDirOption())
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).scheduleRuns(name, context(command))));
 
   const notify = program.command('notify').description('notifications on run events (webhook, Slack, email)');
   notify
@@ -366,9 +437,23 @@ function registerAutomation(program: Command, context: (command?: Command) => Cl
     .option('--library <name>', 'only runs of this Library item (default: every run)')
     .addOption(dataDirOption())
     .action(async (options: NotifyAddOptions, command: Command) => setResult(await (await load()).notifyAdd(options, context(command))));
-  notify.command('list').description('list notifications').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).notifyList(context(command))));
-  notify.command('test').description('send a test event now').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).notifyTest(name, context(command))));
-  notify.command('rm').description('remove a notification').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).notifyRemove(name, context(command))));
+  notify
+    .command('list')
+    .description('list notifications')
+    .addOption(dataDirOption())
+    .action(async (_o: unknown, command: Command) => setResult(await (await load()).notifyList(context(command))));
+  notify
+    .command('test')
+    .description('send a test event now')
+    .argument('<name>')
+    .addOption(dataDirOption())
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).notifyTest(name, context(command))));
+  notify
+    .command('rm')
+    .description('remove a notification')
+    .argument('<name>')
+    .addOption(dataDirOption())
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).notifyRemove(name, context(command))));
 
   const trigger = program.command('trigger').description('inbound webhooks (POST /hooks/ID) that start an orchestration');
   trigger
@@ -379,11 +464,24 @@ function registerAutomation(program: Command, context: (command?: Command) => Cl
     .option('--file <file>', 'an orchestration file (its text is stored with the trigger)')
     .option('--target <pattern>', 'run on these targets (as orchestrate --target)')
     .option('--vars-from <fields...>', 'JSON body fields copied into the run’s vars (dotted paths allowed)')
-    .addOption(new Option('--auth <how>', 'any: Bearer or X-Hub-Signature-256 HMAC (keeps the key); bearer: Bearer only (keeps only a hash)').choices(['any', 'bearer']).default('any'))
+    .addOption(
+      new Option('--auth <how>', 'any: Bearer or X-Hub-Signature-256 HMAC (keeps the key); bearer: Bearer only (keeps only a hash)')
+        .choices(['any', 'bearer'])
+        .default('any'),
+    )
     .addOption(dataDirOption())
     .action(async (options: TriggerAddOptions, command: Command) => setResult(await (await load()).triggerAdd(options, context(command))));
-  trigger.command('list').description('list triggers').addOption(dataDirOption()).action(async (_o: unknown, command: Command) => setResult(await (await load()).triggerList(context(command))));
-  trigger.command('rm').description('remove a trigger').argument('<name>').addOption(dataDirOption()).action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).triggerRemove(name, context(command))));
+  trigger
+    .command('list')
+    .description('list triggers')
+    .addOption(dataDirOption())
+    .action(async (_o: unknown, command: Command) => setResult(await (await load()).triggerList(context(command))));
+  trigger
+    .command('rm')
+    .description('remove a trigger')
+    .argument('<name>')
+    .addOption(dataDirOption())
+    .action(async (name: string, _o: unknown, command: Command) => setResult(await (await load()).triggerRemove(name, context(command))));
 }
 
 const RUN_EVENT_NAMES = 'started, succeeded, failed, halted, awaiting-approval';

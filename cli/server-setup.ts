@@ -12,7 +12,9 @@ export function prepareDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const existing = readServerFile(dataDir);
   if (existing && existing.pid !== process.pid && isPidAlive(existing.pid)) {
-    throw new CliError(`A Directord server is already running for data dir ${dataDir} (pid ${existing.pid}, ${existing.url}); stop it first or use another --data-dir`);
+    throw new CliError(
+      `A Directord server is already running for data dir ${dataDir} (pid ${existing.pid}, ${existing.url}); stop it first or use another --data-dir`,
+    );
   }
 }
 

@@ -59,12 +59,15 @@ test('expandSources: regular files with SHA3-224, size and mode; clear errors na
       ],
     );
     assert.equal(expandSources('ADD', ['files/link.conf'], [dir])[0]?.name, 'link.conf', 'a symlink to a file counts as a file');
-    assert.throws(() => expandSources('COPY', ['files/nope*.conf'], [dir, '/tmp']), (e: unknown) => {
-      assert.ok(e instanceof CliError);
-      assert.equal(e.exitCode, 2);
-      assert.match(e.message, /^COPY: no file matches files\/nope\*\.conf \(looked in .* and \/tmp\)$/);
-      return true;
-    });
+    assert.throws(
+      () => expandSources('COPY', ['files/nope*.conf'], [dir, '/tmp']),
+      (e: unknown) => {
+        assert.ok(e instanceof CliError);
+        assert.equal(e.exitCode, 2);
+        assert.match(e.message, /^COPY: no file matches files\/nope\*\.conf \(looked in .* and \/tmp\)$/);
+        return true;
+      },
+    );
     assert.throws(() => expandSources('ADD', ['files/sub'], [dir]), /ADD: files\/sub matches no regular file, only .*files\/sub/);
     assert.throws(() => expandSources('ADD', ['/definitely/not/here'], [dir]), /ADD: no file matches \/definitely\/not\/here$/);
   } finally {
@@ -96,11 +99,20 @@ test('attachSources: relative to the first base folder that matches (orchestrati
       uploads,
     );
     const jobs = entry!.jobs;
-    assert.deepEqual(jobs[0]?.files?.map((f) => f.name), ['a.conf']);
-    assert.deepEqual(jobs[1]?.files?.map((f) => f.name), ['only-in-cwd.txt', 'c.txt']);
+    assert.deepEqual(
+      jobs[0]?.files?.map((f) => f.name),
+      ['a.conf'],
+    );
+    assert.deepEqual(
+      jobs[1]?.files?.map((f) => f.name),
+      ['only-in-cwd.txt', 'c.txt'],
+    );
     assert.equal(jobs[2]?.files, undefined);
     assert.equal(jobs[3]?.files, undefined, 'a job string that does not parse is left for the server to report');
-    assert.deepEqual([...uploads.values()].sort(), [join(cwd, 'only-in-cwd.txt'), join(orchestration, 'files', 'a.conf'), join(orchestration, 'files', 'c.txt')].sort());
+    assert.deepEqual(
+      [...uploads.values()].sort(),
+      [join(cwd, 'only-in-cwd.txt'), join(orchestration, 'files', 'a.conf'), join(orchestration, 'files', 'c.txt')].sort(),
+    );
   } finally {
     rmSync(orchestration, { recursive: true, force: true });
     rmSync(cwd, { recursive: true, force: true });

@@ -72,10 +72,12 @@ export function expandSources(verb: string, patterns: readonly string[], bases: 
     const where = isAbsolute(pattern) ? '' : ` (looked in ${folders.join(' and ')})`;
     if (!matched.length) throw new CliError(`${verb}: no file matches ${pattern}${where}`, EXIT.usage);
     const regular = matched.filter(isRegularFile);
-    if (!regular.length) throw new CliError(`${verb}: ${pattern} matches no regular file, only ${matched.slice(0, 3).join(', ')}${where}`, EXIT.usage);
+    if (!regular.length)
+      throw new CliError(`${verb}: ${pattern} matches no regular file, only ${matched.slice(0, 3).join(', ')}${where}`, EXIT.usage);
     for (const path of regular) {
       const stat = statSync(path);
-      if (stat.size > LIMITS.maxBlobBytes) throw new CliError(`${verb}: ${path} has ${stat.size} bytes; a file may have at most ${LIMITS.maxBlobBytes}`, EXIT.usage);
+      if (stat.size > LIMITS.maxBlobBytes)
+        throw new CliError(`${verb}: ${path} has ${stat.size} bytes; a file may have at most ${LIMITS.maxBlobBytes}`, EXIT.usage);
       const sha = createHash('sha3-224').update(readFileSync(path)).digest('hex');
       files.push({ path, name: basename(path), sha, size: stat.size, mode: stat.mode & 0o7777 });
     }
@@ -132,7 +134,12 @@ export async function uploadBlobs(client: UiClient, uploads: Uploads): Promise<v
     let offset = 0;
     do {
       const piece = data.subarray(offset, offset + LIMITS.blobChunkBytes);
-      const put = await client.request('blobs:put', REQUEST_TIMEOUT_MS, { sha, size: data.length, offset, content: piece.toString('base64') });
+      const put = await client.request('blobs:put', REQUEST_TIMEOUT_MS, {
+        sha,
+        size: data.length,
+        offset,
+        content: piece.toString('base64'),
+      });
       if (!put.ok) throw new CliError(`Uploading ${path} failed: ${formatWireError(put.error)}`);
       offset += piece.length;
     } while (offset < data.length);

@@ -41,7 +41,9 @@ export function coerceString(text: string, schema: TSchema): Coerced {
         : { ok: false, problem: `expects an integer, got ${quoteValue(text)}` };
     case 'number': {
       const n = Number(text.trim());
-      return text.trim() !== '' && Number.isFinite(n) ? { ok: true, value: n } : { ok: false, problem: `expects a number, got ${quoteValue(text)}` };
+      return text.trim() !== '' && Number.isFinite(n)
+        ? { ok: true, value: n }
+        : { ok: false, problem: `expects a number, got ${quoteValue(text)}` };
     }
     case 'boolean': {
       const lower = text.trim().toLowerCase();
@@ -120,23 +122,29 @@ export function describeSchemaError(error: ValueError): string {
     return member ? describeSchemaError({ ...error, schema: member }) : `expects ${typeName(schema)}, ${got}`;
   }
   if (!matchesType(schema, value)) return `expects ${typeName(schema)}, ${got}`;
-  if (typeof schema.minimum === 'number' && typeof value === 'number' && value < schema.minimum) return `must be >= ${schema.minimum}, ${got}`;
-  if (typeof schema.maximum === 'number' && typeof value === 'number' && value > schema.maximum) return `must be <= ${schema.maximum}, ${got}`;
+  if (typeof schema.minimum === 'number' && typeof value === 'number' && value < schema.minimum)
+    return `must be >= ${schema.minimum}, ${got}`;
+  if (typeof schema.maximum === 'number' && typeof value === 'number' && value > schema.maximum)
+    return `must be <= ${schema.maximum}, ${got}`;
   if (typeof schema.exclusiveMinimum === 'number' && typeof value === 'number' && value <= schema.exclusiveMinimum) {
     return `must be > ${schema.exclusiveMinimum}, ${got}`;
   }
   if (typeof schema.exclusiveMaximum === 'number' && typeof value === 'number' && value >= schema.exclusiveMaximum) {
     return `must be < ${schema.exclusiveMaximum}, ${got}`;
   }
-  if (Array.isArray(value) && typeof schema.minItems === 'number' && value.length < schema.minItems) return `needs at least ${schema.minItems} items, ${got}`;
-  if (Array.isArray(value) && typeof schema.maxItems === 'number' && value.length > schema.maxItems) return `takes at most ${schema.maxItems} items`;
+  if (Array.isArray(value) && typeof schema.minItems === 'number' && value.length < schema.minItems)
+    return `needs at least ${schema.minItems} items, ${got}`;
+  if (Array.isArray(value) && typeof schema.maxItems === 'number' && value.length > schema.maxItems)
+    return `takes at most ${schema.maxItems} items`;
   if (typeof value === 'string') {
     if (typeof schema.minLength === 'number' && value.length < schema.minLength) {
       return schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters, ${got}`;
     }
     if (typeof schema.maxLength === 'number' && value.length > schema.maxLength) return `must be at most ${schema.maxLength} characters`;
     if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value)) {
-      return typeof schema['x-pattern-hint'] === 'string' ? `${schema['x-pattern-hint'] as string}, ${got}` : `must match ${schema.pattern}, ${got}`;
+      return typeof schema['x-pattern-hint'] === 'string'
+        ? `${schema['x-pattern-hint'] as string}, ${got}`
+        : `must match ${schema.pattern}, ${got}`;
     }
   }
   return `${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}, ${got}`;

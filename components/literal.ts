@@ -10,7 +10,20 @@ export type LiteralResult = { ok: true; value: unknown } | { ok: false };
 
 class NotLiteral extends Error {}
 
-const ESC: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
+const ESC: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '\n': '',
+};
 
 class Reader {
   i = 0;
@@ -83,7 +96,9 @@ function readString(r: Reader): string {
 }
 
 function readNumber(r: Reader): number {
-  const m = /^[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)(?![\w.])/.exec(r.text.slice(r.i));
+  const m = /^[+-]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)(?![\w.])/.exec(
+    r.text.slice(r.i),
+  );
   if (!m) throw new NotLiteral('bad number');
   r.i += m[0].length;
   const text = m[0].replaceAll('_', '');
@@ -151,7 +166,11 @@ function readValue(r: Reader): unknown {
     while (/['"]/.test(r.peek()) || /^[rRuU]['"]/.test(r.text.slice(r.i, r.i + 2))) s += readString(r);
     return s;
   }
-  for (const [word, value] of [['True', true], ['False', false], ['None', null]] as const) {
+  for (const [word, value] of [
+    ['True', true],
+    ['False', false],
+    ['None', null],
+  ] as const) {
     if (r.text.startsWith(word, r.i) && !/\w/.test(r.text.charAt(r.i + word.length))) {
       r.i += word.length;
       return value;

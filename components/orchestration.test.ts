@@ -38,7 +38,12 @@ test('functional-tests.yaml: names, vars, folded strings, locations', () => {
   assert.deepEqual(first?.location, { line: 5, column: 3 });
   assert.deepEqual(first?.jobs[0], { verb: 'RUN', text: 'echo named job', name: 'Job name test', location: { line: 7, column: 5 } });
   const jobs = second?.jobs ?? [];
-  assert.deepEqual(jobs[5], { verb: 'RUN', text: 'echo hello world 3', vars: { stdout_arg: 'test_stdout_arg2' }, location: { line: 28, column: 5 } });
+  assert.deepEqual(jobs[5], {
+    verb: 'RUN',
+    text: 'echo hello world 3',
+    vars: { stdout_arg: 'test_stdout_arg2' },
+    location: { line: 28, column: 5 },
+  });
   const folded = jobs.find((j) => j.text.startsWith('test_runtime_complex_arg_dict'));
   assert.equal(folded?.text, 'test_runtime_complex_arg_dict {"a": "b"}');
   assert.deepEqual(jobs.at(-1), { verb: 'ECHO', text: 'test', vars: { skip_cache: true }, location: { line: 130, column: 5 } });
@@ -67,7 +72,8 @@ test('parent SHA is the SHA of the entry as loaded (spec 1.4 vector)', () => {
 });
 
 test('entry keys: assign wins over targets, async accepts strtobool words', () => {
-  const text = '- targets: [a]\n  assign: [b, c]\n  async: "yes"\n  jobs:\n  - RUN: x\n    assign: [d]\n- async: off\n  name: n\n  jobs:\n  - RUN: y\n  - QUEUESENTINEL: true\n';
+  const text =
+    '- targets: [a]\n  assign: [b, c]\n  async: "yes"\n  jobs:\n  - RUN: x\n    assign: [d]\n- async: off\n  name: n\n  jobs:\n  - RUN: y\n  - QUEUESENTINEL: true\n';
   const r = loadOrchestration(text, 't.yaml');
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   assert.deepEqual(r.value.entries[0]?.targets, ['b', 'c']);

@@ -44,7 +44,8 @@ function describe(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return node.value === null ? 'nothing' : `${typeof node.value === 'string' ? 'the string' : 'the value'} ${JSON.stringify(node.value)}`;
+  if (isScalar(node))
+    return node.value === null ? 'nothing' : `${typeof node.value === 'string' ? 'the string' : 'the value'} ${JSON.stringify(node.value)}`;
   return 'an alias';
 }
 
@@ -59,9 +60,14 @@ export function jobLocation(lineCounter: LineCounter, node: Node | null | undefi
 function entries(map: YAMLMap, path: string, allowed: ReadonlySet<string> | null): [string, Node | null, Pair<Node, Node | null>][] {
   return (map.items as Pair<Node, Node | null>[]).map((pair) => {
     const key = pair.key;
-    if (!isScalar(key) || typeof key.value !== 'string') throw new LoadError(`keys must be strings, got ${describe(key)}`, key ?? map, path);
+    if (!isScalar(key) || typeof key.value !== 'string')
+      throw new LoadError(`keys must be strings, got ${describe(key)}`, key ?? map, path);
     if (allowed && !allowed.has(key.value)) {
-      throw new LoadError(`unknown key ${JSON.stringify(key.value)}; expected one of ${[...allowed].join(', ')}`, key, `${path}.${key.value}`);
+      throw new LoadError(
+        `unknown key ${JSON.stringify(key.value)}; expected one of ${[...allowed].join(', ')}`,
+        key,
+        `${path}.${key.value}`,
+      );
     }
     return [key.value, pair.value, pair];
   });
@@ -75,11 +81,19 @@ function stringOf(node: Node | null, field: string): string {
 function identities(node: Node | null, field: string): string[] {
   if (!isSeq(node)) throw new LoadError(`expected a list of target names, got ${describe(node)}`, node, field);
   return (node.items as (Node | null)[]).map((item, i) => {
-    const name = isScalar(item) && (typeof item.value === 'number' || typeof item.value === 'string') ? String(item.value) : stringOf(item, `${field}[${i}]`);
+    const name =
+      isScalar(item) && (typeof item.value === 'number' || typeof item.value === 'string')
+        ? String(item.value)
+        : stringOf(item, `${field}[${i}]`);
     if (IDENTITY.test(name)) return name;
     // Anything else is a host pattern (web:!web-3, label:env=prod), resolved by the server.
     const pattern = parsePattern(name);
-    if (!pattern.ok) throw new LoadError(`${JSON.stringify(name)} is not a valid target name or pattern (${pattern.error.message})`, item, `${field}[${i}]`);
+    if (!pattern.ok)
+      throw new LoadError(
+        `${JSON.stringify(name)} is not a valid target name or pattern (${pattern.error.message})`,
+        item,
+        `${field}[${i}]`,
+      );
     return name;
   });
 }
@@ -102,15 +116,21 @@ function jobText(node: Node | null, verb: string, field: string): string {
 }
 
 function loadJob(node: Node | null, field: string, doc: { toJSNode(n: Node): unknown }, lc: LineCounter): JobSubmission {
-  if (!isMap(node) || node.items.length === 0) throw new LoadError(`each job must be a mapping like "- RUN: command", got ${describe(node)}`, node, field);
+  if (!isMap(node) || node.items.length === 0)
+    throw new LoadError(`each job must be a mapping like "- RUN: command", got ${describe(node)}`, node, field);
   const [first, ...rest] = entries(node, field, null);
   const [verb, value] = first!;
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(verb)) throw new LoadError(`${JSON.stringify(verb)} is not a verb`, node.items[0]?.key as Node, `${field}.${verb}`);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(verb))
+    throw new LoadError(`${JSON.stringify(verb)} is not a verb`, node.items[0]?.key as Node, `${field}.${verb}`);
   const job: { -readonly [K in keyof JobSubmission]: JobSubmission[K] } = { verb, text: jobText(value, verb, `${field}.${verb}`) };
   for (const [key, v, pair] of rest) {
     const at = `${field}.${key}`;
     if (!JOB_KEYS.has(key)) {
-      throw new LoadError(`unknown job key ${JSON.stringify(key)} (the first key is the verb; others may be name, assign, vars)`, pair.key, at);
+      throw new LoadError(
+        `unknown job key ${JSON.stringify(key)} (the first key is the verb; others may be name, assign, vars)`,
+        pair.key,
+        at,
+      );
     }
     if (key === 'name') job.name = stringOf(v, at);
     else if (key === 'assign') job.assign = identities(v, at);
@@ -143,7 +163,8 @@ function loadEntry(node: Node | null, index: number, raw: unknown, doc: { toJSNo
       Object.assign(entry, set.value);
     } else {
       jobsSeen = true;
-      if (!isSeq(value) || value.items.length === 0) throw new LoadError(`expected a non-empty list of jobs, got ${describe(value)}`, value ?? node, at);
+      if (!isSeq(value) || value.items.length === 0)
+        throw new LoadError(`expected a non-empty list of jobs, got ${describe(value)}`, value ?? node, at);
       entry.jobs = (value.items as (Node | null)[]).map((item, i) => loadJob(item, `${at}[${i}]`, doc, lc));
     }
   }
@@ -182,7 +203,11 @@ export function loadOrchestration(text: string, fileName: string): Result<{ entr
     const location = pos ? { line: pos.line, column: pos.col } : undefined;
     // The field path travels in `location` (formatWireError prints it), not in the message.
     return fail('invalid-job', error.message, {
-      location: { file: fileName, ...(location ? { line: location.line, column: location.column } : {}), ...(error.field ? { field: error.field } : {}) },
+      location: {
+        file: fileName,
+        ...(location ? { line: location.line, column: location.column } : {}),
+        ...(error.field ? { field: error.field } : {}),
+      },
     });
   }
 }

@@ -30,7 +30,12 @@ type OkCase = Readonly<{
 
 const okCases: OkCase[] = [
   { component: RUN, text: "long '{{ jinja }}' quoted string string", sha: '9bbc435b49b5104da33093b22402c75a263a2d1665bcfc6faa29249e' },
-  { component: RUN, text: 'command1', fields: { no_block: false, retry: 1, command: 'command1' }, sha: 'e4b6223aa7e089ef41c972df012ea2b7ae309019cf00a35b4b00cf64' },
+  {
+    component: RUN,
+    text: 'command1',
+    fields: { no_block: false, retry: 1, command: 'command1' },
+    sha: 'e4b6223aa7e089ef41c972df012ea2b7ae309019cf00a35b4b00cf64',
+  },
   { component: RUN, text: '--no-block --retry 3 echo hi', fields: { no_block: true, retry: 3, command: 'echo hi' } },
   { component: RUN, text: 'curl --retry 3 http://x', fields: { no_block: false, retry: 1, command: 'curl --retry 3 http://x' } },
   { component: RUN, text: '--retry=2 echo', fields: { no_block: false, retry: 2, command: 'echo' } },
@@ -51,7 +56,11 @@ const okCases: OkCase[] = [
     templateVars: { foo: 'bar' },
   },
   { component: RUN, text: '--exec-help', common: { exec_help: true, skip_cache: false, run_once: false, timeout: 600, force_lock: false } },
-  { component: RUN, text: '--skip-cache --exec-help --bogus', common: { exec_help: true, skip_cache: true, run_once: false, timeout: 600, force_lock: false } },
+  {
+    component: RUN,
+    text: '--skip-cache --exec-help --bogus',
+    common: { exec_help: true, skip_cache: true, run_once: false, timeout: 600, force_lock: false },
+  },
   { component: ARG, text: 'test_runtime_arg argument', fields: { args: { test_runtime_arg: 'argument' } } },
   { component: ARG, text: "test_runtime_complex_arg_list ['test']", fields: { args: { test_runtime_complex_arg_list: ['test'] } } },
   { component: ARG, text: 'k {"a": "b"}', fields: { args: { k: { a: 'b' } } } },
@@ -59,14 +68,27 @@ const okCases: OkCase[] = [
   { component: ARG, text: '--extend-args k [1, 2]', fields: { extend_args: true, args: { k: [1, 2] } } },
   { component: ARG, text: 'k hello   world', fields: { args: { k: 'hello   world' } } },
   { component: ENV, text: 'test_runtime_arg_as_int_env 12345', fields: { envs: { test_runtime_arg_as_int_env: 12345 } } },
-  { component: WORKDIR, text: '--chown=0:0 --chmod=0777 /tmp/test-mode', fields: { user: '0', group: '0', mode: 0o777, workdir: '/tmp/test-mode' } },
+  {
+    component: WORKDIR,
+    text: '--chown=0:0 --chmod=0777 /tmp/test-mode',
+    fields: { user: '0', group: '0', mode: 0o777, workdir: '/tmp/test-mode' },
+  },
   { component: WORKDIR, text: '--chown root /tmp/x', fields: { user: 'root', group: null, workdir: '/tmp/x' } },
   { component: WORKDIR, text: '--stdout-arg wrkdir /tmp/test', fields: { workdir: '/tmp/test' } },
-  { component: WORKDIR, text: '/tmp/x', vars: { chmod: 0o755, chown: 'a:b' }, fields: { user: 'a', group: 'b', mode: 0o755, workdir: '/tmp/x' } },
+  {
+    component: WORKDIR,
+    text: '/tmp/x',
+    vars: { chmod: 0o755, chown: 'a:b' },
+    fields: { user: 'a', group: 'b', mode: 0o755, workdir: '/tmp/x' },
+  },
   { component: CACHEEVICT, text: 'all', fields: { cacheevict: 'all' } },
   { component: QUEUESENTINEL, text: 'true', fields: { parent_async_bypass: true } },
   { component: ECHO, text: 'hello  there', fields: { echo: 'hello  there' } },
-  { component: XCOPY, text: '--tag a b --m 7 src "my file" /dst/', fields: { tag: ['a', 'b'], mode: 7, files: ['src', 'my file', '/dst/'] } },
+  {
+    component: XCOPY,
+    text: '--tag a b --m 7 src "my file" /dst/',
+    fields: { tag: ['a', 'b'], mode: 7, files: ['src', 'my file', '/dst/'] },
+  },
   { component: XCOPY, text: '--tag=a --tag=b x y', fields: { tag: ['a', 'b'], files: ['x', 'y'] } },
 ];
 

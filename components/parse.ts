@@ -110,7 +110,14 @@ function readOptions(verb: string, tokens: readonly Token[], byFlag: FlagTable, 
 }
 
 /** Reads positionals from token `start`: one token each, then `positionals` (shell-split) or `rest` (verbatim). */
-function readPositionals(verb: string, text: string, tokens: readonly Token[], start: number, own: ArgvSpec[], out: Parsed): Failure | null {
+function readPositionals(
+  verb: string,
+  text: string,
+  tokens: readonly Token[],
+  start: number,
+  own: ArgvSpec[],
+  out: Parsed,
+): Failure | null {
   let i = start;
   for (const spec of own.filter(isPositional)) {
     if (i >= tokens.length) break;
@@ -165,7 +172,13 @@ function structuredCloneJson(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? (JSON.parse(JSON.stringify(value)) as unknown) : value;
 }
 
-function validate(verb: string, schema: TObject, specs: ArgvSpec[], values: Record<string, unknown>, fromVars: ReadonlySet<string>): Failure | null {
+function validate(
+  verb: string,
+  schema: TObject,
+  specs: ArgvSpec[],
+  values: Record<string, unknown>,
+  fromVars: ReadonlySet<string>,
+): Failure | null {
   if (Value.Check(schema, values)) return null;
   const first = Value.Errors(schema, values).First();
   if (!first) return fail('invalid-job', `${verb}: invalid arguments`);
@@ -228,7 +241,8 @@ export function parseJob(component: Component, text: string, vars?: Readonly<Rec
     try {
       fields = component.toJob(parsedFields);
     } catch (error) {
-      if (error instanceof ArgumentError) return fail('invalid-job', error.message, { location: error.field ? { field: error.field } : undefined });
+      if (error instanceof ArgumentError)
+        return fail('invalid-job', error.message, { location: error.field ? { field: error.field } : undefined });
       return fail('invalid-job', `${verb}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

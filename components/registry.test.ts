@@ -85,10 +85,15 @@ test('exec-help: argparse layout', () => {
     '                 COMMAND ...',
     '',
   ]);
-  assert.ok(lines.every((line) => line.length <= 80), 'wrapped at 80 columns');
+  assert.ok(
+    lines.every((line) => line.length <= 80),
+    'wrapped at 80 columns',
+  );
   assert.ok(help.includes('\npositional arguments:\n  COMMAND               Shell command'));
   assert.ok(help.includes('\noptions:\n  --exec-help           '));
-  assert.ok(help.includes('  --retry RETRY         Run the command up to this many times until it exits\n                        0. Default: 1.\n'));
+  assert.ok(
+    help.includes('  --retry RETRY         Run the command up to this many times until it exits\n                        0. Default: 1.\n'),
+  );
   assert.ok(help.includes('  --stdout-arg STDOUT_ARG\n                        Store'));
   assert.ok(formatExecHelp(WORKDIR).includes('  --chown USER[:GROUP]  User, or user:group'));
 });

@@ -20,11 +20,16 @@ export type ComponentRegistry = Readonly<{
 
 /** `unknown-verb` error listing the known verbs. */
 export function unknownVerbError(verb: string, known: readonly string[]): WireError {
-  return fail('unknown-verb', `unknown verb ${JSON.stringify(verb)}; known verbs: ${[...known].sort().join(', ')}`, { location: { field: 'verb' } }).error;
+  return fail('unknown-verb', `unknown verb ${JSON.stringify(verb)}; known verbs: ${[...known].sort().join(', ')}`, {
+    location: { field: 'verb' },
+  }).error;
 }
 
 /** The JSON manifest of one component (TypeBox schemas are JSON Schema already). */
-export function componentManifest(component: Component, extra: Partial<Pick<ComponentManifest, 'hash' | 'version'>> = {}): ComponentManifest {
+export function componentManifest(
+  component: Component,
+  extra: Partial<Pick<ComponentManifest, 'hash' | 'version'>> = {},
+): ComponentManifest {
   return {
     verb: component.verb,
     summary: component.summary,

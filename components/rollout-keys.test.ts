@@ -5,7 +5,10 @@ import { loadOrchestration } from './orchestration.js';
 const file = (keys: string) => `- name: web\n  targets: [a, b]\n${keys}  jobs:\n    - RUN: echo hi\n`;
 
 test('rollout keys load into the entry', () => {
-  const r = loadOrchestration(file('  serial: [1, "25%"]\n  order: shuffle\n  max_fail_percentage: 50\n  pause: 2.5\n  approve: yes\n  concurrency: 3\n'), 'f.yaml');
+  const r = loadOrchestration(
+    file('  serial: [1, "25%"]\n  order: shuffle\n  max_fail_percentage: 50\n  pause: 2.5\n  approve: yes\n  concurrency: 3\n'),
+    'f.yaml',
+  );
   assert.ok(r.ok, JSON.stringify(r));
   const e = r.value.entries[0]!;
   assert.deepEqual([e.serial, e.order, e.maxFailPercentage, e.pause, e.approve, e.concurrency], [[1, '25%'], 'shuffle', 50, 2.5, true, 3]);

@@ -34,7 +34,8 @@ export function rolloutKey(key: string, node: Node | null, bool: (node: Node | n
     case 'serial': {
       if (isSeq(node)) {
         const items = (node.items as (Node | null)[]).map(waveSize);
-        if (!items.length || items.length > 100 || items.some((i) => i === null)) return bad('a list of host counts (1) or percentages ("25%")');
+        if (!items.length || items.length > 100 || items.some((i) => i === null))
+          return bad('a list of host counts (1) or percentages ("25%")');
         return { ok: true, value: { serial: items as (number | string)[] } };
       }
       const size = waveSize(node);

@@ -40,7 +40,10 @@ test('renderTemplate: output, filters and Python semantics', () => {
     ['{{ users | selectattr("admin", "defined") | map(attribute="name") | join(",") }}', 'ann,bob'],
     ['{{ users[:2] | rejectattr("admin") | map(attribute="name") | join(",") }}', 'bob'],
     ['{{ nums | select("odd") | list }} {{ nums | reject("odd") | list }} {{ nums | select("gt", 2) | list }}', '[3, 1] [2, 4] [3, 4]'],
-    ['{{ nums | sort | list }} {{ nums | sort(reverse=true) | first }} {{ users | sort(attribute="age") | map(attribute="name") | join }}', '[1, 2, 3, 4] 4 bobanncy'],
+    [
+      '{{ nums | sort | list }} {{ nums | sort(reverse=true) | first }} {{ users | sort(attribute="age") | map(attribute="name") | join }}',
+      '[1, 2, 3, 4] 4 bobanncy',
+    ],
     ['{{ nums | length }} {{ words | length }} {{ d | length }} {{ nums | count }}', '4 11 1 4'],
     ['{{ nums | sum }} {{ nums | max }} {{ nums | min }} {{ nums | map("string") | join("-") }}', '10 4 1 3-1-2-4'],
     ['{{ missing | default("dflt") }} {{ "" | default("x", true) }} {{ num | default(1) }}', 'dflt x 42'],
@@ -95,7 +98,11 @@ test('renderTemplate is strict about undefined names', () => {
     ['{% if %}', /syntax error/],
   ];
   for (const [template, message] of cases) {
-    assert.throws(() => renderTemplate(template, vars), (error: unknown) => error instanceof TemplateError && message.test(error.message), template);
+    assert.throws(
+      () => renderTemplate(template, vars),
+      (error: unknown) => error instanceof TemplateError && message.test(error.message),
+      template,
+    );
   }
 });
 
@@ -124,7 +131,19 @@ test('literalEval: the ast.literal_eval subset ARG uses', () => {
     ['{1: "a"}', { '1': 'a' }],
   ];
   for (const [text, value] of cases) assert.deepEqual(literalEval(text), { ok: true, value }, text);
-  for (const text of ['argument', 'hello world', '1 + 2', 'foo()', "'unterminated", '[1, 2', '12345678901234567890', '007', 'True False', '', 'environment']) {
+  for (const text of [
+    'argument',
+    'hello world',
+    '1 + 2',
+    'foo()',
+    "'unterminated",
+    '[1, 2',
+    '12345678901234567890',
+    '007',
+    'True False',
+    '',
+    'environment',
+  ]) {
     assert.deepEqual(literalEval(text), { ok: false }, text);
   }
 });

@@ -72,7 +72,10 @@ function globals(): Scope {
       return out;
     }),
   );
-  scope.set('dict', new PyFunction('dict', (args, kwargs) => dict([...(isDict(args[0]) ? Object.entries(args[0]) : []), ...Object.entries(kwargs)])));
+  scope.set(
+    'dict',
+    new PyFunction('dict', (args, kwargs) => dict([...(isDict(args[0]) ? Object.entries(args[0]) : []), ...Object.entries(kwargs)])),
+  );
   scope.set(
     'namespace',
     new PyFunction('namespace', (args, kwargs) => {

@@ -66,7 +66,8 @@ export function createFakeContext(options: FakeContextOptions = {}): FakeContext
     },
   };
   const fakeFiles = options.files ?? {};
-  const enoent = (path: string, op: string) => Object.assign(new Error(`ENOENT: no such file or directory, ${op} '${path}'`), { code: 'ENOENT' });
+  const enoent = (path: string, op: string) =>
+    Object.assign(new Error(`ENOENT: no such file or directory, ${op} '${path}'`), { code: 'ENOENT' });
   const fileOp =
     (name: string) =>
     async (...args: unknown[]): Promise<void> => {

@@ -27,12 +27,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function componentFromModule(namespace: unknown, where: string): Component {
   const exported = isObject(namespace) ? namespace.default : undefined;
-  if (exported === undefined) throw new Error(`${where}: no default export (export default ({ Type, defineComponent }) => defineComponent({...}, false))`);
+  if (exported === undefined)
+    throw new Error(`${where}: no default export (export default ({ Type, defineComponent }) => defineComponent({...}, false))`);
   const value: unknown = typeof exported === 'function' ? (exported as (api: ComponentModuleApi) => unknown)(componentModuleApi) : exported;
   if (!isObject(value)) throw new Error(`${where}: the default export must be a component or a function returning one`);
-  if (typeof value.verb !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(value.verb)) throw new Error(`${where}: verb must be upper case letters, digits and _ (got ${JSON.stringify(value.verb)})`);
+  if (typeof value.verb !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(value.verb))
+    throw new Error(`${where}: verb must be upper case letters, digits and _ (got ${JSON.stringify(value.verb)})`);
   if (typeof value.run !== 'function') throw new Error(`${where}: ${value.verb} has no run(ctx, fields) function`);
-  if (!isObject(value.args) || value.args.type !== 'object' || !isObject(value.args.properties)) throw new Error(`${where}: ${value.verb}: args must be a Type.Object({...}) schema`);
+  if (!isObject(value.args) || value.args.type !== 'object' || !isObject(value.args.properties))
+    throw new Error(`${where}: ${value.verb}: args must be a Type.Object({...}) schema`);
   if (typeof value.summary !== 'string') throw new Error(`${where}: ${value.verb}: summary must be a string`);
   const definition = { cacheable: true, requiresLock: false, ...value } as unknown as ComponentDefinition<TProperties>;
   const component = defineComponent(definition, false);

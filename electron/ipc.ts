@@ -9,14 +9,21 @@ const MAX_YAML_BYTES = 16 * 1024 * 1024;
 
 export function registerDesktopIpc(getWindow: () => BrowserWindow | null, connection: DesktopConnection): () => void {
   const origin = new URL(connection.url).origin;
-  const guard = <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
+  const guard =
+    <A extends unknown[], R>(handler: (...args: A) => Promise<R>) =>
     async (event: IpcMainInvokeEvent, ...args: unknown[]): Promise<R> => {
       if (!isTrustedSender(event.senderFrame?.url, origin)) throw new Error('refused: untrusted sender');
       return handler(...(args as A));
     };
 
-  ipcMain.handle(DESKTOP_CHANNELS.connection, guard(async () => connection));
-  ipcMain.handle(DESKTOP_CHANNELS.appVersion, guard(async () => app.getVersion()));
+  ipcMain.handle(
+    DESKTOP_CHANNELS.connection,
+    guard(async () => connection),
+  );
+  ipcMain.handle(
+    DESKTOP_CHANNELS.appVersion,
+    guard(async () => app.getVersion()),
+  );
   ipcMain.handle(
     DESKTOP_CHANNELS.openYamlFile,
     guard(async (): Promise<OpenedFile | null> => {

@@ -26,7 +26,9 @@ export function startLocalAgent(options: { bundle: string; serverUrl: string; ke
       if (stopping) return;
       const delay = Math.min(30_000, 500 * 2 ** restarts++);
       options.log.warn('local agent exited; restarting', { code, delayMs: delay });
-      setTimeout(() => { if (!stopping) spawn(); }, delay);
+      setTimeout(() => {
+        if (!stopping) spawn();
+      }, delay);
     });
   };
   spawn();
@@ -38,8 +40,14 @@ export function startLocalAgent(options: { bundle: string; serverUrl: string; ke
         stopping = true;
         const current = child;
         if (!current) return resolve();
-        const timer = setTimeout(() => { current.kill(); resolve(); }, 5000);
-        current.once('exit', () => { clearTimeout(timer); resolve(); });
+        const timer = setTimeout(() => {
+          current.kill();
+          resolve();
+        }, 5000);
+        current.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         current.postMessage({ type: 'shutdown' });
         current.kill();
       }),

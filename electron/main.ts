@@ -37,7 +37,13 @@ async function launch(): Promise<void> {
     onRunEvent: runNotifier(() => window),
   });
   const origin = new URL(server.url).origin;
-  agent = startLocalAgent({ bundle: paths.agentBundle, serverUrl: server.url, key: server.agentKey, dataDir: paths.dataDir, log: log.child('agent') });
+  agent = startLocalAgent({
+    bundle: paths.agentBundle,
+    serverUrl: server.url,
+    key: server.agentKey,
+    dataDir: paths.dataDir,
+    log: log.child('agent'),
+  });
   applyCsp(session.defaultSession, origin);
   // The console's socket signs in with the launch secret too; ui.token never reaches the window.
   disposeIpc = registerDesktopIpc(() => window, { url: server.url, token: desktop.launchToken });
@@ -51,7 +57,9 @@ async function launch(): Promise<void> {
   });
   lockNavigation(window, origin);
   window.once('ready-to-show', () => window?.show());
-  window.on('closed', () => { window = null; });
+  window.on('closed', () => {
+    window = null;
+  });
   await window.loadURL(desktop.consoleUrl(server.url));
 }
 
@@ -67,12 +75,18 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
-    if (window) { if (window.isMinimized()) window.restore(); window.focus(); }
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
   });
-  app.whenReady().then(launch).catch((error: unknown) => {
-    log.error('failed to start', { error: String(error) });
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(launch)
+    .catch((error: unknown) => {
+      log.error('failed to start', { error: String(error) });
+      app.exit(1);
+    });
   app.on('window-all-closed', () => app.quit());
   let quitting = false;
   app.on('before-quit', (event) => {

@@ -12,7 +12,10 @@ const TargetPattern = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-
 /** What a schedule or trigger runs: a saved Library orchestration (by name) or a file's text (the CLI reads it). */
 export const AutomationSourceSchema = Type.Union([
   Type.Object({ library: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }),
-  Type.Object({ file: Type.String({ minLength: 1, maxLength: 4096 }), text: Type.String({ minLength: 1, maxLength: 16 * 1024 * 1024 }) }, { additionalProperties: false }),
+  Type.Object(
+    { file: Type.String({ minLength: 1, maxLength: 4096 }), text: Type.String({ minLength: 1, maxLength: 16 * 1024 * 1024 }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type AutomationSource = Static<typeof AutomationSourceSchema>;
 
@@ -71,9 +74,19 @@ export const RUN_EVENTS = ['started', 'succeeded', 'failed', 'halted', 'awaiting
 export type RunEvent = (typeof RUN_EVENTS)[number];
 
 export const NotifyChannelSchema = Type.Union([
-  Type.Object({ kind: Type.Literal('webhook'), url: Type.String({ minLength: 1, maxLength: 2048 }), secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('webhook'),
+      url: Type.String({ minLength: 1, maxLength: 2048 }),
+      secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ kind: Type.Literal('slack'), url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('email'), to: Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@<>,;]+@[^\\s@<>,;]+$' }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('email'), to: Type.String({ minLength: 3, maxLength: 320, pattern: '^[^\\s@<>,;]+@[^\\s@<>,;]+$' }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type NotifyChannel = Static<typeof NotifyChannelSchema>;
 
@@ -100,10 +113,22 @@ export type NotifyInfo = Readonly<{
   createdAt: number;
 }>;
 
-export const DeliveriesRequestSchema = Type.Object({ name: Type.Optional(Name), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false });
+export const DeliveriesRequestSchema = Type.Object(
+  { name: Type.Optional(Name), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+  { additionalProperties: false },
+);
 
 /** One delivery attempt's outcome, as logged. */
-export type DeliveryInfo = Readonly<{ id: number; notification: string; event: RunEvent; runId: string; attempt: number; status: 'delivered' | 'failed' | 'retrying'; detail: string; at: number }>;
+export type DeliveryInfo = Readonly<{
+  id: number;
+  notification: string;
+  event: RunEvent;
+  runId: string;
+  attempt: number;
+  status: 'delivered' | 'failed' | 'retrying';
+  detail: string;
+  at: number;
+}>;
 
 /** The body of a generic webhook (and what Slack and email messages are made from). */
 export type RunEventPayload = Readonly<{
@@ -135,7 +160,9 @@ export const TriggerAddSchema = Type.Object(
     source: AutomationSourceSchema,
     target: Type.Optional(TargetPattern),
     /** Top-level JSON fields (dotted paths allowed: `head_commit.id`) copied into the run's vars; others are ignored. */
-    varsFrom: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$' }), { maxItems: 64 })),
+    varsFrom: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$' }), { maxItems: 64 }),
+    ),
     /**
      * `any` (default): a Bearer token or a GitHub-style `X-Hub-Signature-256` HMAC (the key is kept:
      * an HMAC cannot be checked against a hash); `bearer`: Bearer only, and only the secret's hash is stored.
@@ -146,7 +173,17 @@ export const TriggerAddSchema = Type.Object(
 );
 export type TriggerAdd = Static<typeof TriggerAddSchema>;
 
-export type TriggerInfo = Readonly<{ name: string; id: string; source: string; libraryId: string | null; target: string | null; varsFrom: readonly string[]; auth: 'any' | 'bearer'; createdAt: number; lastFiredAt: number | null }>;
+export type TriggerInfo = Readonly<{
+  name: string;
+  id: string;
+  source: string;
+  libraryId: string | null;
+  target: string | null;
+  varsFrom: readonly string[];
+  auth: 'any' | 'bearer';
+  createdAt: number;
+  lastFiredAt: number | null;
+}>;
 /** Only in the answer to `triggers:add`: the secret is not stored in a form that can be shown again. */
 export type TriggerCreated = TriggerInfo & Readonly<{ path: string; secret: string }>;
 

@@ -47,7 +47,13 @@ export type BootstrapProgress = Readonly<{
   at: number;
 }>;
 
-export type BootstrapHostResult = Readonly<{ host: string; identity: string; ok: boolean; failure?: BootstrapFailure; hostKeyFingerprint?: string }>;
+export type BootstrapHostResult = Readonly<{
+  host: string;
+  identity: string;
+  ok: boolean;
+  failure?: BootstrapFailure;
+  hostKeyFingerprint?: string;
+}>;
 
 export type BootstrapFinished = Readonly<{ bootstrapId: string; results: BootstrapHostResult[] }>;
 
@@ -67,7 +73,10 @@ export function parseSshAddress(text: string): { ok: true; value: SshAddress } |
   const port = m[4] === undefined ? undefined : Number(m[4]);
   if (port !== undefined && (port < 1 || port > 65535)) return { ok: false, message: `"${text}": port ${port} is out of range (1-65535)` };
   const host = (m[3] as string).replace(/^\[(.*)\]$/, '$1');
-  return { ok: true, value: { ...(m[1] ? { name: m[1] } : {}), ...(m[2] ? { user: m[2] } : {}), host, ...(port !== undefined ? { port } : {}) } };
+  return {
+    ok: true,
+    value: { ...(m[1] ? { name: m[1] } : {}), ...(m[2] ? { user: m[2] } : {}), host, ...(port !== undefined ? { port } : {}) },
+  };
 }
 
 /** `/ui hosts:bootstrap`: install agents on these hosts with the server's SSH client. */
@@ -77,7 +86,10 @@ export const BootstrapRequestSchema = Type.Object({
   /** Default user for addresses without one (default: the server's user). */
   user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** A private key file on the server's machine, or the server's ssh-agent (SSH_AUTH_SOCK). */
-  auth: Type.Union([Type.Object({ kind: Type.Literal('key'), keyFile: Type.String({ minLength: 1, maxLength: 4096 }) }), Type.Object({ kind: Type.Literal('agent') })]),
+  auth: Type.Union([
+    Type.Object({ kind: Type.Literal('key'), keyFile: Type.String({ minLength: 1, maxLength: 4096 }) }),
+    Type.Object({ kind: Type.Literal('agent') }),
+  ]),
   /** Where the agent goes on each host (default `~/.local/share/directord-agent`). */
   prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   /** The URL agents connect to (default: the server's own URL). */

@@ -29,7 +29,10 @@ export const IdentitySchema = Type.String({ minLength: 1, maxLength: 253, patter
 export const TargetPatternSchema = Type.String({ minLength: 1, maxLength: 4096, pattern: '^[^\\x00-\\x1f\\x7f]+$' });
 /** Where a submission named targets by pattern, and the patterns (kept with the run: History, re-run on current inventory). */
 export const TargetPatternsSchema = Type.Array(
-  Type.Object({ at: Type.String({ maxLength: 64, pattern: '^(targets|entries\\[\\d+\\]\\.targets|entries\\[\\d+\\]\\.jobs\\[\\d+\\]\\.assign)$' }), patterns: Type.Array(TargetPatternSchema, { minItems: 1, maxItems: 1000 }) }),
+  Type.Object({
+    at: Type.String({ maxLength: 64, pattern: '^(targets|entries\\[\\d+\\]\\.targets|entries\\[\\d+\\]\\.jobs\\[\\d+\\]\\.assign)$' }),
+    patterns: Type.Array(TargetPatternSchema, { minItems: 1, maxItems: 1000 }),
+  }),
   { maxItems: 20000 },
 );
 export type TargetPatterns = Static<typeof TargetPatternsSchema>;
@@ -112,7 +115,14 @@ export const RunSubmissionSchema = Type.Object({
 });
 export type RunSubmission = Static<typeof RunSubmissionSchema>;
 
-export type SubmittedJob = Readonly<{ jobId: string; parentId: string; sha: string; verb: string; targets: readonly string[]; skipped?: string }>;
+export type SubmittedJob = Readonly<{
+  jobId: string;
+  parentId: string;
+  sha: string;
+  verb: string;
+  targets: readonly string[];
+  skipped?: string;
+}>;
 /** `rollout`: an entry runs in waves or under a concurrency cap (follow it with `rollouts:get`). */
 export type RunSubmitted = Readonly<{ runId: string; jobs: readonly SubmittedJob[]; rollout?: boolean }>;
 

@@ -14,11 +14,26 @@ export type CacheStates = Readonly<{ states: Readonly<Record<string, 'succeeded'
 
 export type PlanCell = 'will-run' | 'cached' | 'run-once-done' | 'host-offline' | 'not-targeted' | 'skipped';
 
-export type PlanStep = Readonly<{ entry: number; entryName: string | null; verb: string; text: string; name: string | null; sha: string; runOnce: boolean; skipCache: boolean }>;
+export type PlanStep = Readonly<{
+  entry: number;
+  entryName: string | null;
+  verb: string;
+  text: string;
+  name: string | null;
+  sha: string;
+  runOnce: boolean;
+  skipCache: boolean;
+}>;
 
 export type PlanHost = Readonly<{ host: string; online: boolean; cells: readonly PlanCell[] }>;
 
-export type PlanWaves = Readonly<{ entry: number; name: string | null; mode: 'serial' | 'concurrency'; waves: readonly (readonly string[])[]; shuffled: boolean }>;
+export type PlanWaves = Readonly<{
+  entry: number;
+  name: string | null;
+  mode: 'serial' | 'concurrency';
+  waves: readonly (readonly string[])[];
+  shuffled: boolean;
+}>;
 
 export type RunPlan = Readonly<{ steps: readonly PlanStep[]; hosts: readonly PlanHost[]; waves: readonly PlanWaves[] }>;
 

@@ -106,7 +106,9 @@ export function assertNever(value: never, what = 'value'): never {
  */
 export function isResult<T>(value: unknown): value is Result<T> {
   if (typeof value !== 'object' || value === null || !('ok' in value)) return false;
-  return value.ok === true ? 'value' in value : value.ok === false && 'error' in value && typeof value.error === 'object' && value.error !== null;
+  return value.ok === true
+    ? 'value' in value
+    : value.ok === false && 'error' in value && typeof value.error === 'object' && value.error !== null;
 }
 
 /** Request events of an event map: those whose last argument is an {@link Ack}. */

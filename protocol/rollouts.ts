@@ -7,7 +7,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** A wave size: a host count (`1`) or a share of the entry's hosts (`"25%"`). */
-export const WaveSizeSchema = Type.Union([Type.Integer({ minimum: 1, maximum: 100_000 }), Type.String({ pattern: '^(?:100|[1-9]?[0-9](?:\\.[0-9]+)?)%$', maxLength: 8 })]);
+export const WaveSizeSchema = Type.Union([
+  Type.Integer({ minimum: 1, maximum: 100_000 }),
+  Type.String({ pattern: '^(?:100|[1-9]?[0-9](?:\\.[0-9]+)?)%$', maxLength: 8 }),
+]);
 export type WaveSize = Static<typeof WaveSizeSchema>;
 
 /** `serial:` one size, or a list whose last size repeats (as Ansible's `serial`). */

@@ -13,7 +13,10 @@ test('the data dir: option > DIRECTORD_DATA_DIR > XDG_DATA_HOME > HOME', () => {
 test('what the server writes, the readers parse back', () => {
   const info: ServerFile = { url: 'https://127.0.0.1:7443', port: 7443, pid: 42, startedAt: 1, fingerprint: 'AB:CD' };
   assert.deepEqual(parseServerFile(serverFileText(info)), { ok: true, value: info });
-  assert.deepEqual(parseServerFile('{"url":"http://[::1]:8080","pid":7}'), { ok: true, value: { url: 'http://[::1]:8080', port: 8080, pid: 7 } });
+  assert.deepEqual(parseServerFile('{"url":"http://[::1]:8080","pid":7}'), {
+    ok: true,
+    value: { url: 'http://[::1]:8080', port: 8080, pid: 7 },
+  });
 });
 
 test('a file that is not a server file says what is wrong', () => {
@@ -38,8 +41,18 @@ test('a file that is not a server file says what is wrong', () => {
 test('reading through the caller’s reader: missing, unreadable, invalid, found', () => {
   const enoent = Object.assign(new Error('no such file'), { code: 'ENOENT' });
   const eacces = Object.assign(new Error('permission denied'), { code: 'EACCES' });
-  assert.deepEqual(readServerFile('/d', () => { throw enoent; }), { ok: false, problem: { kind: 'missing' }, path: '/d/server.json' });
-  assert.deepEqual(readServerFile('/d', () => { throw eacces; }), { ok: false, problem: { kind: 'unreadable', message: 'permission denied' }, path: '/d/server.json' });
+  assert.deepEqual(
+    readServerFile('/d', () => {
+      throw enoent;
+    }),
+    { ok: false, problem: { kind: 'missing' }, path: '/d/server.json' },
+  );
+  assert.deepEqual(
+    readServerFile('/d', () => {
+      throw eacces;
+    }),
+    { ok: false, problem: { kind: 'unreadable', message: 'permission denied' }, path: '/d/server.json' },
+  );
   const invalid = readServerFile('/d', () => '{}');
   assert.ok(!invalid.ok && invalid.problem.kind === 'invalid');
   const seen: string[] = [];

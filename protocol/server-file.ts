@@ -40,7 +40,13 @@ export function serverFilePath(dataDir: string): string {
 /** The file's text as the server writes it. */
 export function serverFileText(info: ServerFile): string {
   const { url, port, pid, startedAt, fingerprint } = info;
-  return JSON.stringify({ url, port, pid, ...(startedAt !== undefined ? { startedAt } : {}), ...(fingerprint ? { fingerprint } : {}) }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      { url, port, pid, ...(startedAt !== undefined ? { startedAt } : {}), ...(fingerprint ? { fingerprint } : {}) },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 const EXPECTED = 'expected {"url", "port", "pid"}';
@@ -55,24 +61,38 @@ export function parseServerFile(text: string): Result<ServerFile> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('invalid-payload', `not an object (${EXPECTED})`);
   const { url, port, pid, startedAt, fingerprint } = value as Record<string, unknown>;
-  if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url)) return fail('invalid-payload', `url is not an http(s) URL (${EXPECTED})`);
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return fail('invalid-payload', `pid is not a process id (${EXPECTED})`);
+  if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url))
+    return fail('invalid-payload', `url is not an http(s) URL (${EXPECTED})`);
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
+    return fail('invalid-payload', `pid is not a process id (${EXPECTED})`);
   const urlPort = /^https?:\/\/(?:\[[^\]]*\]|[^/:]*):(\d+)/.exec(url)?.[1];
   const resolvedPort = typeof port === 'number' ? port : urlPort !== undefined ? Number(urlPort) : NaN;
-  if (!Number.isInteger(resolvedPort) || resolvedPort <= 0 || resolvedPort > 65535) return fail('invalid-payload', `port is not a TCP port (${EXPECTED})`);
+  if (!Number.isInteger(resolvedPort) || resolvedPort <= 0 || resolvedPort > 65535)
+    return fail('invalid-payload', `port is not a TCP port (${EXPECTED})`);
   if (startedAt !== undefined && typeof startedAt !== 'number') return fail('invalid-payload', 'startedAt is not a number');
   if (fingerprint !== undefined && typeof fingerprint !== 'string') return fail('invalid-payload', 'fingerprint is not a string');
-  return ok({ url, port: resolvedPort, pid, ...(startedAt !== undefined ? { startedAt } : {}), ...(fingerprint !== undefined ? { fingerprint } : {}) });
+  return ok({
+    url,
+    port: resolvedPort,
+    pid,
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(fingerprint !== undefined ? { fingerprint } : {}),
+  });
 }
 
 /** Why reading DATA_DIR/server.json failed: missing (no server), unreadable, or not a server file. */
-export type ServerFileProblem = Readonly<{ kind: 'missing' } | { kind: 'unreadable'; message: string } | { kind: 'invalid'; message: string }>;
+export type ServerFileProblem = Readonly<
+  { kind: 'missing' } | { kind: 'unreadable'; message: string } | { kind: 'invalid'; message: string }
+>;
 
 /**
  * Reads DATA_DIR/server.json through `read` (the caller's `readFileSync(path, 'utf8')`), as a value:
  * the file, or the problem. A read error with code ENOENT is `missing`.
  */
-export function readServerFile(dataDir: string, read: (path: string) => string): { ok: true; value: ServerFile } | { ok: false; problem: ServerFileProblem; path: string } {
+export function readServerFile(
+  dataDir: string,
+  read: (path: string) => string,
+): { ok: true; value: ServerFile } | { ok: false; problem: ServerFileProblem; path: string } {
   const path = serverFilePath(dataDir);
   let text: string;
   try {

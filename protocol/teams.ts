@@ -11,7 +11,10 @@ export type Role = (typeof ROLES)[number];
 /** How much a role may do: a role may do what any lower one may. */
 export const ROLE_RANK: Readonly<Record<Role, number>> = { viewer: 0, operator: 1, admin: 2 };
 
-const Name = Type.String({ pattern: '^[a-z][a-z0-9._-]{0,63}$', description: 'user name: lower case letters, digits, . _ -, starting with a letter' });
+const Name = Type.String({
+  pattern: '^[a-z][a-z0-9._-]{0,63}$',
+  description: 'user name: lower case letters, digits, . _ -, starting with a letter',
+});
 const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
 /** An inventory pattern (exact names, `*` globs, `a:b`, `a:&b`, `a:!b`); see server/auth/scope.ts. */
 const Scope = Type.String({ minLength: 1, maxLength: 512, pattern: '^[^\\s]+$' });
@@ -29,7 +32,12 @@ export const UserAddSchema = Type.Object(
 export type UserAdd = Static<typeof UserAddSchema>;
 
 export const UserSetSchema = Type.Object(
-  { name: Name, role: Type.Optional(RoleSchema), scope: Type.Optional(Type.Union([Scope, Type.Null()])), disabled: Type.Optional(Type.Boolean()) },
+  {
+    name: Name,
+    role: Type.Optional(RoleSchema),
+    scope: Type.Optional(Type.Union([Scope, Type.Null()])),
+    disabled: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 export type UserSet = Static<typeof UserSetSchema>;
@@ -52,7 +60,11 @@ export type UserInfo = Readonly<{
 export type UserAdded = Readonly<{ user: UserInfo; oneTimePassword: string | null }>;
 
 export const TokenCreateSchema = Type.Object(
-  { user: Name, ttlMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 10 * 365 * 86_400_000 })), note: Type.Optional(Type.String({ maxLength: 200 })) },
+  {
+    user: Name,
+    ttlMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 10 * 365 * 86_400_000 })),
+    note: Type.Optional(Type.String({ maxLength: 200 })),
+  },
   { additionalProperties: false },
 );
 export type TokenCreate = Static<typeof TokenCreateSchema>;
@@ -60,7 +72,16 @@ export type TokenCreate = Static<typeof TokenCreateSchema>;
 export const TokenListSchema = Type.Object({ user: Type.Optional(Name) }, { additionalProperties: false });
 export const TokenIdSchema = Type.String({ pattern: '^[0-9a-f]{16}$' });
 
-export type ApiTokenInfo = Readonly<{ id: string; user: string; note: string; createdAt: number; createdBy: string; expiresAt: number | null; lastUsedAt: number | null; revokedAt: number | null }>;
+export type ApiTokenInfo = Readonly<{
+  id: string;
+  user: string;
+  note: string;
+  createdAt: number;
+  createdBy: string;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}>;
 /** The secret itself, returned once (only its SHA-256 is kept). */
 export type ApiTokenCreated = ApiTokenInfo & Readonly<{ token: string }>;
 
@@ -97,13 +118,26 @@ export type AuditEntry = Readonly<{
 export type AuditVerified = Readonly<{ ok: true; rows: number } | { ok: false; rows: number; firstBad: number; reason: string }>;
 
 /** Who this browser session is (GET /auth/session). */
-export type SessionInfo = Readonly<{ user: string; role: Role; scope: string | null; csrf: string | null; local: boolean; mustChangePassword: boolean }>;
+export type SessionInfo = Readonly<{
+  user: string;
+  role: Role;
+  scope: string | null;
+  csrf: string | null;
+  local: boolean;
+  mustChangePassword: boolean;
+}>;
 
 /** A secret as anyone may see it: never its value. */
 export type SecretInfo = Readonly<{ name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }>;
 
-export const SecretNameSchema = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', description: 'secret name: letters, digits and _, as in {{ secrets.NAME }}' });
-export const SecretSetSchema = Type.Object({ name: SecretNameSchema, value: Type.String({ minLength: 1, maxLength: 65_536 }) }, { additionalProperties: false });
+export const SecretNameSchema = Type.String({
+  pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+  description: 'secret name: letters, digits and _, as in {{ secrets.NAME }}',
+});
+export const SecretSetSchema = Type.Object(
+  { name: SecretNameSchema, value: Type.String({ minLength: 1, maxLength: 65_536 }) },
+  { additionalProperties: false },
+);
 export type SecretSet = Static<typeof SecretSetSchema>;
 
 /** Who is asking, as every request sees it: a user, or the local admin (the desktop, ui.token, cli.token). */

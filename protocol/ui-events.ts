@@ -1,6 +1,16 @@
 /** Socket.IO event maps of the `/ui` namespace (console and CLI ⇄ server). */
 import type { Ack, RequestArgsOf, RequestValueOf } from './result.js';
-import type { DeliveryInfo, LibraryAutomation, NotifyAdd, NotifyInfo, ScheduleAdd, ScheduleInfo, TriggerAdd, TriggerCreated, TriggerInfo } from './automation.js';
+import type {
+  DeliveryInfo,
+  LibraryAutomation,
+  NotifyAdd,
+  NotifyInfo,
+  ScheduleAdd,
+  ScheduleInfo,
+  TriggerAdd,
+  TriggerCreated,
+  TriggerInfo,
+} from './automation.js';
 import type { Principal, TeamsToServerEvents } from './teams.js';
 import type { AgentInfo } from './agents.js';
 import type { AgentRevoke, AgentRevoked, EnrolmentCreate, EnrolmentCreated, EnrolmentInfo } from './enrolment.js';
@@ -9,7 +19,21 @@ import type { BootstrapFinished, BootstrapProgress, BootstrapRequest, BootstrapS
 import type { RunSubmission, RunSubmitted, SourceFile } from './jobs.js';
 import type { InventorySnapshot, PatternResolution } from './inventory/types.js';
 import type { InventoryChanges, InventoryEdit, InventoryExport, InventoryImport, InventoryResolve } from './inventory/wire.js';
-import type { AnalysisRow, HostHistory, JobOutput, JobPage, JobRecord, ListJobsFilter, OutputSearch, RunDetail, RunFilter, RunOutputPage, RunSummary, ServerInfo, TargetRecord } from './records.js';
+import type {
+  AnalysisRow,
+  HostHistory,
+  JobOutput,
+  JobPage,
+  JobRecord,
+  ListJobsFilter,
+  OutputSearch,
+  RunDetail,
+  RunFilter,
+  RunOutputPage,
+  RunSummary,
+  ServerInfo,
+  TargetRecord,
+} from './records.js';
 import type { RunPlan } from './plan.js';
 import type { RolloutActionRequest, RolloutActionResult, RunRollout } from './rollouts.js';
 
@@ -44,10 +68,24 @@ export type LibraryAttachment = Readonly<{ pattern: string; files: readonly Sour
  * A saved orchestration in the console's library. `allowSimultaneous` (AWX's allow_simultaneous,
  * default false): whether a run of it may start while an earlier run of it is not finished.
  */
-export type LibraryItem = Readonly<{ id: string; name: string; yaml: string; attachments: readonly LibraryAttachment[]; allowSimultaneous: boolean; createdAt: number; updatedAt: number }>;
+export type LibraryItem = Readonly<{
+  id: string;
+  name: string;
+  yaml: string;
+  attachments: readonly LibraryAttachment[];
+  allowSimultaneous: boolean;
+  createdAt: number;
+  updatedAt: number;
+}>;
 export type LibraryItemSummary = Omit<LibraryItem, 'yaml' | 'attachments'>;
 /** `allowSimultaneous` absent: an update keeps the stored setting (a new item gets false). */
-export type LibrarySave = Readonly<{ id?: string; name: string; yaml: string; attachments?: readonly LibraryAttachment[]; allowSimultaneous?: boolean }>;
+export type LibrarySave = Readonly<{
+  id?: string;
+  name: string;
+  yaml: string;
+  attachments?: readonly LibraryAttachment[];
+  allowSimultaneous?: boolean;
+}>;
 
 export type JobPageRequest = Readonly<{ filter?: ListJobsFilter; limit?: number; after?: string }>;
 
@@ -91,7 +129,10 @@ export interface UiToServerEvents extends TeamsToServerEvents {
   /** A Library item's schedules, notifications and triggers without secrets (its export). */
   'library:automation': (id: string, ack: Ack<LibraryAutomation>) => void;
   /** Recreates them on a Library item (its import); names already taken are reported, not replaced. */
-  'library:restore-automation': (request: { id: string; automation: LibraryAutomation }, ack: Ack<{ created: string[]; skipped: string[]; secrets: string[] }>) => void;
+  'library:restore-automation': (
+    request: { id: string; automation: LibraryAutomation },
+    ack: Ack<{ created: string[]; skipped: string[]; secrets: string[] }>,
+  ) => void;
 
   'server:info': (ack: Ack<ServerInfo>) => void;
   /** The server's clock (epoch ms): consoles show every time against it, not their own clock (issue #13). */

@@ -58,5 +58,6 @@ export function agentSocketChecks(agent: Socket<ServerToAgentEvents, AgentToServ
 test('isResult accepts the two envelopes and nothing else', () => {
   const good: Result<number>[] = [ok(1), fail('internal', 'x')];
   for (const r of good) assert.equal(isResult<number>(r), true);
-  for (const bad of [null, undefined, 1, 'ok', {}, { ok: true }, { ok: false }, { ok: false, error: null }, { ok: 'yes', value: 1 }]) assert.equal(isResult(bad), false, JSON.stringify(bad));
+  for (const bad of [null, undefined, 1, 'ok', {}, { ok: true }, { ok: false }, { ok: false, error: null }, { ok: 'yes', value: 1 }])
+    assert.equal(isResult(bad), false, JSON.stringify(bad));
 });

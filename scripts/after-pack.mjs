@@ -21,7 +21,9 @@ export default async function afterPack(context) {
   const base = process.env.DIRECTORD_ELECTRON_NATIVE_DIR || join(context.packager.info.projectDir, 'dist', 'electron-native');
   const source = join(base, `${platform}-${arch}`, 'better_sqlite3.node');
   if (!existsSync(source)) {
-    throw new Error(`${source} is missing: package with \`npm run dist\`, which builds better-sqlite3 for Electron ${electronVersion} ${platform}-${arch} first`);
+    throw new Error(
+      `${source} is missing: package with \`npm run dist\`, which builds better-sqlite3 for Electron ${electronVersion} ${platform}-${arch} first`,
+    );
   }
   assertElectronAbi(source, electronVersion);
   const target = join(context.packager.getResourcesDir(context.appOutDir), ...UNPACKED_BINDING);

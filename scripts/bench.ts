@@ -80,7 +80,8 @@ async function historyPhase(): Promise<void> {
   const figures: Record<string, number[]> = {};
   for (let run = 1; run <= RUNS; run++) {
     log(`history run ${run}/${RUNS}: ${results} results`);
-    for (const [k, v] of Object.entries(await runHistory({ bin: join(root, 'bin', 'directord.js'), results, log }))) (figures[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(await runHistory({ bin: join(root, 'bin', 'directord.js'), results, log })))
+      (figures[k] ??= []).push(v);
   }
   process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(median(v))]))) + '\n');
   process.exit(0);

@@ -48,10 +48,15 @@ function cliLazyRequires(cliDir, outdir, outfile, found) {
         if (!under(cliDir, target)) return undefined;
         const name = relative(cliDir, target).replace(/\.ts$/, '');
         found.add(name);
-        const spec = relative(dirname(outfile), join(outdir, `${name}.js`)).split(sep).join('/');
+        const spec = relative(dirname(outfile), join(outdir, `${name}.js`))
+          .split(sep)
+          .join('/');
         return { path: spec.startsWith('.') ? spec : `./${spec}`, namespace: 'cli-lazy' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'cli-lazy' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-lazy' }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: 'js',
+      }));
       b.onResolve({ filter: /.*/, namespace: 'cli-lazy' }, (args) => ({ path: args.path, external: true }));
     },
   };
@@ -61,8 +66,13 @@ function cliLazyRequires(cliDir, outdir, outfile, found) {
 const builtinDynamicImportsAsRequire = {
   name: 'builtin-dynamic-imports-as-require',
   setup(b) {
-    b.onResolve({ filter: /^[\w:/]+$/ }, (args) => (args.kind === 'dynamic-import' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin-require' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    b.onResolve({ filter: /^[\w:/]+$/ }, (args) =>
+      args.kind === 'dynamic-import' && isBuiltin(args.path) ? { path: args.path, namespace: 'builtin-require' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -74,9 +84,12 @@ const builtinDynamicImportsAsRequire = {
 const commanderWithoutChildProcess = {
   name: 'commander-without-child-process',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-stub' } : undefined));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'commander-stub' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'commander-stub' }, () => ({
-      contents: "const unavailable = () => { throw new Error('directord: commander tried to run an executable subcommand; dist/cli/main.js has no node:child_process (scripts/build.mjs)'); };\nmodule.exports = { spawn: unavailable, fork: unavailable, exec: unavailable, execFile: unavailable };\n",
+      contents:
+        "const unavailable = () => { throw new Error('directord: commander tried to run an executable subcommand; dist/cli/main.js has no node:child_process (scripts/build.mjs)'); };\nmodule.exports = { spawn: unavailable, fork: unavailable, exec: unavailable, execFile: unavailable };\n",
       loader: 'js',
     }));
   },
@@ -109,7 +122,8 @@ if (existsSync('cli/main.ts') && !agentOnly) {
           const outfile = join('dist/cli-next', `${name}.js`);
           const plugins = [cliLazyRequires(cliDir, 'dist/cli-next', outfile, found), builtinDynamicImportsAsRequire];
           // main.js gets no import() at all; the command bundles keep a real one for user components (serve, server).
-          const mainOnly = name === 'main' ? { supported: { 'dynamic-import': false }, plugins: [...plugins, commanderWithoutChildProcess] } : { plugins };
+          const mainOnly =
+            name === 'main' ? { supported: { 'dynamic-import': false }, plugins: [...plugins, commanderWithoutChildProcess] } : { plugins };
           return build({ ...cli, entryPoints: [join('cli', `${name}.ts`)], outfile, ...mainOnly });
         }),
       );
@@ -136,8 +150,16 @@ if (existsSync('electron/main.ts') && existsSync('server/index.ts') && !agentOnl
     mkdirSync('dist/meta', { recursive: true });
     writeFileSync(`dist/meta/${name}.json`, JSON.stringify(result.metafile));
   };
-  steps.push(build({ ...electronCommon, metafile: true, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }).then(withMeta('electron-main')));
-  steps.push(build({ ...electronCommon, metafile: true, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }).then(withMeta('electron-preload')));
+  steps.push(
+    build({ ...electronCommon, metafile: true, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs' }).then(
+      withMeta('electron-main'),
+    ),
+  );
+  steps.push(
+    build({ ...electronCommon, metafile: true, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs' }).then(
+      withMeta('electron-preload'),
+    ),
+  );
 }
 await Promise.all(steps);
 

@@ -62,7 +62,8 @@ for (const p of platforms) {
 const builderArgs = [
   ...platforms.flatMap((p) => (values.dir ? [`--${p}`, 'dir'] : [`--${p}`])),
   `--${values.arch}`,
-  '--publish', 'never',
+  '--publish',
+  'never',
   ...(values['electron-dist'] ? [`-c.electronDist=${resolve(values['electron-dist'])}`] : []),
 ];
 // electron-builder must not see the nodedir npm exports from .npmrc (see electron-native.mjs).

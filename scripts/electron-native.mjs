@@ -32,7 +32,10 @@ export function assertElectronAbi(file, electronVersion) {
   const want = electronAbi(electronVersion);
   const got = moduleAbiOf(file);
   if (got !== want) {
-    throw new Error(`${file} is built for NODE_MODULE_VERSION ${got ?? 'unknown'}, Electron ${electronVersion} needs ${want}` + (got === Number(process.versions.modules) ? ' (that is this Node: a nodedir setting leaked into the build)' : ''));
+    throw new Error(
+      `${file} is built for NODE_MODULE_VERSION ${got ?? 'unknown'}, Electron ${electronVersion} needs ${want}` +
+        (got === Number(process.versions.modules) ? ' (that is this Node: a nodedir setting leaked into the build)' : ''),
+    );
   }
 }
 
@@ -59,7 +62,13 @@ export function ensureElectronSqlite({ root, electronVersion, platform = process
   const dir = nativeDir(root, platform, arch);
   const binding = join(dir, 'better_sqlite3.node');
   const stamp = join(dir, 'electron-version');
-  if (existsSync(binding) && existsSync(stamp) && readFileSync(stamp, 'utf8') === electronVersion && moduleAbiOf(binding) === electronAbi(electronVersion)) return binding;
+  if (
+    existsSync(binding) &&
+    existsSync(stamp) &&
+    readFileSync(stamp, 'utf8') === electronVersion &&
+    moduleAbiOf(binding) === electronAbi(electronVersion)
+  )
+    return binding;
 
   const work = join(dir, 'build', 'better-sqlite3');
   rmSync(join(dir, 'build'), { recursive: true, force: true });
@@ -74,16 +83,31 @@ export function ensureElectronSqlite({ root, electronVersion, platform = process
   const host = platform === process.platform && arch === process.arch;
   let built = run(process.execPath, [require.resolve('prebuild-install/bin.js'), ...target, '--verbose'], { cwd: work, env });
   if (!built && host) {
-    console.log('electron-native: no prebuild; compiling against Electron\'s headers (about a minute)');
-    built = run(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${arch}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron', '--nodedir='], { cwd: work, env });
+    console.log("electron-native: no prebuild; compiling against Electron's headers (about a minute)");
+    built = run(
+      process.execPath,
+      [
+        require.resolve('node-gyp/bin/node-gyp.js'),
+        'rebuild',
+        '--release',
+        `--target=${electronVersion}`,
+        `--arch=${arch}`,
+        '--dist-url=https://electronjs.org/headers',
+        '--runtime=electron',
+        '--nodedir=',
+      ],
+      { cwd: work, env },
+    );
   }
   const out = join(work, 'build', 'Release', 'better_sqlite3.node');
   if (!built || !existsSync(out)) {
     rmSync(join(dir, 'build'), { recursive: true, force: true });
     const tried = host
-      ? 'the prebuild download (github.com) and the compile against Electron\'s headers (electronjs.org) both failed'
+      ? "the prebuild download (github.com) and the compile against Electron's headers (electronjs.org) both failed"
       : 'the prebuild download (github.com) failed, and it cannot be compiled for another platform here';
-    throw new Error(`could not get better-sqlite3 for Electron ${electronVersion} ${platform}-${arch}: ${tried}; this step needs internet access`);
+    throw new Error(
+      `could not get better-sqlite3 for Electron ${electronVersion} ${platform}-${arch}: ${tried}; this step needs internet access`,
+    );
   }
   assertElectronAbi(out, electronVersion);
   cpSync(out, binding);

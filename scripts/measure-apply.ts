@@ -18,7 +18,18 @@ function eventsFor(job: DispatchedJob): JobEvent[] {
   return [
     { type: 'started', jobId: job.jobId, at: now },
     { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: `ran ${job.jobId}\n` },
-    { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 0.001, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 },
+    {
+      type: 'finished',
+      jobId: job.jobId,
+      outcome: 'succeeded',
+      info: 'ok',
+      exitCode: 0,
+      executionTime: 0.001,
+      startedAt: now,
+      finishedAt: now,
+      stdoutChunks: 1,
+      stderrChunks: 0,
+    },
   ];
 }
 
@@ -30,7 +41,13 @@ async function round(): Promise<number> {
     for (const a of agents) await a.start();
     const perRun = RESULTS / AGENTS;
     // One run of `perRun` jobs on every agent: RESULTS (job, target) results in all.
-    await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: Array.from({ length: perRun }, (_, i) => ({ verb: 'RUN', text: `true ${i}` })) }], targets: agents.map((_, i) => `m${i}`) }));
+    await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: Array.from({ length: perRun }, (_, i) => ({ verb: 'RUN', text: `true ${i}` })) }],
+        targets: agents.map((_, i) => `m${i}`),
+      }),
+    );
     const jobs = await Promise.all(agents.map((a) => a.waitForJobs(perRun, 60_000)));
     const started = performance.now();
     await Promise.all(
@@ -56,4 +73,12 @@ await round(); // warm-up
 for (let i = 0; i < ROUNDS; i++) times.push(await round());
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)] ?? 0;
-console.log(JSON.stringify({ results: RESULTS, rounds: ROUNDS, medianMs: Math.round(median), perResultUs: Math.round((median * 1000) / RESULTS), all: times.map(Math.round) }));
+console.log(
+  JSON.stringify({
+    results: RESULTS,
+    rounds: ROUNDS,
+    medianMs: Math.round(median),
+    perResultUs: Math.round((median * 1000) / RESULTS),
+    all: times.map(Math.round),
+  }),
+);

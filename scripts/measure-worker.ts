@@ -25,7 +25,22 @@ const BATCH = Number(process.argv[3] ?? 100);
 const ROUNDS = Number(process.argv[4] ?? 5);
 
 function record(target: string, state: TargetRecord['state'], now: number): TargetRecord {
-  return { target, state, info: null, exitCode: null, cached: false, queuedAt: now, dispatchedAt: null, startedAt: null, finishedAt: null, executionTime: null, roundtripTime: null, stdoutBytes: 0, stderrBytes: 0, truncated: false };
+  return {
+    target,
+    state,
+    info: null,
+    exitCode: null,
+    cached: false,
+    queuedAt: now,
+    dispatchedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    executionTime: null,
+    roundtripTime: null,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    truncated: false,
+  };
 }
 
 /** One run of RESULTS jobs on one target, stored queued. */
@@ -35,10 +50,34 @@ function seed(db: Db): string[] {
   const ids = Array.from({ length: RESULTS }, (_, i) => `job-${i}`);
   db.transaction(() => {
     writes.insertSubmission(
-      { runId: 'run-1', kind: 'exec', source: null, sourceText: null, requestedBy: 'measure', createdAt: now, rerunOf: null, partOf: null, title: null, jobCount: RESULTS, targets: ['m0'], verbs: ['RUN'], submission: '{}' },
+      {
+        runId: 'run-1',
+        kind: 'exec',
+        source: null,
+        sourceText: null,
+        requestedBy: 'measure',
+        createdAt: now,
+        rerunOf: null,
+        partOf: null,
+        title: null,
+        jobCount: RESULTS,
+        targets: ['m0'],
+        verbs: ['RUN'],
+        submission: '{}',
+      },
       ids.map((jobId, i) => ({
         seq: i + 1,
-        job: { jobId, runId: 'run-1', parentId: jobId, verb: 'RUN', args: { command: 'true' }, sha: 'x', timeout: 600, skipCache: false, parentAsync: false },
+        job: {
+          jobId,
+          runId: 'run-1',
+          parentId: jobId,
+          verb: 'RUN',
+          args: { command: 'true' },
+          sha: 'x',
+          timeout: 600,
+          skipCache: false,
+          parentAsync: false,
+        },
         parentSha: null,
         text: 'true',
         runOnce: false,
@@ -57,7 +96,14 @@ function batches(ids: readonly string[]): Batch[] {
   for (let i = 0; i < ids.length; i += BATCH) {
     const slice = ids.slice(i, i + BATCH);
     out.push({
-      targets: slice.map((jobId) => ({ ...record('m0', 'succeeded', now), jobId, exitCode: 0, info: 'ok', finishedAt: now, stdoutBytes: 12 })),
+      targets: slice.map((jobId) => ({
+        ...record('m0', 'succeeded', now),
+        jobId,
+        exitCode: 0,
+        info: 'ok',
+        finishedAt: now,
+        stdoutBytes: 12,
+      })),
       chunks: slice.map((jobId) => [jobId, 'm0', 0, `ran ${jobId}\n`]),
     });
   }

@@ -9,7 +9,10 @@ import { ensureElectronSqlite } from './electron-native.mjs';
 const require = createRequire(import.meta.url);
 const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
-  if (r.status !== 0) { console.error(`failed: ${cmd} ${args.join(' ')}`); process.exit(r.status ?? 1); }
+  if (r.status !== 0) {
+    console.error(`failed: ${cmd} ${args.join(' ')}`);
+    process.exit(r.status ?? 1);
+  }
 };
 
 run(process.execPath, ['scripts/build.mjs']);

@@ -8,7 +8,23 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Cycles and forbidden edges across every import (.dependency-cruiser.cjs); also `npm run check:deps`. */
-const DEPCRUISE = ['node_modules/dependency-cruiser/bin/dependency-cruise.mjs', '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'protocol', 'components', 'server', 'agent', 'cli', 'renderer/src', 'electron', 'test', 'scripts', 'bin'];
+const DEPCRUISE = [
+  'node_modules/dependency-cruiser/bin/dependency-cruise.mjs',
+  '--config',
+  '.dependency-cruiser.cjs',
+  '--output-type',
+  'err',
+  'protocol',
+  'components',
+  'server',
+  'agent',
+  'cli',
+  'renderer/src',
+  'electron',
+  'test',
+  'scripts',
+  'bin',
+];
 
 const args = process.argv.slice(2);
 const unit = args.includes('--unit');
@@ -37,7 +53,20 @@ if (!onlyTests && explicit.length === 0) {
   if (run(process.execPath, DEPCRUISE) !== 0) process.exit(1);
 }
 const startsProcesses = (file) => /node:child_process|playwright/.test(readFileSync(file, 'utf8'));
-const all = (dirs) => dirs.flatMap((d) => { try { return findTests(d); } catch { return []; } }).sort();
-const files = explicit.length ? explicit : unit ? all(['protocol', 'components', 'server']).filter((f) => !startsProcesses(f)) : all(['protocol', 'components', 'server', 'agent', 'cli', 'renderer', 'test']);
+const all = (dirs) =>
+  dirs
+    .flatMap((d) => {
+      try {
+        return findTests(d);
+      } catch {
+        return [];
+      }
+    })
+    .sort();
+const files = explicit.length
+  ? explicit
+  : unit
+    ? all(['protocol', 'components', 'server']).filter((f) => !startsProcesses(f))
+    : all(['protocol', 'components', 'server', 'agent', 'cli', 'renderer', 'test']);
 const status = run(process.execPath, ['--import', 'tsx', '--test', '--test-timeout=120000', '--test-concurrency=2', ...files]);
 process.exit(status);

@@ -8,10 +8,20 @@ let failed = false;
 for (const project of projects) {
   if (!existsSync(project)) continue;
   const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project, '--noEmit'], { stdio: 'inherit' });
-  if (r.status !== 0) { console.error(`typecheck failed: ${project}`); failed = true; }
+  if (r.status !== 0) {
+    console.error(`typecheck failed: ${project}`);
+    failed = true;
+  }
 }
 if (existsSync('renderer/tsconfig.json')) {
-  const r = spawnSync(process.execPath, ['node_modules/svelte-check/bin/svelte-check', '--tsconfig', 'renderer/tsconfig.json', '--threshold', 'error', '--output', 'human'], { stdio: 'inherit' });
-  if (r.status !== 0) { console.error('svelte-check failed'); failed = true; }
+  const r = spawnSync(
+    process.execPath,
+    ['node_modules/svelte-check/bin/svelte-check', '--tsconfig', 'renderer/tsconfig.json', '--threshold', 'error', '--output', 'human'],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) {
+    console.error('svelte-check failed');
+    failed = true;
+  }
 }
 process.exit(failed ? 1 : 0);

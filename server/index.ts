@@ -199,7 +199,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   const uiTokenPath = join(dataDir, 'ui.token');
   const uiToken = watchedSecret(uiTokenPath, loadOrCreateSecret(uiTokenPath));
   const cliToken = loadOrCreateSecret(join(dataDir, 'cli.token'));
-  const uiAccess = createUiAccess({ consoleToken: uiToken, cliToken, ...(options.launchToken ? { launchToken: options.launchToken } : {}) });
+  const uiAccess = createUiAccess({
+    consoleToken: uiToken,
+    cliToken,
+    ...(options.launchToken ? { launchToken: options.launchToken } : {}),
+  });
   const tls = tlsEnabled(options.tls ?? 'auto', host) ? await loadOrCreateTlsIdentity(dataDir, host) : null;
   const fingerprint = tls?.fingerprint;
   const dbPath = join(dataDir, 'directord.db');
@@ -207,7 +211,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
   const startedAt = clock();
   const store = createDisposableStore(log);
 
-  const db = openSqliteStore({ path: dbPath, ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}), log: log.child('db') });
+  const db = openSqliteStore({
+    path: dbPath,
+    ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}),
+    log: log.child('db'),
+  });
   store.add(() => db.close());
   try {
     const components = createRegistry(options.components ?? builtinComponents);
@@ -221,18 +229,33 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     await userComponents.refresh();
     const blobStore = createBlobStore(join(dataDir, 'blobs'));
     // A blob stays while a job in the history or a saved orchestration lists it.
-    const blobGc = createBlobGc({ dir: blobStore.dir, isReferenced: async (sha) => (await db.blobs.isReferenced(sha)) || (await db.library.listsBlob(sha)), clock, log: log.child('blobs') });
+    const blobGc = createBlobGc({
+      dir: blobStore.dir,
+      isReferenced: async (sha) => (await db.blobs.isReferenced(sha)) || (await db.library.listsBlob(sha)),
+      clock,
+      log: log.child('blobs'),
+    });
     const lookup = (verb: string): Component | undefined =>
-      components.get(verb) ?? components.get(verb.toUpperCase()) ?? userComponents.get(verb)?.component ?? userComponents.get(verb.toUpperCase())?.component;
+      components.get(verb) ??
+      components.get(verb.toUpperCase()) ??
+      userComponents.get(verb)?.component ??
+      userComponents.get(verb.toUpperCase())?.component;
     let onRequest = (_req: IncomingMessage, res: ServerResponse) => {
       res.writeHead(503);
       res.end();
     };
-    const httpServer = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => onRequest(req, res)) : createHttpServer((req, res) => onRequest(req, res));
+    const httpServer = tls
+      ? createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => onRequest(req, res))
+      : createHttpServer((req, res) => onRequest(req, res));
     const connections = createConnectionGuard({ ...options.connectionLimits, clock, log: log.child('connections') });
     // One server, two namespaces with their own event maps: typed with both maps, so each namespace is
     // its own map's view of `io.of()` without a cast (server/wire.types.test.ts checks they stay apart).
-    const io = new Server<UiToServerEvents & AgentToServerEvents, ServerToUiEvents & ServerToAgentEvents, Record<string, never>, UiSocketData & AgentSocketData>(httpServer, {
+    const io = new Server<
+      UiToServerEvents & AgentToServerEvents,
+      ServerToUiEvents & ServerToAgentEvents,
+      Record<string, never>,
+      UiSocketData & AgentSocketData
+    >(httpServer, {
       maxHttpBufferSize: LIMITS.maxMessageBytes,
       serveClient: false,
       connectTimeout: 10_000,
@@ -244,13 +267,22 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const agentNs: AgentNamespace = io.of(AGENT_NAMESPACE);
     connections.watch(io, [agentNs, uiNs]);
     // Before the namespaces register their authentication, so the limiter wraps it.
-    const authLimiter = options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
+    const authLimiter =
+      options.authRateLimit === false ? null : createFailureLimiter({ ...options.authRateLimit, clock, log: log.child('auth') });
     if (authLimiter) {
       limitNamespaceAuth(agentNs, authLimiter, AGENT_NAMESPACE);
       limitNamespaceAuth(uiNs, authLimiter, UI_NAMESPACE);
     }
     // Host and Origin before any handler, page or transport (issue #12: the browser is hostile).
-    const gate = createBrowserGate({ scheme: tls ? 'https' : 'http', listenHost: host, allowedOrigins: options.allowedOrigins ?? [], allowedHosts: options.allowedHosts ?? [], limiter: authLimiter, log: log.child('browser-gate'), clock });
+    const gate = createBrowserGate({
+      scheme: tls ? 'https' : 'http',
+      listenHost: host,
+      allowedOrigins: options.allowedOrigins ?? [],
+      allowedHosts: options.allowedHosts ?? [],
+      limiter: authLimiter,
+      log: log.child('browser-gate'),
+      clock,
+    });
     gateListener(httpServer, gate);
     refuseBrowsers(agentNs);
     refuseForeignOrigins(uiNs, gate);
@@ -262,20 +294,32 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     const runEvents = createRunEventHook(log.child('run-events'));
     const awaiters = createAwaiters();
     // Rollouts (issue #17) see every run summary first: a waiting one is `halted` / `awaiting-approval`.
-    const rollouts = createRollouts({ store: db, clock, log: log.child('rollouts'), jobs: () => jobs, changed: (runId) => {
-      const run = jobs.liveRun(runId);
-      if (!run) return;
-      const shown = rollouts.overlay(run);
-      broadcaster.runUpdated(shown);
-      runEvents.runUpdated(shown);
-    }, ...(options.onRolloutWave ? { onWaveReleased: options.onRolloutWave } : {}) });
+    const rollouts = createRollouts({
+      store: db,
+      clock,
+      log: log.child('rollouts'),
+      jobs: () => jobs,
+      changed: (runId) => {
+        const run = jobs.liveRun(runId);
+        if (!run) return;
+        const shown = rollouts.overlay(run);
+        broadcaster.runUpdated(shown);
+        runEvents.runUpdated(shown);
+      },
+      ...(options.onRolloutWave ? { onWaveReleased: options.onRolloutWave } : {}),
+    });
     const runUpdated = (run: RunSummary) => {
       if (run.status !== 'running') rollouts.settled(run.runId);
       const shown = rollouts.overlay(run);
       broadcaster.runUpdated(shown);
       runEvents.runUpdated(shown);
     };
-    const observer: JobsObserver = { targetsUpdated: broadcaster.targetsUpdated, outputAppended: broadcaster.outputAppended, wantsOutput: broadcaster.wantsOutput, runUpdated };
+    const observer: JobsObserver = {
+      targetsUpdated: broadcaster.targetsUpdated,
+      outputAppended: broadcaster.outputAppended,
+      wantsOutput: broadcaster.wantsOutput,
+      runUpdated,
+    };
     const state = createJobsState({ store: db, observer, awaiters, clock, log: log.child('jobs') });
     await state.load();
     state.onFinal(rollouts.final);
@@ -336,13 +380,22 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       onOutput: query.output,
       storage,
     });
-    const history = createHistoryService({ repo: db.history, liveRun: (runId) => {
-      const run = jobs.liveRun(runId);
-      return run && rollouts.overlay(run);
-    } });
+    const history = createHistoryService({
+      repo: db.history,
+      liveRun: (runId) => {
+        const run = jobs.liveRun(runId);
+        return run && rollouts.overlay(run);
+      },
+    });
     // One key for everything sealed at rest: secrets, notification signing keys, trigger HMAC keys.
     const secretsKey = options.secretsKey ?? loadOrCreateSecretsKey(join(dataDir, 'secrets.key'));
-    const notify = createNotifyService({ store: db, key: secretsKey, clock, log: log.child('notify'), ...(options.notify ? { options: options.notify } : {}) });
+    const notify = createNotifyService({
+      store: db,
+      key: secretsKey,
+      clock,
+      log: log.child('notify'),
+      ...(options.notify ? { options: options.notify } : {}),
+    });
     const scheduleClock = options.scheduler?.clock ?? clock;
     const scheduler = createScheduler({
       store: db,
@@ -400,7 +453,10 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       ...(options.agentBundle ? { agentBundle: options.agentBundle } : {}),
       // Each installed host enrols with its own single-use token (the shared agent key works
       // over loopback only, so remote hosts could never use it).
-      issuer: tokenIssuer((r) => enrolment.create(r), (id) => enrolment.revokeToken(id)),
+      issuer: tokenIssuer(
+        (r) => enrolment.create(r),
+        (id) => enrolment.revokeToken(id),
+      ),
       presence: (identity) => Promise.resolve(registry.get(identity)),
       emitProgress: (event) => void uiNs.emit('bootstrap:progress', event),
       emitFinished: (event) => void uiNs.emit('bootstrap:finished', event),
@@ -408,7 +464,13 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       clock,
     });
     // Teams (issue #18): users, sessions and API tokens; the audit log; roles checked around every request.
-    const teams = await createTeams({ store: db.users, clock, log: log.child('teams'), ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}), ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}) });
+    const teams = await createTeams({
+      store: db.users,
+      clock,
+      log: log.child('teams'),
+      ...(options.sessionIdleMs ? { sessionIdleMs: options.sessionIdleMs } : {}),
+      ...(options.sessionMaxMs ? { sessionMaxMs: options.sessionMaxMs } : {}),
+    });
     const principals = createPrincipals(uiAccess, teams);
     const secrets = createSecretsService({ store: db.secrets, key: secretsKey, clock });
     const requestTable = createUiRequests({
@@ -420,8 +482,21 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       library,
       rollouts,
       plan: (submission) => planRun(submission, { preview: jobs.preview, link: registry.link, lookup, clock }),
-      serverInfo: () => ({ version: SERVER_VERSION, protocolVersion: PROTOCOL_VERSION, dataDir, startedAt, components: [...manifests, ...userComponents.manifests()], ...(fingerprint ? { fingerprint } : {}) }),
-      access: { enrolment, revokeAgent: createAgentRevoker(enrolment, { isKnown: (identity) => registry.get(identity) !== undefined, revoke: registry.revoke }) },
+      serverInfo: () => ({
+        version: SERVER_VERSION,
+        protocolVersion: PROTOCOL_VERSION,
+        dataDir,
+        startedAt,
+        components: [...manifests, ...userComponents.manifests()],
+        ...(fingerprint ? { fingerprint } : {}),
+      }),
+      access: {
+        enrolment,
+        revokeAgent: createAgentRevoker(enrolment, {
+          isKnown: (identity) => registry.get(identity) !== undefined,
+          revoke: registry.revoke,
+        }),
+      },
       blobs: blobStore,
       refreshComponents: () => userComponents.refresh(),
       bootstrap,
@@ -429,7 +504,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       extensions: [
         inventoryRequests(inventory),
         teamsRequests({ teams, audit, secrets }),
-        scheduleRequests(schedules), notifyRequests(notify), triggerRequests(triggers), automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers }))],
+        scheduleRequests(schedules),
+        notifyRequests(notify),
+        triggerRequests(triggers),
+        automationExportRequests(createAutomationExport({ store: db, schedules, notify, triggers })),
+      ],
     });
     const uiRequests = guardRequests(requestTable, { audit, log: log.child('roles') });
     registerUiNamespace({ ns: uiNs, access: uiAccess, log: log.child('ui'), requests: uiRequests, identify: principals.socket });
@@ -454,7 +533,17 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       },
       log: log.child('ui-api'),
     });
-    const consoleHttp = createHttpHandler({ uiToken: uiToken(), access: uiAccess, secure: tls !== null, staticDir: options.staticDir, serverVersion: SERVER_VERSION, startedAt, clock, agents: () => registry.list(), log: log.child('http'), uiApi,
+    const consoleHttp = createHttpHandler({
+      uiToken: uiToken(),
+      access: uiAccess,
+      secure: tls !== null,
+      staticDir: options.staticDir,
+      serverVersion: SERVER_VERSION,
+      startedAt,
+      clock,
+      agents: () => registry.list(),
+      log: log.child('http'),
+      uiApi,
       authRoutes: createAuthRoutes({ teams, principals, audit, secure: tls !== null, log: log.child('auth') }),
       userSession: (req) => principals.cookie(req.headers.cookie)?.session != null,
     });
@@ -464,7 +553,13 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     };
 
     if (authLimiter) onRequest = limitHttp(onRequest, authLimiter);
-    const retention = createRetention({ store: db.retention, options, clock, log: log.child('retention'), deleted: (runId) => state.forgetRuns(new Set([runId])) });
+    const retention = createRetention({
+      store: db.retention,
+      options,
+      clock,
+      log: log.child('retention'),
+      deleted: (runId) => state.forgetRuns(new Set([runId])),
+    });
     if (retention.enabled) {
       store.add(every(options.retentionIntervalMs ?? 10 * 60_000, () => void retention.prune()));
       const first = setTimeout(() => void retention.prune(), 1000);
@@ -477,9 +572,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     store.add(() => jobs.dispose());
     store.add(() => rollouts.dispose());
     store.add(() => registry.dispose());
-    store.add(every(heartbeatIntervalMs, () => {
-      for (const identity of registry.sweep()) jobs.agentExpired(identity);
-    }));
+    store.add(
+      every(heartbeatIntervalMs, () => {
+        for (const identity of registry.sweep()) jobs.agentExpired(identity);
+      }),
+    );
     store.add(every(options.blobGcIntervalMs ?? 10 * 60_000, () => void blobGc.collect()));
     store.add(() => broadcaster.dispose());
     store.add(
@@ -510,7 +607,11 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     gate.listening(port);
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     serverUrl = url;
-    writeFileSync(serverJson + '.tmp', serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }), { mode: 0o600 });
+    writeFileSync(
+      serverJson + '.tmp',
+      serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }),
+      { mode: 0o600 },
+    );
     renameSync(serverJson + '.tmp', serverJson);
     store.add(() => rmSync(serverJson, { force: true }));
     // Fire times missed while the server was down are handled now (misfire policy), then on time.

@@ -26,7 +26,13 @@ type CacheOp =
   | { o: 'unseen'; k: string }
   | { o: 'clear'; t: 'all' | 'jobs' | 'parents' };
 
-type Snapshot = { v: 1; kv: Record<string, unknown>; jobs: Record<string, Stamped>; parents: Record<string, Stamped>; seen: Record<string, Seen> };
+type Snapshot = {
+  v: 1;
+  kv: Record<string, unknown>;
+  jobs: Record<string, Stamped>;
+  parents: Record<string, Stamped>;
+  seen: Record<string, Seen>;
+};
 
 export const STATE_TTL_MS = 12 * 60 * 60 * 1000;
 /** Done job ids are remembered this long for dedup of re-dispatches. */

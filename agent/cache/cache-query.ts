@@ -11,7 +11,10 @@ const MAX_SHAS = 20_000;
 export function answerCacheQuery(query: unknown, jobState: (sha: string) => 'succeeded' | 'failed' | undefined): Result<CacheStates> {
   const shas = (query as { shas?: unknown } | null)?.shas;
   if (!Array.isArray(shas) || shas.length > MAX_SHAS || !shas.every((s) => typeof s === 'string' && SHA.test(s))) {
-    return { ok: false, error: { code: 'invalid-payload', message: `cache:query: expected {shas: [SHA3-224…]} with at most ${MAX_SHAS} entries` } };
+    return {
+      ok: false,
+      error: { code: 'invalid-payload', message: `cache:query: expected {shas: [SHA3-224…]} with at most ${MAX_SHAS} entries` },
+    };
   }
   const states: Record<string, 'succeeded' | 'failed' | null> = {};
   for (const sha of shas as string[]) states[sha] = jobState(sha) ?? null;

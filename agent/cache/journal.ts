@@ -12,7 +12,19 @@
  * - When the journal has grown past a threshold, the owner's state is written as a new snapshot
  *   (tmp file, fsync, rename) and the journal starts over.
  */
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, fstatSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  fstatSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/log.js';
 
@@ -59,7 +71,9 @@ export class Journal<Op> {
   }
 
   private overThreshold(): boolean {
-    return this.opsSinceCompact >= (this.options.compactAfterOps ?? 20_000) || this.bytes >= (this.options.compactAfterBytes ?? 8 * 1024 * 1024);
+    return (
+      this.opsSinceCompact >= (this.options.compactAfterOps ?? 20_000) || this.bytes >= (this.options.compactAfterBytes ?? 8 * 1024 * 1024)
+    );
   }
 
   /** Queues an op; it is written at the end of this event-loop turn. */

@@ -28,7 +28,9 @@ export type ComponentInstaller = Readonly<{
   manifests(): ComponentManifest[];
 }>;
 
-export function createComponentInstaller(options: Readonly<{ cacheDir: string; components: Map<string, Component>; builtinVerbs: ReadonlySet<string>; log: Logger }>): ComponentInstaller {
+export function createComponentInstaller(
+  options: Readonly<{ cacheDir: string; components: Map<string, Component>; builtinVerbs: ReadonlySet<string>; log: Logger }>,
+): ComponentInstaller {
   const dir = join(options.cacheDir, 'components');
   const indexFile = join(dir, 'index.json');
   const { components, log } = options;
@@ -94,9 +96,10 @@ export function createComponentInstaller(options: Readonly<{ cacheDir: string; c
       log.info('user component installed', { verb, hash });
       return ok({ verb, hash });
     },
-    manifests: () => [...hashes].flatMap(([verb, hash]) => {
-      const c = components.get(verb);
-      return c ? [componentManifest(c, { hash })] : [];
-    }),
+    manifests: () =>
+      [...hashes].flatMap(([verb, hash]) => {
+        const c = components.get(verb);
+        return c ? [componentManifest(c, { hash })] : [];
+      }),
   };
 }

@@ -37,5 +37,7 @@ results['fork-server'] = await timeExecutor(pool);
 await pool.close();
 results.spawn = await timeExecutor(createSpawnExecutor());
 for (const [name, ms] of Object.entries(results)) {
-  process.stdout.write(`${name.padEnd(12)} ${n} jobs: ${ms.toFixed(0)} ms (${(ms / n).toFixed(3)} ms/job, ${(ms / loop).toFixed(2)}x loop)\n`);
+  process.stdout.write(
+    `${name.padEnd(12)} ${n} jobs: ${ms.toFixed(0)} ms (${(ms / n).toFixed(3)} ms/job, ${(ms / loop).toFixed(2)}x loop)\n`,
+  );
 }

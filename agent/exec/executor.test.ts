@@ -92,7 +92,10 @@ for (const [name, make] of executors) {
 
     test('output without a trailing newline and large output arrive whole', async () => {
       assert.equal((await run(executor, 'printf no-newline')).stdout, 'no-newline');
-      const big = await run(executor, 'i=0; while [ $i -lt 2000 ]; do echo "line $i abcdefghijklmnopqrstuvwxyz0123456789"; i=$((i+1)); done');
+      const big = await run(
+        executor,
+        'i=0; while [ $i -lt 2000 ]; do echo "line $i abcdefghijklmnopqrstuvwxyz0123456789"; i=$((i+1)); done',
+      );
       assert.equal(big.stdout.split('\n').length, 2001);
       assert.ok(big.stdout.endsWith('line 1999 abcdefghijklmnopqrstuvwxyz0123456789\n'));
     });
@@ -172,7 +175,10 @@ describe('subshell jobs read as sh -c jobs', { timeout: 30_000 }, () => {
       const env = { GREETING: "it's me" };
       const a = await run(exec, script, { env });
       const b = await run(subshell, script, { env });
-      assert.deepEqual({ exitCode: b.exitCode, stdout: b.stdout, stderr: b.stderr }, { exitCode: a.exitCode, stdout: a.stdout, stderr: a.stderr });
+      assert.deepEqual(
+        { exitCode: b.exitCode, stdout: b.stdout, stderr: b.stderr },
+        { exitCode: a.exitCode, stdout: a.stdout, stderr: a.stderr },
+      );
     });
   }
 
@@ -261,10 +267,15 @@ describe('fork-server pool', { timeout: 30_000 }, () => {
       // Concurrency by a barrier, not a stopwatch: each job marks itself and waits for all three marks;
       // jobs run one at a time would leave the first waiting alone (it gives up and says so).
       const barrier = mkdtempSync(join(tmpdir(), 'dd-barrier-'));
-      const job = (i: number) => `: > ${barrier}/m${i}; n=0; while [ $n -lt 400 ]; do [ -e ${barrier}/m1 ] && [ -e ${barrier}/m2 ] && [ -e ${barrier}/m3 ] && { echo job${i}; exit 0; }; sleep 0.05; n=$((n+1)); done; echo alone${i}`;
+      const job = (i: number) =>
+        `: > ${barrier}/m${i}; n=0; while [ $n -lt 400 ]; do [ -e ${barrier}/m1 ] && [ -e ${barrier}/m2 ] && [ -e ${barrier}/m3 ] && { echo job${i}; exit 0; }; sleep 0.05; n=$((n+1)); done; echo alone${i}`;
       try {
         const results = await Promise.all([1, 2, 3].map((i) => run(pool, job(i))));
-        assert.deepEqual(results.map((r) => r.stdout), ['job1\n', 'job2\n', 'job3\n'], 'ran concurrently');
+        assert.deepEqual(
+          results.map((r) => r.stdout),
+          ['job1\n', 'job2\n', 'job3\n'],
+          'ran concurrently',
+        );
       } finally {
         rmSync(barrier, { recursive: true, force: true });
       }
@@ -282,7 +293,11 @@ describe('marker splitter', () => {
     const parts: string[] = [];
     const trailers: string[] = [];
     const strays: string[] = [];
-    const splitter = new MarkerSplitter({ data: (b) => parts.push(b.toString()), end: (t) => trailers.push(t), stray: (b) => strays.push(b.toString()) });
+    const splitter = new MarkerSplitter({
+      data: (b) => parts.push(b.toString()),
+      end: (t) => trailers.push(t),
+      stray: (b) => strays.push(b.toString()),
+    });
     splitter.expect(prefix);
     for (const chunk of chunks) splitter.push(Buffer.from(chunk));
     return { parts, ended: trailers.length, trailers, strays };

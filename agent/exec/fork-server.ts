@@ -227,7 +227,12 @@ export class ForkServer {
       this.out.flush();
       this.err.flush();
       const why = this.retired ? 'was stopped' : `died (${this.exitInfo || 'pipe closed'})`;
-      this.settle(job, job.killed ? { exitCode: null, signal: 'SIGKILL' } : new ExecError(`the agent's fork-server shell ${why} while running the command`));
+      this.settle(
+        job,
+        job.killed
+          ? { exitCode: null, signal: 'SIGKILL' }
+          : new ExecError(`the agent's fork-server shell ${why} while running the command`),
+      );
       for (const stream of this.child.stdio) stream?.destroy();
       this.onChange();
     };

@@ -64,7 +64,11 @@ export function wrapsAsFunction(script: string): boolean {
       i += 1;
     } else if (c === '}') {
       if (braces > 0) braces -= 1;
-      else if ((i === 0 || WORD_DELIMITERS.includes(script[i - 1] as string)) && (i === script.length - 1 || WORD_DELIMITERS.includes(script[i + 1] as string))) return false;
+      else if (
+        (i === 0 || WORD_DELIMITERS.includes(script[i - 1] as string)) &&
+        (i === script.length - 1 || WORD_DELIMITERS.includes(script[i + 1] as string))
+      )
+        return false;
     }
   }
   return braces === 0;

@@ -31,7 +31,10 @@ export class JobManager {
       run: (held) => this.runHeld(held),
       maxQueues: options.maxQueues ?? defaultMaxQueues(options.cores),
       onError: (error, held) => {
-        deps.log.error('job runner crashed', { jobId: held.job.jobId, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        deps.log.error('job runner crashed', {
+          jobId: held.job.jobId,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
         if (held.state !== 'done') reportNotRun(deps, held.job.jobId, 'failed', `Job [ ${held.job.jobId} ] agent error: ${String(error)}`);
         held.state = 'done';
       },
@@ -43,7 +46,8 @@ export class JobManager {
   dispatch(payload: unknown): Result<{ accepted: number }> {
     if (this.closing) return fail('agent-offline', 'agent is shutting down');
     if (!Array.isArray(payload)) return fail('invalid-payload', 'job:dispatch: expected an array of jobs');
-    if (payload.length > LIMITS.maxJobsPerSubmit) return fail('too-large', `job:dispatch: at most ${LIMITS.maxJobsPerSubmit} jobs per call`);
+    if (payload.length > LIMITS.maxJobsPerSubmit)
+      return fail('too-large', `job:dispatch: at most ${LIMITS.maxJobsPerSubmit} jobs per call`);
     let accepted = 0;
     const invalid: string[] = [];
     for (const item of payload) {

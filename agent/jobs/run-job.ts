@@ -115,7 +115,11 @@ function jobFields(component: Component, job: DispatchedJob): { fields: Record<s
 function abortOutcome(reason: AbortReason, job: DispatchedJob): { outcome: AgentOutcome; info: string; stderr: string } {
   switch (reason) {
     case 'timeout':
-      return { outcome: 'timed-out', info: `Timeout encountered after ${job.timeout} s`, stderr: `Timeout encountered after ${job.timeout} s\n` };
+      return {
+        outcome: 'timed-out',
+        info: `Timeout encountered after ${job.timeout} s`,
+        stderr: `Timeout encountered after ${job.timeout} s\n`,
+      };
     case 'cancel':
       return { outcome: 'cancelled', info: 'Job cancelled', stderr: 'Job cancelled\n' };
     case 'shutdown':
@@ -156,7 +160,12 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
     return;
   }
   if (cache.parentState(job.parentId) === 'failed') {
-    reportNotRun(deps, job.jobId, 'failed', `Job [ ${job.jobId} ] was not allowed to run because there was a failure under this parent ID [ ${job.parentId} ]`);
+    reportNotRun(
+      deps,
+      job.jobId,
+      'failed',
+      `Job [ ${job.jobId} ] was not allowed to run because there was a failure under this parent ID [ ${job.parentId} ]`,
+    );
     return;
   }
   const component = deps.components.get(job.verb);
@@ -168,7 +177,9 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   }
   if (component.cacheable && !job.skipCache && cache.jobState(job.sha) === 'succeeded') {
     const now = Date.now();
-    deps.outbox.push(finishedEvent(job.jobId, { outcome: 'succeeded', info: 'task skipped', startedAt: now, finishedAt: now, cached: true }));
+    deps.outbox.push(
+      finishedEvent(job.jobId, { outcome: 'succeeded', info: 'task skipped', startedAt: now, finishedAt: now, cached: true }),
+    );
     cache.markSeen(job.jobId, 'd');
     cache.setParentState(job.parentId, 'succeeded');
     return;
@@ -177,7 +188,10 @@ export async function runJob(deps: JobDeps, held: HeldJob): Promise<void> {
   const startedAt = Date.now();
   deps.outbox.push({ type: 'started', jobId: job.jobId, at: startedAt });
   cache.markSeen(job.jobId, 'r');
-  const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), { stdout: Boolean(job.stdoutArg), stderr: Boolean(job.stderrArg) });
+  const output = new JobOutput(job.jobId, deps.outputCapBytes, (e) => deps.outbox.push(e), {
+    stdout: Boolean(job.stdoutArg),
+    stderr: Boolean(job.stderrArg),
+  });
   const release = component.requiresLock ? await deps.locks.acquire(component.lockName ?? component.verb.toLowerCase()) : null;
   const timer = job.timeout > 0 ? setTimeout(() => abort.abort('timeout'), job.timeout * 1000) : undefined;
   let outcome: AgentOutcome;

@@ -34,7 +34,10 @@ describe('outbox', () => {
     await tick();
     await tick();
     assert.equal(batches.length, 2);
-    assert.deepEqual(batches[1]?.events.map((e) => e.jobId), ['job-3', 'job-4', 'job-5']);
+    assert.deepEqual(
+      batches[1]?.events.map((e) => e.jobId),
+      ['job-3', 'job-4', 'job-5'],
+    );
     release({ ok: true });
     assert.equal(await box.whenDrained(1000), true);
     box.close();
@@ -51,9 +54,23 @@ describe('outbox', () => {
     await tick();
     await tick();
     assert.equal(batches.length, 0, 'a batch of only started events is held');
-    box.push({ type: 'finished', jobId: 'fast', outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 0, stderrChunks: 0 });
+    box.push({
+      type: 'finished',
+      jobId: 'fast',
+      outcome: 'succeeded',
+      info: 'ok',
+      executionTime: 0,
+      startedAt: 0,
+      finishedAt: 0,
+      stdoutChunks: 0,
+      stderrChunks: 0,
+    });
     await tick();
-    assert.deepEqual(batches.map((b) => b.types), [['finished']], 'the result is sent at once; it carries the start, so the started that waited is left out');
+    assert.deepEqual(
+      batches.map((b) => b.types),
+      [['finished']],
+      'the result is sent at once; it carries the start, so the started that waited is left out',
+    );
 
     const pushedAt = Date.now();
     box.push({ type: 'started', jobId: 'slow', at: pushedAt });
@@ -71,7 +88,17 @@ describe('outbox', () => {
       batches.push({ at: Date.now(), ids: batch.events.map((e) => e.jobId) });
       return { ok: true };
     });
-    const finished = (jobId: string): JobEvent => ({ type: 'finished', jobId, outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 0, stderrChunks: 0 });
+    const finished = (jobId: string): JobEvent => ({
+      type: 'finished',
+      jobId,
+      outcome: 'succeeded',
+      info: 'ok',
+      executionTime: 0,
+      startedAt: 0,
+      finishedAt: 0,
+      stdoutChunks: 0,
+      stderrChunks: 0,
+    });
     const pushedAt = Date.now();
     box.push(finished('a'));
     await tick();
@@ -79,7 +106,10 @@ describe('outbox', () => {
     await tick();
     assert.equal(batches.length, 0, 'held while more jobs are queued');
     assert.equal(await box.whenDrained(2000), true, 'sent once the wait is over');
-    assert.deepEqual(batches.map((b) => b.ids), [['a', 'b']]);
+    assert.deepEqual(
+      batches.map((b) => b.ids),
+      [['a', 'b']],
+    );
     assert.ok(batches[0]!.at - pushedAt >= BUSY_COALESCE_MS - 2, `held ${batches[0]!.at - pushedAt} ms`);
 
     box.push(finished('c'));
@@ -88,7 +118,14 @@ describe('outbox', () => {
     queued = false;
     box.push(finished('d'));
     await tick();
-    assert.deepEqual(batches.map((b) => b.ids), [['a', 'b'], ['c', 'd']], 'nothing queued any more: sent at once, with what waited');
+    assert.deepEqual(
+      batches.map((b) => b.ids),
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+      'nothing queued any more: sent at once, with what waited',
+    );
     box.close();
   });
 
@@ -140,7 +177,10 @@ describe('outbox', () => {
     assert.equal(await a.whenDrained(1000), true);
     // A process that died now: the journal on disk has the events but not yet their ack.
     const crashedNow = new Outbox({ dir, log: silentLogger });
-    assert.deepEqual(crashedNow.pendingEvents().map((e) => e.jobId), ['job-1', 'job-2']);
+    assert.deepEqual(
+      crashedNow.pendingEvents().map((e) => e.jobId),
+      ['job-1', 'job-2'],
+    );
     crashedNow.close();
     await new Promise((resolve) => setTimeout(resolve, 1300));
     const crashedLater = new Outbox({ dir, log: silentLogger });
@@ -156,7 +196,10 @@ describe('outbox', () => {
     a.push(output(1));
     await tick();
     const crashed = new Outbox({ dir, log: silentLogger });
-    assert.deepEqual(crashed.pendingEvents().map((e) => e.type), ['output']);
+    assert.deepEqual(
+      crashed.pendingEvents().map((e) => e.type),
+      ['output'],
+    );
     crashed.close();
     a.close();
   });
@@ -171,7 +214,17 @@ describe('outbox', () => {
     box.push(started(1));
     box.push(started(2));
     box.push(output(2));
-    box.push({ type: 'finished', jobId: 'job-2', outcome: 'succeeded', info: 'ok', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 1, stderrChunks: 0 });
+    box.push({
+      type: 'finished',
+      jobId: 'job-2',
+      outcome: 'succeeded',
+      info: 'ok',
+      executionTime: 0,
+      startedAt: 0,
+      finishedAt: 0,
+      stdoutChunks: 1,
+      stderrChunks: 0,
+    });
     assert.equal(await box.whenDrained(1000), true);
     assert.deepEqual(batches, [['started:job-1', 'output:job-2', 'finished:job-2']]);
     box.close();

@@ -106,7 +106,10 @@ export class FakeServer {
   output(jobId: string, stream: 'stdout' | 'stderr'): string {
     const chunks = new Map<number, string>();
     for (const e of this.events) if (e.type === 'output' && e.jobId === jobId && e.stream === stream) chunks.set(e.seq, e.data);
-    return [...chunks.entries()].sort((a, b) => a[0] - b[0]).map((c) => c[1]).join('');
+    return [...chunks.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map((c) => c[1])
+      .join('');
   }
 
   outputEvents(jobId: string): OutputEvent[] {

@@ -50,8 +50,17 @@ export async function runAccessAction(client: UiClient, action: AccessAction, se
     case 'create': {
       const ttlMs = action.expires === undefined ? undefined : parseDuration(action.expires);
       if (ttlMs === null) throw new CliError(`--expires ${action.expires}: expected a duration such as 90s, 30m, 12h or 7d`, EXIT.usage);
-      const request = { ...(action.uses !== undefined ? { uses: action.uses } : {}), ...(ttlMs !== undefined ? { ttlMs } : {}), ...(action.note ? { note: action.note } : {}) };
-      write(renderCreated(unwrap(await client.request('enrolments:create', REQUEST_TIMEOUT_MS, request), 'Creating an enrolment token failed'), serverUrl));
+      const request = {
+        ...(action.uses !== undefined ? { uses: action.uses } : {}),
+        ...(ttlMs !== undefined ? { ttlMs } : {}),
+        ...(action.note ? { note: action.note } : {}),
+      };
+      write(
+        renderCreated(
+          unwrap(await client.request('enrolments:create', REQUEST_TIMEOUT_MS, request), 'Creating an enrolment token failed'),
+          serverUrl,
+        ),
+      );
       return;
     }
     case 'list': {
@@ -66,8 +75,16 @@ export async function runAccessAction(client: UiClient, action: AccessAction, se
       return;
     }
     case 'revoke-node': {
-      const revoked = unwrap(await client.request('agents:revoke', REQUEST_TIMEOUT_MS, { identity: action.identity, reason: 'revoked with directord manage --revoke-node' }), 'Revoking the node failed');
-      write(`Node ${revoked.identity} revoked${revoked.disconnected ? ' and disconnected' : ' (it was not connected)'}; its credential is refused from now on\n`);
+      const revoked = unwrap(
+        await client.request('agents:revoke', REQUEST_TIMEOUT_MS, {
+          identity: action.identity,
+          reason: 'revoked with directord manage --revoke-node',
+        }),
+        'Revoking the node failed',
+      );
+      write(
+        `Node ${revoked.identity} revoked${revoked.disconnected ? ' and disconnected' : ' (it was not connected)'}; its credential is refused from now on\n`,
+      );
       return;
     }
   }

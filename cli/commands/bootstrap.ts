@@ -35,18 +35,25 @@ export type BootstrapOptions = Readonly<{
 }>;
 
 /** Directord's order (spec 2.3): --key-file, else the ssh-agent, else the usual default keys. */
-export function sshAuth(keyFile: string | undefined, env: NodeJS.ProcessEnv, home: string = homedir()): { keyFiles: string[]; agentSocket?: string } {
+export function sshAuth(
+  keyFile: string | undefined,
+  env: NodeJS.ProcessEnv,
+  home: string = homedir(),
+): { keyFiles: string[]; agentSocket?: string } {
   if (keyFile) return { keyFiles: [resolve(keyFile)] };
   const defaults = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => join(home, '.ssh', n)).filter((f) => existsSync(f));
   return { keyFiles: defaults, ...(env.SSH_AUTH_SOCK ? { agentSocket: env.SSH_AUTH_SOCK } : {}) };
 }
 
 function resultLine(r: BootstrapHostResult, clients: ReadonlySet<string>): string {
-  return r.ok ? `  ok      ${r.host}${clients.has(r.host) ? ` (agent ${r.identity})` : ' (server target: jobs only)'}` : `  FAILED  ${r.host}: ${r.failure?.code}: ${r.failure?.message.split('\n')[0]}`;
+  return r.ok
+    ? `  ok      ${r.host}${clients.has(r.host) ? ` (agent ${r.identity})` : ' (server target: jobs only)'}`
+    : `  FAILED  ${r.host}: ${r.failure?.code}: ${r.failure?.message.split('\n')[0]}`;
 }
 
 export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): Promise<number> {
-  const { loadCatalogs, catalogHosts, engine, tokenIssuer, DEFAULT_PREFIX, BootstrapError } = await import('../../server/public-bootstrap.js');
+  const { loadCatalogs, catalogHosts, engine, tokenIssuer, DEFAULT_PREFIX, BootstrapError } =
+    await import('../../server/public-bootstrap.js');
 
   let catalog;
   try {
@@ -87,7 +94,9 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
     return r.ok ? r.value.find((a) => a.identity === identity) : undefined;
   };
 
-  line(`Bootstrapping ${serial.length + parallel.length} host(s) from ${options.catalog.join(', ')}${needsServer ? `; agents connect to ${serverUrl}` : ''}`);
+  line(
+    `Bootstrapping ${serial.length + parallel.length} host(s) from ${options.catalog.join(', ')}${needsServer ? `; agents connect to ${serverUrl}` : ''}`,
+  );
   let results: BootstrapHostResult[];
   const run = (hosts: Readonly<{ serial: typeof serial; parallel: typeof parallel }>) =>
     engine.runBootstrap({
@@ -95,13 +104,32 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
       threads: options.threads,
       auth: sshAuth(options.keyFile, ctx.env),
       hostKeys: { file: knownHosts, policy: options.strictHostKeys ? 'strict' : 'accept-new' },
-      install: needsServer ? { bundle, serverUrl, prefix: options.prefix ?? DEFAULT_PREFIX, start: options.start, onlineTimeoutMs: options.onlineTimeout * 1000 } : null,
+      install: needsServer
+        ? {
+            bundle,
+            serverUrl,
+            prefix: options.prefix ?? DEFAULT_PREFIX,
+            start: options.start,
+            onlineTimeoutMs: options.onlineTimeout * 1000,
+          }
+        : null,
       // One single-use enrolment token per host, made by the server (the shared agent key works over loopback only).
       issuer: tokenIssuer(
         async (request) => {
-          const r = client ? await client.request('enrolments:create', REQUEST_TIMEOUT_MS, { uses: request.uses, ttlMs: request.ttlMs, note: request.note }) : null;
+          const r = client
+            ? await client.request('enrolments:create', REQUEST_TIMEOUT_MS, {
+                uses: request.uses,
+                ttlMs: request.ttlMs,
+                note: request.note,
+              })
+            : null;
           if (!r) throw new BootstrapError('internal', 'no server to ask for an enrolment token');
-          if (!r.ok) throw new BootstrapError('internal', `the server did not make an enrolment token: ${r.error.message}`, 'Check that the server is running and DATA_DIR/cli.token is current, then bootstrap again.');
+          if (!r.ok)
+            throw new BootstrapError(
+              'internal',
+              `the server did not make an enrolment token: ${r.error.message}`,
+              'Check that the server is running and DATA_DIR/cli.token is current, then bootstrap again.',
+            );
           return r.value;
         },
         async (id) => client?.request('enrolments:revoke', REQUEST_TIMEOUT_MS, id),
@@ -122,7 +150,10 @@ export async function runBootstrap(options: BootstrapOptions, ctx: CliContext): 
       // The console's "Revoke NAME and retry", for every such host at once.
       const again = new Set<string>();
       for (const r of taken) {
-        const revoked = await client.request('agents:revoke', REQUEST_TIMEOUT_MS, { identity: r.identity, reason: `replaced by directord bootstrap --replace (${r.host})` });
+        const revoked = await client.request('agents:revoke', REQUEST_TIMEOUT_MS, {
+          identity: r.identity,
+          reason: `replaced by directord bootstrap --replace (${r.host})`,
+        });
         if (revoked.ok) {
           line(`[${r.host}] name taken: revoked the earlier agent ${r.identity}; installing again (--replace)`);
           again.add(r.host);

@@ -13,10 +13,19 @@ test('--dump-cache replays snapshot + journal of each local agent, JSON indent 4
   try {
     const a = join(dir, 'agents', 'node1');
     mkdirSync(a, { recursive: true });
-    writeFileSync(join(a, 'cache.snapshot.json'), JSON.stringify({ v: 1, kv: { args: { a: 1 } }, jobs: { [sha]: { s: 'succeeded', at: 1 } }, parents: {}, seen: {} }));
+    writeFileSync(
+      join(a, 'cache.snapshot.json'),
+      JSON.stringify({ v: 1, kv: { args: { a: 1 } }, jobs: { [sha]: { s: 'succeeded', at: 1 } }, parents: {}, seen: {} }),
+    );
     writeFileSync(
       join(a, 'cache.journal.jsonl'),
-      [JSON.stringify({ o: 'set', k: 'envs', v: { X: 'é' } }), JSON.stringify({ o: 'parent', k: 'p1', s: 'failed', at: 2 }), JSON.stringify({ o: 'seen', k: 'j', s: 'd', at: 2 }), JSON.stringify({ o: 'done', k: 'j2', sha: 'f'.repeat(56), p: 'p2', s: 'succeeded', at: 3 }), '{"o":"set","k":"tor'].join('\n'),
+      [
+        JSON.stringify({ o: 'set', k: 'envs', v: { X: 'é' } }),
+        JSON.stringify({ o: 'parent', k: 'p1', s: 'failed', at: 2 }),
+        JSON.stringify({ o: 'seen', k: 'j', s: 'd', at: 2 }),
+        JSON.stringify({ o: 'done', k: 'j2', sha: 'f'.repeat(56), p: 'p2', s: 'succeeded', at: 3 }),
+        '{"o":"set","k":"tor',
+      ].join('\n'),
     );
     mkdirSync(join(dir, 'agents', 'empty'), { recursive: true });
     const out = captureOutput();

@@ -29,9 +29,13 @@ function readText(path: string): string | null {
 function loadSnapshot(view: CacheView, data: unknown): void {
   if (!isObject(data) || data.v !== 1) return;
   for (const [k, v] of Object.entries(isObject(data.kv) ? data.kv : {})) view.kv.set(k, v);
-  for (const [name, map] of [['jobs', view.jobs], ['parents', view.parents]] as const) {
+  for (const [name, map] of [
+    ['jobs', view.jobs],
+    ['parents', view.parents],
+  ] as const) {
     const entries = data[name];
-    if (isObject(entries)) for (const [k, v] of Object.entries(entries)) if (isObject(v) && typeof v.s === 'string') map.set(k, { s: v.s, at: Number(v.at) });
+    if (isObject(entries))
+      for (const [k, v] of Object.entries(entries)) if (isObject(v) && typeof v.s === 'string') map.set(k, { s: v.s, at: Number(v.at) });
   }
 }
 

@@ -7,11 +7,33 @@ import { runCli as run, withFakeServer as withServer } from '../testing/run-cli.
 
 test('exec without a mode prints "Job received. Task ID" and submits the joined job string', () =>
   withServer(async (server, dir) => {
-    const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', '--target', 'n1', 'n2', '--target', 'n1', '--force-async', '--', 'echo', 'hello', 'world');
+    const r = await run(
+      '--data-dir',
+      dir,
+      'exec',
+      '--verb',
+      'RUN',
+      '--target',
+      'n1',
+      'n2',
+      '--target',
+      'n1',
+      '--force-async',
+      '--',
+      'echo',
+      'hello',
+      'world',
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'Run: run-1\nJob received. Task ID: job-1\n');
     assert.deepEqual(server.submissions, [
-      { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo hello world' }] }], targets: ['n1', 'n2'], forceAsync: true, requestedBy: 'cli' },
+      {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: 'echo hello world' }] }],
+        targets: ['n1', 'n2'],
+        forceAsync: true,
+        requestedBy: 'cli',
+      },
     ]);
   }));
 
@@ -74,7 +96,10 @@ test('exec --stream prints each node STDOUT/STDERR then the status', () =>
     addOutput(server.data, { jobId: 'job-1', target: 'n2', stdout: 'hi from 2\n', stderr: 'careful\n', truncated: false });
     const r = await run('--data-dir', dir, 'exec', '--verb', 'RUN', 'echo hi', '--stream');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'Run: run-1\nn1 -- STDOUT\nhi from 1\nn1 -- STDERR\n\nn2 -- STDOUT\nhi from 2\nn2 -- STDERR\ncareful\nJob Success: job-1\n');
+    assert.equal(
+      r.stdout,
+      'Run: run-1\nn1 -- STDOUT\nhi from 1\nn1 -- STDERR\n\nn2 -- STDOUT\nhi from 2\nn2 -- STDERR\ncareful\nJob Success: job-1\n',
+    );
   }));
 
 test('exec --wait off a terminal: status lines then Done.', () =>
@@ -87,7 +112,10 @@ test('exec --wait off a terminal: status lines then Done.', () =>
 
 test('a submission error from the server is printed with its location; input errors exit 2', () =>
   withServer(async (server, dir) => {
-    server.data.onSubmit = () => ({ ok: false, error: { code: 'unknown-verb', message: 'unknown verb NOPE; known verbs: RUN', location: { field: 'entries[0].jobs[0].verb' } } });
+    server.data.onSubmit = () => ({
+      ok: false,
+      error: { code: 'unknown-verb', message: 'unknown verb NOPE; known verbs: RUN', location: { field: 'entries[0].jobs[0].verb' } },
+    });
     const r = await run('--data-dir', dir, 'exec', '--verb', 'NOPE', 'x');
     assert.equal(r.code, 2);
     assert.equal(r.stderr, 'entries[0].jobs[0].verb: unknown verb NOPE; known verbs: RUN\n');

@@ -27,17 +27,30 @@ const IDENTITY = /^[A-Za-z0-9_.:@-]{1,253}$/;
  */
 export function uniqueTargets(targets: readonly string[] | undefined): string[] | undefined {
   if (!targets || targets.length === 0) return undefined;
-  const unique = [...new Set(targets.flatMap((t) => (t.split(',').every((x) => IDENTITY.test(x.trim()) || !x.trim()) ? t.split(',') : [t])).map((t) => t.trim()).filter(Boolean))];
+  const unique = [
+    ...new Set(
+      targets
+        .flatMap((t) => (t.split(',').every((x) => IDENTITY.test(x.trim()) || !x.trim()) ? t.split(',') : [t]))
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const t of unique) {
     if (IDENTITY.test(t)) continue;
     const parsed = parsePattern(t);
-    if (!parsed.ok) throw new CliError(`--target: ${JSON.stringify(t)} is not a valid target name or pattern (${parsed.error.message})`, EXIT.usage);
+    if (!parsed.ok)
+      throw new CliError(`--target: ${JSON.stringify(t)} is not a valid target name or pattern (${parsed.error.message})`, EXIT.usage);
   }
   return unique;
 }
 
 /** `rollout`: the entry keys from the rollout flags (rolloutEntryKeys). */
-export function execSubmission(verb: string, text: string, options: Pick<ExecOptions, 'target' | 'forceAsync'>, rollout: Omit<RunSubmission['entries'][number], 'jobs'> = {}): RunSubmission {
+export function execSubmission(
+  verb: string,
+  text: string,
+  options: Pick<ExecOptions, 'target' | 'forceAsync'>,
+  rollout: Omit<RunSubmission['entries'][number], 'jobs'> = {},
+): RunSubmission {
   const targets = uniqueTargets(options.target);
   return {
     kind: 'exec',

@@ -30,7 +30,9 @@ export async function followRollouts(client: UiClient, runIds: readonly string[]
       const waiting = r.entries.find((e) => e.state === 'awaiting-approval');
       if (waiting && awaitingShown !== waiting.released) {
         awaitingShown = waiting.released;
-        line(`Rollout awaiting approval before wave ${waiting.released + 1}/${waiting.waves.length}: run \`directord rollout approve ${runId}\``);
+        line(
+          `Rollout awaiting approval before wave ${waiting.released + 1}/${waiting.waves.length}: run \`directord rollout approve ${runId}\``,
+        );
       }
       if (settled || Date.now() > deadline) break;
       await new Promise((res) => setTimeout(res, EVERY_MS));

@@ -26,7 +26,9 @@ export function renderInventoryList(snapshot: InventorySnapshot, hosts: readonly
   const index = indexInventory(snapshot);
   const rows = hosts.map((h) => {
     const host = index.hosts.get(h);
-    const labels = Object.entries(host?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries(host?.labels ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const state = !host?.enrolled ? 'not enrolled' : host.online ? 'online' : 'offline';
     return [h, [...index.groupsOf(h)].sort().join(',') || '-', labels || '-', state];
   });
@@ -75,7 +77,8 @@ export function editOps(kind: 'group' | 'label' | 'var', words: readonly string[
     throw usage('usage: directord inventory label set KEY=VALUE HOST… | label remove KEY HOST…');
   }
   const [ownerKind, owner, key, ...value] = rest;
-  if ((ownerKind !== 'host' && ownerKind !== 'group') || !owner || !key) throw usage('usage: directord inventory var set host|group NAME KEY VALUE | var unset host|group NAME KEY');
+  if ((ownerKind !== 'host' && ownerKind !== 'group') || !owner || !key)
+    throw usage('usage: directord inventory var set host|group NAME KEY VALUE | var unset host|group NAME KEY');
   const who = ownerKind === 'host' ? { host: owner } : { group: owner };
   if (action === 'set' && value.length) return [{ op: 'set-var', owner: who, key, value: scalar(value.join(' ')) }];
   if (action === 'unset') return [{ op: 'set-var', owner: who, key }];
@@ -95,13 +98,24 @@ export async function runInventory(action: string, args: readonly string[], opti
       } catch (error) {
         throw new CliError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
       }
-      const changes = await withServer(ctx, async (c) => unwrap(await c.request('inventory:import', REQUEST_TIMEOUT_MS, { fileName: basename(file), text, ...(options.replace ? { replace: true } : {}) }), `Importing ${file} failed`));
+      const changes = await withServer(ctx, async (c) =>
+        unwrap(
+          await c.request('inventory:import', REQUEST_TIMEOUT_MS, {
+            fileName: basename(file),
+            text,
+            ...(options.replace ? { replace: true } : {}),
+          }),
+          `Importing ${file} failed`,
+        ),
+      );
       printChanges(changes);
       return EXIT.ok;
     }
     case 'list': {
       if (args.length > 1) throw usage("usage: directord inventory list [PATTERN] (quote a pattern with ! or *: 'web:!web-3')");
-      const snapshot = await withServer(ctx, async (c) => unwrap(await c.request('inventory:get', REQUEST_TIMEOUT_MS), 'Reading the inventory failed'));
+      const snapshot = await withServer(ctx, async (c) =>
+        unwrap(await c.request('inventory:get', REQUEST_TIMEOUT_MS), 'Reading the inventory failed'),
+      );
       const pattern = args[0] ?? 'all';
       const r = resolvePattern(pattern, snapshot);
       if (!r.ok) {
@@ -114,7 +128,9 @@ export async function runInventory(action: string, args: readonly string[], opti
     case 'export': {
       const format = options.format ?? 'yaml';
       if (format !== 'yaml' && format !== 'json') throw usage(`--format: expected yaml or json, not ${JSON.stringify(format)}`);
-      const out = await withServer(ctx, async (c) => unwrap(await c.request('inventory:export', REQUEST_TIMEOUT_MS, { format }), 'Exporting the inventory failed'));
+      const out = await withServer(ctx, async (c) =>
+        unwrap(await c.request('inventory:export', REQUEST_TIMEOUT_MS, { format }), 'Exporting the inventory failed'),
+      );
       write(out.text);
       return EXIT.ok;
     }
@@ -122,7 +138,11 @@ export async function runInventory(action: string, args: readonly string[], opti
     case 'label':
     case 'var': {
       const ops = editOps(action, args);
-      printChanges(await withServer(ctx, async (c) => unwrap(await c.request('inventory:edit', REQUEST_TIMEOUT_MS, { ops }), `inventory ${action} failed`)));
+      printChanges(
+        await withServer(ctx, async (c) =>
+          unwrap(await c.request('inventory:edit', REQUEST_TIMEOUT_MS, { ops }), `inventory ${action} failed`),
+        ),
+      );
       return EXIT.ok;
     }
   }

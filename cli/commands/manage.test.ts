@@ -12,7 +12,9 @@ test('--job-info last shows the record with every node output', () =>
   withServer(async (server, dir) => {
     const at = Date.UTC(2026, 0, 2, 3, 4, 5);
     server.data.jobs.push(
-      jobRecord('job-1', [targetRecord('n1', 'succeeded', { info: 'echo hi', startedAt: at, finishedAt: at, executionTime: 0.5, roundtripTime: 1 })]),
+      jobRecord('job-1', [
+        targetRecord('n1', 'succeeded', { info: 'echo hi', startedAt: at, finishedAt: at, executionTime: 0.5, roundtripTime: 1 }),
+      ]),
     );
     addOutput(server.data, { jobId: 'job-1', target: 'n1', stdout: 'hi\n', stderr: '', truncated: false });
     const r = await run('--data-dir', dir, 'manage', '--job-info', 'last');
@@ -55,12 +57,21 @@ test('--list-jobs --limit N shows the newest N, oldest first, and says on stderr
     for (let i = 1; i <= 5; i++) server.data.jobs.push(jobRecord(`job-${i}`, [targetRecord('n1', 'succeeded')], { createdAt: i }));
     const first = await run('--data-dir', dir, 'manage', '--list-jobs', '--limit', '2');
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual([...first.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]), ['job-4', 'job-5']);
+    assert.deepEqual(
+      [...first.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]),
+      ['job-4', 'job-5'],
+    );
     assert.equal(first.stderr, 'Showing the newest 2 jobs. Older ones: directord manage --list-jobs --after job-4 [--limit N]\n');
     const next = await run('--data-dir', dir, 'manage', '--list-jobs', '--limit', '2', '--after', 'job-4');
-    assert.deepEqual([...next.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]), ['job-2', 'job-3']);
+    assert.deepEqual(
+      [...next.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]),
+      ['job-2', 'job-3'],
+    );
     const last = await run('--data-dir', dir, 'manage', '--list-jobs', '--after', 'job-2');
-    assert.deepEqual([...last.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]), ['job-1']);
+    assert.deepEqual(
+      [...last.stdout.matchAll(/^(job-\d)/gm)].map((m) => m[1]),
+      ['job-1'],
+    );
     assert.equal(last.stderr, '', 'no hint after the last page');
     const gone = await run('--data-dir', dir, 'manage', '--list-jobs', '--after', 'nope');
     assert.equal(gone.code, 1);

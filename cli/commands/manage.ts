@@ -48,15 +48,19 @@ export type ManageAction = (typeof ACTIONS)[number][0];
 export function chooseAction(options: ManageOptions): ManageAction {
   const given = ACTIONS.filter(([key]) => options[key] !== undefined && options[key] !== false);
   if (given.length === 0) throw new CliError(`manage needs exactly one action: ${ACTIONS.map(([, flag]) => flag).join(', ')}`, EXIT.usage);
-  if (given.length > 1) throw new CliError(`manage takes exactly one action, got ${given.map(([, flag]) => flag).join(' and ')}`, EXIT.usage);
+  if (given.length > 1)
+    throw new CliError(`manage takes exactly one action, got ${given.map(([, flag]) => flag).join(' and ')}`, EXIT.usage);
   const action = given[0]![0];
   if (options.filter && action !== 'listJobs') throw new CliError('--filter only applies to --list-jobs', EXIT.usage);
-  if (options.limit !== undefined && !['listJobs', 'hostHistory', 'searchOutput'].includes(action)) throw new CliError('--limit only applies to --list-jobs, --host-history and --search-output', EXIT.usage);
-  if (options.after !== undefined && !['listJobs', 'hostHistory'].includes(action)) throw new CliError('--after only applies to --list-jobs and --host-history', EXIT.usage);
+  if (options.limit !== undefined && !['listJobs', 'hostHistory', 'searchOutput'].includes(action))
+    throw new CliError('--limit only applies to --list-jobs, --host-history and --search-output', EXIT.usage);
+  if (options.after !== undefined && !['listJobs', 'hostHistory'].includes(action))
+    throw new CliError('--after only applies to --list-jobs and --host-history', EXIT.usage);
   const searchOnly = (['since', 'host', 'verb'] as const).filter((k) => options[k] !== undefined);
   if (searchOnly.length && action !== 'searchOutput') throw new CliError(`--${searchOnly[0]} only applies to --search-output`, EXIT.usage);
   const enrolmentOnly = (['uses', 'expires', 'note'] as const).filter((k) => options[k] !== undefined);
-  if (enrolmentOnly.length && action !== 'createEnrolment') throw new CliError(`--${enrolmentOnly[0]} only applies to --create-enrolment`, EXIT.usage);
+  if (enrolmentOnly.length && action !== 'createEnrolment')
+    throw new CliError(`--${enrolmentOnly[0]} only applies to --create-enrolment`, EXIT.usage);
   return action;
 }
 
@@ -116,7 +120,12 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
         const { runAccessAction } = await import('./access.js');
         const access =
           action === 'createEnrolment'
-            ? ({ kind: 'create', ...(options.uses !== undefined ? { uses: options.uses } : {}), ...(options.expires !== undefined ? { expires: options.expires } : {}), ...(options.note !== undefined ? { note: options.note } : {}) } as const)
+            ? ({
+                kind: 'create',
+                ...(options.uses !== undefined ? { uses: options.uses } : {}),
+                ...(options.expires !== undefined ? { expires: options.expires } : {}),
+                ...(options.note !== undefined ? { note: options.note } : {}),
+              } as const)
             : action === 'listEnrolments'
               ? ({ kind: 'list' } as const)
               : action === 'revokeEnrolment'
@@ -126,7 +135,9 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
         return;
       }
       case 'listNodes': {
-        const agents = unwrap(await client.request('agents:list', REQUEST_TIMEOUT_MS), 'Listing nodes failed').filter((a) => a.online || a.rebooting);
+        const agents = unwrap(await client.request('agents:list', REQUEST_TIMEOUT_MS), 'Listing nodes failed').filter(
+          (a) => a.online || a.rebooting,
+        );
         if (agents.length === 0) throw noData();
         write(renderListNodes(agents, Date.now()));
         return;
@@ -152,13 +163,19 @@ export async function runManage(options: ManageOptions, ctx: CliContext): Promis
       case 'exportJobs': {
         const jobs = unwrap(await client.request('jobs:list', REQUEST_TIMEOUT_MS, {}), 'Listing jobs failed');
         if (jobs.length === 0) throw noData();
-        await exportYaml(options.exportJobs ?? '', sortedRecord(jobs, (j) => j.jobId));
+        await exportYaml(
+          options.exportJobs ?? '',
+          sortedRecord(jobs, (j) => j.jobId),
+        );
         return;
       }
       case 'exportNodes': {
         const agents = unwrap(await client.request('agents:list', REQUEST_TIMEOUT_MS), 'Listing nodes failed');
         if (agents.length === 0) throw noData();
-        await exportYaml(options.exportNodes ?? '', sortedRecord(agents, (a) => a.identity));
+        await exportYaml(
+          options.exportNodes ?? '',
+          sortedRecord(agents, (a) => a.identity),
+        );
         return;
       }
       case 'analyzeParent':

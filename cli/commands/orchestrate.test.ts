@@ -88,7 +88,10 @@ test('files are submitted in order, one run each, with the CLI flags', () =>
     const sha = 'a'.repeat(56);
     const r = await run('--data-dir', dir, 'orchestrate', a, b, '--target', 'x', 'y', '--restrict', sha, '--ignore-cache', '--force-async');
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, 'Run: run-1\nRun: run-2\nJob received. Task ID: job-1\nJob received. Task ID: job-2\nJob received. Task ID: job-3\nJob received. Task ID: job-4\n');
+    assert.equal(
+      r.stdout,
+      'Run: run-1\nRun: run-2\nJob received. Task ID: job-1\nJob received. Task ID: job-2\nJob received. Task ID: job-3\nJob received. Task ID: job-4\n',
+    );
     assert.equal(server.submissions.length, 2);
     const [first, second] = server.submissions;
     assert.equal(first?.kind, 'orchestrate');

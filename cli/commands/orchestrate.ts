@@ -16,7 +16,15 @@ import { uniqueTargets } from './exec.js';
 import { submitAndReport, type ReportOptions } from './report.js';
 
 export type OrchestrateOptions = ReportOptions &
-  Readonly<{ target?: string[]; restrict?: string[]; ignoreCache?: boolean; forceAsync?: boolean; fingerPrint?: boolean; concurrency?: number; plan?: boolean }>;
+  Readonly<{
+    target?: string[];
+    restrict?: string[];
+    ignoreCache?: boolean;
+    forceAsync?: boolean;
+    fingerPrint?: boolean;
+    concurrency?: number;
+    plan?: boolean;
+  }>;
 
 export type LoadedFile = Readonly<{ file: string; path: string; text: string; entries: EntrySubmission[] }>;
 
@@ -41,7 +49,10 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     const lines = before.split('\n');
     const line = lines.length;
     const column = (lines[lines.length - 1]?.length ?? 0) + 1;
-    const what = good < bytes.length ? `byte 0x${(bytes[good] ?? 0).toString(16).padStart(2, '0')} at offset ${good}` : 'the file ends inside a character';
+    const what =
+      good < bytes.length
+        ? `byte 0x${(bytes[good] ?? 0).toString(16).padStart(2, '0')} at offset ${good}`
+        : 'the file ends inside a character';
     throw new CliError(`${file}:${line}:${column}: not valid UTF-8 (${what}); save the file as UTF-8`, EXIT.usage);
   }
 }
@@ -58,7 +69,10 @@ export async function loadFiles(files: readonly string[]): Promise<LoadedFile[]>
     } catch (error) {
       if (error instanceof CliError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      throw new CliError(code === 'ENOENT' ? `The [ ${path} ] file was not found.` : `Cannot read ${path}: ${(error as Error).message}`, EXIT.usage);
+      throw new CliError(
+        code === 'ENOENT' ? `The [ ${path} ] file was not found.` : `Cannot read ${path}: ${(error as Error).message}`,
+        EXIT.usage,
+      );
     }
     const result = loadOrchestration(text, file);
     if (!result.ok) throw new CliError(formatWireError(result.error), EXIT.usage);
@@ -87,21 +101,29 @@ const SHA3_224 = /^[0-9a-f]{56}$/;
 
 export async function runOrchestrate(files: readonly string[], options: OrchestrateOptions, ctx: CliContext): Promise<number> {
   const badSha = options.restrict?.find((sha) => !SHA3_224.test(sha));
-  if (badSha !== undefined) throw new CliError(`--restrict: ${badSha} is not a job SHA3-224 (56 hex digits; see --finger-print)`, EXIT.usage);
+  if (badSha !== undefined)
+    throw new CliError(`--restrict: ${badSha} is not a job SHA3-224 (56 hex digits; see --finger-print)`, EXIT.usage);
   const { checkJobs, fingerprintTable, lookup } = await import('../components.js');
   const read = await loadFiles(files);
   checkJobs(read);
   // ADD/COPY sources: relative to the orchestration file's folder first, then the working directory.
   const { attachSources } = await import('../transfer.js');
   const uploads = new Map<string, string>();
-  const loaded = read.map((file) => ({ ...file, entries: attachSources(file.entries, [dirname(file.path), process.cwd()], lookup, uploads) }));
+  const loaded = read.map((file) => ({
+    ...file,
+    entries: attachSources(file.entries, [dirname(file.path), process.cwd()], lookup, uploads),
+  }));
   if (options.fingerPrint) {
     write(fingerprintTable(loaded) + '\n');
     return EXIT.ok;
   }
   if (options.plan) {
     const { printPlans } = await import('./plan.js');
-    return printPlans(loaded.map((file) => ({ file: file.file, submission: orchestrateSubmission(file, options) })), ctx, uploads);
+    return printPlans(
+      loaded.map((file) => ({ file: file.file, submission: orchestrateSubmission(file, options) })),
+      ctx,
+      uploads,
+    );
   }
   return submitAndReport(
     loaded.map((file) => orchestrateSubmission(file, options)),

@@ -9,7 +9,11 @@ import { write } from '../output.js';
 import type { Uploads } from '../transfer.js';
 import { withServer } from '../server-session.js';
 
-export async function printPlans(files: readonly { file: string; submission: RunSubmission }[], ctx: CliContext, uploads?: Uploads): Promise<number> {
+export async function printPlans(
+  files: readonly { file: string; submission: RunSubmission }[],
+  ctx: CliContext,
+  uploads?: Uploads,
+): Promise<number> {
   return withServer(ctx, async (client) => {
     // ADD/COPY sources must be on the server for their jobs to plan (their SHA names them).
     if (uploads?.size) {
@@ -18,7 +22,11 @@ export async function printPlans(files: readonly { file: string; submission: Run
     }
     for (const { file, submission } of files) {
       const plan = await client.request('runs:plan', REQUEST_TIMEOUT_MS, submission);
-      if (!plan.ok) throw new CliError(formatWireError(plan.error), plan.error.code === 'invalid-job' || plan.error.code === 'unknown-verb' ? EXIT.usage : EXIT.failure);
+      if (!plan.ok)
+        throw new CliError(
+          formatWireError(plan.error),
+          plan.error.code === 'invalid-job' || plan.error.code === 'unknown-verb' ? EXIT.usage : EXIT.failure,
+        );
       write(planText(file, plan.value));
     }
     return EXIT.ok;

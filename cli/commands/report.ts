@@ -54,7 +54,12 @@ async function outputsOf(client: UiClient, job: JobRecord | undefined): Promise<
 }
 
 /** Connects, submits every run in order, and reports. Resolves to the exit code. */
-export async function submitAndReport(submissions: readonly RunSubmission[], options: ReportOptions, ctx: CliContext, uploads?: Uploads): Promise<number> {
+export async function submitAndReport(
+  submissions: readonly RunSubmission[],
+  options: ReportOptions,
+  ctx: CliContext,
+  uploads?: Uploads,
+): Promise<number> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   const endpoint = discoverServer(dataDirOf(ctx));

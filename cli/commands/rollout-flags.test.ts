@@ -5,13 +5,16 @@ import { execSubmission } from './exec.js';
 import { hasRolloutFlags, rolloutEntryKeys } from './rollout-flags.js';
 
 test("exec's rollout flags become the entry keys the YAML loader reads, with the same values", async () => {
-  assert.deepEqual(await rolloutEntryKeys({ serial: '1,10%, 50%', maxFailPercentage: '25', pause: '1.5', approve: true, order: 'shuffle' }), {
-    serial: [1, '10%', '50%'],
-    maxFailPercentage: 25,
-    pause: 1.5,
-    approve: true,
-    order: 'shuffle',
-  });
+  assert.deepEqual(
+    await rolloutEntryKeys({ serial: '1,10%, 50%', maxFailPercentage: '25', pause: '1.5', approve: true, order: 'shuffle' }),
+    {
+      serial: [1, '10%', '50%'],
+      maxFailPercentage: 25,
+      pause: 1.5,
+      approve: true,
+      order: 'shuffle',
+    },
+  );
   assert.deepEqual(await rolloutEntryKeys({ serial: '25%' }), { serial: '25%' });
   assert.deepEqual(await rolloutEntryKeys({ concurrency: '2' }), { concurrency: 2 });
   assert.equal(hasRolloutFlags({}), false);
@@ -29,6 +32,9 @@ test('a bad flag value is a usage error naming the flag', async () => {
     [{ order: 'random' }, /^--order: expected shuffle or inventory/],
     [{ concurrency: '0' }, /^--concurrency: expected a whole number/],
   ] as const) {
-    await assert.rejects(rolloutEntryKeys(flags), (error: unknown) => isCliError(error) && message.test(error.message) && error.exitCode === EXIT.usage);
+    await assert.rejects(
+      rolloutEntryKeys(flags),
+      (error: unknown) => isCliError(error) && message.test(error.message) && error.exitCode === EXIT.usage,
+    );
   }
 });

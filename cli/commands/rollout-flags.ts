@@ -8,7 +8,14 @@
 import type { EntrySubmission } from '../../protocol/jobs.js';
 import { CliError, EXIT } from '../errors.js';
 
-export type RolloutFlags = Readonly<{ serial?: string; maxFailPercentage?: string; pause?: string; approve?: boolean; order?: string; concurrency?: string }>;
+export type RolloutFlags = Readonly<{
+  serial?: string;
+  maxFailPercentage?: string;
+  pause?: string;
+  approve?: boolean;
+  order?: string;
+  concurrency?: string;
+}>;
 
 type RolloutFields = Pick<EntrySubmission, 'serial' | 'order' | 'maxFailPercentage' | 'pause' | 'approve' | 'concurrency'>;
 

@@ -19,7 +19,8 @@ export function rolloutLine(r: RunRollout): string {
 }
 
 export async function runRollout(action: string, runId: string, ctx: CliContext): Promise<number> {
-  if (!(ROLLOUT_ACTIONS as readonly string[]).includes(action)) throw new CliError(`rollout: unknown action ${JSON.stringify(action)}; expected ${ROLLOUT_ACTIONS.join(', ')}`, EXIT.usage);
+  if (!(ROLLOUT_ACTIONS as readonly string[]).includes(action))
+    throw new CliError(`rollout: unknown action ${JSON.stringify(action)}; expected ${ROLLOUT_ACTIONS.join(', ')}`, EXIT.usage);
   return withServer(ctx, async (client) => {
     const result = await client.request('rollouts:act', REQUEST_TIMEOUT_MS, { runId, action: action as RolloutAction });
     if (!result.ok) throw new CliError(formatWireError(result.error), result.error.code === 'invalid-payload' ? EXIT.usage : EXIT.failure);

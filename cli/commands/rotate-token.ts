@@ -15,7 +15,10 @@ import { line } from '../output.js';
 const WILDCARD = /^(0\.0\.0\.0|\[::\])$/;
 
 export function rotateConsoleToken(dataDir: string): number {
-  if (!existsSync(dataDir)) throw new CliError(`No data dir ${dataDir}: nothing to rotate (${hint('serve', '--data-dir', dataDir)} creates it and prints the console link)`);
+  if (!existsSync(dataDir))
+    throw new CliError(
+      `No data dir ${dataDir}: nothing to rotate (${hint('serve', '--data-dir', dataDir)} creates it and prints the console link)`,
+    );
   const path = join(dataDir, 'ui.token');
   const token = rotateSecret(path);
   line(`New console token written to ${path}; earlier links and browser sessions no longer open the console.`);

@@ -19,7 +19,17 @@ import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { EXIT } from '../errors.js';
 
-export type ServeOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; localAgents: number; agent: boolean; componentsDir?: string }> & StorageCliOptions & BrowserCliOptions & SmtpCliOptions;
+export type ServeOptions = Readonly<{
+  port?: number;
+  host: string;
+  tls?: TlsCliMode;
+  localAgents: number;
+  agent: boolean;
+  componentsDir?: string;
+}> &
+  StorageCliOptions &
+  BrowserCliOptions &
+  SmtpCliOptions;
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once. */
 function shutdownSignal(): Promise<NodeJS.Signals> {
@@ -56,11 +66,32 @@ export async function runServe(options: ServeOptions, ctx: CliContext): Promise<
   const tls = options.tls ?? 'auto';
   const warning = plainTextWarning(tls, options.host);
   if (warning) log.warn(warning);
-  const server = await createServer({ dataDir, port, host: options.host, tls, staticDir: consoleStaticDir(), log: log.child('server'), importModule, ...storageServerOptions(options), ...browserServerOptions(options), ...smtpServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}) }).catch((error: unknown) => {
+  const server = await createServer({
+    dataDir,
+    port,
+    host: options.host,
+    tls,
+    staticDir: consoleStaticDir(),
+    log: log.child('server'),
+    importModule,
+    ...storageServerOptions(options),
+    ...browserServerOptions(options),
+    ...smtpServerOptions(options),
+    ...(componentsDir ? { componentsDir } : {}),
+    ...(agentBundlePath() ? { agentBundle: agentBundlePath() } : {}),
+  }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   const count = options.agent ? options.localAgents : 0;
-  const agents = count > 0 ? startLocalAgents(localAgentSpecs(count, dataDir), { dataDir, command: agentCommand(), extraArgs: ctx.debug ? ['--debug'] : [], log }) : null;
+  const agents =
+    count > 0
+      ? startLocalAgents(localAgentSpecs(count, dataDir), {
+          dataDir,
+          command: agentCommand(),
+          extraArgs: ctx.debug ? ['--debug'] : [],
+          log,
+        })
+      : null;
   line(consoleLine(options.host, server.port, server.url, server.uiToken));
   const received = await signal;
   log.info(`${received}: stopping${agents ? ' local agents, then' : ''} the server`);

@@ -12,7 +12,10 @@ import { choosePort, listenError, prepareDataDir } from '../server-setup.js';
 import { agentBundlePath } from '../paths.js';
 import { plainTextWarning, type TlsCliMode } from './tls-option.js';
 
-export type ServerOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; componentsDir?: string }> & StorageCliOptions & BrowserCliOptions & SmtpCliOptions;
+export type ServerOptions = Readonly<{ port?: number; host: string; tls?: TlsCliMode; componentsDir?: string }> &
+  StorageCliOptions &
+  BrowserCliOptions &
+  SmtpCliOptions;
 
 export async function runServerCommand(options: ServerOptions, ctx: CliContext): Promise<number> {
   const dataDir = dataDirOf(ctx);
@@ -25,7 +28,18 @@ export async function runServerCommand(options: ServerOptions, ctx: CliContext):
   const tls = options.tls ?? 'auto';
   const warning = plainTextWarning(tls, options.host);
   if (warning) log.warn(warning);
-  const running = await runServer({ dataDir, port, host: options.host, tls, log, ...storageServerOptions(options), ...browserServerOptions(options), ...smtpServerOptions(options), ...(componentsDir ? { componentsDir } : {}), ...(agentBundle ? { agentBundle } : {}) }).catch((error: unknown) => {
+  const running = await runServer({
+    dataDir,
+    port,
+    host: options.host,
+    tls,
+    log,
+    ...storageServerOptions(options),
+    ...browserServerOptions(options),
+    ...smtpServerOptions(options),
+    ...(componentsDir ? { componentsDir } : {}),
+    ...(agentBundle ? { agentBundle } : {}),
+  }).catch((error: unknown) => {
     throw listenError(error, options.host, port);
   });
   await running.stopped;

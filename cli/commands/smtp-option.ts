@@ -28,8 +28,12 @@ export function parseSmtpUrl(value: string): SmtpSettings {
   };
 }
 
-export const smtpUrlOption = (): Option => new Option('--smtp-url <url>', 'SMTP server for email notifications: smtp[s]://[USER:PASS@]HOST[:PORT]').env('DIRECTORD_SMTP_URL').argParser(parseSmtpUrl);
-export const smtpFromOption = (): Option => new Option('--smtp-from <addr>', 'the From address of notification emails').env('DIRECTORD_SMTP_FROM');
+export const smtpUrlOption = (): Option =>
+  new Option('--smtp-url <url>', 'SMTP server for email notifications: smtp[s]://[USER:PASS@]HOST[:PORT]')
+    .env('DIRECTORD_SMTP_URL')
+    .argParser(parseSmtpUrl);
+export const smtpFromOption = (): Option =>
+  new Option('--smtp-from <addr>', 'the From address of notification emails').env('DIRECTORD_SMTP_FROM');
 
 export function smtpServerOptions(options: SmtpCliOptions): { notify?: { smtp: SmtpSettings } } {
   if (!options.smtpUrl) return {};

@@ -14,9 +14,17 @@ import { runCli } from '../testing/run-cli.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function runWithStdin(env: NodeJS.ProcessEnv, input: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runWithStdin(
+  env: NodeJS.ProcessEnv,
+  input: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,54 +46,72 @@ describe('directord user / token / audit', () => {
   after(async () => t.stop());
   const cli = (...args: string[]) => runCli(args[0] ?? '', args[1] ?? '', '--data-dir', t.dataDir, ...args.slice(2));
 
-  test('user add prints a one-time password; --password-stdin takes it from stdin; token create ends with the token', { timeout: 60_000 }, async () => {
-    const added = await cli('user', 'add', 'ada', '--role', 'admin');
-    assert.equal(added.code, 0, added.stderr);
-    const oneTime = added.stdout.trim().split('\n').at(-1) ?? '';
-    assert.match(oneTime, /^[A-Za-z0-9_-]{20}$/);
-    const viaStdin = await runWithStdin({}, 'a long enough password\n', 'user', 'add', 'vera', '--role', 'viewer', '--password-stdin', '--data-dir', t.dataDir);
-    assert.equal(viaStdin.code, 0, viaStdin.stderr);
-    assert.doesNotMatch(viaStdin.stdout, /One-time/);
-    const scoped = await cli('user', 'add', 'otto', '--role', 'operator', '--scope', 'web*');
-    assert.equal(scoped.code, 0, scoped.stderr);
-    const list = await cli('user', 'list');
-    assert.match(list.stdout, /ada\s+admin\s+-\s+one-time password/);
-    assert.match(list.stdout, /otto\s+operator\s+web\*\s+one-time password/);
-    assert.match(list.stdout, /vera\s+viewer\s+-\s+active/);
+  test(
+    'user add prints a one-time password; --password-stdin takes it from stdin; token create ends with the token',
+    { timeout: 60_000 },
+    async () => {
+      const added = await cli('user', 'add', 'ada', '--role', 'admin');
+      assert.equal(added.code, 0, added.stderr);
+      const oneTime = added.stdout.trim().split('\n').at(-1) ?? '';
+      assert.match(oneTime, /^[A-Za-z0-9_-]{20}$/);
+      const viaStdin = await runWithStdin(
+        {},
+        'a long enough password\n',
+        'user',
+        'add',
+        'vera',
+        '--role',
+        'viewer',
+        '--password-stdin',
+        '--data-dir',
+        t.dataDir,
+      );
+      assert.equal(viaStdin.code, 0, viaStdin.stderr);
+      assert.doesNotMatch(viaStdin.stdout, /One-time/);
+      const scoped = await cli('user', 'add', 'otto', '--role', 'operator', '--scope', 'web*');
+      assert.equal(scoped.code, 0, scoped.stderr);
+      const list = await cli('user', 'list');
+      assert.match(list.stdout, /ada\s+admin\s+-\s+one-time password/);
+      assert.match(list.stdout, /otto\s+operator\s+web\*\s+one-time password/);
+      assert.match(list.stdout, /vera\s+viewer\s+-\s+active/);
 
-    const created = await cli('token', 'create', '--user', 'vera', '--expires', '30d');
-    assert.equal(created.code, 0, created.stderr);
-    const token = created.stdout.trimEnd().split('\n').at(-1) ?? '';
-    assert.match(token, /^dtk_[A-Za-z0-9_-]{43}$/);
+      const created = await cli('token', 'create', '--user', 'vera', '--expires', '30d');
+      assert.equal(created.code, 0, created.stderr);
+      const token = created.stdout.trimEnd().split('\n').at(-1) ?? '';
+      assert.match(token, /^dtk_[A-Za-z0-9_-]{43}$/);
 
-    // As vera: reading works, changing is refused with a non-zero exit.
-    const listed = await runCli('--token', token, 'manage', '--list-nodes', '--data-dir', t.dataDir);
-    assert.notEqual(listed.stderr.includes('forbidden'), true, listed.stderr);
-    const refused = await runCli('--token', token, 'user', 'add', 'eve', '--role', 'admin', '--data-dir', t.dataDir);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /forbidden: viewer vera may not add users/);
-    const purge = await runWithStdin({ DIRECTORD_TOKEN: token }, '', 'manage', '--purge-jobs', '--data-dir', t.dataDir);
-    assert.notEqual(purge.code, 0);
-    assert.match(purge.stderr, /forbidden: viewer vera may not purge jobs/);
+      // As vera: reading works, changing is refused with a non-zero exit.
+      const listed = await runCli('--token', token, 'manage', '--list-nodes', '--data-dir', t.dataDir);
+      assert.notEqual(listed.stderr.includes('forbidden'), true, listed.stderr);
+      const refused = await runCli('--token', token, 'user', 'add', 'eve', '--role', 'admin', '--data-dir', t.dataDir);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /forbidden: viewer vera may not add users/);
+      const purge = await runWithStdin({ DIRECTORD_TOKEN: token }, '', 'manage', '--purge-jobs', '--data-dir', t.dataDir);
+      assert.notEqual(purge.code, 0);
+      assert.match(purge.stderr, /forbidden: viewer vera may not purge jobs/);
 
-    const tokens = await cli('token', 'list');
-    assert.match(tokens.stdout, /vera\s+active/);
-    assert.ok(!tokens.stdout.includes(token), 'the list never shows the token');
-    const id = /^([0-9a-f]{16})\s+vera/m.exec(tokens.stdout)?.[1] ?? '';
-    assert.equal((await cli('token', 'revoke', id)).code, 0);
-    const after = await runCli('--token', token, 'user', 'list', '--data-dir', t.dataDir);
-    assert.equal(after.code, 1);
-    assert.match(after.stderr, /refused the API token/);
+      const tokens = await cli('token', 'list');
+      assert.match(tokens.stdout, /vera\s+active/);
+      assert.ok(!tokens.stdout.includes(token), 'the list never shows the token');
+      const id = /^([0-9a-f]{16})\s+vera/m.exec(tokens.stdout)?.[1] ?? '';
+      assert.equal((await cli('token', 'revoke', id)).code, 0);
+      const after = await runCli('--token', token, 'user', 'list', '--data-dir', t.dataDir);
+      assert.equal(after.code, 1);
+      assert.match(after.stderr, /refused the API token/);
 
-    const db = new Database(join(t.dataDir, 'directord.db'), { readonly: true });
-    try {
-      const stored = JSON.stringify(db.prepare('SELECT * FROM api_tokens').all()) + JSON.stringify(db.prepare('SELECT * FROM users').all()) + JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
-      assert.ok(!stored.includes(token), 'only the hash of the token is stored');
-      assert.ok(!stored.includes(oneTime) && !stored.includes('a long enough password'), 'no password is stored or logged');
-    } finally {
-      db.close();
-    }
-  });
+      const db = new Database(join(t.dataDir, 'directord.db'), { readonly: true });
+      try {
+        const stored =
+          JSON.stringify(db.prepare('SELECT * FROM api_tokens').all()) +
+          JSON.stringify(db.prepare('SELECT * FROM users').all()) +
+          JSON.stringify(db.prepare('SELECT * FROM audit_log').all());
+        assert.ok(!stored.includes(token), 'only the hash of the token is stored');
+        assert.ok(!stored.includes(oneTime) && !stored.includes('a long enough password'), 'no password is stored or logged');
+      } finally {
+        db.close();
+      }
+    },
+  );
 
   test('secret set reads stdin, secret list shows names and versions only, secret rm removes', { timeout: 60_000 }, async () => {
     const set = await runWithStdin({}, 'the-value-itself\n', 'secret', 'set', 'DEPLOY_KEY', '--data-dir', t.dataDir);
@@ -106,7 +132,10 @@ describe('directord user / token / audit', () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /vera\s+viewer\s+users:add\s+eve\s+refused/);
     const onlyAdds = await cli('audit', 'list', '--action', 'users:add', '--json');
-    const rows = onlyAdds.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; user: string });
+    const rows = onlyAdds.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; user: string });
     assert.ok(rows.length >= 4 && rows.every((r) => r.action === 'users:add'));
     const exported = await cli('audit', 'export');
     assert.ok(exported.stdout.trim().split('\n').length >= rows.length);

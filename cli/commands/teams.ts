@@ -19,19 +19,31 @@ export async function readStdin(stream: NodeJS.ReadableStream = process.stdin): 
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   // One trailing newline is what `echo` and a terminal add; anything else is part of the value.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export type UserAddOptions = Readonly<{ role: Role; scope?: string; passwordStdin?: boolean }>;
 
 export async function runUserAdd(name: string, options: UserAddOptions, ctx: CliContext): Promise<number> {
   const password = options.passwordStdin ? await readStdin() : undefined;
-  if (password !== undefined && password.length < 12) throw new CliError('the password from stdin must be 12 characters or more', EXIT.usage);
+  if (password !== undefined && password.length < 12)
+    throw new CliError('the password from stdin must be 12 characters or more', EXIT.usage);
   return withServer(ctx, async (client) => {
-    const added = unwrap(await client.request('users:add', REQUEST_TIMEOUT_MS, { name, role: options.role, ...(options.scope ? { scope: options.scope } : {}), ...(password !== undefined ? { password } : {}) }), `Adding user ${name} failed`);
+    const added = unwrap(
+      await client.request('users:add', REQUEST_TIMEOUT_MS, {
+        name,
+        role: options.role,
+        ...(options.scope ? { scope: options.scope } : {}),
+        ...(password !== undefined ? { password } : {}),
+      }),
+      `Adding user ${name} failed`,
+    );
     const u = added.user;
     write(`User ${u.name} added: ${u.role}${u.scope ? ` scoped to ${u.scope}` : ''}.\n`);
-    if (added.oneTimePassword) write(`One-time password (sign in at /login, then choose your own at /account):\n${added.oneTimePassword}\n`);
+    if (added.oneTimePassword)
+      write(`One-time password (sign in at /login, then choose your own at /account):\n${added.oneTimePassword}\n`);
     return EXIT.ok;
   });
 }
@@ -40,7 +52,20 @@ export async function runUserList(ctx: CliContext): Promise<number> {
   return withServer(ctx, async (client) => {
     const users = unwrap(await client.request('users:list', REQUEST_TIMEOUT_MS, {}), 'Listing users failed');
     if (users.length === 0) throw new CliError('No data found', EXIT.failure);
-    write(tabulate(['NAME', 'ROLE', 'SCOPE', 'STATE', 'SOURCE', 'CREATED', 'BY'], users.map((u) => [u.name, u.role, u.scope ?? '-', u.disabled ? 'disabled' : u.mustChangePassword ? 'one-time password' : 'active', u.source, iso(u.createdAt), u.createdBy])));
+    write(
+      tabulate(
+        ['NAME', 'ROLE', 'SCOPE', 'STATE', 'SOURCE', 'CREATED', 'BY'],
+        users.map((u) => [
+          u.name,
+          u.role,
+          u.scope ?? '-',
+          u.disabled ? 'disabled' : u.mustChangePassword ? 'one-time password' : 'active',
+          u.source,
+          iso(u.createdAt),
+          u.createdBy,
+        ]),
+      ),
+    );
     return EXIT.ok;
   });
 }
@@ -70,26 +95,49 @@ export async function runUserRemove(name: string, ctx: CliContext): Promise<numb
   });
 }
 
-export async function runTokenCreate(options: Readonly<{ user: string; expires?: string; note?: string }>, ctx: CliContext): Promise<number> {
+export async function runTokenCreate(
+  options: Readonly<{ user: string; expires?: string; note?: string }>,
+  ctx: CliContext,
+): Promise<number> {
   const ttlMs = options.expires === undefined ? undefined : parseDuration(options.expires);
   if (ttlMs === null) throw new CliError(`--expires ${options.expires}: expected a duration such as 12h, 30d`, EXIT.usage);
   return withServer(ctx, async (client) => {
-    const t = unwrap(await client.request('tokens:create', REQUEST_TIMEOUT_MS, { user: options.user, ...(ttlMs !== undefined ? { ttlMs } : {}), ...(options.note ? { note: options.note } : {}) }), 'Creating an API token failed');
+    const t = unwrap(
+      await client.request('tokens:create', REQUEST_TIMEOUT_MS, {
+        user: options.user,
+        ...(ttlMs !== undefined ? { ttlMs } : {}),
+        ...(options.note ? { note: options.note } : {}),
+      }),
+      'Creating an API token failed',
+    );
     // The token alone on the last line, so scripts can take it with `tail -n 1`.
-    write(`API token ${t.id} for ${t.user} (expires ${t.expiresAt === null ? 'never' : iso(t.expiresAt)}); it is shown once, use it as DIRECTORD_TOKEN or --token:\n${t.token}\n`);
+    write(
+      `API token ${t.id} for ${t.user} (expires ${t.expiresAt === null ? 'never' : iso(t.expiresAt)}); it is shown once, use it as DIRECTORD_TOKEN or --token:\n${t.token}\n`,
+    );
     return EXIT.ok;
   });
 }
 
 export async function runTokenList(options: Readonly<{ user?: string }>, ctx: CliContext): Promise<number> {
   return withServer(ctx, async (client) => {
-    const tokens = unwrap(await client.request('tokens:list', REQUEST_TIMEOUT_MS, options.user ? { user: options.user } : {}), 'Listing API tokens failed');
+    const tokens = unwrap(
+      await client.request('tokens:list', REQUEST_TIMEOUT_MS, options.user ? { user: options.user } : {}),
+      'Listing API tokens failed',
+    );
     if (tokens.length === 0) throw new CliError('No data found', EXIT.failure);
     const now = Date.now();
     write(
       tabulate(
         ['ID', 'USER', 'STATE', 'EXPIRES', 'LAST USED', 'CREATED BY', 'NOTE'],
-        tokens.map((t) => [t.id, t.user, t.revokedAt !== null ? 'revoked' : t.expiresAt !== null && t.expiresAt <= now ? 'expired' : 'active', iso(t.expiresAt), iso(t.lastUsedAt), t.createdBy, t.note]),
+        tokens.map((t) => [
+          t.id,
+          t.user,
+          t.revokedAt !== null ? 'revoked' : t.expiresAt !== null && t.expiresAt <= now ? 'expired' : 'active',
+          iso(t.expiresAt),
+          iso(t.lastUsedAt),
+          t.createdBy,
+          t.note,
+        ]),
       ),
     );
     return EXIT.ok;
@@ -109,7 +157,8 @@ export function parseSince(text: string, now = Date.now()): number {
   const back = parseDuration(text);
   if (back !== null && !/^\d{4}-/.test(text)) return now - back;
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new CliError(`--since ${text}: expected a time (2026-01-31T12:00Z) or a duration back from now (90m, 12h, 7d)`, EXIT.usage);
+  if (Number.isNaN(at))
+    throw new CliError(`--since ${text}: expected a time (2026-01-31T12:00Z) or a duration back from now (90m, 12h, 7d)`, EXIT.usage);
   return at;
 }
 
@@ -122,7 +171,12 @@ export const renderAudit = (rows: readonly AuditEntry[]) =>
   );
 
 export async function runAuditList(options: AuditListOptions, ctx: CliContext): Promise<number> {
-  const query = { ...(options.user ? { user: options.user } : {}), ...(options.action ? { action: options.action } : {}), ...(options.since ? { since: parseSince(options.since) } : {}), ...(options.limit ? { limit: options.limit } : {}) };
+  const query = {
+    ...(options.user ? { user: options.user } : {}),
+    ...(options.action ? { action: options.action } : {}),
+    ...(options.since ? { since: parseSince(options.since) } : {}),
+    ...(options.limit ? { limit: options.limit } : {}),
+  };
   return withServer(ctx, async (client) => {
     const rows = unwrap(await client.request('audit:list', REQUEST_TIMEOUT_MS, query), 'Reading the audit log failed');
     if (options.json) {
@@ -162,7 +216,8 @@ export async function runAuditVerify(ctx: CliContext): Promise<number> {
 /** `secret set NAME`: the value from stdin (never an argument: it would sit in the shell history and `ps`). */
 export async function runSecretSet(name: string, ctx: CliContext): Promise<number> {
   const value = await readStdin();
-  if (value === '') throw new CliError(`secret set ${name}: give the value on stdin, e.g. printf %s "$VALUE" | directord secret set ${name}`, EXIT.usage);
+  if (value === '')
+    throw new CliError(`secret set ${name}: give the value on stdin, e.g. printf %s "$VALUE" | directord secret set ${name}`, EXIT.usage);
   return withServer(ctx, async (client) => {
     const s = unwrap(await client.request('secrets:set', REQUEST_TIMEOUT_MS, { name, value }), `Setting secret ${name} failed`);
     write(`Secret ${s.name} set (version ${s.version}); jobs use it as {{ secrets.${s.name} }}.\n`);
@@ -174,7 +229,12 @@ export async function runSecretList(ctx: CliContext): Promise<number> {
   return withServer(ctx, async (client) => {
     const list = unwrap(await client.request('secrets:list', REQUEST_TIMEOUT_MS, {}), 'Listing secrets failed');
     if (list.length === 0) throw new CliError('No data found', EXIT.failure);
-    write(tabulate(['NAME', 'VERSION', 'CHANGED', 'BY'], list.map((s) => [s.name, String(s.version), iso(s.updatedAt), s.updatedBy])));
+    write(
+      tabulate(
+        ['NAME', 'VERSION', 'CHANGED', 'BY'],
+        list.map((s) => [s.name, String(s.version), iso(s.updatedAt), s.updatedBy]),
+      ),
+    );
     return EXIT.ok;
   });
 }

@@ -8,7 +8,9 @@ import { Option } from 'commander';
 export type TlsCliMode = 'auto' | 'on' | 'off';
 
 export const tlsOption = (): Option =>
-  new Option('--tls <mode>', 'TLS with a self-signed certificate in DATA_DIR/tls.crt: auto (on unless the host is loopback), on, off').choices(['auto', 'on', 'off']).default('auto');
+  new Option('--tls <mode>', 'TLS with a self-signed certificate in DATA_DIR/tls.crt: auto (on unless the host is loopback), on, off')
+    .choices(['auto', 'on', 'off'])
+    .default('auto');
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 

@@ -12,7 +12,17 @@ function agent(identity: string, expiresIn: number, hostUptimeS: number, agentUp
     online: true,
     machineId,
     agentVersion: '0.12.0',
-    facts: { hostname: identity, os: 'Linux', platform: 'linux', release: '6', arch: 'x64', cores: 2, memoryBytes: 1, nodeVersion: 'v20', hostUptimeS },
+    facts: {
+      hostname: identity,
+      os: 'Linux',
+      platform: 'linux',
+      release: '6',
+      arch: 'x64',
+      cores: 2,
+      memoryBytes: 1,
+      nodeVersion: 'v20',
+      hostUptimeS,
+    },
     firstSeen: now,
     lastSeen: now,
     lastHeartbeat: 1000 + agentUptimeMs,
@@ -26,7 +36,13 @@ function agent(identity: string, expiresIn: number, hostUptimeS: number, agentUp
 
 test('--list-nodes layout (spec 2.4, observed)', () => {
   const now = 1_700_000_000_000;
-  const text = renderListNodes([agent('node1', 172_030, 4005.97, 90.804, '3d1219c7c4c5404aaa1f6d2a48adfda4', now), agent('node2', 172_070, 4006.01, 92.842, 'm2', now)], now);
+  const text = renderListNodes(
+    [
+      agent('node1', 172_030, 4005.97, 90.804, '3d1219c7c4c5404aaa1f6d2a48adfda4', now),
+      agent('node2', 172_070, 4006.01, 92.842, 'm2', now),
+    ],
+    now,
+  );
   const expected = `ID     EXPIRY    VERSION    HOST_UPTIME     AGENT_UPTIME    MACHINE_ID                        DRIVER
 -----  --------  ---------  --------------  --------------  --------------------------------  --------
 node1  172.03    0.12.0     1:06:45.970000  0:00:00.090804  3d1219c7c4c5404aaa1f6d2a48adfda4  zeromq
@@ -64,7 +80,13 @@ function target(name: string, state: TargetRecord['state'], executionTime: numbe
   };
 }
 
-function job(jobId: string, parentId: string, parentName: string | null, targets: TargetRecord[], extra: Partial<JobRecord> = {}): JobRecord {
+function job(
+  jobId: string,
+  parentId: string,
+  parentName: string | null,
+  targets: TargetRecord[],
+  extra: Partial<JobRecord> = {},
+): JobRecord {
   return {
     jobId,
     runId: 'run',
@@ -90,8 +112,16 @@ function job(jobId: string, parentId: string, parentName: string | null, targets
 
 test('--list-jobs layout (spec 2.4, observed)', () => {
   const text = renderListJobs([
-    job('1994629e-4797-4b89-8b45-73be41c2a69b', 'p1', 'first parent', [target('node1', 'succeeded', 0.0133642), target('node2', 'succeeded', 0.0133642)], { createdAt: 1 }),
-    job('7fe9f50c-4b18-40c0-ae97-303e82e30f15', '419c6c34-8fed-45ec-9b94-d505fd8a5689', null, [target('node1', 'succeeded', 0.00192285)], { createdAt: 2 }),
+    job(
+      '1994629e-4797-4b89-8b45-73be41c2a69b',
+      'p1',
+      'first parent',
+      [target('node1', 'succeeded', 0.0133642), target('node2', 'succeeded', 0.0133642)],
+      { createdAt: 1 },
+    ),
+    job('7fe9f50c-4b18-40c0-ae97-303e82e30f15', '419c6c34-8fed-45ec-9b94-d505fd8a5689', null, [target('node1', 'succeeded', 0.00192285)], {
+      createdAt: 2,
+    }),
   ]);
   assert.equal(
     text,

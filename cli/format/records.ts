@@ -37,7 +37,9 @@ export function renderListNodes(agents: readonly AgentInfo[], now: number): stri
       DRIVER,
     ]);
   }
-  return renderReport(['ID', 'EXPIRY', 'VERSION', 'HOST_UPTIME', 'AGENT_UPTIME', 'MACHINE_ID', 'DRIVER'], rows, [{ heading: 'EXPIRY', value: totalExpiry, float: true }]);
+  return renderReport(['ID', 'EXPIRY', 'VERSION', 'HOST_UPTIME', 'AGENT_UPTIME', 'MACHINE_ID', 'DRIVER'], rows, [
+    { heading: 'EXPIRY', value: totalExpiry, float: true },
+  ]);
 }
 
 export function executionTime(job: JobRecord): number | null {
@@ -56,7 +58,15 @@ export function renderListJobs(jobs: readonly JobRecord[]): string {
       const exec = executionTime(job);
       const success = succeededTargets(job).length;
       const failed = failedTargets(job).length;
-      return [job.jobId, job.parentName ?? job.parentId, job.verb, exec === null ? 0 : fixed8(exec), isProcessing(job) ? 'True' : 'False', success || 0, failed || 0];
+      return [
+        job.jobId,
+        job.parentName ?? job.parentId,
+        job.verb,
+        exec === null ? 0 : fixed8(exec),
+        isProcessing(job) ? 'True' : 'False',
+        success || 0,
+        failed || 0,
+      ];
     });
   return renderReport(['ID', 'PARENT_JOB_NAME', 'VERB', 'EXECUTION_TIME', 'PROCESSING', 'SUCCESS', 'FAILED'], rows);
 }
@@ -90,10 +100,16 @@ function latest(values: readonly (number | null)[]): number | null {
  * timestamps are local `YYYY-MM-DD HH:MM:SS`; null rows are hidden.
  */
 /** `waves`: each host's rollout wave (issue #17), shown as WAVE when the job is in a rollout. */
-export function renderJobInfo(requestedId: string, job: JobRecord, outputs: readonly NodeOutput[], waves: ReadonlyMap<string, string> = new Map()): string {
+export function renderJobInfo(
+  requestedId: string,
+  job: JobRecord,
+  outputs: readonly NodeOutput[],
+  waves: ReadonlyMap<string, string> = new Map(),
+): string {
   const nodes = [...job.targets].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
   const outputOf = new Map(outputs.map((o) => [o.target, o]));
-  const perNode = (pick: (o: NodeOutput) => string) => dictLines(nodes.map((t) => [t.target, pick(outputOf.get(t.target) ?? { target: t.target, stdout: '', stderr: '' }).trim()] as const));
+  const perNode = (pick: (o: NodeOutput) => string) =>
+    dictLines(nodes.map((t) => [t.target, pick(outputOf.get(t.target) ?? { target: t.target, stdout: '', stderr: '' }).trim()] as const));
   const component = latest(job.targets.map((t) => t.startedAt));
   const returned = latest(job.targets.map((t) => t.finishedAt));
   const roundtrip = roundtripTime(job);
@@ -118,7 +134,10 @@ export function renderJobInfo(requestedId: string, job: JobRecord, outputs: read
     ['SUCCESS', succeededTargets(job).join('\n')],
     ['FAILED', failedTargets(job).join('\n')],
     ['SKIPPED', job.skippedReason],
-    ['WAVE', waves.size ? dictLines(nodes.filter((t) => waves.has(t.target)).map((t) => [t.target, waves.get(t.target) ?? ''] as const)) : null],
+    [
+      'WAVE',
+      waves.size ? dictLines(nodes.filter((t) => waves.has(t.target)).map((t) => [t.target, waves.get(t.target) ?? ''] as const)) : null,
+    ],
   ];
   return renderKeyValue(rows);
 }

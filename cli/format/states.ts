@@ -16,11 +16,17 @@ export const isFailed = (t: TargetRecord): boolean => FAILED.has(t.state);
 export const isProcessing = (job: JobRecord): boolean => job.targets.some((t) => !isFinal(t));
 
 export function succeededTargets(job: JobRecord): string[] {
-  return job.targets.filter(isSucceeded).map((t) => t.target).sort();
+  return job.targets
+    .filter(isSucceeded)
+    .map((t) => t.target)
+    .sort();
 }
 
 export function failedTargets(job: JobRecord): string[] {
-  return job.targets.filter(isFailed).map((t) => t.target).sort();
+  return job.targets
+    .filter(isFailed)
+    .map((t) => t.target)
+    .sort();
 }
 
 /** Mean of the non-null values (Directord shows the mean over nodes), or null when there is none. */

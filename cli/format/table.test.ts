@@ -5,15 +5,19 @@ import { formatTimedelta, pyRepr, renderReport, dictLines } from './keyvalue.js'
 import { renderFingerprint, truncateExec } from './fingerprint.js';
 
 test('tabulate: simple style, heading + 2 minimum width, right-stripped lines', () => {
-  assert.equal(
-    tabulate(['KEY', 'VALUE'], [['SUCCESS', true]]),
-    ['KEY      VALUE', '-------  -------', 'SUCCESS  True'].join('\n'),
-  );
+  assert.equal(tabulate(['KEY', 'VALUE'], [['SUCCESS', true]]), ['KEY      VALUE', '-------  -------', 'SUCCESS  True'].join('\n'));
 });
 
 test('tabulate: multi-line cells span lines and empty cells stay blank', () => {
   assert.equal(
-    tabulate(['KEY', 'VALUE'], [['SUCCESS', 'node1\nnode2'], ['FAILED', ''], ['X', null]]),
+    tabulate(
+      ['KEY', 'VALUE'],
+      [
+        ['SUCCESS', 'node1\nnode2'],
+        ['FAILED', ''],
+        ['X', null],
+      ],
+    ),
     ['KEY      VALUE', '-------  -------', 'SUCCESS  node1', '         node2', 'FAILED', 'X'].join('\n'),
   );
 });
@@ -65,5 +69,14 @@ test('formatTimedelta matches Python str(timedelta)', () => {
 test('pyRepr and dictLines follow Python', () => {
   assert.equal(pyRepr({ a: ['x', 1, true, null] }), "{'a': ['x', 1, True, None]}");
   assert.equal(pyRepr("it's"), '"it\'s"');
-  assert.equal(dictLines([['verb', 'RUN'], ['no_block', false], ['retry', 1], ['x', []], ['y', 0]]), 'verb = RUN\nretry = 1');
+  assert.equal(
+    dictLines([
+      ['verb', 'RUN'],
+      ['no_block', false],
+      ['retry', 1],
+      ['x', []],
+      ['y', 0],
+    ]),
+    'verb = RUN\nretry = 1',
+  );
 });

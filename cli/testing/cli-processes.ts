@@ -55,7 +55,10 @@ export type ServeProcess = Readonly<{
 
 /** `directord --data-dir DIR serve ARGS…`, resolved once it printed a line or exited (60 s at most). */
 export async function startServe(dataDir: string, args: readonly string[]): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [...cliArgs, '--data-dir', dataDir, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs, '--data-dir', dataDir, 'serve', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -57,7 +57,9 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
       const submission = payload as RunSubmission;
       submissions.push(submission);
       if (state.onSubmit) return state.onSubmit(submission);
-      const jobs = submission.entries.flatMap((entry) => entry.jobs.map((job) => ({ jobId: `job-${nextJob++}`, parentId: 'parent', sha: 'f'.repeat(56), verb: job.verb, targets: [] })));
+      const jobs = submission.entries.flatMap((entry) =>
+        entry.jobs.map((job) => ({ jobId: `job-${nextJob++}`, parentId: 'parent', sha: 'f'.repeat(56), verb: job.verb, targets: [] })),
+      );
       return ok({ runId: `run-${submissions.length}`, jobs });
     },
     'jobs:list': () => ok(state.jobs),
@@ -117,9 +119,14 @@ export async function startFakeServer(dataDir: string, data: Partial<FakeData> =
   const requests: UiRequests = {
     events: () => Object.keys(table),
     has: (event) => event in table,
-    handle: (event, payload) => Promise.resolve(table[event as keyof UiToServerEvents]?.(payload) ?? fail('invalid-payload', `unknown request ${event}`)),
+    handle: (event, payload) =>
+      Promise.resolve(table[event as keyof UiToServerEvents]?.(payload) ?? fail('invalid-payload', `unknown request ${event}`)),
   };
-  const api = createUiApi({ requests, authenticate: (presented) => (presented === token ? ok({ client: 'cli' }) : fail('unauthorized', 'wrong or missing token')), log: createLogger('fake-ui', () => undefined, 'error') });
+  const api = createUiApi({
+    requests,
+    authenticate: (presented) => (presented === token ? ok({ client: 'cli' }) : fail('unauthorized', 'wrong or missing token')),
+    log: createLogger('fake-ui', () => undefined, 'error'),
+  });
   const http = createHttpServer((req, res) => {
     if (!api(req, res, new URL(req.url ?? '/', 'http://localhost').pathname)) {
       res.writeHead(404);

@@ -43,7 +43,7 @@ function describe(value: unknown): string {
  */
 export const CACHEFILE = defineComponent({
   verb: 'CACHEFILE',
-  summary: "Load a YAML or JSON file on the target into its args cache.",
+  summary: 'Load a YAML or JSON file on the target into its args cache.',
   description:
     "Reads a YAML or JSON mapping from a file on the target and merges it into the target's args cache: " +
     'mappings merge recursively and lists are appended, so loading a file twice appends to its lists.',

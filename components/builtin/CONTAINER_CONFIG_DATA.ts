@@ -45,14 +45,22 @@ export function mergeConfig(base: Record<string, unknown>, override: Readonly<Re
 function parseOverrides(value: unknown): Record<string, unknown> {
   if (value === undefined) return {};
   if (isRecord(value)) return value;
-  if (typeof value !== 'string') throw new ArgumentError('CONTAINER_CONFIG_DATA: --config-overrides expects a JSON mapping', 'config_overrides');
+  if (typeof value !== 'string')
+    throw new ArgumentError('CONTAINER_CONFIG_DATA: --config-overrides expects a JSON mapping', 'config_overrides');
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch (error) {
-    throw new ArgumentError(`CONTAINER_CONFIG_DATA: --config-overrides is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, 'config_overrides');
+    throw new ArgumentError(
+      `CONTAINER_CONFIG_DATA: --config-overrides is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      'config_overrides',
+    );
   }
-  if (!isRecord(parsed)) throw new ArgumentError('CONTAINER_CONFIG_DATA: --config-overrides expects a JSON mapping, e.g. {"web": {"image": "x"}}', 'config_overrides');
+  if (!isRecord(parsed))
+    throw new ArgumentError(
+      'CONTAINER_CONFIG_DATA: --config-overrides expects a JSON mapping, e.g. {"web": {"image": "x"}}',
+      'config_overrides',
+    );
   return parsed;
 }
 
@@ -67,7 +75,7 @@ export const CONTAINER_CONFIG_DATA = defineComponent({
   verb: 'CONTAINER_CONFIG_DATA',
   summary: "Load container configs (JSON files) into the target's 'configs' cache.",
   description:
-    "Reads the JSON files of a directory on the target that match a pattern into one mapping keyed by file name, merges " +
+    'Reads the JSON files of a directory on the target that match a pattern into one mapping keyed by file name, merges ' +
     "the overrides over it and stores it in the target's cache as 'configs'.",
   args: Type.Object({
     config_path: Type.String({

@@ -27,8 +27,18 @@ export const CONTAINER_IMAGE = defineComponent({
   args: Type.Object({
     pull: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Pull', description: 'Pull the images from their registries.' }),
     push: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Push', description: 'Push the images to their registries.' }),
-    tag: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Tag', description: 'Give image SOURCE the additional name TARGET (exactly 2 images).' }),
-    list: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'List', description: 'List every image on the target as JSON (no images).' }),
+    tag: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'Tag',
+      description: 'Give image SOURCE the additional name TARGET (exactly 2 images).',
+    }),
+    list: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'List',
+      description: 'List every image on the target as JSON (no images).',
+    }),
     inspect: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Inspect', description: "Print the images' details as JSON." }),
     no_tlsverify: noTlsVerifyArg,
     socket_path: socketPathArg,
@@ -54,7 +64,12 @@ export const CONTAINER_IMAGE = defineComponent({
     if (action !== 'tag' && action !== 'list' && images.length === 0) {
       throw new ArgumentError(`CONTAINER_IMAGE: --${action} needs at least one image`, 'images');
     }
-    return { action, images, tlsverify: !parsed.no_tlsverify, ...(parsed.socket_path !== undefined ? { socket_path: parsed.socket_path } : {}) };
+    return {
+      action,
+      images,
+      tlsverify: !parsed.no_tlsverify,
+      ...(parsed.socket_path !== undefined ? { socket_path: parsed.socket_path } : {}),
+    };
   },
   async run(ctx, fields) {
     const action = choiceField(fields, 'action', ACTIONS);

@@ -38,7 +38,12 @@ export const DNF = defineComponent({
         description: 'Packages dnf must not touch, separated by commas.',
       }),
     ),
-    latest: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Latest', description: 'Install or upgrade to the newest available version.' }),
+    latest: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'Latest',
+      description: 'Install or upgrade to the newest available version.',
+    }),
     absent: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Absent', description: 'Remove the packages.' }),
     retry: Type.Integer({
       'x-argv': 'option',
@@ -87,7 +92,8 @@ export const DNF = defineComponent({
           : ['dnf install', `dnf -q -y${excludeArg} install ${names}`];
     let last: ExecResult | undefined;
     for (let attempt = 1; attempt <= attempts && !ctx.signal.aborted; attempt++) {
-      if (attempt > 1) ctx.write('stderr', `DNF: attempt ${attempt - 1} of ${attempts} failed (exit ${String(last?.exitCode)}); retrying\n`);
+      if (attempt > 1)
+        ctx.write('stderr', `DNF: attempt ${attempt - 1} of ${attempts} failed (exit ${String(last?.exitCode)}); retrying\n`);
       if (clear) {
         ctx.write('stdout', '=== dnf clean ===\n');
         await ctx.exec('dnf clean all');

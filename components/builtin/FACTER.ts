@@ -17,10 +17,22 @@ export const FACTER = defineComponent({
     'for templates and QUERY. Needs facter on the target.',
   args: Type.Object({
     custom_dir: Type.Optional(
-      Type.String({ 'x-argv': 'option', 'x-metavar': 'DIR', minLength: 1, title: 'Custom facts directory', description: 'Directory of custom (Ruby) facts.' }),
+      Type.String({
+        'x-argv': 'option',
+        'x-metavar': 'DIR',
+        minLength: 1,
+        title: 'Custom facts directory',
+        description: 'Directory of custom (Ruby) facts.',
+      }),
     ),
     external_dir: Type.Optional(
-      Type.String({ 'x-argv': 'option', 'x-metavar': 'DIR', minLength: 1, title: 'External facts directory', description: 'Directory of external facts.' }),
+      Type.String({
+        'x-argv': 'option',
+        'x-metavar': 'DIR',
+        minLength: 1,
+        title: 'External facts directory',
+        description: 'Directory of external facts.',
+      }),
     ),
   }),
   cacheable: true,

@@ -42,7 +42,14 @@ export const JOB_WAIT = defineComponent({
     job_sha: Type.Optional(
       Type.String({ 'x-argv': 'positional', 'x-metavar': 'JOB_SHA', title: 'Job SHA', description: 'SHA3-224 of the job to wait for.' }),
     ),
-    more: Type.Optional(Type.String({ 'x-argv': 'rest', 'x-metavar': '[--identity ID…]', title: 'More options', description: 'Options after JOB_SHA (Directord order).' })),
+    more: Type.Optional(
+      Type.String({
+        'x-argv': 'rest',
+        'x-metavar': '[--identity ID…]',
+        title: 'More options',
+        description: 'Options after JOB_SHA (Directord order).',
+      }),
+    ),
   }),
   cacheable: false,
   requiresLock: false,
@@ -58,13 +65,15 @@ export const JOB_WAIT = defineComponent({
           while (i + 1 < words.length && !words[i + 1]!.startsWith('--')) identities.push(words[++i]!);
         } else if (word === '--job-timeout' || word.startsWith('--job-timeout=')) {
           const text = word.includes('=') ? word.slice(word.indexOf('=') + 1) : words[++i];
-          if (!text || !/^\d+$/.test(text) || Number(text) < 1) throw new ArgumentError('JOB_WAIT: --job-timeout expects a whole number of seconds', 'job_timeout');
+          if (!text || !/^\d+$/.test(text) || Number(text) < 1)
+            throw new ArgumentError('JOB_WAIT: --job-timeout expects a whole number of seconds', 'job_timeout');
           timeout = Number(text);
         } else throw new ArgumentError(`JOB_WAIT: unexpected argument ${JSON.stringify(word)}`);
       }
     }
     if (sha === undefined && identities.length > 0 && SHA.test(identities.at(-1)!)) sha = identities.pop();
-    if (sha === undefined || !SHA.test(sha)) throw new ArgumentError(`JOB_WAIT: JOB_SHA must be a job SHA3-224 (56 hex digits), got ${JSON.stringify(sha ?? '')}`, 'job_sha');
+    if (sha === undefined || !SHA.test(sha))
+      throw new ArgumentError(`JOB_WAIT: JOB_SHA must be a job SHA3-224 (56 hex digits), got ${JSON.stringify(sha ?? '')}`, 'job_sha');
     if (identities.length === 0) throw new ArgumentError('JOB_WAIT: --identity is required (the targets to wait for)', 'identity');
     return { job_sha: sha, identity: identities, job_timeout: timeout };
   },

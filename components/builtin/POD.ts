@@ -30,14 +30,32 @@ export const POD = defineComponent({
     'Runs one podman pod action on the target: --start, --stop, --rm, --kill or --inspect a pod, --play a Kubernetes ' +
     'YAML file, or --exec-run a command in a container. Needs podman on the target.',
   args: Type.Object({
-    start: Type.Optional(Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Start pod', description: 'Start this pod.' })),
-    stop: Type.Optional(Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Stop pod', description: 'Stop this pod.' })),
-    rm: Type.Optional(Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Remove pod', description: 'Remove this pod.' })),
+    start: Type.Optional(
+      Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Start pod', description: 'Start this pod.' }),
+    ),
+    stop: Type.Optional(
+      Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Stop pod', description: 'Stop this pod.' }),
+    ),
+    rm: Type.Optional(
+      Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Remove pod', description: 'Remove this pod.' }),
+    ),
     kill: Type.Optional(
-      Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Kill pod', description: 'Send --kill-signal to every container of this pod.' }),
+      Type.String({
+        'x-argv': 'option',
+        'x-metavar': 'POD_NAME',
+        ...NAME,
+        title: 'Kill pod',
+        description: 'Send --kill-signal to every container of this pod.',
+      }),
     ),
     inspect: Type.Optional(
-      Type.String({ 'x-argv': 'option', 'x-metavar': 'POD_NAME', ...NAME, title: 'Inspect pod', description: "Print this pod's details as JSON." }),
+      Type.String({
+        'x-argv': 'option',
+        'x-metavar': 'POD_NAME',
+        ...NAME,
+        title: 'Inspect pod',
+        description: "Print this pod's details as JSON.",
+      }),
     ),
     play: Type.Optional(
       Type.String({
@@ -76,8 +94,18 @@ export const POD = defineComponent({
         description: 'With --exec-run: the command and its arguments (every value up to the next option).',
       }),
     ),
-    privileged: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Privileged', description: 'With --exec-run: run the command with extended privileges.' }),
-    force: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Force', description: 'With --rm: stop running containers and remove the pod anyway.' }),
+    privileged: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'Privileged',
+      description: 'With --exec-run: run the command with extended privileges.',
+    }),
+    force: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'Force',
+      description: 'With --rm: stop running containers and remove the pod anyway.',
+    }),
     kill_signal: Type.String({
       'x-argv': 'option',
       'x-metavar': 'SIGNAL',
@@ -100,7 +128,8 @@ export const POD = defineComponent({
     onlyWith('POD', parsed, 'privileged', exec, '--exec-run');
     onlyWith('POD', parsed, 'force', action === 'rm', '--rm');
     onlyWith('POD', parsed, 'no_tlsverify', action === 'play', '--play');
-    if (parsed.kill_signal !== 'SIGKILL' && action !== 'kill') throw new ArgumentError('POD: --kill-signal only applies to --kill', 'kill_signal');
+    if (parsed.kill_signal !== 'SIGKILL' && action !== 'kill')
+      throw new ArgumentError('POD: --kill-signal only applies to --kill', 'kill_signal');
     const job: Record<string, unknown> = { pod_action: action };
     switch (action) {
       case 'play':

@@ -30,8 +30,8 @@ export const QUERY = defineComponent({
   verb: 'QUERY',
   summary: 'Collect an argument from every target into the query cache.',
   description:
-    "Asks every online agent for the value of ARGNAME in its args cache and stores the answers on every agent as " +
-    "args.query.<node>.<ARGNAME>, so later jobs can use {{ query }}. The targeted agents wait for all answers unless --no-wait.",
+    'Asks every online agent for the value of ARGNAME in its args cache and stores the answers on every agent as ' +
+    'args.query.<node>.<ARGNAME>, so later jobs can use {{ query }}. The targeted agents wait for all answers unless --no-wait.',
   args: Type.Object({
     no_wait: Type.Boolean({
       'x-argv': 'flag',

@@ -11,7 +11,7 @@ import { defineComponent } from '../define.js';
  */
 export const QUEUESENTINEL = defineComponent({
   verb: 'QUEUESENTINEL',
-  summary: "Drop every job still queued on the target.",
+  summary: 'Drop every job still queued on the target.',
   description: 'Fails all queued jobs on the target (running jobs continue). The argument is required and ignored; by convention `true`.',
   args: Type.Object({
     queue_sentinel: Type.String({

@@ -13,7 +13,7 @@ export const RUN = defineComponent({
   verb: 'RUN',
   summary: 'Run a shell command on the target.',
   description:
-    'Renders the command as a Jinja template with the target\'s args cache, runs it with /bin/sh and succeeds when it exits 0. ' +
+    "Renders the command as a Jinja template with the target's args cache, runs it with /bin/sh and succeeds when it exits 0. " +
     'The command is everything after the options, kept verbatim.',
   args: Type.Object({
     no_block: Type.Boolean({

@@ -62,7 +62,8 @@ export const SECONTEXT = defineComponent({
         'x-pattern-hint': 'expects one of a, b, c, d, f, l, p, s',
         enum: FTYPES,
         title: 'File type',
-        description: 'a all files, b block device, c character device, d directory, f regular file, l symbolic link, p named pipe, s socket.',
+        description:
+          'a all files, b block device, c character device, d directory, f regular file, l symbolic link, p named pipe, s socket.',
       }),
     ),
     reload: Type.Boolean({
@@ -111,7 +112,10 @@ export const SECONTEXT = defineComponent({
   requiresLock: false,
   toJob(parsed) {
     if (parsed.reload && !parsed.target.startsWith('/')) {
-      throw new ArgumentError(`SECONTEXT: --reload needs an absolute TARGET path to relabel, got ${JSON.stringify(parsed.target)}`, 'target');
+      throw new ArgumentError(
+        `SECONTEXT: --reload needs an absolute TARGET path to relabel, got ${JSON.stringify(parsed.target)}`,
+        'target',
+      );
     }
     return {
       ...(parsed.ftype !== undefined ? { ftype: parsed.ftype } : {}),
@@ -128,7 +132,8 @@ export const SECONTEXT = defineComponent({
     const ftype = optionalStringField(fields, 'ftype');
     const seuser = optionalStringField(fields, 'seuser');
     const selevel = optionalStringField(fields, 'selevel');
-    if (ftype !== undefined && !Object.hasOwn(FILE_TYPES, ftype)) throw new TypeError(`job field ftype must be one of ${FTYPES.join(', ')}`);
+    if (ftype !== undefined && !Object.hasOwn(FILE_TYPES, ftype))
+      throw new TypeError(`job field ftype must be one of ${FTYPES.join(', ')}`);
     if (!(await hasTool(ctx, 'semanage'))) return toolMissing(ctx, 'semanage', 'install policycoreutils-python-utils');
     const listing = await ctx.exec('semanage fcontext -l -n', { stream: false });
     if (listing.exitCode !== 0) {

@@ -34,8 +34,18 @@ export const SERVICE = defineComponent({
     'Runs systemctl on the target: an optional daemon-reload, an optional enable/disable/mask/unmask, then start ' +
     '(default), restart, stop or reload of the services. Needs systemd on the target.',
   args: Type.Object({
-    reloaded: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Reload', description: 'Reload the services instead of starting them.' }),
-    restarted: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Restart', description: 'Restart the services instead of starting them.' }),
+    reloaded: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'Reload',
+      description: 'Reload the services instead of starting them.',
+    }),
+    restarted: Type.Boolean({
+      'x-argv': 'flag',
+      default: false,
+      title: 'Restart',
+      description: 'Restart the services instead of starting them.',
+    }),
     stopped: Type.Boolean({ 'x-argv': 'flag', default: false, title: 'Stop', description: 'Stop the services instead of starting them.' }),
     daemon_reload: Type.Boolean({
       'x-argv': 'flag',
@@ -86,12 +96,14 @@ export const SERVICE = defineComponent({
     if (!(await hasTool(ctx, 'systemctl'))) return toolMissing(ctx, 'systemctl', 'SERVICE needs systemd');
     const units = services.map(shellQuote).join(' ');
     const steps: Step[] = [];
-    if (boolField(fields, 'daemon_reload')) steps.push({ command: 'systemctl daemon-reload', failure: 'Failed to reload the systemd daemon' });
+    if (boolField(fields, 'daemon_reload'))
+      steps.push({ command: 'systemctl daemon-reload', failure: 'Failed to reload the systemd daemon' });
     if (state) steps.push({ command: `systemctl ${state} ${units}`, failure: 'Failed to set the systemd state' });
     steps.push({ command: `systemctl ${running} ${units}`, failure: `Failed to ${running} ${services.join(' ')}` });
     let result: ComponentResult = { ok: false };
     for (let attempt = 1; attempt <= attempts && !ctx.signal.aborted; attempt++) {
-      if (attempt > 1) ctx.write('stderr', `SERVICE: attempt ${attempt - 1} of ${attempts} failed (${result.info ?? 'failed'}); retrying\n`);
+      if (attempt > 1)
+        ctx.write('stderr', `SERVICE: attempt ${attempt - 1} of ${attempts} failed (${result.info ?? 'failed'}); retrying\n`);
       result = await runSteps(ctx, steps);
       if (result.ok) break;
     }

@@ -25,10 +25,18 @@ async function getStatus(http: NonNullable<ComponentContext['http']>, url: strin
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error && cause.message && !error.message.includes(cause.message) ? `${error.message}: ${cause.message}` : error.message;
+  return cause instanceof Error && cause.message && !error.message.includes(cause.message)
+    ? `${error.message}: ${cause.message}`
+    : error.message;
 }
 
-async function waitForUrl(ctx: ComponentContext, url: string, retry: number, retryWaitMs: number, insecure: boolean): Promise<ComponentResult> {
+async function waitForUrl(
+  ctx: ComponentContext,
+  url: string,
+  retry: number,
+  retryWaitMs: number,
+  insecure: boolean,
+): Promise<ComponentResult> {
   // Components reach the network only through their context (eslint forbids globalThis.fetch here):
   // a host that gives no ctx.http cannot run --url, and says so instead of guessing at a client.
   if (!ctx.http) return { ok: false, info: 'WAIT --url needs an HTTP client and this host gives none (ctx.http)' };
@@ -85,7 +93,13 @@ export const WAIT = defineComponent({
     'and are retried --retry times, --retry-wait seconds apart.',
   args: Type.Object({
     seconds: Type.Optional(
-      Type.Number({ 'x-argv': 'option', 'x-metavar': 'N', minimum: 0, title: 'Seconds', description: 'Wait this many seconds, then succeed.' }),
+      Type.Number({
+        'x-argv': 'option',
+        'x-metavar': 'N',
+        minimum: 0,
+        title: 'Seconds',
+        description: 'Wait this many seconds, then succeed.',
+      }),
     ),
     url: Type.Optional(
       Type.String({
@@ -129,7 +143,8 @@ export const WAIT = defineComponent({
         'x-metavar': 'COMMAND',
         minLength: 1,
         title: 'Command',
-        description: 'With --cmd: the shell command to run until it exits 0; may use {{ templates }}. With --url: the rest of the URL (words are joined with spaces, as in Directord).',
+        description:
+          'With --cmd: the shell command to run until it exits 0; may use {{ templates }}. With --url: the rest of the URL (words are joined with spaces, as in Directord).',
       }),
     ),
   }),
@@ -150,7 +165,8 @@ export const WAIT = defineComponent({
       if (problem) throw new ArgumentError(`WAIT: --url ${problem}`, 'url');
       job.url = url;
     } else {
-      if (parsed.command === undefined || parsed.command.trim() === '') throw new ArgumentError('WAIT: --cmd needs a COMMAND after the options', 'command');
+      if (parsed.command === undefined || parsed.command.trim() === '')
+        throw new ArgumentError('WAIT: --cmd needs a COMMAND after the options', 'command');
       job.command = parsed.command;
     }
     job.retry = parsed.retry;

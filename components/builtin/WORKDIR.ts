@@ -6,7 +6,8 @@ import { chmodOption, chownOption } from './ownership-options.js';
 /** `0755` / `755` → 493; a number (from YAML `vars`) is already the mode. */
 function parseMode(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value !== 'string' || !/^0?[0-7]{3,4}$/.test(value)) throw new ArgumentError(`WORKDIR: --chmod expects an octal mode such as 0755, got ${JSON.stringify(value)}`, 'chmod');
+  if (typeof value !== 'string' || !/^0?[0-7]{3,4}$/.test(value))
+    throw new ArgumentError(`WORKDIR: --chmod expects an octal mode such as 0755, got ${JSON.stringify(value)}`, 'chmod');
   return Number.parseInt(value, 8);
 }
 
@@ -22,7 +23,13 @@ export const WORKDIR = defineComponent({
   args: Type.Object({
     chown: chownOption('User, or user:group, as names or numeric ids.'),
     chmod: chmodOption('0755', 'Octal permission bits, e.g. 0755.'),
-    workdir: Type.String({ 'x-argv': 'rest', 'x-metavar': 'PATH', minLength: 1, title: 'Directory', description: 'Path to create; may use {{ templates }}.' }),
+    workdir: Type.String({
+      'x-argv': 'rest',
+      'x-metavar': 'PATH',
+      minLength: 1,
+      title: 'Directory',
+      description: 'Path to create; may use {{ templates }}.',
+    }),
   }),
   cacheable: true,
   requiresLock: false,
@@ -60,8 +67,12 @@ export const WORKDIR = defineComponent({
     };
     const failed =
       (await step(`Failed to create directory ${path}`, () => ctx.files.mkdirp(path))) ??
-      (user !== null || group !== null ? await step(`Failed to set ownership properties. USER:${user} GROUP:${group}`, () => ctx.files.chown(path, user, group)) : null) ??
-      (typeof fields.mode === 'number' ? await step(`Failed to set mode ${fields.mode.toString(8)}`, () => ctx.files.chmod(path, fields.mode as number)) : null);
+      (user !== null || group !== null
+        ? await step(`Failed to set ownership properties. USER:${user} GROUP:${group}`, () => ctx.files.chown(path, user, group))
+        : null) ??
+      (typeof fields.mode === 'number'
+        ? await step(`Failed to set mode ${fields.mode.toString(8)}`, () => ctx.files.chmod(path, fields.mode as number))
+        : null);
     if (failed) {
       ctx.write('stderr', `${failed}\n`);
       return { ok: false, info: path };

@@ -77,7 +77,15 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-type Run = Readonly<{ outcome: string; info: string; exitCode?: number | null; stdout: string; stderr: string; log: string[]; seconds: number }>;
+type Run = Readonly<{
+  outcome: string;
+  info: string;
+  exitCode?: number | null;
+  stdout: string;
+  stderr: string;
+  log: string[];
+  seconds: number;
+}>;
 let jobs = 0;
 
 /** Parses `text` for `verb` and runs it as the agent would, with PATH (and the log) in the ENV cache. */
@@ -141,7 +149,10 @@ describe('system components on the real agent with stand-in tools', { timeout: 6
     assert.deepEqual(failing.log, ['dnf -q -y remove vim', 'dnf -q -y remove vim']);
     assert.equal(failing.outcome, 'failed');
     assert.equal(failing.exitCode, 1);
-    assert.equal(failing.stderr, 'stand-in failure: dnf -q -y remove vim\nDNF: attempt 1 of 2 failed (exit 1); retrying\nstand-in failure: dnf -q -y remove vim\n');
+    assert.equal(
+      failing.stderr,
+      'stand-in failure: dnf -q -y remove vim\nDNF: attempt 1 of 2 failed (exit 1); retrying\nstand-in failure: dnf -q -y remove vim\n',
+    );
   });
 
   test('SERVICE runs daemon-reload, state, then the running action; retries as a whole', async () => {
@@ -153,7 +164,12 @@ describe('system components on the real agent with stand-in tools', { timeout: 6
     assert.deepEqual(restart.log, ['systemctl unmask httpd', 'systemctl restart httpd']);
 
     const failing = await run('SERVICE', '--daemon-reload --enable --retry 2 httpd', { fail: 'systemctl enable httpd' });
-    assert.deepEqual(failing.log, ['systemctl daemon-reload', 'systemctl enable httpd', 'systemctl daemon-reload', 'systemctl enable httpd']);
+    assert.deepEqual(failing.log, [
+      'systemctl daemon-reload',
+      'systemctl enable httpd',
+      'systemctl daemon-reload',
+      'systemctl enable httpd',
+    ]);
     assert.equal(failing.outcome, 'failed');
     assert.equal(failing.info, 'Failed to set the systemd state');
   });
@@ -176,7 +192,9 @@ describe('system components on the real agent with stand-in tools', { timeout: 6
     const kill = await run('POD', '--kill web --kill-signal SIGTERM --socket-path /run/podman/podman.sock');
     assert.deepEqual(kill.log, ['podman --url unix:///run/podman/podman.sock pod kill --signal SIGTERM web']);
 
-    const pull = await run('CONTAINER_IMAGE', '--pull --no-tlsverify quay.io/a/b:1 registry:5000/c', { fail: 'podman pull --tls-verify=false quay.io/a/b:1' });
+    const pull = await run('CONTAINER_IMAGE', '--pull --no-tlsverify quay.io/a/b:1 registry:5000/c', {
+      fail: 'podman pull --tls-verify=false quay.io/a/b:1',
+    });
     assert.deepEqual(pull.log, ['podman pull --tls-verify=false quay.io/a/b:1', 'podman pull --tls-verify=false registry:5000/c']);
     assert.equal(pull.outcome, 'failed');
     assert.equal(pull.info, 'Failed: podman pull --tls-verify=false quay.io/a/b:1 (exit 1)');
@@ -202,7 +220,11 @@ describe('system components on the real agent with stand-in tools', { timeout: 6
     assert.equal(add.stdout, '/srv/web(/.*)?\n');
     assert.equal(add.outcome, 'succeeded');
     const modify = await run('SECONTEXT', '--reload --ftype d --selevel s0 --setype var_log_t /srv/data');
-    assert.deepEqual(modify.log, ['semanage fcontext -l -n', 'semanage fcontext -m -t var_log_t -f d -r s0 /srv/data', 'restorecon -R -v /srv/data']);
+    assert.deepEqual(modify.log, [
+      'semanage fcontext -l -n',
+      'semanage fcontext -m -t var_log_t -f d -r s0 /srv/data',
+      'restorecon -R -v /srv/data',
+    ]);
     assert.equal(modify.outcome, 'succeeded');
   });
 
@@ -304,12 +326,35 @@ describe('system components on the real agent with stand-in tools', { timeout: 6
       const dir = join(root, 'tls');
       mkdirSync(dir);
       try {
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-nodes',
+            '-keyout',
+            join(dir, 'key.pem'),
+            '-out',
+            join(dir, 'cert.pem'),
+            '-days',
+            '2',
+            '-subj',
+            '/CN=127.0.0.1',
+          ],
+          { stdio: 'ignore' },
+        );
       } catch {
         t.skip('openssl is not available to make a test certificate');
         return;
       }
-      const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.writeHead(204).end());
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_req, res) => res.writeHead(204).end(),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -40,7 +40,12 @@ const rows: Row[] = [
     name: 'RUN retries until success and writes only the last attempt output',
     component: RUN,
     job: '--retry 3 flaky',
-    ctx: { exec: [{ exitCode: 1, stderr: 'no\n' }, { exitCode: 0, stdout: 'yes\n' }] },
+    ctx: {
+      exec: [
+        { exitCode: 1, stderr: 'no\n' },
+        { exitCode: 0, stdout: 'yes\n' },
+      ],
+    },
     calls: [
       ['exec', 'flaky', { detach: false, stream: false }],
       ['exec', 'flaky', { detach: false, stream: false }],
@@ -260,12 +265,19 @@ test('--exec-help works for every builtin verb and lists every option and positi
     const help = formatExecHelp(c);
     const lines = help.split('\n');
     assert.ok(lines[0]?.startsWith('usage: directord [--exec-help]'), `${c.verb}: usage line`);
-    assert.ok(lines.every((line) => line.length <= 80), `${c.verb}: lines fit 80 columns`);
+    assert.ok(
+      lines.every((line) => line.length <= 80),
+      `${c.verb}: lines fit 80 columns`,
+    );
     assert.ok(help.includes(`${c.verb}: `), `${c.verb}: description`);
     const options = help.slice(help.indexOf('\noptions:\n'));
     for (const spec of [...argvSpecs(commonArgsFor(c)), ...argvSpecs(c.args)]) {
       if (isPositional(spec)) {
-        assert.match(help, new RegExp(`\\npositional arguments:\\n(?:.*\\n)*  ${spec.metavar.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), `${c.verb}: positional ${spec.metavar}`);
+        assert.match(
+          help,
+          new RegExp(`\\npositional arguments:\\n(?:.*\\n)*  ${spec.metavar.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+          `${c.verb}: positional ${spec.metavar}`,
+        );
       } else {
         const entry = spec.kind === 'flag' ? `  ${spec.flag}` : `  ${spec.flag} ${spec.metavar}`;
         assert.ok(options.includes(`\n${entry}`), `${c.verb}: option ${entry.trim()} listed`);

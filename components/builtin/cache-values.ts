@@ -38,7 +38,10 @@ export function defineCacheComponent(verb: Kind): Component {
   const noun = verb === 'ARG' ? 'argument' : 'environment variable';
   return defineComponent({
     verb,
-    summary: verb === 'ARG' ? "Set a template argument in the target's args cache." : "Set an environment variable for the target's later commands.",
+    summary:
+      verb === 'ARG'
+        ? "Set a template argument in the target's args cache."
+        : "Set an environment variable for the target's later commands.",
     description:
       `Stores KEY = VALUE in the target's ${cacheType} cache. VALUE is read as a Python literal when it is one ` +
       `(1, 1.2, ['a'], {"a": "b"}, True), otherwise as text, and is rendered with the args cache when the job runs.` +

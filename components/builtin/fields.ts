@@ -56,13 +56,15 @@ export function numberField(fields: Readonly<Record<string, unknown>>, name: str
 
 export function stringArrayField(fields: Readonly<Record<string, unknown>>, name: string): string[] {
   const value = fields[name] ?? [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new TypeError(`job field ${name} must be a list of strings`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw new TypeError(`job field ${name} must be a list of strings`);
   return value as string[];
 }
 
 /** A string field that must be one of `allowed`. */
 export function choiceField<T extends string>(fields: Readonly<Record<string, unknown>>, name: string, allowed: readonly T[]): T {
   const value = fields[name];
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) throw new TypeError(`job field ${name} must be one of ${allowed.join(', ')}`);
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value))
+    throw new TypeError(`job field ${name} must be one of ${allowed.join(', ')}`);
   return value as T;
 }

@@ -49,7 +49,12 @@ export function orList(items: readonly string[]): string {
  * Server part: which one of the options `names` is set in `parsed`. Throws an
  * {@link ArgumentError} naming the options when several are set, or none and `required`.
  */
-export function exclusiveOption<K extends string>(verb: string, parsed: Readonly<Record<string, unknown>>, names: readonly K[], required: boolean): K | undefined {
+export function exclusiveOption<K extends string>(
+  verb: string,
+  parsed: Readonly<Record<string, unknown>>,
+  names: readonly K[],
+  required: boolean,
+): K | undefined {
   const set = names.filter((name) => isSet(parsed[name]));
   if (set.length > 1) throw new ArgumentError(`${verb}: ${set.map(defaultFlag).join(' and ')} cannot be used together`, set[1]);
   if (set.length === 0 && required) throw new ArgumentError(`${verb}: one of ${orList(names.map(defaultFlag))} is required`, names[0]);

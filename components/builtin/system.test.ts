@@ -104,8 +104,17 @@ test('CACHEFILE: YAML or JSON file → args cache (extend)', async () => {
       name: 'invalid YAML fails with line and column',
       job: '/bad.yaml',
       ctx: { files: { '/bad.yaml': 'a: 1\nb: [1, 2\nc: 3\n' } },
-      calls: [['write', 'stderr', 'CACHEFILE: cannot parse /bad.yaml: line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n']],
-      result: { ok: false, info: 'CACHEFILE: cannot parse /bad.yaml: line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]' },
+      calls: [
+        [
+          'write',
+          'stderr',
+          'CACHEFILE: cannot parse /bad.yaml: line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+        ],
+      ],
+      result: {
+        ok: false,
+        info: 'CACHEFILE: cannot parse /bad.yaml: line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      },
     },
     {
       name: 'invalid JSON is reported through the YAML reader, with line and column',
@@ -139,10 +148,22 @@ test('WAIT: seconds, URL, command', async () => {
     { name: 'needs a mode', job: '', error: 'WAIT: one of --seconds, --url or --cmd is required' },
     { name: 'modes are exclusive', job: '--seconds 3 --url http://x/', error: 'WAIT: --seconds and --url cannot be used together' },
     { name: 'a command needs --cmd', job: 'curl -f http://x/', error: 'WAIT: one of --seconds, --url or --cmd is required' },
-    { name: 'a command with another mode', job: '--seconds 1 sleep 1', error: 'WAIT: unexpected argument "sleep 1" (a command needs --cmd)' },
-    { name: 'words after --url continue the URL', job: '--url http://x.example/ extra', error: 'WAIT: --url is not a valid URL: "http://x.example/ extra"' },
+    {
+      name: 'a command with another mode',
+      job: '--seconds 1 sleep 1',
+      error: 'WAIT: unexpected argument "sleep 1" (a command needs --cmd)',
+    },
+    {
+      name: 'words after --url continue the URL',
+      job: '--url http://x.example/ extra',
+      error: 'WAIT: --url is not a valid URL: "http://x.example/ extra"',
+    },
     { name: '--cmd needs a command', job: '--cmd', error: 'WAIT: --cmd needs a COMMAND after the options' },
-    { name: 'not an http URL', job: '--url ftp://example.com/x', error: 'WAIT: --url expects an http:// or https:// URL, got "ftp://example.com/x"' },
+    {
+      name: 'not an http URL',
+      job: '--url ftp://example.com/x',
+      error: 'WAIT: --url expects an http:// or https:// URL, got "ftp://example.com/x"',
+    },
     { name: 'malformed URL', job: '--url http:///nohost', error: 'WAIT: --url is not a valid URL: "http:///nohost"' },
     { name: 'bad port', job: '--url http://x:99999/', error: 'WAIT: --url has an invalid port in "http://x:99999/"' },
     { name: 'negative seconds', job: '--seconds -1', error: 'WAIT: --seconds must be >= 0, got -1' },
@@ -270,7 +291,10 @@ test('WAIT: without ctx.http no request is made (a component never reaches for t
     const parsed = parseJob(WAIT, `--url ${url} --retry 3 --retry-wait 0`);
     assert.ok(parsed.ok);
     const ctx = createFakeContext();
-    assert.deepEqual(await WAIT.run(ctx, parsed.value.fields), { ok: false, info: 'WAIT --url needs an HTTP client and this host gives none (ctx.http)' });
+    assert.deepEqual(await WAIT.run(ctx, parsed.value.fields), {
+      ok: false,
+      info: 'WAIT --url needs an HTTP client and this host gives none (ctx.http)',
+    });
     assert.deepEqual(ctx.calls, []);
     assert.equal(hits, 0);
   } finally {
@@ -379,9 +403,21 @@ test('REBOOT: detached reboot after checking systemctl', async () => {
 test('DNF: exact dnf command lines', async () => {
   await runTable(DNF, [
     { name: 'needs packages', job: '', error: 'DNF: missing PACKAGE' },
-    { name: '--latest and --absent exclude each other', job: '--latest --absent vim', error: 'DNF: --latest and --absent cannot be used together' },
-    { name: 'options after packages are refused', job: 'vim --latest', error: 'DNF: package "--latest" looks like an option; options go before the packages' },
-    { name: 'a bad exclude list', job: "--exclude 'a b' vim", error: 'DNF: --exclude expects comma-separated package names without spaces, got "a b"' },
+    {
+      name: '--latest and --absent exclude each other',
+      job: '--latest --absent vim',
+      error: 'DNF: --latest and --absent cannot be used together',
+    },
+    {
+      name: 'options after packages are refused',
+      job: 'vim --latest',
+      error: 'DNF: package "--latest" looks like an option; options go before the packages',
+    },
+    {
+      name: 'a bad exclude list',
+      job: "--exclude 'a b' vim",
+      error: 'DNF: --exclude expects comma-separated package names without spaces, got "a b"',
+    },
     { name: 'retry must be positive', job: '--retry 0 vim', error: 'DNF: --retry must be >= 1, got 0' },
     {
       name: 'installs',
@@ -441,9 +477,17 @@ test('SERVICE: exact systemctl command lines, in order', async () => {
   await runTable(SERVICE, [
     { name: 'needs services', job: '--enable', error: 'SERVICE: missing SERVICE' },
     { name: 'one running option', job: '--restarted --stopped httpd', error: 'SERVICE: --restarted and --stopped cannot be used together' },
-    { name: '--daemon-reload is in the running group', job: '--daemon-reload --reloaded httpd', error: 'SERVICE: --reloaded and --daemon-reload cannot be used together' },
+    {
+      name: '--daemon-reload is in the running group',
+      job: '--daemon-reload --reloaded httpd',
+      error: 'SERVICE: --reloaded and --daemon-reload cannot be used together',
+    },
     { name: 'one state option', job: '--enable --mask httpd', error: 'SERVICE: --enable and --mask cannot be used together' },
-    { name: 'options after services are refused', job: 'httpd --enable', error: 'SERVICE: service "--enable" looks like an option; options go before the services' },
+    {
+      name: 'options after services are refused',
+      job: 'httpd --enable',
+      error: 'SERVICE: service "--enable" looks like an option; options go before the services',
+    },
     {
       name: 'starts by default',
       job: 'httpd',
@@ -464,7 +508,11 @@ test('SERVICE: exact systemctl command lines, in order', async () => {
         ['exec', 'systemctl enable httpd chronyd.service', {}],
         ['exec', 'systemctl start httpd chronyd.service', {}],
       ],
-      result: { ok: true, info: 'systemctl daemon-reload; systemctl enable httpd chronyd.service; systemctl start httpd chronyd.service', exitCode: 0 },
+      result: {
+        ok: true,
+        info: 'systemctl daemon-reload; systemctl enable httpd chronyd.service; systemctl start httpd chronyd.service',
+        exitCode: 0,
+      },
     },
     {
       name: 'mask then restart (both options apply)',
@@ -533,7 +581,13 @@ test('FACTER: facter --json → args.facter', async () => {
       name: 'stores the facts, replacing earlier ones',
       job: '',
       fields: {},
-      ctx: { args: { facter: { old: true }, other: 1 }, exec: [{ exitCode: 0, stdout: '/usr/bin/facter\n' }, { exitCode: 0, stdout: JSON.stringify(facts) }] },
+      ctx: {
+        args: { facter: { old: true }, other: 1 },
+        exec: [
+          { exitCode: 0, stdout: '/usr/bin/facter\n' },
+          { exitCode: 0, stdout: JSON.stringify(facts) },
+        ],
+      },
       calls: [
         ['exec', 'command -v facter', quiet],
         ['exec', 'facter --json', {}],
@@ -588,9 +642,21 @@ test('SECONTEXT: semanage fcontext -a|-m, optional arguments left out', async ()
   await runTable(SECONTEXT, [
     { name: '--setype is required', job: '/srv/x', error: 'SECONTEXT: missing --setype' },
     { name: 'needs a target', job: '--setype var_t', error: 'SECONTEXT: missing TARGET' },
-    { name: 'unknown ftype', job: '--ftype x --setype var_t /srv/x', error: 'SECONTEXT: --ftype expects one of a, b, c, d, f, l, p, s, got "x"' },
-    { name: 'bad type', job: "--setype 'var t' /srv/x", error: 'SECONTEXT: --setype expects an SELinux type such as httpd_sys_content_t, got "var t"' },
-    { name: '--reload needs a path', job: '--reload --setype var_t relative', error: 'SECONTEXT: --reload needs an absolute TARGET path to relabel, got "relative"' },
+    {
+      name: 'unknown ftype',
+      job: '--ftype x --setype var_t /srv/x',
+      error: 'SECONTEXT: --ftype expects one of a, b, c, d, f, l, p, s, got "x"',
+    },
+    {
+      name: 'bad type',
+      job: "--setype 'var t' /srv/x",
+      error: 'SECONTEXT: --setype expects an SELinux type such as httpd_sys_content_t, got "var t"',
+    },
+    {
+      name: '--reload needs a path',
+      job: '--reload --setype var_t relative',
+      error: 'SECONTEXT: --reload needs an absolute TARGET path to relabel, got "relative"',
+    },
     {
       name: 'adds a new record; unset options are not in the job (bug 9.10 fixed)',
       job: '--setype httpd_sys_content_t /srv/new(/.*)?',
@@ -685,13 +751,31 @@ test('POD: exact podman command lines', async () => {
     { name: '--env belongs to --exec-run', job: '--start web --env A=1', error: 'POD: --env only applies to --exec-run' },
     { name: '--kill-signal belongs to --kill', job: '--stop web --kill-signal TERM', error: 'POD: --kill-signal only applies to --kill' },
     { name: '--exec-run needs --command', job: '--exec-run web', error: 'POD: --exec-run needs --command' },
-    { name: 'bad env list', job: '--exec-run web --env A --command ls', error: 'POD: --env expects KEY=VALUE pairs separated by commas, got "A"' },
+    {
+      name: 'bad env list',
+      job: '--exec-run web --env A --command ls',
+      error: 'POD: --env expects KEY=VALUE pairs separated by commas, got "A"',
+    },
     { name: 'bad name', job: '--start -web', error: 'POD: --start expects a podman name or id, got "-web"' },
-    { name: 'bad signal', job: '--kill web --kill-signal kill', error: 'POD: --kill-signal expects a signal such as SIGKILL, TERM or 9, got "kill"' },
+    {
+      name: 'bad signal',
+      job: '--kill web --kill-signal kill',
+      error: 'POD: --kill-signal expects a signal such as SIGKILL, TERM or 9, got "kill"',
+    },
     { name: 'start', job: '--start web', fields: { pod_action: 'start', name: 'web' }, ...podman('podman pod start web') },
     { name: 'stop', job: '--stop web', fields: { pod_action: 'stop', name: 'web' }, ...podman('podman pod stop web') },
-    { name: 'rm --force', job: '--rm web --force', fields: { pod_action: 'rm', name: 'web', force: true }, ...podman('podman pod rm --force web') },
-    { name: 'kill', job: '--kill web', fields: { pod_action: 'kill', name: 'web', signal: 'SIGKILL' }, ...podman('podman pod kill --signal SIGKILL web') },
+    {
+      name: 'rm --force',
+      job: '--rm web --force',
+      fields: { pod_action: 'rm', name: 'web', force: true },
+      ...podman('podman pod rm --force web'),
+    },
+    {
+      name: 'kill',
+      job: '--kill web',
+      fields: { pod_action: 'kill', name: 'web', signal: 'SIGKILL' },
+      ...podman('podman pod kill --signal SIGKILL web'),
+    },
     {
       name: 'inspect through a socket',
       job: '--inspect web --socket-path /run/podman/podman.sock',
@@ -753,7 +837,11 @@ test('CONTAINER_IMAGE: exact podman command lines, image counts checked at parse
     { name: 'list takes none', job: '--list img', error: 'CONTAINER_IMAGE: --list takes no images' },
     { name: 'pull needs one', job: '--pull', error: 'CONTAINER_IMAGE: --pull needs at least one image' },
     { name: 'inspect needs one', job: '--inspect', error: 'CONTAINER_IMAGE: --inspect needs at least one image' },
-    { name: 'options after images', job: '--pull img --no-tlsverify', error: 'CONTAINER_IMAGE: image "--no-tlsverify" looks like an option; options go before the images' },
+    {
+      name: 'options after images',
+      job: '--pull img --no-tlsverify',
+      error: 'CONTAINER_IMAGE: image "--no-tlsverify" looks like an option; options go before the images',
+    },
     {
       name: 'pulls every image and fails naming the failed ones',
       job: '--pull quay.io/a/b:1 docker.io/library/c',
@@ -828,13 +916,30 @@ test('CONTAINER_CONFIG_DATA: JSON files → cache key configs', async () => {
   };
   await runTable(CONTAINER_CONFIG_DATA, [
     { name: '--config-path is required', job: '', error: 'CONTAINER_CONFIG_DATA: missing --config-path' },
-    { name: 'bad overrides', job: "--config-path /x --config-overrides '{bad'", error: "CONTAINER_CONFIG_DATA: --config-overrides is not valid JSON: Expected property name or '}' in JSON at position 1" },
-    { name: 'overrides must be a mapping', job: "--config-path /x --config-overrides '[1]'", error: 'CONTAINER_CONFIG_DATA: --config-overrides expects a JSON mapping, e.g. {"web": {"image": "x"}}' },
-    { name: 'pattern is a file name', job: '--config-path /x --config-pattern a/*.json', error: 'CONTAINER_CONFIG_DATA: --config-pattern expects a file name pattern without /, got "a/*.json"' },
+    {
+      name: 'bad overrides',
+      job: "--config-path /x --config-overrides '{bad'",
+      error: "CONTAINER_CONFIG_DATA: --config-overrides is not valid JSON: Expected property name or '}' in JSON at position 1",
+    },
+    {
+      name: 'overrides must be a mapping',
+      job: "--config-path /x --config-overrides '[1]'",
+      error: 'CONTAINER_CONFIG_DATA: --config-overrides expects a JSON mapping, e.g. {"web": {"image": "x"}}',
+    },
+    {
+      name: 'pattern is a file name',
+      job: '--config-path /x --config-pattern a/*.json',
+      error: 'CONTAINER_CONFIG_DATA: --config-pattern expects a file name pattern without /, got "a/*.json"',
+    },
     {
       name: 'loads matching files and merges overrides',
       job: `--config-path /etc/cfg/ --config-overrides '{"web": {"image": "new", "env": ["B=2"]}}'`,
-      fields: { config_path: '/etc/cfg/', config_pattern: '*.json', config_overrides: { web: { image: 'new', env: ['B=2'] } }, debug: false },
+      fields: {
+        config_path: '/etc/cfg/',
+        config_pattern: '*.json',
+        config_overrides: { web: { image: 'new', env: ['B=2'] } },
+        debug: false,
+      },
       ctx: { files },
       calls: [
         ['set', 'configs', { db: { image: 'pg' }, web: { image: 'new', env: ['A=1', 'B=2'] } }],
@@ -864,8 +969,17 @@ test('CONTAINER_CONFIG_DATA: JSON files → cache key configs', async () => {
       name: 'an invalid file fails naming it',
       job: '--config-path /etc/cfg --config-pattern *.txt',
       ctx: { files },
-      calls: [['write', 'stderr', 'CONTAINER_CONFIG_DATA: cannot load /etc/cfg/notes.txt: Unexpected token \'o\', "not json" is not valid JSON\n']],
-      result: { ok: false, info: 'CONTAINER_CONFIG_DATA: cannot load /etc/cfg/notes.txt: Unexpected token \'o\', "not json" is not valid JSON' },
+      calls: [
+        [
+          'write',
+          'stderr',
+          'CONTAINER_CONFIG_DATA: cannot load /etc/cfg/notes.txt: Unexpected token \'o\', "not json" is not valid JSON\n',
+        ],
+      ],
+      result: {
+        ok: false,
+        info: 'CONTAINER_CONFIG_DATA: cannot load /etc/cfg/notes.txt: Unexpected token \'o\', "not json" is not valid JSON',
+      },
     },
   ]);
   assert.equal(fnmatch('*.json', 'a.json'), true);
@@ -873,7 +987,10 @@ test('CONTAINER_CONFIG_DATA: JSON files → cache key configs', async () => {
   assert.equal(fnmatch('[!a]?.js[o]n', 'bc.json'), true);
   assert.equal(fnmatch('[!a]?.json', 'ac.json'), false);
   assert.equal(fnmatch('a+b.json', 'a+b.json'), true);
-  assert.deepEqual(mergeConfig({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2], e: 3 }, d: { x: 1 } }), { a: { b: 1, c: [1, 2], e: 3 }, d: { x: 1 } });
+  assert.deepEqual(mergeConfig({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2], e: 3 }, d: { x: 1 } }), {
+    a: { b: 1, c: [1, 2], e: 3 },
+    d: { x: 1 },
+  });
 });
 
 test('shellQuote quotes like shlex.quote', () => {

@@ -15,7 +15,13 @@ import { JOB_WAIT } from './JOB_WAIT.js';
 import { QUERY } from './QUERY.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
-const file = (name: string, content: string, mode = 0o644): SourceFile & { content: string } => ({ name, sha: sha3_224Hex(text(content)), size: text(content).length, mode, content });
+const file = (name: string, content: string, mode = 0o644): SourceFile & { content: string } => ({
+  name,
+  sha: sha3_224Hex(text(content)),
+  size: text(content).length,
+  mode,
+  content,
+});
 
 const A = file('a.conf', 'alpha\n');
 const B = file('b.conf', 'beta\n');
@@ -33,7 +39,10 @@ test('ADD/COPY: job string → fields', () => {
       job: '--chown=0:0 --chmod=0640 --blueprint a b /etc/',
       fields: { from: ['a', 'b'], to: '/etc/', blueprint: true, user: '0', group: '0', mode: 0o640 },
     },
-    { job: '--chown root files/x "/opt/my dir/x"', fields: { from: ['files/x'], to: '/opt/my dir/x', blueprint: false, user: 'root', group: null } },
+    {
+      job: '--chown root files/x "/opt/my dir/x"',
+      fields: { from: ['files/x'], to: '/opt/my dir/x', blueprint: false, user: 'root', group: null },
+    },
     { job: '--chmod 755 x /y', fields: { from: ['x'], to: '/y', blueprint: false, mode: 0o755 } },
     { job: 'only-one', error: /ADD: SOURCE… DEST|paths/ },
     { job: '--chmod 999 x /y', error: /--chmod.*octal mode/ },
@@ -58,7 +67,10 @@ test('ADD withFiles: sources join the fields and the job SHA covers their conten
   assert.ok(parsed.ok);
   const withFiles = ADD.withFiles!;
   const one = withFiles(parsed.value.fields, [A, B]);
-  assert.deepEqual(one.sources, [A, B].map(({ name, sha, size, mode }) => ({ name, sha, size, mode })));
+  assert.deepEqual(
+    one.sources,
+    [A, B].map(({ name, sha, size, mode }) => ({ name, sha, size, mode })),
+  );
   const changed = withFiles(parsed.value.fields, [A, file('b.conf', 'beta, edited\n')]);
   assert.notEqual(jobSha('ADD', one, parsed.value.common), jobSha('ADD', changed, parsed.value.common), 'changed content, new job SHA');
   assert.throws(() => withFiles(parsed.value.fields, []), /no source files were uploaded for files\/\*.*CLI/);
@@ -75,7 +87,14 @@ test('ADD withFiles: sources join the fields and the job SHA covers their conten
 
 type Host = Readonly<{ ctx: ComponentContext; fake: FakeContext; disk: Map<string, string> }>;
 
-function host(options: { disk?: Record<string, string>; blobs?: readonly (SourceFile & { content: string })[]; args?: Record<string, unknown>; failFiles?: Record<string, string> } = {}): Host {
+function host(
+  options: {
+    disk?: Record<string, string>;
+    blobs?: readonly (SourceFile & { content: string })[];
+    args?: Record<string, unknown>;
+    failFiles?: Record<string, string>;
+  } = {},
+): Host {
   const fake = createFakeContext({ args: options.args ?? {}, ...(options.failFiles ? { failFiles: options.failFiles } : {}) });
   const disk = new Map(Object.entries(options.disk ?? {}));
   const blobs = new Map((options.blobs ?? []).map((b) => [b.sha, b.content]));
@@ -121,7 +140,11 @@ test('ADD agent: one source to a file path, written and checked', async () => {
   const h = host({ blobs: [A] });
   const result = await runAdd(h, { to: '/etc/a.conf', blueprint: false, sources: sources(A) });
   assert.equal(result.ok, true);
-  assert.deepEqual(ops(h.fake.calls), [['blob', A.sha], ['mkdirp', '/etc'], ['writeFile', '/etc/a.conf', 'alpha\n']]);
+  assert.deepEqual(ops(h.fake.calls), [
+    ['blob', A.sha],
+    ['mkdirp', '/etc'],
+    ['writeFile', '/etc/a.conf', 'alpha\n'],
+  ]);
   assert.equal(out(h.fake.calls, 'stdout'), `/etc/a.conf SHA3_224 ${A.sha}\n`);
 });
 
@@ -148,7 +171,14 @@ test('ADD agent: same SHA at the destination → nothing transferred, but chown 
   const h = host({ disk: { '/etc/a.conf': 'alpha\n' }, blobs: [A] });
   const result = await runAdd(h, { to: '/etc/a.conf', blueprint: false, user: 'root', group: 'wheel', mode: 0o600, sources: sources(A) });
   assert.equal(result.ok, true);
-  assert.deepEqual(ops(h.fake.calls), [['chown', '/etc/a.conf', 'root', 'wheel'], ['chmod', '/etc/a.conf', 0o600]], 'no blob fetched, no write');
+  assert.deepEqual(
+    ops(h.fake.calls),
+    [
+      ['chown', '/etc/a.conf', 'root', 'wheel'],
+      ['chmod', '/etc/a.conf', 0o600],
+    ],
+    'no blob fetched, no write',
+  );
   assert.equal(out(h.fake.calls, 'stdout'), `File exists /etc/a.conf and SHA3_224 ${A.sha} matches, nothing to transfer\n`);
 });
 
@@ -170,7 +200,10 @@ test('ADD agent: --blueprint renders the content, works with an empty args cache
   const again = host({ blobs: [T], args: { x: 42 }, disk: { '/tmp/t': 'v=42\n' } });
   assert.equal((await runAdd(again, { to: '/tmp/t', blueprint: true, mode: 0o644, sources: sources(T) })).ok, true);
   assert.match(out(again.fake.calls, 'stdout'), /^File exists \/tmp\/t and SHA3_224 [0-9a-f]{56} matches/);
-  assert.ok(again.fake.calls.some((c) => c[0] === 'chmod'), 'blueprinted and unchanged: still chmod');
+  assert.ok(
+    again.fake.calls.some((c) => c[0] === 'chmod'),
+    'blueprinted and unchanged: still chmod',
+  );
 
   const undef = host({ blobs: [UNDEF] });
   const result = await runAdd(undef, { to: '/tmp/u', blueprint: true, sources: sources(UNDEF) });
@@ -223,7 +256,10 @@ test('QUERY: answers {"ARG": value}, then waits for every node unless --no-wait 
   assert.deepEqual(parsed.value.fields, { no_wait: true, query: 'qarg' });
 
   const noWait = createFakeContext({ args: { qarg: 'v1' } });
-  assert.deepEqual(await QUERY.run(noWait, { no_wait: true, query: 'qarg', query_nodes: ['node1', 'node2'], query_targets: ['node1'] }), { ok: true, info: 'qarg' });
+  assert.deepEqual(await QUERY.run(noWait, { no_wait: true, query: 'qarg', query_nodes: ['node1', 'node2'], query_targets: ['node1'] }), {
+    ok: true,
+    info: 'qarg',
+  });
   assert.deepEqual(noWait.calls, [['write', 'stdout', '{"qarg":"v1"}\n']]);
 
   const missing = createFakeContext({});
@@ -242,7 +278,10 @@ test('QUERY: answers {"ARG": value}, then waits for every node unless --no-wait 
   assert.equal(waiting.calls.filter((c) => c[0] === 'sleep').length, 3, 'polled until every answer was in the cache');
 
   const notTargeted = createFakeContext({ args: {} });
-  assert.equal((await QUERY.run(notTargeted, { no_wait: false, query: 'qarg', query_nodes: ['node1', 'node2'], query_targets: ['node2'] })).ok, true);
+  assert.equal(
+    (await QUERY.run(notTargeted, { no_wait: false, query: 'qarg', query_nodes: ['node1', 'node2'], query_targets: ['node2'] })).ok,
+    true,
+  );
   assert.equal(notTargeted.calls.filter((c) => c[0] === 'sleep').length, 0);
 });
 
@@ -286,11 +325,21 @@ function jobWaitCtx(script: readonly Record<string, string | null>[]): { ctx: Co
 }
 
 test('JOB_WAIT agent: success, failure and timeout', async () => {
-  const ok = jobWaitCtx([{ n1: 'running', n2: null }, { n1: 'succeeded', n2: 'running' }, { n1: 'succeeded', n2: 'succeeded' }]);
+  const ok = jobWaitCtx([
+    { n1: 'running', n2: null },
+    { n1: 'succeeded', n2: 'running' },
+    { n1: 'succeeded', n2: 'succeeded' },
+  ]);
   const okResult = await JOB_WAIT.run(ok.ctx, { job_sha: SHA, identity: ['n1', 'n2'], job_timeout: 60 });
   assert.equal(okResult.ok, true);
   assert.equal(ok.asked, 3);
-  assert.deepEqual(ok.fake.calls.filter((c) => c[0] === 'sleep'), [['sleep', 500], ['sleep', 500]]);
+  assert.deepEqual(
+    ok.fake.calls.filter((c) => c[0] === 'sleep'),
+    [
+      ['sleep', 500],
+      ['sleep', 500],
+    ],
+  );
 
   const failed = jobWaitCtx([{ n1: 'succeeded', n2: 'failed' }]);
   const failedResult = await JOB_WAIT.run(failed.ctx, { job_sha: SHA, identity: ['n1', 'n2'], job_timeout: 60 });

@@ -28,7 +28,8 @@ type Verb = 'ADD' | 'COPY';
 /** `0755` / `755` → 493; a number (from YAML `vars`) is already the mode. */
 export function parseMode(verb: string, value: unknown): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o7777) return value;
-  if (typeof value !== 'string' || !/^0?[0-7]{3,4}$/.test(value)) throw new ArgumentError(`${verb}: --chmod expects an octal mode such as 0755, got ${JSON.stringify(value)}`, 'chmod');
+  if (typeof value !== 'string' || !/^0?[0-7]{3,4}$/.test(value))
+    throw new ArgumentError(`${verb}: --chmod expects an octal mode such as 0755, got ${JSON.stringify(value)}`, 'chmod');
   return Number.parseInt(value, 8);
 }
 
@@ -40,7 +41,8 @@ function isSourceFile(value: unknown): value is SourceFile {
 
 function sourcesField(fields: Readonly<Record<string, unknown>>): SourceFile[] {
   const value = fields.sources;
-  if (!Array.isArray(value) || !value.every(isSourceFile)) throw new TypeError('job field sources must be a list of {name, sha, size, mode}');
+  if (!Array.isArray(value) || !value.every(isSourceFile))
+    throw new TypeError('job field sources must be a list of {name, sha, size, mode}');
   return value;
 }
 
@@ -105,7 +107,8 @@ async function transferOne(ctx: ComponentContext, verb: Verb, source: SourceFile
         return `Transfer failed: ${source.name}: ${errorText(error)}`;
       }
       const got = sha3_224Hex(content);
-      if (got !== source.sha) return `Data integrity failure. Expected SHA ${source.sha}, found SHA ${got}. The file ${source.name} was not written`;
+      if (got !== source.sha)
+        return `Data integrity failure. Expected SHA ${source.sha}, found SHA ${got}. The file ${source.name} was not written`;
     }
     try {
       const parent = parentOf(path);
@@ -140,7 +143,10 @@ async function transferOne(ctx: ComponentContext, verb: Verb, source: SourceFile
 export function defineTransferComponent(verb: Verb): Component {
   return defineComponent({
     verb,
-    summary: verb === 'ADD' ? 'Copy files from the operator’s machine to the target.' : 'Copy files from the operator’s machine to the target (same as ADD).',
+    summary:
+      verb === 'ADD'
+        ? 'Copy files from the operator’s machine to the target.'
+        : 'Copy files from the operator’s machine to the target (same as ADD).',
     description:
       'Copies each SOURCE (a path or glob on the machine running the directord CLI, relative to the orchestration ' +
       "file's folder, else the CLI's working directory) to DEST on the target. DEST ending in / (or several sources) " +
@@ -192,7 +198,11 @@ export function defineTransferComponent(verb: Verb): Component {
       if (files.length > 1 || to.endsWith('/')) {
         const seen = new Set<string>();
         for (const f of files) {
-          if (seen.has(f.name)) throw new ArgumentError(`${verb}: two sources are named ${f.name}; both would be written to ${destinationOf(to, f.name, true)}`, 'paths');
+          if (seen.has(f.name))
+            throw new ArgumentError(
+              `${verb}: two sources are named ${f.name}; both would be written to ${destinationOf(to, f.name, true)}`,
+              'paths',
+            );
           seen.add(f.name);
         }
       }
@@ -229,7 +239,11 @@ export function defineTransferComponent(verb: Verb): Component {
           failures.push(problem);
         }
       }
-      if (failures.length) return { ok: false, info: sources.length === 1 ? failures[0] : `${failures.length} of ${sources.length} files failed: ${failures[0]}` };
+      if (failures.length)
+        return {
+          ok: false,
+          info: sources.length === 1 ? failures[0] : `${failures.length} of ${sources.length} files failed: ${failures[0]}`,
+        };
       return { ok: true, info: paths.join(', ') };
     },
   });

@@ -82,7 +82,10 @@ function selectFilter(select: boolean, byAttr: boolean): Filter {
 
 /** Jinja2's `htmlsafe_json_dumps` (what `tojson` prints): sorted keys, `<>&'` escaped. */
 function tojson(value: unknown, indent: unknown): string {
-  const text = pythonJsonDumps(toPlain(value), { sortKeys: true, indent: indent === null || indent === undefined ? undefined : toNumber(indent) });
+  const text = pythonJsonDumps(toPlain(value), {
+    sortKeys: true,
+    indent: indent === null || indent === undefined ? undefined : toNumber(indent),
+  });
   return text.replace(/[<>&']/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
@@ -90,7 +93,8 @@ function toInt(value: unknown, fallback: unknown, base: number): unknown {
   if (isNumber(value)) return Math.trunc(toNumber(value));
   if (typeof value === 'string') {
     const s = value.trim().replaceAll('_', '');
-    const digits = base === 16 ? /^[-+]?(0x)?[0-9a-f]+$/i : base === 8 ? /^[-+]?(0o)?[0-7]+$/i : base === 2 ? /^[-+]?(0b)?[01]+$/i : /^[-+]?\d+$/;
+    const digits =
+      base === 16 ? /^[-+]?(0x)?[0-9a-f]+$/i : base === 8 ? /^[-+]?(0o)?[0-7]+$/i : base === 2 ? /^[-+]?(0b)?[01]+$/i : /^[-+]?\d+$/;
     if (digits.test(s)) return Number.parseInt(s.replace(/^([-+]?)0[xob]/i, '$1'), base);
     const f = Number(s);
     if (s !== '' && Number.isFinite(f)) return Math.trunc(f);
@@ -239,7 +243,8 @@ export const FILTERS: Readonly<Record<string, Filter>> = {
   },
   title: (v) => pyTitle(pyStr(v)),
   tojson: (v, args, kw) => tojson(v, arg(args, kw, 0, 'indent', null)),
-  trim: (v, [chars]) => (chars === undefined || chars === null ? pyStr(v).trim() : (getAttr(pyStr(v), 'strip', 'trim') as PyFunction).call([chars], {})),
+  trim: (v, [chars]) =>
+    chars === undefined || chars === null ? pyStr(v).trim() : (getAttr(pyStr(v), 'strip', 'trim') as PyFunction).call([chars], {}),
   unique: (v, args, kw) => {
     const key = keyFn(kw, args, 1, 0);
     const seen: unknown[] = [];
@@ -255,7 +260,10 @@ export const FILTERS: Readonly<Record<string, Filter>> = {
 };
 Object.assign(FILTERS, { d: FILTERS.default, e: FILTERS.escape, forceescape: FILTERS.escape });
 
-const cmp = (op: string, ok: (c: number) => boolean): Test => (v, [other]) => ok(pyCompare(v, other, op));
+const cmp =
+  (op: string, ok: (c: number) => boolean): Test =>
+  (v, [other]) =>
+    ok(pyCompare(v, other, op));
 
 export const TESTS: Readonly<Record<string, Test>> = {
   boolean: (v) => typeof v === 'boolean',
@@ -287,4 +295,14 @@ export const TESTS: Readonly<Record<string, Test>> = {
   undefined: (v) => v instanceof Undefined,
   upper: (v) => typeof v === 'string' && v === v.toUpperCase(),
 };
-Object.assign(TESTS, { equalto: TESTS.eq, '==': TESTS.eq, '!=': TESTS.ne, '<': TESTS.lt, '<=': TESTS.le, '>': TESTS.gt, '>=': TESTS.ge, greaterthan: TESTS.gt, lessthan: TESTS.lt });
+Object.assign(TESTS, {
+  equalto: TESTS.eq,
+  '==': TESTS.eq,
+  '!=': TESTS.ne,
+  '<': TESTS.lt,
+  '<=': TESTS.le,
+  '>': TESTS.gt,
+  '>=': TESTS.ge,
+  greaterthan: TESTS.gt,
+  lessthan: TESTS.lt,
+});

@@ -231,9 +231,11 @@ export class Interpreter {
     const [start, stop, step = 1] = [bound('start'), bound('stop'), bound('step')];
     if (step === 0) throw new TemplateError('slice step cannot be zero');
     const len = items.length;
-    const clamp = (v: number | undefined, dflt: number): number => (v === undefined ? dflt : v < 0 ? Math.max(v + len, step < 0 ? -1 : 0) : Math.min(v, step < 0 ? len - 1 : len));
+    const clamp = (v: number | undefined, dflt: number): number =>
+      v === undefined ? dflt : v < 0 ? Math.max(v + len, step < 0 ? -1 : 0) : Math.min(v, step < 0 ? len - 1 : len);
     const out: unknown[] = [];
-    for (let i = clamp(start, step < 0 ? len - 1 : 0), end = clamp(stop, step < 0 ? -1 : len); step > 0 ? i < end : i > end; i += step) out.push(items[i]);
+    for (let i = clamp(start, step < 0 ? len - 1 : 0), end = clamp(stop, step < 0 ? -1 : len); step > 0 ? i < end : i > end; i += step)
+      out.push(items[i]);
     return typeof obj === 'string' ? out.join('') : out;
   }
 

@@ -75,43 +75,49 @@ export function percentFormat(format: string, argsValue: unknown): string {
   const args = Array.isArray(argsValue) ? [...argsValue] : [argsValue];
   const byName = isDict(argsValue) ? argsValue : null;
   let used = 0;
-  const out = format.replace(/%(?:\((\w+)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sridfFxXoeEgG%])/g, (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    const value = key !== undefined && byName ? byName[key] : args[used++];
-    if (key === undefined && used > args.length) throw new TemplateError('not enough arguments for format string');
-    let text: string;
-    switch (conv) {
-      case 's':
-        text = pyStr(value);
-        break;
-      case 'r':
-        text = pyRepr(need(value));
-        break;
-      case 'd':
-      case 'i':
-        text = String(Math.trunc(toNumber(value)));
-        break;
-      case 'x':
-      case 'X':
-      case 'o':
-        text = Math.trunc(toNumber(value)).toString(conv === 'o' ? 8 : 16);
-        if (conv === 'X') text = text.toUpperCase();
-        break;
-      case 'e':
-      case 'E':
-        text = toNumber(value).toExponential(prec === undefined ? 6 : Number(prec)).replace(/e([+-])(\d)$/, 'e$10$2');
-        if (conv === 'E') text = text.toUpperCase();
-        break;
-      default:
-        text = toNumber(value).toFixed(prec === undefined ? 6 : Number(prec));
-    }
-    if (conv === 's' && prec !== undefined) text = text.slice(0, Number(prec));
-    const w = width === undefined ? 0 : Number(width);
-    if (text.length >= w) return text;
-    if (flags.includes('-')) return text.padEnd(w);
-    return flags.includes('0') && conv !== 's' ? text.padStart(w, '0') : text.padStart(w);
-  });
-  if (!byName && used < args.length && Array.isArray(argsValue)) throw new TemplateError('not all arguments converted during string formatting');
+  const out = format.replace(
+    /%(?:\((\w+)\))?([-+ 0#]*)(\d+)?(?:\.(\d+))?([sridfFxXoeEgG%])/g,
+    (_m, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      const value = key !== undefined && byName ? byName[key] : args[used++];
+      if (key === undefined && used > args.length) throw new TemplateError('not enough arguments for format string');
+      let text: string;
+      switch (conv) {
+        case 's':
+          text = pyStr(value);
+          break;
+        case 'r':
+          text = pyRepr(need(value));
+          break;
+        case 'd':
+        case 'i':
+          text = String(Math.trunc(toNumber(value)));
+          break;
+        case 'x':
+        case 'X':
+        case 'o':
+          text = Math.trunc(toNumber(value)).toString(conv === 'o' ? 8 : 16);
+          if (conv === 'X') text = text.toUpperCase();
+          break;
+        case 'e':
+        case 'E':
+          text = toNumber(value)
+            .toExponential(prec === undefined ? 6 : Number(prec))
+            .replace(/e([+-])(\d)$/, 'e$10$2');
+          if (conv === 'E') text = text.toUpperCase();
+          break;
+        default:
+          text = toNumber(value).toFixed(prec === undefined ? 6 : Number(prec));
+      }
+      if (conv === 's' && prec !== undefined) text = text.slice(0, Number(prec));
+      const w = width === undefined ? 0 : Number(width);
+      if (text.length >= w) return text;
+      if (flags.includes('-')) return text.padEnd(w);
+      return flags.includes('0') && conv !== 's' ? text.padStart(w, '0') : text.padStart(w);
+    },
+  );
+  if (!byName && used < args.length && Array.isArray(argsValue))
+    throw new TemplateError('not all arguments converted during string formatting');
   return out;
 }
 
@@ -154,7 +160,8 @@ const DICT_METHODS: Record<string, Method> = {
   items: (d: Record<string, unknown>) => Object.entries(d).map(([k, v]) => tuple([k, v])),
   keys: (d: Record<string, unknown>) => Object.keys(d),
   values: (d: Record<string, unknown>) => Object.values(d),
-  get: (d: Record<string, unknown>, [k, fallback]) => (typeof k === 'string' && Object.prototype.hasOwnProperty.call(d, k) ? d[k] : (fallback ?? null)),
+  get: (d: Record<string, unknown>, [k, fallback]) =>
+    typeof k === 'string' && Object.prototype.hasOwnProperty.call(d, k) ? d[k] : (fallback ?? null),
   copy: (d: Record<string, unknown>) => dict(Object.entries(d)),
 };
 

@@ -148,7 +148,10 @@ export function pyRepr(value: unknown): string {
   }
   if (value instanceof PyFunction) return `<function ${value.name}>`;
   if (value instanceof Namespace) return `<Namespace ${pyRepr(value.attrs)}>`;
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`)
+      .join(', ')}}`;
   return String(value);
 }
 

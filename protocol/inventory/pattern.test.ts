@@ -161,7 +161,12 @@ describe('host patterns', () => {
 
   test('10,000 hosts: resolution time', () => {
     const hosts: InventoryHost[] = [];
-    const groups = Array.from({ length: 100 }, (_, g) => ({ name: `g${g}`, hosts: [] as string[], children: g % 10 === 0 && g > 0 ? [`g${g - 1}`] : [], vars: {} }));
+    const groups = Array.from({ length: 100 }, (_, g) => ({
+      name: `g${g}`,
+      hosts: [] as string[],
+      children: g % 10 === 0 && g > 0 ? [`g${g - 1}`] : [],
+      vars: {},
+    }));
     for (let i = 0; i < 10_000; i++) {
       hosts.push(host(`node-${i}`, { labels: { env: i % 3 ? 'prod' : 'dev' }, online: i % 7 !== 0 }));
       groups[i % 100]?.hosts.push(`node-${i}`);

@@ -56,15 +56,28 @@ function nestedQuantifier(source: string): boolean {
 function compileRegex(pattern: string, source: string): Result<RegExp> {
   if (!source) return invalid(pattern, 'an empty regular expression');
   if (source.length > MAX_REGEX_LENGTH) return invalid(pattern, `a regular expression may have at most ${MAX_REGEX_LENGTH} characters`);
-  if (nestedQuantifier(source)) return invalid(pattern, `the regular expression ${source} nests quantifiers (like (a+)+), which can take exponential time; simplify it`);
+  if (nestedQuantifier(source))
+    return invalid(
+      pattern,
+      `the regular expression ${source} nests quantifiers (like (a+)+), which can take exponential time; simplify it`,
+    );
   try {
     return ok(new RegExp(source));
   } catch (error) {
-    return invalid(pattern, `the regular expression ${source} does not compile (${error instanceof Error ? error.message : String(error)})`);
+    return invalid(
+      pattern,
+      `the regular expression ${source} does not compile (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
 }
 
-const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+const globToRegExp = (glob: string) =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 
 function parseSlice(pattern: string, body: string): Result<Slice> {
   const int = (s: string) => (s === '' ? null : /^-?\d{1,9}$/.test(s) ? Number(s) : undefined);
@@ -108,7 +121,8 @@ function parseAtom(pattern: string, text: string): Result<Atom> {
 
 /** Parses a pattern into its terms, or says which term is wrong and what was expected. */
 export function parsePattern(pattern: string): Result<readonly Term[]> {
-  if (pattern.length > MAX_PATTERN_LENGTH) return invalid(pattern.slice(0, 64) + '…', `a pattern may have at most ${MAX_PATTERN_LENGTH} characters`);
+  if (pattern.length > MAX_PATTERN_LENGTH)
+    return invalid(pattern.slice(0, 64) + '…', `a pattern may have at most ${MAX_PATTERN_LENGTH} characters`);
   if (!pattern.trim()) return invalid(pattern, 'the pattern is empty');
   const terms: Term[] = [];
   for (const raw of splitPattern(pattern)) {

@@ -95,9 +95,13 @@ function matchAtom(index: InventoryIndex, atom: Atom): Result<readonly string[]>
       const isHost = index.hosts.has(atom.name);
       const group = index.members(atom.name);
       if (isHost && group && atom.name !== ALL_GROUP) {
-        return fail('conflict', `"${atom.name}" is both a host and a group (of ${group.length} host${group.length === 1 ? '' : 's'}); rename the group or the host`, {
-          details: { name: atom.name },
-        });
+        return fail(
+          'conflict',
+          `"${atom.name}" is both a host and a group (of ${group.length} host${group.length === 1 ? '' : 's'}); rename the group or the host`,
+          {
+            details: { name: atom.name },
+          },
+        );
       }
       if (isHost) return ok([atom.name]);
       if (group) return ok(group);
@@ -112,24 +116,36 @@ function matchAtom(index: InventoryIndex, atom: Atom): Result<readonly string[]>
       return ok([...set].sort(naturalCompare));
     }
     case 'label':
-      return ok(index.ordered.filter((h) => {
-        const labels = index.hosts.get(h)?.labels ?? {};
-        return atom.value === null ? Object.hasOwn(labels, atom.key) : labels[atom.key] === atom.value;
-      }));
+      return ok(
+        index.ordered.filter((h) => {
+          const labels = index.hosts.get(h)?.labels ?? {};
+          return atom.value === null ? Object.hasOwn(labels, atom.key) : labels[atom.key] === atom.value;
+        }),
+      );
     case 'fact':
-      return ok(index.ordered.filter((h) => {
-        const v = factValue(index.hosts.get(h)?.facts ?? null, atom.key);
-        return v !== undefined && (atom.re ? atom.re.test(v) : v === atom.value);
-      }));
+      return ok(
+        index.ordered.filter((h) => {
+          const v = factValue(index.hosts.get(h)?.facts ?? null, atom.key);
+          return v !== undefined && (atom.re ? atom.re.test(v) : v === atom.value);
+        }),
+      );
   }
 }
 
 /** The bare word of a term, for "closest names" when the whole pattern matched nothing. */
-const wordOf = (t: Term) => t.text.replace(/^[&!~]/, '').replace(/\[[^\]]*\]$/, '').replace(/[*?\\^$()+{}|]/g, '');
+const wordOf = (t: Term) =>
+  t.text
+    .replace(/^[&!~]/, '')
+    .replace(/\[[^\]]*\]$/, '')
+    .replace(/[*?\\^$()+{}|]/g, '');
 
 /** Resolves parsed terms; an empty result is an error naming the closest hosts and groups. */
 export function resolveTerms(pattern: string, terms: readonly Term[], index: InventoryIndex): Result<PatternResolution> {
-  const ordered = [...terms.filter((t) => t.op === 'union'), ...terms.filter((t) => t.op === 'and'), ...terms.filter((t) => t.op === 'not')];
+  const ordered = [
+    ...terms.filter((t) => t.op === 'union'),
+    ...terms.filter((t) => t.op === 'and'),
+    ...terms.filter((t) => t.op === 'not'),
+  ];
   let current: Set<string> = ordered[0]?.op === 'union' ? new Set() : new Set(index.ordered);
   for (const term of ordered) {
     const matched = matchAtom(index, term.atom);
@@ -143,11 +159,22 @@ export function resolveTerms(pattern: string, terms: readonly Term[], index: Inv
   }
   const hosts = [...current].sort(naturalCompare);
   if (!hosts.length) {
-    const words = [...new Set(terms.filter((t) => t.op !== 'not').map(wordOf).filter(Boolean))];
+    const words = [
+      ...new Set(
+        terms
+          .filter((t) => t.op !== 'not')
+          .map(wordOf)
+          .filter(Boolean),
+      ),
+    ];
     const near = [...new Set(words.flatMap((w) => closestNames(w, [...index.ordered, ...index.groupNames])))].slice(0, 5);
-    return fail('unknown-target', `pattern "${pattern}" matches no host` + (near.length ? ` (closest host and group names: ${near.join(', ')})` : ''), {
-      details: { pattern, closest: near },
-    });
+    return fail(
+      'unknown-target',
+      `pattern "${pattern}" matches no host` + (near.length ? ` (closest host and group names: ${near.join(', ')})` : ''),
+      {
+        details: { pattern, closest: near },
+      },
+    );
   }
   const offline: string[] = [];
   const notEnrolled: string[] = [];

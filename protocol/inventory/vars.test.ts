@@ -5,7 +5,15 @@ import { indexInventory } from './resolve.js';
 import type { InventorySnapshot } from './types.js';
 import { inventoryVarsOf, templateVariables } from './vars.js';
 
-const h = (name: string, vars: Record<string, unknown> = {}) => ({ name, labels: {}, vars, facts: null, online: true, enrolled: true, ssh: null });
+const h = (name: string, vars: Record<string, unknown> = {}) => ({
+  name,
+  labels: {},
+  vars,
+  facts: null,
+  online: true,
+  enrolled: true,
+  ssh: null,
+});
 
 // Each level sets `v` to its own name and a var of its own, so the table shows who wins.
 const inventory: InventorySnapshot = {
@@ -20,7 +28,13 @@ const inventory: InventorySnapshot = {
   ],
 };
 
-type Row = [what: string, host: string, argCache: Record<string, unknown>, jobVars: Record<string, unknown> | undefined, expected: Record<string, unknown>];
+type Row = [
+  what: string,
+  host: string,
+  argCache: Record<string, unknown>,
+  jobVars: Record<string, unknown> | undefined,
+  expected: Record<string, unknown>,
+];
 const table: Row[] = [
   ['host vars beat every group', 'web-1', {}, undefined, { v: 'host' }],
   ['the child group beats its parent and all', 'web-2', {}, undefined, { v: 'child' }],

@@ -10,25 +10,50 @@ const Vars = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unk
 /** A target pattern (see protocol/inventory/pattern.ts). */
 export const PatternSchema = Type.String({ minLength: 1, maxLength: 4096 });
 
-const Ssh = Type.Object({ host: Type.String({ minLength: 1, maxLength: 253 }), port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })), user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) });
+const Ssh = Type.Object({
+  host: Type.String({ minLength: 1, maxLength: 253 }),
+  port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  user: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
 const Names = Type.Array(HostNameSchema, { maxItems: 100_000 });
 const Groups = Type.Array(GroupNameSchema, { maxItems: 10_000 });
 const Owner = Type.Union([Type.Object({ host: HostNameSchema }), Type.Object({ group: GroupNameSchema })]);
 
 export const InventoryOpSchema = Type.Union([
-  Type.Object({ op: Type.Literal('add-host'), name: HostNameSchema, labels: Type.Optional(Type.Record(LabelKeySchema, LabelValue)), vars: Type.Optional(Vars), ssh: Type.Optional(Ssh) }),
+  Type.Object({
+    op: Type.Literal('add-host'),
+    name: HostNameSchema,
+    labels: Type.Optional(Type.Record(LabelKeySchema, LabelValue)),
+    vars: Type.Optional(Vars),
+    ssh: Type.Optional(Ssh),
+  }),
   Type.Object({ op: Type.Literal('remove-host'), name: HostNameSchema }),
   Type.Object({ op: Type.Literal('add-group'), name: GroupNameSchema, vars: Type.Optional(Vars) }),
   Type.Object({ op: Type.Literal('remove-group'), name: GroupNameSchema }),
   /** Creates the group when missing; hosts not known yet are declared. */
   Type.Object({ op: Type.Literal('add-to-group'), group: GroupNameSchema, hosts: Type.Optional(Names), children: Type.Optional(Groups) }),
-  Type.Object({ op: Type.Literal('remove-from-group'), group: GroupNameSchema, hosts: Type.Optional(Names), children: Type.Optional(Groups) }),
+  Type.Object({
+    op: Type.Literal('remove-from-group'),
+    group: GroupNameSchema,
+    hosts: Type.Optional(Names),
+    children: Type.Optional(Groups),
+  }),
   /** `value: null` removes the label. */
   Type.Object({ op: Type.Literal('set-label'), hosts: Names, key: LabelKeySchema, value: Type.Union([LabelValue, Type.Null()]) }),
   /** Replaces every var of a host or group: `vars`, or `yaml` (a mapping) as written in the console's editor. */
-  Type.Object({ op: Type.Literal('set-vars'), owner: Owner, vars: Type.Optional(Vars), yaml: Type.Optional(Type.String({ maxLength: 1024 * 1024 })) }),
+  Type.Object({
+    op: Type.Literal('set-vars'),
+    owner: Owner,
+    vars: Type.Optional(Vars),
+    yaml: Type.Optional(Type.String({ maxLength: 1024 * 1024 })),
+  }),
   /** One var; without `value` it is removed. */
-  Type.Object({ op: Type.Literal('set-var'), owner: Owner, key: Type.String({ minLength: 1, maxLength: 256 }), value: Type.Optional(Type.Unknown()) }),
+  Type.Object({
+    op: Type.Literal('set-var'),
+    owner: Owner,
+    key: Type.String({ minLength: 1, maxLength: 256 }),
+    value: Type.Optional(Type.Unknown()),
+  }),
 ]);
 export type InventoryOp = Static<typeof InventoryOpSchema>;
 

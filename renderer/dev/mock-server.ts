@@ -18,11 +18,25 @@ import { mockManifests } from './mock/manifests.js';
 import { MockEngine } from './mock/engine.js';
 import { registerHandlers, type MockState } from './mock/handlers.js';
 
-export type MockOptions = Readonly<{ port?: number; hosts?: number; token?: string; staticDir?: string; host?: string; offlineEvery?: number }>;
+export type MockOptions = Readonly<{
+  port?: number;
+  hosts?: number;
+  token?: string;
+  staticDir?: string;
+  host?: string;
+  offlineEvery?: number;
+}>;
 export type MockServer = Readonly<{ url: string; port: number; token: string; close(): Promise<void> }>;
 
 export const CSP = "default-src 'self'; connect-src 'self' ws: wss:";
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.map': 'application/json', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+  '.json': 'application/json',
+};
 const COOKIE = 'directord_token';
 
 function cookieToken(header: string | undefined): string | undefined {
@@ -52,14 +66,23 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
       if (!file.startsWith(staticDir) || !existsSync(file) || extname(file) === '') file = join(staticDir, 'index.html');
       try {
         const body = await readFile(file);
-        res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store' });
+        res.writeHead(200, {
+          'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'Content-Security-Policy': CSP,
+          'Cache-Control': 'no-store',
+        });
         res.end(body);
       } catch {
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('renderer/dist not built: run vite build --config renderer/vite.config.ts\n');
+        res
+          .writeHead(404, { 'Content-Type': 'text/plain' })
+          .end('renderer/dist not built: run vite build --config renderer/vite.config.ts\n');
       }
     })();
   });
-  const io = new Server<UiToServerEvents, ServerToUiEvents, Record<string, never>, UiSocketData>(http, { transports: ['websocket'], maxHttpBufferSize: 8 * 1024 * 1024 });
+  const io = new Server<UiToServerEvents, ServerToUiEvents, Record<string, never>, UiSocketData>(http, {
+    transports: ['websocket'],
+    maxHttpBufferSize: 8 * 1024 * 1024,
+  });
   const ui = io.of('/ui');
   ui.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown; client?: unknown };
@@ -74,7 +97,12 @@ export async function startMockServer(options: MockOptions = {}): Promise<MockSe
   });
 
   const manifests = mockManifests();
-  const fleet = makeFleet(options.hosts ?? 6, manifests.map((m) => m.verb), Date.now(), options.offlineEvery ?? 7);
+  const fleet = makeFleet(
+    options.hosts ?? 6,
+    manifests.map((m) => m.verb),
+    Date.now(),
+    options.offlineEvery ?? 7,
+  );
   let pending: OutputAppended[] = [];
   let flushTimer: ReturnType<typeof setTimeout> | null = null;
   const flush = () => {
@@ -128,7 +156,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  const server = await startMockServer({ port: Number(arg('port') ?? 7600), hosts: Number(arg('hosts') ?? 8), token: arg('token') ?? 'dev', offlineEvery: Number(arg('offline-every') ?? 7) });
+  const server = await startMockServer({
+    port: Number(arg('port') ?? 7600),
+    hosts: Number(arg('hosts') ?? 8),
+    token: arg('token') ?? 'dev',
+    offlineEvery: Number(arg('offline-every') ?? 7),
+  });
   process.stdout.write(`mock Directord server: ${server.url}/?token=${server.token}\n`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

@@ -25,7 +25,8 @@ export const CPU_PROF_DIR = (() => {
 export const profArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+export const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 export const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 export const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -37,7 +38,11 @@ function rendererHasStatsHook(): boolean {
 }
 
 export function ensureBuilt(withConsole: boolean): void {
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'directord-agent.cjs')) || (withConsole && !rendererHasStatsHook())) {
+  if (
+    !existsSync(join(root, 'dist', 'cli', 'main.js')) ||
+    !existsSync(join(root, 'dist', 'directord-agent.cjs')) ||
+    (withConsole && !rendererHasStatsHook())
+  ) {
     const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('build failed');
   }
@@ -60,4 +65,3 @@ export function killGroup(p: ChildProcess, signal: NodeJS.Signals): void {
     // already gone
   }
 }
-

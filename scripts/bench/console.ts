@@ -20,7 +20,16 @@ import { killGroup, liveGroups, log, root, round, RUNS, waitFor } from './common
 type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 const UI_HOSTS = 50;
 const UI_LINES_PER_HOST = 2000;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 type UiCluster = { dataDir: string; server: ChildProcess; url: string; token: string; ui: UiSocket; sims: SimAgents };
 
@@ -29,7 +38,10 @@ async function startUiCluster(): Promise<UiCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-ui-'));
   // Its own process group: bin/directord.js may run the CLI as a child (unbuilt checkout), and
   // stopping must reach that child too.
-  const server = spawn(process.execPath, [join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'serve', '--port', '0', '--no-agent'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const server = spawn(process.execPath, [join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'serve', '--port', '0', '--no-agent'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   liveGroups.add(server);
   // 50 agents coming and going make 100 INFO lines a run: pass on only warnings and errors.
   let pending = '';
@@ -40,7 +52,11 @@ async function startUiCluster(): Promise<UiCluster> {
   });
   try {
     const info = await waitFor('server.json', () => {
-      try { return JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { url: string }; } catch { return undefined; }
+      try {
+        return JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { url: string };
+      } catch {
+        return undefined;
+      }
     });
     const token = readFileSync(join(dataDir, 'ui.token'), 'utf8').trim();
     const key = readFileSync(join(dataDir, 'agent.key'), 'utf8').trim();
@@ -62,7 +78,9 @@ async function startUiCluster(): Promise<UiCluster> {
 async function stopUiCluster(c: UiCluster): Promise<void> {
   c.ui.close();
   await c.sims.close();
-  const exited = new Promise<void>((r) => (c.server.exitCode !== null || c.server.signalCode !== null ? r() : c.server.once('exit', () => r())));
+  const exited = new Promise<void>((r) =>
+    c.server.exitCode !== null || c.server.signalCode !== null ? r() : c.server.once('exit', () => r()),
+  );
   killGroup(c.server, 'SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   killGroup(c.server, 'SIGKILL');
@@ -143,7 +161,9 @@ async function openPastRun(page: Page, c: UiCluster): Promise<number> {
     requestedBy: 'bench',
   });
   if (!submitted.ok) throw new Error(`submit failed: ${submitted.error.message}`);
-  const settled: Result<JobRecord[]> = await c.ui.timeout(120_000).emitWithAck('jobs:await', { jobIds: submitted.value.jobs.map((j) => j.jobId), timeoutMs: 110_000 });
+  const settled: Result<JobRecord[]> = await c.ui
+    .timeout(120_000)
+    .emitWithAck('jobs:await', { jobIds: submitted.value.jobs.map((j) => j.jobId), timeoutMs: 110_000 });
   if (!settled.ok) throw new Error(`await failed: ${settled.error.message}`);
   const runId = submitted.value.runId;
   const pairs = OPEN_RUN_JOBS * hosts.length;
@@ -167,7 +187,11 @@ async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${c.url}/?token=${encodeURIComponent(c.token)}#/hosts`);
-    const firstPaint = await pollPage<number>(page, `performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime`, 'first contentful paint');
+    const firstPaint = await pollPage<number>(
+      page,
+      `performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')?.startTime`,
+      'first contentful paint',
+    );
     const hostsReady = await pollPage<number>(page, 'window.__bench.hostsReadyAt ?? undefined', `${UI_HOSTS} hosts in the Hosts table`);
 
     // Deploy from this process while the console shows History, then open the run there.
@@ -182,7 +206,13 @@ async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
       `window.__benchTarget.runId && s.runId === window.__benchTarget.runId && s.hosts === ${UI_HOSTS} && s.outputLines >= ${total} && s.lastLines.every((l) => l.endsWith(${JSON.stringify(last)}))`,
     );
     const t0 = Date.now();
-    const submitted: Result<RunSubmitted> = await c.ui.timeout(60000).emitWithAck('runs:submit', { kind: 'exec', source: 'bench-100k-lines', entries: [{ jobs: [{ verb: 'RUN', text: `--skip-cache lines ${UI_LINES_PER_HOST}` }] }], targets: [...c.sims.identities], requestedBy: 'bench' });
+    const submitted: Result<RunSubmitted> = await c.ui.timeout(60000).emitWithAck('runs:submit', {
+      kind: 'exec',
+      source: 'bench-100k-lines',
+      entries: [{ jobs: [{ verb: 'RUN', text: `--skip-cache lines ${UI_LINES_PER_HOST}` }] }],
+      targets: [...c.sims.identities],
+      requestedBy: 'bench',
+    });
     if (!submitted.ok) throw new Error(`submit failed: ${submitted.error.message}`);
     const runId = submitted.value.runId;
     await page.evaluate(`window.__benchTarget.runId = ${JSON.stringify(runId)}`);
@@ -190,14 +220,24 @@ async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
     const done = await pollPage<{ at: number; lines: number }>(page, 'window.__benchDone', `${total} lines in the console`, 300_000);
     const log100k = done.at - t0;
     // The lines are drawn, not only stored: the first pane follows its tail.
-    await page.getByRole('region', { name: `Output: ${c.sims.identities[0]}` }).getByRole('log').getByText(last).waitFor({ timeout: 10_000 });
-    const settled: Result<JobRecord[]> = await c.ui.timeout(120_000).emitWithAck('jobs:await', { jobIds: submitted.value.jobs.map((j) => j.jobId), timeoutMs: 110_000 });
+    await page
+      .getByRole('region', { name: `Output: ${c.sims.identities[0]}` })
+      .getByRole('log')
+      .getByText(last)
+      .waitFor({ timeout: 10_000 });
+    const settled: Result<JobRecord[]> = await c.ui
+      .timeout(120_000)
+      .emitWithAck('jobs:await', { jobIds: submitted.value.jobs.map((j) => j.jobId), timeoutMs: 110_000 });
     if (!settled.ok) throw new Error(`await failed: ${settled.error.message}`);
     const bad = settled.value.flatMap((j) => j.targets).filter((t) => t.state !== 'succeeded');
-    if (bad.length) throw new Error(`${bad.length} simulated targets did not succeed (first: ${bad[0]?.target} ${bad[0]?.state} ${bad[0]?.info})`);
+    if (bad.length)
+      throw new Error(`${bad.length} simulated targets did not succeed (first: ${bad[0]?.target} ${bad[0]?.state} ${bad[0]?.info})`);
     const tasks = (await page.evaluate('window.__bench.longTasks')) as { start: number; duration: number }[];
-    const longest = (from: number, to = Infinity) => Math.max(0, ...tasks.filter((t) => t.start >= from && t.start < to).map((t) => t.duration));
-    log(`console: first paint ${round(firstPaint, 1)} ms, hosts ${round(hostsReady, 1)} ms, 100k lines ${round(log100k, 1)} ms (${done.lines} applied); longest task during load ${round(longest(0, hostsReady), 1)} ms, during output ${round(longest(hostsReady), 1)} ms, ${tasks.length} long tasks`);
+    const longest = (from: number, to = Infinity) =>
+      Math.max(0, ...tasks.filter((t) => t.start >= from && t.start < to).map((t) => t.duration));
+    log(
+      `console: first paint ${round(firstPaint, 1)} ms, hosts ${round(hostsReady, 1)} ms, 100k lines ${round(log100k, 1)} ms (${done.lines} applied); longest task during load ${round(longest(0, hostsReady), 1)} ms, during output ${round(longest(hostsReady), 1)} ms, ${tasks.length} long tasks`,
+    );
     if (done.lines !== total) log(`warning: the console applied ${done.lines} lines for ${total} sent`);
     const openRun = await openPastRun(page, c);
     log(`console: a past ${OPEN_RUN_JOBS}-job run on ${OPEN_RUN_HOSTS} hosts opened from History in ${round(openRun, 1)} ms`);
@@ -209,7 +249,13 @@ async function uiRun(browser: Browser, c: UiCluster): Promise<UiFigures> {
 }
 
 export async function uiPhase(): Promise<Record<string, number[]>> {
-  const figures: Record<string, number[]> = { ui_first_paint_ms: [], ui_hosts_ready_ms: [], ui_log_100k_lines_ms: [], ui_longest_task_ms: [], ui_open_run_1000x6_ms: [] };
+  const figures: Record<string, number[]> = {
+    ui_first_paint_ms: [],
+    ui_hosts_ready_ms: [],
+    ui_log_100k_lines_ms: [],
+    ui_longest_task_ms: [],
+    ui_open_run_1000x6_ms: [],
+  };
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -231,4 +277,3 @@ export async function uiPhase(): Promise<Record<string, number[]>> {
   }
   return figures;
 }
-

@@ -30,11 +30,17 @@ type Cluster = { dataDir: string; server: ChildProcess; agents: ChildProcess[]; 
 /** `agentArgs`: extra agent flags (`--shell-per-job` for the like-for-like figure). */
 async function startCluster(agentArgs: readonly string[] = []): Promise<Cluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-'));
-  const server = spawn(process.execPath, [...profArgs, join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [...profArgs, join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   await waitFor('server.json', () => readServerFile(dataDir) ?? undefined);
   const identities = Array.from({ length: AGENTS }, (_, i) => `bench-${i + 1}`);
   const agents = identities.map((identity) =>
-    spawn(process.execPath, [...profArgs, join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity, ...agentArgs], { stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn(
+      process.execPath,
+      [...profArgs, join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity, ...agentArgs],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    ),
   );
   const cli = await connectUi(discoverServer(dataDir));
   await waitFor('agents online', async () => {
@@ -46,7 +52,8 @@ async function startCluster(agentArgs: readonly string[] = []): Promise<Cluster>
 
 async function stopCluster(c: Cluster): Promise<void> {
   c.cli.close();
-  const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+  const exited = (p: ChildProcess) =>
+    new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
   for (const a of c.agents) a.kill('SIGTERM');
   await Promise.race([Promise.all(c.agents.map(exited)), new Promise((r) => setTimeout(r, 5000))]);
   c.server.kill('SIGTERM');
@@ -58,7 +65,10 @@ async function stopCluster(c: Cluster): Promise<void> {
 async function submitAndAwait(cli: UiClient, submission: RunSubmission): Promise<void> {
   const r: Result<RunSubmitted> = await cli.request('runs:submit', 60000, submission);
   if (!r.ok) throw new Error(`submit failed: ${r.error.message}`);
-  const done: Result<JobRecord[]> = await cli.request('jobs:await', 600000, { jobIds: r.value.jobs.map((j) => j.jobId), timeoutMs: 590000 });
+  const done: Result<JobRecord[]> = await cli.request('jobs:await', 600000, {
+    jobIds: r.value.jobs.map((j) => j.jobId),
+    timeoutMs: 590000,
+  });
   if (!done.ok) throw new Error(`await failed: ${done.error.message}`);
   const bad = done.value.flatMap((j) => j.targets).filter((t) => t.state !== 'succeeded');
   if (bad.length) throw new Error(`${bad.length} targets did not succeed (first: ${bad[0]?.target} ${bad[0]?.state} ${bad[0]?.info})`);
@@ -70,7 +80,13 @@ async function orchestrationRun(c: Cluster): Promise<number> {
   const jobs = loaded.value.entries.reduce((n, e) => n + e.jobs.length, 0);
   if (jobs !== JOBS_PER_AGENT) throw new Error(`${fixture}: expected ${JOBS_PER_AGENT} jobs, found ${jobs}`);
   const t0 = performance.now();
-  await submitAndAwait(c.cli, { kind: 'orchestrate', source: 'comparison-orchestration.yaml', entries: loaded.value.entries, targets: c.identities, requestedBy: 'bench' });
+  await submitAndAwait(c.cli, {
+    kind: 'orchestrate',
+    source: 'comparison-orchestration.yaml',
+    entries: loaded.value.entries,
+    targets: c.identities,
+    requestedBy: 'bench',
+  });
   return (performance.now() - t0) / 1000;
 }
 
@@ -92,11 +108,15 @@ function shellBound(): Promise<number> {
   const loop = 'i=0; while [ $i -lt 1000 ]; do /bin/sh -c "echo hello world"; i=$((i+1)); done';
   const t0 = performance.now();
   return Promise.all(
-    Array.from({ length: AGENTS }, () => new Promise<void>((resolve, reject) => {
-      const p = spawn('/bin/sh', ['-c', loop], { stdio: ['ignore', 'pipe', 'inherit'] });
-      p.stdout.resume();
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shell loop exited ${code}`))));
-    })),
+    Array.from(
+      { length: AGENTS },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn('/bin/sh', ['-c', loop], { stdio: ['ignore', 'pipe', 'inherit'] });
+          p.stdout.resume();
+          p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`shell loop exited ${code}`))));
+        }),
+    ),
   ).then(() => (performance.now() - t0) / 1000);
 }
 
@@ -116,7 +136,12 @@ async function execLatencies(c: Cluster, n = 100): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    await submitAndAwait(c.cli, { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo hi' }] }], targets: [c.identities[0]!], requestedBy: 'bench' });
+    await submitAndAwait(c.cli, {
+      kind: 'exec',
+      entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo hi' }] }],
+      targets: [c.identities[0]!],
+      requestedBy: 'bench',
+    });
     out.push(performance.now() - t0);
   }
   return out;
@@ -128,7 +153,19 @@ async function execLatencies(c: Cluster, n = 100): Promise<number[]> {
  * socket.io loaded), which is not the CLI's cost.
  */
 function cliExecWall(c: Cluster): number {
-  return timedWall(c, [process.execPath, join(root, 'bin', 'directord.js'), '--data-dir', c.dataDir, 'exec', '--verb', 'RUN', '--target', c.identities[0]!, '--poll', '--skip-cache echo hi']);
+  return timedWall(c, [
+    process.execPath,
+    join(root, 'bin', 'directord.js'),
+    '--data-dir',
+    c.dataDir,
+    'exec',
+    '--verb',
+    'RUN',
+    '--target',
+    c.identities[0]!,
+    '--poll',
+    '--skip-cache echo hi',
+  ]);
 }
 
 /** Milliseconds `argv` runs, timed inside a small shell; throws with its output when it fails. */
@@ -137,13 +174,25 @@ function timedWall(c: Cluster, argv: readonly string[]): number {
   const timed = 's=$(date +%s%N); "$@" >"$OUT" 2>&1; rc=$?; e=$(date +%s%N); echo "$rc $(( (e - s) / 1000 ))"';
   const r = spawnSync('/bin/sh', ['-c', timed, 'sh', ...argv], { encoding: 'utf8', env: { ...process.env, OUT: out } });
   const [rc, micros] = r.stdout.trim().split(' ').map(Number);
-  if (r.status !== 0 || rc !== 0 || !Number.isFinite(micros)) throw new Error(`${argv.slice(1, 3).join(' ')} failed (${rc}): ${readFileSync(out, 'utf8')}${r.stderr}`);
+  if (r.status !== 0 || rc !== 0 || !Number.isFinite(micros))
+    throw new Error(`${argv.slice(1, 3).join(' ')} failed (${rc}): ${readFileSync(out, 'utf8')}${r.stderr}`);
   return (micros as number) / 1000;
 }
 
 /** The engine figures, RUNS times each (medians are taken by the caller). */
 export async function enginePhase(): Promise<Record<string, number[]>> {
-  const figures: Record<string, number[]> = { orchestration_1000x6_s: [], shell_bound_s: [], agent_cpu_ms_per_job: [], server_cpu_ms_per_target: [], exec_p50_ms: [], exec_p99_ms: [], cli_exec_wall_ms: [], node_start_ms: [], orchestration_shell_per_job_1000x6_s: [], shell_bound_shell_per_job_s: [] };
+  const figures: Record<string, number[]> = {
+    orchestration_1000x6_s: [],
+    shell_bound_s: [],
+    agent_cpu_ms_per_job: [],
+    server_cpu_ms_per_target: [],
+    exec_p50_ms: [],
+    exec_p99_ms: [],
+    cli_exec_wall_ms: [],
+    node_start_ms: [],
+    orchestration_shell_per_job_1000x6_s: [],
+    shell_bound_shell_per_job_s: [],
+  };
   for (let run = 1; run <= RUNS; run++) {
     log(`run ${run}/${RUNS}: starting server and ${AGENTS} agents`);
     const c = await startCluster();

@@ -30,7 +30,14 @@ type UiSocket = Socket<ServerToUiEvents, UiToServerEvents>;
 export type HistoryOptions = Readonly<{ bin: string; results: number; log?: (line: string) => void; fillOnly?: boolean }>;
 
 export type HistoryFigures = Record<
-  'history_fill_s' | 'history_list_jobs_ms' | 'history_jobs_page_ms' | 'history_runs_page_ms' | 'history_search_ms' | 'history_job_info_ms' | 'history_restart_ms' | 'history_db_mb',
+  | 'history_fill_s'
+  | 'history_list_jobs_ms'
+  | 'history_jobs_page_ms'
+  | 'history_runs_page_ms'
+  | 'history_search_ms'
+  | 'history_job_info_ms'
+  | 'history_restart_ms'
+  | 'history_db_mb',
   number
 >;
 
@@ -69,7 +76,12 @@ async function serverUrl(dataDir: string, pid: number): Promise<string> {
 }
 
 async function connect(url: string, token: string): Promise<UiSocket> {
-  const ui: UiSocket = io(`${url}/ui`, { transports: ['websocket'], auth: { token, client: 'bench-history' }, reconnection: false, forceNew: true });
+  const ui: UiSocket = io(`${url}/ui`, {
+    transports: ['websocket'],
+    auth: { token, client: 'bench-history' },
+    reconnection: false,
+    forceNew: true,
+  });
   await new Promise<void>((resolve, reject) => {
     ui.once('connect', () => resolve());
     ui.once('connect_error', reject);
@@ -120,11 +132,25 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
     for (let r = 0; r < runs; r++) {
       const jobs = Array.from({ length: JOBS_PER_RUN }, (_, j) => ({
         verb: 'RUN',
-        text: j === 0 ? `--skip-cache echo run ${r} write failed: No space left on device` : j === 7 ? '--skip-cache fail 3' : `--skip-cache echo history run ${r} job ${j} ok`,
+        text:
+          j === 0
+            ? `--skip-cache echo run ${r} write failed: No space left on device`
+            : j === 7
+              ? '--skip-cache fail 3'
+              : `--skip-cache echo history run ${r} job ${j} ok`,
       }));
-      const sent: Result<RunSubmitted> = await u.timeout(600_000).emitWithAck('runs:submit', { kind: 'orchestrate', source: `history-${r}`, entries: [{ name: `h${r}`, jobs }], targets, requestedBy: 'bench' });
+      const sent: Result<RunSubmitted> = await u.timeout(600_000).emitWithAck('runs:submit', {
+        kind: 'orchestrate',
+        source: `history-${r}`,
+        entries: [{ name: `h${r}`, jobs }],
+        targets,
+        requestedBy: 'bench',
+      });
       const submitted = unwrap(sent, 'runs:submit');
-      unwrap(await u.timeout(1_200_000).emitWithAck('jobs:await', { jobIds: submitted.jobs.map((j) => j.jobId), timeoutMs: 1_200_000 }), 'jobs:await');
+      unwrap(
+        await u.timeout(1_200_000).emitWithAck('jobs:await', { jobIds: submitted.jobs.map((j) => j.jobId), timeoutMs: 1_200_000 }),
+        'jobs:await',
+      );
       if (r % 5 === 4) log(`history: ${r + 1}/${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     const fillS = (performance.now() - t0) / 1000;
@@ -148,14 +174,19 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       return median(xs);
     };
     const cli = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [options.bin, '--data-dir', dataDir, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+      const r = spawnSync(process.execPath, [options.bin, '--data-dir', dataDir, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
       if (r.status !== 0) throw new Error(`directord ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       return r.stdout;
     };
     const listJobs = await timeMs(() => cli('manage', '--list-jobs'));
     const jobsPage = await timeMs(async () => unwrap(await u.timeout(60_000).emitWithAck('jobs:page', { limit: 100 }), 'jobs:page'));
     const runsPage = await timeMs(async () => unwrap(await u.timeout(60_000).emitWithAck('runs:list', { limit: 50 }), 'runs:list'));
-    const hostPage = await timeMs(async () => unwrap(await u.timeout(60_000).emitWithAck('hosts:history', { target: targets[0]!, limit: 20 }), 'hosts:history'));
+    const hostPage = await timeMs(async () =>
+      unwrap(await u.timeout(60_000).emitWithAck('hosts:history', { target: targets[0]!, limit: 20 }), 'hosts:history'),
+    );
     const search = await timeMs(async () => {
       const answer: Result<OutputSearch> = await u.timeout(60_000).emitWithAck('output:search', { text: '"no space left on device"' });
       const found = unwrap(answer, 'output:search');

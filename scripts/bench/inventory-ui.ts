@@ -30,7 +30,6 @@ function inventoryIni(hosts: number): string {
   return lines.join('\n') + '\n';
 }
 
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 export async function measureInventoryUi(hosts = 10_000): Promise<InventoryUiFigures> {
@@ -41,7 +40,9 @@ export async function measureInventoryUi(hosts = 10_000): Promise<InventoryUiFig
   try {
     const { io } = await import('socket.io-client');
     const ui = io(`${server.url}/ui`, { auth: { token: server.uiToken }, transports: ['websocket'] });
-    const imported = await new Promise<{ ok: boolean }>((resolve) => ui.emit('inventory:import', { fileName: 'bench.ini', text: inventoryIni(hosts) }, resolve));
+    const imported = await new Promise<{ ok: boolean }>((resolve) =>
+      ui.emit('inventory:import', { fileName: 'bench.ini', text: inventoryIni(hosts) }, resolve),
+    );
     ui.close();
     if (!imported.ok) throw new Error(`import failed: ${JSON.stringify(imported)}`);
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -51,7 +52,10 @@ export async function measureInventoryUi(hosts = 10_000): Promise<InventoryUiFig
     const t0 = Date.now();
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Hosts', exact: true }).click();
-    await page.getByTestId('pattern-count').filter({ hasText: `${hosts} hosts match` }).waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('pattern-count')
+      .filter({ hasText: `${hosts} hosts match` })
+      .waitFor({ timeout: 60_000 });
     await page.locator('[data-host]').first().waitFor();
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => r(null)))');
     const firstPaint = Date.now() - t0;

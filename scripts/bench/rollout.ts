@@ -29,12 +29,29 @@ const median = (xs: readonly number[]) => {
 export async function rolloutPhase(runs = 3, log: (line: string) => void = () => {}): Promise<Record<string, number[]>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-rollout-'));
   const gaps: number[] = [];
-  const server = await createServer({ dataDir, port: 0, components: builtinComponents, log: silentLogger, onRolloutWave: (e) => void (e.gapMs !== null && gaps.push(e.gapMs)) });
+  const server = await createServer({
+    dataDir,
+    port: 0,
+    components: builtinComponents,
+    log: silentLogger,
+    onRolloutWave: (e) => void (e.gapMs !== null && gaps.push(e.gapMs)),
+  });
   const agents: RunningAgent[] = [];
-  const ui = io(`${server.url}/ui`, { transports: ['websocket'], auth: { token: server.uiToken, client: 'bench' }, forceNew: true, reconnection: false });
+  const ui = io(`${server.url}/ui`, {
+    transports: ['websocket'],
+    auth: { token: server.uiToken, client: 'bench' },
+    forceNew: true,
+    reconnection: false,
+  });
   try {
     for (let i = 1; i <= HOSTS; i++) {
-      const agent = await startAgent({ serverUrl: server.url, key: server.agentKey, identity: `r${i}`, cacheDir: join(dataDir, 'agents', `r${i}`), log: silentLogger });
+      const agent = await startAgent({
+        serverUrl: server.url,
+        key: server.agentKey,
+        identity: `r${i}`,
+        cacheDir: join(dataDir, 'agents', `r${i}`),
+        log: silentLogger,
+      });
       await agent.whenConnected();
       agents.push(agent);
     }
@@ -50,7 +67,9 @@ export async function rolloutPhase(runs = 3, log: (line: string) => void = () =>
       const submitted = await ask<RunSubmitted>('runs:submit', {
         kind: 'orchestrate',
         requestedBy: 'bench',
-        entries: [{ name: 'waves', serial: 1, targets: agents.map((_, i) => `r${i + 1}`), jobs: [{ verb: 'RUN', text: '--skip-cache true' }] }],
+        entries: [
+          { name: 'waves', serial: 1, targets: agents.map((_, i) => `r${i + 1}`), jobs: [{ verb: 'RUN', text: '--skip-cache true' }] },
+        ],
       });
       if (!submitted.ok) throw new Error(`rollout bench: ${submitted.error.message}`);
       const deadline = Date.now() + 60_000;
@@ -61,9 +80,15 @@ export async function rolloutPhase(runs = 3, log: (line: string) => void = () =>
         if (Date.now() > deadline) throw new Error('rollout bench: run did not finish');
         await new Promise((r) => setTimeout(r, 20));
       }
-      if (gaps.length - before !== HOSTS - 1) throw new Error(`rollout bench: expected ${HOSTS - 1} wave gaps, saw ${gaps.length - before}`);
+      if (gaps.length - before !== HOSTS - 1)
+        throw new Error(`rollout bench: expected ${HOSTS - 1} wave gaps, saw ${gaps.length - before}`);
       perRun.push(median(gaps.slice(before)));
-      log(`rollout run ${run}/${runs}: gaps ${gaps.slice(before).map((g) => g.toFixed(2)).join(', ')} ms`);
+      log(
+        `rollout run ${run}/${runs}: gaps ${gaps
+          .slice(before)
+          .map((g) => g.toFixed(2))
+          .join(', ')} ms`,
+      );
     }
     return { rollout_wave_gap_ms: perRun };
   } finally {
@@ -78,6 +103,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const i = process.argv.indexOf('--runs');
   const runs = i >= 0 ? Number(process.argv[i + 1]) : 3;
   const figures = await rolloutPhase(runs, (line) => process.stderr.write(line + '\n'));
-  process.stdout.write(JSON.stringify({ rollout_wave_gap_ms: Math.round(median(figures.rollout_wave_gap_ms!) * 100) / 100, runs: figures.rollout_wave_gap_ms }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      rollout_wave_gap_ms: Math.round(median(figures.rollout_wave_gap_ms!) * 100) / 100,
+      runs: figures.rollout_wave_gap_ms,
+    }) + '\n',
+  );
   process.exit(0);
 }

@@ -84,7 +84,8 @@ export type ScaleResult = Readonly<{
 }>;
 
 /** test/support/wait.ts's eventually, the one poller. */
-const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, every = 50): Promise<T> => eventually(what, fn, timeoutMs, every);
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, every = 50): Promise<T> =>
+  eventually(what, fn, timeoutMs, every);
 
 /** A port free right now on 127.0.0.1. */
 export function freePort(): Promise<number> {
@@ -134,7 +135,11 @@ process.once('exit', () => live.forEach((p) => killGroup(p, 'SIGKILL')));
 type ServerProc = { child: ChildProcess; pid: number; url: string; stderr: string[] };
 
 async function startServerProc(bin: string, dataDir: string, port: number, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ServerProc> {
-  const child = spawn(process.execPath, [bin, '--data-dir', dataDir, 'server', '--port', String(port)], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [bin, '--data-dir', dataDir, 'server', '--port', String(port)], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
   live.add(child);
   const stderr: string[] = [];
   // 500 agents coming and going make 1000 INFO lines: keep warnings and errors (bounded).
@@ -147,7 +152,8 @@ async function startServerProc(bin: string, dataDir: string, port: number, env: 
   const info = await waitFor(
     'server.json of the new server',
     () => {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited early (${child.exitCode ?? child.signalCode}): ${stderr.join('\n')}`);
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`server exited early (${child.exitCode ?? child.signalCode}): ${stderr.join('\n')}`);
       try {
         const parsed = JSON.parse(readFileSync(join(dataDir, 'server.json'), 'utf8')) as { url: string; pid: number; port: number };
         return parsed.pid === child.pid ? parsed : undefined;
@@ -162,7 +168,12 @@ async function startServerProc(bin: string, dataDir: string, port: number, env: 
 }
 
 async function connectUi(url: string, token: string): Promise<UiSocket> {
-  const ui: UiSocket = io(`${url}/ui`, { transports: ['websocket'], auth: { token, client: 'bench-scale' }, reconnection: false, forceNew: true });
+  const ui: UiSocket = io(`${url}/ui`, {
+    transports: ['websocket'],
+    auth: { token, client: 'bench-scale' },
+    reconnection: false,
+    forceNew: true,
+  });
   await new Promise<void>((resolve, reject) => {
     ui.once('connect', () => resolve());
     ui.once('connect_error', (e) => reject(e));
@@ -224,9 +235,17 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     const connectS = (performance.now() - t0) / 1000;
     log(`scale: all ${count} online after ${connectS.toFixed(3)} s`);
 
-    const entries = [{ name: 'scale', jobs: Array.from({ length: jobCount }, (_, i) => ({ verb: 'RUN', text: `--skip-cache echo scale job ${i + 1}` })) }];
+    const entries = [
+      { name: 'scale', jobs: Array.from({ length: jobCount }, (_, i) => ({ verb: 'RUN', text: `--skip-cache echo scale job ${i + 1}` })) },
+    ];
     const t1 = performance.now();
-    const submitted: Result<RunSubmitted> = await ui.timeout(step).emitWithAck('runs:submit', { kind: 'orchestrate', source: 'bench-scale', entries, targets: [...sims.identities], requestedBy: 'bench' });
+    const submitted: Result<RunSubmitted> = await ui.timeout(step).emitWithAck('runs:submit', {
+      kind: 'orchestrate',
+      source: 'bench-scale',
+      entries,
+      targets: [...sims.identities],
+      requestedBy: 'bench',
+    });
     if (!submitted.ok) throw new Error(`submit failed: ${submitted.error.message}`);
     const jobIds = submitted.value.jobs.map((j) => j.jobId);
     const done: Result<JobRecord[]> = await ui.timeout(step + 5000).emitWithAck('jobs:await', { jobIds, timeoutMs: step });
@@ -265,7 +284,12 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       live.delete(server.child);
       // Every agent noticed before the restart (a SIGKILLed server's sockets close at once).
       const s0 = sims;
-      await waitFor('agents to notice the loss of the server', () => (s0.connections().every((c) => c.lastDisconnectAt !== null && c.lastDisconnectAt >= killedAt) ? true : undefined), 10_000, 10);
+      await waitFor(
+        'agents to notice the loss of the server',
+        () => (s0.connections().every((c) => c.lastDisconnectAt !== null && c.lastDisconnectAt >= killedAt) ? true : undefined),
+        10_000,
+        10,
+      );
       const tr = performance.now();
       server = await startServerProc(options.bin, dataDir, port, env, step);
       const u1 = (ui = await connectUi(server.url, token));
@@ -273,7 +297,9 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       reconnectS = (performance.now() - tr) / 1000;
       reconnectFromKillS = (performance.now() - tk) / 1000;
       jitter = reconnectJitter(sims.connections(), killedAt);
-      log(`scale: all ${count} back ${reconnectS.toFixed(3)} s after the restart (${reconnectFromKillS.toFixed(3)} s after the kill); jitter ${JSON.stringify(jitter)}`);
+      log(
+        `scale: all ${count} back ${reconnectS.toFixed(3)} s after the restart (${reconnectFromKillS.toFixed(3)} s after the kill); jitter ${JSON.stringify(jitter)}`,
+      );
     }
     return {
       count,

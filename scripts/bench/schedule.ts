@@ -26,7 +26,13 @@ const median = (xs: readonly number[]) => {
 export async function runSchedulePhase(fires = 8): Promise<SchedulePhase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-bench-schedule-'));
   const fired = new Map<string, FireRecord>();
-  const server = await createServer({ dataDir, port: 0, log: silentLogger, components: testComponents, scheduler: { onFire: (r) => r.runId && r.outcome === 'run' && fired.set(r.runId, r) } });
+  const server = await createServer({
+    dataDir,
+    port: 0,
+    log: silentLogger,
+    components: testComponents,
+    scheduler: { onFire: (r) => r.runId && r.outcome === 'run' && fired.set(r.runId, r) },
+  });
   const agent = new FakeAgent(server, 'bench-1');
   const ui = await connectUi(server);
   const lags: number[] = [];
@@ -39,7 +45,15 @@ export async function runSchedulePhase(fires = 8): Promise<SchedulePhase> {
       // Finish at once so the next fire is never an overlap.
       for (const j of jobs) void agent.complete(j);
     });
-    await request(ui.emitWithAck('schedules:add', { name: 'bench', cron: '* * * * * *', source: { file: 'bench.yaml', text: '- jobs:\n  - RUN: --skip-cache echo tick\n' }, target: 'bench-1', overlap: 'allow' }));
+    await request(
+      ui.emitWithAck('schedules:add', {
+        name: 'bench',
+        cron: '* * * * * *',
+        source: { file: 'bench.yaml', text: '- jobs:\n  - RUN: --skip-cache echo tick\n' },
+        target: 'bench-1',
+        overlap: 'allow',
+      }),
+    );
     const deadline = Date.now() + (fires + 5) * 1000;
     while (lags.length < fires && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

@@ -120,7 +120,13 @@ export function syntheticProgram(job: Pick<DispatchedJob, 'verb' | 'args'>, line
   };
   switch (words[0]) {
     case 'lines':
-      return { kind: 'lines', count: int(words[1], 0), perChunk: Math.max(1, int(option('chunk'), linesPerChunk)), everyMs: int(option('every'), 0), stream: words.includes('stderr') ? 'stderr' : 'stdout' };
+      return {
+        kind: 'lines',
+        count: int(words[1], 0),
+        perChunk: Math.max(1, int(option('chunk'), linesPerChunk)),
+        everyMs: int(option('every'), 0),
+        stream: words.includes('stderr') ? 'stderr' : 'stdout',
+      };
     case 'sleep':
       return { kind: 'sleep', ms: int(words[1], 0) };
     case 'fail':
@@ -246,7 +252,17 @@ class SimAgent {
       identity: this.identity,
       machineId: `sim-machine-${this.identity}`,
       agentVersion: '0.0.0-sim',
-      facts: { hostname: this.identity, os: 'Simulated Linux', platform: 'linux', release: '6.1.0-sim', arch: 'x64', cores: 4, memoryBytes: 8 * 1024 ** 3, nodeVersion: process.version, hostUptimeS: (Date.now() - this.#startedAt) / 1000 + 3600 },
+      facts: {
+        hostname: this.identity,
+        os: 'Simulated Linux',
+        platform: 'linux',
+        release: '6.1.0-sim',
+        arch: 'x64',
+        cores: 4,
+        memoryBytes: 8 * 1024 ** 3,
+        nodeVersion: process.version,
+        hostUptimeS: (Date.now() - this.#startedAt) / 1000 + 3600,
+      },
       components: [...this.manifests],
       activeJobs: [...this.#active],
       startedAt: this.#startedAt,
@@ -269,9 +285,19 @@ class SimAgent {
     this.hellos++;
     this.readyAt = Date.now();
     clearInterval(this.#heartbeat);
-    this.#heartbeat = setInterval(() => {
-      if (this.#ready) this.socket.emit('agent:heartbeat', { at: Date.now(), hostUptimeS: (Date.now() - this.#startedAt) / 1000 + 3600, agentUptimeS: (Date.now() - this.#startedAt) / 1000, running: Math.min(1, this.#active.size), queued: Math.max(0, this.#active.size - 1) });
-    }, Math.max(1000, result.value.heartbeatIntervalMs || 10_000));
+    this.#heartbeat = setInterval(
+      () => {
+        if (this.#ready)
+          this.socket.emit('agent:heartbeat', {
+            at: Date.now(),
+            hostUptimeS: (Date.now() - this.#startedAt) / 1000 + 3600,
+            agentUptimeS: (Date.now() - this.#startedAt) / 1000,
+            running: Math.min(1, this.#active.size),
+            queued: Math.max(0, this.#active.size - 1),
+          });
+      },
+      Math.max(1000, result.value.heartbeatIntervalMs || 10_000),
+    );
     this.#onReady();
     this.#flush();
   }
@@ -283,9 +309,11 @@ class SimAgent {
     this.counters.dispatched++;
     const queue = job.parentAsync ? `parent:${job.parentId}` : 'general';
     const previous = this.#queues.get(queue) ?? Promise.resolve();
-    const next = previous.then(() => this.#run(job)).catch((error: unknown) => {
-      process.stderr.write(`sim agent ${this.identity}: job ${job.jobId} crashed: ${String(error)}\n`);
-    });
+    const next = previous
+      .then(() => this.#run(job))
+      .catch((error: unknown) => {
+        process.stderr.write(`sim agent ${this.identity}: job ${job.jobId} crashed: ${String(error)}\n`);
+      });
     this.#queues.set(queue, next);
   }
 
@@ -301,7 +329,19 @@ class SimAgent {
       if (outcome !== 'succeeded' && outcome !== 'cancelled') this.#failedParents.add(job.parentId);
       if (outcome === 'succeeded' && !cached) this.#cache.add(job.sha);
       const finishedAt = Date.now();
-      this.#push({ type: 'finished', jobId: job.jobId, outcome, info, exitCode, executionTime: cached ? 0 : (finishedAt - startedAt) / 1000, startedAt, finishedAt, ...(cached ? { cached: true } : {}), stdoutChunks: seq.stdout, stderrChunks: seq.stderr });
+      this.#push({
+        type: 'finished',
+        jobId: job.jobId,
+        outcome,
+        info,
+        exitCode,
+        executionTime: cached ? 0 : (finishedAt - startedAt) / 1000,
+        startedAt,
+        finishedAt,
+        ...(cached ? { cached: true } : {}),
+        stdoutChunks: seq.stdout,
+        stderrChunks: seq.stderr,
+      });
       this.#active.delete(job.jobId);
       this.#cancelled.delete(job.jobId);
     };
@@ -379,8 +419,10 @@ class SimAgent {
         this.counters.batches++;
         if (!result?.ok) {
           this.counters.resent++;
-          if (result && !result.ok) process.stderr.write(`sim agent ${this.identity}: batch refused: ${result.error.code}: ${result.error.message}\n`);
-          if (result && !result.ok && (result.error.code === 'invalid-payload' || result.error.code === 'too-large')) this.#outbox.splice(0, n);
+          if (result && !result.ok)
+            process.stderr.write(`sim agent ${this.identity}: batch refused: ${result.error.code}: ${result.error.message}\n`);
+          if (result && !result.ok && (result.error.code === 'invalid-payload' || result.error.code === 'too-large'))
+            this.#outbox.splice(0, n);
           else await sleep(RETRY_MS);
           continue;
         }
@@ -425,7 +467,18 @@ export async function startSimAgents(options: SimAgentsOptions): Promise<SimAgen
   const width = String(options.count).length;
   const identities = Array.from({ length: options.count }, (_, i) => `${prefix}${String(i + 1).padStart(width, '0')}`);
   const manifests = options.components ?? builtinComponents.map((c) => componentManifest(c));
-  const counters: Counters = { dispatched: 0, finished: 0, batches: 0, events: 0, outputChunks: 0, maxBatchEvents: 0, maxBatchBytes: 0, maxChunkBytes: 0, maxInFlight: 0, resent: 0 };
+  const counters: Counters = {
+    dispatched: 0,
+    finished: 0,
+    batches: 0,
+    events: 0,
+    outputChunks: 0,
+    maxBatchEvents: 0,
+    maxBatchBytes: 0,
+    maxChunkBytes: 0,
+    maxInFlight: 0,
+    resent: 0,
+  };
   const agents = identities.map((identity) => new SimAgent(identity, options, manifests, counters));
   const closeAll = () => agents.forEach((a) => a.close());
   const timeoutMs = options.connectTimeoutMs ?? 60_000;
@@ -445,7 +498,14 @@ export async function startSimAgents(options: SimAgentsOptions): Promise<SimAgen
   return {
     identities,
     stats: () => ({ ...counters }),
-    connections: () => agents.map((a) => ({ identity: a.identity, hellos: a.hellos, lastDisconnectAt: a.lastDisconnectAt, attemptsAt: [...a.attemptsAt], readyAt: a.readyAt })),
+    connections: () =>
+      agents.map((a) => ({
+        identity: a.identity,
+        hellos: a.hellos,
+        lastDisconnectAt: a.lastDisconnectAt,
+        attemptsAt: [...a.attemptsAt],
+        readyAt: a.readyAt,
+      })),
     whenIdle: async (ms = 60_000) => {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

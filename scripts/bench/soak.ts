@@ -80,7 +80,8 @@ async function runOnce(ui: UiSocket, tally: Tally, submission: RunSubmission, ex
         if (state !== 'succeeded') tally.expectedFailures++;
       } else {
         tally.failures++;
-        if (tally.errors.length < 10) tally.errors.push(`${job.verb} ${job.jobId} on ${target}: ${state ?? 'missing'} (expected ${expect(i)})`);
+        if (tally.errors.length < 10)
+          tally.errors.push(`${job.verb} ${job.jobId} on ${target}: ${state ?? 'missing'} (expected ${expect(i)})`);
       }
     }
   }
@@ -92,14 +93,19 @@ export async function runSoak(argv: readonly string[]): Promise<void> {
   const agentCount = Math.round(option(argv, '--soak-agents', 4));
   if (!existsSync(join(root, 'dist', 'cli', 'main.js')) || !existsSync(join(root, 'dist', 'directord-agent.cjs'))) {
     log('building dist/ first');
-    if (spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+    if (spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' }).status !== 0)
+      throw new Error('build failed');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-soak-'));
   const children: ChildProcess[] = [];
   const env = { ...process.env, DIRECTORD_DATA_DIR: dataDir };
   let ui: UiSocket | null = null;
   try {
-    const server = spawn(process.execPath, [join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0', '--retention-max-mb', '256'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const server = spawn(
+      process.execPath,
+      [join(root, 'bin', 'directord.js'), '--data-dir', dataDir, 'server', '--port', '0', '--retention-max-mb', '256'],
+      { env, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     children.push(server);
     let url = '';
     for (let i = 0; i < 400 && !url; i++) {
@@ -116,7 +122,12 @@ export async function runSoak(argv: readonly string[]): Promise<void> {
     ui = io(`${url}/ui`, { transports: ['websocket'], auth: { token, client: 'soak' }, forceNew: true });
     const identities = Array.from({ length: agentCount }, (_, i) => `soak-${i + 1}`);
     for (const identity of identities) {
-      children.push(spawn(process.execPath, [join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
+      children.push(
+        spawn(process.execPath, [join(root, 'dist', 'directord-agent.cjs'), '--data-dir', dataDir, '--identity', identity], {
+          env,
+          stdio: ['ignore', 'ignore', 'inherit'],
+        }),
+      );
     }
     for (let i = 0; ; i++) {
       const agents = await ask<AgentInfo[]>(ui, 'agents:list', undefined, 5000).catch(() => [] as AgentInfo[]);
@@ -145,7 +156,10 @@ export async function runSoak(argv: readonly string[]): Promise<void> {
     };
     const sampler = setInterval(() => {
       rssMax = Math.max(rssMax, rssMb(server.pid ?? -1));
-      if (++round % 6 === 0) log(`${Math.round((Date.now() - started) / 1000)} s: ${tally.results} results, ${tally.failures} failures, rss ${rssMb(server.pid ?? -1)} MB`);
+      if (++round % 6 === 0)
+        log(
+          `${Math.round((Date.now() - started) / 1000)} s: ${tally.results} results, ${tally.failures} failures, rss ${rssMb(server.pid ?? -1)} MB`,
+        );
     }, 10_000);
     const exec = (text: string): RunSubmission => ({ kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text }] }], requestedBy: 'soak' });
     await Promise.all([
@@ -158,7 +172,13 @@ export async function runSoak(argv: readonly string[]): Promise<void> {
             kind: 'orchestrate',
             requestedBy: 'soak',
             entries: [
-              { name: 'args', jobs: [{ verb: 'ARG', text: `round ${n}` }, { verb: 'RUN', text: '--skip-cache echo "round {{ round }}"' }] },
+              {
+                name: 'args',
+                jobs: [
+                  { verb: 'ARG', text: `round ${n}` },
+                  { verb: 'RUN', text: '--skip-cache echo "round {{ round }}"' },
+                ],
+              },
               { name: 'output', async: true, jobs: [{ verb: 'RUN', text: `--skip-cache head -c 200000 /dev/zero | tr '\\0' 'x' # ${n}` }] },
               { name: 'steps', async: true, jobs: [1, 2, 3].map((i) => ({ verb: 'RUN', text: `--skip-cache echo step-${i}-${n}` })) },
             ],

@@ -35,7 +35,10 @@ export type AgentAuthDeps = Readonly<{ agentKey: string; enrolment: EnrolmentSer
 
 export function authenticateAgent(deps: AgentAuthDeps, auth: unknown, address: string | undefined): Result<AgentAuthenticated> {
   if (!authValidator.check(auth)) {
-    return fail('unauthorized', 'invalid agent handshake: expected {identity, credential}, {identity, enrol: TOKEN} or (local agents) {identity, key}; the identity uses letters, digits and _ . : @ -');
+    return fail(
+      'unauthorized',
+      'invalid agent handshake: expected {identity, credential}, {identity, enrol: TOKEN} or (local agents) {identity, key}; the identity uses letters, digits and _ . : @ -',
+    );
   }
   const identity = auth.identity;
   if ('credential' in auth) {
@@ -50,7 +53,10 @@ export function authenticateAgent(deps: AgentAuthDeps, auth: unknown, address: s
     return fail('unauthorized', 'wrong agent key (agent.key in the server data dir); agents on other hosts enrol with a token instead');
   }
   if (!isLoopbackAddress(address)) {
-    return fail('unauthorized', `the local agent key is accepted only from this machine (connection from ${address ?? 'unknown'}); enrol remote agents with a token: directord agent --server URL --token TOKEN`);
+    return fail(
+      'unauthorized',
+      `the local agent key is accepted only from this machine (connection from ${address ?? 'unknown'}); enrol remote agents with a token: directord agent --server URL --token TOKEN`,
+    );
   }
   const revoked = deps.enrolment.revocation(identity);
   return revoked ? fail('revoked', revoked) : ok({ identity, kind: 'local' });

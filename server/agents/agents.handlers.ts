@@ -54,7 +54,11 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
   const enrolTokens = new Map<string, string>();
 
   ns.use((socket, next) => {
-    const authenticated = authenticateAgent({ agentKey: deps.agentKey, enrolment: deps.enrolment }, socket.handshake.auth, socket.handshake.address);
+    const authenticated = authenticateAgent(
+      { agentKey: deps.agentKey, enrolment: deps.enrolment },
+      socket.handshake.auth,
+      socket.handshake.address,
+    );
     if (!authenticated.ok) {
       const { code, message } = authenticated.error;
       log.warn('agent connection refused', { address: socket.handshake.address, code, message });
@@ -79,12 +83,16 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
     socket.on('agent:hello', (payload: unknown, rawAck: unknown) => {
       const ack = ackOf<AgentWelcome>(rawAck, log, 'agent:hello');
       void guarded(log, 'agent:hello', async () => {
-        if (socket.data.auth === 'enrolment') return fail('forbidden', 'this connection presented an enrolment token: send agent:enrol, then reconnect with the credential');
+        if (socket.data.auth === 'enrolment')
+          return fail('forbidden', 'this connection presented an enrolment token: send agent:enrol, then reconnect with the credential');
         const hello = helloValidator.parse(payload, 'agent:hello');
         if (!hello.ok) return hello;
         const enrolledFor = socket.data.enrolledMachineId;
         if (enrolledFor !== undefined && hello.value.machineId !== enrolledFor) {
-          return fail('forbidden', `agent ${identity} was enrolled on machine ${enrolledFor}, not ${hello.value.machineId}: a credential works on its own machine only; enrol this one with a new token`);
+          return fail(
+            'forbidden',
+            `agent ${identity} was enrolled on machine ${enrolledFor}, not ${hello.value.machineId}: a credential works on its own machine only; enrol this one with a new token`,
+          );
         }
         const accepted = await registry.hello(socket, hello.value);
         if (!accepted.ok) return accepted;
@@ -108,10 +116,12 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
       const ack = ackOf<AgentEnrolled>(rawAck, log, 'agent:enrol');
       void guarded(log, 'agent:enrol', (): Result<AgentEnrolled> | Promise<Result<AgentEnrolled>> => {
         const token = enrolTokens.get(socket.id);
-        if (socket.data.auth !== 'enrolment' || token === undefined) return fail('forbidden', 'agent:enrol needs a connection authenticated with an enrolment token');
+        if (socket.data.auth !== 'enrolment' || token === undefined)
+          return fail('forbidden', 'agent:enrol needs a connection authenticated with an enrolment token');
         const request = enrolValidator.parse(payload, 'agent:enrol');
         if (!request.ok) return request;
-        if (request.value.identity !== identity) return fail('forbidden', `agent:enrol names ${request.value.identity} but the connection said ${identity}`);
+        if (request.value.identity !== identity)
+          return fail('forbidden', `agent:enrol names ${request.value.identity} but the connection said ${identity}`);
         enrolTokens.delete(socket.id);
         return deps.enrolment.redeem(token, identity, request.value.machineId, registry.link.isOnline);
       }).then((result) => {
@@ -148,7 +158,8 @@ export function registerAgentNamespace(deps: AgentHandlerDeps): void {
         const request = blobGetValidator.parse(payload, 'blob:get');
         if (!request.ok) return request;
         const { sha, jobId } = request.value;
-        if (!(await deps.blobs.repo.mayRead(identity, jobId, sha))) return fail('forbidden', `blob ${sha} is not part of a job given to ${identity}`);
+        if (!(await deps.blobs.repo.mayRead(identity, jobId, sha)))
+          return fail('forbidden', `blob ${sha} is not part of a job given to ${identity}`);
         const offset = request.value.offset ?? 0;
         const piece = deps.blobs.store.read(sha, offset);
         if (!piece) return fail('not-found', `blob ${sha} is no longer stored on the server`);

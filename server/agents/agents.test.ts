@@ -82,7 +82,9 @@ describe('agents', { timeout: 30_000 }, () => {
     const deaf = new FakeAgent(t.server, 'node-a', { autoAck: false });
     try {
       await deaf.start();
-      const { jobs } = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo again' }] }] }));
+      const { jobs } = await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo again' }] }] }),
+      );
       await deaf.waitForJobs(1);
       deaf.close();
       await sleep(50);
@@ -115,7 +117,9 @@ describe('agents', { timeout: 30_000 }, () => {
     try {
       await quiet.start();
       await alive.start();
-      const { jobs } = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo hang' }] }] }));
+      const { jobs } = await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo hang' }] }] }),
+      );
       const [job] = await quiet.waitForJobs(1);
       await quiet.send([{ type: 'started', jobId: job!.jobId, at: Date.now() }]);
       const record = await eventually('lost', async () => {
@@ -150,8 +154,16 @@ describe('agents', { timeout: 30_000 }, () => {
     const ui = await connectUi(t.server);
     try {
       await a.start();
-      const raw = a.socket as unknown as { emitWithAck(event: string, ...args: unknown[]): Promise<{ ok: boolean; error?: { code: string } }> };
-      for (const payload of [null, 'text', { batch: -1, events: [] }, { batch: 1, events: [{ type: 'exploded', jobId: 'x' }] }, { batch: 1, events: [{ type: 'output', jobId: 'x', stream: 'stdout', seq: 0, data: 'y'.repeat(300 * 1024) }] }]) {
+      const raw = a.socket as unknown as {
+        emitWithAck(event: string, ...args: unknown[]): Promise<{ ok: boolean; error?: { code: string } }>;
+      };
+      for (const payload of [
+        null,
+        'text',
+        { batch: -1, events: [] },
+        { batch: 1, events: [{ type: 'exploded', jobId: 'x' }] },
+        { batch: 1, events: [{ type: 'output', jobId: 'x', stream: 'stdout', seq: 0, data: 'y'.repeat(300 * 1024) }] },
+      ]) {
         const r = await withTimeout(raw.emitWithAck('job:events', payload), 5000, 'refusal');
         assert.equal(r.ok, false);
         assert.equal(r.error?.code, 'invalid-payload');
@@ -161,11 +173,17 @@ describe('agents', { timeout: 30_000 }, () => {
       const hello = await withTimeout(raw.emitWithAck('agent:hello', { identity: 'node-a' }), 5000, 'bad hello');
       assert.equal(hello.error?.code, 'invalid-payload');
       const disconnected = new Promise<string>((resolve) => a.socket.once('disconnect', resolve));
-      a.socket.emit('job:events', { batch: 2, events: [{ type: 'output', jobId: 'x', stream: 'stdout', seq: 0, data: 'z'.repeat(LIMITS.maxMessageBytes + 1024) }] }, () => {});
+      a.socket.emit(
+        'job:events',
+        { batch: 2, events: [{ type: 'output', jobId: 'x', stream: 'stdout', seq: 0, data: 'z'.repeat(LIMITS.maxMessageBytes + 1024) }] },
+        () => {},
+      );
       await withTimeout(disconnected, 5000, 'oversized message to drop the connection');
       const other = new FakeAgent(t.server, 'node-b');
       await other.start();
-      const { jobs } = await request(ui.emitWithAck('runs:submit', { kind: 'exec', targets: ['node-b'], entries: [{ jobs: [{ verb: 'RUN', text: 'still here' }] }] }));
+      const { jobs } = await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', targets: ['node-b'], entries: [{ jobs: [{ verb: 'RUN', text: 'still here' }] }] }),
+      );
       await other.complete((await other.waitForJobs(1))[0]!);
       const [record] = await request(ui.emitWithAck('jobs:await', { jobIds: [jobs[0]!.jobId], timeoutMs: 5000 }));
       assert.equal(record?.targets[0]?.state, 'succeeded');

@@ -99,14 +99,20 @@ export function createPresence(deps: PresenceDeps) {
         return fail('forbidden', `hello names identity ${hello.identity} but the connection authenticated as ${identity}`);
       }
       if (!isCompatibleProtocol(hello.protocolVersion)) {
-        return fail('protocol-mismatch', `agent speaks protocol ${hello.protocolVersion}, server speaks ${PROTOCOL_VERSION}; upgrade the older side`);
+        return fail(
+          'protocol-mismatch',
+          `agent speaks protocol ${hello.protocolVersion}, server speaks ${PROTOCOL_VERSION}; upgrade the older side`,
+        );
       }
       const live = sockets.get(identity);
       const existing = rows.get(identity);
       if (live && live !== socket && live.connected) {
         if (existing && existing.machineId !== hello.machineId) {
           log.error('duplicate identity refused', { identity, machineId: hello.machineId, liveMachineId: existing.machineId });
-          return fail('duplicate-identity', `identity ${identity} is already connected from machine ${existing.machineId}; give this agent another --identity`);
+          return fail(
+            'duplicate-identity',
+            `identity ${identity} is already connected from machine ${existing.machineId}; give this agent another --identity`,
+          );
         }
         log.info('agent reconnected; dropping its previous connection', { identity });
         sockets.delete(identity);

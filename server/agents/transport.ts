@@ -49,9 +49,17 @@ export function createTransport(deps: TransportDeps) {
   async function install(socket: AgentSocket, identity: string, needed: readonly UserComponent[]): Promise<void> {
     for (const c of needed) {
       try {
-        const result = await socket.timeout(ackTimeoutMs).emitWithAck('component:install', { verb: c.verb, hash: c.hash, source: c.source });
+        const result = await socket
+          .timeout(ackTimeoutMs)
+          .emitWithAck('component:install', { verb: c.verb, hash: c.hash, source: c.source });
         if (!result.ok) {
-          log.warn('agent refused a user component', { identity, verb: c.verb, hash: c.hash, code: result.error.code, message: result.error.message });
+          log.warn('agent refused a user component', {
+            identity,
+            verb: c.verb,
+            hash: c.hash,
+            code: result.error.code,
+            message: result.error.message,
+          });
           continue;
         }
         let have = installed.get(identity);
@@ -59,7 +67,11 @@ export function createTransport(deps: TransportDeps) {
         have.set(c.verb, c.hash);
         log.info('user component installed on agent', { identity, verb: c.verb, hash: c.hash });
       } catch (error) {
-        log.warn('user component install not acknowledged', { identity, verb: c.verb, error: error instanceof Error ? error.message : String(error) });
+        log.warn('user component install not acknowledged', {
+          identity,
+          verb: c.verb,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
   }
@@ -118,7 +130,13 @@ export function createTransport(deps: TransportDeps) {
       try {
         return await socket.timeout(ackTimeoutMs).emitWithAck('cache:query', { shas });
       } catch (error) {
-        return { ok: false, error: { code: 'timeout', message: `${identity} did not answer the cache query: ${error instanceof Error ? error.message : String(error)}` } };
+        return {
+          ok: false,
+          error: {
+            code: 'timeout',
+            message: `${identity} did not answer the cache query: ${error instanceof Error ? error.message : String(error)}`,
+          },
+        };
       }
     },
     /** The user components an agent listed in its hello (what it has, so nothing is sent twice). */

@@ -35,7 +35,9 @@ export type AuditLog = Readonly<{
   exportLines(): AsyncIterable<string>;
 }>;
 
-export function createAuditLog(deps: Readonly<{ store: AuditStore; clock: () => number; log: Logger; mask?: (text: string) => string }>): AuditLog {
+export function createAuditLog(
+  deps: Readonly<{ store: AuditStore; clock: () => number; log: Logger; mask?: (text: string) => string }>,
+): AuditLog {
   const mask = deps.mask ?? ((t: string) => t);
   return {
     async record(r) {
@@ -65,10 +67,18 @@ export function createAuditLog(deps: Readonly<{ store: AuditStore; clock: () => 
       let expectedSeq = 1;
       for await (const row of deps.store.scan()) {
         rows++;
-        if (row.seq !== expectedSeq) return { ok: false, rows, firstBad: expectedSeq, reason: `row ${expectedSeq} is missing (the next row is ${row.seq})` };
-        if (rowHash(row.prevHash, row) !== row.hash) return { ok: false, rows, firstBad: row.seq, reason: `row ${row.seq} was changed (its hash does not match its fields)` };
+        if (row.seq !== expectedSeq)
+          return { ok: false, rows, firstBad: expectedSeq, reason: `row ${expectedSeq} is missing (the next row is ${row.seq})` };
+        if (rowHash(row.prevHash, row) !== row.hash)
+          return { ok: false, rows, firstBad: row.seq, reason: `row ${row.seq} was changed (its hash does not match its fields)` };
         // The row itself is consistent but links to another predecessor: that one was rewritten (hash and all).
-        if (row.prevHash !== prev) return { ok: false, rows, firstBad: row.seq - 1, reason: `row ${row.seq - 1} was changed (row ${row.seq} recorded another hash for it)` };
+        if (row.prevHash !== prev)
+          return {
+            ok: false,
+            rows,
+            firstBad: row.seq - 1,
+            reason: `row ${row.seq - 1} was changed (row ${row.seq} recorded another hash for it)`,
+          };
         prev = row.hash;
         expectedSeq++;
       }

@@ -16,7 +16,8 @@ function clean(value: unknown, depth: number): unknown {
     // Blob contents are data, not parameters: the SHA names them.
     if (k === 'data' || k === 'base64') out[k] = '[content]';
     // A URL can carry a credential: a Slack incoming webhook is one whole, others in their query.
-    else if (k === 'url' && typeof v === 'string') out[k] = (value as { kind?: unknown }).kind === 'slack' ? '[redacted]' : v.replace(/[?#].*$/s, '?[redacted]');
+    else if (k === 'url' && typeof v === 'string')
+      out[k] = (value as { kind?: unknown }).kind === 'slack' ? '[redacted]' : v.replace(/[?#].*$/s, '?[redacted]');
     else out[k] = SECRET_KEYS.test(k) && v !== undefined && v !== null ? '[redacted]' : clean(v, depth + 1);
   }
   return out;

@@ -79,7 +79,12 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
   const html = (res: ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
     // `same-origin`, not the console's `no-referrer`: with no-referrer Chromium posts these forms
     // with `Origin: null`, which the browser gate (rightly) refuses; a same-origin referrer leaks nothing.
-    res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Referrer-Policy': 'same-origin', ...headers });
+    res.writeHead(status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'same-origin',
+      ...headers,
+    });
     res.end(body);
   };
   const json = (res: ServerResponse, status: number, body: unknown) => {
@@ -126,7 +131,8 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
       ),
     );
 
-  const sessionCookie = (secret: string) => `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Strict${deps.sessionMaxS ? `; Max-Age=${deps.sessionMaxS}` : ''}${secure}`;
+  const sessionCookie = (secret: string) =>
+    `${SESSION_COOKIE}=${secret}; Path=/; HttpOnly; SameSite=Strict${deps.sessionMaxS ? `; Max-Age=${deps.sessionMaxS}` : ''}${secure}`;
   const clear = (name: string, path = '/') => `${name}=; Path=${path}; HttpOnly; SameSite=Strict; Max-Age=0${secure}`;
 
   return (req, res, url) => {
@@ -140,7 +146,14 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
       const who = principals.cookie(req.headers.cookie);
       if (!who) json(res, 401, { ok: false, error: { code: 'unauthorized', message: 'not signed in' } });
       else {
-        const info: SessionInfo = { user: who.principal.user, role: who.principal.role, scope: who.principal.scope, csrf: who.session?.csrf ?? null, local: who.principal.local, mustChangePassword: who.session?.user.mustChange ?? false };
+        const info: SessionInfo = {
+          user: who.principal.user,
+          role: who.principal.role,
+          scope: who.principal.scope,
+          csrf: who.session?.csrf ?? null,
+          local: who.principal.local,
+          mustChangePassword: who.session?.user.mustChange ?? false,
+        };
         json(res, 200, info);
       }
       return true;
@@ -148,7 +161,13 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
     if (path === '/account' && req.method === 'GET') {
       const who = principals.cookie(req.headers.cookie);
       if (!who?.session) redirect(res, '/login');
-      else accountPage(res, who.principal.user, who.session.csrf, who.session.user.mustChange ? 'Choose your own password: the one you were given works once.' : '');
+      else
+        accountPage(
+          res,
+          who.principal.user,
+          who.session.csrf,
+          who.session.user.mustChange ? 'Choose your own password: the one you were given works once.' : '',
+        );
       return true;
     }
     if (req.method !== 'POST' || !['/auth/login', '/auth/logout', '/auth/password'].includes(path)) return false;
@@ -158,35 +177,84 @@ export function createAuthRoutes(deps: AuthRoutesDeps): (req: IncomingMessage, r
         const name = (form.get('name') ?? '').trim().toLowerCase().slice(0, 64);
         const nonce = readCookie(req.headers.cookie, LOGIN_COOKIE) ?? '';
         if (!/^[0-9a-f]{32}$/.test(nonce) || !secretMatches(form.get('csrf') ?? '', loginMac(nonce))) {
-          await audit.record({ user: name, role: '', action: 'auth:login', result: 'refused', detail: 'the sign-in form was not this server\'s (CSRF)', address: address(req) });
+          await audit.record({
+            user: name,
+            role: '',
+            action: 'auth:login',
+            result: 'refused',
+            detail: "the sign-in form was not this server's (CSRF)",
+            address: address(req),
+          });
           return loginPage(res, 403, 'The form expired; please sign in again.', name);
         }
         const user = await teams.checkPassword(name, form.get('password') ?? '');
         if (!user) {
-          await audit.record({ user: name, role: '', action: 'auth:login', result: 'refused', detail: 'wrong user name or password', address: address(req) });
+          await audit.record({
+            user: name,
+            role: '',
+            action: 'auth:login',
+            result: 'refused',
+            detail: 'wrong user name or password',
+            address: address(req),
+          });
           // 401: the failed-login limiter counts it, so guessing locks this address out.
           return loginPage(res, 401, 'Wrong user name or password.', name);
         }
         const { secret } = await teams.startSession(user.name, address(req));
         await audit.record({ user: user.name, role: user.role, action: 'auth:login', result: 'ok', address: address(req) });
-        return redirect(res, user.mustChange ? '/account' : '/', [sessionCookie(secret), clear(LOGIN_COOKIE, '/auth/login'), clear(TOKEN_COOKIE)]);
+        return redirect(res, user.mustChange ? '/account' : '/', [
+          sessionCookie(secret),
+          clear(LOGIN_COOKIE, '/auth/login'),
+          clear(TOKEN_COOKIE),
+        ]);
       }
       const who = principals.cookie(req.headers.cookie);
       if (!who) return html(res, 401, page('Signed out', '<p>You are not signed in. <a href="/login">Sign in</a></p>'));
       if (!principals.csrfOk(who, req, form.get('csrf') ?? undefined)) {
-        await audit.record({ user: who.principal.user, role: who.principal.role, action: path === '/auth/logout' ? 'auth:logout' : 'auth:password', result: 'refused', detail: 'missing or wrong CSRF token', address: address(req) });
-        return html(res, 403, page('Refused', '<p>This request did not come from the console (CSRF token missing). <a href="/">Back</a></p>'));
+        await audit.record({
+          user: who.principal.user,
+          role: who.principal.role,
+          action: path === '/auth/logout' ? 'auth:logout' : 'auth:password',
+          result: 'refused',
+          detail: 'missing or wrong CSRF token',
+          address: address(req),
+        });
+        return html(
+          res,
+          403,
+          page('Refused', '<p>This request did not come from the console (CSRF token missing). <a href="/">Back</a></p>'),
+        );
       }
       if (path === '/auth/logout') {
         await teams.endSession(readCookie(req.headers.cookie, SESSION_COOKIE));
-        await audit.record({ user: who.principal.user, role: who.principal.role, action: 'auth:logout', result: 'ok', address: address(req) });
+        await audit.record({
+          user: who.principal.user,
+          role: who.principal.role,
+          action: 'auth:logout',
+          result: 'ok',
+          address: address(req),
+        });
         return redirect(res, '/login', [clear(SESSION_COOKIE), clear(TOKEN_COOKIE)]);
       }
-      if (!who.session) return html(res, 400, page('No password', '<p>The local admin has no password (it uses the link the server printed).</p>'));
+      if (!who.session)
+        return html(res, 400, page('No password', '<p>The local admin has no password (it uses the link the server printed).</p>'));
       const changed = await teams.changePassword(who.principal.user, form.get('current') ?? '', form.get('next') ?? '');
-      await audit.record({ user: who.principal.user, role: who.principal.role, action: 'auth:password', result: changed.ok ? 'ok' : 'error', detail: changed.ok ? '' : changed.error.message, address: address(req) });
+      await audit.record({
+        user: who.principal.user,
+        role: who.principal.role,
+        action: 'auth:password',
+        result: changed.ok ? 'ok' : 'error',
+        detail: changed.ok ? '' : changed.error.message,
+        address: address(req),
+      });
       // A wrong current password is a failed login too (the limiter counts 401s).
-      return accountPage(res, who.principal.user, who.session.csrf, changed.ok ? 'Password changed.' : changed.error.message, changed.ok ? 200 : changed.error.code === 'unauthorized' ? 401 : 400);
+      return accountPage(
+        res,
+        who.principal.user,
+        who.session.csrf,
+        changed.ok ? 'Password changed.' : changed.error.message,
+        changed.ok ? 200 : changed.error.code === 'unauthorized' ? 401 : 400,
+      );
     });
     return true;
   };

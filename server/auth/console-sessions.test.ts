@@ -16,7 +16,8 @@ describe('console sessions', () => {
     assert.match(one, /^s1\.[0-9a-f]{32}\.[0-9a-f]{64}$/);
     assert.notEqual(sessions.issue(), one);
     assert.ok(sessions.valid(one));
-    for (const bad of [token, '', 's1..', one.slice(0, -1) + (one.endsWith('0') ? '1' : '0'), one.replace(/^s1/, 's2'), 42, null]) assert.equal(sessions.valid(bad), false, String(bad));
+    for (const bad of [token, '', 's1..', one.slice(0, -1) + (one.endsWith('0') ? '1' : '0'), one.replace(/^s1/, 's2'), 42, null])
+      assert.equal(sessions.valid(bad), false, String(bad));
     token = 'b'.repeat(64);
     assert.equal(sessions.valid(one), false, 'rotation ends the session');
   });
@@ -40,28 +41,37 @@ describe('console sessions', () => {
     }
   });
 
-  test('on a real server, a rotation closes the console sockets of the old token and sessions; the CLI stays', { timeout: 30_000 }, async () => {
-    const t = await startTestServer();
-    try {
-      const link = await fetch(`${t.server.url}/?token=${t.server.uiToken}`, { redirect: 'manual' });
-      const session = (link.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-      const browser = io(`${t.server.url}/ui`, { transports: ['websocket'], extraHeaders: { cookie: session }, reconnection: false, forceNew: true });
-      await withTimeout(new Promise<void>((r) => browser.once('connect', () => r())), 5000, 'session connect');
-      const byToken = await connectUi(t.server);
-      const cli = await connectUi(t.server, t.server.cliToken);
-      const old = t.server.uiToken;
-      const fresh = rotateSecret(join(t.dataDir, 'ui.token'));
-      await eventually('old sockets closed', () => (!browser.connected && !byToken.connected ? true : undefined), 5000);
-      assert.ok(cli.connected, 'the CLI socket stays');
-      assert.equal(t.server.uiToken, fresh);
-      assert.equal((await fetch(`${t.server.url}/?token=${old}`, { redirect: 'manual' })).status, 401);
-      assert.equal((await fetch(`${t.server.url}/`, { headers: { cookie: session } })).status, 401);
-      assert.equal((await fetch(`${t.server.url}/?token=${fresh}`, { redirect: 'manual' })).status, 302);
-      browser.close();
-      byToken.close();
-      cli.close();
-    } finally {
-      await t.stop();
-    }
-  });
+  test(
+    'on a real server, a rotation closes the console sockets of the old token and sessions; the CLI stays',
+    { timeout: 30_000 },
+    async () => {
+      const t = await startTestServer();
+      try {
+        const link = await fetch(`${t.server.url}/?token=${t.server.uiToken}`, { redirect: 'manual' });
+        const session = (link.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+        const browser = io(`${t.server.url}/ui`, {
+          transports: ['websocket'],
+          extraHeaders: { cookie: session },
+          reconnection: false,
+          forceNew: true,
+        });
+        await withTimeout(new Promise<void>((r) => browser.once('connect', () => r())), 5000, 'session connect');
+        const byToken = await connectUi(t.server);
+        const cli = await connectUi(t.server, t.server.cliToken);
+        const old = t.server.uiToken;
+        const fresh = rotateSecret(join(t.dataDir, 'ui.token'));
+        await eventually('old sockets closed', () => (!browser.connected && !byToken.connected ? true : undefined), 5000);
+        assert.ok(cli.connected, 'the CLI socket stays');
+        assert.equal(t.server.uiToken, fresh);
+        assert.equal((await fetch(`${t.server.url}/?token=${old}`, { redirect: 'manual' })).status, 401);
+        assert.equal((await fetch(`${t.server.url}/`, { headers: { cookie: session } })).status, 401);
+        assert.equal((await fetch(`${t.server.url}/?token=${fresh}`, { redirect: 'manual' })).status, 302);
+        browser.close();
+        byToken.close();
+        cli.close();
+      } finally {
+        await t.stop();
+      }
+    },
+  );
 });

@@ -39,10 +39,20 @@ export function guardRequests(inner: UiRequests, deps: Readonly<{ audit: AuditLo
         return fail('forbidden', message);
       }
       // A user's name is what their runs, enrolments and revocations record as their author.
-      const result = await current.run(who, () => inner.handle(event, payload, { ...caller, client: who.local ? caller.client : who.user }));
+      const result = await current.run(who, () =>
+        inner.handle(event, payload, { ...caller, client: who.local ? caller.client : who.user }),
+      );
       if (rule.mutates || (!result.ok && result.error.code === 'forbidden')) {
         const outcome = result.ok ? 'ok' : result.error.code === 'forbidden' ? 'refused' : 'error';
-        await deps.audit.record({ user: who.user, role: who.role, action: event, payload, result: outcome, detail: result.ok ? '' : result.error.message, address });
+        await deps.audit.record({
+          user: who.user,
+          role: who.role,
+          action: event,
+          payload,
+          result: outcome,
+          detail: result.ok ? '' : result.error.message,
+          address,
+        });
       }
       return result;
     },

@@ -40,12 +40,15 @@ export function createPrincipals(access: UiAccess, teams: Teams): Principals {
     if (local.ok) return ok({ client: local.value.client, principal: localAdmin(local.value.client) });
     const u = teams.tokenUser(token);
     if (u) return ok({ client: u.name, principal: userPrincipal(u) });
-    return local.error.message.startsWith('wrong or missing token') ? fail('unauthorized', `${local.error.message}, or a user's API token (directord token create)`) : local;
+    return local.error.message.startsWith('wrong or missing token')
+      ? fail('unauthorized', `${local.error.message}, or a user's API token (directord token create)`)
+      : local;
   };
   const cookie = (header: string | undefined): CookieIdentity | null => {
     const session = teams.session(readCookie(header, SESSION_COOKIE));
     if (session) return { principal: userPrincipal(session.user), client: session.user.name, session };
-    if (access.authorizeSession(readCookie(header, TOKEN_COOKIE), 'http-console').ok) return { principal: localAdmin('console'), client: 'console', session: null };
+    if (access.authorizeSession(readCookie(header, TOKEN_COOKIE), 'http-console').ok)
+      return { principal: localAdmin('console'), client: 'console', session: null };
     return null;
   };
   return {
@@ -55,8 +58,10 @@ export function createPrincipals(access: UiAccess, teams: Teams): Principals {
       const a = (typeof auth === 'object' && auth !== null ? auth : {}) as { token?: unknown; client?: unknown; csrf?: unknown };
       if (a.token !== undefined) return bearer(a.token, 'ui-socket', typeof a.client === 'string' ? a.client : undefined);
       const who = cookie(header);
-      if (!who) return fail('unauthorized', 'no valid console session: sign in at /login, or use the console URL the server printed (ui.token)');
-      if (who.session && !secretMatches(a.csrf, who.session.csrf)) return fail('forbidden', 'the console connection did not carry this session\'s CSRF token (reload the page)');
+      if (!who)
+        return fail('unauthorized', 'no valid console session: sign in at /login, or use the console URL the server printed (ui.token)');
+      if (who.session && !secretMatches(a.csrf, who.session.csrf))
+        return fail('forbidden', "the console connection did not carry this session's CSRF token (reload the page)");
       return ok({ client: who.client, principal: who.principal });
     },
     csrfOk(identity, req, formValue) {

@@ -62,7 +62,13 @@ export type UiSecrets = Readonly<{
 }>;
 
 export function createUiAccess(secrets: UiSecrets): UiAccess {
-  const consoleToken = typeof secrets.consoleToken === 'string' ? ((t) => () => t)(secrets.consoleToken) : secrets.consoleToken;
+  const consoleToken =
+    typeof secrets.consoleToken === 'string'
+      ? (
+          (t) => () =>
+            t
+        )(secrets.consoleToken)
+      : secrets.consoleToken;
   const sessions = secrets.sessions ?? createConsoleSessions(consoleToken);
   const roleOf = (presented: unknown): UiRole | null => {
     // Every comparison always runs, so timing does not tell which role a near miss was close to.
@@ -75,7 +81,8 @@ export function createUiAccess(secrets: UiSecrets): UiAccess {
     roleOf,
     issueSession: () => sessions.issue(),
     authorizeSession(value, entry) {
-      if (!sessions.valid(value)) return fail('unauthorized', `no valid console session (it ends when the console token is rotated): ${WHERE[entry]}`);
+      if (!sessions.valid(value))
+        return fail('unauthorized', `no valid console session (it ends when the console token is rotated): ${WHERE[entry]}`);
       if (!ENTRY_ROLES[entry].includes('console')) return fail('unauthorized', `a console session does not open this: ${WHERE[entry]}`);
       return ok({ role: 'console', client: 'console' });
     },

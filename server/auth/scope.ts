@@ -15,8 +15,10 @@ export type ScopeError = Readonly<{ message: string }>;
 /** Null when `pattern` is well formed, else why not. */
 export function scopeError(pattern: string): ScopeError | null {
   const parts = pattern.split(':');
-  if (parts.some((p) => p === '' || p === '&' || p === '!')) return { message: `scope ${JSON.stringify(pattern)}: an empty part (write a:b, a:&b or a:!b)` };
-  if (!parts.some((p) => !p.startsWith('&') && !p.startsWith('!'))) return { message: `scope ${JSON.stringify(pattern)}: needs at least one host or glob to start from` };
+  if (parts.some((p) => p === '' || p === '&' || p === '!'))
+    return { message: `scope ${JSON.stringify(pattern)}: an empty part (write a:b, a:&b or a:!b)` };
+  if (!parts.some((p) => !p.startsWith('&') && !p.startsWith('!')))
+    return { message: `scope ${JSON.stringify(pattern)}: needs at least one host or glob to start from` };
   return null;
 }
 

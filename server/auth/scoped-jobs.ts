@@ -20,7 +20,12 @@ export function scopedJobs(jobs: JobsService): JobsService {
       const admit = scope
         ? (hosts: readonly string[]) => {
             const outside = outsideScope(scope, hosts);
-            return outside.length ? fail('forbidden', `forbidden: ${who.role} ${who.user} may not reach ${outside.join(', ')} (outside the scope ${scope}); nothing was dispatched`) : ok(null);
+            return outside.length
+              ? fail(
+                  'forbidden',
+                  `forbidden: ${who.role} ${who.user} may not reach ${outside.join(', ')} (outside the scope ${scope}); nothing was dispatched`,
+                )
+              : ok(null);
           }
         : undefined;
       return jobs.submit({ ...submission, requestedBy: who.user }, who.user, { ...options, ...(admit ? { admit } : {}) });

@@ -1,6 +1,17 @@
 /** The `/ui` requests of issue #18 (users, API tokens, the audit log, who am I); roles are checked by guard.ts. */
 import { fail, ok } from '../../protocol/result.js';
-import { AuditQuerySchema, SecretNameSchema, SecretSetSchema, TokenCreateSchema, TokenIdSchema, TokenListSchema, UserAddSchema, UserListSchema, UserNameSchema, UserSetSchema } from '../../protocol/teams.js';
+import {
+  AuditQuerySchema,
+  SecretNameSchema,
+  SecretSetSchema,
+  TokenCreateSchema,
+  TokenIdSchema,
+  TokenListSchema,
+  UserAddSchema,
+  UserListSchema,
+  UserNameSchema,
+  UserSetSchema,
+} from '../../protocol/teams.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { AuditLog } from '../audit/audit.service.js';
 import type { SecretsService } from '../secrets/secrets.service.js';

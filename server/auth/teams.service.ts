@@ -53,8 +53,26 @@ const TOKEN = /^dtk_[A-Za-z0-9_-]{43}$/;
 /** Derived from the cookie's secret, so it is never stored and a page that cannot read our responses cannot know it. */
 export const csrfOf = (secret: string) => createHmac('sha256', secret).update('directord csrf v1').digest('hex');
 
-export const userInfo = (u: UserRow): UserInfo => ({ name: u.name, role: u.role, scope: u.scope, disabled: u.disabled, source: u.source, createdAt: u.createdAt, createdBy: u.createdBy, mustChangePassword: u.mustChange });
-const tokenInfo = (t: ApiTokenRow): ApiTokenInfo => ({ id: t.id, user: t.user, note: t.note, createdAt: t.createdAt, createdBy: t.createdBy, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt, revokedAt: t.revokedAt });
+export const userInfo = (u: UserRow): UserInfo => ({
+  name: u.name,
+  role: u.role,
+  scope: u.scope,
+  disabled: u.disabled,
+  source: u.source,
+  createdAt: u.createdAt,
+  createdBy: u.createdBy,
+  mustChangePassword: u.mustChange,
+});
+const tokenInfo = (t: ApiTokenRow): ApiTokenInfo => ({
+  id: t.id,
+  user: t.user,
+  note: t.note,
+  createdAt: t.createdAt,
+  createdBy: t.createdBy,
+  expiresAt: t.expiresAt,
+  lastUsedAt: t.lastUsedAt,
+  revokedAt: t.revokedAt,
+});
 
 export async function createTeams(options: TeamsOptions): Promise<Teams> {
   const { store, clock, log } = options;
@@ -81,7 +99,8 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
       if (users.has(request.name)) return fail('conflict', `user ${request.name} exists already`);
       const bad = request.scope !== undefined ? scopeError(request.scope) : null;
       if (bad) return fail('invalid-payload', bad.message);
-      if (request.scope !== undefined && request.role !== 'operator') return fail('invalid-payload', `--scope applies to operators only (${request.name} would be ${request.role})`);
+      if (request.scope !== undefined && request.role !== 'operator')
+        return fail('invalid-payload', `--scope applies to operators only (${request.name} would be ${request.role})`);
       const oneTime = request.password === undefined ? oneTimePassword() : null;
       const row: UserRow = {
         name: request.name,
@@ -104,7 +123,8 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
       const scope = request.scope === undefined ? u.scope : request.scope;
       const bad = scope !== null ? scopeError(scope) : null;
       if (bad) return fail('invalid-payload', bad.message);
-      if (scope !== null && role !== 'operator') return fail('invalid-payload', `a scope applies to operators only (${u.name} would be ${role})`);
+      if (scope !== null && role !== 'operator')
+        return fail('invalid-payload', `a scope applies to operators only (${u.name} would be ${role})`);
       const next: UserRow = { ...u, role, scope, disabled: request.disabled ?? u.disabled };
       await put(next);
       // A role change or a disabled account takes effect now, not when the session ends.
@@ -126,7 +146,8 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
     },
     async changePassword(name, current, next) {
       const u = users.get(name);
-      if (!u || u.source !== 'local') return fail('not-found', `${name} has no password here (single sign-on users change it at their provider)`);
+      if (!u || u.source !== 'local')
+        return fail('not-found', `${name} has no password here (single sign-on users change it at their provider)`);
       if (next.length < 12 || next.length > 1024) return fail('invalid-payload', 'the new password must be 12 to 1024 characters');
       if (!(await verifyPassword(current, u.passwordHash))) return fail('unauthorized', 'the current password is wrong');
       await put({ ...u, passwordHash: await hashPassword(next), mustChange: false });
@@ -134,7 +155,17 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
     },
     async upsertSso(name, role, scope) {
       const u = users.get(name);
-      const row: UserRow = { name, role, scope, passwordHash: null, source: 'oidc', disabled: u?.disabled ?? false, mustChange: false, createdAt: u?.createdAt ?? clock(), createdBy: u?.createdBy ?? 'oidc' };
+      const row: UserRow = {
+        name,
+        role,
+        scope,
+        passwordHash: null,
+        source: 'oidc',
+        disabled: u?.disabled ?? false,
+        mustChange: false,
+        createdAt: u?.createdAt ?? clock(),
+        createdBy: u?.createdBy ?? 'oidc',
+      };
       await put(row);
       return row;
     },
@@ -177,7 +208,17 @@ export async function createTeams(options: TeamsOptions): Promise<Teams> {
       if (!users.has(user)) return fail('not-found', `no user ${user}`);
       const secret = `dtk_${randomBytes(32).toString('base64url')}`;
       const now = clock();
-      const row: ApiTokenRow = { id: randomBytes(8).toString('hex'), user, tokenHash: sha256(secret), note, createdAt: now, createdBy: by, expiresAt: ttlMs === undefined ? null : now + ttlMs, lastUsedAt: null, revokedAt: null };
+      const row: ApiTokenRow = {
+        id: randomBytes(8).toString('hex'),
+        user,
+        tokenHash: sha256(secret),
+        note,
+        createdAt: now,
+        createdBy: by,
+        expiresAt: ttlMs === undefined ? null : now + ttlMs,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
       await store.putToken(row);
       tokens.set(row.tokenHash, row);
       return ok({ ...tokenInfo(row), token: secret });

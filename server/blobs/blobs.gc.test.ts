@@ -120,7 +120,11 @@ describe('blob garbage collection on a real server', { timeout: 30_000 }, () => 
       const file: SourceFile = { name: 'app.conf', sha: sha3(content), size: content.length, mode: 0o644 };
       await request(ui.emitWithAck('blobs:put', { sha: file.sha, size: file.size, content, encoding: 'utf8' }));
       const blobPath = join(t.dataDir, 'blobs', file.sha);
-      const submission: RunSubmission = { kind: 'exec', entries: [{ jobs: [{ verb: 'ADD', text: 'app.conf /etc/app.conf', files: [file] }] }], targets: ['gc-a'] };
+      const submission: RunSubmission = {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'ADD', text: 'app.conf /etc/app.conf', files: [file] }] }],
+        targets: ['gc-a'],
+      };
       await request(ui.emitWithAck('runs:submit', submission));
       const [job] = await agent.waitForJobs(1);
       // Older than the grace period, but listed by a job (settled or not): kept by a purge of nothing.
@@ -129,7 +133,9 @@ describe('blob garbage collection on a real server', { timeout: 30_000 }, () => 
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(existsSync(blobPath), true, 'the history still lists the blob');
       await agent.complete(job!);
-      await eventually('run settled', async () => ((await request(ui.emitWithAck('runs:list', {})))[0]?.status === 'succeeded' ? true : undefined));
+      await eventually('run settled', async () =>
+        (await request(ui.emitWithAck('runs:list', {})))[0]?.status === 'succeeded' ? true : undefined,
+      );
       const purged = await request(ui.emitWithAck('jobs:purge'));
       assert.equal(purged.purged, 1);
       await eventually('blob collected after the purge', () => (existsSync(blobPath) ? undefined : true));
@@ -155,7 +161,9 @@ describe('blob garbage collection on a real server', { timeout: 30_000 }, () => 
       assert.equal(early.error.location?.field, 'attachments.0.files.0.sha');
 
       await request(ui.emitWithAck('blobs:put', { sha: file.sha, size: file.size, content, encoding: 'utf8' }));
-      const saved = await request(ui.emitWithAck('library:save', { name: 'Site', yaml, attachments: [{ pattern: 'site.conf', files: [file] }] }));
+      const saved = await request(
+        ui.emitWithAck('library:save', { name: 'Site', yaml, attachments: [{ pattern: 'site.conf', files: [file] }] }),
+      );
       assert.deepEqual((await request(ui.emitWithAck('library:get', saved.id))).attachments, [{ pattern: 'site.conf', files: [file] }]);
       const blobPath = join(t.dataDir, 'blobs', file.sha);
       const age = () => utimesSync(blobPath, new Date(Date.now() - 2 * HOUR), new Date(Date.now() - 2 * HOUR));

@@ -5,7 +5,21 @@
  * name is always 56 lowercase hex digits, so no request can name a path.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, utimesSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  utimesSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  appendFileSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { LIMITS } from '../../protocol/version.js';
@@ -56,14 +70,16 @@ export function createBlobStore(dir: string) {
       data = Buffer.from(request.content, 'base64');
     }
     if (data.length > LIMITS.blobChunkBytes) return fail('too-large', `blobs:put: a piece may hold at most ${LIMITS.blobChunkBytes} bytes`);
-    if (offset + data.length > size) return fail('invalid-payload', `blobs:put: piece at ${offset} of ${data.length} bytes passes the blob size ${size}`);
+    if (offset + data.length > size)
+      return fail('invalid-payload', `blobs:put: piece at ${offset} of ${data.length} bytes passes the blob size ${size}`);
     if (offset === 0 && data.length === size) {
       const stored = storeWhole(sha, data);
       return stored.ok ? ok({ sha, complete: true, received: size }) : stored;
     }
     const partial = join(partialDir, sha);
     const have = offset === 0 ? 0 : existsSync(partial) ? statSync(partial).size : 0;
-    if (offset !== have) return fail('conflict', `blobs:put: expected the piece at offset ${have}, got ${offset}; send the blob again from there`);
+    if (offset !== have)
+      return fail('conflict', `blobs:put: expected the piece at offset ${have}, got ${offset}; send the blob again from there`);
     if (offset === 0) writeFileSync(partial, data, { mode: 0o600 });
     else appendFileSync(partial, data);
     const received = offset + data.length;

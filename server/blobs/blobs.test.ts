@@ -15,7 +15,16 @@ import type { ComponentInstall } from '../../protocol/blobs.js';
 import type { DispatchedJob, RunSubmission, SourceFile } from '../../protocol/jobs.js';
 import { LIMITS } from '../../protocol/version.js';
 import { importModule } from '../components/import-module.js';
-import { connectUi, eventually, FakeAgent, request, startTestServer, withTimeout, type TestServer, type UiClient } from '../testing/harness.js';
+import {
+  connectUi,
+  eventually,
+  FakeAgent,
+  request,
+  startTestServer,
+  withTimeout,
+  type TestServer,
+  type UiClient,
+} from '../testing/harness.js';
 
 const sha3 = (data: Uint8Array | string) => createHash('sha3-224').update(data).digest('hex');
 
@@ -23,7 +32,11 @@ function sourceOf(name: string, content: string): SourceFile {
   return { name, sha: sha3(content), size: Buffer.byteLength(content), mode: 0o644 };
 }
 
-const addJob = (text: string, files: SourceFile[], targets: string[]): RunSubmission => ({ kind: 'exec', entries: [{ jobs: [{ verb: 'ADD', text, files }] }], targets });
+const addJob = (text: string, files: SourceFile[], targets: string[]): RunSubmission => ({
+  kind: 'exec',
+  entries: [{ jobs: [{ verb: 'ADD', text, files }] }],
+  targets,
+});
 
 const COMPONENT = (suffix: string) => `export default ({ Type, defineComponent }) => defineComponent({
   verb: 'SHOUT',
@@ -50,7 +63,10 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     t = await startTestServer({ components: builtinComponents, componentsDir, importModule });
     a = new FakeAgent(t.server, 'a');
     b = new FakeAgent(t.server, 'b');
-    for (const [key, agent] of [['a', a], ['b', b]] as const) {
+    for (const [key, agent] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       agent.socket.on('component:install', (install, ack) => {
         installs[key].push(install);
         order[key].push(`install ${install.hash.slice(0, 8)}`);
@@ -74,10 +90,18 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     const content = `hello ${randomBytes(4).toString('hex')}\n`;
     const sha = sha3(content);
     assert.deepEqual(await request(ui.emitWithAck('blobs:has', { shas: [sha] })), { missing: [sha] });
-    const wrong = await ui.emitWithAck('blobs:put', { sha: 'f'.repeat(56), size: content.length, content: Buffer.from(content).toString('base64') });
+    const wrong = await ui.emitWithAck('blobs:put', {
+      sha: 'f'.repeat(56),
+      size: content.length,
+      content: Buffer.from(content).toString('base64'),
+    });
     assert.equal(wrong.ok, false);
     assert.match(wrong.ok ? '' : wrong.error.message, /content SHA3-224 is [0-9a-f]{56}, not f{56}/);
-    assert.deepEqual(await request(ui.emitWithAck('blobs:put', { sha, size: content.length, content, encoding: 'utf8' })), { sha, complete: true, received: content.length });
+    assert.deepEqual(await request(ui.emitWithAck('blobs:put', { sha, size: content.length, content, encoding: 'utf8' })), {
+      sha,
+      complete: true,
+      received: content.length,
+    });
     assert.deepEqual(await request(ui.emitWithAck('blobs:has', { shas: [sha] })), { missing: [] });
     assert.ok(readdirSync(join(t.dataDir, 'blobs')).includes(sha));
     const traversal = await ui.emitWithAck('blobs:put', { sha: '../../agent.key', size: 1, content: 'eA==' } as never);
@@ -90,10 +114,22 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     const sha = sha3(data);
     const first = data.subarray(0, LIMITS.blobChunkBytes);
     const rest = data.subarray(LIMITS.blobChunkBytes);
-    const outOfOrder = await ui.emitWithAck('blobs:put', { sha, size: data.length, offset: LIMITS.blobChunkBytes, content: rest.toString('base64') });
+    const outOfOrder = await ui.emitWithAck('blobs:put', {
+      sha,
+      size: data.length,
+      offset: LIMITS.blobChunkBytes,
+      content: rest.toString('base64'),
+    });
     assert.equal(outOfOrder.ok ? '' : outOfOrder.error.code, 'conflict');
-    assert.deepEqual(await request(ui.emitWithAck('blobs:put', { sha, size: data.length, offset: 0, content: first.toString('base64') })), { sha, complete: false, received: first.length });
-    assert.deepEqual(await request(ui.emitWithAck('blobs:put', { sha, size: data.length, offset: first.length, content: rest.toString('base64') })), { sha, complete: true, received: data.length });
+    assert.deepEqual(await request(ui.emitWithAck('blobs:put', { sha, size: data.length, offset: 0, content: first.toString('base64') })), {
+      sha,
+      complete: false,
+      received: first.length,
+    });
+    assert.deepEqual(
+      await request(ui.emitWithAck('blobs:put', { sha, size: data.length, offset: first.length, content: rest.toString('base64') })),
+      { sha, complete: true, received: data.length },
+    );
     assert.deepEqual(await request(ui.emitWithAck('blobs:has', { shas: [sha] })), { missing: [] });
   });
 
@@ -120,16 +156,30 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
 
     const stolen = await withTimeout(b.socket.emitWithAck('blob:get', { sha: file.sha, jobId: job.jobId }), 5000, 'blob:get b');
     assert.equal(stolen.ok ? '' : stolen.error.code, 'forbidden', 'another agent cannot read a blob of a job it was not given');
-    const otherBlob = await withTimeout(a.socket.emitWithAck('blob:get', { sha: sha3('anything else'), jobId: job.jobId }), 5000, 'blob:get other');
+    const otherBlob = await withTimeout(
+      a.socket.emitWithAck('blob:get', { sha: sha3('anything else'), jobId: job.jobId }),
+      5000,
+      'blob:get other',
+    );
     assert.equal(otherBlob.ok ? '' : otherBlob.error.code, 'forbidden', 'nor a blob the job does not list');
-    const traversal = await withTimeout(a.socket.emitWithAck('blob:get', { sha: '../../agent.key', jobId: job.jobId } as never), 5000, 'blob:get traversal');
+    const traversal = await withTimeout(
+      a.socket.emitWithAck('blob:get', { sha: '../../agent.key', jobId: job.jobId } as never),
+      5000,
+      'blob:get traversal',
+    );
     assert.equal(traversal.ok ? '' : traversal.error.code, 'invalid-payload', 'a blob id is never a path');
     await a.complete(job);
   });
 
   test('jobs:state: states (no output) of the latest job with a SHA on each identity', async () => {
     const before = a.dispatched.length;
-    const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: `echo state-${randomBytes(3).toString('hex')}` }] }], targets: ['a'] }));
+    const submitted = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: `echo state-${randomBytes(3).toString('hex')}` }] }],
+        targets: ['a'],
+      }),
+    );
     const sha = submitted.jobs[0]!.sha;
     const job = (await a.waitForJobs(before + 1)).find((j) => j.jobId === submitted.jobs[0]!.jobId)!;
     const ask = async () => {
@@ -149,7 +199,9 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
   test('QUERY: sent to every online agent; when all answered, an ARG query job goes to all (spec 4.10)', async () => {
     const beforeA = a.dispatched.length;
     const beforeB = b.dispatched.length;
-    const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'QUERY', text: 'qarg' }] }], targets: ['a'] }));
+    const submitted = await request(
+      ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'QUERY', text: 'qarg' }] }], targets: ['a'] }),
+    );
     assert.deepEqual(submitted.jobs[0]?.targets, ['a', 'b'], 'recorded on every online agent');
     const [qa] = (await a.waitForJobs(beforeA + 1)).slice(beforeA) as [DispatchedJob];
     const [qb] = (await b.waitForJobs(beforeB + 1)).slice(beforeB) as [DispatchedJob];
@@ -164,7 +216,11 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     const [argB] = (await b.waitForJobs(beforeB + 2)).slice(beforeB + 1) as [DispatchedJob];
     for (const arg of [argA, argB]) {
       assert.equal(arg.verb, 'ARG');
-      assert.deepEqual(arg.args, { extend_args: true, args: { query: { a: { qarg: 'from-a' }, b: { qarg: null } } }, parent_async_bypass: true });
+      assert.deepEqual(arg.args, {
+        extend_args: true,
+        args: { query: { a: { qarg: 'from-a' }, b: { qarg: null } } },
+        parent_async_bypass: true,
+      });
       assert.equal(arg.skipCache, true);
     }
     assert.equal(argA.jobId, argB.jobId);
@@ -172,7 +228,13 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     await b.complete(argB);
     await a.complete(qa, 'succeeded', '');
     const [record] = await request(ui.emitWithAck('jobs:await', { jobIds: [qa.jobId], timeoutMs: 5000 }));
-    assert.deepEqual(record?.targets.map((x) => [x.target, x.state]), [['a', 'succeeded'], ['b', 'succeeded']]);
+    assert.deepEqual(
+      record?.targets.map((x) => [x.target, x.state]),
+      [
+        ['a', 'succeeded'],
+        ['b', 'succeeded'],
+      ],
+    );
   });
 
   test('QUERY: a node that fails before answering cancels the nodes waiting for the results', async () => {
@@ -190,7 +252,19 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     await eventually('cancel of the waiting QUERY on a', () => (a.cancelled.length > cancelledBefore ? true : undefined));
     assert.deepEqual(a.cancelled.slice(cancelledBefore), [qa.jobId]);
     assert.equal(a.dispatched.length, beforeA + 1, 'no ARG job was sent');
-    await a.send([{ type: 'finished', jobId: qa.jobId, outcome: 'cancelled', info: 'Job cancelled', executionTime: 0, startedAt: 0, finishedAt: 0, stdoutChunks: 1, stderrChunks: 0 }]);
+    await a.send([
+      {
+        type: 'finished',
+        jobId: qa.jobId,
+        outcome: 'cancelled',
+        info: 'Job cancelled',
+        executionTime: 0,
+        startedAt: 0,
+        finishedAt: 0,
+        stdoutChunks: 1,
+        stderrChunks: 0,
+      },
+    ]);
   });
 
   test('user components: listed in server:info, shipped once per hash before the first job, again after a change', async () => {
@@ -200,7 +274,8 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     assert.equal(shout.builtin, false);
     assert.equal(shout.hash, sha3(COMPONENT('')));
 
-    const submit = async (text: string) => request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'SHOUT', text }] }], targets: ['a'] }));
+    const submit = async (text: string) =>
+      request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'SHOUT', text }] }], targets: ['a'] }));
     order.a.length = 0;
     await submit('one');
     await submit('two');
@@ -212,7 +287,9 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
     writeFileSync(join(componentsDir, 'shout.mjs'), COMPONENT('!'));
     await submit('three');
     const newHash = sha3(COMPONENT('!'));
-    await eventually('the upgrade and the third job on a', () => (order.a.filter((o) => o === 'job SHOUT').length === 3 ? true : undefined));
+    await eventually('the upgrade and the third job on a', () =>
+      order.a.filter((o) => o === 'job SHOUT').length === 3 ? true : undefined,
+    );
     assert.deepEqual(order.a.slice(-2), [`install ${newHash.slice(0, 8)}`, 'job SHOUT']);
     assert.equal(installs.b.length, 0, 'b never needed it');
 
@@ -224,7 +301,12 @@ describe('blobs, ADD, jobs:state, QUERY and user components (fake agents)', { ti
       ack({ ok: true, value: { verb: install.verb, hash: install.hash } });
     });
     const hello = c.helloPayload();
-    const r = await c.hello({ components: [...hello.components, { verb: 'SHOUT', summary: 's', args: {}, cacheable: false, requiresLock: false, builtin: false, hash: newHash }] });
+    const r = await c.hello({
+      components: [
+        ...hello.components,
+        { verb: 'SHOUT', summary: 's', args: {}, cacheable: false, requiresLock: false, builtin: false, hash: newHash },
+      ],
+    });
     assert.ok(r.ok);
     await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'SHOUT', text: 'four' }] }], targets: ['c'] }));
     await c.waitForJobs(1);

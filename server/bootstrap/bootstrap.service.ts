@@ -7,7 +7,13 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { BootstrapRequestSchema, parseSshAddress, type BootstrapFinished, type BootstrapProgress, type BootstrapStarted } from '../../protocol/bootstrap.js';
+import {
+  BootstrapRequestSchema,
+  parseSshAddress,
+  type BootstrapFinished,
+  type BootstrapProgress,
+  type BootstrapStarted,
+} from '../../protocol/bootstrap.js';
 import type { Logger } from '../../protocol/log.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
@@ -53,7 +59,14 @@ export function createBootstrapService(deps: BootstrapServiceDeps): BootstrapSer
       const parsed = parseSshAddress(raw);
       if (!parsed.ok) return fail('invalid-payload', `hosts[${i}]: ${parsed.message}`, { location: { field: `hosts.${i}` } });
       const a = parsed.value;
-      hosts.push({ label: raw.trim(), endpoint: { host: a.host, port: a.port ?? 22, username: a.user ?? user }, identity: a.name ?? a.host, jobs: [], vars: {}, installAgent: true });
+      hosts.push({
+        label: raw.trim(),
+        endpoint: { host: a.host, port: a.port ?? 22, username: a.user ?? user },
+        identity: a.name ?? a.host,
+        jobs: [],
+        vars: {},
+        installAgent: true,
+      });
     }
     return ok(hosts);
   }
@@ -63,10 +76,18 @@ export function createBootstrapService(deps: BootstrapServiceDeps): BootstrapSer
       const request = requestValidator.parse(payload, 'hosts:bootstrap');
       if (!request.ok) return request;
       const r = request.value;
-      if (!deps.agentBundle || !existsSync(deps.agentBundle)) return fail('not-found', `the agent bundle ${deps.agentBundle ?? 'dist/directord-agent.cjs'} is missing: build it with \`npm run build:agent\``);
+      if (!deps.agentBundle || !existsSync(deps.agentBundle))
+        return fail(
+          'not-found',
+          `the agent bundle ${deps.agentBundle ?? 'dist/directord-agent.cjs'} is missing: build it with \`npm run build:agent\``,
+        );
       const agentSocket = deps.agentSocket ?? process.env.SSH_AUTH_SOCK;
-      if (r.auth.kind === 'agent' && !agentSocket) return fail('invalid-payload', 'the server has no ssh-agent (SSH_AUTH_SOCK is not set where it runs): give a key file instead', { location: { field: 'auth' } });
-      if (r.auth.kind === 'key' && !existsSync(r.auth.keyFile)) return fail('not-found', `no key file ${r.auth.keyFile} on the server's machine`, { location: { field: 'auth.keyFile' } });
+      if (r.auth.kind === 'agent' && !agentSocket)
+        return fail('invalid-payload', 'the server has no ssh-agent (SSH_AUTH_SOCK is not set where it runs): give a key file instead', {
+          location: { field: 'auth' },
+        });
+      if (r.auth.kind === 'key' && !existsSync(r.auth.keyFile))
+        return fail('not-found', `no key file ${r.auth.keyFile} on the server's machine`, { location: { field: 'auth.keyFile' } });
       const hosts = hostsOf(r.hosts, r.user ?? userInfo().username);
       if (!hosts.ok) return hosts;
       try {
@@ -83,7 +104,13 @@ export function createBootstrapService(deps: BootstrapServiceDeps): BootstrapSer
         threads: 10,
         auth: r.auth.kind === 'key' ? { keyFiles: [r.auth.keyFile] } : { keyFiles: [], agentSocket: agentSocket as string },
         hostKeys: { file: knownHosts, policy: r.hostKeys ?? 'accept-new' },
-        install: { bundle: deps.agentBundle, serverUrl: r.serverUrl ?? deps.serverUrl(), prefix: r.prefix ?? DEFAULT_PREFIX, start: deps.start ?? 'auto', onlineTimeoutMs: deps.onlineTimeoutMs ?? 60_000 },
+        install: {
+          bundle: deps.agentBundle,
+          serverUrl: r.serverUrl ?? deps.serverUrl(),
+          prefix: r.prefix ?? DEFAULT_PREFIX,
+          start: deps.start ?? 'auto',
+          onlineTimeoutMs: deps.onlineTimeoutMs ?? 60_000,
+        },
         issuer: deps.issuer,
         presence: deps.presence,
         sourceDirs: [],
@@ -92,12 +119,24 @@ export function createBootstrapService(deps: BootstrapServiceDeps): BootstrapSer
         clock,
       }).then(
         (results) => {
-          deps.log.info('bootstrap finished', { bootstrapId, ok: results.filter((x) => x.ok).length, failed: results.filter((x) => !x.ok).length });
+          deps.log.info('bootstrap finished', {
+            bootstrapId,
+            ok: results.filter((x) => x.ok).length,
+            failed: results.filter((x) => !x.ok).length,
+          });
           deps.emitFinished({ bootstrapId, results });
         },
         (error: unknown) => {
           deps.log.error('bootstrap crashed', { bootstrapId, error: error instanceof Error ? error.stack : String(error) });
-          deps.emitFinished({ bootstrapId, results: hosts.value.map((h) => ({ host: h.label, identity: h.identity, ok: false, failure: { code: 'internal', message: String(error), hint: 'This is a bug: see the server log.' } })) });
+          deps.emitFinished({
+            bootstrapId,
+            results: hosts.value.map((h) => ({
+              host: h.label,
+              identity: h.identity,
+              ok: false,
+              failure: { code: 'internal', message: String(error), hint: 'This is a bug: see the server log.' },
+            })),
+          });
         },
       );
       const tracked = job.finally(() => running.delete(tracked));

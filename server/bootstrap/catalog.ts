@@ -51,7 +51,11 @@ export function deepMerge(base: Plain, next: Plain): Plain {
 }
 
 function bad(where: string, message: string): BootstrapError {
-  return new BootstrapError('bad-input', `${where}: ${message}`, 'Fix the catalog (spec: directord_server / directord_clients with targets, args and jobs).');
+  return new BootstrapError(
+    'bad-input',
+    `${where}: ${message}`,
+    'Fix the catalog (spec: directord_server / directord_clients with targets, args and jobs).',
+  );
 }
 
 function flatten(items: unknown[]): unknown[] {
@@ -63,10 +67,12 @@ function jobsOf(value: unknown, where: string): CatalogJob[] {
   if (!Array.isArray(value)) throw bad(where, 'must be a list of RUN / ADD / GET entries');
   return flatten(value).map((item, i) => {
     const at = `${where}[${i}]`;
-    if (!isPlain(item) || Object.keys(item).length !== 1) throw bad(at, 'each job is one mapping: RUN: command, ADD: local remote or GET: remote local');
+    if (!isPlain(item) || Object.keys(item).length !== 1)
+      throw bad(at, 'each job is one mapping: RUN: command, ADD: local remote or GET: remote local');
     const [verb, text] = Object.entries(item)[0] as [string, unknown];
     const upper = verb.toUpperCase();
-    if (upper !== 'RUN' && upper !== 'ADD' && upper !== 'GET') throw bad(at, `unknown job type ${JSON.stringify(verb)} (bootstrap knows RUN, ADD and GET)`);
+    if (upper !== 'RUN' && upper !== 'ADD' && upper !== 'GET')
+      throw bad(at, `unknown job type ${JSON.stringify(verb)} (bootstrap knows RUN, ADD and GET)`);
     if (typeof text !== 'string' || !text.trim()) throw bad(`${at}.${verb}`, 'must be a non-empty string');
     return { verb: upper, text };
   });
@@ -78,7 +84,8 @@ function sectionOf(value: unknown, where: string, defaultUser: string): CatalogS
   const args = value.args === undefined ? {} : value.args;
   if (!isPlain(args)) throw bad(`${where}.args`, 'must be a mapping (port, username)');
   const defaultPort = args.port === undefined ? 22 : args.port;
-  if (!Number.isInteger(defaultPort) || (defaultPort as number) < 1 || (defaultPort as number) > 65535) throw bad(`${where}.args.port`, 'must be a port number');
+  if (!Number.isInteger(defaultPort) || (defaultPort as number) < 1 || (defaultPort as number) > 65535)
+    throw bad(`${where}.args.port`, 'must be a port number');
   if (args.username !== undefined && typeof args.username !== 'string') throw bad(`${where}.args.username`, 'must be a string');
   const targetsRaw = value.targets ?? [];
   if (!Array.isArray(targetsRaw)) throw bad(`${where}.targets`, 'must be a list of {host, port?, username?, name?}');

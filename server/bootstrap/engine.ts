@@ -63,9 +63,17 @@ export function checkHosts(hosts: readonly BootstrapHost[]): void {
   const seen = new Map<string, string>();
   for (const host of hosts) {
     if (!host.installAgent) continue;
-    if (!IDENTITY.test(host.identity)) throw new BootstrapError('bad-input', `${host.label}: ${JSON.stringify(host.identity)} cannot be an agent identity (letters, digits and _ . : @ - only); give the target a name (in a catalog "name:", in Add hosts NAME=user@host:port)`);
+    if (!IDENTITY.test(host.identity))
+      throw new BootstrapError(
+        'bad-input',
+        `${host.label}: ${JSON.stringify(host.identity)} cannot be an agent identity (letters, digits and _ . : @ - only); give the target a name (in a catalog "name:", in Add hosts NAME=user@host:port)`,
+      );
     const other = seen.get(host.identity);
-    if (other) throw new BootstrapError('bad-input', `${other} and ${host.label} would both be agent ${host.identity}: give the targets distinct names (in a catalog "name:", in Add hosts NAME=user@host:port)`);
+    if (other)
+      throw new BootstrapError(
+        'bad-input',
+        `${other} and ${host.label} would both be agent ${host.identity}: give the targets distinct names (in a catalog "name:", in Add hosts NAME=user@host:port)`,
+      );
     seen.set(host.identity, host.label);
   }
 }
@@ -96,19 +104,33 @@ async function bootstrapHost(host: BootstrapHost, run: BootstrapRun): Promise<Bo
   const onAbort = () => ssh?.close();
   run.signal?.addEventListener('abort', onAbort);
   try {
-    if (run.signal?.aborted) throw new BootstrapError('internal', 'the server is shutting down', 'Run the bootstrap again once the server is back.');
+    if (run.signal?.aborted)
+      throw new BootstrapError('internal', 'the server is shutting down', 'Run the bootstrap again once the server is back.');
     report('connect', 'running', `connecting to ${where}`);
     const auth = host.keyFiles ? { keyFiles: host.keyFiles } : run.auth;
     ssh = await openSession(host.endpoint, auth, run.hostKeys, run.connectTimeoutMs ?? 20_000);
-    if (run.signal?.aborted) throw new BootstrapError('internal', 'the server is shutting down', 'Run the bootstrap again once the server is back.');
+    if (run.signal?.aborted)
+      throw new BootstrapError('internal', 'the server is shutting down', 'Run the bootstrap again once the server is back.');
     const key = ssh.hostKey;
-    report('connect', 'done', `connected; host key ${key.keyType} ${key.fingerprint}${key.verdict === 'added' ? ` (new: recorded in ${run.hostKeys.file})` : ''}`);
+    report(
+      'connect',
+      'done',
+      `connected; host key ${key.keyType} ${key.fingerprint}${key.verdict === 'added' ? ` (new: recorded in ${run.hostKeys.file})` : ''}`,
+    );
     if (host.jobs.length) await runJobs(ssh, host, run, report);
     if (host.installAgent) {
       if (!run.install) throw new BootstrapError('internal', 'no agent bundle to install');
       const credential = await run.issuer.issue(host.identity);
       try {
-        await installAgent(ssh, where, host.identity, credential, host.prefix ? { ...run.install, prefix: host.prefix } : run.install, run.presence, report);
+        await installAgent(
+          ssh,
+          where,
+          host.identity,
+          credential,
+          host.prefix ? { ...run.install, prefix: host.prefix } : run.install,
+          run.presence,
+          report,
+        );
       } catch (error) {
         await run.issuer.withdraw?.(credential);
         throw error;
@@ -118,7 +140,13 @@ async function bootstrapHost(host: BootstrapHost, run: BootstrapRun): Promise<Bo
   } catch (error) {
     const failure = asBootstrapError(error).toFailure();
     run.onProgress({ host: host.label, identity: host.identity, step, state: 'failed', message: failure.message, failure, at: clock() });
-    return { host: host.label, identity: host.identity, ok: false, failure, ...(ssh ? { hostKeyFingerprint: ssh.hostKey.fingerprint } : {}) };
+    return {
+      host: host.label,
+      identity: host.identity,
+      ok: false,
+      failure,
+      ...(ssh ? { hostKeyFingerprint: ssh.hostKey.fingerprint } : {}),
+    };
   } finally {
     run.signal?.removeEventListener('abort', onAbort);
     ssh?.close();
@@ -129,7 +157,12 @@ function tail(text: string, lines = 20): string {
   return text.replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-async function runJobs(ssh: SshSession, host: BootstrapHost, run: BootstrapRun, report: (s: BootstrapStep, state: 'running' | 'done', message: string) => void): Promise<void> {
+async function runJobs(
+  ssh: SshSession,
+  host: BootstrapHost,
+  run: BootstrapRun,
+  report: (s: BootstrapStep, state: 'running' | 'done', message: string) => void,
+): Promise<void> {
   const vars = {
     ...host.vars,
     directord_bootstrap: {
@@ -147,16 +180,24 @@ async function runJobs(ssh: SshSession, host: BootstrapHost, run: BootstrapRun, 
     try {
       text = renderTemplate(job.text, vars);
     } catch (error) {
-      throw new BootstrapError('bad-input', `${label}: cannot render ${JSON.stringify(job.text)}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new BootstrapError(
+        'bad-input',
+        `${label}: cannot render ${JSON.stringify(job.text)}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     report('jobs', 'running', `${label}: ${text.length > 120 ? text.slice(0, 117) + '...' : text}`);
     if (job.verb === 'RUN') {
       const r = await ssh.exec(text, { pty: true, timeoutMs: run.jobTimeoutMs ?? 600_000 });
-      if (r.code !== 0) throw new BootstrapError('job-failed', `${label} failed (exit ${r.code ?? r.signal}): ${text}\n${tail(r.stdout + r.stderr)}`);
+      if (r.code !== 0)
+        throw new BootstrapError('job-failed', `${label} failed (exit ${r.code ?? r.signal}): ${text}\n${tail(r.stdout + r.stderr)}`);
       continue;
     }
     const words = text.trim().split(/\s+/);
-    if (words.length !== 2) throw new BootstrapError('bad-input', `${label}: expected "${job.verb} ${job.verb === 'ADD' ? 'LOCAL REMOTE' : 'REMOTE LOCAL'}", got ${JSON.stringify(text)}`);
+    if (words.length !== 2)
+      throw new BootstrapError(
+        'bad-input',
+        `${label}: expected "${job.verb} ${job.verb === 'ADD' ? 'LOCAL REMOTE' : 'REMOTE LOCAL'}", got ${JSON.stringify(text)}`,
+      );
     if (job.verb === 'ADD') {
       const local = findSource(words[0] as string, run.sourceDirs);
       if (!local) throw new BootstrapError('bad-input', `${label}: ${words[0]} not found in ${run.sourceDirs.join(', ')}`);

@@ -5,8 +5,7 @@
  * loopback, so of use to tests and same-machine installs only).
  */
 export type AgentCredential =
-  | Readonly<{ kind: 'token'; id?: string; token: string; expiresAt: number; fingerprint?: string }>
-  | Readonly<{ kind: 'key'; key: string }>;
+  Readonly<{ kind: 'token'; id?: string; token: string; expiresAt: number; fingerprint?: string }> | Readonly<{ kind: 'key'; key: string }>;
 
 export type EnrolmentIssuer = Readonly<{
   /** A credential for one new agent named `identity`. */
@@ -16,7 +15,12 @@ export type EnrolmentIssuer = Readonly<{
 }>;
 
 /** The shape of server/enrolment's `create` that bootstrap needs. */
-export type TokenFactory = (request: { uses?: number; ttlMs?: number; note?: string; createdBy?: string }) => Promise<TokenCreated> | TokenCreated;
+export type TokenFactory = (request: {
+  uses?: number;
+  ttlMs?: number;
+  note?: string;
+  createdBy?: string;
+}) => Promise<TokenCreated> | TokenCreated;
 export type TokenCreated = Readonly<{ id?: string; token: string; expiresAt: number; fingerprint?: string }>;
 /** Revokes a token by id (server/enrolment `revokeToken`, or `/ui enrolments:revoke`). */
 export type TokenRevoker = (id: string) => Promise<unknown> | unknown;
@@ -26,7 +30,13 @@ export function tokenIssuer(create: TokenFactory, revoke?: TokenRevoker, ttlMs =
   return {
     async issue(identity) {
       const created = await create({ uses: 1, ttlMs, note: `ssh bootstrap of ${identity}`, createdBy: 'bootstrap' });
-      return { kind: 'token', ...(created.id ? { id: created.id } : {}), token: created.token, expiresAt: created.expiresAt, ...(created.fingerprint ? { fingerprint: created.fingerprint } : {}) };
+      return {
+        kind: 'token',
+        ...(created.id ? { id: created.id } : {}),
+        token: created.token,
+        expiresAt: created.expiresAt,
+        ...(created.fingerprint ? { fingerprint: created.fingerprint } : {}),
+      };
     },
     async withdraw(credential) {
       if (credential.kind !== 'token' || !credential.id || !revoke) return;

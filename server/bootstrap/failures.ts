@@ -62,7 +62,7 @@ export function hintFor(code: BootstrapFailureCode): string {
     case 'permission-denied':
       return 'The user cannot write the install prefix: choose a prefix it owns (the default is ~/.local/share/directord-agent) or connect as a user that may write there.';
     case 'job-failed':
-      return "A catalog job failed on the host; its output is above. Fix the job or the host and run the bootstrap again (hosts already done are re-installed in place).";
+      return 'A catalog job failed on the host; its output is above. Fix the job or the host and run the bootstrap again (hosts already done are re-installed in place).';
     case 'name-taken':
       return nameTakenHint();
     case 'not-online':
@@ -76,18 +76,41 @@ export function hintFor(code: BootstrapFailureCode): string {
   }
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTDOWN', 'EADDRNOTAVAIL']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EHOSTDOWN',
+  'EADDRNOTAVAIL',
+]);
 
 /** Classifies an error thrown while connecting over SSH (`where` is `host:port`). */
 export function classifyConnectError(error: unknown, where: string): BootstrapError {
   if (error instanceof BootstrapError) return error;
   const e = error as { code?: unknown; level?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  if (typeof e?.code === 'string' && UNREACHABLE.has(e.code)) return new BootstrapError('unreachable', `cannot reach ${where}: ${e.code} (${message})`);
-  if (e?.level === 'client-timeout' || /timed out while waiting for handshake/i.test(message)) return new BootstrapError('unreachable', `no SSH handshake from ${where} in time: ${message}`);
-  if (e?.level === 'client-authentication' || /authentication methods failed/i.test(message)) return new BootstrapError('auth-failed', `authentication failed on ${where}: ${message}`);
-  if (/encrypted private key|passphrase/i.test(message)) return new BootstrapError('auth-failed', `cannot use the key: ${message}`, 'The private key is protected by a passphrase: load it into ssh-agent (ssh-add KEY) and use the ssh-agent instead.');
-  if (/Cannot parse privateKey|Unsupported key format/i.test(message)) return new BootstrapError('bad-input', `the private key cannot be read: ${message}`, 'Pass an OpenSSH or PEM private key file (not the .pub half).');
+  if (typeof e?.code === 'string' && UNREACHABLE.has(e.code))
+    return new BootstrapError('unreachable', `cannot reach ${where}: ${e.code} (${message})`);
+  if (e?.level === 'client-timeout' || /timed out while waiting for handshake/i.test(message))
+    return new BootstrapError('unreachable', `no SSH handshake from ${where} in time: ${message}`);
+  if (e?.level === 'client-authentication' || /authentication methods failed/i.test(message))
+    return new BootstrapError('auth-failed', `authentication failed on ${where}: ${message}`);
+  if (/encrypted private key|passphrase/i.test(message))
+    return new BootstrapError(
+      'auth-failed',
+      `cannot use the key: ${message}`,
+      'The private key is protected by a passphrase: load it into ssh-agent (ssh-add KEY) and use the ssh-agent instead.',
+    );
+  if (/Cannot parse privateKey|Unsupported key format/i.test(message))
+    return new BootstrapError(
+      'bad-input',
+      `the private key cannot be read: ${message}`,
+      'Pass an OpenSSH or PEM private key file (not the .pub half).',
+    );
   if (e?.level === 'client-socket') return new BootstrapError('unreachable', `connection to ${where} failed: ${message}`);
   return new BootstrapError('internal', `SSH connection to ${where} failed: ${message}`);
 }

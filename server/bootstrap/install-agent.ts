@@ -57,19 +57,25 @@ export function parseNodeProbe(stdout: string): { home: string; nodePath: string
 }
 
 export async function checkNode(ssh: SshSession, where: string): Promise<NodeProbe> {
-  const r = await ssh.exec(sh(`printf "%s\\n" ${q(PROBE_MARK)} "$HOME"; p=$(command -v node) || exit 127; printf "%s\\n" "$p"; "$p" --version`), { timeoutMs: 30_000 });
+  const r = await ssh.exec(
+    sh(`printf "%s\\n" ${q(PROBE_MARK)} "$HOME"; p=$(command -v node) || exit 127; printf "%s\\n" "$p"; "$p" --version`),
+    { timeoutMs: 30_000 },
+  );
   const { home, nodePath, version } = parseNodeProbe(r.stdout);
   if (r.code === 127) throw new BootstrapError('no-node', `Node.js is not installed on ${where} (no \`node\` on the login PATH)`);
   const major = /^v(\d+)\./.exec(version)?.[1];
-  if (r.code !== 0 || !major) throw new BootstrapError('no-node', `\`node --version\` failed on ${where}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
-  if (Number(major) < MIN_NODE_MAJOR) throw new BootstrapError('old-node', `${where} has Node.js ${version}; the agent needs ${MIN_NODE_MAJOR} or later`);
+  if (r.code !== 0 || !major)
+    throw new BootstrapError('no-node', `\`node --version\` failed on ${where}: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
+  if (Number(major) < MIN_NODE_MAJOR)
+    throw new BootstrapError('old-node', `${where} has Node.js ${version}; the agent needs ${MIN_NODE_MAJOR} or later`);
   return { home, nodePath, version };
 }
 
 /** `~/x` → `HOME/x`; the result must be absolute. */
 export function resolvePrefix(prefix: string, home: string): string {
   const expanded = prefix === '~' ? home : prefix.startsWith('~/') ? posix.join(home, prefix.slice(2)) : prefix;
-  if (!posix.isAbsolute(expanded)) throw new BootstrapError('bad-input', `install prefix ${JSON.stringify(prefix)} must be absolute or start with ~/`);
+  if (!posix.isAbsolute(expanded))
+    throw new BootstrapError('bad-input', `install prefix ${JSON.stringify(prefix)} must be absolute or start with ~/`);
   return posix.normalize(expanded).replace(/\/+$/, '') || '/';
 }
 
@@ -99,7 +105,13 @@ function credentialSetup(credential: AgentCredential, prefix: string): Credentia
   return { file, content: `${credential.key}\n`, script: [`set -- --key-file ${q(file)}`] };
 }
 
-export function runScript(nodePath: string, prefix: string, serverUrl: string, identity: string, credentialScript: readonly string[]): string {
+export function runScript(
+  nodePath: string,
+  prefix: string,
+  serverUrl: string,
+  identity: string,
+  credentialScript: readonly string[],
+): string {
   return [
     '#!/bin/sh',
     `# Written by directord bootstrap: runs the Directord Console agent ${identity}.`,
@@ -164,12 +176,17 @@ export async function installAgent(
 
   report('upload', 'running', `preparing ${prefix}`);
   const prep = await ssh.exec(
-    sh(`if [ -d ${q(prefix)} ]; then echo existed; fi; mkdir -p ${q(prefix)} || exit 13; [ -w ${q(prefix)} ] || { echo "${prefix}: Permission denied" >&2; exit 13; }; ${stopPidScript(prefix)}`),
+    sh(
+      `if [ -d ${q(prefix)} ]; then echo existed; fi; mkdir -p ${q(prefix)} || exit 13; [ -w ${q(prefix)} ] || { echo "${prefix}: Permission denied" >&2; exit 13; }; ${stopPidScript(prefix)}`,
+    ),
     { timeoutMs: 30_000 },
   );
   if (prep.code !== 0) {
     const denied = prep.code === 13 || /permission denied|read-only|not permitted/i.test(prep.stderr);
-    throw new BootstrapError(denied ? 'permission-denied' : 'internal', `cannot create ${prefix} on ${where}: ${prep.stderr.trim() || `exit ${prep.code}`}`);
+    throw new BootstrapError(
+      denied ? 'permission-denied' : 'internal',
+      `cannot create ${prefix} on ${where}: ${prep.stderr.trim() || `exit ${prep.code}`}`,
+    );
   }
   const createdPrefix = !prep.stdout.includes('existed');
   let startMode: 'systemd' | 'nohup' | null = null;
@@ -179,7 +196,10 @@ export async function installAgent(
     try {
       const tail = await ssh.exec(sh(`tail -n 15 ${q(posix.join(prefix, 'agent.log'))} 2>/dev/null; true`), { timeoutMs: 15_000 });
       logTail = tail.stdout.trim();
-      const stopUnit = startMode === 'systemd' ? `systemctl disable --now ${q(unit)} >/dev/null 2>&1; rm -f ${q(unitFile)}; systemctl daemon-reload >/dev/null 2>&1; ` : '';
+      const stopUnit =
+        startMode === 'systemd'
+          ? `systemctl disable --now ${q(unit)} >/dev/null 2>&1; rm -f ${q(unitFile)}; systemctl daemon-reload >/dev/null 2>&1; `
+          : '';
       const files = [tmpFile, bundleFile, cred.file, runSh].map(q).join(' ');
       const removeAll = createdPrefix ? `rm -rf ${q(prefix)}` : 'true';
       await ssh.exec(sh(`${stopUnit}${stopPidScript(prefix)}; rm -f ${files}; ${removeAll}`), { timeoutMs: 30_000 });
@@ -213,7 +233,11 @@ export async function installAgent(
     if (credential.kind === 'token') {
       // Enrolled: the agent holds its own credential now; the used token has no business on the host.
       const removed = await ssh.exec(sh(`rm -f ${q(cred.file)}`), { timeoutMs: 15_000 });
-      if (removed.code !== 0) throw new BootstrapError('internal', `could not remove the used enrolment token ${cred.file}: ${removed.stderr.trim() || `exit ${removed.code}`}`);
+      if (removed.code !== 0)
+        throw new BootstrapError(
+          'internal',
+          `could not remove the used enrolment token ${cred.file}: ${removed.stderr.trim() || `exit ${removed.code}`}`,
+        );
     }
     report('online', 'done', `${identity} is online${credential.kind === 'token' ? ' (enrolled with a single-use token)' : ''}`);
     return { prefix, startMode, nodeVersion: probe.version };
@@ -228,21 +252,41 @@ export async function installAgent(
 }
 
 async function detectStartMode(ssh: SshSession): Promise<'systemd' | 'nohup'> {
-  const r = await ssh.exec(sh('[ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null && echo systemd || echo nohup'), { timeoutMs: 15_000 });
+  const r = await ssh.exec(
+    sh('[ "$(id -u)" = 0 ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null && echo systemd || echo nohup'),
+    { timeoutMs: 15_000 },
+  );
   return r.stdout.trim() === 'systemd' ? 'systemd' : 'nohup';
 }
 
-async function startAgent(ssh: SshSession, mode: 'systemd' | 'nohup', prefix: string, runSh: string, unit: string, unitFile: string, identity: string): Promise<void> {
+async function startAgent(
+  ssh: SshSession,
+  mode: 'systemd' | 'nohup',
+  prefix: string,
+  runSh: string,
+  unit: string,
+  unitFile: string,
+  identity: string,
+): Promise<void> {
   if (mode === 'systemd') {
     await ssh.write(unitFile, systemdUnit(identity, runSh), 0o644);
-    const r = await ssh.exec(sh(`systemctl daemon-reload && systemctl enable ${q(unit)} && systemctl restart ${q(unit)}`), { timeoutMs: 60_000 });
-    if (r.code !== 0) throw new BootstrapError(/denied|access/i.test(r.stderr) ? 'permission-denied' : 'internal', `systemctl could not start ${unit}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    const r = await ssh.exec(sh(`systemctl daemon-reload && systemctl enable ${q(unit)} && systemctl restart ${q(unit)}`), {
+      timeoutMs: 60_000,
+    });
+    if (r.code !== 0)
+      throw new BootstrapError(
+        /denied|access/i.test(r.stderr) ? 'permission-denied' : 'internal',
+        `systemctl could not start ${unit}: ${r.stderr.trim() || `exit ${r.code}`}`,
+      );
     return;
   }
   const log = q(posix.join(prefix, 'agent.log'));
   const pid = q(posix.join(prefix, 'agent.pid'));
   // setsid: the agent leaves the SSH session, so closing the connection does not hang it up.
-  const r = await ssh.exec(sh(`cd ${q(prefix)} && S=$(command -v setsid || true); $S nohup ${q(runSh)} >>${log} 2>&1 </dev/null & echo $! >${pid}`), { timeoutMs: 30_000 });
+  const r = await ssh.exec(
+    sh(`cd ${q(prefix)} && S=$(command -v setsid || true); $S nohup ${q(runSh)} >>${log} 2>&1 </dev/null & echo $! >${pid}`),
+    { timeoutMs: 30_000 },
+  );
   if (r.code !== 0) throw new BootstrapError('internal', `could not start the agent: ${r.stderr.trim() || `exit ${r.code}`}`);
 }
 
@@ -259,12 +303,16 @@ async function waitOnline(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let nextLivenessCheck = Date.now() + 1500;
-  const alive = mode === 'systemd' ? `systemctl is-active --quiet ${q(unit)}` : `kill -0 "$(cat ${q(posix.join(prefix, 'agent.pid'))})" 2>/dev/null`;
+  const alive =
+    mode === 'systemd' ? `systemctl is-active --quiet ${q(unit)}` : `kill -0 "$(cat ${q(posix.join(prefix, 'agent.pid'))})" 2>/dev/null`;
   for (;;) {
     const agent = await presence(identity);
     if (agent?.online && agent.agentStartedAt !== previousStart) return;
     if (Date.now() > deadline) {
-      throw new BootstrapError('not-online', `the agent on ${where} did not come online as ${identity} within ${Math.round(timeoutMs / 1000)} s`);
+      throw new BootstrapError(
+        'not-online',
+        `the agent on ${where} did not come online as ${identity} within ${Math.round(timeoutMs / 1000)} s`,
+      );
     }
     if (Date.now() >= nextLivenessCheck) {
       nextLivenessCheck = Date.now() + 2000;

@@ -9,6 +9,10 @@ test('reads HOME, node path and version after the marker, ignoring what rc files
 });
 
 test('CRLF output and a missing version still parse', () => {
-  assert.deepEqual(parseNodeProbe('motd\r\n--directord-probe--\r\n/root\r\n/usr/local/bin/node\r\nv22.1.0\r\n'), { home: '/root', nodePath: '/usr/local/bin/node', version: 'v22.1.0' });
+  assert.deepEqual(parseNodeProbe('motd\r\n--directord-probe--\r\n/root\r\n/usr/local/bin/node\r\nv22.1.0\r\n'), {
+    home: '/root',
+    nodePath: '/usr/local/bin/node',
+    version: 'v22.1.0',
+  });
   assert.deepEqual(parseNodeProbe('--directord-probe--\n/root\n'), { home: '/root', nodePath: '', version: '' });
 });

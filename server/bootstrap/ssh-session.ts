@@ -60,7 +60,8 @@ function withTimeout<T>(what: string, ms: number, run: (done: (error: unknown, v
 function sftpError(error: unknown, what: string): BootstrapError {
   const e = error as { code?: unknown; message?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(error);
-  if (e?.code === SFTP_PERMISSION_DENIED || /permission denied/i.test(message)) return new BootstrapError('permission-denied', `${what}: permission denied`);
+  if (e?.code === SFTP_PERMISSION_DENIED || /permission denied/i.test(message))
+    return new BootstrapError('permission-denied', `${what}: permission denied`);
   return new BootstrapError('internal', `${what}: ${message}`);
 }
 
@@ -71,12 +72,21 @@ function authMethods(endpoint: SshEndpoint, auth: SshAuth): AnyAuthMethod[] {
     try {
       key = readFileSync(file);
     } catch (error) {
-      throw new BootstrapError('bad-input', `cannot read the private key ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'Pass a readable private key file, or use the ssh-agent.');
+      throw new BootstrapError(
+        'bad-input',
+        `cannot read the private key ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        'Pass a readable private key file, or use the ssh-agent.',
+      );
     }
     methods.push({ type: 'publickey', username: endpoint.username, key });
   }
   if (auth.agentSocket) methods.push({ type: 'agent', username: endpoint.username, agent: auth.agentSocket });
-  if (methods.length === 0) throw new BootstrapError('bad-input', 'no SSH key file and no ssh-agent (SSH_AUTH_SOCK) to authenticate with', 'Pass a private key file (--key-file) or start an ssh-agent with your key loaded.');
+  if (methods.length === 0)
+    throw new BootstrapError(
+      'bad-input',
+      'no SSH key file and no ssh-agent (SSH_AUTH_SOCK) to authenticate with',
+      'Pass a private key file (--key-file) or start an ssh-agent with your key loaded.',
+    );
   return methods;
 }
 
@@ -99,7 +109,10 @@ export function openSession(endpoint: SshEndpoint, auth: SshAuth, hostKeys: Host
       } else resolve(session(client, hostKey as HostKeyCheck));
     };
     // readyTimeout covers the handshake only; this covers DNS and TCP connect as well.
-    const timer = setTimeout(() => finish(Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })), timeoutMs + 1000);
+    const timer = setTimeout(
+      () => finish(Object.assign(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })),
+      timeoutMs + 1000,
+    );
     client.once('ready', () => finish(null));
     client.once('error', (error) => finish(error));
     client.once('close', () => finish(new Error('connection closed during the handshake')));
@@ -115,11 +128,17 @@ export function openSession(endpoint: SshEndpoint, auth: SshAuth, hostKeys: Host
         const check = checkHostKey(hostKeys.file, endpoint.host, endpoint.port, key, hostKeys.policy);
         hostKey = check;
         if (check.verdict === 'changed') {
-          hostKeyError = new BootstrapError('host-key-changed', `the host key of ${where} changed: it is now ${check.keyType} ${check.fingerprint}, which ${hostKeys.file} does not have`);
+          hostKeyError = new BootstrapError(
+            'host-key-changed',
+            `the host key of ${where} changed: it is now ${check.keyType} ${check.fingerprint}, which ${hostKeys.file} does not have`,
+          );
           return false;
         }
         if (check.verdict === 'unknown') {
-          hostKeyError = new BootstrapError('host-key-unknown', `${where} is not in ${hostKeys.file} (its key: ${check.keyType} ${check.fingerprint})`);
+          hostKeyError = new BootstrapError(
+            'host-key-unknown',
+            `${where} is not in ${hostKeys.file} (its key: ${check.keyType} ${check.fingerprint})`,
+          );
           return false;
         }
         return true;
@@ -141,7 +160,12 @@ function session(client: Client, hostKey: HostKeyCheck): SshSession {
       let stderr = '';
       const timer = setTimeout(() => {
         channel?.close();
-        reject(new BootstrapError('timeout', `\`${command.length > 80 ? command.slice(0, 77) + '...' : command}\` did not finish within ${Math.round(timeoutMs / 1000)} s`));
+        reject(
+          new BootstrapError(
+            'timeout',
+            `\`${command.length > 80 ? command.slice(0, 77) + '...' : command}\` did not finish within ${Math.round(timeoutMs / 1000)} s`,
+          ),
+        );
       }, timeoutMs);
       client.exec(command, options.pty ? { pty: true } : {}, (error, ch) => {
         if (error) {
@@ -191,7 +215,11 @@ function session(client: Client, hostKey: HostKeyCheck): SshSession {
       } catch (error) {
         if (error instanceof BootstrapError && error.code !== 'internal') throw error;
         const r = await exec(`mv -f ${shellQuote(from)} ${shellQuote(to)}`, { timeoutMs });
-        if (r.code !== 0) throw new BootstrapError(/permission denied/i.test(r.stderr) ? 'permission-denied' : 'internal', `renaming ${from} to ${to}: ${r.stderr.trim() || `exit ${r.code}`}`);
+        if (r.code !== 0)
+          throw new BootstrapError(
+            /permission denied/i.test(r.stderr) ? 'permission-denied' : 'internal',
+            `renaming ${from} to ${to}: ${r.stderr.trim() || `exit ${r.code}`}`,
+          );
       }
     },
     close() {

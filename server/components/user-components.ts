@@ -16,7 +16,14 @@ import { componentFromModule } from '../../components/user.js';
 import type { ComponentManifest } from '../../protocol/agents.js';
 import type { Logger } from '../../protocol/log.js';
 
-export type UserComponent = Readonly<{ verb: string; hash: string; source: string; file: string; component: Component; manifest: ComponentManifest }>;
+export type UserComponent = Readonly<{
+  verb: string;
+  hash: string;
+  source: string;
+  file: string;
+  component: Component;
+  manifest: ComponentManifest;
+}>;
 
 type Scanned = { size: number; mtimeMs: number; hash: string; loaded: UserComponent | null };
 
@@ -52,7 +59,11 @@ export function createUserComponents(
 
   async function scan(): Promise<void> {
     if (!importModule) return;
-    const names = existsSync(dir) ? readdirSync(dir).filter((n) => /\.m?js$/.test(n)).sort() : [];
+    const names = existsSync(dir)
+      ? readdirSync(dir)
+          .filter((n) => /\.m?js$/.test(n))
+          .sort()
+      : [];
     const seen = new Set<string>();
     for (const name of names) {
       const file = join(dir, name);
@@ -86,7 +97,11 @@ export function createUserComponents(
         continue;
       }
       if (next.has(loaded.verb)) {
-        log.warn('user component ignored: another file defines its verb', { verb: loaded.verb, file: loaded.file, kept: next.get(loaded.verb)?.file });
+        log.warn('user component ignored: another file defines its verb', {
+          verb: loaded.verb,
+          file: loaded.file,
+          kept: next.get(loaded.verb)?.file,
+        });
         continue;
       }
       next.set(loaded.verb, loaded);

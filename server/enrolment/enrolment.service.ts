@@ -39,7 +39,8 @@ export type EnrolmentServiceDeps = Readonly<{
 export type EnrolmentService = Awaited<ReturnType<typeof createEnrolmentService>>;
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-const hashesMatch = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+const hashesMatch = (a: string, b: string): boolean =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 const TOKEN_SHAPE = /^[0-9a-f]{12}\.[A-Za-z0-9_-]{20,200}$/;
 
 function stateOf(row: TokenRow, now: number): EnrolmentInfo['state'] {
@@ -80,16 +81,26 @@ export async function createEnrolmentService(deps: EnrolmentServiceDeps) {
   /** The token's row when it can still enrol an agent; otherwise why not. */
   function usableToken(token: unknown): Result<TokenRow> {
     if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) {
-      return fail('unauthorized', 'this is not an enrolment token (expected ID.SECRET as printed by `directord manage --create-enrolment`)');
+      return fail(
+        'unauthorized',
+        'this is not an enrolment token (expected ID.SECRET as printed by `directord manage --create-enrolment`)',
+      );
     }
     const row = tokensByHash.get(sha256(token));
-    if (!row) return fail('unauthorized', 'unknown enrolment token: create one with `directord manage --create-enrolment` or on the console\'s Hosts page');
+    if (!row)
+      return fail(
+        'unauthorized',
+        "unknown enrolment token: create one with `directord manage --create-enrolment` or on the console's Hosts page",
+      );
     const what = `enrolment token ${row.id}${row.note ? ` (${row.note})` : ''}`;
     switch (stateOf(row, clock())) {
       case 'revoked':
         return fail('revoked', `${what} was revoked at ${iso(row.revokedAt ?? 0)}; create a new one`);
       case 'exhausted':
-        return fail('exhausted', `${what} has been used ${row.uses} of ${row.maxUses} time(s); create a new one (--uses N for several agents)`);
+        return fail(
+          'exhausted',
+          `${what} has been used ${row.uses} of ${row.maxUses} time(s); create a new one (--uses N for several agents)`,
+        );
       case 'expired':
         return fail('expired', `${what} expired at ${iso(row.expiresAt)}; create a new one (--expires for a longer validity)`);
       case 'active':
@@ -106,7 +117,8 @@ export async function createEnrolmentService(deps: EnrolmentServiceDeps) {
     async create(request: EnrolmentRequest = {}): Promise<EnrolmentCreated> {
       const uses = request.uses ?? 1;
       const ttlMs = request.ttlMs ?? ENROLMENT_LIMITS.defaultTtlMs;
-      if (!Number.isInteger(uses) || uses < 1 || uses > ENROLMENT_LIMITS.maxUses) throw new RangeError(`uses must be a whole number from 1 to ${ENROLMENT_LIMITS.maxUses}, got ${uses}`);
+      if (!Number.isInteger(uses) || uses < 1 || uses > ENROLMENT_LIMITS.maxUses)
+        throw new RangeError(`uses must be a whole number from 1 to ${ENROLMENT_LIMITS.maxUses}, got ${uses}`);
       if (!Number.isFinite(ttlMs) || ttlMs < ENROLMENT_LIMITS.minTtlMs || ttlMs > ENROLMENT_LIMITS.maxTtlMs) {
         throw new RangeError(`ttlMs must be from ${ENROLMENT_LIMITS.minTtlMs} to ${ENROLMENT_LIMITS.maxTtlMs} ms, got ${ttlMs}`);
       }
@@ -114,7 +126,15 @@ export async function createEnrolmentService(deps: EnrolmentServiceDeps) {
       const token = `${id}.${randomBytes(32).toString('base64url')}`;
       const now = clock();
       const note = (request.note ?? '').slice(0, 200);
-      const row = { id, tokenHash: sha256(token), note, createdBy: request.createdBy ?? 'server', createdAt: now, expiresAt: now + Math.round(ttlMs), maxUses: uses };
+      const row = {
+        id,
+        tokenHash: sha256(token),
+        note,
+        createdBy: request.createdBy ?? 'server',
+        createdAt: now,
+        expiresAt: now + Math.round(ttlMs),
+        maxUses: uses,
+      };
       await repo.insertToken(row);
       keepToken({ ...row, uses: 0, revokedAt: null });
       log.info('enrolment token created', { id, uses, expiresAt: now + ttlMs, createdBy: request.createdBy ?? 'server', note });
@@ -122,7 +142,8 @@ export async function createEnrolmentService(deps: EnrolmentServiceDeps) {
       return { id, token, expiresAt: now + Math.round(ttlMs), uses, note, ...(fingerprint ? { fingerprint } : {}) };
     },
 
-    list: (): EnrolmentInfo[] => [...tokensById.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(info),
+    list: (): EnrolmentInfo[] =>
+      [...tokensById.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(info),
 
     async revokeToken(id: string): Promise<Result<EnrolmentInfo>> {
       const row = tokensById.get(id);
@@ -144,12 +165,20 @@ export async function createEnrolmentService(deps: EnrolmentServiceDeps) {
      * Uses the token once and returns a new credential for `identity`. Refused when the identity
      * is enrolled already (revoke it first) or connected right now.
      */
-    async redeem(token: string, identity: string, machineId: string, isOnline: (identity: string) => boolean): Promise<Result<AgentEnrolled>> {
+    async redeem(
+      token: string,
+      identity: string,
+      machineId: string,
+      isOnline: (identity: string) => boolean,
+    ): Promise<Result<AgentEnrolled>> {
       const row = usableToken(token);
       if (!row.ok) return row;
       const existing = credentialOf(identity);
       if (existing && existing.secretHash !== null && existing.revokedAt === null) {
-        return fail('conflict', `agent ${identity} is already enrolled (since ${iso(existing.enrolledAt)}); revoke it first (directord manage --revoke-node ${identity}) or enrol under another --name`);
+        return fail(
+          'conflict',
+          `agent ${identity} is already enrolled (since ${iso(existing.enrolledAt)}); revoke it first (directord manage --revoke-node ${identity}) or enrol under another --name`,
+        );
       }
       // Presence is asked before the unit of work, which holds only the two writes.
       if (isOnline(identity)) return fail('conflict', `an agent named ${identity} is connected right now; enrol under another --name`);
@@ -176,9 +205,13 @@ export async function createEnrolmentService(deps: EnrolmentServiceDeps) {
       const row = credentialOf(identity);
       const presented = sha256(secret);
       if (!row || row.secretHash === null) {
-        return fail('unauthorized', `agent ${identity} is not enrolled on this server: enrol it with a token (directord agent --server URL --token TOKEN)`);
+        return fail(
+          'unauthorized',
+          `agent ${identity} is not enrolled on this server: enrol it with a token (directord agent --server URL --token TOKEN)`,
+        );
       }
-      if (!hashesMatch(presented, row.secretHash)) return fail('unauthorized', `wrong credential for agent ${identity}: enrol it again with a new token`);
+      if (!hashesMatch(presented, row.secretHash))
+        return fail('unauthorized', `wrong credential for agent ${identity}: enrol it again with a new token`);
       if (row.revokedAt !== null) return fail('revoked', revokedMessage(row));
       return ok({ machineId: row.machineId });
     },

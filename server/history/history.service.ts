@@ -1,5 +1,20 @@
 /** Read models for the CLI and console, with live counts for runs still open. */
-import type { HostHistory, HostRun, JobOutput, JobPage, JobRecord, JobSummary, ListJobsFilter, OutputHit, OutputSearch, RunDetail, RunFilter, RunOutputPage, RunSummary, TargetRecord } from '../../protocol/records.js';
+import type {
+  HostHistory,
+  HostRun,
+  JobOutput,
+  JobPage,
+  JobRecord,
+  JobSummary,
+  ListJobsFilter,
+  OutputHit,
+  OutputSearch,
+  RunDetail,
+  RunFilter,
+  RunOutputPage,
+  RunSummary,
+  TargetRecord,
+} from '../../protocol/records.js';
 import type { AnalysisRow } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { jobFromSql, runSummaryFromSql, targetFromSql, type SqlJob, type SqlRun, type SqlTarget } from '../jobs/jobs.rows.js';
@@ -16,7 +31,11 @@ export const RUN_OUTPUT_PAGE_CHARS = 1_000_000;
 const MAX_HIT_CHARS = 2000;
 
 /** `web-*`, `db?` as a LIKE pattern; every other character literal. */
-const globToLike = (glob: string) => glob.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%').replace(/\?/g, '_');
+const globToLike = (glob: string) =>
+  glob
+    .replace(/[\\%_]/g, (c) => '\\' + c)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 const clampLimit = (limit: number | undefined, def: number, max: number) => Math.max(1, Math.min(max, Math.floor(limit ?? def)));
@@ -56,7 +75,8 @@ function hostRunFromSql(r: SqlHostRun): HostRun {
 export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRun: (runId: string) => RunSummary | undefined }>) {
   const { repo } = deps;
 
-  const summary = (r: SqlRun): RunSummary => (r.status === 'running' ? (deps.liveRun(r.run_id) ?? runSummaryFromSql(r)) : runSummaryFromSql(r));
+  const summary = (r: SqlRun): RunSummary =>
+    r.status === 'running' ? (deps.liveRun(r.run_id) ?? runSummaryFromSql(r)) : runSummaryFromSql(r);
 
   function withTargets(jobs: readonly SqlJob[], targets: readonly SqlTarget[]): JobRecord[] {
     const byJob = new Map<string, TargetRecord[]>();
@@ -80,7 +100,8 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
     const withEx = nodes.filter((n) => n.exn > 0);
     const withRt = nodes.filter((n) => n.rtn > 0);
     const pick = (list: typeof nodes, key: 'ex' | 'rt', better: (a: number, b: number) => boolean) =>
-      list.reduce<(typeof nodes)[number] | null>((best, n) => (best === null || better(n[key] ?? 0, best[key] ?? 0) ? n : best), null)?.target ?? '';
+      list.reduce<(typeof nodes)[number] | null>((best, n) => (best === null || better(n[key] ?? 0, best[key] ?? 0) ? n : best), null)
+        ?.target ?? '';
     const combined = withEx.reduce((s, n) => s + (n.ex ?? 0), 0);
     return [
       ['ID', id],
@@ -101,23 +122,27 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
   return {
     async listRuns(filter: RunFilter): Promise<RunSummary[]> {
       const rows = await repo.listRuns({
-          status: filter.status ?? null,
-          target: filter.target ?? null,
-          verb: filter.verb ? filter.verb.toUpperCase() : null,
-          text: filter.text ? likePattern(filter.text) : null,
-          requestedBy: filter.requestedBy ?? null,
-          since: filter.since ?? null,
-          until: filter.until ?? null,
-          before: filter.before ?? null,
-          beforeRun: filter.before !== undefined ? (filter.beforeRun ?? null) : null,
-          limit: clampLimit(filter.limit, 50, 1000),
+        status: filter.status ?? null,
+        target: filter.target ?? null,
+        verb: filter.verb ? filter.verb.toUpperCase() : null,
+        text: filter.text ? likePattern(filter.text) : null,
+        requestedBy: filter.requestedBy ?? null,
+        since: filter.since ?? null,
+        until: filter.until ?? null,
+        before: filter.before ?? null,
+        beforeRun: filter.before !== undefined ? (filter.beforeRun ?? null) : null,
+        limit: clampLimit(filter.limit, 50, 1000),
       });
       return rows.map(summary);
     },
     async getRun(runId: string): Promise<Result<RunDetail>> {
       const row = await repo.getRun(runId);
       if (!row) return fail('not-found', `no run ${runId}`);
-      return ok({ ...summary(row), sourceText: row.source_text, jobs: withTargets(await repo.jobsOfRun(runId), await repo.targetsOfRun(runId)) });
+      return ok({
+        ...summary(row),
+        sourceText: row.source_text,
+        jobs: withTargets(await repo.jobsOfRun(runId), await repo.targetsOfRun(runId)),
+      });
     },
     /** The stored submission of a run (for re-runs), with its jobs in submission order. */
     async submissionOf(runId: string): Promise<Result<{ run: SqlRun; jobs: JobRecord[] }>> {
@@ -151,7 +176,8 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
     async hostHistory(request: HostHistoryRequest): Promise<HostHistory> {
       const n = clampLimit(request.limit, 20, 1000);
       // A run id alone is a cursor too (the CLI's --after RUN_ID): its creation time completes it.
-      const before = request.before ?? (request.beforeRun !== undefined ? ((await repo.getRun(request.beforeRun))?.created_at ?? null) : null);
+      const before =
+        request.before ?? (request.beforeRun !== undefined ? ((await repo.getRun(request.beforeRun))?.created_at ?? null) : null);
       const rows = await repo.hostRuns({
         target: request.target,
         failures: request.failures === true,
@@ -161,7 +187,11 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
       });
       const page = rows.slice(0, n);
       const last = page[page.length - 1];
-      return { target: request.target, runs: page.map(hostRunFromSql), next: rows.length > n && last ? { before: last.created_at, beforeRun: last.run_id } : null };
+      return {
+        target: request.target,
+        runs: page.map(hostRunFromSql),
+        next: rows.length > n && last ? { before: last.created_at, beforeRun: last.run_id } : null,
+      };
     },
     /** Output lines matching `text`, newest jobs first; a query that cannot be read is `invalid` with what to write instead. */
     async searchOutput(request: OutputSearchRequest): Promise<Result<OutputSearch>> {
@@ -193,7 +223,16 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
             truncated = true;
             break;
           }
-          hits.push({ runId: c.run_id, jobId: c.job_id, verb: c.verb, target: c.target, stream: c.stream, line: i + 1, text: text.length > MAX_HIT_CHARS ? text.slice(0, MAX_HIT_CHARS) + '…' : text, createdAt: c.created_at });
+          hits.push({
+            runId: c.run_id,
+            jobId: c.job_id,
+            verb: c.verb,
+            target: c.target,
+            stream: c.stream,
+            line: i + 1,
+            text: text.length > MAX_HIT_CHARS ? text.slice(0, MAX_HIT_CHARS) + '…' : text,
+            createdAt: c.created_at,
+          });
         }
         if (hits.length === limit && truncated) break;
       }
@@ -223,7 +262,8 @@ export function createHistoryService(deps: Readonly<{ repo: HistoryStore; liveRu
       const next = page.more ? (page.rows[page.rows.length - 1]?.seq ?? null) : null;
       return ok({ runId, target, jobs, next });
     },
-    analyzeParent: async (parentId: string): Promise<AnalysisRow[]> => (await analysis(parentId, 'parent')) ?? [['PARENT_ID_NOT_FOUND', parentId]],
+    analyzeParent: async (parentId: string): Promise<AnalysisRow[]> =>
+      (await analysis(parentId, 'parent')) ?? [['PARENT_ID_NOT_FOUND', parentId]],
     analyzeJob: async (jobId: string): Promise<AnalysisRow[]> => (await analysis(jobId, 'job')) ?? [['JOB_ID_NOT_FOUND', jobId]],
     analyzeAll: async (): Promise<AnalysisRow[]> => (await analysis('All-Jobs', 'all')) ?? [['NO_JOBS_FOUND', 'All-Jobs']],
   };

@@ -18,9 +18,11 @@ const DAY = 24 * 60 * 60 * 1000;
 function seedHistory(dbPath: string, prefix: string, runs: number, jobsPerRun: number, ageMs: number, status = 'succeeded'): void {
   const db = new Database(dbPath);
   const createdAt = Date.now() - ageMs;
-  const run = db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
+  const run =
+    db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, job_count, target_list, verb_list, counts, submission)
     VALUES (?, 'exec', NULL, NULL, 'seed', ?, ?, ?, NULL, ?, '["old"]', '["RUN"]', '{}', '{}')`);
-  const job = db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, verb, sha, text, args, timeout, run_once, skip_cache, parent_async, created_at, updated_at)
+  const job =
+    db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, verb, sha, text, args, timeout, run_once, skip_cache, parent_async, created_at, updated_at)
     VALUES (?, ?, ?, ?, 'RUN', ?, 'echo seed', '{}', 600, 0, 0, 0, ?, ?)`);
   const target = db.prepare(`INSERT INTO targets (job_id, target, run_id, state, queued_at, finished_at) VALUES (?, 'old', ?, ?, ?, ?)`);
   const output = db.prepare(`INSERT INTO output (job_id, target, stream, seq, data) VALUES (?, 'old', 'stdout', 0, ?)`);
@@ -33,7 +35,13 @@ function seedHistory(dbPath: string, prefix: string, runs: number, jobsPerRun: n
       for (let j = 0; j < jobsPerRun; j++) {
         const jobId = `${prefix}-job-${r}-${j}`;
         job.run(jobId, ++seq, runId, runId, 'a'.repeat(56), createdAt + r, createdAt + r);
-        target.run(jobId, runId, status === 'running' ? 'queued' : 'succeeded', createdAt + r, status === 'running' ? null : createdAt + r + 1);
+        target.run(
+          jobId,
+          runId,
+          status === 'running' ? 'queued' : 'succeeded',
+          createdAt + r,
+          status === 'running' ? null : createdAt + r + 1,
+        );
         output.run(jobId, chunk);
       }
     }
@@ -68,7 +76,9 @@ describe('retention', { timeout: 120_000 }, () => {
         await agent.start();
         const pruning = t.server.pruneHistory().then((report) => ({ report, at: performance.now() }));
         // A roundtrip while the pass runs: submit, dispatch, results, await.
-        const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo during' }] }], targets: ['a1'] }));
+        const submitted = await request(
+          ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo during' }] }], targets: ['a1'] }),
+        );
         const [job] = await agent.waitForJobs(1);
         assert.ok(job);
         await agent.complete(job);
@@ -86,9 +96,16 @@ describe('retention', { timeout: 120_000 }, () => {
         assert.equal(count(dbPath, "SELECT COUNT(*) AS n FROM targets WHERE job_id LIKE 'old-%'"), 0);
         assert.equal(count(dbPath, "SELECT COUNT(*) AS n FROM jobs WHERE run_id LIKE 'recent-%'"), 20, 'recent history intact');
         assert.equal(count(dbPath, "SELECT COUNT(*) AS n FROM output WHERE job_id LIKE 'recent-%'"), 20);
-        assert.equal(count(dbPath, "SELECT COUNT(*) AS n FROM jobs WHERE run_id = 'open-run-0'"), 3, 'an open run is never touched, however old');
+        assert.equal(
+          count(dbPath, "SELECT COUNT(*) AS n FROM jobs WHERE run_id = 'open-run-0'"),
+          3,
+          'an open run is never touched, however old',
+        );
         const runs = await request(ui.emitWithAck('runs:list', {}));
-        assert.ok(runs.some((r) => r.runId === submitted.runId), 'the new run is listed');
+        assert.ok(
+          runs.some((r) => r.runId === submitted.runId),
+          'the new run is listed',
+        );
       } finally {
         agent.close();
         ui.close();
@@ -116,7 +133,9 @@ describe('retention', { timeout: 120_000 }, () => {
         assert.equal(left, 0, 'the oldest went first');
         assert.ok(leftB > 0, 'newer runs kept once it fits');
         const db = new Database(dbPath, { readonly: true });
-        const used = ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) * (db.pragma('page_size', { simple: true }) as number);
+        const used =
+          ((db.pragma('page_count', { simple: true }) as number) - (db.pragma('freelist_count', { simple: true }) as number)) *
+          (db.pragma('page_size', { simple: true }) as number);
         db.close();
         assert.ok(used <= 1024 * 1024, `uses ${used} bytes`);
       } finally {

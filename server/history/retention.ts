@@ -54,7 +54,8 @@ export function createRetention(deps: RetentionDeps): Retention {
       const old = await store.oldestSettled(clock() - options.retentionDays * DAY_MS);
       if (old) return old;
     }
-    if (options.retentionMaxBytes && options.retentionMaxBytes > 0 && (await usedBytes()) > options.retentionMaxBytes) return store.oldestSettled(null);
+    if (options.retentionMaxBytes && options.retentionMaxBytes > 0 && (await usedBytes()) > options.retentionMaxBytes)
+      return store.oldestSettled(null);
     return undefined;
   };
 

@@ -32,7 +32,13 @@ function send(url: string, headers: Record<string, string>, method = 'GET', body
 function upgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${url}/socket.io/?EIO=4&transport=websocket`, {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'), ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': Buffer.from('0123456789abcdef').toString('base64'),
+        ...headers,
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -70,7 +76,10 @@ describe('browser gate', { timeout: 60_000 }, () => {
   let port = 0;
 
   before(async () => {
-    t = await startTestServer({ log: createLogger('test', (l) => lines.push(l), 'warn'), authRateLimit: { burst: 5, refillPerSecond: 0.01 } });
+    t = await startTestServer({
+      log: createLogger('test', (l) => lines.push(l), 'warn'),
+      authRateLimit: { burst: 5, refillPerSecond: 0.01 },
+    });
     proxied = await startTestServer({ allowedOrigins: ['https://console.example.com'], allowedHosts: ['directord.internal'] });
     port = t.server.port;
     const r = await send(`${t.server.url}/?token=${t.server.uiToken}`, {});
@@ -91,7 +100,11 @@ describe('browser gate', { timeout: 60_000 }, () => {
       ['websocket', await upgrade(t.server.url, evil)],
     ] as const) {
       assert.equal(r.status, 421, what);
-      assert.match(r.body, /^misdirected-request: Host "rebind\.example:\d+" is not one of this server's names .*--allowed-host rebind\.example/, what);
+      assert.match(
+        r.body,
+        /^misdirected-request: Host "rebind\.example:\d+" is not one of this server's names .*--allowed-host rebind\.example/,
+        what,
+      );
     }
   });
 
@@ -102,16 +115,36 @@ describe('browser gate', { timeout: 60_000 }, () => {
   });
 
   test('a foreign Origin is refused with 403 forbidden-origin everywhere, even with the session cookie', async () => {
-    for (const origin of [`http://127.0.0.1:${port + 1}`, `http://localhost:${port + 1}`, `https://127.0.0.1:${port}`, 'null', 'http://evil.example']) {
+    for (const origin of [
+      `http://127.0.0.1:${port + 1}`,
+      `http://localhost:${port + 1}`,
+      `https://127.0.0.1:${port}`,
+      'null',
+      'http://evil.example',
+    ]) {
       const headers = { origin, cookie: session };
       for (const [what, r] of [
         ['page', await send(`${t.server.url}/`, headers)],
-        ['form post', await send(`${t.server.url}/api/ui/runs:submit`, { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, 'POST', 'a=b')],
+        [
+          'form post',
+          await send(
+            `${t.server.url}/api/ui/runs:submit`,
+            { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+            'POST',
+            'a=b',
+          ),
+        ],
         ['polling', await send(polling(t.server.url), headers)],
         ['websocket', await upgrade(t.server.url, headers)],
       ] as const) {
         assert.ok(r.status === 403 || r.status === 429, `${what} ${origin}: ${r.status}`);
-        if (r.status === 403) assert.ok(r.body.startsWith(`forbidden-origin: ${origin} is not this console (allowed: http://127.0.0.1:${port}, http://localhost:${port}, http://[::1]:${port}`), `${what} ${origin}: ${r.body}`);
+        if (r.status === 403)
+          assert.ok(
+            r.body.startsWith(
+              `forbidden-origin: ${origin} is not this console (allowed: http://127.0.0.1:${port}, http://localhost:${port}, http://[::1]:${port}`,
+            ),
+            `${what} ${origin}: ${r.body}`,
+          );
       }
     }
   });
@@ -121,7 +154,8 @@ describe('browser gate', { timeout: 60_000 }, () => {
       const r = await send(`${t.server.url}/assets/app.js`, { 'sec-fetch-site': site, 'sec-fetch-dest': 'script', cookie: session });
       assert.ok(r.status === 403 || r.status === 429, site);
     }
-    for (const site of ['none', 'same-origin']) assert.equal((await send(`${t.server.url}/`, { 'sec-fetch-site': site, cookie: session })).status, 200, site);
+    for (const site of ['none', 'same-origin'])
+      assert.equal((await send(`${t.server.url}/`, { 'sec-fetch-site': site, cookie: session })).status, 200, site);
   });
 
   test('refusals are limited per address and origin: the hostile origin soon gets 429, the console beside it does not', async () => {
@@ -148,24 +182,49 @@ describe('browser gate', { timeout: 60_000 }, () => {
 
   test('socket.io-client with a foreign Origin cannot join /ui (websocket and polling); with its own it can', async () => {
     for (const transport of ['websocket', 'polling'] as const) {
-      const s = io(`${t.server.url}/ui`, { transports: [transport], extraHeaders: { origin: `http://localhost:${port + 3}`, cookie: session }, reconnection: false, forceNew: true });
+      const s = io(`${t.server.url}/ui`, {
+        transports: [transport],
+        extraHeaders: { origin: `http://localhost:${port + 3}`, cookie: session },
+        reconnection: false,
+        forceNew: true,
+      });
       const error = await withTimeout(new Promise<Error>((r) => s.once('connect_error', r)), 5000, `${transport} connect_error`);
       assert.ok(!s.connected, transport);
       assert.match(error.message, /websocket error|xhr poll error/, transport);
       s.close();
     }
-    const own = io(`${t.server.url}/ui`, { transports: ['polling'], extraHeaders: { origin: `http://localhost:${port}`, cookie: session }, reconnection: false, forceNew: true });
+    const own = io(`${t.server.url}/ui`, {
+      transports: ['polling'],
+      extraHeaders: { origin: `http://localhost:${port}`, cookie: session },
+      reconnection: false,
+      forceNew: true,
+    });
     await withTimeout(new Promise<void>((r) => own.once('connect', () => r())), 5000, 'own origin connect');
     own.close();
   });
 
   test('/agent refuses any handshake that carries an Origin, even the console own', async () => {
-    const s = io(`${t.server.url}/agent`, { transports: ['polling'], extraHeaders: { origin: `http://127.0.0.1:${port}` }, auth: { identity: 'browser', key: t.server.agentKey }, reconnection: false, forceNew: true });
-    const error = await withTimeout(new Promise<Error & { data?: { code?: string; message?: string } }>((r) => s.once('connect_error', r)), 5000, 'agent connect_error');
+    const s = io(`${t.server.url}/agent`, {
+      transports: ['polling'],
+      extraHeaders: { origin: `http://127.0.0.1:${port}` },
+      auth: { identity: 'browser', key: t.server.agentKey },
+      reconnection: false,
+      forceNew: true,
+    });
+    const error = await withTimeout(
+      new Promise<Error & { data?: { code?: string; message?: string } }>((r) => s.once('connect_error', r)),
+      5000,
+      'agent connect_error',
+    );
     assert.equal(error.data?.code, 'forbidden-origin');
     assert.match(error.data?.message ?? '', /\/agent is for agents/);
     s.close();
-    const agent = io(`${t.server.url}/agent`, { transports: ['websocket'], auth: { identity: 'real-agent', key: t.server.agentKey }, reconnection: false, forceNew: true });
+    const agent = io(`${t.server.url}/agent`, {
+      transports: ['websocket'],
+      auth: { identity: 'real-agent', key: t.server.agentKey },
+      reconnection: false,
+      forceNew: true,
+    });
     await withTimeout(new Promise<void>((r) => agent.once('connect', () => r())), 5000, 'agent connect');
     agent.close();
   });
@@ -174,7 +233,10 @@ describe('browser gate', { timeout: 60_000 }, () => {
     const r = await send(`${proxied.server.url}/healthz`, { origin: 'https://console.example.com', host: 'console.example.com' });
     assert.equal(r.status, 200);
     assert.equal((await send(`${proxied.server.url}/healthz`, { host: `directord.internal:${proxied.server.port}` })).status, 200);
-    assert.equal((await send(`${proxied.server.url}/healthz`, { origin: 'https://other.example.com', host: 'console.example.com' })).status, 403);
+    assert.equal(
+      (await send(`${proxied.server.url}/healthz`, { origin: 'https://other.example.com', host: 'console.example.com' })).status,
+      403,
+    );
     assert.equal((await send(`${proxied.server.url}/healthz`, { host: 'other.example.com' })).status, 421);
   });
 });

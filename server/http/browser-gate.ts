@@ -36,7 +36,11 @@ export type BrowserGateOptions = Readonly<{
   logWindowMs?: number;
 }>;
 
-export type GateRefusal = Readonly<{ status: 421 | 403 | 429; code: 'misdirected-request' | 'forbidden-origin' | 'rate-limited'; message: string }>;
+export type GateRefusal = Readonly<{
+  status: 421 | 403 | 429;
+  code: 'misdirected-request' | 'forbidden-origin' | 'rate-limited';
+  message: string;
+}>;
 
 export type BrowserGate = Readonly<{
   /** Called once the port is known (0 picks one at listen time). */
@@ -84,7 +88,13 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
   const clock = options.clock ?? Date.now;
   const windowMs = options.logWindowMs ?? 60_000;
   const listen = options.listenHost.toLowerCase().replace(/^\[|\]$/g, '');
-  const fixed = new Set(['localhost', '127.0.0.1', '::1', osHostname().toLowerCase(), ...(options.allowedHosts ?? []).map((h) => hostnameOf(h) ?? h.toLowerCase())]);
+  const fixed = new Set([
+    'localhost',
+    '127.0.0.1',
+    '::1',
+    osHostname().toLowerCase(),
+    ...(options.allowedHosts ?? []).map((h) => hostnameOf(h) ?? h.toLowerCase()),
+  ]);
   if (!WILDCARDS.has(listen)) fixed.add(listen);
   const extraOrigins = new Set((options.allowedOrigins ?? []).map((o) => normalizeOrigin(o) ?? o));
   // A proxy's origin names the proxy's host, which it forwards in `Host`.
@@ -99,7 +109,8 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
     const now = clock();
     if (now - addresses.at > 10_000) {
       const set = new Set<string>();
-      for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) set.add(a.address.toLowerCase().replace(/%.*$/, ''));
+      for (const list of Object.values(networkInterfaces()))
+        for (const a of list ?? []) set.add(a.address.toLowerCase().replace(/%.*$/, ''));
       addresses = { at: now, set };
     }
     return addresses.set;
@@ -147,7 +158,12 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
       return refusal;
     })();
     // Each refusal at debug level only (the warning is once a minute per origin); never the query, which may hold a token.
-    options.log.debug('browser request refused', { status: answer.status, why: key.slice(0, 200), method: req.method, path: (req.url ?? '').split('?')[0]?.slice(0, 200) });
+    options.log.debug('browser request refused', {
+      status: answer.status,
+      why: key.slice(0, 200),
+      method: req.method,
+      path: (req.url ?? '').split('?')[0]?.slice(0, 200),
+    });
     return answer;
   };
 
@@ -162,7 +178,10 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
       const name = typeof hostHeader === 'string' ? hostnameOf(hostHeader) : null;
       if (name === null || !isOwnName(name)) {
         const shown = typeof hostHeader === 'string' ? JSON.stringify(hostHeader.slice(0, 200)) : '(none)';
-        note(`host ${name ?? ''}`, 'request refused: Host is not one of this server\'s names (DNS rebinding?)', { host: shown, address: req.socket.remoteAddress });
+        note(`host ${name ?? ''}`, "request refused: Host is not one of this server's names (DNS rebinding?)", {
+          host: shown,
+          address: req.socket.remoteAddress,
+        });
         return limited(req, `host ${name ?? ''}`, {
           status: 421,
           code: 'misdirected-request',
@@ -178,7 +197,11 @@ export function createBrowserGate(options: BrowserGateOptions): BrowserGate {
         foreign = `a ${site} page (no Origin header, Sec-Fetch-Site: ${site})`;
       }
       if (foreign === null) return null;
-      note(`origin ${foreign}`, 'request refused: a browser page of another origin', { origin: foreign, address: req.socket.remoteAddress, path: (req.url ?? '').split('?')[0]?.slice(0, 100) });
+      note(`origin ${foreign}`, 'request refused: a browser page of another origin', {
+        origin: foreign,
+        address: req.socket.remoteAddress,
+        path: (req.url ?? '').split('?')[0]?.slice(0, 100),
+      });
       return limited(req, `origin ${foreign}`, {
         status: 403,
         code: 'forbidden-origin',
@@ -205,7 +228,12 @@ export function gateListener(server: EventEmitter, gate: BrowserGate): void {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const refused = gate.check(req);
     if (refused) {
-      res.writeHead(refused.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', Vary: 'Origin' });
+      res.writeHead(refused.status, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        Vary: 'Origin',
+      });
       res.end(refused.message + '\n');
       return;
     }
@@ -215,7 +243,9 @@ export function gateListener(server: EventEmitter, gate: BrowserGate): void {
     const refused = gate.check(req);
     if (refused) {
       const body = refused.message + '\n';
-      socket.end(`HTTP/1.1 ${refused.status} ${REASONS[refused.status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${refused.status} ${REASONS[refused.status]}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     for (const listener of upgrades) listener.call(server, req, socket, head);

@@ -43,7 +43,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function createHttpHandler(deps: HttpDeps) {
   const access = deps.access ?? createUiAccess({ consoleToken: deps.uiToken, cliToken: '' });
   const isConsole = (presented: unknown): boolean => access.authorize(presented, 'http-console').ok;
-  const hasSession = (req: IncomingMessage): boolean => access.authorizeSession(readCookie(req.headers.cookie, TOKEN_COOKIE), 'http-console').ok || deps.userSession?.(req) === true;
+  const hasSession = (req: IncomingMessage): boolean =>
+    access.authorizeSession(readCookie(req.headers.cookie, TOKEN_COOKIE), 'http-console').ok || deps.userSession?.(req) === true;
   const html = (res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
     res.end(body);
@@ -87,7 +88,9 @@ export function createHttpHandler(deps: HttpDeps) {
       return;
     }
     if (!hasSession(req)) {
-      return url.pathname === '/' || extname(url.pathname) === '' || extname(url.pathname) === '.html' ? html(res, 401, unauthorizedPage()) : text(res, 401, 'unauthorized');
+      return url.pathname === '/' || extname(url.pathname) === '' || extname(url.pathname) === '.html'
+        ? html(res, 401, unauthorizedPage())
+        : text(res, 401, 'unauthorized');
     }
     const head = req.method === 'HEAD';
     if (!deps.staticDir) {

@@ -91,7 +91,10 @@ describe('http', { timeout: 20_000 }, () => {
     assert.equal((await get(`${t.server.url}/`, { cookie: two })).status, 200);
     assert.equal((await get(`${t.server.url}/`, { cookie: `directord_token=${t.server.uiToken}` })).status, 401);
     // Tampered: another id under the same MAC.
-    assert.equal((await get(`${t.server.url}/`, { cookie: one.replace(/s1\.(.)/, (_m, c: string) => `s1.${c === 'a' ? 'b' : 'a'}`) })).status, 401);
+    assert.equal(
+      (await get(`${t.server.url}/`, { cookie: one.replace(/s1\.(.)/, (_m, c: string) => `s1.${c === 'a' ? 'b' : 'a'}`) })).status,
+      401,
+    );
     // A browser that is signed in keeps its session when it opens the link again.
     const again = await get(`${t.server.url}/?token=${t.server.uiToken}`, { cookie: one });
     assert.equal(again.status, 302);

@@ -29,7 +29,10 @@ After the first visit a cookie keeps you signed in.</p>
 
 export function notBuiltPage(agents: readonly AgentInfo[], version: string): string {
   const rows = agents
-    .map((a) => `<tr><td>${escapeHtml(a.identity)}</td><td class="${a.online ? 'on' : 'off'}">${a.online ? 'online' : 'offline'}</td><td>${escapeHtml(a.facts.hostname ?? '')}</td><td>${escapeHtml(a.agentVersion)}</td></tr>`)
+    .map(
+      (a) =>
+        `<tr><td>${escapeHtml(a.identity)}</td><td class="${a.online ? 'on' : 'off'}">${a.online ? 'online' : 'offline'}</td><td>${escapeHtml(a.facts.hostname ?? '')}</td><td>${escapeHtml(a.agentVersion)}</td></tr>`,
+    )
     .join('');
   return page(
     'Directord Console',

@@ -26,7 +26,9 @@ before(async () => {
   const api = createUiApi({
     requests,
     authenticate: (token, req) =>
-      token === TOKEN ? ok({ client: String(req.headers['x-directord-client'] ?? 'cli') }) : fail('unauthorized', 'wrong or missing token: send "Authorization: Bearer <token>" with the CLI token'),
+      token === TOKEN
+        ? ok({ client: String(req.headers['x-directord-client'] ?? 'cli') })
+        : fail('unauthorized', 'wrong or missing token: send "Authorization: Bearer <token>" with the CLI token'),
     log: createLogger('test', () => undefined, 'error'),
     maxBodyBytes: 1024,
   });
@@ -57,7 +59,10 @@ test('a request with a payload gets the handler result; the caller is named by t
 
 test('an event without payload takes an empty body (and ignores any sent)', async () => {
   assert.deepEqual((await call('/api/ui/server:info', { body: '' })).body, { ok: true, value: { event: 'server:info', payload: null } });
-  assert.deepEqual((await call('/api/ui/server:info', { body: '{"x":1}' })).body, { ok: true, value: { event: 'server:info', payload: null } });
+  assert.deepEqual((await call('/api/ui/server:info', { body: '{"x":1}' })).body, {
+    ok: true,
+    value: { event: 'server:info', payload: null },
+  });
 });
 
 test('handler errors travel as values with HTTP 200', async () => {

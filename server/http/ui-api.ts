@@ -25,7 +25,11 @@ export type UiApiDeps = Readonly<{
 
 function send(res: ServerResponse, status: number, result: Result<unknown>): void {
   const body = JSON.stringify(result);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -71,7 +75,11 @@ export function createUiApi(deps: UiApiDeps): (req: IncomingMessage, res: Server
     }
     const caller = authenticated.value;
     if (!deps.requests.has(event)) {
-      send(res, 404, fail('invalid-payload', `unknown request ${JSON.stringify(event)}; known: ${deps.requests.events().sort().join(', ')}`));
+      send(
+        res,
+        404,
+        fail('invalid-payload', `unknown request ${JSON.stringify(event)}; known: ${deps.requests.events().sort().join(', ')}`),
+      );
       return true;
     }
     void readBody(req, limit).then(

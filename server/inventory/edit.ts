@@ -10,9 +10,13 @@ function yamlMapping(text: string, where: string): Result<Record<string, unknown
     value = parseYaml(text, { maxAliasCount: 100 }) ?? {};
   } catch (error) {
     const line = (error as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
-    return fail('invalid-payload', `${where}: the vars are not valid YAML${line ? ` (line ${line})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return fail(
+      'invalid-payload',
+      `${where}: the vars are not valid YAML${line ? ` (line ${line})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('invalid-payload', `${where}: expected a mapping of var names to values`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('invalid-payload', `${where}: expected a mapping of var names to values`);
   return ok(value as Record<string, unknown>);
 }
 
@@ -28,7 +32,11 @@ export function applyOps(m: Model, ops: readonly InventoryOp[], now: number, isA
         break;
       }
       case 'remove-host':
-        if (!m.hosts.has(op.name)) return fail('not-found', `${where}: no declared host is named ${op.name}` + (isAgent(op.name) ? ' (it is an agent: revoke it instead)' : ''));
+        if (!m.hosts.has(op.name))
+          return fail(
+            'not-found',
+            `${where}: no declared host is named ${op.name}` + (isAgent(op.name) ? ' (it is an agent: revoke it instead)' : ''),
+          );
         m.hosts.delete(op.name);
         for (const g of m.groups.values()) g.hosts.delete(op.name);
         break;

@@ -1,5 +1,10 @@
 /** The `/ui` inventory requests: every payload validated, errors as values. */
-import { InventoryEditSchema, InventoryExportSchema, InventoryImportSchema, InventoryResolveSchema } from '../../protocol/inventory/wire.js';
+import {
+  InventoryEditSchema,
+  InventoryExportSchema,
+  InventoryImportSchema,
+  InventoryResolveSchema,
+} from '../../protocol/inventory/wire.js';
 import { ok } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import type { On } from '../ui/ui.request-types.js';

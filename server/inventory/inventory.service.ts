@@ -34,10 +34,19 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
     const hosts = new Map<string, InventoryHost>();
     for (const a of deps.agents()) {
       const d = model.hosts.get(a.identity);
-      hosts.set(a.identity, { name: a.identity, labels: d?.labels ?? {}, vars: d?.vars ?? {}, facts: a.facts as unknown as Record<string, unknown>, online: a.online && !a.revoked, enrolled: true, ssh: d?.ssh ?? null });
+      hosts.set(a.identity, {
+        name: a.identity,
+        labels: d?.labels ?? {},
+        vars: d?.vars ?? {},
+        facts: a.facts as unknown as Record<string, unknown>,
+        online: a.online && !a.revoked,
+        enrolled: true,
+        ssh: d?.ssh ?? null,
+      });
     }
     for (const d of model.hosts.values()) {
-      if (!hosts.has(d.name)) hosts.set(d.name, { name: d.name, labels: d.labels, vars: d.vars, facts: null, online: false, enrolled: false, ssh: d.ssh });
+      if (!hosts.has(d.name))
+        hosts.set(d.name, { name: d.name, labels: d.labels, vars: d.vars, facts: null, online: false, enrolled: false, ssh: d.ssh });
     }
     return {
       hosts: [...hosts.values()],
@@ -79,12 +88,18 @@ export async function createInventoryService(deps: InventoryServiceDeps) {
       if (!parsed.ok) return Promise.resolve(parsed);
       const next: Model = request.replace ? { hosts: new Map(), groups: new Map() } : cloneModel(model);
       mergeParsed(next, parsed.value, deps.clock());
-      deps.log.info('inventory import', { file: request.fileName, hosts: parsed.value.hosts.size, groups: parsed.value.groups.size, replace: request.replace === true });
+      deps.log.info('inventory import', {
+        file: request.fileName,
+        hosts: parsed.value.hosts.size,
+        groups: parsed.value.groups.size,
+        replace: request.replace === true,
+      });
       return commit(next);
     },
     export(request: InventoryExport): Result<{ format: 'yaml' | 'json'; text: string }> {
       const format = request.format ?? 'yaml';
-      if (format !== 'yaml' && format !== 'json') return fail('invalid-payload', `unknown export format ${String(format)}; expected yaml or json`);
+      if (format !== 'yaml' && format !== 'json')
+        return fail('invalid-payload', `unknown export format ${String(format)}; expected yaml or json`);
       return ok({ format, text: format === 'yaml' ? exportYaml(snapshot()) : exportJson(snapshot()) });
     },
   };

@@ -109,7 +109,10 @@ async function withService(agents: AgentInfo[] = []) {
     path,
     async reopen() {
       const again = openSqliteStore({ path, log: silentLogger });
-      return { store: again, service: await createInventoryService({ store: again, agents: () => agents, clock: Date.now, log: silentLogger }) };
+      return {
+        store: again,
+        service: await createInventoryService({ store: again, agents: () => agents, clock: Date.now, log: silentLogger }),
+      };
     },
     async close() {
       await store.close();
@@ -126,8 +129,12 @@ const names = (s: InventorySnapshot, pattern: string) => {
 
 /** The inventory as data, independent of order and of declaration times. */
 const canonical = (s: InventorySnapshot) => ({
-  hosts: [...s.hosts].sort((a, b) => a.name.localeCompare(b.name)).map((h) => ({ name: h.name, labels: h.labels, vars: h.vars, ssh: h.ssh })),
-  groups: [...s.groups].sort((a, b) => a.name.localeCompare(b.name)).map((g) => ({ name: g.name, hosts: [...g.hosts].sort(), children: [...g.children].sort(), vars: g.vars })),
+  hosts: [...s.hosts]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((h) => ({ name: h.name, labels: h.labels, vars: h.vars, ssh: h.ssh })),
+  groups: [...s.groups]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((g) => ({ name: g.name, hosts: [...g.hosts].sort(), children: [...g.children].sort(), vars: g.vars })),
 });
 
 describe('inventory import and export', () => {
@@ -154,7 +161,10 @@ describe('inventory import and export', () => {
     assert.equal(bar?.vars['note'], 'two words');
     assert.equal(bar?.enrolled, false, 'declared before any agent: not enrolled');
     assert.deepEqual(s.hosts.find((h) => h.name === 'one.example.com')?.ssh, { host: '192.0.2.10' });
-    assert.deepEqual(s.groups.find((g) => g.name === 'southeast')?.vars, { some_server: 'foo.southeast.example.com', halon_system_timeout: '30' });
+    assert.deepEqual(s.groups.find((g) => g.name === 'southeast')?.vars, {
+      some_server: 'foo.southeast.example.com',
+      halon_system_timeout: '30',
+    });
     assert.deepEqual(s.groups.find((g) => g.name === 'all')?.vars, { ntp_server: 'ntp.example.com' });
 
     // Persisted: a fresh store reads the same inventory.
@@ -204,7 +214,11 @@ describe('inventory import and export', () => {
       ['bad.ini', '[web]\nweb[01:x].example.com\n', /^bad\.ini:2: web\[01:x\]\.example\.com: .*expected a range like \[01:20\]/],
       ['bad.ini', '[web]\nweb a=1 b\n', /^bad\.ini:2: "b": expected key=value/],
       ['bad.ini', '[p:children]\nweb db\n', /^bad\.ini:2: .*one group name per line/],
-      ['bad.yaml', 'all:\n  children:\n    web:\n      host:\n        a:\n', /^bad\.yaml:4: group web: unexpected key "host"; expected hosts, children or vars/],
+      [
+        'bad.yaml',
+        'all:\n  children:\n    web:\n      host:\n        a:\n',
+        /^bad\.yaml:4: group web: unexpected key "host"; expected hosts, children or vars/,
+      ],
       ['bad.yaml', 'all:\n  hosts: [a, b]\n', /^bad\.yaml:2: all\.hosts: expected a mapping/],
       ['bad.json', '{"web": {"hosts": "a"}}', /^bad\.json: web\.hosts: expected a list of names/],
       ['bad.json', '{"web": ', /^bad\.json(:1)?: not valid JSON/],
@@ -228,7 +242,11 @@ describe('inventory import and export', () => {
   });
 
   test('round trip: import → export YAML → import gives the same inventory (labels too); JSON export re-imports', async () => {
-    for (const [fileName, text] of [['hosts.ini', INI], ['inventory.yaml', YAML], ['list.json', JSON_LIST]] as const) {
+    for (const [fileName, text] of [
+      ['hosts.ini', INI],
+      ['inventory.yaml', YAML],
+      ['list.json', JSON_LIST],
+    ] as const) {
       const a = await withService();
       cleanups.push(a.close);
       assert.ok((await a.service.import({ fileName, text })).ok);
@@ -250,7 +268,21 @@ describe('inventory import and export', () => {
 
   test('edits: groups, bulk membership, labels, vars (YAML), agents are hosts with facts', async () => {
     const agent = (identity: string, online: boolean): AgentInfo =>
-      ({ identity, online, machineId: 'm', agentVersion: '1', facts: { hostname: identity, os: 'Debian GNU/Linux 12', platform: 'linux' }, firstSeen: 0, lastSeen: 0, lastHeartbeat: 0, expiresAt: 0, agentStartedAt: 0, running: 0, queued: 0, components: [] }) as unknown as AgentInfo;
+      ({
+        identity,
+        online,
+        machineId: 'm',
+        agentVersion: '1',
+        facts: { hostname: identity, os: 'Debian GNU/Linux 12', platform: 'linux' },
+        firstSeen: 0,
+        lastSeen: 0,
+        lastHeartbeat: 0,
+        expiresAt: 0,
+        agentStartedAt: 0,
+        running: 0,
+        queued: 0,
+        components: [],
+      }) as unknown as AgentInfo;
     const t = await withService([agent('web-1', true), agent('web-2', false)]);
     cleanups.push(t.close);
     const r = await t.service.edit([
@@ -274,11 +306,21 @@ describe('inventory import and export', () => {
     assert.deepEqual(s.groups.find((g) => g.name === 'web')?.vars, { http_port: 8080, users: ['a', 'b'] });
     assert.deepEqual(s.hosts.find((h) => h.name === 'web-3')?.ssh, { host: '192.0.2.33' });
 
-    const bad = await t.service.edit([{ op: 'add-to-group', group: 'x', hosts: ['web-1'] }, { op: 'set-vars', owner: { group: 'x' }, yaml: 'a: [' }]);
+    const bad = await t.service.edit([
+      { op: 'add-to-group', group: 'x', hosts: ['web-1'] },
+      { op: 'set-vars', owner: { group: 'x' }, yaml: 'a: [' },
+    ]);
     assert.equal(bad.ok, false);
     if (!bad.ok) assert.match(bad.error.message, /ops\[1\] \(set-vars\) x: the vars are not valid YAML/);
-    assert.equal(t.service.snapshot().groups.some((g) => g.name === 'x'), false, 'the whole edit was refused');
-    const removed = await t.service.edit([{ op: 'remove-from-group', group: 'web', hosts: ['web-2'] }, { op: 'remove-group', name: 'prod' }]);
+    assert.equal(
+      t.service.snapshot().groups.some((g) => g.name === 'x'),
+      false,
+      'the whole edit was refused',
+    );
+    const removed = await t.service.edit([
+      { op: 'remove-from-group', group: 'web', hosts: ['web-2'] },
+      { op: 'remove-group', name: 'prod' },
+    ]);
     assert.ok(removed.ok);
     assert.deepEqual(names(t.service.snapshot(), 'web'), ['web-1', 'web-3']);
     const again = await t.reopen();

@@ -9,7 +9,13 @@ import type { InventoryChanges } from '../../protocol/inventory/wire.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import type { InventoryHostRow, InventoryRows, InventoryWrites } from '../store/types.js';
 
-export type HostEntry = { name: string; labels: Record<string, string>; vars: Record<string, unknown>; ssh: SshAddress | null; declaredAt: number };
+export type HostEntry = {
+  name: string;
+  labels: Record<string, string>;
+  vars: Record<string, unknown>;
+  ssh: SshAddress | null;
+  declaredAt: number;
+};
 export type GroupEntry = { name: string; vars: Record<string, unknown>; createdAt: number; hosts: Set<string>; children: Set<string> };
 export type Model = { hosts: Map<string, HostEntry>; groups: Map<string, GroupEntry> };
 
@@ -26,15 +32,24 @@ export const isImplicit = (group: string) => group === ALL_GROUP || group === UN
 
 export function modelFromRows(rows: InventoryRows): Model {
   return {
-    hosts: new Map(rows.hosts.map((h) => [h.name, { name: h.name, labels: { ...h.labels }, vars: { ...h.vars }, ssh: h.ssh, declaredAt: h.declaredAt }])),
-    groups: new Map(rows.groups.map((g) => [g.name, { name: g.name, vars: { ...g.vars }, createdAt: g.createdAt, hosts: new Set(g.hosts), children: new Set(g.children) }])),
+    hosts: new Map(
+      rows.hosts.map((h) => [h.name, { name: h.name, labels: { ...h.labels }, vars: { ...h.vars }, ssh: h.ssh, declaredAt: h.declaredAt }]),
+    ),
+    groups: new Map(
+      rows.groups.map((g) => [
+        g.name,
+        { name: g.name, vars: { ...g.vars }, createdAt: g.createdAt, hosts: new Set(g.hosts), children: new Set(g.children) },
+      ]),
+    ),
   };
 }
 
 export function cloneModel(m: Model): Model {
   return {
     hosts: new Map([...m.hosts].map(([k, h]) => [k, { ...h, labels: { ...h.labels }, vars: { ...h.vars } }])),
-    groups: new Map([...m.groups].map(([k, g]) => [k, { ...g, vars: { ...g.vars }, hosts: new Set(g.hosts), children: new Set(g.children) }])),
+    groups: new Map(
+      [...m.groups].map(([k, g]) => [k, { ...g, vars: { ...g.vars }, hosts: new Set(g.hosts), children: new Set(g.children) }]),
+    ),
   };
 }
 
@@ -122,7 +137,13 @@ export function checkModel(m: Model): Result<null> {
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-const hostRow = (h: HostEntry): InventoryHostRow => ({ name: h.name, labels: h.labels, vars: h.vars, ssh: h.ssh, declaredAt: h.declaredAt });
+const hostRow = (h: HostEntry): InventoryHostRow => ({
+  name: h.name,
+  labels: h.labels,
+  vars: h.vars,
+  ssh: h.ssh,
+  declaredAt: h.declaredAt,
+});
 
 /** The writes that turn `before` into `after`, and what changed by name. */
 export function diffModels(before: Model, after: Model): { changes: InventoryChanges; write: (tx: InventoryWrites) => void } {
@@ -175,9 +196,14 @@ export function diffModels(before: Model, after: Model): { changes: InventoryCha
   const was = groupsOf(before);
   const now = groupsOf(after);
   for (const name of after.hosts.keys()) {
-    if (before.hosts.has(name) && !same(was.get(name)?.sort() ?? [], now.get(name)?.sort() ?? []) && !hosts.changed.includes(name)) hosts.changed.push(name);
+    if (before.hosts.has(name) && !same(was.get(name)?.sort() ?? [], now.get(name)?.sort() ?? []) && !hosts.changed.includes(name))
+      hosts.changed.push(name);
   }
-  const sort = (o: { added: string[]; changed: string[]; removed: string[] }) => ({ added: o.added.sort(), changed: o.changed.sort(), removed: o.removed.sort() });
+  const sort = (o: { added: string[]; changed: string[]; removed: string[] }) => ({
+    added: o.added.sort(),
+    changed: o.changed.sort(),
+    removed: o.removed.sort(),
+  });
   return {
     changes: { hosts: sort(hosts), groups: sort(groups) },
     write: (tx) => {

@@ -14,7 +14,11 @@ import { fail, ok, type ErrorLocation, type Result } from '../../protocol/result
 const IDENTITY = /^[A-Za-z0-9_.:@-]{1,253}$/;
 
 /** One list of targets: each element a pattern, the union in natural order. */
-export function resolveTargetList(list: readonly string[], index: InventoryIndex | null, field: string): Result<{ hosts: string[]; patterned: boolean }> {
+export function resolveTargetList(
+  list: readonly string[],
+  index: InventoryIndex | null,
+  field: string,
+): Result<{ hosts: string[]; patterned: boolean }> {
   const hosts: string[] = [];
   const seen = new Set<string>();
   let patterned = false;
@@ -28,12 +32,18 @@ export function resolveTargetList(list: readonly string[], index: InventoryIndex
     if (!terms.ok) return { ok: false, error: { ...terms.error, location: { field } } };
     const only = terms.value.length === 1 ? terms.value[0] : undefined;
     const plain = only && only.op === 'union' && !only.slice && only.atom.kind === 'name' ? only.atom.name : null;
-    if (plain !== null && (!index || (index.hosts.has(plain) && !index.groupNames.includes(plain)) || (!index.hosts.has(plain) && !index.members(plain)))) {
+    if (
+      plain !== null &&
+      (!index || (index.hosts.has(plain) && !index.groupNames.includes(plain)) || (!index.hosts.has(plain) && !index.members(plain)))
+    ) {
       if (!IDENTITY.test(plain)) return fail('unknown-target', `"${plain}" is not a host name`, { location: { field } });
       add(plain);
       continue;
     }
-    if (!index) return fail('invalid-pattern', `target pattern "${pattern}" needs the inventory, which this server does not have`, { location: { field } });
+    if (!index)
+      return fail('invalid-pattern', `target pattern "${pattern}" needs the inventory, which this server does not have`, {
+        location: { field },
+      });
     patterned = true;
     const resolved = resolveTerms(pattern, terms.value, index);
     if (!resolved.ok) return { ok: false, error: { ...resolved.error, location: { field } as ErrorLocation } };
@@ -88,7 +98,9 @@ export function unresolvedSubmission(submission: RunSubmission): RunSubmission {
     entries: rest.entries.map((entry, e) => ({
       ...entry,
       ...(at.has(`entries[${e}].targets`) ? { targets: at.get(`entries[${e}].targets`) } : {}),
-      jobs: entry.jobs.map((job, j) => (at.has(`entries[${e}].jobs[${j}].assign`) ? { ...job, assign: at.get(`entries[${e}].jobs[${j}].assign`) } : job)),
+      jobs: entry.jobs.map((job, j) =>
+        at.has(`entries[${e}].jobs[${j}].assign`) ? { ...job, assign: at.get(`entries[${e}].jobs[${j}].assign`) } : job,
+      ),
     })),
   };
 }

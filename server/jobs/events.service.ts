@@ -90,15 +90,21 @@ export function createEventsService(
         const finishedAt = serverTime(work, t, ev.finishedAt, offset);
         // A started event may never have come (a cache hit, a job refused before it ran).
         const startedAt = t.startedAt ?? serverTime(work, t, ev.startedAt, offset);
-        state.finish(work, t, ev.outcome, {
-          info: ev.info,
-          exitCode: ev.exitCode ?? null,
-          cached: ev.cached === true,
-          executionTime: ev.executionTime,
-          roundtripTime: job ? Math.max(0, finishedAt - job.createdAt) / 1000 : null,
-          dispatchedAt: t.dispatchedAt ?? startedAt,
-          finishedAt: Math.max(finishedAt, startedAt),
-        }, { stdout: ev.stdoutChunks, stderr: ev.stderrChunks });
+        state.finish(
+          work,
+          t,
+          ev.outcome,
+          {
+            info: ev.info,
+            exitCode: ev.exitCode ?? null,
+            cached: ev.cached === true,
+            executionTime: ev.executionTime,
+            roundtripTime: job ? Math.max(0, finishedAt - job.createdAt) / 1000 : null,
+            dispatchedAt: t.dispatchedAt ?? startedAt,
+            finishedAt: Math.max(finishedAt, startedAt),
+          },
+          { stdout: ev.stdoutChunks, stderr: ev.stderrChunks },
+        );
         return;
       }
       default: {
@@ -113,14 +119,20 @@ export function createEventsService(
     if (ev.type === 'output') appendOutput(work, tx, l.target, ev);
     else if (ev.type === 'finished') {
       const finishedAt = serverTime(work, l.target, ev.finishedAt, offset);
-      state.replaceLost(work, l, ev.outcome, {
-        info: ev.info,
-        exitCode: ev.exitCode ?? null,
-        cached: ev.cached === true,
-        executionTime: ev.executionTime,
-        roundtripTime: Math.max(0, finishedAt - l.target.queuedAt) / 1000,
-        finishedAt,
-      }, { stdout: ev.stdoutChunks, stderr: ev.stderrChunks });
+      state.replaceLost(
+        work,
+        l,
+        ev.outcome,
+        {
+          info: ev.info,
+          exitCode: ev.exitCode ?? null,
+          cached: ev.cached === true,
+          executionTime: ev.executionTime,
+          roundtripTime: Math.max(0, finishedAt - l.target.queuedAt) / 1000,
+          finishedAt,
+        },
+        { stdout: ev.stdoutChunks, stderr: ev.stderrChunks },
+      );
     }
   }
 
@@ -153,7 +165,11 @@ export function createEventsService(
           (committed) => {
             if (!committed) {
               const error = state.lastCommitError();
-              return resolve(isStorageFull(error) && deps.storage ? deps.storage.full('a batch of job results', error) : fail('internal', 'the results could not be stored; send them again'));
+              return resolve(
+                isStorageFull(error) && deps.storage
+                  ? deps.storage.full('a batch of job results', error)
+                  : fail('internal', 'the results could not be stored; send them again'),
+              );
             }
             deps.storage?.recovered();
             if (ignored) log.debug('events for jobs not open on this agent ignored', { identity, ignored, batch: batch.batch });

@@ -7,7 +7,11 @@ import { TRUNCATION_MARKER } from '../../protocol/version.js';
 import type { TargetUpdate } from '../../protocol/ui-events.js';
 import { connectUi, eventually, FakeAgent, request, startTestServer, type TestServer, type UiClient } from '../testing/harness.js';
 
-const exec = (text: string, targets?: string[], verb = 'RUN'): RunSubmission => ({ kind: 'exec', entries: [{ jobs: [{ verb, text }] }], ...(targets ? { targets } : {}) });
+const exec = (text: string, targets?: string[], verb = 'RUN'): RunSubmission => ({
+  kind: 'exec',
+  entries: [{ jobs: [{ verb, text }] }],
+  ...(targets ? { targets } : {}),
+});
 
 describe('job flow', { timeout: 30_000 }, () => {
   let t: TestServer;
@@ -34,7 +38,13 @@ describe('job flow', { timeout: 30_000 }, () => {
     const submission: RunSubmission = {
       kind: 'orchestrate',
       entries: [
-        { name: 'first', jobs: [{ verb: 'RUN', text: 'echo 1' }, { verb: 'RUN', text: 'echo 2' }] },
+        {
+          name: 'first',
+          jobs: [
+            { verb: 'RUN', text: 'echo 1' },
+            { verb: 'RUN', text: 'echo 2' },
+          ],
+        },
         { jobs: [{ verb: 'RUN', text: 'echo 3' }] },
       ],
     };
@@ -42,8 +52,14 @@ describe('job flow', { timeout: 30_000 }, () => {
     const submitted = await request(ui.emitWithAck('runs:submit', submission));
     assert.equal(submitted.jobs.length, 3);
     const got = (await a.waitForJobs(before + 3)).slice(before);
-    assert.deepEqual(got.map((j) => j.args.command), ['echo 1', 'echo 2', 'echo 3']);
-    assert.deepEqual(got.map((j) => j.jobId), submitted.jobs.map((j) => j.jobId));
+    assert.deepEqual(
+      got.map((j) => j.args.command),
+      ['echo 1', 'echo 2', 'echo 3'],
+    );
+    assert.deepEqual(
+      got.map((j) => j.jobId),
+      submitted.jobs.map((j) => j.jobId),
+    );
     assert.equal(got[0]?.parentName, 'first');
     await b.waitForJobs(3);
     const detail = await request(ui.emitWithAck('runs:get', submitted.runId));
@@ -64,14 +80,27 @@ describe('job flow', { timeout: 30_000 }, () => {
 
   test('events apply once: a duplicated batch neither doubles output nor results', async () => {
     const { jobs } = await request(ui.emitWithAck('runs:submit', exec('echo dup', ['node-a'])));
-    const job = (await a.waitForJobs(a.dispatched.length)).find((j) => j.jobId === jobs[0]?.jobId) ?? (await eventually('job', () => a.dispatched.find((j) => j.jobId === jobs[0]?.jobId)));
+    const job =
+      (await a.waitForJobs(a.dispatched.length)).find((j) => j.jobId === jobs[0]?.jobId) ??
+      (await eventually('job', () => a.dispatched.find((j) => j.jobId === jobs[0]?.jobId)));
     const now = Date.now();
     const events = [
       { type: 'started' as const, jobId: job.jobId, at: now },
       { type: 'output' as const, jobId: job.jobId, stream: 'stdout' as const, seq: 0, data: 'hello ' },
       { type: 'output' as const, jobId: job.jobId, stream: 'stdout' as const, seq: 1, data: 'world\n' },
       { type: 'output' as const, jobId: job.jobId, stream: 'stderr' as const, seq: 0, data: 'warn\n' },
-      { type: 'finished' as const, jobId: job.jobId, outcome: 'failed' as const, info: 'task failed', exitCode: 3, executionTime: 0.5, startedAt: now, finishedAt: now, stdoutChunks: 2, stderrChunks: 1 },
+      {
+        type: 'finished' as const,
+        jobId: job.jobId,
+        outcome: 'failed' as const,
+        info: 'task failed',
+        exitCode: 3,
+        executionTime: 0.5,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 2,
+        stderrChunks: 1,
+      },
     ];
     const first = await a.send(events.slice(0, 3), 100);
     assert.deepEqual(first, { ok: true, value: { applied: 3 } });
@@ -105,7 +134,18 @@ describe('job flow', { timeout: 30_000 }, () => {
     const sent = await a.send(
       [
         { type: 'started', jobId: job.jobId, at: agentNow - 1500 },
-        { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 1, startedAt: agentNow - 1500, finishedAt: agentNow - 500, stdoutChunks: 0, stderrChunks: 0 },
+        {
+          type: 'finished',
+          jobId: job.jobId,
+          outcome: 'succeeded',
+          info: 'ok',
+          exitCode: 0,
+          executionTime: 1,
+          startedAt: agentNow - 1500,
+          finishedAt: agentNow - 500,
+          stdoutChunks: 0,
+          stderrChunks: 0,
+        },
       ],
       undefined,
       agentNow,
@@ -117,7 +157,10 @@ describe('job flow', { timeout: 30_000 }, () => {
     // On the server's clock: about 1.5 s and 0.5 s before the batch arrived (not the arrival time,
     // and not 10 minutes off), never before the job was queued.
     const after = Date.now();
-    assert.ok(t.finishedAt >= before - 500 - 50 && t.finishedAt <= after - 500 + 50, `finishedAt ${t.finishedAt - before} ms after the send`);
+    assert.ok(
+      t.finishedAt >= before - 500 - 50 && t.finishedAt <= after - 500 + 50,
+      `finishedAt ${t.finishedAt - before} ms after the send`,
+    );
     assert.ok(Math.abs(t.finishedAt - t.startedAt - 1000) <= 20, `startedAt ${t.startedAt}, finishedAt ${t.finishedAt}`);
     assert.ok(t.startedAt >= t.queuedAt);
   });
@@ -127,7 +170,19 @@ describe('job flow', { timeout: 30_000 }, () => {
     const jobId = jobs[0]?.jobId ?? '';
     await eventually('dispatch', () => a.dispatched.find((j) => j.jobId === jobId));
     const now = Date.now();
-    const r = await b.send([{ type: 'finished', jobId, outcome: 'succeeded', info: 'forged', executionTime: 0, startedAt: now, finishedAt: now, stdoutChunks: 0, stderrChunks: 0 }]);
+    const r = await b.send([
+      {
+        type: 'finished',
+        jobId,
+        outcome: 'succeeded',
+        info: 'forged',
+        executionTime: 0,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 0,
+        stderrChunks: 0,
+      },
+    ]);
     assert.deepEqual(r, { ok: true, value: { applied: 0 } });
     const job = await request(ui.emitWithAck('jobs:get', jobId));
     assert.notEqual(job.targets[0]?.state, 'succeeded');
@@ -144,12 +199,37 @@ describe('job flow', { timeout: 30_000 }, () => {
   });
 
   test('restrict records skipped jobs that settle at once and are never sent', async () => {
-    const plain = await request(ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ jobs: [{ verb: 'RUN', text: 'keep' }, { verb: 'RUN', text: 'drop' }] }], targets: ['node-a'] }));
+    const plain = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'orchestrate',
+        entries: [
+          {
+            jobs: [
+              { verb: 'RUN', text: 'keep' },
+              { verb: 'RUN', text: 'drop' },
+            ],
+          },
+        ],
+        targets: ['node-a'],
+      }),
+    );
     const keepSha = plain.jobs[0]?.sha ?? '';
     for (const j of plain.jobs) await a.complete(await eventually('dispatch', () => a.dispatched.find((d) => d.jobId === j.jobId)));
     const count = a.dispatched.length;
     const r = await request(
-      ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ jobs: [{ verb: 'RUN', text: 'keep' }, { verb: 'RUN', text: 'drop' }] }], targets: ['node-a'], restrict: [keepSha] }),
+      ui.emitWithAck('runs:submit', {
+        kind: 'orchestrate',
+        entries: [
+          {
+            jobs: [
+              { verb: 'RUN', text: 'keep' },
+              { verb: 'RUN', text: 'drop' },
+            ],
+          },
+        ],
+        targets: ['node-a'],
+        restrict: [keepSha],
+      }),
     );
     assert.equal(r.jobs[0]?.skipped, undefined);
     assert.equal(r.jobs[1]?.skipped, 'not selected by --restrict');
@@ -178,7 +258,15 @@ describe('job flow', { timeout: 30_000 }, () => {
     const r = await ui.emitWithAck('runs:submit', {
       kind: 'orchestrate',
       source: 'bad.yaml',
-      entries: [{ jobs: [{ verb: 'RUN', text: 'fine 1' }, { verb: 'RUN', text: 'fine 2' }, { verb: 'BOGUS', text: 'x', location: { line: 9, column: 3 } }] }],
+      entries: [
+        {
+          jobs: [
+            { verb: 'RUN', text: 'fine 1' },
+            { verb: 'RUN', text: 'fine 2' },
+            { verb: 'BOGUS', text: 'x', location: { line: 9, column: 3 } },
+          ],
+        },
+      ],
     });
     assert.ok(!r.ok);
     assert.equal(r.error.code, 'unknown-verb');
@@ -205,7 +293,18 @@ describe('job flow', { timeout: 30_000 }, () => {
       { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 1, data: chunk },
       { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 2, data: chunk },
       { type: 'output', jobId: job.jobId, stream: 'stderr', seq: 0, data: 'small' },
-      { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 0.1, startedAt: now, finishedAt: now, stdoutChunks: 3, stderrChunks: 1 },
+      {
+        type: 'finished',
+        jobId: job.jobId,
+        outcome: 'succeeded',
+        info: 'ok',
+        exitCode: 0,
+        executionTime: 0.1,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 3,
+        stderrChunks: 1,
+      },
     ]);
     const out = await request(ui.emitWithAck('jobs:output', { jobId: job.jobId, target: 'node-a' }));
     assert.equal(out.stdout, chunk + 'x'.repeat(24) + TRUNCATION_MARKER);
@@ -225,7 +324,18 @@ describe('job flow', { timeout: 30_000 }, () => {
       { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'o'.repeat(70) },
       { type: 'output', jobId: job.jobId, stream: 'stderr', seq: 0, data: 'e'.repeat(64) },
       { type: 'output', jobId: job.jobId, stream: 'stderr', seq: 1, data: TRUNCATION_MARKER },
-      { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 0.1, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 2 },
+      {
+        type: 'finished',
+        jobId: job.jobId,
+        outcome: 'succeeded',
+        info: 'ok',
+        exitCode: 0,
+        executionTime: 0.1,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 1,
+        stderrChunks: 2,
+      },
     ]);
     const out = await request(ui.emitWithAck('jobs:output', { jobId: job.jobId, target: 'node-a' }));
     assert.equal(out.stdout, 'o'.repeat(64) + TRUNCATION_MARKER);
@@ -263,7 +373,19 @@ describe('job flow', { timeout: 30_000 }, () => {
     assert.equal(cancelled.cancelled, 1);
     await eventually('cancel request', () => (b.cancelled.includes(jobs[0]?.jobId ?? '') ? true : undefined));
     const now = Date.now();
-    await b.send([{ type: 'finished', jobId: jobs[0]?.jobId ?? '', outcome: 'cancelled', info: 'cancelled', executionTime: 0, startedAt: now, finishedAt: now, stdoutChunks: 0, stderrChunks: 0 }]);
+    await b.send([
+      {
+        type: 'finished',
+        jobId: jobs[0]?.jobId ?? '',
+        outcome: 'cancelled',
+        info: 'cancelled',
+        executionTime: 0,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 0,
+        stderrChunks: 0,
+      },
+    ]);
     const run = await request(ui.emitWithAck('runs:get', records[0]?.runId ?? ''));
     assert.equal(run.status, 'cancelled');
   });

@@ -15,7 +15,18 @@ function responsive(agent: FakeAgent): void {
     const events: JobEvent[] = take.flatMap((j) => [
       { type: 'started' as const, jobId: j.jobId, at: now },
       { type: 'output' as const, jobId: j.jobId, stream: 'stdout' as const, seq: 0, data: 'hello world\n' },
-      { type: 'finished' as const, jobId: j.jobId, outcome: 'succeeded' as const, info: 'echo hello world', exitCode: 0, executionTime: 0.001, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 },
+      {
+        type: 'finished' as const,
+        jobId: j.jobId,
+        outcome: 'succeeded' as const,
+        info: 'echo hello world',
+        exitCode: 0,
+        executionTime: 0.001,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 1,
+        stderrChunks: 0,
+      },
     ]);
     void agent.send(events);
     if (queue.length) setImmediate(pump);
@@ -50,7 +61,11 @@ test('1000 jobs on 6 agents complete and are stored once each', { timeout: 60_00
     assert.ok(seconds < 30, `took ${seconds.toFixed(2)} s`);
     for (const a of agents) {
       assert.equal(a.dispatched.length, 1000);
-      assert.deepEqual(a.dispatched.map((d) => d.jobId), run.jobs.map((j) => j.jobId), 'submission order');
+      assert.deepEqual(
+        a.dispatched.map((d) => d.jobId),
+        run.jobs.map((j) => j.jobId),
+        'submission order',
+      );
     }
     const summary = await request(ui.emitWithAck('runs:get', run.runId));
     assert.equal(summary.status, 'succeeded');

@@ -99,9 +99,14 @@ export function createJobsService(deps: JobsServiceDeps) {
       chunk = [];
       bytes = 0;
       const vars = deps.inventoryVarsOf?.(identity);
-      const withVars = vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
+      const withVars =
+        vars && Object.keys(vars).length ? (j: LiveJob) => ({ ...j.dispatched, inventoryVars: vars }) : (j: LiveJob) => j.dispatched;
       void link.dispatch(identity, sent.map(withVars)).then((acked) => {
-        if (acked) state.dispatched(identity, sent.map((j) => j.jobId));
+        if (acked)
+          state.dispatched(
+            identity,
+            sent.map((j) => j.jobId),
+          );
       });
     };
     for (const job of jobs) {
@@ -158,7 +163,17 @@ export function createJobsService(deps: JobsServiceDeps) {
    * A job the server itself creates (QUERY's follow-up ARG, spec 4.10): already-built fields, its
    * own run (kind exec, requested by `server`), every target online; bypasses the agents' queues.
    */
-  function submitInternal(request: Readonly<{ verb: string; args: Record<string, unknown>; sha: string; text: string; targets: readonly string[]; source: string; partOf: string | null }>): Promise<Result<RunSubmitted>> {
+  function submitInternal(
+    request: Readonly<{
+      verb: string;
+      args: Record<string, unknown>;
+      sha: string;
+      text: string;
+      targets: readonly string[];
+      source: string;
+      partOf: string | null;
+    }>,
+  ): Promise<Result<RunSubmitted>> {
     const now = clock();
     const runId = randomUUID();
     const jobId = randomUUID();
@@ -169,7 +184,17 @@ export function createJobsService(deps: JobsServiceDeps) {
       runId,
       jobs: [
         {
-          job: { jobId, runId, parentId: jobId, verb: request.verb, args: request.args, sha: request.sha, timeout: 600, skipCache: true, parentAsync: false },
+          job: {
+            jobId,
+            runId,
+            parentId: jobId,
+            verb: request.verb,
+            args: request.args,
+            sha: request.sha,
+            timeout: 600,
+            skipCache: true,
+            parentAsync: false,
+          },
           text: request.text,
           parentSha: null,
           runOnce: false,
@@ -194,11 +219,23 @@ export function createJobsService(deps: JobsServiceDeps) {
         },
       ],
     };
-    const submission: RunSubmission = { kind: 'exec', source: request.source, entries: [{ jobs: [{ verb: request.verb, text: request.text }] }], requestedBy: 'server' };
+    const submission: RunSubmission = {
+      kind: 'exec',
+      source: request.source,
+      entries: [{ jobs: [{ verb: request.verb, text: request.text }] }],
+      requestedBy: 'server',
+    };
     return store(plan, submission, 'server', now, undefined, request.partOf);
   }
 
-  async function store(plan: Plan, submission: RunSubmission, requestedBy: string, now: number, within?: WithinSubmission, partOf: string | null = null): Promise<Result<RunSubmitted>> {
+  async function store(
+    plan: Plan,
+    submission: RunSubmission,
+    requestedBy: string,
+    now: number,
+    within?: WithinSubmission,
+    partOf: string | null = null,
+  ): Promise<Result<RunSubmitted>> {
     const counts = emptyCounts();
     // Reserved before the commit, so a submission arriving meanwhile gets the next numbers.
     const firstSeq = nextSeq;
@@ -212,7 +249,17 @@ export function createJobsService(deps: JobsServiceDeps) {
         targetNames.add(t.target);
         counts[t.state]++;
       }
-      rows.push({ seq: firstSeq + i, job: p.job, parentSha: p.parentSha, text: p.text, runOnce: p.runOnce, createdAt: now, skippedReason: p.skippedReason, targets: p.targets, blobs: p.blobs });
+      rows.push({
+        seq: firstSeq + i,
+        job: p.job,
+        parentSha: p.parentSha,
+        text: p.text,
+        runOnce: p.runOnce,
+        createdAt: now,
+        skippedReason: p.skippedReason,
+        targets: p.targets,
+        blobs: p.blobs,
+      });
     }
     const { sourceText, ...rest } = submission;
     const runRow: NewRun = {
@@ -265,7 +312,9 @@ export function createJobsService(deps: JobsServiceDeps) {
       if (error instanceof Declined) return fail('conflict', 'the submission was declined in its unit of work (already handled)');
       if (error instanceof AlreadyRunning) {
         const { runId, name } = error.running;
-        return fail('already-running', `library item ${name} is already running as run ${runId}; allow simultaneous runs in its settings`, { details: { runId, libraryId: error.libraryId, library: name } });
+        return fail('already-running', `library item ${name} is already running as run ${runId}; allow simultaneous runs in its settings`, {
+          details: { runId, libraryId: error.libraryId, library: name },
+        });
       }
       if (isStorageFull(error) && deps.storage) return deps.storage.full('the submission', error);
       log.error('submission not stored', { error: String(error) });
@@ -277,7 +326,15 @@ export function createJobsService(deps: JobsServiceDeps) {
       : state.admit(
           run,
           plan.jobs.map((p) => {
-            const job: LiveJob = { jobId: p.job.jobId, runId: run.runId, createdAt: now, dispatched: p.job, approxBytes: p.text.length * 2, targets: new Map(), open: 0 };
+            const job: LiveJob = {
+              jobId: p.job.jobId,
+              runId: run.runId,
+              createdAt: now,
+              dispatched: p.job,
+              approxBytes: p.text.length * 2,
+              targets: new Map(),
+              open: 0,
+            };
             for (const record of p.targets) job.targets.set(record.target, liveTarget(record, job.jobId, run.runId));
             return job;
           }),

@@ -15,7 +15,16 @@ import type { OutputAppended, TargetUpdate } from '../../protocol/ui-events.js';
 import type { Awaiters } from './awaiters.js';
 import type { JobsWrites, Store } from '../store/types.js';
 import { dispatchedFromSql, runSummaryFromSql, targetFromSql } from './jobs.rows.js';
-import { emptyCounts, liveRunSummary, liveTarget, settledStatus, targetUpdate, type LiveJob, type LiveRun, type LiveTarget } from './live.js';
+import {
+  emptyCounts,
+  liveRunSummary,
+  liveTarget,
+  settledStatus,
+  targetUpdate,
+  type LiveJob,
+  type LiveRun,
+  type LiveTarget,
+} from './live.js';
 import { parseStringArray } from '../util/json.js';
 
 /** Where published changes go (the `/ui` broadcaster). */
@@ -48,7 +57,9 @@ const LOST_KEPT_PER_AGENT = 10_000;
 /** At most this many lost targets are looked up again at a start (newest first). */
 const LOST_RELOADED = 100_000;
 
-export type TargetPatch = Partial<Pick<LiveTarget, 'info' | 'exitCode' | 'cached' | 'dispatchedAt' | 'startedAt' | 'finishedAt' | 'executionTime' | 'roundtripTime'>>;
+export type TargetPatch = Partial<
+  Pick<LiveTarget, 'info' | 'exitCode' | 'cached' | 'dispatchedAt' | 'startedAt' | 'finishedAt' | 'executionTime' | 'roundtripTime'>
+>;
 
 /** Called inside the unit of work when a target becomes final (QUERY coordination, REBOOT policy). */
 export type FinalListener = (t: LiveTarget, job: LiveJob | undefined) => void;
@@ -61,7 +72,15 @@ export type CancelPlan = Readonly<{ cancelled: number; perAgent: Map<string, str
 
 export type JobsState = ReturnType<typeof createJobsState>;
 
-export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'transaction'>; observer: JobsObserver; awaiters: Awaiters; clock: () => number; log: Logger }>) {
+export function createJobsState(
+  deps: Readonly<{
+    store: Pick<Store, 'jobs' | 'transaction'>;
+    observer: JobsObserver;
+    awaiters: Awaiters;
+    clock: () => number;
+    log: Logger;
+  }>,
+) {
   const { store, observer, awaiters, log } = deps;
   const jobsById = new Map<string, LiveJob>();
   const runs = new Map<string, LiveRun>();
@@ -91,7 +110,16 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
   }
 
   function newWork(): Work {
-    return { now: deps.clock(), dirty: new Set(), touched: new Set(), updates: [], outputs: [], settledJobs: [], settledRuns: [], revisedRuns: new Set() };
+    return {
+      now: deps.clock(),
+      dirty: new Set(),
+      touched: new Set(),
+      updates: [],
+      outputs: [],
+      settledJobs: [],
+      settledRuns: [],
+      revisedRuns: new Set(),
+    };
   }
 
   function transition(work: Work, t: LiveTarget, state: TargetState, patch: TargetPatch = {}): void {
@@ -142,7 +170,11 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
     for (const row of rows) {
       let m = lostByAgent.get(row.target);
       if (!m) lostByAgent.set(row.target, (m = new Map()));
-      m.set(row.job_id, { target: liveTarget(targetFromSql(row), row.job_id, row.run_id), lostAt: row.finished_at ?? now, lostInfo: row.info ?? '' });
+      m.set(row.job_id, {
+        target: liveTarget(targetFromSql(row), row.job_id, row.run_id),
+        lostAt: row.finished_at ?? now,
+        lostInfo: row.info ?? '',
+      });
       if (m.size > LOST_KEPT_PER_AGENT) m.delete(m.keys().next().value as string);
     }
     if (rows.length) log.info('lost targets still open to late results', { targets: rows.length });
@@ -165,11 +197,20 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
    * Applies a late final result to a target marked lost: the state is replaced once, the lost
    * episode stays in its info, and a run that had settled is settled again from its rows.
    */
-  function replaceLost(work: Work, l: LostTarget, state: TargetState, patch: TargetPatch, expectChunks: { stdout: number; stderr: number }): void {
+  function replaceLost(
+    work: Work,
+    l: LostTarget,
+    state: TargetState,
+    patch: TargetPatch,
+    expectChunks: { stdout: number; stderr: number },
+  ): void {
     const t = l.target;
     t.expectChunks = expectChunks;
     lostByAgent.get(t.target)?.delete(t.jobId);
-    transition(work, t, state, { ...patch, info: `${patch.info ?? ''} (reported late: the server had marked this job lost: ${l.lostInfo})`.trimStart() });
+    transition(work, t, state, {
+      ...patch,
+      info: `${patch.info ?? ''} (reported late: the server had marked this job lost: ${l.lostInfo})`.trimStart(),
+    });
     work.touched.add(t.jobId);
     if (!runs.has(t.runId)) work.revisedRuns.add(t.runId);
     log.info('late result replaced lost', { jobId: t.jobId, target: t.target, state });
@@ -215,7 +256,9 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
         for (const t of work.dirty) tx.updateTarget(t);
         for (const id of work.touched) tx.touchJob(id, work.now);
         // The status from the stored rows (each host's first bad state), as History will read it.
-        work.settledRuns.forEach((r, i) => (work.settledRuns[i] = { ...r, status: tx.settleRun(r.runId, r.status === 'cancelled', work.now, r.counts) }));
+        work.settledRuns.forEach(
+          (r, i) => (work.settledRuns[i] = { ...r, status: tx.settleRun(r.runId, r.status === 'cancelled', work.now, r.counts) }),
+        );
         const revised: RunSummary[] = [];
         for (const id of work.revisedRuns) {
           const summary = tx.resettleRun(id);
@@ -277,7 +320,15 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
         log.warn('open job of a settled run ignored', { jobId: j.job_id, runId: j.run_id });
         continue;
       }
-      const job: LiveJob = { jobId: j.job_id, runId: j.run_id, createdAt: j.created_at, dispatched: dispatchedFromSql(j), approxBytes: j.text.length + j.args.length, targets: new Map(), open: 0 };
+      const job: LiveJob = {
+        jobId: j.job_id,
+        runId: j.run_id,
+        createdAt: j.created_at,
+        dispatched: dispatchedFromSql(j),
+        approxBytes: j.text.length + j.args.length,
+        targets: new Map(),
+        open: 0,
+      };
       jobsById.set(job.jobId, job);
       run.jobs.add(job);
     }
@@ -455,11 +506,18 @@ export function createJobsState(deps: Readonly<{ store: Pick<Store, 'jobs' | 'tr
 
   /** A result's `started`: a queued or dispatched target is running. */
   function start(w: Work, t: LiveTarget, startedAt: number): void {
-    if (t.state === 'queued' || t.state === 'dispatched') transition(w, t, 'running', { startedAt, dispatchedAt: t.dispatchedAt ?? startedAt });
+    if (t.state === 'queued' || t.state === 'dispatched')
+      transition(w, t, 'running', { startedAt, dispatchedAt: t.dispatchedAt ?? startedAt });
   }
 
   /** A result's `finished`: the target takes its final state once (later ones are ignored). */
-  function finish(w: Work, t: LiveTarget, outcome: TargetState, patch: TargetPatch, expectChunks: { stdout: number; stderr: number }): void {
+  function finish(
+    w: Work,
+    t: LiveTarget,
+    outcome: TargetState,
+    patch: TargetPatch,
+    expectChunks: { stdout: number; stderr: number },
+  ): void {
     if (isFinalState(t.state)) return;
     t.expectChunks = expectChunks;
     transition(w, t, outcome, patch);

@@ -12,7 +12,18 @@ import { connectUi, eventually, FakeAgent, request, startTestServer } from '../t
 
 const finished = (job: DispatchedJob, outcome: 'succeeded' | 'failed', info: string) => {
   const now = Date.now();
-  return { type: 'finished' as const, jobId: job.jobId, outcome, info, exitCode: outcome === 'succeeded' ? 0 : 1, executionTime: 1, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 };
+  return {
+    type: 'finished' as const,
+    jobId: job.jobId,
+    outcome,
+    info,
+    exitCode: outcome === 'succeeded' ? 0 : 1,
+    executionTime: 1,
+    startedAt: now,
+    finishedAt: now,
+    stdoutChunks: 1,
+    stderrChunks: 0,
+  };
 };
 
 type Ui = Awaited<ReturnType<typeof connectUi>>;
@@ -21,7 +32,9 @@ type Ui = Awaited<ReturnType<typeof connectUi>>;
 async function loseAJob(server: DirectordServer, ui: Ui) {
   const a1 = new FakeAgent(server, 'a1');
   await a1.start();
-  const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }));
+  const submitted = await request(
+    ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }),
+  );
   const [job] = await a1.waitForJobs(1);
   assert.ok(job);
   assert.equal((await a1.send([{ type: 'started', jobId: job.jobId, at: Date.now() }])).ok, true);
@@ -46,16 +59,25 @@ describe('late results', { timeout: 30_000 }, () => {
       a1.close();
       const again = new FakeAgent(t.server, 'a1');
       await again.start();
-      const late = await again.send([{ type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' }, finished(job, 'succeeded', 'task finished')]);
+      const late = await again.send([
+        { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' },
+        finished(job, 'succeeded', 'task finished'),
+      ]);
       assert.deepEqual(late, { ok: true, value: { applied: 2 } });
       // Delivered again (a resent batch), or with another outcome: nothing changes.
-      const replay = await again.send([{ type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' }, finished(job, 'failed', 'forged')]);
+      const replay = await again.send([
+        { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' },
+        finished(job, 'failed', 'forged'),
+      ]);
       assert.deepEqual(replay, { ok: true, value: { applied: 0 } });
 
       const record = await request(ui.emitWithAck('jobs:get', job.jobId));
       assert.equal(record.targets[0]?.state, 'succeeded');
       assert.equal(record.targets[0]?.exitCode, 0);
-      assert.equal(record.targets[0]?.info, 'task finished (reported late: the server had marked this job lost: agent a1 stopped answering)');
+      assert.equal(
+        record.targets[0]?.info,
+        'task finished (reported late: the server had marked this job lost: agent a1 stopped answering)',
+      );
       assert.equal((await request(ui.emitWithAck('jobs:output', { jobId: job.jobId, target: 'a1' }))).stdout, 'late\n');
       const runAfter = await request(ui.emitWithAck('runs:get', submitted.runId));
       assert.deepEqual([runAfter.status, runAfter.counts.lost, runAfter.counts.succeeded], ['succeeded', 0, 1]);
@@ -72,10 +94,14 @@ describe('late results', { timeout: 30_000 }, () => {
     try {
       const a1 = new FakeAgent(t.server, 'a1');
       await a1.start();
-      await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }));
+      await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 5' }] }], targets: ['a1'] }),
+      );
       const [job] = await a1.waitForJobs(1);
       assert.ok(job);
-      await eventually('the job lost', async () => ((await request(ui.emitWithAck('jobs:get', job.jobId))).targets[0]?.state === 'lost' ? true : undefined));
+      await eventually('the job lost', async () =>
+        (await request(ui.emitWithAck('jobs:get', job.jobId))).targets[0]?.state === 'lost' ? true : undefined,
+      );
       const intruder = new FakeAgent(t.server, 'a2');
       await intruder.start();
       assert.deepEqual(await intruder.send([finished(job, 'succeeded', 'forged')]), { ok: true, value: { applied: 0 } });
@@ -100,7 +126,10 @@ describe('late results', { timeout: 30_000 }, () => {
         a1.close();
         const again = new FakeAgent(t.server, 'a1');
         await again.start();
-        const late = await again.send([{ type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' }, finished(job, 'succeeded', 'task finished')]);
+        const late = await again.send([
+          { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' },
+          finished(job, 'succeeded', 'task finished'),
+        ]);
         assert.deepEqual(late, { ok: true, value: { applied: 0 } });
         again.close();
       } finally {
@@ -124,7 +153,10 @@ describe('late results', { timeout: 30_000 }, () => {
       ui = await connectUi(restarted.server);
       const again = new FakeAgent(restarted.server, 'a1');
       await again.start();
-      const late = await again.send([{ type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' }, finished(job, 'succeeded', 'task finished')]);
+      const late = await again.send([
+        { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: 'late\n' },
+        finished(job, 'succeeded', 'task finished'),
+      ]);
       assert.deepEqual(late, { ok: true, value: { applied: 2 } });
       const record = await request(ui.emitWithAck('jobs:get', job.jobId));
       assert.equal(record.targets[0]?.state, 'succeeded');

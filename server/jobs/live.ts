@@ -19,18 +19,18 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export type LiveTarget = Mutable<Omit<TargetRecord, 'target' | 'queuedAt'>> &
   Pick<TargetRecord, 'target' | 'queuedAt'> & {
-  readonly jobId: string;
-  readonly runId: string;
-  /**
-   * Which streams were cut. A stream can reach exactly the cap without being cut (the agent's
-   * own marker then follows as a chunk of its own), so the byte count cannot tell.
-   */
-  cut: { stdout: boolean; stderr: boolean };
-  /** Highest output seq seen per stream (-1: none), to tell when a finished target has all chunks. */
-  lastSeq: { stdout: number; stderr: number };
-  /** Chunk counts announced by `finished`; set while the target drains late output. */
-  expectChunks: { stdout: number; stderr: number } | null;
-};
+    readonly jobId: string;
+    readonly runId: string;
+    /**
+     * Which streams were cut. A stream can reach exactly the cap without being cut (the agent's
+     * own marker then follows as a chunk of its own), so the byte count cannot tell.
+     */
+    cut: { stdout: boolean; stderr: boolean };
+    /** Highest output seq seen per stream (-1: none), to tell when a finished target has all chunks. */
+    lastSeq: { stdout: number; stderr: number };
+    /** Chunk counts announced by `finished`; set while the target drains late output. */
+    expectChunks: { stdout: number; stderr: number } | null;
+  };
 
 export type LiveJob = {
   readonly jobId: string;

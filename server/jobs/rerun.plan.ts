@@ -25,7 +25,8 @@ export function rerunSubmission(run: SqlRun, jobs: readonly JobRecord[], failedO
   };
   if (!failedOnly) return ok(base);
   const flat = base.entries.flatMap((e) => e.jobs);
-  if (flat.length !== jobs.length) return fail('conflict', `run ${run.run_id} cannot be re-run by failed targets: its jobs do not match its submission`);
+  if (flat.length !== jobs.length)
+    return fail('conflict', `run ${run.run_id} cannot be re-run by failed targets: its jobs do not match its submission`);
   let index = 0;
   const entries: EntrySubmission[] = [];
   for (const entry of base.entries) {

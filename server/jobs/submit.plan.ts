@@ -98,7 +98,9 @@ function unknownTargets(submission: RunSubmission, deps: PlanDeps): Result<null>
   if (!first) return ok(null);
   const known = deps.knownIdentities?.() ?? deps.online;
   const closest = Object.fromEntries(unknown.map((u) => [u, closestNames(u, known)]));
-  const listed = known.length ? `known hosts: ${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length})` : ''}` : 'no host has connected yet';
+  const listed = known.length
+    ? `known hosts: ${known.slice(0, 20).join(', ')}${known.length > 20 ? `, … (${known.length})` : ''}`
+    : 'no host has connected yet';
   return fail('unknown-target', `unknown target${unknown.length > 1 ? 's' : ''} ${describeUnknown(unknown, known)}; ${listed}`, {
     location: where(submission, first.job, first.field),
     details: { unknown, closest } satisfies UnknownTargets,
@@ -132,7 +134,9 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       const field = `entries[${e}].jobs[${j}].${job.verb}`;
       const component = deps.lookup(job.verb);
       if (!component) {
-        return fail('unknown-verb', `unknown verb ${job.verb}; known verbs: ${deps.knownVerbs().join(', ')}`, { location: where(submission, job, field) });
+        return fail('unknown-verb', `unknown verb ${job.verb}; known verbs: ${deps.knownVerbs().join(', ')}`, {
+          location: where(submission, job, field),
+        });
       }
       const parsed = parse(component, job);
       if (!parsed.ok) {
@@ -140,7 +144,9 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       }
       const p = parsed.value;
       if (p.common.exec_help) {
-        return fail('invalid-job', `${component.verb}: --exec-help prints the component's help and submits nothing; run it with the CLI`, { location: where(submission, job, field) });
+        return fail('invalid-job', `${component.verb}: --exec-help prints the component's help and submits nothing; run it with the CLI`, {
+          location: where(submission, job, field),
+        });
       }
       let fields = p.fields;
       let sha = p.sha;
@@ -155,9 +161,13 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
         blobs = [...new Set((job.files ?? []).map((f) => f.sha))];
         const missing = (job.files ?? []).find((f) => deps.hasBlob && !deps.hasBlob(f.sha));
         if (missing) {
-          return fail('not-found', `${component.verb}: the content of ${missing.name} (SHA3-224 ${missing.sha}) was not uploaded; send it with blobs:put first`, {
-            location: where(submission, job, field),
-          });
+          return fail(
+            'not-found',
+            `${component.verb}: the content of ${missing.name} (SHA3-224 ${missing.sha}) was not uploaded; send it with blobs:put first`,
+            {
+              location: where(submission, job, field),
+            },
+          );
         }
         sha = jobSha(component.verb, fields, p.common);
       } else if (job.files?.length) {
@@ -200,7 +210,13 @@ export function planSubmission(submission: RunSubmission, deps: PlanDeps): Resul
       rows += targets.length;
       if (rows > MAX_TARGET_ROWS) return fail('too-large', `a submission may create at most ${MAX_TARGET_ROWS} (job, target) pairs`);
       const records = targets.map((t) =>
-        targetRecord(t, deps.now, online.has(t) || deps.isRebooting?.(t) ? null : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : '')),
+        targetRecord(
+          t,
+          deps.now,
+          online.has(t) || deps.isRebooting?.(t)
+            ? null
+            : `Target unknown. Available targets ${available}` + (deps.isKnown(t) ? ` (${t} is registered but offline)` : ''),
+        ),
       );
       jobs.push({ ...base, skippedReason: null, targets: records });
     }

@@ -24,9 +24,13 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryStore; clock:
       for (const [i, a] of attachments.entries()) {
         for (const [j, f] of a.files.entries()) {
           if (!deps.hasBlob(f.sha)) {
-            return fail('not-found', `library:save: the content of ${f.name} (SHA3-224 ${f.sha}) for ${a.pattern} was not uploaded; send it with blobs:put first`, {
-              location: { field: `attachments.${i}.files.${j}.sha` },
-            });
+            return fail(
+              'not-found',
+              `library:save: the content of ${f.name} (SHA3-224 ${f.sha}) for ${a.pattern} was not uploaded; send it with blobs:put first`,
+              {
+                location: { field: `attachments.${i}.files.${j}.sha` },
+              },
+            );
           }
         }
       }
@@ -35,7 +39,9 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryStore; clock:
         await repo.insert(id, name, item.yaml, attachments, now, item.allowSimultaneous);
         return this.get(id);
       }
-      return (await repo.update(item.id, name, item.yaml, attachments, now, item.allowSimultaneous)) ? this.get(item.id) : notFound(item.id);
+      return (await repo.update(item.id, name, item.yaml, attachments, now, item.allowSimultaneous))
+        ? this.get(item.id)
+        : notFound(item.id);
     },
     async remove(id: string): Promise<Result<null>> {
       return (await repo.remove(id)) ? ok(null) : notFound(id);

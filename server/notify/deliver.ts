@@ -30,15 +30,27 @@ export function maskUrl(url: string): string {
 
 export function summaryLine(p: RunEventPayload): string {
   const hosts = Object.entries(p.hosts)
-    .map(([host, counts]) => `${host}: ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}`)
+    .map(
+      ([host, counts]) =>
+        `${host}: ${Object.entries(counts)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(', ')}`,
+    )
     .join('; ');
-  if (p.notStarted) return `Directord run ${p.event}: not started (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy}) — ${p.notStarted.reason}`;
+  if (p.notStarted)
+    return `Directord run ${p.event}: not started (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy}) — ${p.notStarted.reason}`;
   return `Directord run ${p.run.runId} ${p.event} (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy})${hosts ? ` — ${hosts}` : ''}`;
 }
 
 async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<Attempt> {
   try {
-    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'user-agent': 'directord-console', ...headers }, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'user-agent': 'directord-console', ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     await res.body?.cancel().catch(() => {});
     if (res.status >= 200 && res.status < 300) return { ok: true, retryable: false, detail: `HTTP ${res.status}` };
     // 4xx other than 408/429 will not get better by retrying.
@@ -46,15 +58,33 @@ async function post(url: string, body: string, headers: Record<string, string>, 
     return { ok: false, retryable, detail: `HTTP ${res.status}` };
   } catch (error) {
     const name = (error as Error).name;
-    return { ok: false, retryable: true, detail: name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${(error as Error).message}${(error as { cause?: { code?: string } }).cause?.code ? ` (${(error as { cause: { code: string } }).cause.code})` : ''}` };
+    return {
+      ok: false,
+      retryable: true,
+      detail:
+        name === 'TimeoutError'
+          ? `no answer within ${timeoutMs} ms`
+          : `${(error as Error).message}${(error as { cause?: { code?: string } }).cause?.code ? ` (${(error as { cause: { code: string } }).cause.code})` : ''}`,
+    };
   }
 }
 
-export async function deliverOnce(n: NotificationRow, payload: RunEventPayload, options: Readonly<{ smtp?: SmtpSettings; timeoutMs: number }>): Promise<Attempt> {
+export async function deliverOnce(
+  n: NotificationRow,
+  payload: RunEventPayload,
+  options: Readonly<{ smtp?: SmtpSettings; timeoutMs: number }>,
+): Promise<Attempt> {
   switch (n.kind) {
     case 'webhook': {
       const body = JSON.stringify(payload);
-      return post(n.destination, body, n.secret ? { 'x-directord-signature': signature(body, n.secret), 'x-directord-event': payload.event } : { 'x-directord-event': payload.event }, options.timeoutMs);
+      return post(
+        n.destination,
+        body,
+        n.secret
+          ? { 'x-directord-signature': signature(body, n.secret), 'x-directord-event': payload.event }
+          : { 'x-directord-event': payload.event },
+        options.timeoutMs,
+      );
     }
     case 'slack':
       return post(n.destination, JSON.stringify({ text: summaryLine(payload) }), {}, options.timeoutMs);

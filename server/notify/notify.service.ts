@@ -6,7 +6,15 @@
  */
 import { seal, unseal, type SecretsKey } from '../secrets/seal.js';
 import { randomUUID } from 'node:crypto';
-import { DeliveriesRequestSchema, NotifyAddSchema, ScheduleNameSchema, type DeliveryInfo, type NotifyInfo, type RunEvent, type RunEventPayload } from '../../protocol/automation.js';
+import {
+  DeliveriesRequestSchema,
+  NotifyAddSchema,
+  ScheduleNameSchema,
+  type DeliveryInfo,
+  type NotifyInfo,
+  type RunEvent,
+  type RunEventPayload,
+} from '../../protocol/automation.js';
 import type { Logger } from '../../protocol/log.js';
 import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
@@ -30,7 +38,15 @@ export type NotifyOptions = Readonly<{
 
 export type NotifyService = ReturnType<typeof createNotifyService>;
 
-export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notifications' | 'library' | 'history'>; key: SecretsKey; clock: () => number; log: Logger; options?: NotifyOptions }>) {
+export function createNotifyService(
+  deps: Readonly<{
+    store: Pick<Store, 'notifications' | 'library' | 'history'>;
+    key: SecretsKey;
+    clock: () => number;
+    log: Logger;
+    options?: NotifyOptions;
+  }>,
+) {
   const { store, clock, log } = deps;
   const delays = deps.options?.retryDelaysMs ?? [1000, 5000, 30_000, 120_000];
   const timeoutMs = deps.options?.timeoutMs ?? 10_000;
@@ -56,7 +72,15 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
     }
     return {
       event,
-      run: { runId: run.runId, status: run.status, source: run.source, requestedBy: run.requestedBy, createdAt: run.createdAt, finishedAt: run.finishedAt, targets: run.targets },
+      run: {
+        runId: run.runId,
+        status: run.status,
+        source: run.source,
+        requestedBy: run.requestedBy,
+        createdAt: run.createdAt,
+        finishedAt: run.finishedAt,
+        targets: run.targets,
+      },
       hosts,
       libraryId,
     };
@@ -67,24 +91,47 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
     if (closed) return;
     // The signing key is stored sealed (secrets.key), opened only to sign.
     const opened: NotificationRow = n.secret === null ? n : { ...n, secret: unseal(deps.key, `notify:${n.id}`, 1, n.secret) };
-    const work = deliverOnce(opened, payload, { ...(deps.options?.smtp ? { smtp: deps.options.smtp } : {}), timeoutMs }).then(async (result) => {
-      const retry = !result.ok && result.retryable && attempt <= delays.length && !closed;
-      const status = result.ok ? 'delivered' : retry ? 'retrying' : 'failed';
-      const row = { notificationId: n.id, event: payload.event, runId: payload.run.runId, attempt, status, detail: result.detail, at: clock() } as const;
-      const id = await store.notifications.logDelivery(row).catch((error: unknown) => {
-        log.warn('delivery log not stored', { error: String(error) });
-        return 0;
-      });
-      (result.ok ? log.debug : log.warn)(`notification ${status}`, { notification: n.name, kind: n.kind, event: payload.event, runId: payload.run.runId, attempt, detail: result.detail });
-      done?.({ id, notification: n.name, event: payload.event, runId: payload.run.runId, attempt, status, detail: result.detail, at: row.at }, !retry);
-      if (!retry) return;
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        deliver(n, payload, attempt + 1, done);
-      }, delays[attempt - 1]);
-      timer.unref();
-      timers.add(timer);
-    });
+    const work = deliverOnce(opened, payload, { ...(deps.options?.smtp ? { smtp: deps.options.smtp } : {}), timeoutMs }).then(
+      async (result) => {
+        const retry = !result.ok && result.retryable && attempt <= delays.length && !closed;
+        const status = result.ok ? 'delivered' : retry ? 'retrying' : 'failed';
+        const row = {
+          notificationId: n.id,
+          event: payload.event,
+          runId: payload.run.runId,
+          attempt,
+          status,
+          detail: result.detail,
+          at: clock(),
+        } as const;
+        const id = await store.notifications.logDelivery(row).catch((error: unknown) => {
+          log.warn('delivery log not stored', { error: String(error) });
+          return 0;
+        });
+        (result.ok ? log.debug : log.warn)(`notification ${status}`, {
+          notification: n.name,
+          kind: n.kind,
+          event: payload.event,
+          runId: payload.run.runId,
+          attempt,
+          detail: result.detail,
+        });
+        done?.(
+          { id, notification: n.name, event: payload.event, runId: payload.run.runId, attempt, status, detail: result.detail, at: row.at },
+          !retry,
+        );
+        if (!retry) return;
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            deliver(n, payload, attempt + 1, done);
+          },
+          delays[attempt - 1],
+        );
+        timer.unref();
+        timers.add(timer);
+      },
+    );
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
   }
@@ -110,9 +157,12 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
         try {
           url = new URL(channel.url);
         } catch {
-          return fail('invalid-payload', `--${channel.kind}: ${JSON.stringify(maskUrl(channel.url))} is not a URL`, { location: { field: 'channel.url' } });
+          return fail('invalid-payload', `--${channel.kind}: ${JSON.stringify(maskUrl(channel.url))} is not a URL`, {
+            location: { field: 'channel.url' },
+          });
         }
-        if (url.protocol !== 'https:' && url.protocol !== 'http:') return fail('invalid-payload', `--${channel.kind}: only http and https URLs are allowed`, { location: { field: 'channel.url' } });
+        if (url.protocol !== 'https:' && url.protocol !== 'http:')
+          return fail('invalid-payload', `--${channel.kind}: only http and https URLs are allowed`, { location: { field: 'channel.url' } });
       }
       let libraryId: string | null = null;
       if (r.library) {
@@ -131,7 +181,10 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
         libraryId,
         createdAt: clock(),
       };
-      if (!(await store.notifications.insert(row))) return fail('conflict', `a notification named ${r.name} exists; remove it first (directord notify rm ${r.name})`, { location: { field: 'name' } });
+      if (!(await store.notifications.insert(row)))
+        return fail('conflict', `a notification named ${r.name} exists; remove it first (directord notify rm ${r.name})`, {
+          location: { field: 'name' },
+        });
       return ok(info(row));
     },
     list: async (): Promise<NotifyInfo[]> => (await store.notifications.all()).map(info),
@@ -149,7 +202,15 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
       const now = clock();
       const sample: RunEventPayload = {
         event: (n.events[0] as RunEvent | undefined) ?? 'succeeded',
-        run: { runId: `test-${randomUUID()}`, status: 'succeeded', source: 'notify test', requestedBy: 'notify:test', createdAt: now, finishedAt: now, targets: [] },
+        run: {
+          runId: `test-${randomUUID()}`,
+          status: 'succeeded',
+          source: 'notify test',
+          requestedBy: 'notify:test',
+          createdAt: now,
+          finishedAt: now,
+          targets: [],
+        },
         hosts: {},
         libraryId: n.libraryId,
       };
@@ -166,7 +227,18 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
       const limit = request.limit ?? 100;
       const names = new Map(all.map((x) => [x.id, x.name]));
       const rows = await store.notifications.deliveries(n?.id ?? null, limit);
-      return ok(rows.map((r) => ({ id: r.id, notification: names.get(r.notificationId) ?? r.notificationId, event: r.event as RunEvent, runId: r.runId, attempt: r.attempt, status: r.status, detail: r.detail, at: r.at })));
+      return ok(
+        rows.map((r) => ({
+          id: r.id,
+          notification: names.get(r.notificationId) ?? r.notificationId,
+          event: r.event as RunEvent,
+          runId: r.runId,
+          attempt: r.attempt,
+          status: r.status,
+          detail: r.detail,
+          at: r.at,
+        })),
+      );
     },
     /**
      * A schedule fire or trigger request refused because its Library item is still running: the
@@ -174,11 +246,21 @@ export function createNotifyService(deps: Readonly<{ store: Pick<Store, 'notific
      * of its own (`skipped-…` id), naming the reason and the running run.
      */
     async notStarted(notice: NotStarted): Promise<void> {
-      const matching = (await store.notifications.all()).filter((n) => n.events.includes('failed') && (n.libraryId === null || n.libraryId === notice.libraryId));
+      const matching = (await store.notifications.all()).filter(
+        (n) => n.events.includes('failed') && (n.libraryId === null || n.libraryId === notice.libraryId),
+      );
       if (!matching.length) return;
       const payload: RunEventPayload = {
         event: 'failed',
-        run: { runId: `skipped-${randomUUID()}`, status: 'failed', source: notice.source, requestedBy: notice.requestedBy, createdAt: notice.at, finishedAt: notice.at, targets: [] },
+        run: {
+          runId: `skipped-${randomUUID()}`,
+          status: 'failed',
+          source: notice.source,
+          requestedBy: notice.requestedBy,
+          createdAt: notice.at,
+          finishedAt: notice.at,
+          targets: [],
+        },
         hosts: {},
         libraryId: notice.libraryId,
         notStarted: { reason: notice.reason, runningRunId: notice.runningRunId },

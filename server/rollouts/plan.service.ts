@@ -31,7 +31,16 @@ export async function planRun(submission: RunSubmission, deps: PlanDeps): Promis
     at += entry.jobs.length;
     for (const [j, p] of mine.entries()) {
       entryOf.push(e);
-      steps.push({ entry: e, entryName: entry.name ?? null, verb: p.job.verb, text: p.text, name: entry.jobs[j]?.name ?? null, sha: p.job.sha, runOnce: p.runOnce, skipCache: p.job.skipCache });
+      steps.push({
+        entry: e,
+        entryName: entry.name ?? null,
+        verb: p.job.verb,
+        text: p.text,
+        name: entry.jobs[j]?.name ?? null,
+        sha: p.job.sha,
+        runOnce: p.runOnce,
+        skipCache: p.job.skipCache,
+      });
     }
     const hosts = [...new Set(mine.flatMap((p) => p.targets.filter((t) => t.state === 'queued').map((t) => t.target)))];
     // Shuffled waves are drawn again at submit: the plan shows one possible draw.
@@ -50,7 +59,9 @@ export async function planRun(submission: RunSubmission, deps: PlanDeps): Promis
     }
     if (p.runOnce) runOnceHosts.set(i, new Set(p.targets.map((t) => t.target)));
   }
-  const entryHosts = submission.entries.map((_, e) => new Set(jobs.filter((_, i) => entryOf[i] === e).flatMap((p) => p.targets.map((t) => t.target))));
+  const entryHosts = submission.entries.map(
+    (_, e) => new Set(jobs.filter((_, i) => entryOf[i] === e).flatMap((p) => p.targets.map((t) => t.target))),
+  );
   const answers = await Promise.all(
     hosts.map(async (host) => {
       if (!deps.link.isOnline(host) || !deps.link.cacheQuery) return null;

@@ -158,7 +158,10 @@ export function createRollouts(deps: RolloutsDeps) {
   const releasedHosts = (live: Live) => live.row.waves.slice(0, live.row.released).flat();
   const unfinished = (live: Live, hosts: readonly string[]) => hosts.filter((h) => (live.open.get(h) ?? 0) > 0);
 
-  async function save(live: Live, next: Partial<Pick<RolloutRow, 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt'>>): Promise<void> {
+  async function save(
+    live: Live,
+    next: Partial<Pick<RolloutRow, 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt'>>,
+  ): Promise<void> {
     const row: RolloutRow = { ...live.row, ...next, updatedAt: clock() };
     await store.transaction(({ rollouts }) => rollouts.progress(row));
     live.row = row;
@@ -170,15 +173,28 @@ export function createRollouts(deps: RolloutsDeps) {
     await save(live, { released, state: 'running', resumeAt: null, haltReason: null });
     const ended = lastResultAt.get(live);
     for (const hosts of live.row.waves.slice(from, released)) for (const h of hosts) deps.jobs().dispatchQueued(h, live.row.runId);
-    for (let w = from; w < released; w++) deps.onWaveReleased?.({ runId: live.row.runId, entry: live.row.entry, wave: w, gapMs: ended === undefined ? null : performance.now() - ended });
-    log.info('rollout wave released', { runId: live.row.runId, entry: live.row.entry, waves: `${from + 1}..${released}`, of: live.row.waves.length });
+    for (let w = from; w < released; w++)
+      deps.onWaveReleased?.({
+        runId: live.row.runId,
+        entry: live.row.entry,
+        wave: w,
+        gapMs: ended === undefined ? null : performance.now() - ended,
+      });
+    log.info('rollout wave released', {
+      runId: live.row.runId,
+      entry: live.row.entry,
+      waves: `${from + 1}..${released}`,
+      of: live.row.waves.length,
+    });
     deps.changed(live.row.runId);
   }
 
   let evaluating: Promise<void> = Promise.resolve();
   /** One decision at a time: a wave is never released twice by two results arriving together. */
   function evaluate(live: Live): Promise<void> {
-    evaluating = evaluating.then(() => decide(live)).catch((error: unknown) => log.error('rollout step failed', { runId: live.row.runId, error: String(error) }));
+    evaluating = evaluating
+      .then(() => decide(live))
+      .catch((error: unknown) => log.error('rollout step failed', { runId: live.row.runId, error: String(error) }));
     return evaluating;
   }
 
@@ -198,7 +214,13 @@ export function createRollouts(deps: RolloutsDeps) {
     const total = live.waveOf.size;
     if (r.released >= r.waves.length) return done(live);
     if ((failedHosts.length * 100) / total > r.maxFailPercentage) {
-      const haltReason: HaltReason = { wave: r.released - 1, hosts: failedHosts, failed: failedHosts.length, total, maxFailPercentage: r.maxFailPercentage };
+      const haltReason: HaltReason = {
+        wave: r.released - 1,
+        hosts: failedHosts,
+        failed: failedHosts.length,
+        total,
+        maxFailPercentage: r.maxFailPercentage,
+      };
       await save(live, { state: 'halted', haltReason });
       log.warn('rollout halted', { runId: r.runId, entry: r.entry, wave: r.released, failed: failedHosts.length, total });
       deps.changed(r.runId);
@@ -333,9 +355,13 @@ export function createRollouts(deps: RolloutsDeps) {
     const list = byRun.get(runId);
     if (!list) {
       const stored = await store.rollouts.ofRun(runId);
-      return fail(stored.length ? 'conflict' : 'not-found', stored.length ? `run ${runId} has finished; its rollout takes no more actions` : `run ${runId} has no rollout (or does not exist)`);
+      return fail(
+        stored.length ? 'conflict' : 'not-found',
+        stored.length ? `run ${runId} has finished; its rollout takes no more actions` : `run ${runId} has no rollout (or does not exist)`,
+      );
     }
-    const wanted: readonly RolloutState[] = action === 'approve' ? ['awaiting-approval'] : action === 'abort' ? ['running', 'paused', 'awaiting-approval', 'halted'] : ['halted'];
+    const wanted: readonly RolloutState[] =
+      action === 'approve' ? ['awaiting-approval'] : action === 'abort' ? ['running', 'paused', 'awaiting-approval', 'halted'] : ['halted'];
     const targets = list.filter((l) => wanted.includes(l.row.state));
     if (!targets.length) {
       const state = viewOf(runId)?.state ?? 'done';
@@ -376,7 +402,12 @@ export function createRollouts(deps: RolloutsDeps) {
   }
 
   /** The failed (job, host) pairs of the halted entries, as a re-run without rollout keys. */
-  async function retrySubmission(runId: string, lives: readonly Live[], hosts: readonly string[], requestedBy: string): Promise<RunSubmission | null> {
+  async function retrySubmission(
+    runId: string,
+    lives: readonly Live[],
+    hosts: readonly string[],
+    requestedBy: string,
+  ): Promise<RunSubmission | null> {
     const run = await store.history.getRun(runId);
     if (!run || !hosts.length) return null;
     let stored: RunSubmission;

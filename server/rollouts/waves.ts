@@ -46,7 +46,12 @@ export type RolloutSpec = Readonly<{
  * The rollout of one entry, or null when it runs as Directord runs it. `hosts`: the entry's
  * hosts that have work queued, in target order; `concurrency`: the submission's `--concurrency`.
  */
-export function rolloutSpec(entry: EntrySubmission, hosts: readonly string[], concurrency: number | undefined, random: () => number): RolloutSpec | null {
+export function rolloutSpec(
+  entry: EntrySubmission,
+  hosts: readonly string[],
+  concurrency: number | undefined,
+  random: () => number,
+): RolloutSpec | null {
   if (!hosts.length) return null;
   const ordered = entry.order === 'shuffle' ? shuffled(hosts, random) : [...hosts];
   if (entry.serial !== undefined) {

@@ -17,7 +17,14 @@ const restoreValidator = compileValidator(RestoreAutomationSchema);
 
 export type AutomationExport = ReturnType<typeof createAutomationExport>;
 
-export function createAutomationExport(deps: Readonly<{ store: Pick<Store, 'schedules' | 'notifications' | 'triggers' | 'library'>; schedules: SchedulesService; notify: NotifyService; triggers: TriggersService }>) {
+export function createAutomationExport(
+  deps: Readonly<{
+    store: Pick<Store, 'schedules' | 'notifications' | 'triggers' | 'library'>;
+    schedules: SchedulesService;
+    notify: NotifyService;
+    triggers: TriggersService;
+  }>,
+) {
   const { store } = deps;
   return {
     async exportOf(id: unknown): Promise<Result<LibraryAutomation>> {
@@ -28,13 +35,26 @@ export function createAutomationExport(deps: Readonly<{ store: Pick<Store, 'sche
       const notifications = (await store.notifications.all()).filter((n) => n.libraryId === id && n.kind !== 'slack');
       const triggers = (await store.triggers.all()).filter((t) => t.libraryId === id);
       return ok({
-        schedules: schedules.map((s) => ({ name: s.name, cron: s.cron, ...(s.tz ? { tz: s.tz } : {}), ...(s.target ? { target: s.target } : {}), ...(Object.keys(s.vars).length ? { vars: { ...s.vars } } : {}), misfire: s.misfire, overlap: s.overlap })),
+        schedules: schedules.map((s) => ({
+          name: s.name,
+          cron: s.cron,
+          ...(s.tz ? { tz: s.tz } : {}),
+          ...(s.target ? { target: s.target } : {}),
+          ...(Object.keys(s.vars).length ? { vars: { ...s.vars } } : {}),
+          misfire: s.misfire,
+          overlap: s.overlap,
+        })),
         notifications: notifications.map((n) => ({
           name: n.name,
           on: n.events as LibraryAutomation['notifications'][number]['on'],
           channel: n.kind === 'email' ? { kind: 'email' as const, to: n.destination } : { kind: 'webhook' as const, url: n.destination },
         })),
-        triggers: triggers.map((t) => ({ name: t.name, ...(t.target ? { target: t.target } : {}), ...(t.varsFrom.length ? { varsFrom: [...t.varsFrom] } : {}), ...(t.hmacKey === null ? { auth: 'bearer' as const } : {}) })),
+        triggers: triggers.map((t) => ({
+          name: t.name,
+          ...(t.target ? { target: t.target } : {}),
+          ...(t.varsFrom.length ? { varsFrom: [...t.varsFrom] } : {}),
+          ...(t.hmacKey === null ? { auth: 'bearer' as const } : {}),
+        })),
         // Only what differs from the defaults, so an item with none exports as plain YAML.
         ...(item.allowSimultaneous ? { settings: { allowSimultaneous: true } } : {}),
       });
@@ -52,11 +72,13 @@ export function createAutomationExport(deps: Readonly<{ store: Pick<Store, 'sche
       const note = (what: string, r: Result<unknown>) => (r.ok ? created.push(what) : skipped.push(`${what}: ${r.error.message}`));
       // The item's settings travel with its automation (the import restores them on the new item).
       if (a.settings?.allowSimultaneous !== undefined) await store.library.setAllowSimultaneous(id, a.settings.allowSimultaneous);
-      for (const s of Array.isArray(a.schedules) ? a.schedules : []) note(`schedule ${String(s?.name)}`, await deps.schedules.add({ ...s, source: { library: item.name } }, id));
+      for (const s of Array.isArray(a.schedules) ? a.schedules : [])
+        note(`schedule ${String(s?.name)}`, await deps.schedules.add({ ...s, source: { library: item.name } }, id));
       for (const n of Array.isArray(a.notifications) ? a.notifications : []) {
         const r = await deps.notify.add({ ...n, library: id });
         note(`notification ${String(n?.name)}`, r);
-        if (r.ok && n.channel?.kind === 'webhook') secrets.push(`notification ${n.name}: its signing secret was not exported; remove and add it again with --secret to sign`);
+        if (r.ok && n.channel?.kind === 'webhook')
+          secrets.push(`notification ${n.name}: its signing secret was not exported; remove and add it again with --secret to sign`);
       }
       for (const t of Array.isArray(a.triggers) ? a.triggers : []) {
         const r = await deps.triggers.add({ ...t, source: { library: id } });

@@ -12,7 +12,11 @@ const plan = (expr: string, tz: string | null = null) => {
 
 test('six fields put seconds first; five fields fire on the minute', () => {
   const from = Date.UTC(2026, 0, 1, 0, 0, 1, 500);
-  assert.deepEqual(iso(plan('*/2 * * * * *').upcoming(from, 3)), ['2026-01-01T00:00:02.000Z', '2026-01-01T00:00:04.000Z', '2026-01-01T00:00:06.000Z']);
+  assert.deepEqual(iso(plan('*/2 * * * * *').upcoming(from, 3)), [
+    '2026-01-01T00:00:02.000Z',
+    '2026-01-01T00:00:04.000Z',
+    '2026-01-01T00:00:06.000Z',
+  ]);
   assert.deepEqual(iso(plan('*/15 * * * *', 'UTC').upcoming(from, 2)), ['2026-01-01T00:15:00.000Z', '2026-01-01T00:30:00.000Z']);
   // Strictly after: asking at a fire time gives the next one.
   assert.equal(new Date(plan('*/2 * * * * *').next(Date.UTC(2026, 0, 1, 0, 0, 2))!).toISOString(), '2026-01-01T00:00:04.000Z');
@@ -38,7 +42,10 @@ test('DST: a time in the spring gap runs once right after it; a repeated autumn 
   assert.deepEqual(autumn, ['2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z', '2026-10-27T01:30:00.000Z']);
   // An every-hour job keeps a fixed interval in UTC across the change (no hour lost or doubled).
   const hourly = plan('0 * * * *', 'Europe/Paris').upcoming(Date.UTC(2026, 9, 24, 23, 30), 4);
-  assert.deepEqual(hourly.slice(1).map((t, i) => t - hourly[i]!), [3_600_000, 3_600_000, 3_600_000]);
+  assert.deepEqual(
+    hourly.slice(1).map((t, i) => t - hourly[i]!),
+    [3_600_000, 3_600_000, 3_600_000],
+  );
 });
 
 test('bad expressions and zones are errors naming the option', () => {

@@ -25,12 +25,19 @@ export function isTimeZone(tz: string): boolean {
 }
 
 export function parseCron(expression: string, tz: string | null): Result<CronPlan> {
-  if (tz !== null && !isTimeZone(tz)) return fail('invalid-payload', `--tz: ${tz} is not a time zone (an IANA name such as Europe/Paris or UTC)`, { location: { field: 'tz' } });
+  if (tz !== null && !isTimeZone(tz))
+    return fail('invalid-payload', `--tz: ${tz} is not a time zone (an IANA name such as Europe/Paris or UTC)`, {
+      location: { field: 'tz' },
+    });
   let cron: Cron;
   try {
     cron = new Cron(expression.trim(), { paused: true, mode: '5-or-6-parts', ...(tz ? { timezone: tz } : {}) });
   } catch (error) {
-    return fail('invalid-payload', `--cron: ${JSON.stringify(expression)} is not a cron expression (${(error as Error).message}); five fields, or six with seconds first`, { location: { field: 'cron' } });
+    return fail(
+      'invalid-payload',
+      `--cron: ${JSON.stringify(expression)} is not a cron expression (${(error as Error).message}); five fields, or six with seconds first`,
+      { location: { field: 'cron' } },
+    );
   }
   // croner reads "after" with second precision; asking from the exact millisecond keeps "strictly after".
   const next = (after: number): number | null => cron.nextRun(new Date(after))?.getTime() ?? null;
@@ -49,6 +56,7 @@ export function parseCron(expression: string, tz: string | null): Result<CronPla
       return out;
     },
   };
-  if (next(Date.now()) === null && next(0) === null) return fail('invalid-payload', `--cron: ${JSON.stringify(expression)} never fires`, { location: { field: 'cron' } });
+  if (next(Date.now()) === null && next(0) === null)
+    return fail('invalid-payload', `--cron: ${JSON.stringify(expression)} never fires`, { location: { field: 'cron' } });
   return ok(plan);
 }

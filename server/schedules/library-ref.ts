@@ -8,6 +8,13 @@ export async function libraryIdByName(library: Pick<LibraryStore, 'list'>, name:
   if (byId) return ok(byId.id);
   const matches = items.filter((i) => i.name === name);
   if (matches.length === 1) return ok(matches[0]!.id);
-  if (matches.length > 1) return fail('conflict', `--library ${name}: ${matches.length} Library items have that name; use the item's id (${matches.map((m) => m.id).join(', ')})`, { location: { field: 'library' } });
-  return fail('not-found', `--library ${name}: no Library item has that name (save the orchestration in the console's Library first)`, { location: { field: 'library' } });
+  if (matches.length > 1)
+    return fail(
+      'conflict',
+      `--library ${name}: ${matches.length} Library items have that name; use the item's id (${matches.map((m) => m.id).join(', ')})`,
+      { location: { field: 'library' } },
+    );
+  return fail('not-found', `--library ${name}: no Library item has that name (save the orchestration in the console's Library first)`, {
+    location: { field: 'library' },
+  });
 }

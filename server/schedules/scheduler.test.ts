@@ -21,7 +21,13 @@ type Stack = { server: DirectordServer; ui: UiClient; agent: FakeAgent; fires: F
 
 async function stack(dataDir: string, now: { t: number }): Promise<Stack> {
   const fires: FireRecord[] = [];
-  const server = await createServer({ dataDir, port: 0, log: silentLogger, components: testComponents, scheduler: { timers: false, clock: () => now.t, onFire: (r) => fires.push(r) } });
+  const server = await createServer({
+    dataDir,
+    port: 0,
+    log: silentLogger,
+    components: testComponents,
+    scheduler: { timers: false, clock: () => now.t, onFire: (r) => fires.push(r) },
+  });
   const ui = await connectUi(server);
   const agent = new FakeAgent(server, 'a1');
   await agent.start();
@@ -67,7 +73,10 @@ async function tickAt(s: Stack, t: number): Promise<void> {
 test('a schedule fires on time, records schedule:NAME, lists five next fire times, pauses and resumes', { timeout: 30_000 }, async () => {
   await withStack(async (s) => {
     const info = await addSchedule(s, { name: 'nightly' });
-    assert.deepEqual(info.nextFires, [1, 2, 3, 4, 5].map((i) => T0 + i * 5 * MIN));
+    assert.deepEqual(
+      info.nextFires,
+      [1, 2, 3, 4, 5].map((i) => T0 + i * 5 * MIN),
+    );
     assert.equal(info.source, 'library:item-nightly');
     await tickAt(s, T0 + 4 * MIN);
     assert.equal((await runsOf(s, 'nightly')).length, 0, 'nothing before the first fire time');
@@ -77,7 +86,10 @@ test('a schedule fires on time, records schedule:NAME, lists five next fire time
     assert.equal(run?.source, 'library:item-nightly');
     assert.deepEqual(run?.targets, ['a1']);
     await s.agent.waitForJobs(1);
-    assert.deepEqual(s.fires.map((f) => [f.outcome, f.at, f.lagMs]), [['run', T0 + 5 * MIN, 20]]);
+    assert.deepEqual(
+      s.fires.map((f) => [f.outcome, f.at, f.lagMs]),
+      [['run', T0 + 5 * MIN, 20]],
+    );
     // Another requester's run does not show up under this schedule's filter.
     await request(s.ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo by hand' }] }] }));
     assert.equal((await runsOf(s, 'nightly')).length, 1);
@@ -126,32 +138,42 @@ test('misfire after downtime: skip records the miss, run-once runs once (not onc
   });
 });
 
-test('overlap: skip drops a fire while the last run is open, queue holds one until it settles, allow runs', { timeout: 30_000 }, async () => {
-  await withStack(async (s) => {
-    await addSchedule(s, { name: 'skip', overlap: 'skip' });
-    await addSchedule(s, { name: 'queue', overlap: 'queue' });
-    await addSchedule(s, { name: 'allow', overlap: 'allow' });
-    await tickAt(s, T0 + 5 * MIN);
-    await s.agent.waitForJobs(3);
-    await tickAt(s, T0 + 10 * MIN);
-    await tickAt(s, T0 + 15 * MIN);
-    assert.equal((await runsOf(s, 'skip')).length, 1);
-    assert.equal((await runsOf(s, 'queue')).length, 1);
-    assert.equal((await runsOf(s, 'allow')).length, 3);
-    assert.deepEqual(s.fires.filter((f) => f.schedule === 'skip').map((f) => f.outcome), ['run', 'skipped-overlap', 'skipped-overlap']);
-    assert.deepEqual(s.fires.filter((f) => f.schedule === 'queue').map((f) => f.outcome), ['run', 'queued', 'queued']);
-    // The queue's first run settles: the held fire time starts at once (one run, not one per fire time).
-    const queueRun = (await runsOf(s, 'queue'))[0]!;
-    const job = s.agent.dispatched.find((j) => j.runId === queueRun.runId)!;
-    await s.agent.complete(job);
-    const deadline = Date.now() + 5000;
-    while ((await runsOf(s, 'queue')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.equal((await runsOf(s, 'queue')).length, 2);
-    const released = s.fires.filter((f) => f.schedule === 'queue').at(-1);
-    assert.equal(released?.outcome, 'run');
-    assert.equal(released?.at, T0 + 10 * MIN, 'the first held fire time is the one that runs');
-  });
-});
+test(
+  'overlap: skip drops a fire while the last run is open, queue holds one until it settles, allow runs',
+  { timeout: 30_000 },
+  async () => {
+    await withStack(async (s) => {
+      await addSchedule(s, { name: 'skip', overlap: 'skip' });
+      await addSchedule(s, { name: 'queue', overlap: 'queue' });
+      await addSchedule(s, { name: 'allow', overlap: 'allow' });
+      await tickAt(s, T0 + 5 * MIN);
+      await s.agent.waitForJobs(3);
+      await tickAt(s, T0 + 10 * MIN);
+      await tickAt(s, T0 + 15 * MIN);
+      assert.equal((await runsOf(s, 'skip')).length, 1);
+      assert.equal((await runsOf(s, 'queue')).length, 1);
+      assert.equal((await runsOf(s, 'allow')).length, 3);
+      assert.deepEqual(
+        s.fires.filter((f) => f.schedule === 'skip').map((f) => f.outcome),
+        ['run', 'skipped-overlap', 'skipped-overlap'],
+      );
+      assert.deepEqual(
+        s.fires.filter((f) => f.schedule === 'queue').map((f) => f.outcome),
+        ['run', 'queued', 'queued'],
+      );
+      // The queue's first run settles: the held fire time starts at once (one run, not one per fire time).
+      const queueRun = (await runsOf(s, 'queue'))[0]!;
+      const job = s.agent.dispatched.find((j) => j.runId === queueRun.runId)!;
+      await s.agent.complete(job);
+      const deadline = Date.now() + 5000;
+      while ((await runsOf(s, 'queue')).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal((await runsOf(s, 'queue')).length, 2);
+      const released = s.fires.filter((f) => f.schedule === 'queue').at(-1);
+      assert.equal(released?.outcome, 'run');
+      assert.equal(released?.at, T0 + 10 * MIN, 'the first held fire time is the one that runs');
+    });
+  },
+);
 
 test('exactly once across a restart at the fire time', { timeout: 40_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'directord-schedules-restart-'));
@@ -175,50 +197,86 @@ test('exactly once across a restart at the fire time', { timeout: 40_000 }, asyn
     await s.server.schedulerTick();
     await s.server.schedulerTick();
     assert.equal((await runsOf(s, 'once')).length, 2);
-    assert.deepEqual(s.fires.map((f) => [f.outcome, f.at]), [['run', T0 + 10 * MIN]]);
+    assert.deepEqual(
+      s.fires.map((f) => [f.outcome, f.at]),
+      [['run', T0 + 10 * MIN]],
+    );
     await s.close();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
-test("a Library item's export carries its schedules, notifications and triggers without secrets; import restores them", { timeout: 30_000 }, async () => {
-  await withStack(async (s) => {
-    const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML, allowSimultaneous: true }));
-    await request(s.ui.emitWithAck('schedules:add', { name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', source: { library: 'patching' }, target: 'a1', misfire: 'run-once', overlap: 'queue' }));
-    await request(s.ui.emitWithAck('notify:add', { name: 'patch-hook', channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'never-exported' }, on: ['failed'], library: 'patching' }));
-    const trig = await request(s.ui.emitWithAck('triggers:add', { name: 'patch-now', source: { library: 'patching' }, varsFrom: ['ref'] }));
-    await addSchedule(s, { name: 'unrelated' });
-    const exported = await request(s.ui.emitWithAck('library:automation', item.id));
-    const text = JSON.stringify(exported);
-    assert.ok(!text.includes('never-exported') && !text.includes(trig.secret), 'no secret in the export');
-    assert.deepEqual(exported.schedules, [{ name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', target: 'a1', misfire: 'run-once', overlap: 'queue' }]);
-    assert.deepEqual(exported.notifications, [{ name: 'patch-hook', on: ['failed'], channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } }]);
-    assert.deepEqual(exported.triggers, [{ name: 'patch-now', varsFrom: ['ref'] }]);
-    assert.deepEqual(exported.settings, { allowSimultaneous: true }, "the item's non-default settings travel with it");
+test(
+  "a Library item's export carries its schedules, notifications and triggers without secrets; import restores them",
+  { timeout: 30_000 },
+  async () => {
+    await withStack(async (s) => {
+      const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML, allowSimultaneous: true }));
+      await request(
+        s.ui.emitWithAck('schedules:add', {
+          name: 'patch-window',
+          cron: '0 0 3 * * 6',
+          tz: 'Europe/Paris',
+          source: { library: 'patching' },
+          target: 'a1',
+          misfire: 'run-once',
+          overlap: 'queue',
+        }),
+      );
+      await request(
+        s.ui.emitWithAck('notify:add', {
+          name: 'patch-hook',
+          channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'never-exported' },
+          on: ['failed'],
+          library: 'patching',
+        }),
+      );
+      const trig = await request(
+        s.ui.emitWithAck('triggers:add', { name: 'patch-now', source: { library: 'patching' }, varsFrom: ['ref'] }),
+      );
+      await addSchedule(s, { name: 'unrelated' });
+      const exported = await request(s.ui.emitWithAck('library:automation', item.id));
+      const text = JSON.stringify(exported);
+      assert.ok(!text.includes('never-exported') && !text.includes(trig.secret), 'no secret in the export');
+      assert.deepEqual(exported.schedules, [
+        { name: 'patch-window', cron: '0 0 3 * * 6', tz: 'Europe/Paris', target: 'a1', misfire: 'run-once', overlap: 'queue' },
+      ]);
+      assert.deepEqual(exported.notifications, [
+        { name: 'patch-hook', on: ['failed'], channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } },
+      ]);
+      assert.deepEqual(exported.triggers, [{ name: 'patch-now', varsFrom: ['ref'] }]);
+      assert.deepEqual(exported.settings, { allowSimultaneous: true }, "the item's non-default settings travel with it");
 
-    // A restored console: the item is deleted (its automation goes with it) and imported again.
-    await request(s.ui.emitWithAck('library:delete', item.id));
-    assert.deepEqual((await request(s.ui.emitWithAck('schedules:list'))).map((x) => x.name), ['unrelated']);
-    const again = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
-    assert.equal(again.allowSimultaneous, false);
-    const restored = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
-    assert.equal((await request(s.ui.emitWithAck('library:get', again.id))).allowSimultaneous, true, 'the import restores the setting');
-    assert.deepEqual(restored.created, ['schedule patch-window', 'notification patch-hook', 'trigger patch-now']);
-    assert.deepEqual(restored.skipped, []);
-    assert.equal(restored.secrets.length, 2);
-    const schedule = (await request(s.ui.emitWithAck('schedules:list'))).find((x) => x.name === 'patch-window');
-    assert.equal(schedule?.libraryId, again.id);
-    assert.equal(schedule?.source, 'library:patching');
-    assert.equal((await request(s.ui.emitWithAck('notify:list')))[0]?.hasSecret, false);
-    assert.equal((await request(s.ui.emitWithAck('triggers:list')))[0]?.libraryId, again.id);
-    // Importing twice reports the taken names instead of replacing them.
-    const twice = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
-    assert.equal(twice.created.length, 0);
-    assert.equal(twice.skipped.length, 3);
-    // A malformed import is refused by its schema, naming the field.
-    const bad = await s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: JSON.parse('{"schedules": "nightly"}') as never });
-    assert.equal(bad.ok, false);
-    if (!bad.ok) assert.match(bad.error.message, /automation\.schedules/);
-  });
-});
+      // A restored console: the item is deleted (its automation goes with it) and imported again.
+      await request(s.ui.emitWithAck('library:delete', item.id));
+      assert.deepEqual(
+        (await request(s.ui.emitWithAck('schedules:list'))).map((x) => x.name),
+        ['unrelated'],
+      );
+      const again = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+      assert.equal(again.allowSimultaneous, false);
+      const restored = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
+      assert.equal((await request(s.ui.emitWithAck('library:get', again.id))).allowSimultaneous, true, 'the import restores the setting');
+      assert.deepEqual(restored.created, ['schedule patch-window', 'notification patch-hook', 'trigger patch-now']);
+      assert.deepEqual(restored.skipped, []);
+      assert.equal(restored.secrets.length, 2);
+      const schedule = (await request(s.ui.emitWithAck('schedules:list'))).find((x) => x.name === 'patch-window');
+      assert.equal(schedule?.libraryId, again.id);
+      assert.equal(schedule?.source, 'library:patching');
+      assert.equal((await request(s.ui.emitWithAck('notify:list')))[0]?.hasSecret, false);
+      assert.equal((await request(s.ui.emitWithAck('triggers:list')))[0]?.libraryId, again.id);
+      // Importing twice reports the taken names instead of replacing them.
+      const twice = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
+      assert.equal(twice.created.length, 0);
+      assert.equal(twice.skipped.length, 3);
+      // A malformed import is refused by its schema, naming the field.
+      const bad = await s.ui.emitWithAck('library:restore-automation', {
+        id: again.id,
+        automation: JSON.parse('{"schedules": "nightly"}') as never,
+      });
+      assert.equal(bad.ok, false);
+      if (!bad.ok) assert.match(bad.error.message, /automation\.schedules/);
+    });
+  },
+);

@@ -23,9 +23,20 @@ import { parseCron, type CronPlan } from './cron.js';
 import { automationSubmission, runningRunOf, type NotStarted, type SourceDeps } from './source.js';
 
 /** The job path's submit, with writes to make inside the submission's unit of work (false: roll it back). */
-export type SubmitWithin = (submission: RunSubmission, requestedBy: string, within: (tx: StoreTx, runId: string) => boolean) => Promise<Result<RunSubmitted>>;
+export type SubmitWithin = (
+  submission: RunSubmission,
+  requestedBy: string,
+  within: (tx: StoreTx, runId: string) => boolean,
+) => Promise<Result<RunSubmitted>>;
 
-export type FireRecord = Readonly<{ schedule: string; at: number; outcome: 'run' | 'skipped-overlap' | 'skipped-running' | 'queued' | 'missed' | 'failed' | 'duplicate'; runId: string | null; lagMs: number; detail?: string }>;
+export type FireRecord = Readonly<{
+  schedule: string;
+  at: number;
+  outcome: 'run' | 'skipped-overlap' | 'skipped-running' | 'queued' | 'missed' | 'failed' | 'duplicate';
+  runId: string | null;
+  lagMs: number;
+  detail?: string;
+}>;
 
 export type SchedulerDeps = Readonly<{
   store: Pick<Store, 'schedules' | 'library' | 'transaction'>;
@@ -71,7 +82,13 @@ export function createScheduler(deps: SchedulerDeps) {
 
   const record = (r: FireRecord) => {
     deps.onFire?.(r);
-    const fields = { schedule: r.schedule, at: new Date(r.at).toISOString(), runId: r.runId, lagMs: r.lagMs, ...(r.detail ? { detail: r.detail } : {}) };
+    const fields = {
+      schedule: r.schedule,
+      at: new Date(r.at).toISOString(),
+      runId: r.runId,
+      lagMs: r.lagMs,
+      ...(r.detail ? { detail: r.detail } : {}),
+    };
     if (r.outcome === 'run') log.info('schedule fired', fields);
     else if (r.outcome === 'duplicate') log.debug('schedule fire time already handled', fields);
     else log.warn(`schedule fire ${r.outcome}`, fields);
@@ -80,18 +97,32 @@ export function createScheduler(deps: SchedulerDeps) {
   /** Starts the schedule's run for fire time `at`; `release` when it takes a queued fire time. */
   async function start(row: ScheduleRow, at: number, release: boolean): Promise<void> {
     const requestedBy = `schedule:${row.name}`;
-    const submission = await automationSubmission(row, { target: row.target, vars: row.vars, requestedBy }, { library: store.library, ...(deps.lookup ? { lookup: deps.lookup } : {}) });
-    const within = (tx: StoreTx, runId: string) => (release ? tx.schedules.takeQueued(row.id, at, runId) : tx.schedules.markFired(row.id, at, runId, null));
+    const submission = await automationSubmission(
+      row,
+      { target: row.target, vars: row.vars, requestedBy },
+      { library: store.library, ...(deps.lookup ? { lookup: deps.lookup } : {}) },
+    );
+    const within = (tx: StoreTx, runId: string) =>
+      release ? tx.schedules.takeQueued(row.id, at, runId) : tx.schedules.markFired(row.id, at, runId, null);
     const result = submission.ok ? await deps.submit(submission.value, requestedBy, within) : submission;
     const lagMs = clock() - at;
     if (result.ok) return record({ schedule: row.name, at, outcome: 'run', runId: result.value.runId, lagMs });
     if (result.error.code === 'conflict') return record({ schedule: row.name, at, outcome: 'duplicate', runId: null, lagMs });
     // The fire time is handled even when its run could not start (no agents, a broken file): retrying it forever helps no one.
-    const handled = await store.transaction((tx) => (release ? tx.schedules.takeQueued(row.id, at, null) : tx.schedules.markFired(row.id, at, null, null)));
+    const handled = await store.transaction((tx) =>
+      release ? tx.schedules.takeQueued(row.id, at, null) : tx.schedules.markFired(row.id, at, null, null),
+    );
     if (handled && result.error.code === 'already-running') {
       const runningRunId = runningRunOf(result.error);
       record({ schedule: row.name, at, outcome: 'skipped-running', runId: runningRunId, lagMs, detail: result.error.message });
-      deps.notStarted?.({ libraryId: row.libraryId, source: submission.ok ? (submission.value.source ?? requestedBy) : requestedBy, requestedBy, reason: result.error.message, runningRunId, at: clock() });
+      deps.notStarted?.({
+        libraryId: row.libraryId,
+        source: submission.ok ? (submission.value.source ?? requestedBy) : requestedBy,
+        requestedBy,
+        reason: result.error.message,
+        runningRunId,
+        at: clock(),
+      });
       return;
     }
     record({ schedule: row.name, at, outcome: handled ? 'failed' : 'duplicate', runId: null, lagMs, detail: result.error.message });
@@ -112,14 +143,21 @@ export function createScheduler(deps: SchedulerDeps) {
     if (latest === null || latest <= base) return;
     const lagMs = now - latest;
     if (lagMs > graceMs && row.misfire === 'skip') {
-      if (await store.transaction((tx) => tx.schedules.markFired(row.id, latest, null, null))) record({ schedule: row.name, at: latest, outcome: 'missed', runId: null, lagMs });
+      if (await store.transaction((tx) => tx.schedules.markFired(row.id, latest, null, null)))
+        record({ schedule: row.name, at: latest, outcome: 'missed', runId: null, lagMs });
       return;
     }
     const stillOpen = row.lastRunId !== null && deps.isOpen(row.lastRunId);
     if (stillOpen && row.overlap !== 'allow') {
       const queuedAt = row.overlap === 'queue' ? (row.queuedAt ?? latest) : null;
       if (await store.transaction((tx) => tx.schedules.markFired(row.id, latest, null, queuedAt))) {
-        record({ schedule: row.name, at: latest, outcome: row.overlap === 'queue' ? 'queued' : 'skipped-overlap', runId: row.lastRunId, lagMs });
+        record({
+          schedule: row.name,
+          at: latest,
+          outcome: row.overlap === 'queue' ? 'queued' : 'skipped-overlap',
+          runId: row.lastRunId,
+          lagMs,
+        });
       }
       return;
     }

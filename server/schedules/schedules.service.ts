@@ -15,7 +15,9 @@ const nameValidator = compileValidator(ScheduleNameSchema);
 
 export type SchedulesService = ReturnType<typeof createSchedulesService>;
 
-export function createSchedulesService(deps: Readonly<{ store: Pick<Store, 'schedules' | 'library'>; scheduler: Scheduler; clock: () => number }>) {
+export function createSchedulesService(
+  deps: Readonly<{ store: Pick<Store, 'schedules' | 'library'>; scheduler: Scheduler; clock: () => number }>,
+) {
   const { store, scheduler } = deps;
 
   async function info(row: ScheduleRow): Promise<ScheduleInfo> {
@@ -79,7 +81,10 @@ export function createSchedulesService(deps: Readonly<{ store: Pick<Store, 'sche
         lastRunId: null,
         queuedAt: null,
       };
-      if (!(await store.schedules.insert(row))) return fail('conflict', `a schedule named ${r.name} exists; remove it first (directord schedule rm ${r.name})`, { location: { field: 'name' } });
+      if (!(await store.schedules.insert(row)))
+        return fail('conflict', `a schedule named ${r.name} exists; remove it first (directord schedule rm ${r.name})`, {
+          location: { field: 'name' },
+        });
       void scheduler.changed();
       return ok(await info(row));
     },

@@ -19,7 +19,14 @@ export type RunOptions = Readonly<{ target: string | null; vars: Readonly<Record
  * A schedule fire or trigger request whose run was refused because its Library item is still
  * running: notified as a failed run would be (notify.service.ts `notStarted`).
  */
-export type NotStarted = Readonly<{ libraryId: string | null; source: string; requestedBy: string; reason: string; runningRunId: string | null; at: number }>;
+export type NotStarted = Readonly<{
+  libraryId: string | null;
+  source: string;
+  requestedBy: string;
+  reason: string;
+  runningRunId: string | null;
+  at: number;
+}>;
 
 /** The running run named by an `already-running` refusal. */
 export function runningRunOf(error: Readonly<{ details?: unknown }>): string | null {
@@ -33,7 +40,11 @@ export async function describeSource(row: AutomationSourceRow, library: Pick<Lib
   return `file:${row.file ?? ''}`;
 }
 
-export async function automationSubmission(row: AutomationSourceRow, options: RunOptions, deps: SourceDeps): Promise<Result<RunSubmission>> {
+export async function automationSubmission(
+  row: AutomationSourceRow,
+  options: RunOptions,
+  deps: SourceDeps,
+): Promise<Result<RunSubmission>> {
   let text: string;
   let source: string;
   let attachments: readonly LibraryAttachment[] = [];

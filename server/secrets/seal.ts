@@ -13,7 +13,10 @@ export type SecretsKey = Readonly<{ key: Buffer }>;
 export function loadOrCreateSecretsKey(path: string): SecretsKey {
   if (existsSync(path)) {
     const text = readFileSync(path, 'utf8').trim();
-    if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`${path} is not a secrets key (64 hex digits); restore it from a backup: without it the stored secrets cannot be read`);
+    if (!/^[0-9a-f]{64}$/i.test(text))
+      throw new Error(
+        `${path} is not a secrets key (64 hex digits); restore it from a backup: without it the stored secrets cannot be read`,
+      );
     chmodSync(path, 0o600);
     return { key: Buffer.from(text, 'hex') };
   }

@@ -19,7 +19,13 @@ export type SecretsService = Readonly<{
 }>;
 
 export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: SecretsKey; clock: () => number }>): SecretsService {
-  const info = (r: { name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }): SecretInfo => ({ name: r.name, version: r.version, createdAt: r.createdAt, updatedAt: r.updatedAt, updatedBy: r.updatedBy });
+  const info = (r: { name: string; version: number; createdAt: number; updatedAt: number; updatedBy: string }): SecretInfo => ({
+    name: r.name,
+    version: r.version,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    updatedBy: r.updatedBy,
+  });
   return {
     list: async () => (await deps.store.all()).map(info),
     async set(name, value, by) {
@@ -27,7 +33,14 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
       const previous = await deps.store.get(name);
       const now = deps.clock();
       const version = (previous?.version ?? 0) + 1;
-      const row = { name, version, sealed: seal(deps.key, name, version, value), createdAt: previous?.createdAt ?? now, updatedAt: now, updatedBy: by };
+      const row = {
+        name,
+        version,
+        sealed: seal(deps.key, name, version, value),
+        createdAt: previous?.createdAt ?? now,
+        updatedAt: now,
+        updatedBy: by,
+      };
       await deps.store.put(row);
       return ok(info(row));
     },

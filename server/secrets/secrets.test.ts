@@ -26,7 +26,11 @@ describe('secrets', () => {
   });
 
   test('masking: whole, split across chunks at every position, several values, nested values', () => {
-    const values = [{ name: 'TOKEN', value: 's3cr3t-v4lue' }, { name: 'SHORT', value: 'abc' }, { name: 'INNER', value: 'cr3t' }];
+    const values = [
+      { name: 'TOKEN', value: 's3cr3t-v4lue' },
+      { name: 'SHORT', value: 'abc' },
+      { name: 'INNER', value: 'cr3t' },
+    ];
     assert.equal(maskText('x s3cr3t-v4lue y s3cr3t-v4lue', values), 'x [secret:TOKEN] y [secret:TOKEN]');
     assert.equal(maskText('abc', values), 'abc', 'values shorter than 4 characters are not masked');
     const text = 'before s3cr3t-v4lue middle s3cr3t-v4lues3cr3t-v4lue after cr3t end s3cr3';
@@ -37,7 +41,10 @@ describe('secrets', () => {
         const m = createStreamMasker(values);
         const out = [m.push(text.slice(0, i)), m.push(text.slice(i, j)), m.push(text.slice(j)), m.end()];
         assert.equal(out.join(''), expected, `split at ${i}/${j}`);
-        assert.ok(out.every((part) => !part.includes('s3cr3t-v4lue')), `no chunk carries the value (split at ${i}/${j})`);
+        assert.ok(
+          out.every((part) => !part.includes('s3cr3t-v4lue')),
+          `no chunk carries the value (split at ${i}/${j})`,
+        );
       }
     }
     // One character at a time.
@@ -45,38 +52,53 @@ describe('secrets', () => {
     assert.equal([...text].map((c) => m.push(c)).join('') + m.end(), expected);
   });
 
-  test('on a real server: set from the admin, listed without values, versions, viewers refused, no plaintext in the data dir', { timeout: 30_000 }, async () => {
-    const t = await startTestServer();
-    const value = `plain-${randomBytes(12).toString('hex')}`;
-    const api = async (token: string, event: string, payload: unknown) => {
-      const res = await fetch(`${t.server.url}/api/ui/${event}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
-      return (await res.json()) as Result<unknown>;
-    };
-    try {
-      assert.equal(statSync(join(t.dataDir, 'secrets.key')).mode & 0o777, 0o600);
-      const first = (await api(t.server.cliToken, 'secrets:set', { name: 'DEPLOY_KEY', value })) as Result<SecretInfo>;
-      assert.ok(first.ok && first.value.version === 1);
-      const second = (await api(t.server.cliToken, 'secrets:set', { name: 'DEPLOY_KEY', value: value + '-2' })) as Result<SecretInfo>;
-      assert.ok(second.ok && second.value.version === 2, 'rotating makes a new version');
-      const list = await api(t.server.cliToken, 'secrets:list', {});
-      assert.ok(list.ok);
-      assert.ok(!JSON.stringify(list).includes(value));
-      await api(t.server.cliToken, 'users:add', { name: 'vera', role: 'viewer', password: 'correct horse battery' });
-      const token = ((await api(t.server.cliToken, 'tokens:create', { user: 'vera' })) as Result<ApiTokenCreated>) as { ok: true; value: ApiTokenCreated };
-      const refused = await api(token.value.token, 'secrets:list', {});
-      assert.deepEqual(refused.ok ? null : refused.error.message, 'forbidden: viewer vera may not list secrets');
-      const bad = await api(t.server.cliToken, 'secrets:set', { name: 'no spaces', value: 'x' });
-      assert.equal(bad.ok, false);
-      // Every file of the data dir (database, WAL, keys, logs): the value is nowhere.
-      const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
-      for (const file of files(t.dataDir)) {
-        const bytes = readFileSync(file);
-        assert.ok(!bytes.includes(value), `${file} holds the plaintext`);
-        assert.ok(!bytes.includes(Buffer.from(value).toString('base64')), `${file} holds it in base64`);
+  test(
+    'on a real server: set from the admin, listed without values, versions, viewers refused, no plaintext in the data dir',
+    { timeout: 30_000 },
+    async () => {
+      const t = await startTestServer();
+      const value = `plain-${randomBytes(12).toString('hex')}`;
+      const api = async (token: string, event: string, payload: unknown) => {
+        const res = await fetch(`${t.server.url}/api/ui/${event}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify(payload),
+        });
+        return (await res.json()) as Result<unknown>;
+      };
+      try {
+        assert.equal(statSync(join(t.dataDir, 'secrets.key')).mode & 0o777, 0o600);
+        const first = (await api(t.server.cliToken, 'secrets:set', { name: 'DEPLOY_KEY', value })) as Result<SecretInfo>;
+        assert.ok(first.ok && first.value.version === 1);
+        const second = (await api(t.server.cliToken, 'secrets:set', { name: 'DEPLOY_KEY', value: value + '-2' })) as Result<SecretInfo>;
+        assert.ok(second.ok && second.value.version === 2, 'rotating makes a new version');
+        const list = await api(t.server.cliToken, 'secrets:list', {});
+        assert.ok(list.ok);
+        assert.ok(!JSON.stringify(list).includes(value));
+        await api(t.server.cliToken, 'users:add', { name: 'vera', role: 'viewer', password: 'correct horse battery' });
+        const token = (await api(t.server.cliToken, 'tokens:create', { user: 'vera' })) as Result<ApiTokenCreated> as {
+          ok: true;
+          value: ApiTokenCreated;
+        };
+        const refused = await api(token.value.token, 'secrets:list', {});
+        assert.deepEqual(refused.ok ? null : refused.error.message, 'forbidden: viewer vera may not list secrets');
+        const bad = await api(t.server.cliToken, 'secrets:set', { name: 'no spaces', value: 'x' });
+        assert.equal(bad.ok, false);
+        // Every file of the data dir (database, WAL, keys, logs): the value is nowhere.
+        const files = (dir: string): string[] =>
+          readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+        for (const file of files(t.dataDir)) {
+          const bytes = readFileSync(file);
+          assert.ok(!bytes.includes(value), `${file} holds the plaintext`);
+          assert.ok(!bytes.includes(Buffer.from(value).toString('base64')), `${file} holds it in base64`);
+        }
+        assert.ok(
+          files(t.dataDir).some((f) => f.endsWith('directord.db-wal')),
+          'the WAL was checked',
+        );
+      } finally {
+        await t.stop();
       }
-      assert.ok(files(t.dataDir).some((f) => f.endsWith('directord.db-wal')), 'the WAL was checked');
-    } finally {
-      await t.stop();
-    }
-  });
+    },
+  );
 });

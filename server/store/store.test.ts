@@ -30,8 +30,10 @@ describe('the store seam', () => {
       const rel = relative(SERVER, path).split('\\').join('/');
       if (rel.startsWith('store/sqlite/') || rel.startsWith('testing/')) continue;
       const text = readFileSync(path, 'utf8');
-      if (/from ['"]better-sqlite3['"]/.test(text) || /\.prepare(<[^>]*>)?\(/.test(text) || /\.pragma\(/.test(text)) offenders.push(`${rel}: SQL outside the store`);
-      if (rel !== 'index.ts' && /from ['"][./]*\/?store\/sqlite\//.test(text)) offenders.push(`${rel}: imports the SQLite store (use store/types.ts)`);
+      if (/from ['"]better-sqlite3['"]/.test(text) || /\.prepare(<[^>]*>)?\(/.test(text) || /\.pragma\(/.test(text))
+        offenders.push(`${rel}: SQL outside the store`);
+      if (rel !== 'index.ts' && /from ['"][./]*\/?store\/sqlite\//.test(text))
+        offenders.push(`${rel}: imports the SQLite store (use store/types.ts)`);
     }
     assert.deepEqual(offenders, []);
   });
@@ -44,11 +46,50 @@ describe('the store seam', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     const now = Date.now();
-    const run = (runId: string): NewRun => ({ runId, kind: 'exec', source: null, sourceText: null, requestedBy: 'test', createdAt: now, rerunOf: null, partOf: null, title: null, jobCount: 1, targets: ['a1'], verbs: ['RUN'], submission: '{}' });
-    const target: TargetRecord = { target: 'a1', state: 'queued', info: null, exitCode: null, cached: false, queuedAt: now, dispatchedAt: null, startedAt: null, finishedAt: null, executionTime: null, roundtripTime: null, stdoutBytes: 0, stderrBytes: 0, truncated: false };
+    const run = (runId: string): NewRun => ({
+      runId,
+      kind: 'exec',
+      source: null,
+      sourceText: null,
+      requestedBy: 'test',
+      createdAt: now,
+      rerunOf: null,
+      partOf: null,
+      title: null,
+      jobCount: 1,
+      targets: ['a1'],
+      verbs: ['RUN'],
+      submission: '{}',
+    });
+    const target: TargetRecord = {
+      target: 'a1',
+      state: 'queued',
+      info: null,
+      exitCode: null,
+      cached: false,
+      queuedAt: now,
+      dispatchedAt: null,
+      startedAt: null,
+      finishedAt: null,
+      executionTime: null,
+      roundtripTime: null,
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      truncated: false,
+    };
     const job = (runId: string, seq: number): NewJob => ({
       seq,
-      job: { jobId: `${runId}-job`, runId, parentId: `${runId}-job`, verb: 'RUN', args: { command: 'true' }, sha: 'sha', timeout: 600, skipCache: false, parentAsync: false },
+      job: {
+        jobId: `${runId}-job`,
+        runId,
+        parentId: `${runId}-job`,
+        verb: 'RUN',
+        args: { command: 'true' },
+        sha: 'sha',
+        timeout: 600,
+        skipCache: false,
+        parentAsync: false,
+      },
       parentSha: null,
       text: 'true',
       runOnce: false,
@@ -73,13 +114,19 @@ describe('the store seam', () => {
     test('a body that returns commits everything; output is idempotent by seq', async () => {
       const value = await store.transaction((tx) => {
         tx.jobs.insertSubmission(run('r-ok'), [job('r-ok', 1)]);
-        return [tx.jobs.insertChunk('r-ok-job', 'a1', 'stdout', 0, 'hello\n'), tx.jobs.insertChunk('r-ok-job', 'a1', 'stdout', 0, 'again\n')];
+        return [
+          tx.jobs.insertChunk('r-ok-job', 'a1', 'stdout', 0, 'hello\n'),
+          tx.jobs.insertChunk('r-ok-job', 'a1', 'stdout', 0, 'again\n'),
+        ];
       });
       assert.deepEqual(value, [true, false]);
       assert.equal((await store.history.getRun('r-ok'))?.status, 'running');
       assert.deepEqual(await store.history.output('r-ok-job', 'a1'), [{ stream: 'stdout', data: 'hello\n' }]);
       assert.equal(await store.jobs.nextSeq(), 2);
-      assert.deepEqual((await store.jobs.loadOpen()).jobs.map((j) => j.job_id), ['r-ok-job']);
+      assert.deepEqual(
+        (await store.jobs.loadOpen()).jobs.map((j) => j.job_id),
+        ['r-ok-job'],
+      );
     });
   });
   describe('schedule fire times (issue #19)', () => {
@@ -90,10 +137,34 @@ describe('the store seam', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     const now = Date.now();
-    const run = (runId: string): NewRun => ({ runId, kind: 'exec', source: null, sourceText: null, requestedBy: 'schedule:nightly', createdAt: now, rerunOf: null, partOf: null, title: null, jobCount: 1, targets: ['a1'], verbs: ['RUN'], submission: '{}' });
+    const run = (runId: string): NewRun => ({
+      runId,
+      kind: 'exec',
+      source: null,
+      sourceText: null,
+      requestedBy: 'schedule:nightly',
+      createdAt: now,
+      rerunOf: null,
+      partOf: null,
+      title: null,
+      jobCount: 1,
+      targets: ['a1'],
+      verbs: ['RUN'],
+      submission: '{}',
+    });
     const job = (runId: string, seq: number): NewJob => ({
       seq,
-      job: { jobId: `${runId}-job`, runId, parentId: `${runId}-job`, verb: 'RUN', args: { command: 'true' }, sha: 'sha', timeout: 600, skipCache: false, parentAsync: false },
+      job: {
+        jobId: `${runId}-job`,
+        runId,
+        parentId: `${runId}-job`,
+        verb: 'RUN',
+        args: { command: 'true' },
+        sha: 'sha',
+        timeout: 600,
+        skipCache: false,
+        parentAsync: false,
+      },
       parentSha: null,
       text: 'true',
       runOnce: false,
@@ -103,7 +174,24 @@ describe('the store seam', () => {
     });
     let seq = 0;
     test('a schedule fire time commits once with its run; a second commit of it changes nothing (issue #19)', async () => {
-      const row = { id: 's1', name: 'nightly', cron: '* * * * *', tz: null, libraryId: null, file: 'f.yaml', fileText: '- jobs: []', target: null, vars: {}, misfire: 'skip' as const, overlap: 'allow' as const, enabled: true, createdAt: now, lastFiredAt: null, lastRunId: null, queuedAt: null };
+      const row = {
+        id: 's1',
+        name: 'nightly',
+        cron: '* * * * *',
+        tz: null,
+        libraryId: null,
+        file: 'f.yaml',
+        fileText: '- jobs: []',
+        target: null,
+        vars: {},
+        misfire: 'skip' as const,
+        overlap: 'allow' as const,
+        enabled: true,
+        createdAt: now,
+        lastFiredAt: null,
+        lastRunId: null,
+        queuedAt: null,
+      };
       assert.equal(await store.schedules.insert(row), true);
       assert.equal(await store.schedules.insert({ ...row, id: 's2' }), false, 'names are unique');
       const fire = (runId: string, at: number) =>
@@ -119,6 +207,5 @@ describe('the store seam', () => {
       await fire('r-fire-3', 2000);
       assert.equal((await store.schedules.byName('nightly'))?.lastFiredAt, 2000);
     });
-
   });
 });

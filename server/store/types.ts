@@ -150,7 +150,14 @@ export type OutputSearchQuery = Readonly<{
 }>;
 
 /** A stored chunk whose text matched (its stream may match on several lines). */
-export type OutputChunkHit = { job_id: string; target: string; stream: 'stdout' | 'stderr'; run_id: string; verb: string; created_at: number };
+export type OutputChunkHit = {
+  job_id: string;
+  target: string;
+  stream: 'stdout' | 'stderr';
+  run_id: string;
+  verb: string;
+  created_at: number;
+};
 
 export type NodeTimes = { target: string; ex: number | null; exn: number; rt: number | null; rtn: number; ok: number; bad: number };
 export type JobSpan = { n: number; first_created: number | null; last_updated: number | null };
@@ -271,9 +278,23 @@ export interface LibraryStore {
   list(): Promise<LibraryItemSummary[]>;
   get(id: string): Promise<LibraryItem | undefined>;
   /** `allowSimultaneous` undefined: false. */
-  insert(id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number, allowSimultaneous?: boolean): Promise<void>;
+  insert(
+    id: string,
+    name: string,
+    yaml: string,
+    attachments: readonly LibraryAttachment[],
+    now: number,
+    allowSimultaneous?: boolean,
+  ): Promise<void>;
   /** False when there is no such item. `allowSimultaneous` undefined keeps the stored setting. */
-  update(id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number, allowSimultaneous?: boolean): Promise<boolean>;
+  update(
+    id: string,
+    name: string,
+    yaml: string,
+    attachments: readonly LibraryAttachment[],
+    now: number,
+    allowSimultaneous?: boolean,
+  ): Promise<boolean>;
   /** False when there is no such item (an import restores the setting). */
   setAllowSimultaneous(id: string, allow: boolean): Promise<boolean>;
   remove(id: string): Promise<boolean>;
@@ -402,7 +423,15 @@ export type NotificationRow = Readonly<{
   createdAt: number;
 }>;
 
-export type DeliveryRow = Readonly<{ notificationId: string; event: string; runId: string; attempt: number; status: 'delivered' | 'failed' | 'retrying'; detail: string; at: number }>;
+export type DeliveryRow = Readonly<{
+  notificationId: string;
+  event: string;
+  runId: string;
+  attempt: number;
+  status: 'delivered' | 'failed' | 'retrying';
+  detail: string;
+  at: number;
+}>;
 
 export interface NotificationsStore {
   all(): Promise<NotificationRow[]>;
@@ -459,7 +488,10 @@ export type RolloutRow = Readonly<{
   updatedAt: number;
 }>;
 
-export type RolloutProgress = Pick<RolloutRow, 'runId' | 'entry' | 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt' | 'updatedAt'>;
+export type RolloutProgress = Pick<
+  RolloutRow,
+  'runId' | 'entry' | 'released' | 'state' | 'haltReason' | 'accepted' | 'resumeAt' | 'updatedAt'
+>;
 
 /** Writes of rollouts inside a unit of work. */
 export interface RolloutsWrites {
@@ -532,7 +564,14 @@ export interface AuditStore {
 }
 
 /** `sealed`: AES-256-GCM ciphertext as text (server/secrets/seal.ts); the value itself is never stored. */
-export type SecretRow = Readonly<{ name: string; version: number; sealed: string; createdAt: number; updatedAt: number; updatedBy: string }>;
+export type SecretRow = Readonly<{
+  name: string;
+  version: number;
+  sealed: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy: string;
+}>;
 
 export interface SecretsStore {
   all(): Promise<SecretRow[]>;

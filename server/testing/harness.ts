@@ -37,7 +37,10 @@ export const testComponents: readonly Component[] = [
   defineComponent({
     verb: 'ECHO',
     summary: 'Echo (test double).',
-    args: Type.Object({ loud: Type.Boolean({ 'x-argv': 'flag', default: false }), message: Type.String({ 'x-argv': 'rest', minLength: 1 }) }),
+    args: Type.Object({
+      loud: Type.Boolean({ 'x-argv': 'flag', default: false }),
+      message: Type.String({ 'x-argv': 'rest', minLength: 1 }),
+    }),
     cacheable: false,
     requiresLock: false,
     run: async () => ({ ok: true }),
@@ -46,7 +49,10 @@ export const testComponents: readonly Component[] = [
 
 export type TestServer = Readonly<{ server: DirectordServer; dataDir: string; stop(): Promise<void> }>;
 
-export async function startTestServer(options: Partial<ServerOptions> = {}, dataDir = mkdtempSync(join(tmpdir(), 'directord-server-test-'))): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<ServerOptions> = {},
+  dataDir = mkdtempSync(join(tmpdir(), 'directord-server-test-')),
+): Promise<TestServer> {
   const server = await createServer({ dataDir, port: 0, log: silentLogger, components: testComponents, ...options });
   return {
     server,
@@ -58,9 +64,13 @@ export async function startTestServer(options: Partial<ServerOptions> = {}, data
   };
 }
 
-
 export async function connectUi(server: DirectordServer, token = server.uiToken): Promise<UiClient> {
-  const socket: UiClient = io(`${server.url}/ui`, { transports: ['websocket'], auth: { token, client: 'test' }, reconnection: false, forceNew: true });
+  const socket: UiClient = io(`${server.url}/ui`, {
+    transports: ['websocket'],
+    auth: { token, client: 'test' },
+    reconnection: false,
+    forceNew: true,
+  });
   await withTimeout(
     new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -128,7 +138,17 @@ export class FakeAgent {
       identity: this.identity,
       machineId: this.options.machineId ?? `machine-${this.identity}`,
       agentVersion: '0.0.0-test',
-      facts: { hostname: this.identity, os: 'Test OS', platform: 'linux', release: '1', arch: 'x64', cores: 2, memoryBytes: 1024, nodeVersion: 'v20', hostUptimeS: 1 },
+      facts: {
+        hostname: this.identity,
+        os: 'Test OS',
+        platform: 'linux',
+        release: '1',
+        arch: 'x64',
+        cores: 2,
+        memoryBytes: 1024,
+        nodeVersion: 'v20',
+        hostUptimeS: 1,
+      },
       components: [{ verb: 'RUN', summary: 'run', args: {}, cacheable: true, requiresLock: false, builtin: true }],
       activeJobs: this.options.activeJobs ?? [],
       startedAt: Date.now(),
@@ -153,7 +173,11 @@ export class FakeAgent {
   }
 
   async send(events: JobEvent[], batch = this.batch++, sentAt?: number): Promise<Result<{ applied: number }>> {
-    return withTimeout(this.socket.emitWithAck('job:events', { batch, events, ...(sentAt !== undefined ? { sentAt } : {}) }), 5000, 'events ack');
+    return withTimeout(
+      this.socket.emitWithAck('job:events', { batch, events, ...(sentAt !== undefined ? { sentAt } : {}) }),
+      5000,
+      'events ack',
+    );
   }
 
   /** Waits until at least `n` jobs were dispatched to this agent. */
@@ -169,12 +193,27 @@ export class FakeAgent {
   }
 
   /** Runs one dispatched job the simple way: started, stdout, finished. */
-  async complete(job: DispatchedJob, outcome: 'succeeded' | 'failed' | 'timed-out' = 'succeeded', stdout = `ran ${job.jobId}\n`): Promise<void> {
+  async complete(
+    job: DispatchedJob,
+    outcome: 'succeeded' | 'failed' | 'timed-out' = 'succeeded',
+    stdout = `ran ${job.jobId}\n`,
+  ): Promise<void> {
     const now = Date.now();
     const r = await this.send([
       { type: 'started', jobId: job.jobId, at: now },
       { type: 'output', jobId: job.jobId, stream: 'stdout', seq: 0, data: stdout },
-      { type: 'finished', jobId: job.jobId, outcome, info: outcome === 'succeeded' ? 'task finished' : 'task failed', exitCode: outcome === 'succeeded' ? 0 : 1, executionTime: 0.25, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 },
+      {
+        type: 'finished',
+        jobId: job.jobId,
+        outcome,
+        info: outcome === 'succeeded' ? 'task finished' : 'task failed',
+        exitCode: outcome === 'succeeded' ? 0 : 1,
+        executionTime: 0.25,
+        startedAt: now,
+        finishedAt: now,
+        stdoutChunks: 1,
+        stderrChunks: 0,
+      },
     ]);
     if (!r.ok) throw new Error(`events refused: ${r.error.message}`);
   }
@@ -183,4 +222,3 @@ export class FakeAgent {
     this.socket.close();
   }
 }
-

@@ -62,7 +62,9 @@ export async function loadOrCreateTlsIdentity(dataDir: string, listenHost: strin
     }
   }
   const names = [...new Set(['localhost', hostname(), ...(isIP(listenHost) ? [] : [listenHost])].filter(Boolean))];
-  const ips = [...new Set(['127.0.0.1', '::1', ...(isIP(listenHost) && listenHost !== '0.0.0.0' && listenHost !== '::' ? [listenHost] : [])])];
+  const ips = [
+    ...new Set(['127.0.0.1', '::1', ...(isIP(listenHost) && listenHost !== '0.0.0.0' && listenHost !== '::' ? [listenHost] : [])]),
+  ];
   const now = Date.now();
   const pems = await generate([{ name: 'commonName', value: `Directord Console ${hostname()}` }], {
     keyType: 'ec',
@@ -74,7 +76,10 @@ export async function loadOrCreateTlsIdentity(dataDir: string, listenHost: strin
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [...names.map((value) => ({ type: 2 as const, value })), ...ips.map((ip) => ({ type: 7 as const, ip }))] },
+      {
+        name: 'subjectAltName',
+        altNames: [...names.map((value) => ({ type: 2 as const, value })), ...ips.map((ip) => ({ type: 7 as const, ip }))],
+      },
     ],
   });
   writeAtomic(keyPath, pems.private, 0o600);

@@ -43,7 +43,9 @@ export function pickVars(body: unknown, fields: readonly string[]): Record<strin
   const vars: Record<string, string | number | boolean> = {};
   for (const field of fields) {
     let value: unknown = body;
-    for (const key of field.split('.')) value = value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+    for (const key of field.split('.'))
+      value =
+        value !== null && typeof value === 'object' && Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
     if (typeof value === 'string') vars[field.replaceAll('.', '_')] = value.slice(0, MAX_VAR_CHARS);
     else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') vars[field.replaceAll('.', '_')] = value;
   }
@@ -97,11 +99,14 @@ export function createTriggersService(
 
   function authenticated(t: TriggerRow, req: IncomingMessage, body: Buffer): boolean {
     const authorization = req.headers.authorization;
-    if (typeof authorization === 'string' && /^Bearer /i.test(authorization)) return sameText(sha256(authorization.slice(7).trim()), t.secretHash);
+    if (typeof authorization === 'string' && /^Bearer /i.test(authorization))
+      return sameText(sha256(authorization.slice(7).trim()), t.secretHash);
     const signature = req.headers['x-hub-signature-256'];
     if (typeof signature === 'string' && t.hmacKey !== null) {
       const hmacKey = unseal(deps.key, `trigger:${t.id}`, 1, t.hmacKey);
-      return hmacKey !== null && sameText(signature.trim().toLowerCase(), `sha256=${createHmac('sha256', hmacKey).update(body).digest('hex')}`);
+      return (
+        hmacKey !== null && sameText(signature.trim().toLowerCase(), `sha256=${createHmac('sha256', hmacKey).update(body).digest('hex')}`)
+      );
     }
     return false;
   }
@@ -124,28 +129,72 @@ export function createTriggersService(
     // Unknown ids and bad secrets look the same from outside (and both count as failed logins).
     if (!t || !authenticated(t, req, body)) {
       log.warn('trigger request refused: unknown trigger or bad secret', { address: req.socket.remoteAddress, trigger: t?.name ?? null });
-      void deps.audit?.record({ user: 'anonymous', role: 'none', action: 'trigger:fire', object: id, result: 'refused', detail: 'unknown trigger or bad secret', address: req.socket.remoteAddress ?? '' });
-      return answer(res, 401, fail('unauthorized', 'unknown trigger or bad secret (Authorization: Bearer SECRET, or X-Hub-Signature-256: sha256=HMAC of the body)'));
+      void deps.audit?.record({
+        user: 'anonymous',
+        role: 'none',
+        action: 'trigger:fire',
+        object: id,
+        result: 'refused',
+        detail: 'unknown trigger or bad secret',
+        address: req.socket.remoteAddress ?? '',
+      });
+      return answer(
+        res,
+        401,
+        fail(
+          'unauthorized',
+          'unknown trigger or bad secret (Authorization: Bearer SECRET, or X-Hub-Signature-256: sha256=HMAC of the body)',
+        ),
+      );
     }
-    if (!take(t.id)) return answer(res, 429, fail('rate-limited', `trigger ${t.name} accepts ${perMinute} requests a minute (burst ${burst}); retry later`), { 'Retry-After': '60' });
+    if (!take(t.id))
+      return answer(
+        res,
+        429,
+        fail('rate-limited', `trigger ${t.name} accepts ${perMinute} requests a minute (burst ${burst}); retry later`),
+        { 'Retry-After': '60' },
+      );
     let parsed: unknown = null;
     if (t.varsFrom.length && body.length) {
       try {
         parsed = JSON.parse(body.toString('utf8'));
       } catch {
-        return answer(res, 400, fail('invalid-payload', `trigger ${t.name} takes vars from a JSON body (${t.varsFrom.join(', ')}); the body is not JSON`));
+        return answer(
+          res,
+          400,
+          fail('invalid-payload', `trigger ${t.name} takes vars from a JSON body (${t.varsFrom.join(', ')}); the body is not JSON`),
+        );
       }
     }
     const requestedBy = `trigger:${t.name}`;
-    const submission = await automationSubmission(t, { target: t.target, vars: pickVars(parsed, t.varsFrom), requestedBy }, { library: store.library, ...(deps.lookup ? { lookup: deps.lookup } : {}) });
+    const submission = await automationSubmission(
+      t,
+      { target: t.target, vars: pickVars(parsed, t.varsFrom), requestedBy },
+      { library: store.library, ...(deps.lookup ? { lookup: deps.lookup } : {}) },
+    );
     const result = submission.ok ? await deps.submit(submission.value, requestedBy) : submission;
     await store.triggers.markFired(t.id, clock());
-    void deps.audit?.record({ user: `trigger:${t.name}`, role: 'trigger', action: 'trigger:fire', object: t.id, result: result.ok ? 'ok' : 'error', detail: result.ok ? result.value.runId : result.error.message, address: req.socket.remoteAddress ?? '' });
+    void deps.audit?.record({
+      user: `trigger:${t.name}`,
+      role: 'trigger',
+      action: 'trigger:fire',
+      object: t.id,
+      result: result.ok ? 'ok' : 'error',
+      detail: result.ok ? result.value.runId : result.error.message,
+      address: req.socket.remoteAddress ?? '',
+    });
     if (!result.ok) {
       log.warn('trigger fired but its run did not start', { trigger: t.name, error: result.error.message });
       if (result.error.code !== 'already-running') return answer(res, 422, result);
       // 409: the request was fine; the item is busy (its earlier run is not finished).
-      deps.notStarted?.({ libraryId: t.libraryId, source: submission.ok ? (submission.value.source ?? requestedBy) : requestedBy, requestedBy, reason: result.error.message, runningRunId: runningRunOf(result.error), at: clock() });
+      deps.notStarted?.({
+        libraryId: t.libraryId,
+        source: submission.ok ? (submission.value.source ?? requestedBy) : requestedBy,
+        requestedBy,
+        reason: result.error.message,
+        runningRunId: runningRunOf(result.error),
+        at: clock(),
+      });
       return answer(res, 409, result);
     }
     log.info('trigger fired', { trigger: t.name, runId: result.value.runId });
@@ -180,7 +229,10 @@ export function createTriggersService(
         createdAt: clock(),
         lastFiredAt: null,
       };
-      if (!(await store.triggers.insert(row))) return fail('conflict', `a trigger named ${r.name} exists; remove it first (directord trigger rm ${r.name})`, { location: { field: 'name' } });
+      if (!(await store.triggers.insert(row)))
+        return fail('conflict', `a trigger named ${r.name} exists; remove it first (directord trigger rm ${r.name})`, {
+          location: { field: 'name' },
+        });
       return ok({ ...(await info(row)), path: `/hooks/${row.id}`, secret });
     },
     list: async (): Promise<TriggerInfo[]> => Promise.all((await store.triggers.all()).map(info)),

@@ -26,8 +26,23 @@ describe('run outcome', { timeout: 30_000 }, () => {
   });
 
   test('a job that timed out, and the job it kept from running, make a timed-out run, listed under timed-out only', async () => {
-    const settled = new Promise<RunSummary>((resolve) => ui.on('run:updated', (r) => r.status !== 'running' && r.source === 'slow.yaml' && resolve(r)));
-    const run = await request(ui.emitWithAck('runs:submit', { kind: 'orchestrate', source: 'slow.yaml', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 9' }, { verb: 'RUN', text: 'echo after' }] }] }));
+    const settled = new Promise<RunSummary>((resolve) =>
+      ui.on('run:updated', (r) => r.status !== 'running' && r.source === 'slow.yaml' && resolve(r)),
+    );
+    const run = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'orchestrate',
+        source: 'slow.yaml',
+        entries: [
+          {
+            jobs: [
+              { verb: 'RUN', text: 'sleep 9' },
+              { verb: 'RUN', text: 'echo after' },
+            ],
+          },
+        ],
+      }),
+    );
     for (const agent of [a, b]) {
       const jobs = await agent.waitForJobs(2);
       await agent.complete(jobs[0]!, agent === a ? 'timed-out' : 'succeeded');
@@ -46,7 +61,13 @@ describe('run outcome', { timeout: 30_000 }, () => {
   });
 
   test('an exec run is titled by its command; an orchestration has no title', async () => {
-    const run = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'uptime   --pretty' }] }], requestedBy: 'cli' }));
+    const run = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: 'uptime   --pretty' }] }],
+        requestedBy: 'cli',
+      }),
+    );
     const summary = await request(ui.emitWithAck('runs:get', run.runId));
     assert.equal(summary.title, 'RUN uptime --pretty');
     assert.equal(summary.partOf, null);

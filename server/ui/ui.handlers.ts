@@ -48,13 +48,24 @@ export function registerUiNamespace(deps: UiDeps): void {
       return;
     }
     const who = principal.value as { client: string; principal?: Principal };
-    socket.data = { client: who.client, outputOf: null, ...(who.principal ? { principal: who.principal } : {}), address: socket.handshake.address };
+    socket.data = {
+      client: who.client,
+      outputOf: null,
+      ...(who.principal ? { principal: who.principal } : {}),
+      address: socket.handshake.address,
+    };
     next();
   });
 
   ns.on('connection', (socket: UiSocket) => {
     log.debug('ui connected', { client: socket.data.client });
-    const caller = { get client() { return socket.data.client; }, principal: socket.data.principal, address: socket.data.address };
+    const caller = {
+      get client() {
+        return socket.data.client;
+      },
+      principal: socket.data.principal,
+      address: socket.data.address,
+    };
     // Requests are answered by name from the shared table, which validates every payload (the wire is
     // untrusted whatever the map says), so one `onAny` listener serves them all: Socket.IO hands it the
     // raw arguments, ack included, with no cast of the typed socket. Unknown events are ignored.

@@ -11,6 +11,9 @@ export type AckValue<E extends keyof UiToServerEvents> = Last<Parameters<UiToSer
 /** Who is asking: `console`, `cli`, … (recorded as `requestedBy` of what they submit). */
 export type UiCaller = Readonly<{ client: string }>;
 
-export type Body<E extends keyof UiToServerEvents> = (payload: unknown, caller: UiCaller) => Result<AckValue<E>> | Promise<Result<AckValue<E>>>;
+export type Body<E extends keyof UiToServerEvents> = (
+  payload: unknown,
+  caller: UiCaller,
+) => Result<AckValue<E>> | Promise<Result<AckValue<E>>>;
 
 export type On = <E extends keyof UiToServerEvents>(event: E, body: Body<E>) => void;

@@ -188,7 +188,9 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const request = v.analyzeValidator.parse(payload, 'jobs:analyze');
     if (!request.ok) return request;
     const r = request.value;
-    return ok(await ('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll()));
+    return ok(
+      await ('parentId' in r ? history.analyzeParent(r.parentId) : 'jobId' in r ? history.analyzeJob(r.jobId) : history.analyzeAll()),
+    );
   });
 
   const access = deps.access;

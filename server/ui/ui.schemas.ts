@@ -73,7 +73,9 @@ export const jobsAwaitValidator = compileValidator(
 
 export const jobsOutputValidator = compileValidator(Type.Object({ jobId: Id, target: Type.String({ minLength: 1, maxLength: 253 }) }));
 
-export const runOutputValidator = compileValidator(Type.Object({ runId: Id, target: Type.String({ minLength: 1, maxLength: 253 }), after: Type.Optional(Type.Integer({ minimum: 0 })) }));
+export const runOutputValidator = compileValidator(
+  Type.Object({ runId: Id, target: Type.String({ minLength: 1, maxLength: 253 }), after: Type.Optional(Type.Integer({ minimum: 0 })) }),
+);
 
 export const analyzeValidator = compileValidator(
   Type.Union([Type.Object({ parentId: Id }), Type.Object({ jobId: Id }), Type.Object({ all: Type.Literal(true) })]),
@@ -81,7 +83,9 @@ export const analyzeValidator = compileValidator(
 
 export const subscribeValidator = compileValidator(Type.Object({ outputOf: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }));
 
-export const rerunValidator = compileValidator(Type.Object({ runId: Id, failedOnly: Type.Optional(Type.Boolean()), currentInventory: Type.Optional(Type.Boolean()) }));
+export const rerunValidator = compileValidator(
+  Type.Object({ runId: Id, failedOnly: Type.Optional(Type.Boolean()), currentInventory: Type.Optional(Type.Boolean()) }),
+);
 
 export const libraryIdValidator = compileValidator(Id);
 
@@ -91,11 +95,19 @@ export const librarySaveValidator = compileValidator(
     name: Type.String({ minLength: 1, maxLength: 256 }),
     yaml: Type.String({ maxLength: 4 * 1024 * 1024 }),
     attachments: Type.Optional(
-      Type.Array(Type.Object({ pattern: Type.String({ minLength: 1, maxLength: 4096 }), files: Type.Array(SourceFileSchema, { minItems: 1, maxItems: 10_000 }) }), { maxItems: 1000 }),
+      Type.Array(
+        Type.Object({
+          pattern: Type.String({ minLength: 1, maxLength: 4096 }),
+          files: Type.Array(SourceFileSchema, { minItems: 1, maxItems: 10_000 }),
+        }),
+        { maxItems: 1000 },
+      ),
     ),
     /** Absent: an update keeps the stored setting. */
     allowSimultaneous: Type.Optional(Type.Boolean()),
   }),
 );
 
-export const uiAuthValidator = compileValidator(Type.Object({ token: Type.String({ maxLength: 1024 }), client: Type.Optional(Type.String({ maxLength: 256 })) }));
+export const uiAuthValidator = compileValidator(
+  Type.Object({ token: Type.String({ maxLength: 1024 }), client: Type.Optional(Type.String({ maxLength: 256 })) }),
+);

@@ -6,14 +6,29 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { io } from 'socket.io-client';
 import type { RunSubmission } from '../../protocol/jobs.js';
-import { connectUi, eventually, FakeAgent, request, startTestServer, withTimeout, type TestServer, type UiClient } from '../testing/harness.js';
+import {
+  connectUi,
+  eventually,
+  FakeAgent,
+  request,
+  startTestServer,
+  withTimeout,
+  type TestServer,
+  type UiClient,
+} from '../testing/harness.js';
 
 const orchestration: RunSubmission = {
   kind: 'orchestrate',
   source: 'site.yaml',
   sourceText: '- jobs:\n  - RUN: echo alpha\n',
   entries: [
-    { name: 'parent one', jobs: [{ verb: 'RUN', text: 'echo alpha', name: 'alpha job' }, { verb: 'ECHO', text: 'beta' }] },
+    {
+      name: 'parent one',
+      jobs: [
+        { verb: 'RUN', text: 'echo alpha', name: 'alpha job' },
+        { verb: 'ECHO', text: 'beta' },
+      ],
+    },
     { jobs: [{ verb: 'RUN', text: 'echo gamma' }] },
   ],
 };
@@ -47,10 +62,20 @@ describe('ui', { timeout: 30_000 }, () => {
     const link = await fetch(`${t.server.url}/?token=${t.server.uiToken}`, { redirect: 'manual' });
     const session = (link.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     assert.doesNotMatch(session, new RegExp(t.server.uiToken));
-    const cookie = io(`${t.server.url}/ui`, { transports: ['websocket'], extraHeaders: { cookie: session }, reconnection: false, forceNew: true });
+    const cookie = io(`${t.server.url}/ui`, {
+      transports: ['websocket'],
+      extraHeaders: { cookie: session },
+      reconnection: false,
+      forceNew: true,
+    });
     await withTimeout(new Promise<void>((r) => cookie.once('connect', () => r())), 5000, 'cookie connect');
     cookie.close();
-    const bare = io(`${t.server.url}/ui`, { transports: ['websocket'], extraHeaders: { cookie: `directord_token=${t.server.uiToken}` }, reconnection: false, forceNew: true });
+    const bare = io(`${t.server.url}/ui`, {
+      transports: ['websocket'],
+      extraHeaders: { cookie: `directord_token=${t.server.uiToken}` },
+      reconnection: false,
+      forceNew: true,
+    });
     const bareError = await withTimeout(new Promise<Error>((r) => bare.once('connect_error', r)), 5000, 'bare connect_error');
     assert.equal(bareError.message, 'unauthorized');
     bare.close();
@@ -71,7 +96,10 @@ describe('ui', { timeout: 30_000 }, () => {
     assert.equal(detail.sourceText, orchestration.sourceText);
     assert.deepEqual(detail.verbs, ['RUN', 'ECHO']);
     assert.deepEqual(detail.targets, ['node-a', 'node-b']);
-    assert.deepEqual(detail.jobs.map((j) => j.jobName), ['alpha job', null, null]);
+    assert.deepEqual(
+      detail.jobs.map((j) => j.jobName),
+      ['alpha job', null, null],
+    );
     assert.equal(detail.jobs[0]?.parentName, 'parent one');
     assert.equal(detail.counts.succeeded, 5);
     assert.equal(detail.counts.failed, 1);
@@ -91,14 +119,30 @@ describe('ui', { timeout: 30_000 }, () => {
     const last = await request(ui.emitWithAck('jobs:get', 'last'));
     assert.equal(last.jobId, run.jobs[2]?.jobId);
     assert.equal((await request(ui.emitWithAck('jobs:list', {}))).length, 3);
-    assert.deepEqual((await request(ui.emitWithAck('jobs:list', { filter: 'failed' }))).map((j) => j.verb), ['ECHO']);
+    assert.deepEqual(
+      (await request(ui.emitWithAck('jobs:list', { filter: 'failed' }))).map((j) => j.verb),
+      ['ECHO'],
+    );
     assert.equal((await request(ui.emitWithAck('jobs:list', { filter: 'success' }))).length, 3);
     assert.equal((await request(ui.emitWithAck('jobs:list', { filter: 'processing' }))).length, 0);
     const missing = await ui.emitWithAck('jobs:get', 'nope');
     assert.ok(!missing.ok && missing.error.code === 'not-found');
 
     const rows = Object.fromEntries(await request(ui.emitWithAck('jobs:analyze', { parentId: run.jobs[0]!.parentId })));
-    assert.deepEqual(Object.keys(rows), ['ID', 'ACTUAL_RUNTIME', 'COMBINED_EXECUTION_TIME', 'FASTEST_NODE_EXECUTION', 'FASTEST_NODE_ROUNDTRIP', 'SLOWEST_NODE_EXECUTION', 'SLOWEST_NODE_ROUNDTRIP', 'TOTAL_AVG_EXECUTION_TIME', 'TOTAL_FAILURES', 'TOTAL_JOBS', 'TOTAL_NODE_COUNT', 'TOTAL_SUCCESSES']);
+    assert.deepEqual(Object.keys(rows), [
+      'ID',
+      'ACTUAL_RUNTIME',
+      'COMBINED_EXECUTION_TIME',
+      'FASTEST_NODE_EXECUTION',
+      'FASTEST_NODE_ROUNDTRIP',
+      'SLOWEST_NODE_EXECUTION',
+      'SLOWEST_NODE_ROUNDTRIP',
+      'TOTAL_AVG_EXECUTION_TIME',
+      'TOTAL_FAILURES',
+      'TOTAL_JOBS',
+      'TOTAL_NODE_COUNT',
+      'TOTAL_SUCCESSES',
+    ]);
     assert.equal(rows.TOTAL_JOBS, 2);
     assert.equal(rows.TOTAL_NODE_COUNT, 2);
     assert.equal(rows.TOTAL_SUCCESSES, 3);
@@ -136,11 +180,13 @@ describe('ui', { timeout: 30_000 }, () => {
     await request(ui.emitWithAck('jobs:await', { jobIds: full.jobs.map((j) => j.jobId), timeoutMs: 5000 }));
   });
 
-  test('runs:output pages a host\'s stored output: whole jobs in run order, only that host, then `next`', async () => {
+  test("runs:output pages a host's stored output: whole jobs in run order, only that host, then `next`", async () => {
     const seenA = (await a.waitForJobs(0)).length;
     const seenB = (await b.waitForJobs(0)).length;
     const texts = ['one', 'two', 'quiet', 'three', 'four', 'five'];
-    const run = await request(ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ jobs: texts.map((t) => ({ verb: 'ECHO', text: t })) }] }));
+    const run = await request(
+      ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ jobs: texts.map((t) => ({ verb: 'ECHO', text: t })) }] }),
+    );
     // 260 000 characters a job (two chunks, the largest an event may carry is 256 KiB): a page
     // of 1 000 000 characters ends after the fourth job that printed.
     const big = (tag: string, i: number) => `${tag}${i}:`.padEnd(130_000, '.');
@@ -155,7 +201,18 @@ describe('ui', { timeout: 30_000 }, () => {
               { type: 'output' as const, jobId: job.jobId, stream: 'stderr' as const, seq: 0, data: big('e', i) },
             ]
           : []),
-        { type: 'finished', jobId: job.jobId, outcome: 'succeeded', info: 'ok', exitCode: 0, executionTime: 0, startedAt: now, finishedAt: now, stdoutChunks: printed ? 1 : 0, stderrChunks: printed ? 1 : 0 },
+        {
+          type: 'finished',
+          jobId: job.jobId,
+          outcome: 'succeeded',
+          info: 'ok',
+          exitCode: 0,
+          executionTime: 0,
+          startedAt: now,
+          finishedAt: now,
+          stdoutChunks: printed ? 1 : 0,
+          stderrChunks: printed ? 1 : 0,
+        },
       ]);
       assert.ok(r.ok);
     }
@@ -164,15 +221,25 @@ describe('ui', { timeout: 30_000 }, () => {
 
     const first = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a' }));
     const printedIds = jobsA.filter((_, i) => texts[i] !== 'quiet').map((j) => j.jobId);
-    assert.deepEqual(first.jobs.map((j) => j.jobId), printedIds.slice(0, 4), 'jobs without output are left out; the page ends between jobs');
+    assert.deepEqual(
+      first.jobs.map((j) => j.jobId),
+      printedIds.slice(0, 4),
+      'jobs without output are left out; the page ends between jobs',
+    );
     assert.equal(first.jobs[1]?.stdout, big('a', 1));
     assert.equal(first.jobs[1]?.stderr, big('e', 1));
     assert.notEqual(first.next, null);
     const second = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-a', after: first.next! }));
-    assert.deepEqual(second.jobs.map((j) => j.jobId), printedIds.slice(4));
+    assert.deepEqual(
+      second.jobs.map((j) => j.jobId),
+      printedIds.slice(4),
+    );
     assert.equal(second.next, null);
     const ofB = await request(ui.emitWithAck('runs:output', { runId: run.runId, target: 'node-b' }));
-    assert.deepEqual(ofB.jobs.map((j) => j.stdout), texts.map(() => 'from b\n'));
+    assert.deepEqual(
+      ofB.jobs.map((j) => j.stdout),
+      texts.map(() => 'from b\n'),
+    );
     // As the console asks: every host at once, beside other reads. A lazy cursor held across awaits
     // failed these ("the connection is busy") when they interleaved.
     const together = await Promise.all([
@@ -193,7 +260,10 @@ describe('ui', { timeout: 30_000 }, () => {
     assert.equal(saved.name, 'Deploy');
     const updated = await request(ui.emitWithAck('library:save', { id: saved.id, name: 'Deploy v2', yaml: '- jobs:\n  - RUN: true\n' }));
     assert.equal(updated.createdAt, saved.createdAt);
-    assert.deepEqual((await request(ui.emitWithAck('library:list'))).map((i) => i.name), ['Deploy v2']);
+    assert.deepEqual(
+      (await request(ui.emitWithAck('library:list'))).map((i) => i.name),
+      ['Deploy v2'],
+    );
     assert.equal((await request(ui.emitWithAck('library:get', saved.id))).yaml, '- jobs:\n  - RUN: true\n');
     await request(ui.emitWithAck('library:delete', saved.id));
     const gone = await ui.emitWithAck('library:get', saved.id);
@@ -203,11 +273,16 @@ describe('ui', { timeout: 30_000 }, () => {
   });
 
   test('jobs:purge removes settled history only', async () => {
-    const open = await request(ui.emitWithAck('runs:submit', { kind: 'exec', targets: ['node-a'], entries: [{ jobs: [{ verb: 'RUN', text: 'keep me' }] }] }));
+    const open = await request(
+      ui.emitWithAck('runs:submit', { kind: 'exec', targets: ['node-a'], entries: [{ jobs: [{ verb: 'RUN', text: 'keep me' }] }] }),
+    );
     const purged = await request(ui.emitWithAck('jobs:purge'));
     assert.ok(purged.purged >= 7);
     const left = await request(ui.emitWithAck('jobs:list', {}));
-    assert.deepEqual(left.map((j) => j.jobId), [open.jobs[0]?.jobId]);
+    assert.deepEqual(
+      left.map((j) => j.jobId),
+      [open.jobs[0]?.jobId],
+    );
     await a.complete(await eventually('dispatch', () => a.dispatched.find((d) => d.jobId === open.jobs[0]?.jobId)));
   });
 });
@@ -221,12 +296,16 @@ describe('restart', { timeout: 30_000 }, () => {
       let ui = await connectUi(t.server);
       const deaf = new FakeAgent(t.server, 'node-a', { autoAck: false });
       await deaf.start();
-      const { jobs, runId } = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'after restart' }] }] }));
+      const { jobs, runId } = await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'after restart' }] }] }),
+      );
       await deaf.waitForJobs(1);
       deaf.close();
       const gone = new FakeAgent(t.server, 'gone');
       await gone.start();
-      const orphan = await request(ui.emitWithAck('runs:submit', { kind: 'exec', targets: ['gone'], entries: [{ jobs: [{ verb: 'RUN', text: 'orphan' }] }] }));
+      const orphan = await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', targets: ['gone'], entries: [{ jobs: [{ verb: 'RUN', text: 'orphan' }] }] }),
+      );
       await gone.send([{ type: 'started', jobId: (await gone.waitForJobs(1))[0]!.jobId, at: Date.now() }]);
       gone.close();
       ui.close();

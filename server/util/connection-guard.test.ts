@@ -9,7 +9,9 @@ function idleConnection(url: string): Promise<{ ok: true; close(): void } | { ok
   const manager = new Manager(url, { transports: ['websocket'], reconnection: false, autoConnect: false, forceNew: true } as never);
   return withTimeout(
     new Promise((resolve) => {
-      manager.open((error?: Error) => resolve(error ? { ok: false, message: error.message } : { ok: true, close: () => manager.engine.close() }));
+      manager.open((error?: Error) =>
+        resolve(error ? { ok: false, message: error.message } : { ok: true, close: () => manager.engine.close() }),
+      );
     }),
     5000,
     'an idle connection',

@@ -7,7 +7,13 @@ import { createFailureLimiter } from './rate-limit.js';
 function setup() {
   let now = 1_000_000;
   const lines: string[] = [];
-  const limiter = createFailureLimiter({ burst: 5, refillPerSecond: 1, logWindowMs: 10_000, clock: () => now, log: createLogger('auth', (l) => void lines.push(l), 'info') });
+  const limiter = createFailureLimiter({
+    burst: 5,
+    refillPerSecond: 1,
+    logWindowMs: 10_000,
+    clock: () => now,
+    log: createLogger('auth', (l) => void lines.push(l), 'info'),
+  });
   return { limiter, lines, advance: (ms: number) => (now += ms) };
 }
 
@@ -18,7 +24,10 @@ test('an address is refused after its burst of failures, earns tries back over t
     limiter.failed('10.0.0.1');
   }
   const refused = limiter.refusal('10.0.0.1', '/agent');
-  assert.deepEqual(refused, { message: 'too many failed attempts from 10.0.0.1: refused without checking for about 1 s; check the credential and retry later', retryInS: 1 });
+  assert.deepEqual(refused, {
+    message: 'too many failed attempts from 10.0.0.1: refused without checking for about 1 s; check the credential and retry later',
+    retryInS: 1,
+  });
   for (let i = 0; i < 100; i++) assert.notEqual(limiter.refusal('10.0.0.1', '/agent'), null);
   assert.equal(lines.filter((l) => l.includes('too many failed attempts')).length, 1, 'one line for the whole flood');
   // Another address is not affected.

@@ -65,11 +65,20 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
       b.refused++;
       const waitS = Math.ceil((1 - b.tokens) / refill);
       if (now - b.loggedAt >= windowMs) {
-        options.log.warn('connection attempts refused: too many failed attempts from this address', { address, where, refusedSinceLastLog: b.refused, retryInS: waitS, loggedEveryS: windowMs / 1000 });
+        options.log.warn('connection attempts refused: too many failed attempts from this address', {
+          address,
+          where,
+          refusedSinceLastLog: b.refused,
+          retryInS: waitS,
+          loggedEveryS: windowMs / 1000,
+        });
         b.loggedAt = now;
         b.refused = 0;
       }
-      return { message: `too many failed attempts from ${address}: refused without checking for about ${waitS} s; check the credential and retry later`, retryInS: waitS };
+      return {
+        message: `too many failed attempts from ${address}: refused without checking for about ${waitS} s; check the credential and retry later`,
+        retryInS: waitS,
+      };
     },
     failed(address) {
       const now = clock();
@@ -104,7 +113,11 @@ function rateLimitedError(message: string): Error {
  * the middleware runs, and any error a middleware reports (a bad credential) counts as a
  * failure. Call it before the namespace's handlers register their authentication.
  */
-export function limitNamespaceAuth<S extends HandshakeSocket>(ns: { use(fn: Middleware<S>): unknown }, limiter: FailureLimiter, where: string): void {
+export function limitNamespaceAuth<S extends HandshakeSocket>(
+  ns: { use(fn: Middleware<S>): unknown },
+  limiter: FailureLimiter,
+  where: string,
+): void {
   const use = ns.use.bind(ns);
   // Wrapping `use` keeps the authentication code unaware of the limiter (it lives in its own files).
   ns.use = (fn: Middleware<S>) =>
@@ -127,7 +140,11 @@ export function limitHttp(handler: Handler, limiter: FailureLimiter): Handler {
     const address = req.socket.remoteAddress ?? 'unknown';
     const refused = limiter.refusal(address, 'http');
     if (refused !== null) {
-      res.writeHead(429, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': String(refused.retryInS) });
+      res.writeHead(429, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Retry-After': String(refused.retryInS),
+      });
       res.end(`rate-limited: ${refused.message}\n`);
       return;
     }

@@ -21,25 +21,60 @@ type FileCase = Readonly<{
 }>;
 
 const FILE_CASES: readonly FileCase[] = [
-  { kind: 'malformed YAML', text: '- name: ok\n  jobs:\n    - RUN: echo M\n- name: broken\n  jobs:\n    - RUN: [unclosed\n', error: /^7:1: YAML syntax error: .+$/ },
+  {
+    kind: 'malformed YAML',
+    text: '- name: ok\n  jobs:\n    - RUN: echo M\n- name: broken\n  jobs:\n    - RUN: [unclosed\n',
+    error: /^7:1: YAML syntax error: .+$/,
+  },
   { kind: 'top level not a list', text: 'jobs:\n  - RUN: echo M\n', error: /^1:1: .*(list|sequence).*$/i },
-  { kind: 'unknown key in an entry', text: '- jobs:\n    - RUN: echo M\n  tagets: [b1]\n', error: /^3:3: .*unknown key "tagets"; expected one of .*targets.*$/ },
-  { kind: 'wrong type: targets is a number', text: '- targets: 5\n  jobs:\n    - RUN: echo M\n', error: /^1:12: .*targets.*(list|sequence|array).*$/i },
-  { kind: 'wrong type: async is not a boolean', text: '- async: maybe\n  jobs:\n    - RUN: echo M\n', error: /^1:10: \[0\]\.async: expected true\/false \(or yes\/no, on\/off, 1\/0\), got the string "maybe"$/ },
+  {
+    kind: 'unknown key in an entry',
+    text: '- jobs:\n    - RUN: echo M\n  tagets: [b1]\n',
+    error: /^3:3: .*unknown key "tagets"; expected one of .*targets.*$/,
+  },
+  {
+    kind: 'wrong type: targets is a number',
+    text: '- targets: 5\n  jobs:\n    - RUN: echo M\n',
+    error: /^1:12: .*targets.*(list|sequence|array).*$/i,
+  },
+  {
+    kind: 'wrong type: async is not a boolean',
+    text: '- async: maybe\n  jobs:\n    - RUN: echo M\n',
+    error: /^1:10: \[0\]\.async: expected true\/false \(or yes\/no, on\/off, 1\/0\), got the string "maybe"$/,
+  },
   { kind: 'wrong type: a job string is a mapping', text: '- jobs:\n    - RUN: {a: 1}\n', error: /^2:12: .*RUN.*(string|text).*$/i },
   { kind: 'wrong type: jobs is a string', text: '- jobs: RUN echo M\n', error: /^1:9: .*jobs.*(list|sequence).*$/i },
-  { kind: 'unknown verb', text: '- jobs:\n    - RUN: echo M\n    - NOPE: echo x\n', error: /^3:7: .*unknown verb NOPE; known verbs: .*RUN.*$/ },
+  {
+    kind: 'unknown verb',
+    text: '- jobs:\n    - RUN: echo M\n    - NOPE: echo x\n',
+    error: /^3:7: .*unknown verb NOPE; known verbs: .*RUN.*$/,
+  },
   { kind: 'unknown option', text: '- jobs:\n    - RUN: echo M\n    - RUN: --bogus echo x\n', error: /^3:7: .*unknown option --bogus.*$/ },
-  { kind: 'option with a wrong value', text: '- jobs:\n    - RUN: echo M\n    - RUN: --timeout soon echo x\n', error: /^3:7: .*--timeout expects a number.*"soon".*$/ },
-  { kind: 'invalid UTF-8 in the file', text: Buffer.concat([Buffer.from('- jobs:\n    - RUN: echo M '), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]), error: /^2:19: not valid UTF-8 \(byte 0xff at offset 26\); save the file as UTF-8$/ },
-  { kind: 'invalid target name', text: '- targets: ["bad target!"]\n  jobs:\n    - RUN: echo M\n', error: /^1:\d+: .*"bad target!".*(target|identity).*$/i },
+  {
+    kind: 'option with a wrong value',
+    text: '- jobs:\n    - RUN: echo M\n    - RUN: --timeout soon echo x\n',
+    error: /^3:7: .*--timeout expects a number.*"soon".*$/,
+  },
+  {
+    kind: 'invalid UTF-8 in the file',
+    text: Buffer.concat([Buffer.from('- jobs:\n    - RUN: echo M '), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]),
+    error: /^2:19: not valid UTF-8 \(byte 0xff at offset 26\); save the file as UTF-8$/,
+  },
+  {
+    kind: 'invalid target name',
+    text: '- targets: ["bad target!"]\n  jobs:\n    - RUN: echo M\n',
+    error: /^1:\d+: .*"bad target!".*(target|identity).*$/i,
+  },
 ];
 
 describe('bad input: orchestration files and job strings (real server, 2 agents, CLI)', { timeout: 300_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await startCluster();
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await startCluster();
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -100,18 +135,26 @@ describe('bad input: orchestration files and job strings (real server, 2 agents,
     });
   }
 
-  test('a bad server option (--max-output-bytes, --retention-days) names the option and the value; no server starts', { timeout: 60_000 }, async () => {
-    for (const [option, value, expected] of [
-      ['--max-output-bytes', 'lots', /option '--max-output-bytes <bytes>' argument 'lots' is invalid\. expected a whole number of bytes greater than 0/],
-      ['--max-output-bytes', '10', /option '--max-output-bytes <bytes>' argument '10' is invalid\. expected at least 1024 bytes/],
-      ['--retention-days', '-1', /option '--retention-days <days>' argument '-1' is invalid\. expected a number of days greater than 0/],
-    ] as const) {
-      const ran = await c.cli('server', '--port', '0', option, value);
-      assert.equal(ran.code, 2, describeRun(ran));
-      assert.match(ran.stderr, expected, describeRun(ran));
-    }
-    await undisturbed(c);
-  });
+  test(
+    'a bad server option (--max-output-bytes, --retention-days) names the option and the value; no server starts',
+    { timeout: 60_000 },
+    async () => {
+      for (const [option, value, expected] of [
+        [
+          '--max-output-bytes',
+          'lots',
+          /option '--max-output-bytes <bytes>' argument 'lots' is invalid\. expected a whole number of bytes greater than 0/,
+        ],
+        ['--max-output-bytes', '10', /option '--max-output-bytes <bytes>' argument '10' is invalid\. expected at least 1024 bytes/],
+        ['--retention-days', '-1', /option '--retention-days <days>' argument '-1' is invalid\. expected a number of days greater than 0/],
+      ] as const) {
+        const ran = await c.cli('server', '--port', '0', option, value);
+        assert.equal(ran.code, 2, describeRun(ran));
+        assert.match(ran.stderr, expected, describeRun(ran));
+      }
+      await undisturbed(c);
+    },
+  );
 
   test('a bad option on the command line names it; nothing is submitted', { timeout: 60_000 }, async () => {
     const before = await counts(c);

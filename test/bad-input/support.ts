@@ -21,7 +21,12 @@ export function startCluster(options: Omit<ClusterOptions, 'agents'> = {}): Prom
 
 /** Submits one RUN on both agents over `/ui` and returns its job id and Result. */
 export async function submitRun(c: Cluster, command: string, targets: readonly string[] = AGENTS): Promise<string> {
-  const submission: RunSubmission = { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: command }] }], targets: [...targets], requestedBy: 'bad-input-test' };
+  const submission: RunSubmission = {
+    kind: 'exec',
+    entries: [{ jobs: [{ verb: 'RUN', text: command }] }],
+    targets: [...targets],
+    requestedBy: 'bad-input-test',
+  };
   const submitted = await req(c.ui, 'runs:submit', submission);
   const id = submitted.jobs[0]?.jobId;
   assert.ok(id, 'a job id');
@@ -34,7 +39,11 @@ export async function undisturbed(c: Cluster): Promise<void> {
   const m = marker();
   const id = await submitRun(c, `--skip-cache echo undisturbed-${m}`);
   const [job] = await c.await([id], 20_000);
-  assert.deepEqual(job?.targets.map((t) => [t.target, t.state]), AGENTS.map((a) => [a, 'succeeded']), `a normal job after the bad input\n${c.logs()}`);
+  assert.deepEqual(
+    job?.targets.map((t) => [t.target, t.state]),
+    AGENTS.map((a) => [a, 'succeeded']),
+    `a normal job after the bad input\n${c.logs()}`,
+  );
   for (const a of AGENTS) assert.equal((await c.output(id, a)).stdout, `undisturbed-${m}\n`);
   const agents = await req(c.ui, 'agents:list');
   for (const a of AGENTS) assert.equal(agents.find((x) => x.identity === a)?.online, true, `${a} still online`);
@@ -56,7 +65,17 @@ export function rawAgent(c: Cluster, name = `raw-${marker()}`) {
     identity,
     machineId: `machine-${identity}`,
     agentVersion: 'raw',
-    facts: { hostname: identity, os: 'test', platform: 'linux', release: '1', arch: 'x64', cores: 1, memoryBytes: 1, nodeVersion: process.version, hostUptimeS: 1 },
+    facts: {
+      hostname: identity,
+      os: 'test',
+      platform: 'linux',
+      release: '1',
+      arch: 'x64',
+      cores: 1,
+      memoryBytes: 1,
+      nodeVersion: process.version,
+      hostUptimeS: 1,
+    },
     components: [],
     activeJobs: [],
     startedAt: Date.now(),
@@ -83,7 +102,8 @@ export function rawAgent(c: Cluster, name = `raw-${marker()}`) {
   };
   const emit = (socket: RawAgent, event: string, payload: unknown): Promise<Refusal> =>
     withTimeout((socket as unknown as { emitWithAck(e: string, p: unknown): Promise<Refusal> }).emitWithAck(event, payload), 5000, event);
-  const disconnected = (socket: RawAgent) => withTimeout(new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason))), 5000, 'server-side drop');
+  const disconnected = (socket: RawAgent) =>
+    withTimeout(new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason))), 5000, 'server-side drop');
   /** WARN lines the server logged about this identity. */
   const warnings = () => (c.server?.stderr ?? '').split('\n').filter((l) => l.includes(' WARN ') && l.includes(`"identity":"${identity}"`));
   return { identity, hello, connect, emit, disconnected, warnings };
@@ -94,7 +114,10 @@ export async function connectRefusal(attempt: Promise<unknown>): Promise<{ code?
   try {
     await attempt;
   } catch (error) {
-    return ((error as { data?: { code?: string; message?: string } }).data ?? { message: String(error) }) as { code?: string; message?: string };
+    return ((error as { data?: { code?: string; message?: string } }).data ?? { message: String(error) }) as {
+      code?: string;
+      message?: string;
+    };
   }
   throw new Error('the connection was accepted');
 }

@@ -23,7 +23,12 @@ function wrongValue(schema: TSchema): unknown {
       return m.anyOf ? m.anyOf.flatMap(typesOf) : [m.type === 'integer' ? 'number' : String(m.type)];
     };
     const taken = new Set(typesOf(schema));
-    const candidates: [string, unknown][] = [['number', 42], ['boolean', true], ['object', { wrong: true }], ['string', 'not-the-right-type']];
+    const candidates: [string, unknown][] = [
+      ['number', 42],
+      ['boolean', true],
+      ['object', { wrong: true }],
+      ['string', 'not-the-right-type'],
+    ];
     return candidates.find(([t]) => !taken.has(t))?.[1] ?? null;
   }
   if (type === 'string') return 42;
@@ -49,7 +54,7 @@ function wrongTypeRows(): { field: string; submission: unknown }[] {
   }
   for (const [name, schema] of Object.entries(props(jobSchema))) {
     const s = base();
-    ((s.entries as { jobs: Record<string, unknown>[] }[])[0]!.jobs[0]!)[name] = wrongValue(schema);
+    (s.entries as { jobs: Record<string, unknown>[] }[])[0]!.jobs[0]![name] = wrongValue(schema);
     rows.push({ field: `entries.0.jobs.0.${name}`, submission: s });
   }
   return rows;
@@ -69,9 +74,12 @@ function httpGet(url: string, localAddress: string): Promise<{ status: number; r
 
 describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await startCluster();
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await startCluster();
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -96,7 +104,10 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
   test('path traversal in an ADD source name (the destination file name): refused naming the field', { timeout: 30_000 }, async () => {
     const sha = 'a'.repeat(56);
     for (const name of ['../../etc/cron.d/evil', '..', 'a/b', '.']) {
-      const submission: RunSubmission = { kind: 'exec', entries: [{ jobs: [{ verb: 'ADD', text: 'x /tmp/', files: [{ name, sha, size: 1, mode: 0o644 }] }] }] };
+      const submission: RunSubmission = {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'ADD', text: 'x /tmp/', files: [{ name, sha, size: 1, mode: 0o644 }] }] }],
+      };
       const r = await askUi(c, 'runs:submit', submission);
       assert.equal(r.ok, false, name);
       if (r.ok) continue;
@@ -106,38 +117,46 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     await undisturbed(c);
   });
 
-  test('path traversal in blob ids (/ui blobs:put and blobs:has, /agent blob:get): refused as invalid, nothing read or written', { timeout: 30_000 }, async () => {
-    for (const sha of ['../agent.key', '../../../etc/passwd', 'A'.repeat(56), `${'a'.repeat(55)}/`]) {
-      const put = await askUi(c, 'blobs:put', { sha, size: 4, offset: 0, content: Buffer.from('evil').toString('base64') });
-      assert.equal(put.ok, false);
-      if (!put.ok) assert.deepEqual([put.error.code, put.error.location?.field], ['invalid-payload', 'sha'], put.error.message);
-      const has = await askUi(c, 'blobs:has', { shas: [sha] });
-      assert.equal(has.ok, false);
-      if (!has.ok) assert.deepEqual([has.error.code, has.error.location?.field], ['invalid-payload', 'shas.0'], has.error.message);
-    }
-    const a = rawAgent(c);
-    const raw = await a.connect();
-    try {
-      assert.equal((await a.emit(raw, 'agent:hello', a.hello)).ok, true);
-      const got = await a.emit(raw, 'blob:get', { sha: '../agent.key', jobId: '00000000-0000-4000-8000-000000000000', offset: 0 });
-      assert.deepEqual([got.ok, got.error?.code, got.error?.location?.field], [false, 'invalid-payload', 'sha'], got.error?.message);
-      // A well-formed id of a blob no job of this agent lists: forbidden, never read.
-      const other = await a.emit(raw, 'blob:get', { sha: 'b'.repeat(56), jobId: '00000000-0000-4000-8000-000000000000', offset: 0 });
-      assert.equal(other.error?.code, 'forbidden', other.error?.message);
-    } finally {
-      raw.close();
-    }
-    await undisturbed(c);
-  });
+  test(
+    'path traversal in blob ids (/ui blobs:put and blobs:has, /agent blob:get): refused as invalid, nothing read or written',
+    { timeout: 30_000 },
+    async () => {
+      for (const sha of ['../agent.key', '../../../etc/passwd', 'A'.repeat(56), `${'a'.repeat(55)}/`]) {
+        const put = await askUi(c, 'blobs:put', { sha, size: 4, offset: 0, content: Buffer.from('evil').toString('base64') });
+        assert.equal(put.ok, false);
+        if (!put.ok) assert.deepEqual([put.error.code, put.error.location?.field], ['invalid-payload', 'sha'], put.error.message);
+        const has = await askUi(c, 'blobs:has', { shas: [sha] });
+        assert.equal(has.ok, false);
+        if (!has.ok) assert.deepEqual([has.error.code, has.error.location?.field], ['invalid-payload', 'shas.0'], has.error.message);
+      }
+      const a = rawAgent(c);
+      const raw = await a.connect();
+      try {
+        assert.equal((await a.emit(raw, 'agent:hello', a.hello)).ok, true);
+        const got = await a.emit(raw, 'blob:get', { sha: '../agent.key', jobId: '00000000-0000-4000-8000-000000000000', offset: 0 });
+        assert.deepEqual([got.ok, got.error?.code, got.error?.location?.field], [false, 'invalid-payload', 'sha'], got.error?.message);
+        // A well-formed id of a blob no job of this agent lists: forbidden, never read.
+        const other = await a.emit(raw, 'blob:get', { sha: 'b'.repeat(56), jobId: '00000000-0000-4000-8000-000000000000', offset: 0 });
+        assert.equal(other.error?.code, 'forbidden', other.error?.message);
+      } finally {
+        raw.close();
+      }
+      await undisturbed(c);
+    },
+  );
 
-  test('a wrong console/CLI token: /ui refuses with unauthorized saying where the token is; HTTP answers 401', { timeout: 30_000 }, async () => {
-    const refusal = await connectRefusal(connectUi(c.url, 'not-the-token'));
-    assert.equal(refusal.code, 'unauthorized');
-    assert.match(refusal.message ?? '', /token/);
-    const page = await httpGet(`${c.url}/?token=not-the-token`, '127.0.0.1');
-    assert.equal(page.status, 401);
-    await undisturbed(c);
-  });
+  test(
+    'a wrong console/CLI token: /ui refuses with unauthorized saying where the token is; HTTP answers 401',
+    { timeout: 30_000 },
+    async () => {
+      const refusal = await connectRefusal(connectUi(c.url, 'not-the-token'));
+      assert.equal(refusal.code, 'unauthorized');
+      assert.match(refusal.message ?? '', /token/);
+      const page = await httpGet(`${c.url}/?token=not-the-token`, '127.0.0.1');
+      assert.equal(page.status, 401);
+      await undisturbed(c);
+    },
+  );
 
   test('a wrong agent key: refused with unauthorized naming the key file', { timeout: 30_000 }, async () => {
     const a = rawAgent(c);
@@ -145,7 +164,11 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     assert.equal(refusal.code, 'unauthorized', refusal.message);
     assert.match(refusal.message ?? '', /agent\.key|credential|key/);
     const agents = await req(c.ui, 'agents:list');
-    assert.equal(agents.some((x) => x.identity === a.identity), false, 'never registered');
+    assert.equal(
+      agents.some((x) => x.identity === a.identity),
+      false,
+      'never registered',
+    );
     await undisturbed(c);
   });
 
@@ -174,10 +197,17 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
       assert.equal((await a.emit(raw, 'agent:hello', a.hello)).ok, true);
       const badBatch = await a.emit(raw, 'job:events', { batch: 'x', events: [] });
       assert.deepEqual([badBatch.error?.code, badBatch.error?.location?.field], ['invalid-payload', 'batch'], badBatch.error?.message);
-      const badEvent = await a.emit(raw, 'job:events', { batch: 1, events: [{ type: 'output', jobId: 'x', stream: 'stdin', seq: 0, data: 'z' }] });
+      const badEvent = await a.emit(raw, 'job:events', {
+        batch: 1,
+        events: [{ type: 'output', jobId: 'x', stream: 'stdin', seq: 0, data: 'z' }],
+      });
       assert.equal(badEvent.error?.code, 'invalid-payload');
       assert.match(badEvent.error?.location?.field ?? '', /^events\.0/, badEvent.error?.message);
-      await eventually('the refusals in the server log', () => (a.warnings().filter((l) => l.includes('agent message refused')).length >= 4 ? true : undefined), 3000);
+      await eventually(
+        'the refusals in the server log',
+        () => (a.warnings().filter((l) => l.includes('agent message refused')).length >= 4 ? true : undefined),
+        3000,
+      );
     } finally {
       raw.close();
     }
@@ -200,29 +230,44 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     return { a, raw, jobId };
   }
 
-  test('a replayed or duplicated result batch is applied once; a second, different result for the same job is ignored', { timeout: 30_000 }, async () => {
-    const { a, raw, jobId } = await agentWithJob();
-    try {
-      const now = Date.now();
-      const batch = {
-        batch: 7,
-        events: [
-          { type: 'started', jobId, at: now },
-          { type: 'output', jobId, stream: 'stdout', seq: 0, data: 'once\n' },
-          { type: 'finished', jobId, outcome: 'succeeded', info: 'task finished', exitCode: 0, executionTime: 0.1, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 },
-        ],
-      };
-      for (let i = 0; i < 3; i++) assert.equal((await a.emit(raw, 'job:events', batch)).ok, true);
-      const other = { batch: 8, events: [{ ...batch.events[2], outcome: 'failed', info: 'forged', exitCode: 1 }] };
-      assert.equal((await a.emit(raw, 'job:events', other)).ok, true);
-      const [job] = await c.await([jobId]);
-      assert.deepEqual([job?.targets[0]?.state, job?.targets[0]?.info, job?.targets[0]?.exitCode], ['succeeded', 'task finished', 0]);
-      assert.equal((await c.output(jobId, a.identity)).stdout, 'once\n', 'output stored once');
-    } finally {
-      raw.close();
-    }
-    await undisturbed(c);
-  });
+  test(
+    'a replayed or duplicated result batch is applied once; a second, different result for the same job is ignored',
+    { timeout: 30_000 },
+    async () => {
+      const { a, raw, jobId } = await agentWithJob();
+      try {
+        const now = Date.now();
+        const batch = {
+          batch: 7,
+          events: [
+            { type: 'started', jobId, at: now },
+            { type: 'output', jobId, stream: 'stdout', seq: 0, data: 'once\n' },
+            {
+              type: 'finished',
+              jobId,
+              outcome: 'succeeded',
+              info: 'task finished',
+              exitCode: 0,
+              executionTime: 0.1,
+              startedAt: now,
+              finishedAt: now,
+              stdoutChunks: 1,
+              stderrChunks: 0,
+            },
+          ],
+        };
+        for (let i = 0; i < 3; i++) assert.equal((await a.emit(raw, 'job:events', batch)).ok, true);
+        const other = { batch: 8, events: [{ ...batch.events[2], outcome: 'failed', info: 'forged', exitCode: 1 }] };
+        assert.equal((await a.emit(raw, 'job:events', other)).ok, true);
+        const [job] = await c.await([jobId]);
+        assert.deepEqual([job?.targets[0]?.state, job?.targets[0]?.info, job?.targets[0]?.exitCode], ['succeeded', 'task finished', 0]);
+        assert.equal((await c.output(jobId, a.identity)).stdout, 'once\n', 'output stored once');
+      } finally {
+        raw.close();
+      }
+      await undisturbed(c);
+    },
+  );
 
   test('results for a job given to another agent are ignored; that job is not disturbed', { timeout: 30_000 }, async () => {
     const m = marker();
@@ -236,7 +281,18 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
         batch: 1,
         events: [
           { type: 'output', jobId: victim, stream: 'stdout', seq: 0, data: 'forged\n' },
-          { type: 'finished', jobId: victim, outcome: 'failed', info: 'forged', exitCode: 9, executionTime: 0, startedAt: now, finishedAt: now, stdoutChunks: 1, stderrChunks: 0 },
+          {
+            type: 'finished',
+            jobId: victim,
+            outcome: 'failed',
+            info: 'forged',
+            exitCode: 9,
+            executionTime: 0,
+            startedAt: now,
+            finishedAt: now,
+            stdoutChunks: 1,
+            stderrChunks: 0,
+          },
         ],
       });
       assert.deepEqual([forged.ok, (forged.value as { applied: number } | undefined)?.applied], [true, 0], 'acked, nothing applied');
@@ -254,9 +310,17 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     const raw = await a.connect();
     assert.equal((await a.emit(raw, 'agent:hello', a.hello)).ok, true);
     const dropped = a.disconnected(raw);
-    raw.emit('job:events', { batch: 1, events: [{ type: 'output', jobId: 'x', stream: 'stdout', seq: 0, data: 'z'.repeat(LIMITS.maxMessageBytes + 1024) }] }, () => {});
+    raw.emit(
+      'job:events',
+      { batch: 1, events: [{ type: 'output', jobId: 'x', stream: 'stdout', seq: 0, data: 'z'.repeat(LIMITS.maxMessageBytes + 1024) }] },
+      () => {},
+    );
     assert.match(await dropped, /^transport (close|error)$/);
-    await eventually('the oversize drop in the server log', () => (a.warnings().some((l) => l.includes('agent connection dropped: malformed or oversized message')) ? true : undefined), 3000);
+    await eventually(
+      'the oversize drop in the server log',
+      () => (a.warnings().some((l) => l.includes('agent connection dropped: malformed or oversized message')) ? true : undefined),
+      3000,
+    );
     raw.close();
     await undisturbed(c);
   });
@@ -273,49 +337,62 @@ describe('bad input: the wire (real server, 2 agents)', { timeout: 300_000 }, ()
     await undisturbed(c);
   });
 
-  test('a flood of failed connection attempts is rate limited per address, logged once; other clients still get in', { timeout: 60_000 }, async () => {
-    // The flood comes from 127.0.0.3 (Linux routes all of 127/8 to loopback), the legitimate
-    // agent from 127.0.0.2, and the test's own /ui connection and real agents from 127.0.0.1.
-    const flooder = rawAgent(c, `flood-${marker()}`);
-    const codes: string[] = [];
-    let limited: { code?: string; message?: string } | undefined;
-    const floodStart = Date.now();
-    for (let i = 0; i < 40; i++) {
-      const r = await connectRefusal(flooder.connect({ identity: flooder.identity, key: `guess-${i}` }, { localAddress: '127.0.0.3' }));
-      codes.push(r.code ?? '?');
-      if (r.code === 'rate-limited') limited ??= r;
-    }
-    // A burst of 20 failures, then refused; a try comes back every 2 s (0.5 per second).
-    const earned = Math.ceil(((Date.now() - floodStart) / 1000) * 0.5) + 1;
-    assert.deepEqual(codes.slice(0, 20), Array(20).fill('unauthorized'), codes.join(','));
-    assert.ok(codes.slice(20).filter((x) => x === 'unauthorized').length <= earned, codes.join(','));
-    assert.ok(codes.slice(20).every((x) => x === 'unauthorized' || x === 'rate-limited'), codes.join(','));
-    assert.ok(codes.filter((x) => x === 'rate-limited').length >= 20 - earned, codes.join(','));
-    assert.match(limited?.message ?? '', /^too many failed attempts from 127\.0\.0\.3: refused without checking for about \d+ s; check the credential and retry later$/);
-    // Logged once for the whole flood, not per attempt.
-    const floodLines = () => (c.server?.stderr ?? '').split('\n').filter((l) => l.includes('connection attempts refused: too many failed attempts') && l.includes('127.0.0.3'));
-    assert.equal(floodLines().length, 1, floodLines().join('\n'));
+  test(
+    'a flood of failed connection attempts is rate limited per address, logged once; other clients still get in',
+    { timeout: 60_000 },
+    async () => {
+      // The flood comes from 127.0.0.3 (Linux routes all of 127/8 to loopback), the legitimate
+      // agent from 127.0.0.2, and the test's own /ui connection and real agents from 127.0.0.1.
+      const flooder = rawAgent(c, `flood-${marker()}`);
+      const codes: string[] = [];
+      let limited: { code?: string; message?: string } | undefined;
+      const floodStart = Date.now();
+      for (let i = 0; i < 40; i++) {
+        const r = await connectRefusal(flooder.connect({ identity: flooder.identity, key: `guess-${i}` }, { localAddress: '127.0.0.3' }));
+        codes.push(r.code ?? '?');
+        if (r.code === 'rate-limited') limited ??= r;
+      }
+      // A burst of 20 failures, then refused; a try comes back every 2 s (0.5 per second).
+      const earned = Math.ceil(((Date.now() - floodStart) / 1000) * 0.5) + 1;
+      assert.deepEqual(codes.slice(0, 20), Array(20).fill('unauthorized'), codes.join(','));
+      assert.ok(codes.slice(20).filter((x) => x === 'unauthorized').length <= earned, codes.join(','));
+      assert.ok(
+        codes.slice(20).every((x) => x === 'unauthorized' || x === 'rate-limited'),
+        codes.join(','),
+      );
+      assert.ok(codes.filter((x) => x === 'rate-limited').length >= 20 - earned, codes.join(','));
+      assert.match(
+        limited?.message ?? '',
+        /^too many failed attempts from 127\.0\.0\.3: refused without checking for about \d+ s; check the credential and retry later$/,
+      );
+      // Logged once for the whole flood, not per attempt.
+      const floodLines = () =>
+        (c.server?.stderr ?? '')
+          .split('\n')
+          .filter((l) => l.includes('connection attempts refused: too many failed attempts') && l.includes('127.0.0.3'));
+      assert.equal(floodLines().length, 1, floodLines().join('\n'));
 
-    // A legitimate agent from another address connects during the flood and is greeted.
-    const good = rawAgent(c, `legit-${marker()}`);
-    const raw = await good.connect(undefined, { localAddress: '127.0.0.2' });
-    assert.equal((await good.emit(raw, 'agent:hello', good.hello)).ok, true);
-    raw.close();
+      // A legitimate agent from another address connects during the flood and is greeted.
+      const good = rawAgent(c, `legit-${marker()}`);
+      const raw = await good.connect(undefined, { localAddress: '127.0.0.2' });
+      assert.equal((await good.emit(raw, 'agent:hello', good.hello)).ok, true);
+      raw.close();
 
-    // HTTP: wrong tokens in the console URL from one address turn into 429 with Retry-After.
-    const statuses: number[] = [];
-    let last: { status: number; retryAfter: string | undefined; body: string } | undefined;
-    for (let i = 0; i < 25; i++) {
-      const r = await httpGet(`${c.url}/?token=guess-${i}`, '127.0.0.4');
-      statuses.push(r.status);
-      if (r.status === 429) last ??= r;
-    }
-    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401), statuses.join(','));
-    assert.ok(statuses.slice(20).every((x) => x === 401 || x === 429) && statuses.includes(429), statuses.join(','));
-    assert.match(last?.retryAfter ?? '', /^\d+$/);
-    assert.match(last?.body ?? '', /^rate-limited: too many failed attempts from 127\.0\.0\.4/);
-    // Other addresses are served as usual.
-    assert.equal((await httpGet(`${c.url}/healthz`, '127.0.0.5')).status, 200);
-    await undisturbed(c);
-  });
+      // HTTP: wrong tokens in the console URL from one address turn into 429 with Retry-After.
+      const statuses: number[] = [];
+      let last: { status: number; retryAfter: string | undefined; body: string } | undefined;
+      for (let i = 0; i < 25; i++) {
+        const r = await httpGet(`${c.url}/?token=guess-${i}`, '127.0.0.4');
+        statuses.push(r.status);
+        if (r.status === 429) last ??= r;
+      }
+      assert.deepEqual(statuses.slice(0, 20), Array(20).fill(401), statuses.join(','));
+      assert.ok(statuses.slice(20).every((x) => x === 401 || x === 429) && statuses.includes(429), statuses.join(','));
+      assert.match(last?.retryAfter ?? '', /^\d+$/);
+      assert.match(last?.body ?? '', /^rate-limited: too many failed attempts from 127\.0\.0\.4/);
+      // Other addresses are served as usual.
+      assert.equal((await httpGet(`${c.url}/healthz`, '127.0.0.5')).status, 200);
+      await undisturbed(c);
+    },
+  );
 });

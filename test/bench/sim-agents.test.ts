@@ -6,15 +6,35 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinComponents } from '../../components/builtin/index.js';
 import { chunkLines, startSimAgents, syntheticLine, syntheticProgram, type SimAgents } from '../../scripts/bench/sim-agents.js';
-import { connectUi, eventually, request, startTestServer, withTimeout, type TestServer, type UiClient } from '../../server/testing/harness.js';
+import {
+  connectUi,
+  eventually,
+  request,
+  startTestServer,
+  withTimeout,
+  type TestServer,
+  type UiClient,
+} from '../../server/testing/harness.js';
 import { LIMITS } from '../../protocol/version.js';
 import type { JobRecord } from '../../protocol/records.js';
 import type { Result } from '../../protocol/result.js';
 
 describe('synthetic programs', () => {
   test('job commands map to programs', () => {
-    assert.deepEqual(syntheticProgram({ verb: 'RUN', args: { command: 'lines 2000 chunk 50 every 5' } }), { kind: 'lines', count: 2000, perChunk: 50, everyMs: 5, stream: 'stdout' });
-    assert.deepEqual(syntheticProgram({ verb: 'RUN', args: { command: 'lines 3 stderr' } }, 7), { kind: 'lines', count: 3, perChunk: 7, everyMs: 0, stream: 'stderr' });
+    assert.deepEqual(syntheticProgram({ verb: 'RUN', args: { command: 'lines 2000 chunk 50 every 5' } }), {
+      kind: 'lines',
+      count: 2000,
+      perChunk: 50,
+      everyMs: 5,
+      stream: 'stdout',
+    });
+    assert.deepEqual(syntheticProgram({ verb: 'RUN', args: { command: 'lines 3 stderr' } }, 7), {
+      kind: 'lines',
+      count: 3,
+      perChunk: 7,
+      everyMs: 0,
+      stream: 'stderr',
+    });
     assert.deepEqual(syntheticProgram({ verb: 'RUN', args: { command: 'fail 3' } }), { kind: 'fail', exitCode: 3 });
     assert.deepEqual(syntheticProgram({ verb: 'RUN', args: { command: 'sleep 20' } }), { kind: 'sleep', ms: 20 });
     assert.deepEqual(syntheticProgram({ verb: 'ECHO', args: { echo: 'hello world' } }), { kind: 'echo', text: 'hello world' });
@@ -24,7 +44,10 @@ describe('synthetic programs', () => {
   test('chunks keep whole lines, the line count and the byte limit', () => {
     const lines = Array.from({ length: 250 }, (_, i) => `${syntheticLine('h', i + 1, 250)}\n`);
     const chunks = chunkLines(lines, 100);
-    assert.deepEqual(chunks.map((c) => c.split('\n').length - 1), [100, 100, 50]);
+    assert.deepEqual(
+      chunks.map((c) => c.split('\n').length - 1),
+      [100, 100, 50],
+    );
     assert.equal(chunks.join(''), lines.join(''));
     const big = Array.from({ length: 10 }, () => `${'x'.repeat(100 * 1024)}\n`);
     assert.ok(chunkLines(big, 1000).every((c) => Buffer.byteLength(c) <= LIMITS.maxChunkBytes));
@@ -61,9 +84,19 @@ describe('simulated agents against a real server', { timeout: 60_000 }, () => {
   });
 
   test('a `lines N` job streams N numbered lines per host, stored in order', async () => {
-    const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache lines 250 chunk 40' }] }], targets: [...sims.identities] }));
+    const submitted = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache lines 250 chunk 40' }] }],
+        targets: [...sims.identities],
+      }),
+    );
     const jobIds = submitted.jobs.map((j) => j.jobId);
-    const done: Result<JobRecord[]> = await withTimeout(ui.timeout(30_000).emitWithAck('jobs:await', { jobIds, timeoutMs: 25_000 }), 30_000, 'jobs:await');
+    const done: Result<JobRecord[]> = await withTimeout(
+      ui.timeout(30_000).emitWithAck('jobs:await', { jobIds, timeoutMs: 25_000 }),
+      30_000,
+      'jobs:await',
+    );
     assert.ok(done.ok);
     for (const t of done.value.flatMap((j) => j.targets)) assert.equal(t.state, 'succeeded', `${t.target}: ${t.info}`);
     for (const target of sims.identities) {
@@ -78,8 +111,18 @@ describe('simulated agents against a real server', { timeout: 60_000 }, () => {
   test('one batch in flight per agent; batches and chunks stay within the wire limits', async () => {
     const before = sims.stats();
     // 6000 one-line chunks on one agent: more events than one batch may carry.
-    const submitted = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache lines 6000 chunk 1' }] }], targets: ['sim-2'] }));
-    const done: Result<JobRecord[]> = await withTimeout(ui.timeout(30_000).emitWithAck('jobs:await', { jobIds: submitted.jobs.map((j) => j.jobId), timeoutMs: 25_000 }), 30_000, 'jobs:await');
+    const submitted = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache lines 6000 chunk 1' }] }],
+        targets: ['sim-2'],
+      }),
+    );
+    const done: Result<JobRecord[]> = await withTimeout(
+      ui.timeout(30_000).emitWithAck('jobs:await', { jobIds: submitted.jobs.map((j) => j.jobId), timeoutMs: 25_000 }),
+      30_000,
+      'jobs:await',
+    );
     assert.ok(done.ok && done.value[0]?.targets[0]?.state === 'succeeded');
     await sims.whenIdle(10_000);
     const after = sims.stats();
@@ -92,9 +135,14 @@ describe('simulated agents against a real server', { timeout: 60_000 }, () => {
   });
 
   test('fail, echo, the cache and cancel behave like an agent', async () => {
-    const submit = (text: string, targets = ['sim-1']) => request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text }] }], targets }));
+    const submit = (text: string, targets = ['sim-1']) =>
+      request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text }] }], targets }));
     const settle = async (jobId: string) => {
-      const r: Result<JobRecord[]> = await withTimeout(ui.timeout(20_000).emitWithAck('jobs:await', { jobIds: [jobId], timeoutMs: 15_000 }), 20_000, 'jobs:await');
+      const r: Result<JobRecord[]> = await withTimeout(
+        ui.timeout(20_000).emitWithAck('jobs:await', { jobIds: [jobId], timeoutMs: 15_000 }),
+        20_000,
+        'jobs:await',
+      );
       assert.ok(r.ok);
       return r.value[0]?.targets[0];
     };

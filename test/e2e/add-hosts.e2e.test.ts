@@ -52,7 +52,13 @@ describe('console: Add hosts over SSH', { timeout: 300_000 }, () => {
     work = mkdtempSync(join(tmpdir(), 'directord-add-hosts-'));
     await ensureRendererBuilt();
     sshd = await startSshd();
-    server = await createServer({ dataDir: join(work, 'data'), port: 0, staticDir: join(ROOT, 'renderer/dist'), log: silentLogger, agentBundle: (await bundles()).agent });
+    server = await createServer({
+      dataDir: join(work, 'data'),
+      port: 0,
+      staticDir: join(ROOT, 'renderer/dist'),
+      log: silentLogger,
+      agentBundle: (await bundles()).agent,
+    });
     ({ browser, page } = await openBrowserPage(pageErrors, { viewport: { width: 1280, height: 860 } }));
     await openEmptyHosts(page, `${server.url}/?token=${server.uiToken}`, join(SHOTS, 'add-hosts-0-start-failed.png'), pageErrors);
   });

@@ -25,7 +25,11 @@ export async function ensureRendererBuilt(): Promise<void> {
   }
   try {
     if (process.env.E2E_BUILD !== '1' && existsSync(DIST_INDEX)) return;
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit', timeout: 120_000 });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'],
+      { cwd: ROOT, stdio: 'inherit', timeout: 120_000 },
+    );
     if (r.status !== 0) throw new Error('renderer build failed');
   } finally {
     rmSync(LOCK, { recursive: true, force: true });

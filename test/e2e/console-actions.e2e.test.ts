@@ -87,7 +87,10 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await box.getByRole('heading', { name: 'Run a command' }).waitFor();
     await box.getByRole('status').getByText('→ all 3 online hosts: node-1, node-2, node-3').waitFor();
     // No runs yet: the empty state points at the command box.
-    await page.getByRole('region', { name: 'Recent runs' }).getByText(/No runs yet\. Type a command above/).waitFor();
+    await page
+      .getByRole('region', { name: 'Recent runs' })
+      .getByText(/No runs yet\. Type a command above/)
+      .waitFor();
     await page.screenshot({ path: join(SHOTS, 'first-screen.png') });
     assert.equal(await box.getByRole('button', { name: 'Run', exact: true }).isDisabled(), true, 'no command yet');
     // A host list names hosts; a typo is caught with the closest names.
@@ -99,7 +102,12 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await box.getByLabel('Command').fill('echo first-minute from $PWD');
     await page.screenshot({ path: join(SHOTS, 'command-box.png') });
     await box.getByRole('button', { name: 'Run', exact: true }).click();
-    for (const host of stack.agents) await page.getByRole('region', { name: `Output: ${host}` }).getByRole('log').getByText(/^first-minute from \//).waitFor();
+    for (const host of stack.agents)
+      await page
+        .getByRole('region', { name: `Output: ${host}` })
+        .getByRole('log')
+        .getByText(/^first-minute from \//)
+        .waitFor();
     const [run] = await runsList();
     assert.ok(run);
     assert.deepEqual([...run.targets].sort(), ['node-1', 'node-2', 'node-3']);
@@ -152,7 +160,12 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
       assert.ok(page.url().startsWith(stack.url), `Back left the app: ${page.url()}`);
       assert.equal(new URL(page.url()).hash, step.hash);
       await step.check();
-      assert.equal(await mainNav(step.hash === '#/command' ? 'Run a command' : step.hash === '#/history' ? 'History' : 'Run').getAttribute('aria-current'), 'page');
+      assert.equal(
+        await mainNav(step.hash === '#/command' ? 'Run a command' : step.hash === '#/history' ? 'History' : 'Run').getAttribute(
+          'aria-current',
+        ),
+        'page',
+      );
     }
     await page.goForward();
     await page.getByRole('table', { name: 'Runs' }).waitFor();
@@ -160,7 +173,11 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
 
   test('2: Re-run, Re-run failed hosts and Cancel run ask first, naming what will happen', async () => {
     await page.goto(`${stack.url}/?token=${stack.token}#/builder`);
-    await importYaml(page, 'partial.yaml', '- targets: [node-1, node-2, node-3]\n  jobs:\n  - RUN: --skip-cache echo one\n- targets: [node-2]\n  jobs:\n  - RUN: --skip-cache exit 4\n');
+    await importYaml(
+      page,
+      'partial.yaml',
+      '- targets: [node-1, node-2, node-3]\n  jobs:\n  - RUN: --skip-cache echo one\n- targets: [node-2]\n  jobs:\n  - RUN: --skip-cache exit 4\n',
+    );
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     await dialog().getByRole('heading', { name: 'Deploy 2 steps to 3 hosts?' }).waitFor();
     await dialog().getByText('node-1, node-2, node-3').waitFor();
@@ -168,7 +185,10 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await page.getByRole('group', { name: 'Hosts by status' }).waitFor();
     await page.getByRole('button', { name: 'Re-run', exact: true }).and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
     const shownId = (await runIdShown().innerText()).trim();
-    await page.getByRole('region', { name: 'Output: node-2' }).getByText(/failed · exit 4/).waitFor();
+    await page
+      .getByRole('region', { name: 'Output: node-2' })
+      .getByText(/failed · exit 4/)
+      .waitFor();
 
     const before = (await runsList()).length;
     await page.getByRole('button', { name: 'Re-run', exact: true }).click();
@@ -178,7 +198,9 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await dialog().waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Re-run failed hosts' }).click();
     await dialog().getByRole('heading', { name: 'Re-run 1 failed step on node-2?' }).waitFor();
-    await dialog().getByText(/steps that succeeded are not repeated/).waitFor();
+    await dialog()
+      .getByText(/steps that succeeded are not repeated/)
+      .waitFor();
     await page.keyboard.press('Escape');
     await dialog().waitFor({ state: 'hidden' });
     await new Promise((r) => setTimeout(r, 300));
@@ -190,7 +212,12 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     assert.equal(failedRerun?.rerunOf, shownId);
     assert.deepEqual(failedRerun?.targets, ['node-2']);
 
-    const slow = await req(ui, 'runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 30' }] }], targets: ['node-1', 'node-3'], ignoreCache: true });
+    const slow = await req(ui, 'runs:submit', {
+      kind: 'exec',
+      entries: [{ jobs: [{ verb: 'RUN', text: 'sleep 30' }] }],
+      targets: ['node-1', 'node-3'],
+      ignoreCache: true,
+    });
     await setHash(`#/run/${slow.runId}`);
     await runIdShown().getByText(slow.runId, { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Cancel run' }).click();
@@ -225,14 +252,19 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     await yaml.fill(edited);
     await page.getByRole('region', { name: 'Orchestration' }).getByText('echo my unsaved work').waitFor();
     // An entry without targets says which hosts it runs on.
-    await page.getByRole('group', { name: /^Targets of / }).getByText('node-1, node-2, node-3').waitFor();
+    await page
+      .getByRole('group', { name: /^Targets of / })
+      .getByText('node-1, node-2, node-3')
+      .waitFor();
     await page.screenshot({ path: join(SHOTS, 'builder-targets.png') });
     await page.reload();
     await page.getByText('3 of 3 hosts online').waitFor();
     assert.equal(await yaml.inputValue(), edited, 'the text came back');
     await page.getByRole('region', { name: 'YAML' }).getByText('keep.yaml •').waitFor();
     // Import over unsaved edits asks; saying no keeps them.
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'other.yaml', mimeType: 'application/yaml', buffer: Buffer.from('- jobs:\n  - RUN: echo other\n') });
+    await page
+      .getByLabel('Import YAML file')
+      .setInputFiles({ name: 'other.yaml', mimeType: 'application/yaml', buffer: Buffer.from('- jobs:\n  - RUN: echo other\n') });
     await dialog().getByRole('heading', { name: 'Discard unsaved edits to keep?' }).waitFor();
     await dialog().getByRole('button', { name: 'Keep editing', exact: true }).click();
     assert.equal(await yaml.inputValue(), edited);
@@ -244,7 +276,9 @@ describe('console actions, navigation and the first screen (issue #13)', { timeo
     // New (Library) over unsaved edits asks too.
     await page.getByRole('button', { name: 'Library', exact: true }).click();
     await page.getByRole('complementary', { name: 'Library' }).getByRole('button', { name: 'New', exact: true }).click();
-    await dialog().getByRole('heading', { name: /^Discard unsaved edits to / }).waitFor();
+    await dialog()
+      .getByRole('heading', { name: /^Discard unsaved edits to / })
+      .waitFor();
     await dialog().getByRole('button', { name: 'Keep editing', exact: true }).click();
     assert.equal(await yaml.inputValue(), edited);
   });

@@ -46,7 +46,10 @@ async function selectHosts(hosts: readonly string[]): Promise<void> {
 
 async function newOrchestration(): Promise<void> {
   await page.getByRole('textbox', { name: 'YAML source' }).fill('- name: main\n  jobs: []\n');
-  await page.getByRole('listitem', { name: /^Step \d+:/ }).first().waitFor({ state: 'detached' });
+  await page
+    .getByRole('listitem', { name: /^Step \d+:/ })
+    .first()
+    .waitFor({ state: 'detached' });
 }
 
 async function openFromLibrary(name: RegExp): Promise<void> {
@@ -67,7 +70,12 @@ async function deployAndWait(question: string): Promise<void> {
 
 /** The registry's manifests as the server reports them (`server:info`), not a list written here. */
 async function registeredComponents(): Promise<ComponentManifest[]> {
-  const socket = io(`${stack.url}/ui`, { transports: ['websocket'], auth: { token: stack.token, client: 'e2e' }, reconnection: false, forceNew: true });
+  const socket = io(`${stack.url}/ui`, {
+    transports: ['websocket'],
+    auth: { token: stack.token, client: 'e2e' },
+    reconnection: false,
+    forceNew: true,
+  });
   try {
     const info = (await socket.timeout(10_000).emitWithAck('server:info')) as Result<ServerInfo>;
     assert.ok(info.ok, info.ok ? '' : info.error.message);
@@ -104,10 +112,22 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await step.getByLabel('Mode').fill('0640');
     await step.getByText('Add sources and destination', { exact: true }).click();
     await step.getByRole('textbox', { name: 'Sources and destination 1', exact: true }).fill(`${dest}/`);
-    assert.match(await deployButton().getAttribute('disabled').then((d) => (d === null ? 'enabled' : 'disabled')), /disabled/, 'no source yet');
+    assert.match(
+      await deployButton()
+        .getAttribute('disabled')
+        .then((d) => (d === null ? 'enabled' : 'disabled')),
+      /disabled/,
+      'no source yet',
+    );
     await step.getByLabel('Add source files').setInputFiles({ name: 'app.conf', mimeType: 'text/plain', buffer: Buffer.from(content) });
-    await step.getByRole('region', { name: 'Source files' }).getByText(/app\.conf · /).waitFor();
-    assert.match(await page.getByRole('textbox', { name: 'YAML source' }).inputValue(), new RegExp(`- COPY: --chmod 0640 app\\.conf ${dest}/\\n`));
+    await step
+      .getByRole('region', { name: 'Source files' })
+      .getByText(/app\.conf · /)
+      .waitFor();
+    assert.match(
+      await page.getByRole('textbox', { name: 'YAML source' }).inputValue(),
+      new RegExp(`- COPY: --chmod 0640 app\\.conf ${dest}/\\n`),
+    );
     await page.getByText(/^Ready: 1 step/).waitFor();
     await page.screenshot({ path: join(SHOTS, 'files-01-copy-attached.png') });
 
@@ -127,11 +147,17 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     const reason = page.locator('#deploy-reason');
     await reason.getByText('Step 2 (COPY) of entry "site" needs files/site.conf').waitFor();
     assert.equal(await deployButton().isDisabled(), true);
-    await page.getByRole('listitem', { name: /^Step 2: COPY/ }).getByRole('button').first().click();
+    await page
+      .getByRole('listitem', { name: /^Step 2: COPY/ })
+      .getByRole('button')
+      .first()
+      .click();
     const step = page.getByRole('group', { name: 'Edit step 2' });
     await step.getByText('File needed: attach site.conf').waitFor();
     await page.screenshot({ path: join(SHOTS, 'files-03-import-needs-file.png') });
-    await step.getByLabel('Attach files/site.conf').setInputFiles({ name: 'site-local.conf', mimeType: 'text/plain', buffer: Buffer.from('site=1\n') });
+    await step
+      .getByLabel('Attach files/site.conf')
+      .setInputFiles({ name: 'site-local.conf', mimeType: 'text/plain', buffer: Buffer.from('site=1\n') });
     await step.getByText(/site\.conf · /).waitFor();
     await page.getByText(/^Ready: 2 steps/).waitFor();
     await deployAndWait('Deploy 2 steps to 1 host?');
@@ -149,14 +175,24 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await page.getByText('2 of 2 hosts online').waitFor();
     await openFromLibrary(/^site\b/);
     await page.getByText(/^Ready: 2 steps/).waitFor();
-    await page.getByRole('listitem', { name: /^Step 2: COPY/ }).getByRole('button').first().click();
-    await page.getByRole('group', { name: 'Edit step 2' }).getByText(/site\.conf · /).waitFor();
+    await page
+      .getByRole('listitem', { name: /^Step 2: COPY/ })
+      .getByRole('button')
+      .first()
+      .click();
+    await page
+      .getByRole('group', { name: 'Edit step 2' })
+      .getByText(/site\.conf · /)
+      .waitFor();
     await page.screenshot({ path: join(SHOTS, 'files-05-library-reopened.png') });
     // A new destination (the same job would be a cache hit on the agent): the stored content goes out again.
     const yaml = page.getByRole('textbox', { name: 'YAML source' });
     const dest = join(work, 'reopened');
     await yaml.fill((await yaml.inputValue()).replace(join(work, 'imported'), dest));
-    await page.getByRole('listitem', { name: /^Step 2: COPY/ }).filter({ hasText: 'reopened' }).waitFor();
+    await page
+      .getByRole('listitem', { name: /^Step 2: COPY/ })
+      .filter({ hasText: 'reopened' })
+      .waitFor();
     await page.getByText(/^Ready: 2 steps/).waitFor();
     await deployAndWait('Deploy 2 steps to 1 host?');
     await page.screenshot({ path: join(SHOTS, 'files-06-library-deployed.png') });
@@ -178,10 +214,16 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
 
   test('the palette lists every registered verb (built-in, contributed, user), each with a form from its schema', async () => {
     const manifests = await registeredComponents();
-    assert.ok(manifests.some((m) => m.verb === 'ECHO_UPPER' && !m.builtin), 'the user component is registered');
+    assert.ok(
+      manifests.some((m) => m.verb === 'ECHO_UPPER' && !m.builtin),
+      'the user component is registered',
+    );
     await nav('Builder');
     await newOrchestration();
-    const listed = await palette().getByRole('listitem').getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    const listed = await palette()
+      .getByRole('listitem')
+      .getByRole('button')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
     assert.deepEqual([...listed].sort(), manifests.map((m) => m.verb).sort());
     for (const m of manifests) {
       const properties = (m.args.properties ?? {}) as Record<string, { title?: string }>;
@@ -200,7 +242,10 @@ describe('console e2e: ADD/COPY files and the palette (real server and agents)',
     await selectHosts(['node-1']);
     await palette().getByRole('button', { name: 'ECHO_UPPER', exact: true }).click();
     await page.screenshot({ path: join(SHOTS, 'files-04-user-component-form.png') });
-    await page.getByRole('group', { name: /^Edit step \d+$/ }).getByRole('textbox', { name: 'Text', exact: true }).fill('from the console');
+    await page
+      .getByRole('group', { name: /^Edit step \d+$/ })
+      .getByRole('textbox', { name: 'Text', exact: true })
+      .fill('from the console');
     await deployAndWait('Deploy 1 step to 1 host?');
     await page.getByRole('region', { name: 'Output: node-1' }).getByRole('log').getByText('FROM THE CONSOLE', { exact: true }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'files-04-user-component.png') });

@@ -37,7 +37,12 @@ async function box(selector: string): Promise<Box> {
 
 /** A rectangle inside another, within a pixel. */
 function inside(inner: Box, outer: Box): boolean {
-  return inner.y >= outer.y - 1 && inner.y + inner.height <= outer.y + outer.height + 1 && inner.x >= outer.x - 1 && inner.x + inner.width <= outer.x + outer.width + 1;
+  return (
+    inner.y >= outer.y - 1 &&
+    inner.y + inner.height <= outer.y + outer.height + 1 &&
+    inner.x >= outer.x - 1 &&
+    inner.x + inner.width <= outer.x + outer.width + 1
+  );
 }
 
 /**
@@ -101,43 +106,52 @@ describe('console layout, keyboard and themes (real server and agents)', { timeo
     await stack?.close();
   });
 
-  test('item 10: functional-tests.yaml keeps entry #1 and its step visible, drop zones whole, Deploy on one line with the Library open', { skip: !existsSync(FIXTURE) && `${FIXTURE} not found` }, async () => {
-    await nav('Builder');
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'functional-tests.yaml', mimeType: 'application/yaml', buffer: readFileSync(FIXTURE) });
-    const first = page.getByRole('group', { name: /^Entry 1: Functional test parent/ });
-    await first.waitFor();
-    const entries = await box('.entries');
-    const card = await first.boundingBox();
-    const step = await first.getByRole('listitem', { name: /^Step 1: RUN echo named job/ }).boundingBox();
-    assert.ok(card && step);
-    // The card is as tall as its header, its step and its drop zone, and the step is inside it.
-    assert.ok(inside(step, card), `step ${JSON.stringify(step)} inside entry ${JSON.stringify(card)}`);
-    assert.ok(step.height >= 20, `step is ${step.height}px tall`);
-    assert.ok(card.y + card.height <= entries.y + entries.height + 1 || card.height > 60, 'entry 1 is not squashed');
-    // Every drop zone is as tall as its content (not clipped by its card), in every entry.
-    const zones = (await page.evaluate(
-      `[...document.querySelectorAll('.entry .drop')].map((el) => ({ client: el.clientHeight, scroll: el.scrollHeight, card: el.closest('.entry').getBoundingClientRect().bottom - el.getBoundingClientRect().bottom }))`,
-    )) as { client: number; scroll: number; card: number }[];
-    assert.equal(zones.length, 2);
-    for (const z of zones) {
-      assert.ok(z.client >= 20 && z.scroll <= z.client, `drop zone clipped: ${JSON.stringify(z)}`);
-      assert.ok(z.card >= -1, `drop zone overflows its card: ${JSON.stringify(z)}`);
-    }
-    await page.screenshot({ path: join(SHOTS, 'layout-functional-tests.png') });
+  test(
+    'item 10: functional-tests.yaml keeps entry #1 and its step visible, drop zones whole, Deploy on one line with the Library open',
+    { skip: !existsSync(FIXTURE) && `${FIXTURE} not found` },
+    async () => {
+      await nav('Builder');
+      await page
+        .getByLabel('Import YAML file')
+        .setInputFiles({ name: 'functional-tests.yaml', mimeType: 'application/yaml', buffer: readFileSync(FIXTURE) });
+      const first = page.getByRole('group', { name: /^Entry 1: Functional test parent/ });
+      await first.waitFor();
+      const entries = await box('.entries');
+      const card = await first.boundingBox();
+      const step = await first.getByRole('listitem', { name: /^Step 1: RUN echo named job/ }).boundingBox();
+      assert.ok(card && step);
+      // The card is as tall as its header, its step and its drop zone, and the step is inside it.
+      assert.ok(inside(step, card), `step ${JSON.stringify(step)} inside entry ${JSON.stringify(card)}`);
+      assert.ok(step.height >= 20, `step is ${step.height}px tall`);
+      assert.ok(card.y + card.height <= entries.y + entries.height + 1 || card.height > 60, 'entry 1 is not squashed');
+      // Every drop zone is as tall as its content (not clipped by its card), in every entry.
+      const zones = (await page.evaluate(
+        `[...document.querySelectorAll('.entry .drop')].map((el) => ({ client: el.clientHeight, scroll: el.scrollHeight, card: el.closest('.entry').getBoundingClientRect().bottom - el.getBoundingClientRect().bottom }))`,
+      )) as { client: number; scroll: number; card: number }[];
+      assert.equal(zones.length, 2);
+      for (const z of zones) {
+        assert.ok(z.client >= 20 && z.scroll <= z.client, `drop zone clipped: ${JSON.stringify(z)}`);
+        assert.ok(z.card >= -1, `drop zone overflows its card: ${JSON.stringify(z)}`);
+      }
+      await page.screenshot({ path: join(SHOTS, 'layout-functional-tests.png') });
 
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
-    await page.getByRole('complementary', { name: 'Library' }).waitFor();
-    const deploy = await page.getByRole('button', { name: 'Deploy', exact: true }).boundingBox();
-    const undo = await page.getByRole('button', { name: 'Undo', exact: true }).boundingBox();
-    const title = await page.getByLabel('Orchestration name').boundingBox();
-    assert.ok(deploy && undo && title);
-    assert.ok(Math.abs(deploy.y - undo.y) < 4 && Math.abs(deploy.y + deploy.height / 2 - (title.y + title.height / 2)) < 6, `Deploy ${JSON.stringify(deploy)} on the line of Undo ${JSON.stringify(undo)}`);
-    const bar = await box('.orch .bar');
-    assert.ok(bar.height < deploy.height + 16, `toolbar is one line (${bar.height}px)`);
-    assert.ok(deploy.x + deploy.width <= bar.x + bar.width + 1, 'Deploy is not cut off');
-    await page.screenshot({ path: join(SHOTS, 'layout-library-open.png') });
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
-  });
+      await page.getByRole('button', { name: 'Library', exact: true }).click();
+      await page.getByRole('complementary', { name: 'Library' }).waitFor();
+      const deploy = await page.getByRole('button', { name: 'Deploy', exact: true }).boundingBox();
+      const undo = await page.getByRole('button', { name: 'Undo', exact: true }).boundingBox();
+      const title = await page.getByLabel('Orchestration name').boundingBox();
+      assert.ok(deploy && undo && title);
+      assert.ok(
+        Math.abs(deploy.y - undo.y) < 4 && Math.abs(deploy.y + deploy.height / 2 - (title.y + title.height / 2)) < 6,
+        `Deploy ${JSON.stringify(deploy)} on the line of Undo ${JSON.stringify(undo)}`,
+      );
+      const bar = await box('.orch .bar');
+      assert.ok(bar.height < deploy.height + 16, `toolbar is one line (${bar.height}px)`);
+      assert.ok(deploy.x + deploy.width <= bar.x + bar.width + 1, 'Deploy is not cut off');
+      await page.screenshot({ path: join(SHOTS, 'layout-library-open.png') });
+      await page.getByRole('button', { name: 'Library', exact: true }).click();
+    },
+  );
 
   test('item 12: a skip link to the main region, and the palette is one Tab stop moved with arrow keys', async () => {
     await page.reload();
@@ -157,7 +171,9 @@ describe('console layout, keyboard and themes (real server and agents)', { timeo
     const buttons = palette.locator('button.item');
     const count = await buttons.count();
     assert.ok(count > 5, `${count} components`);
-    const tabStops = await page.evaluate(`[...document.querySelectorAll('section[aria-label="Components"] button.item')].filter((el) => el.tabIndex >= 0).length`);
+    const tabStops = await page.evaluate(
+      `[...document.querySelectorAll('section[aria-label="Components"] button.item')].filter((el) => el.tabIndex >= 0).length`,
+    );
     assert.equal(tabStops, 1);
     await palette.getByLabel('Filter components').focus();
     await page.keyboard.press('Tab');
@@ -168,7 +184,10 @@ describe('console layout, keyboard and themes (real server and agents)', { timeo
     const third = await buttons.nth(2).getAttribute('aria-label');
     assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), third);
     await page.keyboard.press('End');
-    assert.equal(await page.evaluate('document.activeElement?.getAttribute("aria-label")'), await buttons.nth(count - 1).getAttribute('aria-label'));
+    assert.equal(
+      await page.evaluate('document.activeElement?.getAttribute("aria-label")'),
+      await buttons.nth(count - 1).getAttribute('aria-label'),
+    );
     await page.keyboard.press('Home');
     // One more Tab leaves the palette (no other component button in between).
     await page.keyboard.press('Tab');
@@ -181,9 +200,16 @@ describe('console layout, keyboard and themes (real server and agents)', { timeo
   test('item 13: light and dark themes follow the system, the toggle persists, and both pass WCAG AA', async () => {
     // A run with failures and output, so badges, logs and tables are on screen.
     await nav('Builder');
-    await page.getByRole('textbox', { name: 'YAML source' }).fill('- targets: [node-1]\n  jobs:\n    - RUN: --skip-cache echo themed output; echo oops >&2\n- targets: [node-2]\n  jobs:\n    - RUN: --skip-cache exit 3\n');
+    await page
+      .getByRole('textbox', { name: 'YAML source' })
+      .fill(
+        '- targets: [node-1]\n  jobs:\n    - RUN: --skip-cache echo themed output; echo oops >&2\n- targets: [node-2]\n  jobs:\n    - RUN: --skip-cache exit 3\n',
+      );
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
-    await page.getByRole('dialog').getByRole('button', { name: /^Deploy now/ }).click();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /^Deploy now/ })
+      .click();
     await page.getByRole('region', { name: 'Output: node-2' }).locator('.badge.s-failed').waitFor();
     await page.getByRole('region', { name: 'Output: node-1' }).locator('.badge.s-succeeded').waitFor();
 
@@ -199,13 +225,16 @@ describe('console layout, keyboard and themes (real server and agents)', { timeo
         await nav(view);
         await page.waitForTimeout(150);
         const measured = await contrast(PAIRS);
-        for (const [pair, ratio] of Object.entries(measured)) if (ratio !== null) results[`${theme} ${pair}`] = { ...(results[`${theme} ${pair}`] ?? {}), [view]: ratio };
+        for (const [pair, ratio] of Object.entries(measured))
+          if (ratio !== null) results[`${theme} ${pair}`] = { ...(results[`${theme} ${pair}`] ?? {}), [view]: ratio };
         await page.screenshot({ path: join(SHOTS, `theme-${theme}-${view.toLowerCase()}.png`) });
       }
     }
     const failing = Object.entries(results).filter(([, views]) => Object.values(views).some((r) => r !== null && r < 4.5));
     assert.deepEqual(failing, [], JSON.stringify(results, null, 1));
-    for (const theme of ['light', 'dark']) for (const pair of ['body text', 'button', 'primary button', 'link', 'failed badge', 'succeeded badge', 'table cell', 'log text']) assert.ok(results[`${theme} ${pair}`], `${theme} ${pair} was measured`);
+    for (const theme of ['light', 'dark'])
+      for (const pair of ['body text', 'button', 'primary button', 'link', 'failed badge', 'succeeded badge', 'table cell', 'log text'])
+        assert.ok(results[`${theme} ${pair}`], `${theme} ${pair} was measured`);
 
     // The toggle pins a theme over the system's, and keeps it across a reload.
     await page.emulateMedia({ colorScheme: 'dark' });

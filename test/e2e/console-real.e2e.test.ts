@@ -60,11 +60,17 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
   test('drag RUN, fill Command, skip cache, pick two hosts, deploy: each host streams its own stdout and stderr', async () => {
     assert.ok(!page.url().includes('token='));
     await selectHosts(['node-1', 'node-2']);
-    await page.getByRole('region', { name: 'Components' }).getByRole('button', { name: 'RUN', exact: true }).dragTo(page.getByRole('region', { name: 'Orchestration' }));
+    await page
+      .getByRole('region', { name: 'Components' })
+      .getByRole('button', { name: 'RUN', exact: true })
+      .dragTo(page.getByRole('region', { name: 'Orchestration' }));
     await page.getByLabel('Command').fill('echo "out from $PWD"; echo oops >&2');
     await page.getByText('More', { exact: true }).click();
     await page.getByLabel('Skip cache').check();
-    assert.match(await page.getByRole('textbox', { name: 'YAML source' }).inputValue(), /- RUN: --skip-cache echo "out from \$PWD"; echo oops >&2\n/);
+    assert.match(
+      await page.getByRole('textbox', { name: 'YAML source' }).inputValue(),
+      /- RUN: --skip-cache echo "out from \$PWD"; echo oops >&2\n/,
+    );
     await deploy('Deploy 1 step to 2 hosts?');
     for (const host of ['node-1', 'node-2']) {
       const log = page.getByRole('region', { name: `Output: ${host}` }).getByRole('log');
@@ -85,17 +91,25 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
     await page.screenshot({ path: join(SHOTS, 'real-02-history.png') });
     await rows.nth(1).getByRole('button', { name: 'untitled.yaml' }).click();
     await page.waitForURL(/#\/run\//);
-    await page.getByRole('region', { name: 'Output: node-2' }).getByRole('log').getByText(/^out from \//).waitFor();
+    await page
+      .getByRole('region', { name: 'Output: node-2' })
+      .getByRole('log')
+      .getByText(/^out from \//)
+      .waitFor();
   });
 
   test('re-run failed hosts re-runs only the failed (job, host) pairs', async () => {
     await nav('Builder');
-    const yaml = '- name: breaks\n  targets: [node-1]\n  jobs:\n  - RUN: --skip-cache echo failing; exit 3\n- name: fine\n  targets: [node-2, node-3]\n  jobs:\n  - RUN: --skip-cache echo fine\n';
+    const yaml =
+      '- name: breaks\n  targets: [node-1]\n  jobs:\n  - RUN: --skip-cache echo failing; exit 3\n- name: fine\n  targets: [node-2, node-3]\n  jobs:\n  - RUN: --skip-cache echo fine\n';
     await importYaml(page, 'partial.yaml', yaml);
     await deploy('Deploy 2 steps to 3 hosts?');
     await waitDone();
     assert.match(await page.getByRole('group', { name: 'Hosts by status' }).innerText(), /2\s*succeeded\s*1\s*failed/);
-    await page.getByRole('region', { name: 'Output: node-1' }).getByText(/failed · exit 3/).waitFor();
+    await page
+      .getByRole('region', { name: 'Output: node-1' })
+      .getByText(/failed · exit 3/)
+      .waitFor();
     await page.screenshot({ path: join(SHOTS, 'real-03-partial-failure.png') });
     await page.getByRole('button', { name: 'Re-run failed hosts' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Re-run failed' }).click();
@@ -110,11 +124,17 @@ describe('console e2e (real server and agents)', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Library', exact: true }).click();
     const panel = page.getByRole('complementary', { name: 'Library' });
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
-    await panel.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name: /^partial\b/ }).waitFor();
+    await panel
+      .getByRole('list', { name: 'Saved orchestrations' })
+      .getByRole('button', { name: /^partial\b/ })
+      .waitFor();
     await page.reload();
     await page.getByText('3 of 3 hosts online').waitFor();
     await page.getByRole('button', { name: 'Library', exact: true }).click();
-    await page.getByRole('complementary', { name: 'Library' }).getByRole('button', { name: /^partial\b/ }).waitFor();
+    await page
+      .getByRole('complementary', { name: 'Library' })
+      .getByRole('button', { name: /^partial\b/ })
+      .waitFor();
   });
 
   test('no page errors under the server CSP', () => {

@@ -50,7 +50,10 @@ async function typeYaml(text: string): Promise<void> {
 async function deployYaml(text: string): Promise<void> {
   await typeYaml(text);
   await page.getByRole('button', { name: 'Deploy', exact: true }).click();
-  await page.getByRole('dialog').getByRole('button', { name: /^Deploy now/ }).click();
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: /^Deploy now/ })
+    .click();
   await page.getByRole('group', { name: 'Hosts by status' }).waitFor();
 }
 
@@ -64,7 +67,10 @@ async function waitSettled(): Promise<void> {
 }
 
 async function chip(label: string): Promise<number> {
-  const text = await page.getByRole('group', { name: 'Hosts by status' }).getByRole('button', { name: new RegExp(`^\\d+ ${label}$`) }).innerText();
+  const text = await page
+    .getByRole('group', { name: 'Hosts by status' })
+    .getByRole('button', { name: new RegExp(`^\\d+ ${label}$`) })
+    .innerText();
   return Number(text.split(/\s/)[0]);
 }
 
@@ -90,10 +96,15 @@ describe('console states, clock, YAML positions and History (real server and age
   });
 
   test('item 5: a step that timed out makes its hosts timed-out everywhere, not failed', async () => {
-    await deployYaml('- name: slow\n  targets: [node-1, node-2]\n  jobs:\n    - RUN: --timeout 1 --skip-cache sleep 30\n    - RUN: --skip-cache echo after\n');
+    await deployYaml(
+      '- name: slow\n  targets: [node-1, node-2]\n  jobs:\n    - RUN: --timeout 1 --skip-cache sleep 30\n    - RUN: --skip-cache echo after\n',
+    );
     await waitSettled();
     for (const host of ['node-1', 'node-2']) {
-      await page.getByRole('region', { name: `Output: ${host}` }).locator('.badge', { hasText: /^timed out$/ }).waitFor();
+      await page
+        .getByRole('region', { name: `Output: ${host}` })
+        .locator('.badge', { hasText: /^timed out$/ })
+        .waitFor();
     }
     assert.equal(await chip('timed out'), 2);
     assert.equal(await chip('failed'), 0);
@@ -107,7 +118,17 @@ describe('console states, clock, YAML positions and History (real server and age
     assert.match(await row.innerText(), /2 timed out/);
 
     const statuses = await page.getByRole('combobox', { name: 'Status' }).locator('option').allInnerTexts();
-    assert.deepEqual(statuses, ['Any status', 'running', 'halted', 'awaiting approval', 'succeeded', 'failed', 'timed out', 'lost', 'cancelled']);
+    assert.deepEqual(statuses, [
+      'Any status',
+      'running',
+      'halted',
+      'awaiting approval',
+      'succeeded',
+      'failed',
+      'timed out',
+      'lost',
+      'cancelled',
+    ]);
     await page.getByRole('combobox', { name: 'Status' }).selectOption('timed-out');
     await row.waitFor();
     await page.getByRole('combobox', { name: 'Status' }).selectOption('failed');
@@ -139,11 +160,14 @@ describe('console states, clock, YAML positions and History (real server and age
     await list.waitFor();
     assert.match(await page.locator('#deploy-reason').innerText(), /3 problems/);
     const items = await list.locator('.problem').allInnerTexts();
-    assert.deepEqual(items.map((t) => t.replace(/^• /, '')), [
-      'Entry 1, step 1: Step 1 (NOPE1): No connected agent offers NOPE1',
-      'Entry 1, step 3: Step 3 (NOPE2): No connected agent offers NOPE2',
-      'Entry 1, step 4: Step 4 (NOPE3): No connected agent offers NOPE3',
-    ]);
+    assert.deepEqual(
+      items.map((t) => t.replace(/^• /, '')),
+      [
+        'Entry 1, step 1: Step 1 (NOPE1): No connected agent offers NOPE1',
+        'Entry 1, step 3: Step 3 (NOPE2): No connected agent offers NOPE2',
+        'Entry 1, step 4: Step 4 (NOPE3): No connected agent offers NOPE3',
+      ],
+    );
     await list.getByRole('button', { name: 'Entry 1, step 4' }).click();
     const step = page.locator('[data-step="0-3"]');
     assert.equal(await step.locator('.row').getAttribute('aria-expanded'), 'true');
@@ -151,7 +175,14 @@ describe('console states, clock, YAML positions and History (real server and age
   });
 
   test('item 8: QUERY results nest under their run; exec runs show their command; host and verb filters are live; "(re-run)" is spaced', async () => {
-    const exec = await value(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: 'echo from-the-cli' }] }], targets: ['node-1'], requestedBy: 'cli' }));
+    const exec = await value(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: 'echo from-the-cli' }] }],
+        targets: ['node-1'],
+        requestedBy: 'cli',
+      }),
+    );
     await value(ui.emitWithAck('jobs:await', { jobIds: exec.jobs.map((j) => j.jobId), timeoutMs: 20_000 }));
     await deployYaml('- name: asks\n  jobs:\n    - ARG: qarg-e2e answer\n    - QUERY: qarg-e2e\n');
     await waitSettled();
@@ -161,7 +192,10 @@ describe('console states, clock, YAML positions and History (real server and age
     await nav('History');
     const table = page.getByRole('table', { name: 'Runs' });
     const rows = table.getByRole('row');
-    await table.getByText(/^QUERY /).first().waitFor();
+    await table
+      .getByText(/^QUERY /)
+      .first()
+      .waitFor();
     const texts = await rows.allInnerTexts();
     const parent = texts.findIndex((t) => t.includes(queryRun));
     assert.ok(parent > 0, texts.join('\n---\n'));
@@ -170,8 +204,14 @@ describe('console states, clock, YAML positions and History (real server and age
     assert.match((await rows.nth(parent + 1).getAttribute('class')) ?? '', /\bnested\b/);
     const topLevel = await table.locator('tbody tr:not(.nested) button.open').allInnerTexts();
     assert.ok(!topLevel.some((t) => t.startsWith('QUERY ')), topLevel.join('\n'));
-    assert.ok(texts.some((t) => t.includes('exec: RUN echo from-the-cli')), texts.join('\n---\n'));
-    assert.ok(texts.some((t) => /untitled\.yaml \(re-run\)/.test(t)), texts.join('\n---\n'));
+    assert.ok(
+      texts.some((t) => t.includes('exec: RUN echo from-the-cli')),
+      texts.join('\n---\n'),
+    );
+    assert.ok(
+      texts.some((t) => /untitled\.yaml \(re-run\)/.test(t)),
+      texts.join('\n---\n'),
+    );
 
     // Typed, not entered: the list follows at once.
     await page.getByRole('combobox', { name: 'Host' }).pressSequentially('node-3');

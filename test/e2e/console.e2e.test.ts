@@ -16,7 +16,16 @@ import { DIRECTORD_FIXTURES } from '../fixtures/directord.js';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'artifacts/screenshots');
 const FIXTURES = DIRECTORD_FIXTURES;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 let server: MockServer;
 let browser: Browser;
@@ -66,7 +75,8 @@ async function waitRunDone(): Promise<void> {
   await page.getByRole('button', { name: 'Re-run', exact: true }).and(page.locator(':enabled')).waitFor({ timeout: 20_000 });
   // Host states arrive batched per animation frame: wait until none is queued or running.
   const strip = page.getByRole('group', { name: 'Hosts by status' });
-  for (let i = 0; i < 100 && !/^0\s*queued\s*0\s*running/m.test((await strip.innerText()).replace(/^\d+ hosts\s*/, '')); i++) await page.waitForTimeout(50);
+  for (let i = 0; i < 100 && !/^0\s*queued\s*0\s*running/m.test((await strip.innerText()).replace(/^\d+ hosts\s*/, '')); i++)
+    await page.waitForTimeout(50);
 }
 
 describe('console e2e (mock server)', { timeout: 240_000 }, () => {
@@ -167,12 +177,22 @@ describe('console e2e (mock server)', { timeout: 240_000 }, () => {
       const text = readFileSync(join(FIXTURES, name), 'utf8');
       const started = Date.now();
       await importYaml(name, text);
-      assert.equal(await page.getByRole('region', { name: 'YAML' }).getByText(/errors? —/).count(), 0, name);
+      assert.equal(
+        await page
+          .getByRole('region', { name: 'YAML' })
+          .getByText(/errors? —/)
+          .count(),
+        0,
+        name,
+      );
       const exported = await exportYaml();
       assert.equal(exported, text, `${name} changed on export`);
       assert.ok(Date.now() - started < 10_000, `${name} took too long`);
       if (name === 'comparison-orchestration.yaml') {
-        assert.ok((await page.getByRole('region', { name: 'Orchestration' }).getByRole('listitem').count()) <= 200, 'long entries must be collapsed');
+        assert.ok(
+          (await page.getByRole('region', { name: 'Orchestration' }).getByRole('listitem').count()) <= 200,
+          'long entries must be collapsed',
+        );
         await shot('08-builder-1000-jobs');
       }
     }
@@ -251,6 +271,9 @@ describe('console e2e (mock server)', { timeout: 240_000 }, () => {
   });
 
   test('no CSP violations or page errors', () => {
-    assert.deepEqual(pageErrors.filter((e) => !/favicon/.test(e)), []);
+    assert.deepEqual(
+      pageErrors.filter((e) => !/favicon/.test(e)),
+      [],
+    );
   });
 });

@@ -35,7 +35,14 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
     work = mkdtempSync(join(tmpdir(), 'directord-enrol-e2e-'));
     await ensureRendererBuilt();
     agentBundle = (await bundles()).agent;
-    server = await createServer({ dataDir: join(work, 'data'), port: 0, host: '127.0.0.1', tls: 'on', staticDir: join(ROOT, 'renderer/dist'), log: silentLogger });
+    server = await createServer({
+      dataDir: join(work, 'data'),
+      port: 0,
+      host: '127.0.0.1',
+      tls: 'on',
+      staticDir: join(ROOT, 'renderer/dist'),
+      log: silentLogger,
+    });
     assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     // The server's certificate is self-signed: the browser is told to accept it, the agent pins it.
     ({ browser, page } = await openBrowserPage(pageErrors, { viewport: { width: 1280, height: 860 }, ignoreHTTPSErrors: true }));
@@ -70,7 +77,23 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
 
     // Exactly the command shown, with the bundle's real path, a name and its own cache dir.
     const cacheDir = join(work, 'remote-agent-cache');
-    agent = new Proc('remote-agent', [agentBundle, '--server', url as string, '--token', token as string, '--fingerprint', fingerprint as string, '--name', 'remote-1', '--cache-dir', cacheDir], { ...process.env });
+    agent = new Proc(
+      'remote-agent',
+      [
+        agentBundle,
+        '--server',
+        url as string,
+        '--token',
+        token as string,
+        '--fingerprint',
+        fingerprint as string,
+        '--name',
+        'remote-1',
+        '--cache-dir',
+        cacheDir,
+      ],
+      { ...process.env },
+    );
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     const row = page.getByRole('table', { name: 'Hosts' }).getByRole('row').filter({ hasText: 'remote-1' });
@@ -121,7 +144,11 @@ describe('console: enrol an agent with a token, then revoke it', { timeout: 300_
     await page.screenshot({ path: join(SHOTS, 'enrol-revoke-5-token-revoked.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
 
-    const late = new Proc('late-agent', [agentBundle, '--server', server.url, '--token', token, '--name', 'late-1', '--cache-dir', join(work, 'late-cache')], { ...process.env });
+    const late = new Proc(
+      'late-agent',
+      [agentBundle, '--server', server.url, '--token', token, '--name', 'late-1', '--cache-dir', join(work, 'late-cache')],
+      { ...process.env },
+    );
     try {
       const exit = await late.exited(20_000);
       assert.equal(exit.code, 78, late.stderr);

@@ -64,7 +64,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     await count.filter({ hasText: /13 hosts match\s*·\s*10 not enrolled/ }).waitFor();
     await page.getByLabel('Target pattern', { exact: true }).fill('prod:!db-*:!node-3');
     await count.filter({ hasText: /^\s*2 hosts match\s*$/ }).waitFor();
-    const shown = await page.getByRole('region', { name: 'Inventory' }).locator('[data-host]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')));
+    const shown = await page
+      .getByRole('region', { name: 'Inventory' })
+      .locator('[data-host]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-host')));
     assert.deepEqual(shown, ['node-1', 'node-2']);
     await page.getByLabel('Target pattern', { exact: true }).fill('wbe');
     await count.filter({ hasText: 'no host or group is named "wbe" (closest: web' }).waitFor();
@@ -73,7 +76,10 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
 
   test('deploy to a pattern: a preview of who runs, then output from exactly those hosts', async () => {
     await nav('Builder');
-    await page.getByRole('region', { name: 'Components' }).getByRole('button', { name: 'RUN', exact: true }).dragTo(page.getByRole('region', { name: 'Orchestration' }));
+    await page
+      .getByRole('region', { name: 'Components' })
+      .getByRole('button', { name: 'RUN', exact: true })
+      .dragTo(page.getByRole('region', { name: 'Orchestration' }));
     await page.getByLabel('Command').fill('echo "inventory says hi from $(hostname)"');
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     const dialog = page.getByRole('dialog');
@@ -81,7 +87,11 @@ describe('inventory in the console (real server and agents, Chromium)', { timeou
     await dialog.getByTestId('deploy-preview').filter({ hasText: 'Will run on 2 hosts: node-1, node-3' }).waitFor();
     await dialog.getByRole('button', { name: 'Deploy now' }).click();
     for (const host of ['node-1', 'node-3']) {
-      await page.getByRole('region', { name: `Output: ${host}` }).getByRole('log').getByText(/^inventory says hi from/).waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('region', { name: `Output: ${host}` })
+        .getByRole('log')
+        .getByText(/^inventory says hi from/)
+        .waitFor({ timeout: 30_000 });
     }
     assert.equal(await page.getByRole('region', { name: 'Output: node-2' }).count(), 0);
     await page.screenshot({ path: join(SHOTS, 'inventory-deploy.png') });

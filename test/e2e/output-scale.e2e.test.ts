@@ -26,7 +26,19 @@ describe('live output at scale (mock server)', { timeout: 300_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     await ensureRendererBuilt();
     server = await startMockServer({ port: 0, hosts: HOSTS, token: 'scale', offlineEvery: 0 });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     context.setDefaultTimeout(30_000);
     page = await context.newPage();
@@ -40,13 +52,20 @@ describe('live output at scale (mock server)', { timeout: 300_000 }, () => {
   });
 
   test(`${HOSTS} hosts × ${LINES} lines stay virtualised and responsive`, async () => {
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'spam.yaml', mimeType: 'application/yaml', buffer: Buffer.from(`- jobs:\n  - RUN: spam ${LINES}\n`) });
+    await page
+      .getByLabel('Import YAML file')
+      .setInputFiles({ name: 'spam.yaml', mimeType: 'application/yaml', buffer: Buffer.from(`- jobs:\n  - RUN: spam ${LINES}\n`) });
     await page.getByRole('region', { name: 'YAML' }).getByText('spam.yaml', { exact: true }).waitFor();
     // Frame monitor: the longest gap between two animation frames while output streams in.
-    await page.evaluate(`(() => { window.__gaps = []; let last = performance.now(); const tick = (t) => { window.__gaps.push(t - last); last = t; if (!window.__stop) requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`);
+    await page.evaluate(
+      `(() => { window.__gaps = []; let last = performance.now(); const tick = (t) => { window.__gaps.push(t - last); last = t; if (!window.__stop) requestAnimationFrame(tick); }; requestAnimationFrame(tick); })()`,
+    );
     const started = Date.now();
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
-    await page.getByRole('dialog').getByRole('heading', { name: `Deploy 1 step to ${HOSTS} hosts?` }).waitFor();
+    await page
+      .getByRole('dialog')
+      .getByRole('heading', { name: `Deploy 1 step to ${HOSTS} hosts?` })
+      .waitFor();
     await page.getByRole('dialog').getByRole('button', { name: 'Deploy now' }).click();
     const strip = page.getByRole('group', { name: 'Hosts by status' });
     await strip.waitFor();
@@ -62,7 +81,9 @@ describe('live output at scale (mock server)', { timeout: 300_000 }, () => {
     const sorted = [...gaps].sort((a, b) => a - b);
     const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
     const worst = sorted[sorted.length - 1] ?? 0;
-    console.log(`scale: ${HOSTS}×${LINES} lines in ${elapsed} ms; frames ${gaps.length}, p95 gap ${p95.toFixed(0)} ms, worst ${worst.toFixed(0)} ms`);
+    console.log(
+      `scale: ${HOSTS}×${LINES} lines in ${elapsed} ms; frames ${gaps.length}, p95 gap ${p95.toFixed(0)} ms, worst ${worst.toFixed(0)} ms`,
+    );
     const domLines = await page.locator('.line').count();
     assert.ok(domLines < HOSTS * 60, `only visible lines belong in the DOM, found ${domLines}`);
     assert.ok(worst < 2500, `the page froze for ${worst} ms`);
@@ -72,7 +93,10 @@ describe('live output at scale (mock server)', { timeout: 300_000 }, () => {
     await pane.getByRole('searchbox').fill('line 9999 of');
     await pane.getByRole('button', { name: 'Next match' }).click();
     await pane.getByText('1/1').waitFor();
-    await pane.getByRole('log').getByText(/line 9999 of 10000/).waitFor();
+    await pane
+      .getByRole('log')
+      .getByText(/line 9999 of 10000/)
+      .waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), pane.getByRole('button', { name: /^Download log of / }).click()]);
     const log = readFileSync(await download.path(), 'utf8');
     assert.ok(log.split('\n').length > LINES * 0.98, 'the downloaded log has every line');

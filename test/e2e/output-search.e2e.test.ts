@@ -22,9 +22,16 @@ let ui: Socket<ServerToUiEvents, UiToServerEvents>;
 const pageErrors: string[] = [];
 
 async function run(command: string, targets: string[]): Promise<string> {
-  const sent: Result<RunSubmitted> = await ui.timeout(20_000).emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: `--skip-cache ${command}` }] }], targets, requestedBy: 'e2e' });
+  const sent: Result<RunSubmitted> = await ui.timeout(20_000).emitWithAck('runs:submit', {
+    kind: 'exec',
+    entries: [{ jobs: [{ verb: 'RUN', text: `--skip-cache ${command}` }] }],
+    targets,
+    requestedBy: 'e2e',
+  });
   assert.ok(sent.ok, sent.ok ? '' : sent.error.message);
-  const done: Result<JobRecord[]> = await ui.timeout(30_000).emitWithAck('jobs:await', { jobIds: sent.value.jobs.map((j) => j.jobId), timeoutMs: 25_000 });
+  const done: Result<JobRecord[]> = await ui
+    .timeout(30_000)
+    .emitWithAck('jobs:await', { jobIds: sent.value.jobs.map((j) => j.jobId), timeoutMs: 25_000 });
   assert.ok(done.ok && done.value.every((j) => j.targets.every((t) => t.state === 'succeeded' || t.state === 'failed')));
   return sent.value.runId;
 }
@@ -35,7 +42,12 @@ describe('output search in the console (real server and agents)', { timeout: 180
   before(async () => {
     await ensureRendererBuilt();
     stack = await startRealStack({ agents: 3 });
-    ui = io(`${stack.url}/ui`, { transports: ['websocket'], auth: { token: stack.token, client: 'cli' }, reconnection: false, forceNew: true });
+    ui = io(`${stack.url}/ui`, {
+      transports: ['websocket'],
+      auth: { token: stack.token, client: 'cli' },
+      reconnection: false,
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       ui.once('connect', () => resolve());
       ui.once('connect_error', reject);
@@ -93,9 +105,15 @@ describe('output search in the console (real server and agents)', { timeout: 180
     await detail.getByTestId('host-failures').getByText('No failures on this host.').waitFor();
     // Back to the run of the long log for the next test.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'History', exact: true }).click();
-    await page.getByRole('region', { name: 'Search output' }).getByRole('searchbox', { name: 'Search output text' }).fill('"no space left"');
+    await page
+      .getByRole('region', { name: 'Search output' })
+      .getByRole('searchbox', { name: 'Search output text' })
+      .fill('"no space left"');
     await page.getByRole('region', { name: 'Search output' }).getByRole('button', { name: 'Search output' }).click();
-    await page.getByRole('region', { name: 'Search output' }).getByRole('button', { name: /stdout:401/ }).click();
+    await page
+      .getByRole('region', { name: 'Search output' })
+      .getByRole('button', { name: /stdout:401/ })
+      .click();
     await page.locator('.mono[title="Run id"]', { hasText: full }).waitFor();
   });
 

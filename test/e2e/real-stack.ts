@@ -16,7 +16,9 @@ import { silentLogger } from '../../protocol/log.js';
 export type RealStack = Readonly<{ url: string; token: string; agents: readonly string[]; close(): Promise<void> }>;
 
 /** `componentsDir`: user components the server loads (and ships to the agents), as `serve --components-dir`. */
-export async function startRealStack(options: { port?: number; agents?: number; dataDir?: string; componentsDir?: string } = {}): Promise<RealStack> {
+export async function startRealStack(
+  options: { port?: number; agents?: number; dataDir?: string; componentsDir?: string } = {},
+): Promise<RealStack> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'directord-console-'));
   const staticDir = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
@@ -31,7 +33,13 @@ export async function startRealStack(options: { port?: number; agents?: number; 
   const names = Array.from({ length: options.agents ?? 3 }, (_, i) => `node-${i + 1}`);
   const agents: RunningAgent[] = [];
   for (const identity of names) {
-    const agent = await startAgent({ serverUrl: server.url, key: server.agentKey, identity, cacheDir: join(dataDir, 'agents', identity), log: silentLogger });
+    const agent = await startAgent({
+      serverUrl: server.url,
+      key: server.agentKey,
+      identity,
+      cacheDir: join(dataDir, 'agents', identity),
+      log: silentLogger,
+    });
     await agent.whenConnected();
     agents.push(agent);
   }

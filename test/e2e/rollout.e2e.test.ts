@@ -41,7 +41,9 @@ describe('console rollout e2e (real server and agents, Chromium)', { timeout: 18
   test('deploy with serial 1 and approvals: approve twice, the waves run one after the other', { timeout: 120_000 }, async () => {
     await nav('Builder');
     const yaml = '- name: rolling\n  targets: [node-1, node-2, node-3]\n  jobs:\n  - RUN: --skip-cache echo rolled\n';
-    await page.getByLabel('Import YAML file').setInputFiles({ name: 'rolling.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
+    await page
+      .getByLabel('Import YAML file')
+      .setInputFiles({ name: 'rolling.yaml', mimeType: 'application/yaml', buffer: Buffer.from(yaml) });
     await page.getByRole('region', { name: 'YAML' }).getByText('rolling.yaml', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
     const dialog = page.getByRole('dialog');
@@ -66,7 +68,11 @@ describe('console rollout e2e (real server and agents, Chromium)', { timeout: 18
     await strip.getByText('Waiting for approval before wave 3 of 3.').waitFor({ timeout: 30_000 });
     assert.match((await wave(2).getAttribute('class')) ?? '', /w-done/);
     await strip.getByRole('button', { name: 'Approve' }).click();
-    await page.getByRole('region', { name: 'Output: node-3' }).getByRole('log').getByText('rolled', { exact: true }).waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('region', { name: 'Output: node-3' })
+      .getByRole('log')
+      .getByText('rolled', { exact: true })
+      .waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Re-run', exact: true }).and(page.locator(':enabled')).waitFor({ timeout: 30_000 });
     for (const n of [1, 2, 3]) assert.match((await wave(n).getAttribute('class')) ?? '', /w-done/, `wave ${n}`);
     await page.screenshot({ path: join(SHOTS, 'rollout-02-done.png') });

@@ -16,14 +16,24 @@ test('Schedules page: add from a Library item, runs appear in History under sche
   const stack = await startRealStack({ agents: 1 });
   const errors: string[] = [];
   const { browser, page } = await openBrowserPage(errors);
-  const socket = io(`${stack.url}/ui`, { transports: ['websocket'], auth: { token: stack.token, client: 'e2e' }, forceNew: true, reconnection: false });
+  const socket = io(`${stack.url}/ui`, {
+    transports: ['websocket'],
+    auth: { token: stack.token, client: 'e2e' },
+    forceNew: true,
+    reconnection: false,
+  });
   try {
-    const saved = (await socket.timeout(10_000).emitWithAck('library:save', { name: 'heartbeat', yaml: '- jobs:\n  - RUN: --skip-cache echo beat\n' })) as Result<{ id: string }>;
+    const saved = (await socket
+      .timeout(10_000)
+      .emitWithAck('library:save', { name: 'heartbeat', yaml: '- jobs:\n  - RUN: --skip-cache echo beat\n' })) as Result<{ id: string }>;
     assert.ok(saved.ok);
     await page.goto(`${stack.url}/?token=${stack.token}`);
     await page.getByText('1 of 1 hosts online').waitFor();
     await page.getByRole('button', { name: 'Library', exact: true }).click();
-    await page.getByRole('list', { name: 'Saved orchestrations' }).getByRole('button', { name: /heartbeat/ }).click();
+    await page
+      .getByRole('list', { name: 'Saved orchestrations' })
+      .getByRole('button', { name: /heartbeat/ })
+      .click();
     await page.getByRole('button', { name: 'Schedule…' }).click();
     const form = page.getByRole('form', { name: 'Add a schedule' });
     assert.equal(await form.getByLabel('Library item').inputValue(), 'heartbeat');

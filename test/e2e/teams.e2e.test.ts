@@ -24,7 +24,11 @@ describe('teams e2e (real server and agents, Chromium)', { timeout: 240_000 }, (
   const errors: string[] = [];
 
   const addUser = async (body: object) => {
-    const res = await fetch(`${stack.url}/api/ui/users:add`, { method: 'POST', headers: { Authorization: `Bearer ${readFileSync(join(dataDir, 'cli.token'), 'utf8').trim()}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${stack.url}/api/ui/users:add`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${readFileSync(join(dataDir, 'cli.token'), 'utf8').trim()}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const r = (await res.json()) as { ok: boolean };
     assert.ok(r.ok, JSON.stringify(r));
   };
@@ -40,12 +44,15 @@ describe('teams e2e (real server and agents, Chromium)', { timeout: 240_000 }, (
       await page.getByText('3 of 3 hosts online').waitFor();
     } catch (error) {
       await page.screenshot({ path: join(SHOTS, `teams-signin-${name}-failed.png`) });
-      throw new Error(`${(error as Error).message}\nat ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 600)}\nerrors: ${errors.join('\n')}`);
+      throw new Error(
+        `${(error as Error).message}\nat ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 600)}\nerrors: ${errors.join('\n')}`,
+      );
     }
     return page;
   }
 
-  const nav = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+  const nav = (page: Page, name: string) =>
+    page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
 
   async function tryDeploy(page: Page, host: string): Promise<void> {
     await nav(page, 'Hosts');
@@ -85,28 +92,61 @@ describe('teams e2e (real server and agents, Chromium)', { timeout: 240_000 }, (
   test('scoped operator: deploys within the scope, is refused outside it; both show in the Audit page and History', async () => {
     const page = await signIn('otto');
     await tryDeploy(page, 'node-3');
-    await page.getByRole('dialog').getByRole('alert').getByText(/forbidden: operator otto may not reach node-3 \(outside the scope node-1:node-2\)/).waitFor();
-    await page.getByRole('dialog').getByRole('button', { name: /Cancel|Close/ }).first().click();
+    await page
+      .getByRole('dialog')
+      .getByRole('alert')
+      .getByText(/forbidden: operator otto may not reach node-3 \(outside the scope node-1:node-2\)/)
+      .waitFor();
+    await page
+      .getByRole('dialog')
+      .getByRole('button', { name: /Cancel|Close/ })
+      .first()
+      .click();
     await tryDeploy(page, 'node-1');
     await page.getByRole('group', { name: 'Hosts by status' }).waitFor();
-    await page.getByRole('region', { name: 'Output: node-1' }).getByRole('log').getByText('hello from the team', { exact: true }).waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('region', { name: 'Output: node-1' })
+      .getByRole('log')
+      .getByText('hello from the team', { exact: true })
+      .waitFor({ timeout: 30_000 });
 
     await nav(page, 'History');
     await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: 'otto' }).first().waitFor();
 
     await nav(page, 'Audit');
     const table = page.getByRole('region', { name: 'Audit log' }).getByRole('table');
-    await table.getByRole('row').filter({ hasText: 'vera' }).filter({ hasText: 'runs:submit' }).filter({ has: page.getByRole('cell', { name: 'refused', exact: true }) }).waitFor();
-    await table.getByRole('row').filter({ hasText: 'otto' }).filter({ hasText: 'runs:submit' }).filter({ has: page.getByRole('cell', { name: 'ok', exact: true }) }).waitFor().catch(async (e: Error) => {
-      throw new Error(`${e.message}\n${await table.innerText()}`);
-    });
+    await table
+      .getByRole('row')
+      .filter({ hasText: 'vera' })
+      .filter({ hasText: 'runs:submit' })
+      .filter({ has: page.getByRole('cell', { name: 'refused', exact: true }) })
+      .waitFor();
+    await table
+      .getByRole('row')
+      .filter({ hasText: 'otto' })
+      .filter({ hasText: 'runs:submit' })
+      .filter({ has: page.getByRole('cell', { name: 'ok', exact: true }) })
+      .waitFor()
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}\n${await table.innerText()}`);
+      });
     await table.getByRole('row').filter({ hasText: 'otto' }).filter({ hasText: 'auth:login' }).first().waitFor();
     await table.getByRole('row').filter({ hasText: 'may not reach node-3' }).waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await page.getByRole('status').getByText(/^Intact: \d+ rows$/).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/^Intact: \d+ rows$/)
+      .waitFor();
     await page.screenshot({ path: join(SHOTS, 'teams-audit.png') });
-    assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Secrets' }).count(), 0, 'no Secrets tab for an operator');
-    assert.deepEqual(errors.filter((e) => !/status of 40[13]/.test(e)), []);
+    assert.equal(
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Secrets' }).count(),
+      0,
+      'no Secrets tab for an operator',
+    );
+    assert.deepEqual(
+      errors.filter((e) => !/status of 40[13]/.test(e)),
+      [],
+    );
   });
 
   test('admin: the Secrets page sets a secret, lists its version and never shows the value', async () => {
@@ -117,7 +157,12 @@ describe('teams e2e (real server and agents, Chromium)', { timeout: 240_000 }, (
     await region.getByLabel('Value').fill('value-never-shown-42');
     await region.getByRole('button', { name: 'Set secret' }).click();
     await region.getByRole('status').getByText('Secret DEPLOY_TOKEN set (version 1)', { exact: false }).waitFor();
-    await region.getByRole('table', { name: 'Secrets list' }).getByRole('row').filter({ hasText: 'DEPLOY_TOKEN' }).filter({ hasText: 'ada' }).waitFor();
+    await region
+      .getByRole('table', { name: 'Secrets list' })
+      .getByRole('row')
+      .filter({ hasText: 'DEPLOY_TOKEN' })
+      .filter({ hasText: 'ada' })
+      .waitFor();
     assert.ok(!(await page.content()).includes('value-never-shown-42'));
   });
 });

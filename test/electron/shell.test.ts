@@ -195,7 +195,12 @@ describe('embedded server launch (electron/launch.ts, with a real server)', { ti
       assert.match(cookie, /^directord_token=s1\./);
       assert.ok(!cookie.includes(first.launchToken));
       assert.notEqual(readFileSync(join(dataDir, 'ui.token'), 'utf8').trim(), first.launchToken);
-      const socket = io(`${server.url}/ui`, { transports: ['websocket'], auth: { token: first.launchToken, client: 'console' }, reconnection: false, forceNew: true });
+      const socket = io(`${server.url}/ui`, {
+        transports: ['websocket'],
+        auth: { token: first.launchToken, client: 'console' },
+        reconnection: false,
+        forceNew: true,
+      });
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
         socket.once('connect_error', reject);
@@ -204,7 +209,11 @@ describe('embedded server launch (electron/launch.ts, with a real server)', { ti
       await server.close();
       const second = desktopLaunch({});
       server = await createServer({ dataDir, log: silentLogger, ...second.server });
-      assert.equal((await fetch(first.consoleUrl(server.url), { redirect: 'manual' })).status, 401, "the last launch's secret opens nothing");
+      assert.equal(
+        (await fetch(first.consoleUrl(server.url), { redirect: 'manual' })).status,
+        401,
+        "the last launch's secret opens nothing",
+      );
       assert.equal((await fetch(second.consoleUrl(server.url), { redirect: 'manual' })).status, 302);
     } finally {
       await server.close();
@@ -216,7 +225,12 @@ describe('embedded server launch (electron/launch.ts, with a real server)', { ti
 describe('window policy (electron/security.ts)', () => {
   test('the CSP allows the server origin (and its ws:) and nothing else', () => {
     const csp = contentSecurityPolicy(ORIGIN);
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...sources]) => [name as string, sources]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...sources]) => [name as string, sources]),
+    );
     const allowed: Record<string, string[]> = {
       'default-src': ["'self'", ORIGIN],
       'script-src': ["'self'", ORIGIN],
@@ -230,18 +244,34 @@ describe('window policy (electron/security.ts)', () => {
     assert.deepEqual([...directives.keys()].sort(), Object.keys(allowed).sort());
     for (const [name, sources] of directives) assert.deepEqual(sources, allowed[name], name);
     assert.doesNotMatch(csp, /\*|unsafe-eval|https?:\/\/(?!127\.0\.0\.1:45678)/);
-    assert.match(contentSecurityPolicy('https://console.example:8443'), /connect-src 'self' https:\/\/console\.example:8443 wss:\/\/console\.example:8443;/);
+    assert.match(
+      contentSecurityPolicy('https://console.example:8443'),
+      /connect-src 'self' https:\/\/console\.example:8443 wss:\/\/console\.example:8443;/,
+    );
   });
 
   test('isTrustedSender accepts the server origin only', () => {
     for (const url of [`${ORIGIN}/`, `${ORIGIN}/#/run/r1`, `${ORIGIN}/?x=1`]) assert.equal(isTrustedSender(url, ORIGIN), true, url);
-    for (const url of [undefined, '', 'not a url', 'http://127.0.0.1:45679/', 'https://127.0.0.1:45678/', 'http://localhost:45678/', 'http://127.0.0.1:45678.evil.example/', 'file:///etc/passwd', 'devtools://devtools/bundled/inspector.html', 'about:blank']) {
+    for (const url of [
+      undefined,
+      '',
+      'not a url',
+      'http://127.0.0.1:45679/',
+      'https://127.0.0.1:45678/',
+      'http://localhost:45678/',
+      'http://127.0.0.1:45678.evil.example/',
+      'file:///etc/passwd',
+      'devtools://devtools/bundled/inspector.html',
+      'about:blank',
+    ]) {
       assert.equal(isTrustedSender(url, ORIGIN), false, String(url));
     }
   });
 
   test('applyCsp sets the header on every response and refuses permissions', () => {
-    let onHeaders: ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
+    let onHeaders:
+      | ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void)
+      | undefined;
     let onPermission: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | undefined;
     const session = {
       webRequest: { onHeadersReceived: (fn: typeof onHeaders) => (onHeaders = fn) },
@@ -285,7 +315,12 @@ describe('desktop IPC (electron/ipc.ts with a stub electron)', () => {
   let dispose: () => void;
   const connection = { url: `${ORIGIN}/`, token: 'tok-123' };
   const trusted = { senderFrame: { url: `${ORIGIN}/#/builder` } };
-  const untrusted = [{ senderFrame: { url: 'https://evil.example/' } }, { senderFrame: { url: 'http://127.0.0.1:1/' } }, { senderFrame: null }, {}];
+  const untrusted = [
+    { senderFrame: { url: 'https://evil.example/' } },
+    { senderFrame: { url: 'http://127.0.0.1:1/' } },
+    { senderFrame: null },
+    {},
+  ];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'directord-shell-test-'));

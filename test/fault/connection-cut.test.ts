@@ -23,7 +23,21 @@ test('connection cut twice while a job streams 2000 lines: every line stored onc
     await c.close();
   });
   const identity = 'cut1';
-  const agent = new Proc(`agent ${identity}`, [c.bundles.agent, '--data-dir', c.dataDir, '--identity', identity, '--cache-dir', join(c.dataDir, 'agents', identity), '--server', proxy.url], c.env) as AgentHandle;
+  const agent = new Proc(
+    `agent ${identity}`,
+    [
+      c.bundles.agent,
+      '--data-dir',
+      c.dataDir,
+      '--identity',
+      identity,
+      '--cache-dir',
+      join(c.dataDir, 'agents', identity),
+      '--server',
+      proxy.url,
+    ],
+    c.env,
+  ) as AgentHandle;
   agent.identity = identity;
   agent.cacheDir = join(c.dataDir, 'agents', identity);
   t.after(async () => {
@@ -50,8 +64,15 @@ test('connection cut twice while a job streams 2000 lines: every line stored onc
   drops.push({ atLines: await storedLines(), dropped: proxy.dropAll(), state: await state() });
   await eventually('the agent back after cut 2', () => (connections() >= 3 ? true : undefined), 20_000, 10);
   t.diagnostic(`cuts: ${JSON.stringify(drops)}; proxy connections accepted: ${proxy.accepted()}`);
-  assert.ok(drops.every((d) => d.dropped >= 1), `each cut dropped the live connection: ${JSON.stringify(drops)}`);
-  assert.deepEqual(drops.map((d) => d.state), ['running', 'running'], 'both cuts came mid-run');
+  assert.ok(
+    drops.every((d) => d.dropped >= 1),
+    `each cut dropped the live connection: ${JSON.stringify(drops)}`,
+  );
+  assert.deepEqual(
+    drops.map((d) => d.state),
+    ['running', 'running'],
+    'both cuts came mid-run',
+  );
   assert.ok(drops[0]!.atLines < LINES && drops[1]!.atLines < LINES, `both cuts before every line was stored: ${JSON.stringify(drops)}`);
 
   const [done] = await c.await([jobId], 30_000);
@@ -65,5 +86,9 @@ test('connection cut twice while a job streams 2000 lines: every line stored onc
   assert.equal(db.duplicateOutput, 0);
   assert.equal(db.stdout[`${jobId}/${identity}`], stdout, 'the stored chunks joined in seq order are the output');
   const seqs = db.stdoutSeqs[`${jobId}/${identity}`] ?? [];
-  assert.deepEqual(seqs, seqs.map((_, i) => i), 'chunk seqs 0…n-1 without a gap');
+  assert.deepEqual(
+    seqs,
+    seqs.map((_, i) => i),
+    'chunk seqs 0…n-1 without a gap',
+  );
 });

@@ -32,17 +32,26 @@ export function checkDb(dataDir: string, jobIds: readonly string[]): DbReport {
     let duplicateTargets = 0;
     let duplicateOutput = 0;
     for (const jobId of jobIds) {
-      const rows = db.prepare('SELECT target, state FROM targets WHERE job_id = ? ORDER BY target').all(jobId) as { target: string; state: string }[];
+      const rows = db.prepare('SELECT target, state FROM targets WHERE job_id = ? ORDER BY target').all(jobId) as {
+        target: string;
+        state: string;
+      }[];
       targetRows[jobId] = rows.length;
       duplicateTargets += rows.length - new Set(rows.map((r) => r.target)).size;
       for (const r of rows) {
         const key = `${jobId}/${r.target}`;
         states[key] = r.state;
-        const chunks = db.prepare("SELECT seq, data FROM output WHERE job_id = ? AND target = ? AND stream = 'stdout' ORDER BY seq").all(jobId, r.target) as { seq: number; data: string }[];
+        const chunks = db
+          .prepare("SELECT seq, data FROM output WHERE job_id = ? AND target = ? AND stream = 'stdout' ORDER BY seq")
+          .all(jobId, r.target) as { seq: number; data: string }[];
         stdout[key] = chunks.map((c) => c.data).join('');
         stdoutSeqs[key] = chunks.map((c) => c.seq);
       }
-      duplicateOutput += (db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM output WHERE job_id = ? GROUP BY target, stream, seq HAVING count(*) > 1)').get(jobId) as { n: number }).n;
+      duplicateOutput += (
+        db
+          .prepare('SELECT count(*) AS n FROM (SELECT 1 FROM output WHERE job_id = ? GROUP BY target, stream, seq HAVING count(*) > 1)')
+          .get(jobId) as { n: number }
+      ).n;
     }
     return { integrity, targetRows, duplicateTargets, duplicateOutput, states, stdout, stdoutSeqs };
   } finally {

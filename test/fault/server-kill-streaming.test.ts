@@ -37,10 +37,15 @@ test('server SIGKILLed while agents stream output, restarted: integrity ok, all 
   const [streamId, afterId] = ids as [string, string];
 
   const stored = async (target: string) => (await c.output(streamId, target)).stdout.split('\n').length - 1;
-  await eventually('both agents streaming (≥ 400 lines stored each)', async () => {
-    const n = await Promise.all(AGENTS.map(stored));
-    return n.every((x) => x >= 400) ? n : undefined;
-  }, 20_000, 10);
+  await eventually(
+    'both agents streaming (≥ 400 lines stored each)',
+    async () => {
+      const n = await Promise.all(AGENTS.map(stored));
+      return n.every((x) => x >= 400) ? n : undefined;
+    },
+    20_000,
+    10,
+  );
   const killed = await c.stopServer('SIGKILL');
   assert.equal(killed.signal, 'SIGKILL');
   const crashed = checkDb(c.dataDir, ids);
@@ -53,7 +58,11 @@ test('server SIGKILLed while agents stream output, restarted: integrity ok, all 
   await c.waitOnline(AGENTS, 30_000);
 
   const settled = await c.await(ids, 30_000);
-  assert.deepEqual(settled.map((j) => j.targets.map((x) => `${x.target}:${x.state}`).join(' ')), ids.map(() => AGENTS.map((a) => `${a}:succeeded`).join(' ')), c.logs());
+  assert.deepEqual(
+    settled.map((j) => j.targets.map((x) => `${x.target}:${x.state}`).join(' ')),
+    ids.map(() => AGENTS.map((a) => `${a}:succeeded`).join(' ')),
+    c.logs(),
+  );
   const db = checkDb(c.dataDir, ids);
   t.diagnostic(`lines stored per target at the crash: ${JSON.stringify(atCrash)}`);
   for (const target of AGENTS) {
@@ -61,7 +70,11 @@ test('server SIGKILLed while agents stream output, restarted: integrity ok, all 
     assert.equal(numberedLinesProblem(stdout, 'line-', LINES), null, `${target}`);
     assert.equal(db.stdout[`${streamId}/${target}`], stdout);
     const seqs = db.stdoutSeqs[`${streamId}/${target}`] ?? [];
-    assert.deepEqual(seqs, seqs.map((_, i) => i), `${target}: chunk seqs without a gap`);
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => i),
+      `${target}: chunk seqs without a gap`,
+    );
     assert.equal((await c.output(afterId, target)).stdout, `after-${m}\n`);
   }
   assert.deepEqual(db.integrity, ['ok']);

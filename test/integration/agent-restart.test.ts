@@ -11,16 +11,23 @@ import { Cluster, describeRun, eventually, marker, req, statusLines } from './ha
 
 describe('agent restart keeps its cache (real server, 1 agent process restarted)', { timeout: 120_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ agents: ['r1'] });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: ['r1'] });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
   });
 
   const offline = () =>
-    eventually('r1 offline', async () => ((await req(c.ui, 'agents:list')).find((a) => a.identity === 'r1')?.online === false ? true : undefined), 10_000);
+    eventually(
+      'r1 offline',
+      async () => ((await req(c.ui, 'agents:list')).find((a) => a.identity === 'r1')?.online === false ? true : undefined),
+      10_000,
+    );
 
   /** Sets an ARG and caches a RUN on r1; returns the RUN's SHA. */
   async function prime(m: string): Promise<string> {
@@ -37,13 +44,20 @@ describe('agent restart keeps its cache (real server, 1 agent process restarted)
   async function check(m: string, sha: string): Promise<void> {
     const render = await c.cli('exec', '--verb', 'RUN', `echo {{ greeting_${m} }} again`, '--stream', '--check');
     assert.equal(render.code, 0, describeRun(render));
-    assert.match(render.stdout, new RegExp(`^Run: [0-9a-f-]{36}\\nr1 -- STDOUT\\nhello-${m} again\\nr1 -- STDERR\\n\\nJob Success: `), describeRun(render));
+    assert.match(
+      render.stdout,
+      new RegExp(`^Run: [0-9a-f-]{36}\\nr1 -- STDOUT\\nhello-${m} again\\nr1 -- STDERR\\n\\nJob Success: `),
+      describeRun(render),
+    );
 
     const again = await c.cli('exec', '--verb', 'RUN', `echo keep-${m}`, '--poll', '--check');
     assert.equal(again.code, 0, describeRun(again));
     const [job] = await c.await([statusLines(again.stdout)[0]?.id ?? 'missing']);
     assert.equal(job?.sha, sha);
-    assert.deepEqual([job?.targets[0]?.state, job?.targets[0]?.cached, job?.targets[0]?.info, job?.targets[0]?.executionTime], ['succeeded', true, 'task skipped', 0]);
+    assert.deepEqual(
+      [job?.targets[0]?.state, job?.targets[0]?.cached, job?.targets[0]?.info, job?.targets[0]?.executionTime],
+      ['succeeded', true, 'task skipped', 0],
+    );
   }
 
   test('SIGTERM, start again on the same cache dir: args render, cached jobs skip', { timeout: 60_000 }, async () => {

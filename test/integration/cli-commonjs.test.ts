@@ -17,13 +17,16 @@ const ESM_LOADER = 'NativeModule internal/modules/esm/loader';
 describe('the CommonJS CLI (real server from the built CLI, 1 agent)', { timeout: 120_000 }, () => {
   let c: Cluster;
   let work: string;
-  before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'directord-cjs-'));
-    const components = join(work, 'components');
-    mkdirSync(components);
-    copyFileSync(join(ROOT, 'examples', 'components', 'echo_upper.mjs'), join(components, 'echo_upper.mjs'));
-    c = await Cluster.start({ agents: ['c1'], serverArgs: ['--components-dir', components] });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      work = mkdtempSync(join(tmpdir(), 'directord-cjs-'));
+      const components = join(work, 'components');
+      mkdirSync(components);
+      copyFileSync(join(ROOT, 'examples', 'components', 'echo_upper.mjs'), join(components, 'echo_upper.mjs'));
+      c = await Cluster.start({ agents: ['c1'], serverArgs: ['--components-dir', components] });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -35,8 +38,13 @@ describe('the CommonJS CLI (real server from the built CLI, 1 agent)', { timeout
     const out = join(work, `modules-${marker()}.txt`);
     const preload = join(work, 'record-modules.cjs');
     // Node's own modules (moduleLoadList) and the files required (require.cache).
-    writeFileSync(preload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.RECORD_MODULES_TO, [...process.moduleLoadList, ...Object.keys(require.cache)].join('\\n')));\n");
-    const ran = await runCli(['--data-dir', c.dataDir, ...args], { env: { ...c.env, NODE_OPTIONS: `--require ${preload}`, RECORD_MODULES_TO: out } });
+    writeFileSync(
+      preload,
+      "process.on('exit', () => require('node:fs').writeFileSync(process.env.RECORD_MODULES_TO, [...process.moduleLoadList, ...Object.keys(require.cache)].join('\\n')));\n",
+    );
+    const ran = await runCli(['--data-dir', c.dataDir, ...args], {
+      env: { ...c.env, NODE_OPTIONS: `--require ${preload}`, RECORD_MODULES_TO: out },
+    });
     return { ran, modules: readFileSync(out, 'utf8').split('\n') };
   }
 
@@ -56,20 +64,26 @@ describe('the CommonJS CLI (real server from the built CLI, 1 agent)', { timeout
     // commander's node:child_process is a stand-in in main.js; nothing on the exec path needs it.
     assert.ok(!exec.modules.includes('NativeModule child_process'), 'directord exec loaded node:child_process');
     // A plain RUN needs neither the components (typebox, yaml: only ADD/COPY) nor server code.
-    const bundlesLoaded = exec.modules.filter((m) => /[\\/]dist[\\/]cli[\\/]/.test(m)).map((m) => m.replace(/^.*[\\/]dist[\\/]cli[\\/]/, ''));
+    const bundlesLoaded = exec.modules
+      .filter((m) => /[\\/]dist[\\/]cli[\\/]/.test(m))
+      .map((m) => m.replace(/^.*[\\/]dist[\\/]cli[\\/]/, ''));
     assert.deepEqual(bundlesLoaded.sort(), ['commands/exec.js', 'main.js']);
   });
 
-  test("a CliError from inside a command bundle is the user's error (exit 2, its message), not an internal error", { timeout: 30_000 }, async () => {
-    const ran = await c.cli('exec', '--verb', 'NOPE', 'x');
-    assert.equal(ran.code, 2, describeRun(ran));
-    assert.match(ran.stderr, /unknown verb NOPE/i, describeRun(ran));
-    assert.doesNotMatch(ran.stderr, /internal error/, describeRun(ran));
-    // From transfer.js, a bundle exec.js requires only for ADD/COPY.
-    const missing = await c.cliIn(work, ['exec', '--verb', 'COPY', '--target', 'c1', '--poll', `missing-${marker()}.txt /tmp/x`]);
-    assert.equal(missing.code, 2, describeRun(missing));
-    assert.match(missing.stderr, /^COPY: no file matches missing-/m, describeRun(missing));
-  });
+  test(
+    "a CliError from inside a command bundle is the user's error (exit 2, its message), not an internal error",
+    { timeout: 30_000 },
+    async () => {
+      const ran = await c.cli('exec', '--verb', 'NOPE', 'x');
+      assert.equal(ran.code, 2, describeRun(ran));
+      assert.match(ran.stderr, /unknown verb NOPE/i, describeRun(ran));
+      assert.doesNotMatch(ran.stderr, /internal error/, describeRun(ran));
+      // From transfer.js, a bundle exec.js requires only for ADD/COPY.
+      const missing = await c.cliIn(work, ['exec', '--verb', 'COPY', '--target', 'c1', '--poll', `missing-${marker()}.txt /tmp/x`]);
+      assert.equal(missing.code, 2, describeRun(missing));
+      assert.match(missing.stderr, /^COPY: no file matches missing-/m, describeRun(missing));
+    },
+  );
 
   test('exec COPY loads the lazily required bundles (components.js, transfer.js) and copies the file', { timeout: 30_000 }, async () => {
     const m = marker();

@@ -122,7 +122,7 @@ describe('every hint the CLI prints works as printed', { timeout: 240_000 }, () 
       const newLink = /Directord Console: (\S+)/.exec(rotated.stdout)?.[1] ?? '';
       assert.notEqual(newLink, serve.link);
       assert.equal((await fetch(serve.link, { redirect: 'manual' })).status, 401, 'the old link opens nothing');
-      const cookie = ((first.headers.get('set-cookie') ?? '').split(';')[0]) ?? '';
+      const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       assert.equal((await fetch(new URL('/', serve.link), { headers: { cookie } })).status, 401, 'the old session ended');
       assert.equal((await fetch(newLink, { redirect: 'manual' })).status, 302, 'the new link works without a restart');
 

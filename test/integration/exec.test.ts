@@ -13,9 +13,12 @@ const AGENTS = ['a1', 'a2'];
 
 describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ agents: AGENTS });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: AGENTS });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -43,7 +46,13 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
 
     // The record the CLI printed is the stored one.
     const [job] = await c.await([id]);
-    assert.deepEqual(job?.targets.map((t) => [t.target, t.state, t.exitCode]), [['a1', 'succeeded', 0], ['a2', 'succeeded', 0]]);
+    assert.deepEqual(
+      job?.targets.map((t) => [t.target, t.state, t.exitCode]),
+      [
+        ['a1', 'succeeded', 0],
+        ['a2', 'succeeded', 0],
+      ],
+    );
   });
 
   test('--stream prints each node’s STDOUT and STDERR, sorted, then the status line', { timeout: 30_000 }, async () => {
@@ -52,28 +61,41 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     assert.equal(ran.code, 0, describeRun(ran));
     const id = statusLines(ran.stdout)[0]?.id;
     assert.ok(id, describeRun(ran));
-    assert.equal(ran.stdout.replace(/^Run: [0-9a-f-]{36}\n/, ''), `a1 -- STDOUT\nout-${m}\na1 -- STDERR\nerr-${m}\na2 -- STDOUT\nout-${m}\na2 -- STDERR\nerr-${m}\nJob Success: ${id}\n`);
+    assert.equal(
+      ran.stdout.replace(/^Run: [0-9a-f-]{36}\n/, ''),
+      `a1 -- STDOUT\nout-${m}\na1 -- STDERR\nerr-${m}\na2 -- STDOUT\nout-${m}\na2 -- STDERR\nerr-${m}\nJob Success: ${id}\n`,
+    );
   });
 
-  test('a failing command: Job Degrated, FAILED JOBS, non-zero exit with --check (and with plain --poll)', { timeout: 30_000 }, async () => {
-    const m = marker();
-    const checked = await c.cli('exec', '--verb', 'RUN', `echo failing-${m} >&2; exit 3`, '--poll', '--check');
-    assert.equal(checked.code, 1, describeRun(checked));
-    const id = /^Job Degrated: ([0-9a-f-]{36})$/m.exec(checked.stdout)?.[1];
-    assert.ok(id, describeRun(checked));
-    assert.equal(checked.stdout.replace(/^Run: [0-9a-f-]{36}\n/, ''), `Job Degrated: ${id}\nFAILED JOBS\n${id}\n`);
-    const [job] = await c.await([id]);
-    assert.deepEqual(job?.targets.map((t) => [t.target, t.state, t.exitCode]), [['a1', 'failed', 3], ['a2', 'failed', 3]]);
-    assert.equal((await c.output(id, 'a1')).stderr, `failing-${m}\n`);
+  test(
+    'a failing command: Job Degrated, FAILED JOBS, non-zero exit with --check (and with plain --poll)',
+    { timeout: 30_000 },
+    async () => {
+      const m = marker();
+      const checked = await c.cli('exec', '--verb', 'RUN', `echo failing-${m} >&2; exit 3`, '--poll', '--check');
+      assert.equal(checked.code, 1, describeRun(checked));
+      const id = /^Job Degrated: ([0-9a-f-]{36})$/m.exec(checked.stdout)?.[1];
+      assert.ok(id, describeRun(checked));
+      assert.equal(checked.stdout.replace(/^Run: [0-9a-f-]{36}\n/, ''), `Job Degrated: ${id}\nFAILED JOBS\n${id}\n`);
+      const [job] = await c.await([id]);
+      assert.deepEqual(
+        job?.targets.map((t) => [t.target, t.state, t.exitCode]),
+        [
+          ['a1', 'failed', 3],
+          ['a2', 'failed', 3],
+        ],
+      );
+      assert.equal((await c.output(id, 'a1')).stderr, `failing-${m}\n`);
 
-    // Directord's rule: any failure exits 1 when polling, --check or not; without polling 0.
-    const polled = await c.cli('exec', '--verb', 'RUN', `exit 4 # ${m}`, '--poll');
-    assert.equal(polled.code, 1, describeRun(polled));
-    assert.match(polled.stdout, /^Run: [0-9a-f-]{36}\nJob Degrated: [0-9a-f-]{36}\n$/);
-    const fire = await c.cli('exec', '--verb', 'RUN', `exit 5 # ${m}`);
-    assert.equal(fire.code, 0, describeRun(fire));
-    assert.match(fire.stdout, /^Run: [0-9a-f-]{36}\nJob received\. Task ID: [0-9a-f-]{36}\n$/);
-  });
+      // Directord's rule: any failure exits 1 when polling, --check or not; without polling 0.
+      const polled = await c.cli('exec', '--verb', 'RUN', `exit 4 # ${m}`, '--poll');
+      assert.equal(polled.code, 1, describeRun(polled));
+      assert.match(polled.stdout, /^Run: [0-9a-f-]{36}\nJob Degrated: [0-9a-f-]{36}\n$/);
+      const fire = await c.cli('exec', '--verb', 'RUN', `exit 5 # ${m}`);
+      assert.equal(fire.code, 0, describeRun(fire));
+      assert.match(fire.stdout, /^Run: [0-9a-f-]{36}\nJob received\. Task ID: [0-9a-f-]{36}\n$/);
+    },
+  );
 
   test('--timeout: the target is timed-out within ~3 s and no process of the job survives', { timeout: 30_000 }, async () => {
     // A unique `sleep 30.NNNNNN` marks this job's processes: one in the foreground, one in the background.
@@ -92,11 +114,19 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     assert.ok(job);
     for (const t of job.targets) {
       assert.equal(t.state, 'timed-out', `${t.target}: ${t.info}`);
-      assert.ok(t.finishedAt !== null && t.finishedAt - job.createdAt < 3000, `${t.target} timed out after ${(t.finishedAt ?? 0) - job.createdAt} ms`);
+      assert.ok(
+        t.finishedAt !== null && t.finishedAt - job.createdAt < 3000,
+        `${t.target} timed out after ${(t.finishedAt ?? 0) - job.createdAt} ms`,
+      );
       assert.match(t.info ?? '', /[Tt]imeout/);
     }
     // SIGKILL of the job's process group takes the background grandchild with it.
-    await eventually('no sleep process of the job left', () => (processesMatching(`sleep ${sleepArg}`).length === 0 ? true : undefined), 2000, 20).catch(() => {
+    await eventually(
+      'no sleep process of the job left',
+      () => (processesMatching(`sleep ${sleepArg}`).length === 0 ? true : undefined),
+      2000,
+      20,
+    ).catch(() => {
       assert.fail(`left running: ${JSON.stringify(processesMatching(`sleep ${sleepArg}`))}`);
     });
   });
@@ -148,7 +178,10 @@ describe('exec end to end (real server, 2 agents, CLI)', { timeout: 120_000 }, (
     assert.equal(arg.code, 0, describeRun(arg));
     const run = await c.cli('exec', '--verb', 'RUN', `echo {{ greeting }} world # ${m}`, '--stream');
     assert.equal(run.code, 0, describeRun(run));
-    assert.match(run.stdout, /^Run: [0-9a-f-]{36}\na1 -- STDOUT\nhello world\na1 -- STDERR\n\na2 -- STDOUT\nhello world\na2 -- STDERR\n\nJob Success: [0-9a-f-]{36}\n$/);
+    assert.match(
+      run.stdout,
+      /^Run: [0-9a-f-]{36}\na1 -- STDOUT\nhello world\na1 -- STDERR\n\na2 -- STDOUT\nhello world\na2 -- STDERR\n\nJob Success: [0-9a-f-]{36}\n$/,
+    );
 
     const name = `nosuch_${m}`;
     const bad = await c.cli('exec', '--verb', 'RUN', `echo {{ ${name} }}`, '--poll');

@@ -16,7 +16,11 @@ import { Cluster, describeRun, ROOT, statusLines } from './harness.js';
 const FIXTURES = join(ROOT, '..', 'shared', 'fixtures', 'directord');
 const FILE = 'functional-tests.yaml';
 const support = privateTmpSupported();
-const skip = !existsSync(join(FIXTURES, FILE)) ? `${FILE} not found in ${FIXTURES}` : !support.ok ? `no private /tmp for local agents here (${support.why})` : false;
+const skip = !existsSync(join(FIXTURES, FILE))
+  ? `${FILE} not found in ${FIXTURES}`
+  : !support.ok
+    ? `no private /tmp for local agents here (${support.why})`
+    : false;
 
 describe('functional-tests.yaml with serve --local-agents 4', { timeout: 400_000, skip }, () => {
   let c: Cluster | undefined;
@@ -34,7 +38,10 @@ describe('functional-tests.yaml with serve --local-agents 4', { timeout: 400_000
       if (ran.code !== 0) assert.fail(`round ${round}: ${describeRun(ran)}\n${c.logs()}`);
       const lines = statusLines(ran.stdout);
       assert.equal(lines.length, 54, describeRun(ran));
-      assert.ok(lines.every((l) => l.outcome === 'Success'), describeRun(ran));
+      assert.ok(
+        lines.every((l) => l.outcome === 'Success'),
+        describeRun(ran),
+      );
     }
     // QUERY collected every node's answer before `RUN echo "{{ query }}"` wrote it, in each agent's own /tmp.
     const host = execSync('hostname -f', { encoding: 'utf8' }).trim();

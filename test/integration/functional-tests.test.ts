@@ -56,7 +56,10 @@ describe('Directord functional-tests.yaml end to end', { timeout: 300_000, skip 
       if (ran.code !== 0) assert.fail(`${describeRun(ran)}\n${await firstFailure(c, ran.stdout)}\n${c.logs()}`);
       const lines = statusLines(ran.stdout);
       assert.equal(lines.length, 54, describeRun(ran));
-      assert.ok(lines.every((l) => l.outcome === 'Success'), describeRun(ran));
+      assert.ok(
+        lines.every((l) => l.outcome === 'Success'),
+        describeRun(ran),
+      );
       assert.doesNotMatch(ran.stdout, /FAILED JOBS\s*\n\S/);
 
       // QUERY collected every node's answer before `RUN echo "{{ query }}"` ran.

@@ -42,8 +42,6 @@ export const BIN = join(ROOT, 'bin', 'directord.js');
 export const AGENT_BUNDLE = join(ROOT, 'dist', 'directord-agent.cjs');
 const TAG_VAR = 'DIRECTORD_IT_TAG';
 
-
-
 /** `text` as a literal inside a RegExp. */
 export function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -69,7 +67,8 @@ let bundlesPromise: Promise<Bundles> | null = null;
 async function privateBuild(): Promise<Bundles> {
   const dir = mkdtempSync(join(tmpdir(), 'directord-it-build-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  for (const name of ['protocol', 'components', 'server', 'agent', 'cli', 'node_modules', 'tsconfig.base.json']) symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['protocol', 'components', 'server', 'agent', 'cli', 'node_modules', 'tsconfig.base.json'])
+    symlinkSync(join(ROOT, name), join(dir, name));
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   mkdirSync(join(dir, 'bin'));
   copyFileSync(BIN, join(dir, 'bin', 'directord.js'));
@@ -88,7 +87,8 @@ async function privateBuild(): Promise<Bundles> {
 /** The CLI entry and agent bundle this test process runs (built once per process). */
 export function bundles(): Promise<Bundles> {
   if (process.env.DIRECTORD_IT_USE_DIST === '1') {
-    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')) || !existsSync(AGENT_BUNDLE)) throw new Error('DIRECTORD_IT_USE_DIST=1: run `node scripts/build.mjs` first');
+    if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js')) || !existsSync(AGENT_BUNDLE))
+      throw new Error('DIRECTORD_IT_USE_DIST=1: run `node scripts/build.mjs` first');
     return Promise.resolve({ bin: BIN, agent: AGENT_BUNDLE });
   }
   bundlesPromise ??= privateBuild();
@@ -212,11 +212,19 @@ export class Proc {
 export type Ran = Readonly<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }>;
 
 /** Runs `node bin/directord.js ARGS` to completion (killed after `timeoutMs`). */
-export async function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<Ran> {
+export async function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {},
+): Promise<Ran> {
   const { bin } = await bundles();
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -242,7 +250,14 @@ type Value<E extends keyof Events> = RequestValue<E>;
 
 /** Connects to `${url}/ui` with `token` (trusting exactly `ca` for https); rejects with the server's connect error. */
 export async function connectUi(url: string, token: string, options: Readonly<{ client?: string; ca?: string }> = {}): Promise<UiSocket> {
-  const socket: UiSocket = io(`${url}/ui`, { transports: ['websocket'], auth: { token, client: options.client ?? 'integration-test' }, reconnection: false, forceNew: true, timeout: 5000, ...(options.ca ? { ca: options.ca } : {}) });
+  const socket: UiSocket = io(`${url}/ui`, {
+    transports: ['websocket'],
+    auth: { token, client: options.client ?? 'integration-test' },
+    reconnection: false,
+    forceNew: true,
+    timeout: 5000,
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
   try {
     await withTimeout(
       new Promise<void>((resolve, reject) => {
@@ -411,8 +426,14 @@ export class Cluster {
       this.inProcess = server;
       this.url = server.url;
     } else {
-      const command = this.options.localAgents ? ['serve', '--port', '0', '--tls', 'off', '--local-agents', String(this.options.localAgents)] : ['server', '--port', '0'];
-      const proc = new Proc('server', [(await this.build()).bin, '--data-dir', this.dataDir, ...command, ...(this.options.serverArgs ?? [])], this.env);
+      const command = this.options.localAgents
+        ? ['serve', '--port', '0', '--tls', 'off', '--local-agents', String(this.options.localAgents)]
+        : ['server', '--port', '0'];
+      const proc = new Proc(
+        'server',
+        [(await this.build()).bin, '--data-dir', this.dataDir, ...command, ...(this.options.serverArgs ?? [])],
+        this.env,
+      );
       this.server = proc;
       const info = await eventually(
         'server.json of the new server',
@@ -459,7 +480,11 @@ export class Cluster {
   /** Starts `directord-agent --identity NAME` and waits until it is connected. */
   async startAgent(identity: string, options: { cacheDir?: string; wait?: boolean } = {}): Promise<AgentHandle> {
     const cacheDir = options.cacheDir ?? join(this.dataDir, 'agents', identity);
-    const proc = new Proc(`agent ${identity}`, [(await this.build()).agent, '--data-dir', this.dataDir, '--identity', identity, '--cache-dir', cacheDir], this.env) as AgentHandle;
+    const proc = new Proc(
+      `agent ${identity}`,
+      [(await this.build()).agent, '--data-dir', this.dataDir, '--identity', identity, '--cache-dir', cacheDir],
+      this.env,
+    ) as AgentHandle;
     proc.identity = identity;
     proc.cacheDir = cacheDir;
     this.agents.set(identity, proc);
@@ -473,7 +498,10 @@ export class Cluster {
     // Driven by the agent's stderr, not polled: resolves on the line, fails at once if it exits.
     if (!proc.running) throw new Error(`agent ${proc.identity} exited (${proc.child.exitCode ?? proc.child.signalCode}): ${proc.stderr}`);
     if (!proc.child.stderr) throw new Error(`agent ${proc.identity} has no stderr pipe`);
-    await textOn(proc.child.stderr, /INFO agent:\S+:link connected/, ms, `agent ${proc.identity} to connect`, { child: proc.child, seen: proc.stderr });
+    await textOn(proc.child.stderr, /INFO agent:\S+:link connected/, ms, `agent ${proc.identity} to connect`, {
+      child: proc.child,
+      seen: proc.stderr,
+    });
   }
 
   agent(identity: string): AgentHandle {
@@ -517,7 +545,8 @@ export class Cluster {
   /** Stdout, stderr and exit code of every process, for assertion messages. */
   logs(): string {
     const parts: string[] = [];
-    for (const s of [...this.oldServers, ...(this.server ? [this.server] : [])]) parts.push(`--- server ${s.pid}\n${s.stderr.slice(-4000)}`);
+    for (const s of [...this.oldServers, ...(this.server ? [this.server] : [])])
+      parts.push(`--- server ${s.pid}\n${s.stderr.slice(-4000)}`);
     if (this.serverLog.length) parts.push(`--- in-process server\n${this.serverLog.slice(-40).join('')}`);
     for (const a of this.procs) parts.push(`--- ${a.name} ${a.pid}\n${a.stdout.slice(-2000)}${a.stderr.slice(-3000)}`);
     return parts.join('\n');
@@ -556,7 +585,10 @@ export class Cluster {
 
 /** The job id of each `Job <Outcome>: <id>` line, in order. */
 export function statusLines(stdout: string): { outcome: string; id: string }[] {
-  return [...stdout.matchAll(/^Job (Success|Degrated|Skipped|in an unknown state): ([0-9a-f-]{36})$/gm)].map((m) => ({ outcome: m[1]!, id: m[2]! }));
+  return [...stdout.matchAll(/^Job (Success|Degrated|Skipped|in an unknown state): ([0-9a-f-]{36})$/gm)].map((m) => ({
+    outcome: m[1]!,
+    id: m[2]!,
+  }));
 }
 
 /** Asserts a CLI run's exit code, putting its output in the message. */

@@ -10,16 +10,25 @@ import { Cluster, describeRun, marker, req, statusLines } from './harness.js';
 
 describe('history CLI (real server, 2 agents)', { timeout: 120_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ agents: ['s1', 's2'] });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: ['s1', 's2'] });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     await c?.close();
   });
 
   test('--search-output finds the line on each host that printed it', { timeout: 60_000 }, async () => {
     const m = marker();
-    const ran = await c.cli('exec', '--verb', 'RUN', `printf 'first\\n\\033[31mwrite failed\\033[0m: No space left on device ${m}\\nlast\\n' >&2; exit 3`, '--poll');
+    const ran = await c.cli(
+      'exec',
+      '--verb',
+      'RUN',
+      `printf 'first\\n\\033[31mwrite failed\\033[0m: No space left on device ${m}\\nlast\\n' >&2; exit 3`,
+      '--poll',
+    );
     assert.equal(ran.code, 1, describeRun(ran));
     const jobId = statusLines(ran.stdout)[0]?.id;
     assert.ok(jobId);
@@ -33,7 +42,13 @@ describe('history CLI (real server, 2 agents)', { timeout: 120_000 }, () => {
     ]);
     const one = await c.cli('manage', '--search-output', `${m.slice(0, -2)}*`, '--host', 's2', '--verb', 'RUN', '--since', '1h');
     assert.equal(one.code, 0, describeRun(one));
-    assert.deepEqual(one.stdout.trim().split('\n').map((l) => l.split(' ')[2]), ['s2']);
+    assert.deepEqual(
+      one.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[2]),
+      ['s2'],
+    );
     const otherVerb = await c.cli('manage', '--search-output', m, '--verb', 'ECHO');
     assert.equal(otherVerb.code, 1);
     assert.equal(otherVerb.stderr, 'No data found\n');
@@ -56,12 +71,21 @@ describe('history CLI (real server, 2 agents)', { timeout: 120_000 }, () => {
     }
     const page = await c.cli('manage', '--host-history', 's1', '--limit', '2');
     assert.equal(page.code, 0, describeRun(page));
-    const rows = page.stdout.split('\n').slice(2, 4).map((l) => l.split(/\s{2,}/));
-    assert.deepEqual(rows.map((r) => r[0]), [runs[2], runs[1]]);
-    assert.deepEqual(rows.map((r) => r.slice(3)), [
-      ['succeeded', '1', '1', '0', 'False'],
-      ['failed', '1', '0', '1', 'False'],
-    ]);
+    const rows = page.stdout
+      .split('\n')
+      .slice(2, 4)
+      .map((l) => l.split(/\s{2,}/));
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [runs[2], runs[1]],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.slice(3)),
+      [
+        ['succeeded', '1', '1', '0', 'False'],
+        ['failed', '1', '0', '1', 'False'],
+      ],
+    );
     assert.equal(page.stderr, `Older runs: directord manage --host-history s1 --after ${runs[1]} [--limit N]\n`);
     const older = await c.cli('manage', '--host-history', 's1', '--limit', '1', '--after', runs[1]!);
     assert.equal(older.stdout.split('\n')[2]?.split(/\s{2,}/)[0], runs[0]);

@@ -26,9 +26,12 @@ db
 
 describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ agents: AGENTS });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: AGENTS });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -44,13 +47,19 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
 
     const listed = await c.cli('inventory', 'list', 'prod:!web-3');
     assert.equal(listed.code, 0, describeRun(listed));
-    assert.deepEqual(listed.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/)), [
-      ['HOST', 'GROUPS', 'LABELS', 'STATE'],
-      ['db-1', 'db', 'env=prod', 'online'],
-      ['db-2', 'db', '-', 'not enrolled'],
-      ['web-1', 'web', '-', 'online'],
-      ['web-2', 'web', '-', 'online'],
-    ]);
+    assert.deepEqual(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)),
+      [
+        ['HOST', 'GROUPS', 'LABELS', 'STATE'],
+        ['db-1', 'db', 'env=prod', 'online'],
+        ['db-2', 'db', '-', 'not enrolled'],
+        ['web-1', 'web', '-', 'online'],
+        ['web-2', 'web', '-', 'online'],
+      ],
+    );
 
     const m = marker();
     const ran = await c.cli('exec', '--verb', 'RUN', `echo on-$(hostname)-${m}`, '--target', 'web:!web-2', '--poll');
@@ -58,7 +67,13 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     const id = statusLines(ran.stdout)[0]?.id;
     assert.ok(id, describeRun(ran));
     const [job] = await c.await([id]);
-    assert.deepEqual(job?.targets.map((t) => [t.target, t.state]), [['web-1', 'succeeded'], ['web-3', 'succeeded']]);
+    assert.deepEqual(
+      job?.targets.map((t) => [t.target, t.state]),
+      [
+        ['web-1', 'succeeded'],
+        ['web-3', 'succeeded'],
+      ],
+    );
 
     const runs = await req(c.ui, 'runs:list', { limit: 1 });
     assert.equal(runs[0]?.pattern, 'web:!web-2');
@@ -74,30 +89,34 @@ describe('inventory on a real server (4 agents, CLI)', { timeout: 150_000 }, () 
     assert.match(typo.stderr, /no host or group is named "wbe" \(closest: web/);
   });
 
-  test('orchestration targets: a pattern; re-run keeps the hosts, re-run on current inventory resolves again', { timeout: 60_000 }, async () => {
-    const file = join(c.dataDir, 'orch.yaml');
-    writeFileSync(file, `- targets: ['prod:&label:env=prod', 'web[0]']\n  jobs:\n    - RUN: echo orch-${marker()}\n`);
-    const ran = await c.cli('orchestrate', file, '--poll');
-    assert.equal(ran.code, 0, describeRun(ran));
-    const [first] = await req(c.ui, 'runs:list', { limit: 1 });
-    assert.ok(first);
-    assert.deepEqual(first.targets, ['db-1', 'web-1']);
-    assert.equal(first.pattern, 'prod:&label:env=prod, web[0]');
+  test(
+    'orchestration targets: a pattern; re-run keeps the hosts, re-run on current inventory resolves again',
+    { timeout: 60_000 },
+    async () => {
+      const file = join(c.dataDir, 'orch.yaml');
+      writeFileSync(file, `- targets: ['prod:&label:env=prod', 'web[0]']\n  jobs:\n    - RUN: echo orch-${marker()}\n`);
+      const ran = await c.cli('orchestrate', file, '--poll');
+      assert.equal(ran.code, 0, describeRun(ran));
+      const [first] = await req(c.ui, 'runs:list', { limit: 1 });
+      assert.ok(first);
+      assert.deepEqual(first.targets, ['db-1', 'web-1']);
+      assert.equal(first.pattern, 'prod:&label:env=prod, web[0]');
 
-    // The inventory changes: web-1 leaves the group.
-    const edited = await c.cli('inventory', 'group', 'remove', 'web', 'web-1');
-    assert.equal(edited.code, 0, describeRun(edited));
-    assert.match(edited.stdout, /^groups: 0 added, 1 changed \(web\), 0 removed$/m);
+      // The inventory changes: web-1 leaves the group.
+      const edited = await c.cli('inventory', 'group', 'remove', 'web', 'web-1');
+      assert.equal(edited.code, 0, describeRun(edited));
+      assert.match(edited.stdout, /^groups: 0 added, 1 changed \(web\), 0 removed$/m);
 
-    const same = await req(c.ui, 'runs:rerun', { runId: first.runId });
-    const current = await req(c.ui, 'runs:rerun', { runId: first.runId, currentInventory: true });
-    await c.await([...same.jobs, ...current.jobs].map((j) => j.jobId));
-    const sameRun = await req(c.ui, 'runs:get', same.runId);
-    const currentRun = await req(c.ui, 'runs:get', current.runId);
-    assert.deepEqual(sameRun.targets, ['db-1', 'web-1'], 're-run: the same hosts');
-    assert.equal(sameRun.pattern, 'prod:&label:env=prod, web[0]');
-    assert.deepEqual(currentRun.targets, ['db-1', 'web-2'], 're-run on current inventory: web[0] is now web-2');
-  });
+      const same = await req(c.ui, 'runs:rerun', { runId: first.runId });
+      const current = await req(c.ui, 'runs:rerun', { runId: first.runId, currentInventory: true });
+      await c.await([...same.jobs, ...current.jobs].map((j) => j.jobId));
+      const sameRun = await req(c.ui, 'runs:get', same.runId);
+      const currentRun = await req(c.ui, 'runs:get', current.runId);
+      assert.deepEqual(sameRun.targets, ['db-1', 'web-1'], 're-run: the same hosts');
+      assert.equal(sameRun.pattern, 'prod:&label:env=prod, web[0]');
+      assert.deepEqual(currentRun.targets, ['db-1', 'web-2'], 're-run on current inventory: web[0] is now web-2');
+    },
+  );
 
   test('inventory vars reach job templates: host over group over all; job vars and ARGs over them', { timeout: 40_000 }, async () => {
     for (const args of [

@@ -14,10 +14,13 @@ import { Cluster, describeRun, marker, statusLines } from './harness.js';
 describe('issue #4: files, QUERY, JOB_WAIT, user components (real server, 2 agents, CLI)', { timeout: 180_000 }, () => {
   let c: Cluster;
   let work: string;
-  before(async () => {
-    c = await Cluster.start({ agents: ['n1', 'n2'] });
-    work = mkdtempSync(join(tmpdir(), 'directord-issue4-'));
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: ['n1', 'n2'] });
+      work = mkdtempSync(join(tmpdir(), 'directord-issue4-'));
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -26,42 +29,61 @@ describe('issue #4: files, QUERY, JOB_WAIT, user components (real server, 2 agen
 
   const ids = (stdout: string) => statusLines(stdout).map((l) => l.id);
 
-  test('ADD: a glob from the working directory to DEST/, with --chmod; changed content is sent again; same content is still chmodded', { timeout: 60_000 }, async () => {
-    const m = marker();
-    const src = join(work, `src-${m}`);
-    const dest = join(work, `dest-${m}`);
-    mkdirSync(join(src, 'conf'), { recursive: true });
-    writeFileSync(join(src, 'conf', 'a.conf'), `alpha ${m}\n`);
-    writeFileSync(join(src, 'conf', 'b.conf'), `beta ${m}\n`);
-    writeFileSync(join(src, 'conf', 'skip.txt'), 'not matched\n');
-    const add = () => c.cliIn(src, ['exec', '--verb', 'ADD', '--target', 'n1', '--chmod', '0640', 'conf/*.conf', `${dest}/`, '--poll']);
-    const first = await add();
-    assert.equal(first.code, 0, describeRun(first));
-    assert.equal(readFileSync(join(dest, 'a.conf'), 'utf8'), `alpha ${m}\n`);
-    assert.equal(readFileSync(join(dest, 'b.conf'), 'utf8'), `beta ${m}\n`);
-    assert.equal(statSync(join(dest, 'a.conf')).mode & 0o777, 0o640);
-    assert.throws(() => statSync(join(dest, 'skip.txt')));
-    const [firstJob] = await c.await(ids(first.stdout));
-    const out = await c.output(firstJob!.jobId, 'n1');
-    assert.match(out.stdout, new RegExp(`${dest}/a\\.conf SHA3_224 [0-9a-f]{56}\\n${dest}/b\\.conf SHA3_224 [0-9a-f]{56}\\n`));
+  test(
+    'ADD: a glob from the working directory to DEST/, with --chmod; changed content is sent again; same content is still chmodded',
+    { timeout: 60_000 },
+    async () => {
+      const m = marker();
+      const src = join(work, `src-${m}`);
+      const dest = join(work, `dest-${m}`);
+      mkdirSync(join(src, 'conf'), { recursive: true });
+      writeFileSync(join(src, 'conf', 'a.conf'), `alpha ${m}\n`);
+      writeFileSync(join(src, 'conf', 'b.conf'), `beta ${m}\n`);
+      writeFileSync(join(src, 'conf', 'skip.txt'), 'not matched\n');
+      const add = () => c.cliIn(src, ['exec', '--verb', 'ADD', '--target', 'n1', '--chmod', '0640', 'conf/*.conf', `${dest}/`, '--poll']);
+      const first = await add();
+      assert.equal(first.code, 0, describeRun(first));
+      assert.equal(readFileSync(join(dest, 'a.conf'), 'utf8'), `alpha ${m}\n`);
+      assert.equal(readFileSync(join(dest, 'b.conf'), 'utf8'), `beta ${m}\n`);
+      assert.equal(statSync(join(dest, 'a.conf')).mode & 0o777, 0o640);
+      assert.throws(() => statSync(join(dest, 'skip.txt')));
+      const [firstJob] = await c.await(ids(first.stdout));
+      const out = await c.output(firstJob!.jobId, 'n1');
+      assert.match(out.stdout, new RegExp(`${dest}/a\\.conf SHA3_224 [0-9a-f]{56}\\n${dest}/b\\.conf SHA3_224 [0-9a-f]{56}\\n`));
 
-    // Bug 9.2 fixed: the same command with changed content is a new job SHA, not a cache hit.
-    writeFileSync(join(src, 'conf', 'b.conf'), `beta, edited ${m}\n`);
-    const second = await add();
-    assert.equal(second.code, 0, describeRun(second));
-    const [secondJob] = await c.await(ids(second.stdout));
-    assert.notEqual(secondJob!.sha, firstJob!.sha);
-    assert.equal(secondJob!.targets[0]?.cached, false);
-    assert.equal(readFileSync(join(dest, 'b.conf'), 'utf8'), `beta, edited ${m}\n`);
+      // Bug 9.2 fixed: the same command with changed content is a new job SHA, not a cache hit.
+      writeFileSync(join(src, 'conf', 'b.conf'), `beta, edited ${m}\n`);
+      const second = await add();
+      assert.equal(second.code, 0, describeRun(second));
+      const [secondJob] = await c.await(ids(second.stdout));
+      assert.notEqual(secondJob!.sha, firstJob!.sha);
+      assert.equal(secondJob!.targets[0]?.cached, false);
+      assert.equal(readFileSync(join(dest, 'b.conf'), 'utf8'), `beta, edited ${m}\n`);
 
-    // Bug 9.7 fixed: unchanged content is not sent again, but the mode is still applied.
-    chmodSync(join(dest, 'a.conf'), 0o600);
-    const third = await c.cliIn(src, ['exec', '--verb', 'COPY', '--target', 'n1', '--skip-cache', '--chmod', '0644', 'conf/a.conf', `${dest}/a.conf`, '--poll']);
-    assert.equal(third.code, 0, describeRun(third));
-    assert.equal(statSync(join(dest, 'a.conf')).mode & 0o777, 0o644);
-    const [thirdJob] = await c.await(ids(third.stdout));
-    assert.match((await c.output(thirdJob!.jobId, 'n1')).stdout, new RegExp(`^File exists ${dest}/a\\.conf and SHA3_224 [0-9a-f]{56} matches, nothing to transfer\\n$`));
-  });
+      // Bug 9.7 fixed: unchanged content is not sent again, but the mode is still applied.
+      chmodSync(join(dest, 'a.conf'), 0o600);
+      const third = await c.cliIn(src, [
+        'exec',
+        '--verb',
+        'COPY',
+        '--target',
+        'n1',
+        '--skip-cache',
+        '--chmod',
+        '0644',
+        'conf/a.conf',
+        `${dest}/a.conf`,
+        '--poll',
+      ]);
+      assert.equal(third.code, 0, describeRun(third));
+      assert.equal(statSync(join(dest, 'a.conf')).mode & 0o777, 0o644);
+      const [thirdJob] = await c.await(ids(third.stdout));
+      assert.match(
+        (await c.output(thirdJob!.jobId, 'n1')).stdout,
+        new RegExp(`^File exists ${dest}/a\\.conf and SHA3_224 [0-9a-f]{56} matches, nothing to transfer\\n$`),
+      );
+    },
+  );
 
   test('ADD: a source that matches nothing is an input error naming the pattern and the folder; nothing is submitted', async () => {
     const ran = await c.cliIn(work, ['exec', '--verb', 'ADD', 'nothing-here-*.conf', '/tmp/x/', '--poll']);
@@ -92,7 +114,10 @@ describe('issue #4: files, QUERY, JOB_WAIT, user components (real server, 2 agen
     for (const node of ['n1', 'n2']) {
       const stdout = (await c.output(echo.jobId, node)).stdout;
       // Earlier QUERYs of this cluster add their own keys; this one's are all there.
-      assert.ok(stdout.includes(`'qarg-${m}': 'one-${m}'`) && stdout.includes(`'qarg-${m}': 'two-${m}'`), `${node}: ${stdout} (expected ${expected})`);
+      assert.ok(
+        stdout.includes(`'qarg-${m}': 'one-${m}'`) && stdout.includes(`'qarg-${m}': 'two-${m}'`),
+        `${node}: ${stdout} (expected ${expected})`,
+      );
     }
   });
 
@@ -115,7 +140,19 @@ describe('issue #4: files, QUERY, JOB_WAIT, user components (real server, 2 agen
     assert.match(failRecord!.targets[0]?.info ?? '', /did not succeed on \['n2'\]: n2 failed/);
 
     const started = Date.now();
-    const timeoutRun = await c.cli('exec', '--verb', 'JOB_WAIT', '--target', 'n1', '--identity', 'n1', '--job-timeout', '1', 'f'.repeat(56), '--poll');
+    const timeoutRun = await c.cli(
+      'exec',
+      '--verb',
+      'JOB_WAIT',
+      '--target',
+      'n1',
+      '--identity',
+      'n1',
+      '--job-timeout',
+      '1',
+      'f'.repeat(56),
+      '--poll',
+    );
     assert.equal(timeoutRun.code, 1, describeRun(timeoutRun));
     assert.ok(Date.now() - started < 15_000);
     const [timeoutRecord] = await c.await(ids(timeoutRun.stdout));

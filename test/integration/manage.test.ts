@@ -45,9 +45,12 @@ function parseTable(text: string): Table {
 
 describe('CLI output formats (real server, 2 agents)', { timeout: 120_000 }, () => {
   let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ agents: ['a1', 'a2'] });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: ['a1', 'a2'] });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -60,7 +63,10 @@ describe('CLI output formats (real server, 2 agents)', { timeout: 120_000 }, () 
     assert.deepEqual(table.headers, ['ID', 'EXPIRY', 'VERSION', 'HOST_UPTIME', 'AGENT_UPTIME', 'MACHINE_ID', 'DRIVER']);
     assert.match(ran.stdout, /^ID {2,}EXPIRY {2,}VERSION {2,}HOST_UPTIME {2,}AGENT_UPTIME {2,}MACHINE_ID {2,}DRIVER\n/);
     const agents = await req(c.ui, 'agents:list');
-    assert.deepEqual(table.rows.map((r) => r[0]), ['a1', 'a2']);
+    assert.deepEqual(
+      table.rows.map((r) => r[0]),
+      ['a1', 'a2'],
+    );
     let sum = 0;
     for (const row of table.rows) {
       const agent = agents.find((a) => a.identity === row[0]);
@@ -166,7 +172,20 @@ describe('CLI output formats (real server, 2 agents)', { timeout: 120_000 }, () 
     assert.deepEqual(table.headers, ['KEY', 'VALUE']);
     assert.deepEqual(
       table.rows.map((r) => r[0]),
-      ['ID', 'ACTUAL_RUNTIME', 'COMBINED_EXECUTION_TIME', 'FASTEST_NODE_EXECUTION', 'FASTEST_NODE_ROUNDTRIP', 'SLOWEST_NODE_EXECUTION', 'SLOWEST_NODE_ROUNDTRIP', 'TOTAL_AVG_EXECUTION_TIME', 'TOTAL_FAILURES', 'TOTAL_JOBS', 'TOTAL_NODE_COUNT', 'TOTAL_SUCCESSES'],
+      [
+        'ID',
+        'ACTUAL_RUNTIME',
+        'COMBINED_EXECUTION_TIME',
+        'FASTEST_NODE_EXECUTION',
+        'FASTEST_NODE_ROUNDTRIP',
+        'SLOWEST_NODE_EXECUTION',
+        'SLOWEST_NODE_ROUNDTRIP',
+        'TOTAL_AVG_EXECUTION_TIME',
+        'TOTAL_FAILURES',
+        'TOTAL_JOBS',
+        'TOTAL_NODE_COUNT',
+        'TOTAL_SUCCESSES',
+      ],
     );
     const row = Object.fromEntries(table.rows.map((r) => [r[0], r[1]]));
     assert.equal(row.ID, namedParentId);
@@ -184,7 +203,10 @@ describe('CLI output formats (real server, 2 agents)', { timeout: 120_000 }, () 
     const ran = await c.cli('manage', '--export-jobs', file);
     assert.equal(ran.code, 0, describeRun(ran));
     assert.equal(ran.stdout, `Exported data to [ ${file} ]\n`);
-    const exported = parse(readFileSync(file, 'utf8')) as Record<string, { jobId: string; verb: string; sha: string; targets: { target: string; state: string }[] }>;
+    const exported = parse(readFileSync(file, 'utf8')) as Record<
+      string,
+      { jobId: string; verb: string; sha: string; targets: { target: string; state: string }[] }
+    >;
     const jobs = await req(c.ui, 'jobs:list', {});
     const ids = jobs.map((j) => j.jobId).sort();
     assert.deepEqual(Object.keys(exported), ids, 'keyed by job id, sorted');
@@ -192,7 +214,10 @@ describe('CLI output formats (real server, 2 agents)', { timeout: 120_000 }, () 
       const record = exported[job.jobId];
       assert.equal(record?.verb, job.verb);
       assert.equal(record?.sha, job.sha);
-      assert.deepEqual(record?.targets.map((t) => [t.target, t.state]), job.targets.map((t) => [t.target, t.state]));
+      assert.deepEqual(
+        record?.targets.map((t) => [t.target, t.state]),
+        job.targets.map((t) => [t.target, t.state]),
+      );
     }
   });
 

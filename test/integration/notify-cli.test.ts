@@ -22,9 +22,25 @@ test('notify add, list, test and rm through the CLI; the test event is signed', 
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/hook`;
   const t = await startTestServer({ notify: { retryDelaysMs: [50], timeoutMs: 5000 } });
   try {
-    const added = await runCli('--data-dir', t.dataDir, 'notify', 'add', '--name', 'ci-hook', '--webhook', url, '--secret', 'topsecret', '--on', 'failed,halted,awaiting-approval');
+    const added = await runCli(
+      '--data-dir',
+      t.dataDir,
+      'notify',
+      'add',
+      '--name',
+      'ci-hook',
+      '--webhook',
+      url,
+      '--secret',
+      'topsecret',
+      '--on',
+      'failed,halted,awaiting-approval',
+    );
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, /^Notification ci-hook added \(webhook http:\/\/127\.0\.0\.1:\d+\/hook, on failed,halted,awaiting-approval\)\n$/);
+    assert.match(
+      added.stdout,
+      /^Notification ci-hook added \(webhook http:\/\/127\.0\.0\.1:\d+\/hook, on failed,halted,awaiting-approval\)\n$/,
+    );
     const list = await runCli('--data-dir', t.dataDir, 'notify', 'list');
     assert.match(list.stdout, /ci-hook\s+webhook\s+http:\/\/127\.0\.0\.1:\d+\/hook\s+failed,halted,awaiting-approval\s+\(all\)\s+yes/);
     assert.ok(!list.stdout.includes('topsecret'));
@@ -36,7 +52,20 @@ test('notify add, list, test and rm through the CLI; the test event is signed', 
     const bad = await runCli('--data-dir', t.dataDir, 'notify', 'add', '--name', 'x', '--slack', url, '--on', 'exploded');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--on exploded: expected a comma-separated list of started, succeeded, failed, halted, awaiting-approval/);
-    const both = await runCli('--data-dir', t.dataDir, 'notify', 'add', '--name', 'x', '--slack', url, '--email', 'a@b.c', '--on', 'failed');
+    const both = await runCli(
+      '--data-dir',
+      t.dataDir,
+      'notify',
+      'add',
+      '--name',
+      'x',
+      '--slack',
+      url,
+      '--email',
+      'a@b.c',
+      '--on',
+      'failed',
+    );
     assert.match(both.stderr, /exactly one of --webhook URL, --slack URL and --email ADDR/);
     assert.equal((await runCli('--data-dir', t.dataDir, 'notify', 'rm', 'ci-hook')).code, 0);
     assert.equal((await runCli('--data-dir', t.dataDir, 'notify', 'list')).code, 1);

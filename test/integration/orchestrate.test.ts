@@ -25,9 +25,12 @@ describe('orchestrate end to end (real server, 2 agents, CLI)', { timeout: 120_0
     writeFileSync(path, text);
     return path;
   };
-  before(async () => {
-    c = await Cluster.start({ agents: ['a1', 'a2'] });
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: ['a1', 'a2'] });
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -52,15 +55,40 @@ describe('orchestrate end to end (real server, 2 agents, CLI)', { timeout: 120_0
     const ran = await c.cli('orchestrate', file, '--poll');
     assert.equal(ran.code, 0, describeRun(ran));
     const lines = statusLines(ran.stdout);
-    assert.deepEqual(lines.map((l) => l.outcome), ['Success', 'Success', 'Success'], describeRun(ran));
+    assert.deepEqual(
+      lines.map((l) => l.outcome),
+      ['Success', 'Success', 'Success'],
+      describeRun(ran),
+    );
     const [both, second, solo] = await c.await(lines.map((l) => l.id));
     assert.ok(both && second && solo);
 
-    assert.deepEqual(both.targets.map((t) => [t.target, t.state]), [['a1', 'succeeded'], ['a2', 'succeeded']]);
-    assert.deepEqual(second.targets.map((t) => [t.target, t.state]), [['a1', 'succeeded'], ['a2', 'succeeded']]);
-    assert.deepEqual(solo.targets.map((t) => [t.target, t.state]), [['a2', 'succeeded']]);
+    assert.deepEqual(
+      both.targets.map((t) => [t.target, t.state]),
+      [
+        ['a1', 'succeeded'],
+        ['a2', 'succeeded'],
+      ],
+    );
+    assert.deepEqual(
+      second.targets.map((t) => [t.target, t.state]),
+      [
+        ['a1', 'succeeded'],
+        ['a2', 'succeeded'],
+      ],
+    );
+    assert.deepEqual(
+      solo.targets.map((t) => [t.target, t.state]),
+      [['a2', 'succeeded']],
+    );
     for (const target of ['a1', 'a2']) {
-      assert.deepEqual(await c.output(both.jobId, target), { jobId: both.jobId, target, stdout: `both-${m}\n`, stderr: '', truncated: false });
+      assert.deepEqual(await c.output(both.jobId, target), {
+        jobId: both.jobId,
+        target,
+        stdout: `both-${m}\n`,
+        stderr: '',
+        truncated: false,
+      });
       const err = await c.output(second.jobId, target);
       assert.deepEqual([err.stdout, err.stderr], ['', `second-${m}\n`]);
     }
@@ -78,7 +106,9 @@ describe('orchestrate end to end (real server, 2 agents, CLI)', { timeout: 120_0
   test('async entries run concurrently on one agent; non-async ones one after the other', { timeout: 30_000 }, async () => {
     const m = marker();
     const entries = (async: boolean, tag: string) =>
-      [1, 2].map((i) => `- name: ${tag}${i}-${m}\n  targets: [a1]\n  async: ${async}\n  jobs:\n    - RUN: sleep 1; echo ${tag}${i}-${m}\n`).join('');
+      [1, 2]
+        .map((i) => `- name: ${tag}${i}-${m}\n  targets: [a1]\n  async: ${async}\n  jobs:\n    - RUN: sleep 1; echo ${tag}${i}-${m}\n`)
+        .join('');
 
     const concurrent = await c.cli('orchestrate', yaml(`async-${m}.yaml`, entries(true, 'as')), '--poll');
     assert.equal(concurrent.code, 0, describeRun(concurrent));

@@ -9,7 +9,13 @@ import { connectUi, eventually, request, startTestServer } from '../../server/te
 
 test('a real agent runs an exec and a small orchestration', { timeout: 60_000 }, async () => {
   const t = await startTestServer({ components: builtinComponents });
-  const agent = await startAgent({ serverUrl: t.server.url, key: t.server.agentKey, identity: 'real-1', cacheDir: join(t.dataDir, 'agents', 'real-1'), log: silentLogger });
+  const agent = await startAgent({
+    serverUrl: t.server.url,
+    key: t.server.agentKey,
+    identity: 'real-1',
+    cacheDir: join(t.dataDir, 'agents', 'real-1'),
+    log: silentLogger,
+  });
   const ui = await connectUi(t.server);
   try {
     await agent.whenConnected();
@@ -20,7 +26,12 @@ test('a real agent runs an exec and a small orchestration', { timeout: 60_000 },
     assert.ok(agents[0]?.components.includes('RUN'));
 
     const t0 = performance.now();
-    const exec = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo hello; echo oops >&2' }] }] }));
+    const exec = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo hello; echo oops >&2' }] }],
+      }),
+    );
     const [record] = await request(ui.emitWithAck('jobs:await', { jobIds: [exec.jobs[0]!.jobId], timeoutMs: 20_000 }));
     const roundtripMs = performance.now() - t0;
     const target = record?.targets[0];
@@ -33,9 +44,17 @@ test('a real agent runs an exec and a small orchestration', { timeout: 60_000 },
     assert.equal(output.stderr, 'oops\n');
 
     const jobs = Array.from({ length: 20 }, (_, i) => ({ verb: 'RUN', text: `--skip-cache echo job ${i}` }));
-    const run = await request(ui.emitWithAck('runs:submit', { kind: 'orchestrate', entries: [{ name: 'batch', jobs }, { jobs: [{ verb: 'RUN', text: 'exit 3' }] }] }));
+    const run = await request(
+      ui.emitWithAck('runs:submit', {
+        kind: 'orchestrate',
+        entries: [{ name: 'batch', jobs }, { jobs: [{ verb: 'RUN', text: 'exit 3' }] }],
+      }),
+    );
     const done = await request(ui.emitWithAck('jobs:await', { jobIds: run.jobs.map((j) => j.jobId), timeoutMs: 30_000 }));
-    assert.deepEqual(done.slice(0, 20).map((j) => j.targets[0]?.state), Array(20).fill('succeeded'));
+    assert.deepEqual(
+      done.slice(0, 20).map((j) => j.targets[0]?.state),
+      Array(20).fill('succeeded'),
+    );
     assert.equal(done[20]?.targets[0]?.state, 'failed');
     assert.equal(done[20]?.targets[0]?.exitCode, 3);
     const summary = await request(ui.emitWithAck('runs:get', run.runId));

@@ -16,11 +16,14 @@ const HEARTBEAT_MS = 400;
 describe('REBOOT: the node is rebooting, not lost (real server, agent process, stand-in systemctl)', { timeout: 120_000 }, () => {
   let c: Cluster;
   let bin: string;
-  before(async () => {
-    c = await Cluster.start({ agents: ['rb1'], inProcess: { heartbeatIntervalMs: HEARTBEAT_MS } });
-    bin = join(c.dataDir, 'stand-in-bin');
-    mkdirSync(bin);
-  }, { timeout: 60_000 });
+  before(
+    async () => {
+      c = await Cluster.start({ agents: ['rb1'], inProcess: { heartbeatIntervalMs: HEARTBEAT_MS } });
+      bin = join(c.dataDir, 'stand-in-bin');
+      mkdirSync(bin);
+    },
+    { timeout: 60_000 },
+  );
   after(async () => {
     if (process.env.DIRECTORD_IT_LOGS) console.error(c?.logs());
     await c?.close();
@@ -50,7 +53,7 @@ describe('REBOOT: the node is rebooting, not lost (real server, agent process, s
     assert.equal(reboot.stdout, 'Reboot scheduled in 1 seconds\n');
     const rebootId = reboot.jobId;
     await first.exited(15_000);
-    assert.equal(readFileSync(log, 'utf8'), "systemctl --message=Directord reboot instruction reboot\n");
+    assert.equal(readFileSync(log, 'utf8'), 'systemctl --message=Directord reboot instruction reboot\n');
 
     const away = await eventually('rb1 offline and rebooting', async () => {
       const a = await node();
@@ -59,14 +62,21 @@ describe('REBOOT: the node is rebooting, not lost (real server, agent process, s
     assert.ok(away.expiresAt > Date.now() + 60_000, 'the reboot window, not the heartbeat expiry');
 
     // A job sent while it is away waits for it.
-    const sent = await req(c.ui, 'runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo back after reboot' }] }], targets: ['rb1'] });
+    const sent = await req(c.ui, 'runs:submit', {
+      kind: 'exec',
+      entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo back after reboot' }] }],
+      targets: ['rb1'],
+    });
     const waitingId = sent.jobs[0]?.jobId ?? 'missing';
 
     // Many heartbeat expiries later: still rebooting, nothing lost.
     await sleep(HEARTBEAT_MS * 8);
     const still = await node();
     assert.deepEqual([still?.online, still?.rebooting], [false, true]);
-    const [rebootJob, waiting] = await req(c.ui, 'jobs:list', {}).then((jobs) => [jobs.find((j) => j.jobId === rebootId), jobs.find((j) => j.jobId === waitingId)]);
+    const [rebootJob, waiting] = await req(c.ui, 'jobs:list', {}).then((jobs) => [
+      jobs.find((j) => j.jobId === rebootId),
+      jobs.find((j) => j.jobId === waitingId),
+    ]);
     assert.equal(rebootJob?.targets[0]?.state, 'succeeded');
     assert.equal(waiting?.targets[0]?.state, 'queued', 'the job waits for the node, it is not lost');
     const nodes = await c.cli('manage', '--list-nodes');

@@ -6,7 +6,18 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,9 +62,14 @@ before(() => {
   assert.equal(pkg.scripts['build:agent'], 'node scripts/build.mjs --agent-only');
   const checkout = join(work, 'checkout');
   mkdirSync(checkout);
-  for (const name of ['protocol', 'components', 'agent', 'node_modules', 'tsconfig.base.json']) symlinkSync(join(ROOT, name), join(checkout, name));
+  for (const name of ['protocol', 'components', 'agent', 'node_modules', 'tsconfig.base.json'])
+    symlinkSync(join(ROOT, name), join(checkout, name));
   copyFileSync(join(ROOT, 'package.json'), join(checkout, 'package.json'));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--agent-only'], { cwd: checkout, encoding: 'utf8', timeout: 120_000 });
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--agent-only'], {
+    cwd: checkout,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(built.status, 0, built.stderr);
   assert.deepEqual(readdirSync(join(checkout, 'dist')).sort(), ['directord-agent.cjs', 'directord-agent.cjs.map']);
   mkdirSync(host);
@@ -90,7 +106,10 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
       const before = text.slice(Math.max(0, (m.index ?? 0) - 200), m.index);
       assert.match(before, /try\s*\{[^}]*$/, `the agent requires ${name} outside a try block: a host without node_modules would fail`);
     }
-    assert.ok(others.every((n) => n === 'bufferutil' || n === 'utf-8-validate'), others.join(', '));
+    assert.ok(
+      others.every((n) => n === 'bufferutil' || n === 'utf-8-validate'),
+      others.join(', '),
+    );
     assert.doesNotMatch(text, /\brequire\(\s*[^"'`\s)]/, 'no computed require()');
     assert.doesNotMatch(text, /\.node["'`]/, 'no .node file');
     assert.doesNotMatch(text, /process\.dlopen|\bdlopen\(/, 'no dlopen');
@@ -100,16 +119,26 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
     const t: TestServer = await startTestServer({ components: builtinComponents });
     const keyFile = join(work, 'agent.key');
     writeFileSync(keyFile, `${t.server.agentKey}\n`, { mode: 0o600 });
-    const child = spawn(process.execPath, [AGENT, '--server', t.server.url, '--key-file', keyFile, '--identity', 'one-file', '--cache-dir', 'state'], { cwd: host, env: bareEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [AGENT, '--server', t.server.url, '--key-file', keyFile, '--identity', 'one-file', '--cache-dir', 'state'],
+      { cwd: host, env: bareEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const ui = await connectUi(t.server);
     try {
-      await eventually('the one-file agent online', async () => {
-        const list = await request(ui.emitWithAck('agents:list'));
-        return list.some((a) => a.identity === 'one-file' && a.online) ? true : undefined;
-      }, 20_000);
-      const run = await request(ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo from one file' }] }] }));
+      await eventually(
+        'the one-file agent online',
+        async () => {
+          const list = await request(ui.emitWithAck('agents:list'));
+          return list.some((a) => a.identity === 'one-file' && a.online) ? true : undefined;
+        },
+        20_000,
+      );
+      const run = await request(
+        ui.emitWithAck('runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: '--skip-cache echo from one file' }] }] }),
+      );
       const jobId = run.jobs[0]?.jobId as string;
       const [record] = await request(ui.emitWithAck('jobs:await', { jobIds: [jobId], timeoutMs: 20_000 }));
       assert.equal(record?.targets[0]?.state, 'succeeded', `${record?.targets[0]?.info ?? ''}\n${stderr}`);
@@ -127,16 +156,41 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
 
   test('--install-service --unit-dir DIR --no-start writes the unit with absolute paths and no secret', () => {
     writeFileSync(join(host, 'agent.key'), 'secret-in-file\n', { mode: 0o600 });
-    const r = runAgent(['--server', 'http://192.0.2.10:7500', '--key-file', 'agent.key', '--identity', 'web-1', '--cache-dir', 'state', '--install-service', '--unit-dir', 'units', '--no-start']);
+    const r = runAgent([
+      '--server',
+      'http://192.0.2.10:7500',
+      '--key-file',
+      'agent.key',
+      '--identity',
+      'web-1',
+      '--cache-dir',
+      'state',
+      '--install-service',
+      '--unit-dir',
+      'units',
+      '--no-start',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const unitPath = join(host, 'units', 'directord-agent.service');
     assert.match(r.stdout, new RegExp(`wrote ${unitPath}`));
-    assert.match(r.stdout, /not started \(--no-start\); to start it: systemctl .*daemon-reload && systemctl .*enable --now directord-agent\.service/);
+    assert.match(
+      r.stdout,
+      /not started \(--no-start\); to start it: systemctl .*daemon-reload && systemctl .*enable --now directord-agent\.service/,
+    );
     const unit = readFileSync(unitPath, 'utf8');
     assert.deepEqual(execStartWords(unit), [
-      process.execPath, AGENT,
-      '--server', 'http://192.0.2.10:7500', '--key-file', join(host, 'agent.key'), '--identity', 'web-1', '--cache-dir', join(host, 'state'),
-      '--data-dir', join(work, 'home', '.local', 'share', 'directord'),
+      process.execPath,
+      AGENT,
+      '--server',
+      'http://192.0.2.10:7500',
+      '--key-file',
+      join(host, 'agent.key'),
+      '--identity',
+      'web-1',
+      '--cache-dir',
+      join(host, 'state'),
+      '--data-dir',
+      join(work, 'home', '.local', 'share', 'directord'),
     ]);
     assert.match(unit, /^Restart=on-failure$/m);
     assert.match(unit, /^KillMode=mixed$/m);
@@ -145,7 +199,15 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
     assert.doesNotMatch(unit, /^(ProtectSystem|ProtectHome|PrivateTmp|NoNewPrivileges)=/m, 'hardening that would break jobs');
     assert.ok(!existsSync(join(work, 'no-start.log')));
 
-    const refused = runAgent(['--server', 'http://192.0.2.10:7500', '--key', 'secret-on-argv', '--install-service', '--unit-dir', 'units-refused']);
+    const refused = runAgent([
+      '--server',
+      'http://192.0.2.10:7500',
+      '--key',
+      'secret-on-argv',
+      '--install-service',
+      '--unit-dir',
+      'units-refused',
+    ]);
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /--key-file/);
     assert.ok(!existsSync(join(host, 'units-refused')));
@@ -153,10 +215,16 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
 
   test('--install-service runs systemctl daemon-reload, then enable --now', () => {
     const { bin, log } = standInSystemctl('systemctl-ok', 'exit 0');
-    const r = runAgent(['--server', 'http://192.0.2.10:7500', '--key-file', 'agent.key', '--install-service', '--unit-dir', join(work, 'units-started')], bareEnv({ PATH: `${bin}:${process.env.PATH}` }));
+    const r = runAgent(
+      ['--server', 'http://192.0.2.10:7500', '--key-file', 'agent.key', '--install-service', '--unit-dir', join(work, 'units-started')],
+      bareEnv({ PATH: `${bin}:${process.env.PATH}` }),
+    );
     assert.equal(r.status, 0, r.stderr);
     const scope = isRoot ? '' : '--user ';
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [`${scope}daemon-reload`, `${scope}enable --now directord-agent.service`]);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      `${scope}daemon-reload`,
+      `${scope}enable --now directord-agent.service`,
+    ]);
     assert.match(r.stdout, /enabled and started/);
     assert.ok(existsSync(join(work, 'units-started', 'directord-agent.service')));
   });
@@ -164,9 +232,15 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
   test('without systemctl the unit is written and the message says what to run', () => {
     const empty = join(work, 'no-systemctl');
     mkdirSync(empty);
-    const r = runAgent(['--server', 'http://192.0.2.10:7500', '--key-file', 'agent.key', '--install-service', '--unit-dir', 'units-nosystemd'], bareEnv({ PATH: empty }));
+    const r = runAgent(
+      ['--server', 'http://192.0.2.10:7500', '--key-file', 'agent.key', '--install-service', '--unit-dir', 'units-nosystemd'],
+      bareEnv({ PATH: empty }),
+    );
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /systemctl not found; the unit is written but not started\. On a systemd host run: systemctl .*daemon-reload && systemctl .*enable --now directord-agent\.service/);
+    assert.match(
+      r.stderr,
+      /systemctl not found; the unit is written but not started\. On a systemd host run: systemctl .*daemon-reload && systemctl .*enable --now directord-agent\.service/,
+    );
     assert.ok(existsSync(join(host, 'units-nosystemd', 'directord-agent.service')));
   });
 
@@ -177,10 +251,21 @@ describe('the one-file agent (npm run build:agent)', { timeout: 120_000 }, () =>
     writeFileSync(join(data, 'server.json'), JSON.stringify({ url: 'http://127.0.0.1:7500', port: 7500, pid: process.pid }));
     writeFileSync(join(data, 'agent.key'), 'k\n', { mode: 0o600 });
     const units = join(work, 'cli-units');
-    const r = await runCli(['--data-dir', data, 'agent', '--identity', 'cli-1', '--install-service', '--unit-dir', units, '--no-start'], { timeoutMs: 60_000 });
+    const r = await runCli(['--data-dir', data, 'agent', '--identity', 'cli-1', '--install-service', '--unit-dir', units, '--no-start'], {
+      timeoutMs: 60_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     const words = execStartWords(readFileSync(join(units, 'directord-agent.service'), 'utf8'));
     // The server URL is left to server.json in the data dir, so a restarted server's new port is found.
-    assert.deepEqual(words, [process.execPath, agent, '--data-dir', data, '--identity', 'cli-1', '--cache-dir', join(data, 'agents', 'cli-1')]);
+    assert.deepEqual(words, [
+      process.execPath,
+      agent,
+      '--data-dir',
+      data,
+      '--identity',
+      'cli-1',
+      '--cache-dir',
+      join(data, 'agents', 'cli-1'),
+    ]);
   });
 });

@@ -21,7 +21,11 @@ import { parse as parseYaml } from 'yaml';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 const config = parseYaml(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as {
   files: string[];
   asarUnpack: string[];
@@ -33,7 +37,10 @@ const config = parseYaml(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8'
   win: { target: string[] };
   directories: { buildResources: string };
 };
-const asar = require('@electron/asar') as { listPackage(archive: string, options: object): string[]; extractAll(archive: string, dest: string): void };
+const asar = require('@electron/asar') as {
+  listPackage(archive: string, options: object): string[];
+  extractAll(archive: string, dest: string): void;
+};
 type Native = { electronAbi(version: string): number; moduleAbiOf(file: string): number | undefined };
 type AfterPack = { default(context: object): Promise<void>; UNPACKED_BINDING: string[] };
 const afterPack = (await import(pathToFileURL(join(ROOT, 'scripts', 'after-pack.mjs')).href)) as AfterPack;
@@ -69,10 +76,12 @@ let fakeBinding = Buffer.alloc(0);
 
 // electron/paths.ts imports `electron`; give it a packaged-app stand-in.
 const STUB = `export const app = { isPackaged: true, getPath: (n) => ${JSON.stringify(work)} + '/' + n };`;
-register(`data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, next) {
+register(
+  `data:text/javascript,${encodeURIComponent(`export async function resolve(s, c, next) {
   if (s === 'electron') return { url: 'data:text/javascript,' + encodeURIComponent(${JSON.stringify(STUB)}), shortCircuit: true };
   return next(s, c);
-}`)}`);
+}`)}`,
+);
 
 before(async () => {
   for (const f of [pkg.main, 'dist/electron/preload.cjs', 'dist/directord-agent.cjs', 'renderer/dist/index.html']) {
@@ -88,7 +97,16 @@ before(async () => {
   mkdirSync(join(nativeDir, `linux-${process.arch}`), { recursive: true });
   writeFileSync(join(nativeDir, `linux-${process.arch}`, 'better_sqlite3.node'), fakeBinding);
 
-  const args = [require.resolve('electron-builder/cli.js'), '--linux', 'dir', `--${process.arch}`, '--publish', 'never', `-c.directories.output=${out}`, `-c.electronDist=${join(work, 'electron-dist')}`];
+  const args = [
+    require.resolve('electron-builder/cli.js'),
+    '--linux',
+    'dir',
+    `--${process.arch}`,
+    '--publish',
+    'never',
+    `-c.directories.output=${out}`,
+    `-c.electronDist=${join(work, 'electron-dist')}`,
+  ];
   const env = { ...process.env, DIRECTORD_ELECTRON_NATIVE_DIR: nativeDir, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' };
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -118,7 +136,8 @@ describe('electron-builder.yml', { timeout: 300_000 }, () => {
     assert.equal(config.npmRebuild, false);
     assert.equal(config.afterPack, './scripts/after-pack.mjs');
     const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const hook of ['preinstall', 'install', 'postinstall']) assert.equal(scripts[hook], undefined, `a ${hook} script would run during npm ci`);
+    for (const hook of ['preinstall', 'install', 'postinstall'])
+      assert.equal(scripts[hook], undefined, `a ${hook} script would run during npm ci`);
     assert.doesNotMatch(scripts.prepare ?? '', /rebuild|electron-builder|node-gyp/);
     assert.equal(scripts.dist, 'node scripts/dist.mjs');
     assert.match(builderLog, /skipped dependencies rebuild/);
@@ -128,13 +147,24 @@ describe('electron-builder.yml', { timeout: 300_000 }, () => {
     const png = readFileSync(join(ROOT, config.directories.buildResources, 'icon.png'));
     assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
     assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1024, 1024]);
-    const { convertIcon } = require('app-builder-lib/out/util/iconConverter') as { convertIcon(o: object): Promise<{ icons: Array<{ file: string; size: number }>; isFallback: boolean }> };
+    const { convertIcon } = require('app-builder-lib/out/util/iconConverter') as {
+      convertIcon(o: object): Promise<{ icons: Array<{ file: string; size: number }>; isFallback: boolean }>;
+    };
     const roots = [join(ROOT, config.directories.buildResources)];
-    const found = async (format: string) => (await convertIcon({ sources: [], fallbackSources: [], roots, format, outDir: join(work, `icon-${format}`) })).icons;
-    assert.deepEqual((await found('icns')).map((i) => relative(ROOT, i.file)), ['resources/icon.icns']);
+    const found = async (format: string) =>
+      (await convertIcon({ sources: [], fallbackSources: [], roots, format, outDir: join(work, `icon-${format}`) })).icons;
+    assert.deepEqual(
+      (await found('icns')).map((i) => relative(ROOT, i.file)),
+      ['resources/icon.icns'],
+    );
     assert.deepEqual(await found('ico'), [{ file: join(roots[0] as string, 'icon.ico'), size: 256 }]);
     assert.deepEqual(await found('set'), [{ file: join(roots[0] as string, 'icon.png'), size: 1024 }]);
-    assert.equal(readFileSync(join(ROOT, 'resources', 'icon.icns')).subarray(0, 4).toString('latin1'), 'icns');
+    assert.equal(
+      readFileSync(join(ROOT, 'resources', 'icon.icns'))
+        .subarray(0, 4)
+        .toString('latin1'),
+      'icns',
+    );
   });
 });
 
@@ -155,7 +185,10 @@ describe('the packaged app (electron-builder --linux dir)', { timeout: 300_000 }
     // Everything index.html references (scripts, styles, icons) is in the asar too.
     const html = readFileSync(join(extracted, 'renderer/dist/index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="\.?\/?([^"#?]+)"/g)].map((m) => `renderer/dist/${m[1]}`);
-    assert.ok(refs.some((r) => r.endsWith('.js')), html);
+    assert.ok(
+      refs.some((r) => r.endsWith('.js')),
+      html,
+    );
     for (const ref of refs) assert.ok(asarFiles.includes(ref), `${ref} (from index.html) is not in app.asar`);
     // The agent the app starts as a utility process: an extra resource, the same file as the build.
     assert.equal(paths.agentBundle, join(resources, 'agent', 'directord-agent.cjs'));
@@ -195,13 +228,16 @@ describe('the packaged app (electron-builder --linux dir)', { timeout: 300_000 }
         assert.ok(requiredOnlyInTry(join(ROOT, pkg.main), name), `${pkg.main} requires ${name}, which the packaged app does not ship`);
         continue;
       }
-      assert.ok(name in pkg.dependencies, `${name} is loaded at runtime, so it belongs in dependencies${name in (pkg.devDependencies ?? {}) ? ', not devDependencies' : ''}`);
+      assert.ok(
+        name in pkg.dependencies,
+        `${name} is loaded at runtime, so it belongs in dependencies${name in (pkg.devDependencies ?? {}) ? ', not devDependencies' : ''}`,
+      );
       visit(name, fromMain, pkg.main);
     }
     assert.ok(shipped.size > 1, [...shipped].join(', '));
   });
 
-  test('better-sqlite3\'s binary is unpacked from the asar and is the Electron-ABI one the afterPack hook put in', () => {
+  test("better-sqlite3's binary is unpacked from the asar and is the Electron-ABI one the afterPack hook put in", () => {
     const binding = join(resources, ...afterPack.UNPACKED_BINDING);
     assert.ok(existsSync(binding), `${relative(out, binding)} is missing (asarUnpack: ${config.asarUnpack.join(', ')})`);
     assert.deepEqual(readFileSync(binding), fakeBinding);
@@ -210,13 +246,15 @@ describe('the packaged app (electron-builder --linux dir)', { timeout: 300_000 }
   });
 
   test('ships nothing the app does not load: no sources, maps, CLI bundle, native build leftovers', () => {
-    const unexpected = asarFiles.filter((f) =>
-      f.endsWith('.map') ||
-      (!f.startsWith('node_modules/') && f.endsWith('.ts')) ||
-      /^(dist\/(cli|meta|electron-native)|protocol|server|agent|cli|components|electron|scripts|test)\//.test(f) ||
-      f === 'dist/directord-agent.cjs' ||
-      /^node_modules\/better-sqlite3\/(deps|src)\//.test(f) ||
-      /^node_modules\/better-sqlite3\/build\//.test(f) && !f.endsWith('better_sqlite3.node') && !/\/(build|build\/Release)$/.test(f));
+    const unexpected = asarFiles.filter(
+      (f) =>
+        f.endsWith('.map') ||
+        (!f.startsWith('node_modules/') && f.endsWith('.ts')) ||
+        /^(dist\/(cli|meta|electron-native)|protocol|server|agent|cli|components|electron|scripts|test)\//.test(f) ||
+        f === 'dist/directord-agent.cjs' ||
+        /^node_modules\/better-sqlite3\/(deps|src)\//.test(f) ||
+        (/^node_modules\/better-sqlite3\/build\//.test(f) && !f.endsWith('better_sqlite3.node') && !/\/(build|build\/Release)$/.test(f)),
+    );
     assert.deepEqual(unexpected, []);
   });
 });
@@ -226,7 +264,10 @@ describe('the afterPack hook refuses a wrong binary', { timeout: 30_000 }, () =>
     electronPlatformName: 'linux',
     arch: 1, // x64
     appOutDir,
-    packager: { info: { framework: { version: ELECTRON_VERSION }, projectDir: ROOT }, getResourcesDir: (dir: string) => join(dir, 'resources') },
+    packager: {
+      info: { framework: { version: ELECTRON_VERSION }, projectDir: ROOT },
+      getResourcesDir: (dir: string) => join(dir, 'resources'),
+    },
   });
 
   test('a better-sqlite3 built for Node (what a leaked nodedir gives) fails the build', async () => {
@@ -239,7 +280,12 @@ describe('the afterPack hook refuses a wrong binary', { timeout: 30_000 }, () =>
     const saved = process.env.DIRECTORD_ELECTRON_NATIVE_DIR;
     process.env.DIRECTORD_ELECTRON_NATIVE_DIR = join(dir, 'native');
     try {
-      await assert.rejects(afterPack.default(context(join(dir, 'app'))), new RegExp(`NODE_MODULE_VERSION ${process.versions.modules}, Electron ${ELECTRON_VERSION.replace(/\./g, '\\.')} needs ${native.electronAbi(ELECTRON_VERSION)} .*nodedir`));
+      await assert.rejects(
+        afterPack.default(context(join(dir, 'app'))),
+        new RegExp(
+          `NODE_MODULE_VERSION ${process.versions.modules}, Electron ${ELECTRON_VERSION.replace(/\./g, '\\.')} needs ${native.electronAbi(ELECTRON_VERSION)} .*nodedir`,
+        ),
+      );
       process.env.DIRECTORD_ELECTRON_NATIVE_DIR = join(dir, 'nothing-here');
       await assert.rejects(afterPack.default(context(join(dir, 'app'))), /is missing: package with `npm run dist`/);
     } finally {

@@ -135,9 +135,17 @@ async function refused(origin: string, path: string, least: number, attack: () =
   const before = refusals().length;
   const seenBefore = seen.length;
   await attack();
-  const mine = refusals().slice(before).filter((r) => r.path === path);
-  assert.ok(mine.length >= least, `${origin} ${path}: ${mine.length} refusals (wanted ${least}): ${JSON.stringify(refusals().slice(before))}`);
-  assert.ok(mine.every((r) => [403, 421, 429].includes(r.status)), JSON.stringify(mine));
+  const mine = refusals()
+    .slice(before)
+    .filter((r) => r.path === path);
+  assert.ok(
+    mine.length >= least,
+    `${origin} ${path}: ${mine.length} refusals (wanted ${least}): ${JSON.stringify(refusals().slice(before))}`,
+  );
+  assert.ok(
+    mine.every((r) => [403, 421, 429].includes(r.status)),
+    JSON.stringify(mine),
+  );
   const read = seen.slice(seenBefore).filter((x) => x.from === origin && new URL(x.url).pathname === path && x.status < 300);
   assert.deepEqual(read, [], `${origin} ${path}: the browser got an answer`);
 }
@@ -152,10 +160,28 @@ before(async () => {
     heartbeatIntervalMs: 120_000,
     log: createLogger('server', (line) => void serverLog.push(line), 'debug'),
   });
-  agent = await startAgent({ serverUrl: server.url, key: server.agentKey, identity: 'node-1', cacheDir: join(dataDir, 'agents', 'node-1'), log: createLogger('agent', () => {}, 'error') });
+  agent = await startAgent({
+    serverUrl: server.url,
+    key: server.agentKey,
+    identity: 'node-1',
+    cacheDir: join(dataDir, 'agents', 'node-1'),
+    log: createLogger('agent', () => {}, 'error'),
+  });
   await agent.whenConnected();
   fakeHost = new FakeAgent(server, 'xss-host');
-  const hello = await fakeHost.hello({ facts: { hostname: XSS.hostname, os: XSS.os, platform: 'linux', release: XSS.release, arch: 'x64', cores: 1, memoryBytes: 1, nodeVersion: 'v20', hostUptimeS: 1 } });
+  const hello = await fakeHost.hello({
+    facts: {
+      hostname: XSS.hostname,
+      os: XSS.os,
+      platform: 'linux',
+      release: XSS.release,
+      arch: 'x64',
+      cores: 1,
+      memoryBytes: 1,
+      nodeVersion: 'v20',
+      hostUptimeS: 1,
+    },
+  });
   assert.ok(hello.ok);
   cli = await connectUi(server, server.cliToken);
 
@@ -173,7 +199,11 @@ before(async () => {
   attackerPort = (attacker.address() as AddressInfo).port;
 
   // One browser, one cookie jar: the console and the attackers are tabs of the same profile.
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${REBIND_NAME} 127.0.0.1`], timeout: 30_000 });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${REBIND_NAME} 127.0.0.1`],
+    timeout: 30_000,
+  });
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(20_000);
   consolePage = await context.newPage();
@@ -212,11 +242,17 @@ describe('a hostile page in the same browser cannot drive the console', { timeou
       try {
         for (const transport of ['websocket', 'polling']) {
           await refused(origin, '/socket.io/', 1, async () => {
-            const outcome = await page.evaluate(([t, tr, m]) => (globalThis as unknown as { trySocket: (a: string, b: string, c: string) => Promise<string> }).trySocket(t, tr, m), [consoleOrigin(), transport, marker] as const);
+            const outcome = await page.evaluate(
+              ([t, tr, m]) =>
+                (globalThis as unknown as { trySocket: (a: string, b: string, c: string) => Promise<string> }).trySocket(t, tr, m),
+              [consoleOrigin(), transport, marker] as const,
+            );
             assert.match(outcome, /^refused: /, `${origin} ${transport}: ${outcome}`);
           });
         }
-        const why = refusals().filter((r) => r.path === '/socket.io/').map((r) => r.why);
+        const why = refusals()
+          .filter((r) => r.path === '/socket.io/')
+          .map((r) => r.why);
         assert.ok(why.includes(`origin ${origin}`), JSON.stringify(why));
         assert.equal(await runCount(), runsBefore, 'no run was submitted');
         assert.equal(existsSync(marker), false, 'no command ran');
@@ -229,10 +265,24 @@ describe('a hostile page in the same browser cannot drive the console', { timeou
       const origin = `http://${host}:${attackerPort}`;
       const page = await openAttackPage(origin);
       const runsBefore = await runCount();
-      const asset = /src="\.(\/assets\/[^"]+\.js)"/.exec(readFileSync(join(ROOT, 'renderer/dist/index.html'), 'utf8'))?.[1] ?? '/assets/missing.js';
-      const call = <T>(fn: string, ...args: unknown[]) => page.evaluate(([f, a]) => (globalThis as unknown as Record<string, (...x: unknown[]) => Promise<T>>)[f as string]!(...(a as unknown[])), [fn, args] as const);
+      const asset =
+        /src="\.(\/assets\/[^"]+\.js)"/.exec(readFileSync(join(ROOT, 'renderer/dist/index.html'), 'utf8'))?.[1] ?? '/assets/missing.js';
+      const call = <T>(fn: string, ...args: unknown[]) =>
+        page.evaluate(
+          ([f, a]) => (globalThis as unknown as Record<string, (...x: unknown[]) => Promise<T>>)[f as string]!(...(a as unknown[])),
+          [fn, args] as const,
+        );
       try {
-        const gets = ['/', '/index.html', asset, '/favicon.svg', '/healthz', '/runs/123', `/?token=${'0'.repeat(64)}`, '/socket.io/?EIO=4&transport=polling'];
+        const gets = [
+          '/',
+          '/index.html',
+          asset,
+          '/favicon.svg',
+          '/healthz',
+          '/runs/123',
+          `/?token=${'0'.repeat(64)}`,
+          '/socket.io/?EIO=4&transport=polling',
+        ];
         for (const path of gets) {
           for (const mode of ['cors', 'no-cors']) {
             await refused(origin, new URL(path, 'http://x').pathname, 1, async () => {
@@ -244,18 +294,32 @@ describe('a hostile page in the same browser cannot drive the console', { timeou
         const submit = JSON.stringify({ kind: 'exec', entries: [{ jobs: [{ verb: 'RUN', text: `touch ${marker}` }] }] });
         for (const path of ['/api/ui/runs:submit', '/api/ui/runs:list', '/']) {
           await refused(origin, path, 3, async () => {
-            await call<string>('tryFetch', consoleOrigin() + path, { method: 'POST', mode: 'no-cors', body: submit, headers: { 'Content-Type': 'text/plain' } });
+            await call<string>('tryFetch', consoleOrigin() + path, {
+              method: 'POST',
+              mode: 'no-cors',
+              body: submit,
+              headers: { 'Content-Type': 'text/plain' },
+            });
             await call<string>('tryForm', consoleOrigin() + path, submit.slice(0, -2), '"}]}]}', 'text/plain');
             await call<string>('tryForm', consoleOrigin() + path, 'payload', submit, 'application/x-www-form-urlencoded');
           });
         }
-        const includes: Array<[string, string]> = [['img', '/healthz'], ['img', '/favicon.svg'], ['script', asset], ['script', '/api/ui/server:info'], ['script', '/healthz']];
+        const includes: Array<[string, string]> = [
+          ['img', '/healthz'],
+          ['img', '/favicon.svg'],
+          ['script', asset],
+          ['script', '/api/ui/server:info'],
+          ['script', '/healthz'],
+        ];
         for (const [tag, path] of includes) {
           await refused(origin, path, 1, async () => {
             assert.equal(await call<string>('tryInclude', tag, `${consoleOrigin()}${path}?${tag}`), 'error', `<${tag} src=${path}>`);
           });
         }
-        assert.ok(statusesOf(origin, asset).every((status) => status >= 400), 'the console bundle never came from the cache either');
+        assert.ok(
+          statusesOf(origin, asset).every((status) => status >= 400),
+          'the console bundle never came from the cache either',
+        );
         assert.equal(await runCount(), runsBefore, 'no run was submitted');
         assert.equal(existsSync(marker), false, 'no command ran');
       } finally {
@@ -270,11 +334,15 @@ describe('a hostile page in the same browser cannot drive the console', { timeou
       const origin = `http://${REBIND_NAME}:${server.port}`;
       const nav = await page.goto(`${origin}/`);
       assert.equal(nav?.status(), 421);
-      assert.match(await page.innerText('body'), /misdirected-request: Host "rebind\.directord\.test:\d+" is not one of this server's names/);
+      assert.match(
+        await page.innerText('body'),
+        /misdirected-request: Host "rebind\.directord\.test:\d+" is not one of this server's names/,
+      );
       // Same origin now, as far as the browser knows: it may read every answer.
       const answers = await page.evaluate(async () => {
         const out: string[] = [];
-        for (const path of ['/healthz', '/socket.io/?EIO=4&transport=polling', `/?token=${'0'.repeat(64)}`]) out.push(`${path} ${(await fetch(path)).status}`);
+        for (const path of ['/healthz', '/socket.io/?EIO=4&transport=polling', `/?token=${'0'.repeat(64)}`])
+          out.push(`${path} ${(await fetch(path)).status}`);
         out.push(
           await new Promise<string>((resolve) => {
             const host = (globalThis as unknown as { location: { host: string } }).location.host;
@@ -286,7 +354,12 @@ describe('a hostile page in the same browser cannot drive the console', { timeou
         );
         return out;
       });
-      assert.deepEqual(answers, ['/healthz 421', '/socket.io/?EIO=4&transport=polling 421', `/?token=${'0'.repeat(64)} 421`, 'websocket refused']);
+      assert.deepEqual(answers, [
+        '/healthz 421',
+        '/socket.io/?EIO=4&transport=polling 421',
+        `/?token=${'0'.repeat(64)} 421`,
+        'websocket refused',
+      ]);
     } finally {
       await page.close();
     }
@@ -312,7 +385,11 @@ describe('XSS probes: what hosts, orchestrations and commands send is shown as t
   const injected = () =>
     consolePage.evaluate(() => ({
       xss: (globalThis as unknown as { __xss?: unknown }).__xss ?? null,
-      elements: (globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }).document.querySelectorAll('#app script, #app iframe, #app svg[onload], [onerror], [onload], img[src="x"], a[href^="javascript" i], #xss-source').length,
+      elements: (
+        globalThis as unknown as { document: { querySelectorAll(selector: string): { length: number } } }
+      ).document.querySelectorAll(
+        '#app script, #app iframe, #app svg[onload], [onerror], [onload], img[src="x"], a[href^="javascript" i], #xss-source',
+      ).length,
     }));
 
   test('host facts with HTML and javascript: in the Hosts view', async () => {
@@ -340,7 +417,13 @@ describe('XSS probes: what hosts, orchestrations and commands send is shown as t
     const log = consolePage.getByRole('region', { name: 'Output: node-1' }).getByRole('log');
     await log.getByText(XSS.stdout, { exact: true }).waitFor();
     const text = await log.innerText();
-    for (const shown of ['<img src=x onerror=window.__xss="img">', 'javascript:window.__xss="url"', 'red-ansi', 'osc-link', '<iframe src="javascript:window.__xss=2"></iframe>']) {
+    for (const shown of [
+      '<img src=x onerror=window.__xss="img">',
+      'javascript:window.__xss="url"',
+      'red-ansi',
+      'osc-link',
+      '<iframe src="javascript:window.__xss=2"></iframe>',
+    ]) {
       assert.ok(text.includes(shown), `${JSON.stringify(shown)} not shown as text in:\n${text}`);
     }
     assert.deepEqual(await injected(), { xss: null, elements: 0 });

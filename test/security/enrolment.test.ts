@@ -20,9 +20,11 @@ describe('enrolment, pinning and revocation over TLS (real agents)', { timeout: 
   let ui: UiSocket;
   let port = 0;
   const cacheOf = (name: string) => join(stack.dataDir, 'remote', name);
-  const enrolled = (name: string, token: string, extra: string[] = []) => stack.agent(['--server', stack.s.url, '--token', token, '--name', name, '--cache-dir', cacheOf(name), ...extra]);
+  const enrolled = (name: string, token: string, extra: string[] = []) =>
+    stack.agent(['--server', stack.s.url, '--token', token, '--name', name, '--cache-dir', cacheOf(name), ...extra]);
   const restarted = (name: string) => stack.agent(['--server', stack.s.url, '--name', name, '--cache-dir', cacheOf(name)]);
-  const token = async (uses = 1, ttlMs?: number) => value(await ask(ui, 'enrolments:create', { uses, ...(ttlMs ? { ttlMs } : {}), note: 'security test' }));
+  const token = async (uses = 1, ttlMs?: number) =>
+    value(await ask(ui, 'enrolments:create', { uses, ...(ttlMs ? { ttlMs } : {}), note: 'security test' }));
 
   before(async () => {
     const server = await stack.start();
@@ -40,7 +42,10 @@ describe('enrolment, pinning and revocation over TLS (real agents)', { timeout: 
     assert.equal(statSync(join(stack.dataDir, 'tls.key')).mode & 0o777, 0o600);
     const info = JSON.parse(readFileSync(join(stack.dataDir, 'server.json'), 'utf8')) as { url: string; fingerprint?: string };
     assert.equal(info.fingerprint, stack.s.fingerprint, 'server.json carries the fingerprint');
-    assert.ok(stack.serverLog.some((l) => l.includes(`TLS certificate SHA-256 fingerprint: ${stack.s.fingerprint}`)), 'printed on start');
+    assert.ok(
+      stack.serverLog.some((l) => l.includes(`TLS certificate SHA-256 fingerprint: ${stack.s.fingerprint}`)),
+      'printed on start',
+    );
   });
 
   test('a token turns into a credential and a pin; a restarted agent reconnects with them', async () => {
@@ -54,14 +59,19 @@ describe('enrolment, pinning and revocation over TLS (real agents)', { timeout: 
     const stored = JSON.parse(readFileSync(file, 'utf8')) as { credential: string; fingerprint: string; identity: string };
     assert.equal(stored.fingerprint, stack.s.fingerprint);
     assert.equal(stored.identity, 'sec-one');
-    assert.ok(stored.credential.length >= 40 && !readFileSync(file, 'utf8').includes(created.token), 'the credential is not the token, and the token is not kept');
+    assert.ok(
+      stored.credential.length >= 40 && !readFileSync(file, 'utf8').includes(created.token),
+      'the credential is not the token, and the token is not kept',
+    );
 
     // The server keeps hashes only.
     const db = new Database(stack.s.dbPath, { readonly: true });
     try {
       const row = db.prepare('SELECT secret_hash FROM agent_credentials WHERE identity = ?').get('sec-one') as { secret_hash: string };
       assert.match(row.secret_hash, /^[0-9a-f]{64}$/);
-      const dump = JSON.stringify(db.prepare('SELECT * FROM enrolment_tokens').all()) + JSON.stringify(db.prepare('SELECT * FROM agent_credentials').all());
+      const dump =
+        JSON.stringify(db.prepare('SELECT * FROM enrolment_tokens').all()) +
+        JSON.stringify(db.prepare('SELECT * FROM agent_credentials').all());
       assert.ok(!dump.includes(stored.credential) && !dump.includes(created.token), 'neither secret is stored in clear');
     } finally {
       db.close();
@@ -140,7 +150,11 @@ describe('enrolment, pinning and revocation over TLS (real agents)', { timeout: 
     ui.close();
     await stack.s.close();
     const waiting = await enrolled('sec-early', created.token);
-    await eventually('a retry is announced', () => (/cannot reach the server at .*; trying again in \d+\.\d s/.test(waiting.stderr) ? true : undefined), 10_000);
+    await eventually(
+      'a retry is announced',
+      () => (/cannot reach the server at .*; trying again in \d+\.\d s/.test(waiting.stderr) ? true : undefined),
+      10_000,
+    );
     assert.ok(waiting.running, `it keeps waiting: ${waiting.stderr}`);
     const server = await stack.start(port);
     ui = await stack.ui(server.uiToken);

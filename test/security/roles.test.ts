@@ -22,21 +22,40 @@ import { ask, SecurityStack, value, type UiSocket } from './stack.js';
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 
-function https(stack: SecurityStack, method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
+function https(
+  stack: SecurityStack,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
   const url = new URL(path, stack.s.url);
   return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) }, ...stack.tlsOptions() }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
+    const req = httpsRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        ...stack.tlsOptions(),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 /** Connects to `/agent` with `auth`; resolves the socket or the refusal's data. */
-function agentSocket(stack: SecurityStack, auth: Readonly<Record<string, string | undefined>>): Promise<{ socket: AgentSocket } | { refused: { code?: string; message?: string } }> {
+function agentSocket(
+  stack: SecurityStack,
+  auth: Readonly<Record<string, string | undefined>>,
+): Promise<{ socket: AgentSocket } | { refused: { code?: string; message?: string } }> {
   const socket: AgentSocket = io(`${stack.s.url}/agent`, {
     transports: ['websocket'],
     auth,
@@ -48,7 +67,9 @@ function agentSocket(stack: SecurityStack, auth: Readonly<Record<string, string 
   return withTimeout(
     new Promise((resolve) => {
       socket.once('connect', () => resolve({ socket }));
-      socket.once('connect_error', (e: Error & { data?: { code?: string; message?: string } }) => resolve({ refused: e.data ?? { message: e.message } }));
+      socket.once('connect_error', (e: Error & { data?: { code?: string; message?: string } }) =>
+        resolve({ refused: e.data ?? { message: e.message } }),
+      );
     }),
     6000,
     'agent connect',
@@ -60,7 +81,17 @@ const hello = (identity: string, machineId: string) => ({
   identity,
   machineId,
   agentVersion: '0.0.0-security-test',
-  facts: { hostname: identity, os: 'Test OS', platform: 'linux', release: '1', arch: 'x64', cores: 1, memoryBytes: 1, nodeVersion: 'v20', hostUptimeS: 1 },
+  facts: {
+    hostname: identity,
+    os: 'Test OS',
+    platform: 'linux',
+    release: '1',
+    arch: 'x64',
+    cores: 1,
+    memoryBytes: 1,
+    nodeVersion: 'v20',
+    hostUptimeS: 1,
+  },
   components: [],
   activeJobs: [],
   startedAt: Date.now(),
@@ -79,7 +110,13 @@ describe('roles and per-agent isolation', { timeout: 120_000 }, () => {
     cliUi = await stack.ui(server.cliToken, 'console');
     const created = value(await ask(consoleUi, 'enrolments:create', { uses: 2, note: 'roles' }));
     for (const identity of ['iso-a', 'iso-b']) {
-      const got = await enrol({ serverUrl: server.url, identity, machineId: `machine-${identity}`, token: created.token, fingerprint: server.fingerprint ?? '' });
+      const got = await enrol({
+        serverUrl: server.url,
+        identity,
+        machineId: `machine-${identity}`,
+        token: created.token,
+        fingerprint: server.fingerprint ?? '',
+      });
       credentials.set(identity, value(got).credential);
     }
   });
@@ -98,7 +135,11 @@ describe('roles and per-agent isolation', { timeout: 120_000 }, () => {
 
   test('the console and CLI tokens do not open /agent', async () => {
     for (const token of [stack.s.uiToken, stack.s.cliToken]) {
-      for (const auth of [{ identity: 'intruder', key: token }, { identity: 'iso-a', credential: token }, { identity: 'intruder', enrol: token }]) {
+      for (const auth of [
+        { identity: 'intruder', key: token },
+        { identity: 'iso-a', credential: token },
+        { identity: 'intruder', enrol: token },
+      ]) {
         const r = await agentSocket(stack, auth);
         assert.ok('refused' in r, `refused: ${JSON.stringify(Object.keys(auth))}`);
         assert.equal(r.refused.code, 'unauthorized');
@@ -151,16 +192,22 @@ describe('roles and per-agent isolation', { timeout: 120_000 }, () => {
       sockets[identity] = r.socket;
     }
     const swapped = await agentSocket(stack, { identity: 'iso-b', credential: credentials.get('iso-a')! });
-    assert.ok('refused' in swapped && swapped.refused.code === 'unauthorized', 'iso-a\'s credential does not open iso-b');
+    assert.ok('refused' in swapped && swapped.refused.code === 'unauthorized', "iso-a's credential does not open iso-b");
 
     const content = `secret ${randomBytes(4).toString('hex')}\n`;
     const sha = createHash('sha3-224').update(content).digest('hex');
     value(await ask(cliUi, 'blobs:put', { sha, size: Buffer.byteLength(content), content, encoding: 'utf8' }));
     const file = { name: 'app.conf', sha, size: Buffer.byteLength(content), mode: 0o644 };
-    const submitted = value(await ask(cliUi, 'runs:submit', { kind: 'exec', entries: [{ jobs: [{ verb: 'ADD', text: 'app.conf /tmp/app.conf', files: [file] }] }], targets: ['iso-a'] }));
+    const submitted = value(
+      await ask(cliUi, 'runs:submit', {
+        kind: 'exec',
+        entries: [{ jobs: [{ verb: 'ADD', text: 'app.conf /tmp/app.conf', files: [file] }] }],
+        targets: ['iso-a'],
+      }),
+    );
     const jobId = submitted.jobs[0]!.jobId;
     await eventually('the job reaches iso-a', () => (dispatched['iso-a']!.some((j) => j.jobId === jobId) ? true : undefined), 5000);
-    assert.deepEqual(dispatched['iso-b'], [], 'iso-b is sent nothing of iso-a\'s');
+    assert.deepEqual(dispatched['iso-b'], [], "iso-b is sent nothing of iso-a's");
 
     const own = await sockets['iso-a']!.emitWithAck('blob:get', { sha, jobId });
     assert.ok(own.ok && Buffer.from(own.value.content, 'base64').toString() === content);
@@ -175,7 +222,10 @@ describe('roles and per-agent isolation', { timeout: 120_000 }, () => {
     const created = await runCli(['manage', '--create-enrolment', '--uses', '2', '--expires', '10m', '--note', 'from the cli'], { env });
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /Enrolment token [0-9a-f]{12} \(2 uses, expires .*, from the cli\):\n[0-9a-f]{12}\.[\w-]+\n/);
-    assert.ok(created.stdout.includes(`directord agent --server ${stack.s.url} --token `) && created.stdout.includes(`--fingerprint ${stack.s.fingerprint}`));
+    assert.ok(
+      created.stdout.includes(`directord agent --server ${stack.s.url} --token `) &&
+        created.stdout.includes(`--fingerprint ${stack.s.fingerprint}`),
+    );
     const listed = await runCli(['manage', '--list-enrolments'], { env });
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, /active +0\/2 .* cli +from the cli/);
@@ -188,7 +238,10 @@ describe('roles and per-agent isolation', { timeout: 120_000 }, () => {
     assert.match(revoked.stdout, /Node iso-b revoked and disconnected/);
     const again = await agentSocket(stack, { identity: 'iso-b', credential: credentials.get('iso-b')! });
     assert.ok('refused' in again && again.refused.code === 'revoked', 'refused' in again ? JSON.stringify(again.refused) : 'connected');
-    assert.match('refused' in again ? (again.refused.message ?? '') : '', /agent iso-b was revoked at .* by cli \(revoked with directord manage --revoke-node\)/);
+    assert.match(
+      'refused' in again ? (again.refused.message ?? '') : '',
+      /agent iso-b was revoked at .* by cli \(revoked with directord manage --revoke-node\)/,
+    );
     const unknown = await runCli(['manage', '--revoke-node', 'nobody'], { env });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /no agent named nobody/);

@@ -18,7 +18,12 @@ export class SecurityStack {
 
   constructor(readonly options: Partial<ServerOptions> = {}) {
     // Agents here are remote or enrolled ones: they must not find the data dir through the environment.
-    this.cluster = new Cluster({ inProcess: { heartbeatIntervalMs: 1000, ...options }, dataDirInEnv: false, connectUi: false, tagPrefix: 'sec' });
+    this.cluster = new Cluster({
+      inProcess: { heartbeatIntervalMs: 1000, ...options },
+      dataDirInEnv: false,
+      connectUi: false,
+      tagPrefix: 'sec',
+    });
   }
 
   get dataDir(): string {
@@ -79,7 +84,11 @@ export class SecurityStack {
  * Sends a `/ui` request and returns its Result. Loosely typed on purpose: security tests send payloads
  * the contract forbids, to see them refused.
  */
-export async function ask<E extends keyof UiToServerEvents>(ui: UiSocket, event: E, ...args: unknown[]): Promise<Result<UiRequestValue<E>>> {
+export async function ask<E extends keyof UiToServerEvents>(
+  ui: UiSocket,
+  event: E,
+  ...args: unknown[]
+): Promise<Result<UiRequestValue<E>>> {
   const wire: Socket = ui;
   const reply: unknown = await wire.timeout(20_000).emitWithAck(event, ...args);
   if (!isResult<UiRequestValue<E>>(reply)) throw new Error(`${event}: not a Result: ${JSON.stringify(reply)}`);

@@ -75,11 +75,28 @@ greeting: hello
     writeFileSync(file, catalog.replace('    name: prep\n', `    name: prep\n    port: ${sshd.port}\n    username: ${sshd.user}\n`));
     const knownHosts = join(work, 'known_hosts');
 
-    const r = await runCli(['bootstrap', '--catalog', file, '--key-file', sshd.clientKey, '--known-hosts', knownHosts, '--threads', '4', '--start', 'nohup', '--online-timeout', '60'], {
-      env: cluster.env,
-      cwd: work,
-      timeoutMs: 180_000,
-    });
+    const r = await runCli(
+      [
+        'bootstrap',
+        '--catalog',
+        file,
+        '--key-file',
+        sshd.clientKey,
+        '--known-hosts',
+        knownHosts,
+        '--threads',
+        '4',
+        '--start',
+        'nohup',
+        '--online-timeout',
+        '60',
+      ],
+      {
+        env: cluster.env,
+        cwd: work,
+        timeoutMs: 180_000,
+      },
+    );
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 1, `one host failed, so exit 1:\n${out}\n--- sshd:\n${sshd.log().slice(-3000)}`);
 
@@ -95,7 +112,10 @@ greeting: hello
       return names.includes('ssh-good-1') && names.includes('ssh-good-2') ? names : undefined;
     });
     assert.ok(online.includes('ssh-good-1'));
-    const ran = await runCli(['exec', '--verb', 'RUN', '--target', 'ssh-good-2', '--poll', '--check', 'echo bootstrapped-$((6*7))'], { env: cluster.env, timeoutMs: 60_000 });
+    const ran = await runCli(['exec', '--verb', 'RUN', '--target', 'ssh-good-2', '--poll', '--check', 'echo bootstrapped-$((6*7))'], {
+      env: cluster.env,
+      timeoutMs: 60_000,
+    });
     assert.equal(ran.code, 0, ran.stdout + ran.stderr);
     for (const prefix of [good1, good2]) {
       assert.ok(existsSync(join(prefix, 'directord-agent.cjs')), `${prefix}: agent bundle installed`);
@@ -104,17 +124,27 @@ greeting: hello
       assert.equal(statSync(join(prefix, 'cache', 'enrolment.json')).mode & 0o777, 0o600, `${prefix}: enrolled`);
       assert.ok(!existsSync(join(prefix, 'agent.key')), `${prefix}: no shared agent key`);
       assert.ok(!existsSync(join(prefix, 'enrol.token')), `${prefix}: used token removed`);
-      assert.match(readFileSync(join(prefix, 'run.sh'), 'utf8'), new RegExp(`--server ${cluster.url.replace(/[.:/]/g, '\\$&')} --identity ssh-good-\\d`));
+      assert.match(
+        readFileSync(join(prefix, 'run.sh'), 'utf8'),
+        new RegExp(`--server ${cluster.url.replace(/[.:/]/g, '\\$&')} --identity ssh-good-\\d`),
+      );
     }
     assert.match(out, /\[ssh-good-1\] online: ssh-good-1 is online \(enrolled with a single-use token\)/);
     const tokens = await req(cluster.ui, 'enrolments:list');
-    assert.deepEqual(tokens.filter((t) => /^ssh bootstrap of ssh-good-\d$/.test(t.note)).map((t) => t.state), ['exhausted', 'exhausted'], JSON.stringify(tokens));
+    assert.deepEqual(
+      tokens.filter((t) => /^ssh bootstrap of ssh-good-\d$/.test(t.note)).map((t) => t.state),
+      ['exhausted', 'exhausted'],
+      JSON.stringify(tokens),
+    );
 
     // The two bad hosts: their own error and what to do; nothing installed for them.
     assert.match(out, new RegExp(`\\[ssh-unreachable\\] connect: FAILED: cannot reach 127\\.0\\.0\\.1:${closedPort}: ECONNREFUSED`));
     assert.match(out, /\[ssh-unreachable\] what to do: Check the address and port, that sshd runs on the host/);
     assert.match(out, /\[ssh-wrong-key\] connect: FAILED: authentication failed on 127\.0\.0\.1:\d+/);
-    assert.match(out, /\[ssh-wrong-key\] what to do: The host refused the key\. Add its public half to the user's ~\/\.ssh\/authorized_keys/);
+    assert.match(
+      out,
+      /\[ssh-wrong-key\] what to do: The host refused the key\. Add its public half to the user's ~\/\.ssh\/authorized_keys/,
+    );
     assert.ok(!existsSync(wrongPrefix));
     assert.match(out, /Bootstrap finished: 3 of 5 host\(s\) succeeded/);
     assert.match(out, /FAILED {2}ssh-unreachable: unreachable: /);
@@ -136,7 +166,19 @@ greeting: hello
       file,
       `directord_clients:\n  args:\n    port: ${sshd.port}\n    username: ${sshd.user}\n  targets:\n  - host: 127.0.0.1\n    name: ssh-good-1\n    prefix: ${prefix}\n`,
     );
-    const args = ['bootstrap', '--catalog', file, '--key-file', sshd.clientKey, '--known-hosts', join(work, 'known_hosts'), '--start', 'nohup', '--online-timeout', '20'];
+    const args = [
+      'bootstrap',
+      '--catalog',
+      file,
+      '--key-file',
+      sshd.clientKey,
+      '--known-hosts',
+      join(work, 'known_hosts'),
+      '--start',
+      'nohup',
+      '--online-timeout',
+      '20',
+    ];
     const refused = await runCli(args, { env: cluster.env, cwd: work, timeoutMs: 120_000 });
     const refusedOut = refused.stdout + refused.stderr;
     assert.equal(refused.code, 1, refusedOut);
@@ -148,8 +190,13 @@ greeting: hello
     assert.equal(replaced.code, 0, out);
     assert.match(out, /\[ssh-good-1\] name taken: revoked the earlier agent ssh-good-1; installing again \(--replace\)/);
     assert.match(out, /Bootstrap finished: 1 of 1 host\(s\) succeeded/);
-    await eventually('the replaced agent online', async () => ((await req(cluster.ui, 'agents:list')).some((a) => a.identity === 'ssh-good-1' && a.online) ? true : undefined));
-    const ran = await runCli(['exec', '--verb', 'RUN', '--target', 'ssh-good-1', '--poll', '--check', 'echo replaced'], { env: cluster.env, timeoutMs: 60_000 });
+    await eventually('the replaced agent online', async () =>
+      (await req(cluster.ui, 'agents:list')).some((a) => a.identity === 'ssh-good-1' && a.online) ? true : undefined,
+    );
+    const ran = await runCli(['exec', '--verb', 'RUN', '--target', 'ssh-good-1', '--poll', '--check', 'echo replaced'], {
+      env: cluster.env,
+      timeoutMs: 60_000,
+    });
     assert.equal(ran.code, 0, ran.stdout + ran.stderr);
   });
 

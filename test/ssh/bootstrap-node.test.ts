@@ -28,7 +28,30 @@ import { startSshd, type SshdFixture } from './sshd-fixture.js';
  * call, so a host without `node` is otherwise a working host: if the installer touched the prefix
  * before checking Node, these would let it, and the test would see it.
  */
-const HOST_TOOLS = ['sh', 'bash', 'env', 'mkdir', 'rm', 'mv', 'cat', 'tail', 'sleep', 'id', 'setsid', 'nohup', 'kill', 'ls', 'chmod', 'dirname', 'basename', 'readlink', 'uname', 'head', 'grep', 'sed'];
+const HOST_TOOLS = [
+  'sh',
+  'bash',
+  'env',
+  'mkdir',
+  'rm',
+  'mv',
+  'cat',
+  'tail',
+  'sleep',
+  'id',
+  'setsid',
+  'nohup',
+  'kill',
+  'ls',
+  'chmod',
+  'dirname',
+  'basename',
+  'readlink',
+  'uname',
+  'head',
+  'grep',
+  'sed',
+];
 
 /** A bin directory of symlinks to this machine's HOST_TOOLS, and never `node`. */
 function toolsDir(dir: string): string {
@@ -64,7 +87,10 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
     oldNodeCalls = join(work, 'old-node-calls.log');
     const oldBin = toolsDir(join(work, 'old-node-bin'));
     // Behaves like Node 18 when asked its version; anything else would be a run attempt, logged too.
-    writeFileSync(join(oldBin, 'node'), `#!/bin/sh\necho "node $*" >> '${oldNodeCalls}'\nif [ "$1" = --version ]; then echo v18.19.1; exit 0; fi\necho "node 18 stand-in: refusing to run $*" >&2\nexit 1\n`);
+    writeFileSync(
+      join(oldBin, 'node'),
+      `#!/bin/sh\necho "node $*" >> '${oldNodeCalls}'\nif [ "$1" = --version ]; then echo v18.19.1; exit 0; fi\necho "node 18 stand-in: refusing to run $*" >&2\nexit 1\n`,
+    );
     chmodSync(join(oldBin, 'node'), 0o755);
     noNodeBin = toolsDir(join(work, 'no-node-bin'));
     [good, oldNode, noNode] = await Promise.all([startSshd(), startSshd({ sessionPath: oldBin }), startSshd({ sessionPath: noNodeBin })]);
@@ -85,7 +111,22 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
   function sessionSays(fixture: SshdFixture, command: string): { code: number | null; stdout: string } {
     const r = spawnSync(
       'ssh',
-      ['-i', fixture.clientKey, '-p', String(fixture.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${fixture.user}@127.0.0.1`, command],
+      [
+        '-i',
+        fixture.clientKey,
+        '-p',
+        String(fixture.port),
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'LogLevel=ERROR',
+        `${fixture.user}@127.0.0.1`,
+        command,
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
     return { code: r.status, stdout: r.stdout };
@@ -125,11 +166,21 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
     const results = await withTimeout(
       runBootstrap({
         serial: [],
-        parallel: [host('old', oldNode, 'node-old-host', oldPrefix), host('good', good, 'node-good-host', goodPrefix), host('none', noNode, 'node-none-host', nonePrefix)],
+        parallel: [
+          host('old', oldNode, 'node-old-host', oldPrefix),
+          host('good', good, 'node-good-host', goodPrefix),
+          host('none', noNode, 'node-none-host', nonePrefix),
+        ],
         threads: 3,
         auth: { keyFiles: [good.clientKey] },
         hostKeys: { file: join(work, 'known_hosts'), policy: 'accept-new' },
-        install: { bundle: agentBundle, serverUrl: server.url, prefix: join(work, 'unused-default-prefix'), start: 'nohup', onlineTimeoutMs: 60_000 },
+        install: {
+          bundle: agentBundle,
+          serverUrl: server.url,
+          prefix: join(work, 'unused-default-prefix'),
+          start: 'nohup',
+          onlineTimeoutMs: 60_000,
+        },
         issuer: sharedKeyIssuer(server.agentKey),
         presence: async (identity) => (await req(ui, 'agents:list')).find((a) => a.identity === identity),
         sourceDirs: [],
@@ -145,7 +196,10 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
     assert.equal(byLabel.get('good')?.ok, true, dump);
     assert.ok(existsSync(join(goodPrefix, 'directord-agent.cjs')), dump);
     const online = await req(ui, 'agents:list');
-    assert.ok(online.some((a) => a.identity === 'node-good-host' && a.online), JSON.stringify(online));
+    assert.ok(
+      online.some((a) => a.identity === 'node-good-host' && a.online),
+      JSON.stringify(online),
+    );
 
     const old = byLabel.get('old')?.failure;
     assert.equal(old?.code, 'old-node', dump);
@@ -159,7 +213,11 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     for (const failure of [old, none]) {
       assert.equal(failure?.hint, NODE_INSTALL_HINT);
-      for (const command of ['curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt-get install -y nodejs', 'sudo dnf install -y nodejs', 'https://nodejs.org/en/download/package-manager']) {
+      for (const command of [
+        'curl -fsSL https://deb.nodesource.com/setup_20.x | sudo -E bash - && sudo apt-get install -y nodejs',
+        'sudo dnf install -y nodejs',
+        'https://nodejs.org/en/download/package-manager',
+      ]) {
         assert.ok(failure?.hint.includes(command), `hint lacks ${command}: ${failure?.hint}`);
         assert.ok(readme.includes(command), `README does not document ${command}`);
       }
@@ -170,7 +228,10 @@ describe('bootstrap on hosts without Node ≥ 20 (real sshd, real engine)', { ti
     assert.deepEqual(readdirSync(oldPrefix), ['keep.txt']);
     assert.equal(readFileSync(join(oldPrefix, 'keep.txt'), 'utf8'), 'the user put this here\n');
     assert.deepEqual(calls(oldNodeCalls), ['node --version'], 'the old node was only asked its version');
-    for (const [prefix, identity] of [[oldPrefix, 'node-old-host'], [nonePrefix, 'node-none-host']] as const) {
+    for (const [prefix, identity] of [
+      [oldPrefix, 'node-old-host'],
+      [nonePrefix, 'node-none-host'],
+    ] as const) {
       assert.deepEqual(processesMatching(prefix), [], `a process runs from ${prefix}`);
       assert.deepEqual(processesMatching(`--identity ${identity}`), [], `an agent ${identity} runs`);
       assert.ok(!online.some((a) => a.identity === identity), `${identity} is known to the server`);

@@ -83,7 +83,10 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     const done = await bootstrap({ prefix });
     assert.equal(done.results[0]?.ok, true, JSON.stringify(done.results));
     const agents = await req(ui, 'agents:list');
-    assert.ok(agents.some((a) => a.identity === '127.0.0.1' && a.online), JSON.stringify(agents));
+    assert.ok(
+      agents.some((a) => a.identity === '127.0.0.1' && a.online),
+      JSON.stringify(agents),
+    );
     const steps = progress.filter((p) => p.bootstrapId === done.bootstrapId && p.state === 'done').map((p) => p.step);
     assert.deepEqual(steps, ['connect', 'check-node', 'upload', 'configure', 'start', 'online']);
     assert.ok(existsSync(join(prefix, 'directord-agent.cjs')));
@@ -113,7 +116,10 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     const failure = done.results[0]?.failure;
     assert.equal(failure?.code, 'name-taken', JSON.stringify(done.results));
     assert.match(failure?.message ?? '', /exited before it came online[\s\S]*agent 127\.0\.0\.1 is already enrolled/);
-    assert.match(failure?.hint ?? '', /revoke 127\.0\.0\.1 \(Hosts → Revoke, or directord manage --revoke-node 127\.0\.0\.1\) and add the host again; otherwise give this one another name \(NAME=user@host:port/);
+    assert.match(
+      failure?.hint ?? '',
+      /revoke 127\.0\.0\.1 \(Hosts → Revoke, or directord manage --revoke-node 127\.0\.0\.1\) and add the host again; otherwise give this one another name \(NAME=user@host:port/,
+    );
     assert.ok(!existsSync(prefix), 'the failed install is removed');
   });
 
@@ -139,7 +145,9 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
 
   test('bad input is refused before anything connects', async () => {
     const r = await withTimeout(
-      (ui.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { message: string } }> }).emitWithAck('hosts:bootstrap', { hosts: ['root@bad host'], auth: { kind: 'key', keyFile: sshd.clientKey } }),
+      (
+        ui.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { message: string } }> }
+      ).emitWithAck('hosts:bootstrap', { hosts: ['root@bad host'], auth: { kind: 'key', keyFile: sshd.clientKey } }),
       15_000,
       'ack',
     );
@@ -147,12 +155,17 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     assert.match(r.error?.message ?? '', /hosts\[0\]: "root@bad host" is not an address/);
     // Two hosts behind one address on different ports would be one agent: refused, with the way out.
     const twice = await withTimeout(
-      (ui.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { message: string } }> }).emitWithAck('hosts:bootstrap', { hosts: ['me@10.0.0.7:2222', 'me@10.0.0.7:2223'], auth: { kind: 'key', keyFile: sshd.clientKey } }),
+      (
+        ui.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<{ ok: boolean; error?: { message: string } }> }
+      ).emitWithAck('hosts:bootstrap', { hosts: ['me@10.0.0.7:2222', 'me@10.0.0.7:2223'], auth: { kind: 'key', keyFile: sshd.clientKey } }),
       15_000,
       'ack',
     );
     assert.equal(twice.ok, false);
-    assert.match(twice.error?.message ?? '', /me@10\.0\.0\.7:2222 and me@10\.0\.0\.7:2223 would both be agent 10\.0\.0\.7: .*NAME=user@host:port/);
+    assert.match(
+      twice.error?.message ?? '',
+      /me@10\.0\.0\.7:2222 and me@10\.0\.0\.7:2223 would both be agent 10\.0\.0\.7: .*NAME=user@host:port/,
+    );
   });
 
   test('an agent that cannot reach the server is stopped and removed (engine, short timeout)', async () => {
@@ -161,12 +174,24 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     const events: string[] = [];
     const results = await runBootstrap({
       serial: [],
-      parallel: [{ label: 'lost', endpoint: { host: '127.0.0.1', port: sshd.port, username: sshd.user }, identity: 'lost-agent', jobs: [], vars: {}, installAgent: true }],
+      parallel: [
+        {
+          label: 'lost',
+          endpoint: { host: '127.0.0.1', port: sshd.port, username: sshd.user },
+          identity: 'lost-agent',
+          jobs: [],
+          vars: {},
+          installAgent: true,
+        },
+      ],
       threads: 1,
       auth: { keyFiles: [sshd.clientKey] },
       hostKeys: { file: knownHosts(), policy: 'accept-new' },
       install: { bundle: agentBundle, serverUrl: 'http://127.0.0.1:9', prefix, start: 'nohup', onlineTimeoutMs: 4000 },
-      issuer: tokenIssuer((r) => server.enrolment.create(r), (id) => server.enrolment.revokeToken(id)),
+      issuer: tokenIssuer(
+        (r) => server.enrolment.create(r),
+        (id) => server.enrolment.revokeToken(id),
+      ),
       presence: async (identity) => (await req(ui, 'agents:list')).find((a) => a.identity === identity),
       sourceDirs: [],
       onProgress: (e) => void events.push(`${e.step}:${e.state}`),
@@ -174,7 +199,10 @@ describe('hosts:bootstrap (console) against a real sshd', { timeout: 240_000 }, 
     assert.equal(results[0]?.ok, false);
     assert.equal(results[0]?.failure?.code, 'not-online', JSON.stringify(results));
     // An enrolling agent that cannot reach the server says so and exits; agent.log is in the message.
-    assert.match(results[0]?.failure?.message ?? '', /the agent on .* exited before it came online\nagent\.log:\n.*cannot reach the server at http:\/\/127\.0\.0\.1:9/);
+    assert.match(
+      results[0]?.failure?.message ?? '',
+      /the agent on .* exited before it came online\nagent\.log:\n.*cannot reach the server at http:\/\/127\.0\.0\.1:9/,
+    );
     assert.ok(events.includes('start:done') && events.includes('online:failed'), events.join(' '));
     await eventually('the prefix removed', () => (existsSync(prefix) ? undefined : true), 5000);
     // The token it was given is withdrawn, not left to be used by whoever saw it.

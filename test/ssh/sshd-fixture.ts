@@ -44,7 +44,10 @@ export async function freePort(): Promise<number> {
 }
 
 function keygen(path: string): void {
-  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'directord-test', '-f', path], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'directord-test', '-f', path], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   if (r.status !== 0) throw new Error(`ssh-keygen failed (${r.status}): ${r.stderr}`);
 }
 
@@ -115,7 +118,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture>
   // Ready once it logs that it listens (driven by its stderr); fail with its words if it exits or stays silent.
   try {
     if (!child.stderr) throw new Error('sshd has no stderr pipe');
-    await textOn(child.stderr, /Server listening on 127\.0\.0\.1 port/, 10_000, `sshd to listen on 127.0.0.1:${port}`, { child, seen: stderr });
+    await textOn(child.stderr, /Server listening on 127\.0\.0\.1 port/, 10_000, `sshd to listen on 127.0.0.1:${port}`, {
+      child,
+      seen: stderr,
+    });
   } catch (error) {
     await stop();
     throw error;

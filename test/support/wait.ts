@@ -10,7 +10,12 @@ import type { Readable } from 'node:stream';
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` every `every` ms until it returns something other than undefined; throws after `ms`. */
-export async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 10_000, every = 25): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  ms = 10_000,
+  every = 25,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -36,7 +41,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
  * driven by its 'data' events. Rejects when the stream ends, `child` exits first, or after `ms`, with the
  * text so far, so a process that dies or stays silent fails with its own words.
  */
-export function textOn(stream: Readable, pattern: RegExp | string, ms: number, what: string, options: Readonly<{ child?: ChildProcess; seen?: string }> = {}): Promise<string> {
+export function textOn(
+  stream: Readable,
+  pattern: RegExp | string,
+  ms: number,
+  what: string,
+  options: Readonly<{ child?: ChildProcess; seen?: string }> = {},
+): Promise<string> {
   const matches = (text: string) => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
   let text = options.seen ?? '';
   if (matches(text)) return Promise.resolve(text);
@@ -54,7 +65,8 @@ export function textOn(stream: Readable, pattern: RegExp | string, ms: number, w
       if (matches(text)) done();
     };
     const onEnd = () => done(new Error(`${what}: the stream ended first:\n${text}`));
-    const onExit = (code: number | null, signal: NodeJS.Signals | null) => done(new Error(`${what}: the process exited (${code ?? signal}) first:\n${text}`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      done(new Error(`${what}: the process exited (${code ?? signal}) first:\n${text}`));
     const timer = setTimeout(() => done(new Error(`timed out after ${ms} ms waiting for ${what}:\n${text}`)), ms);
     stream.on('data', onData);
     stream.once('end', onEnd);

@@ -14,7 +14,12 @@ import { fakeRun } from './fake-output.js';
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type MTarget = Mutable<TargetRecord>;
 type MJob = Mutable<Omit<JobRecord, 'targets'>> & { targets: MTarget[]; out: Map<string, { stdout: string; stderr: string }> };
-type MRun = Mutable<Omit<RunSummary, 'counts' | 'targets' | 'verbs'>> & { sourceText: string | null; jobs: MJob[]; submission: RunSubmission; timers: Set<ReturnType<typeof setTimeout>> };
+type MRun = Mutable<Omit<RunSummary, 'counts' | 'targets' | 'verbs'>> & {
+  sourceText: string | null;
+  jobs: MJob[];
+  submission: RunSubmission;
+  timers: Set<ReturnType<typeof setTimeout>>;
+};
 
 export type EngineEvents = Readonly<{
   targets(updates: TargetUpdate[]): void;
@@ -34,12 +39,29 @@ export class MockEngine {
   ) {}
 
   submit(sub: RunSubmission, rerunOf: string | null = null, only?: ReadonlySet<string>): Result<RunSubmitted> {
-    if (!sub.entries.length || sub.entries.some((e) => !e.jobs.length)) return fail('invalid-payload', 'every entry needs at least one job');
+    if (!sub.entries.length || sub.entries.some((e) => !e.jobs.length))
+      return fail('invalid-payload', 'every entry needs at least one job');
     const agents = this.fleet();
     const known = new Set(agents.map((a) => a.identity));
     const online = agents.filter((a) => a.online).map((a) => a.identity);
     const now = Date.now();
-    const run: MRun = { runId: id('r'), kind: sub.kind, source: sub.source ?? null, requestedBy: sub.requestedBy ?? 'console', createdAt: now, finishedAt: null, status: 'running', jobCount: 0, rerunOf, partOf: null, title: sub.kind === 'exec' ? `${sub.entries[0]?.jobs[0]?.verb ?? ''} ${sub.entries[0]?.jobs[0]?.text ?? ''}`.trim() : null, sourceText: sub.sourceText ?? null, jobs: [], submission: sub, timers: new Set() };
+    const run: MRun = {
+      runId: id('r'),
+      kind: sub.kind,
+      source: sub.source ?? null,
+      requestedBy: sub.requestedBy ?? 'console',
+      createdAt: now,
+      finishedAt: null,
+      status: 'running',
+      jobCount: 0,
+      rerunOf,
+      partOf: null,
+      title: sub.kind === 'exec' ? `${sub.entries[0]?.jobs[0]?.verb ?? ''} ${sub.entries[0]?.jobs[0]?.text ?? ''}`.trim() : null,
+      sourceText: sub.sourceText ?? null,
+      jobs: [],
+      submission: sub,
+      timers: new Set(),
+    };
     sub.entries.forEach((entry, e) => {
       const parentId = id('p');
       for (const job of entry.jobs) {
@@ -47,17 +69,48 @@ export class MockEngine {
         if (only) targets = targets.filter((t) => only.has(`${e}:${entry.jobs.indexOf(job)}:${t}`));
         if (only && targets.length === 0) continue;
         const jobId = id('j');
-        run.jobs.push({ jobId, runId: run.runId, parentId, parentName: entry.name ?? null, parentSha: null, jobName: job.name ?? null, verb: job.verb, sha: jobId.padEnd(56, '0').slice(0, 56), text: job.text, args: {}, timeout: 600, runOnce: false, skipCache: false, parentAsync: entry.async ?? false, createdAt: now, updatedAt: now, skippedReason: null, targets: targets.map((t) => target(t, now)), out: new Map() });
+        run.jobs.push({
+          jobId,
+          runId: run.runId,
+          parentId,
+          parentName: entry.name ?? null,
+          parentSha: null,
+          jobName: job.name ?? null,
+          verb: job.verb,
+          sha: jobId.padEnd(56, '0').slice(0, 56),
+          text: job.text,
+          args: {},
+          timeout: 600,
+          runOnce: false,
+          skipCache: false,
+          parentAsync: entry.async ?? false,
+          createdAt: now,
+          updatedAt: now,
+          skippedReason: null,
+          targets: targets.map((t) => target(t, now)),
+          out: new Map(),
+        });
         const last = run.jobs[run.jobs.length - 1] as MJob;
         (last as MJob & { key: string }).key = `${e}:${entry.jobs.indexOf(job)}`;
-        for (const t of last.targets) if (!known.has(t.target)) Object.assign(t, { state: 'failed', info: `Target unknown. Available targets ${JSON.stringify([...known])}`, finishedAt: now });
+        for (const t of last.targets)
+          if (!known.has(t.target))
+            Object.assign(t, { state: 'failed', info: `Target unknown. Available targets ${JSON.stringify([...known])}`, finishedAt: now });
       }
     });
     run.jobCount = run.jobs.length;
     this.runs.set(run.runId, run);
     this.events.run(this.summary(run));
     this.#start(run, agents);
-    return ok({ runId: run.runId, jobs: run.jobs.map((j) => ({ jobId: j.jobId, parentId: j.parentId, sha: j.sha, verb: j.verb, targets: j.targets.map((t) => t.target) })) });
+    return ok({
+      runId: run.runId,
+      jobs: run.jobs.map((j) => ({
+        jobId: j.jobId,
+        parentId: j.parentId,
+        sha: j.sha,
+        verb: j.verb,
+        targets: j.targets.map((t) => t.target),
+      })),
+    });
   }
 
   #start(run: MRun, agents: AgentInfo[]): void {
@@ -127,7 +180,19 @@ export class MockEngine {
     if (state === 'running') t.startedAt = now;
     if (FINAL.has(state)) t.finishedAt = now;
     job.updatedAt = now;
-    this.events.targets([{ runId: run.runId, jobId: job.jobId, target: t.target, state, info, exitCode: t.exitCode, at: now, executionTime: t.executionTime, roundtripTime: t.roundtripTime }]);
+    this.events.targets([
+      {
+        runId: run.runId,
+        jobId: job.jobId,
+        target: t.target,
+        state,
+        info,
+        exitCode: t.exitCode,
+        at: now,
+        executionTime: t.executionTime,
+        roundtripTime: t.roundtripTime,
+      },
+    ]);
   }
 
   #settle(run: MRun): void {
@@ -166,18 +231,23 @@ export class MockEngine {
     if (!run) return fail('not-found', `no run ${request.runId}`);
     if (!request.failedOnly) return this.submit(run.submission, run.runId);
     const only = new Set<string>();
-    for (const job of run.jobs) for (const t of job.targets) if (t.state !== 'succeeded') only.add(`${(job as MJob & { key: string }).key}:${t.target}`);
+    for (const job of run.jobs)
+      for (const t of job.targets) if (t.state !== 'succeeded') only.add(`${(job as MJob & { key: string }).key}:${t.target}`);
     if (only.size === 0) return fail('no-targets', 'nothing failed in this run');
     return this.submit(run.submission, run.runId, only);
   }
 
   summary(run: MRun): RunSummary {
-    const counts = { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 } as Record<TargetState, number>;
+    const counts = { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 } as Record<
+      TargetState,
+      number
+    >;
     const targets = new Set<string>();
-    for (const job of run.jobs) for (const t of job.targets) {
-      counts[t.state]++;
-      targets.add(t.target);
-    }
+    for (const job of run.jobs)
+      for (const t of job.targets) {
+        counts[t.state]++;
+        targets.add(t.target);
+      }
     const { jobs: _j, submission: _s, timers: _t, sourceText: _x, ...rest } = run;
     return { ...rest, targets: [...targets], verbs: [...new Set(run.jobs.map((j) => j.verb))], counts };
   }
@@ -185,7 +255,11 @@ export class MockEngine {
   detail(runId: string): Result<RunDetail> {
     const run = this.runs.get(runId);
     if (!run) return fail('not-found', `no run ${runId}`);
-    return ok({ ...this.summary(run), sourceText: run.sourceText, jobs: run.jobs.map(({ out: _o, ...job }) => ({ ...job, targets: job.targets.map((t) => ({ ...t })) })) });
+    return ok({
+      ...this.summary(run),
+      sourceText: run.sourceText,
+      jobs: run.jobs.map(({ out: _o, ...job }) => ({ ...job, targets: job.targets.map((t) => ({ ...t })) })),
+    });
   }
 
   list(filter: RunFilter): RunSummary[] {
@@ -194,7 +268,10 @@ export class MockEngine {
       .filter((r) => !filter.status || r.status === filter.status)
       .filter((r) => !filter.target || r.jobs.some((j) => j.targets.some((t) => t.target === filter.target)))
       .filter((r) => !filter.verb || r.jobs.some((j) => j.verb === filter.verb))
-      .filter((r) => !text || [r.runId, r.source ?? '', r.sourceText ?? '', ...r.jobs.map((j) => j.text)].some((s) => s.toLowerCase().includes(text)))
+      .filter(
+        (r) =>
+          !text || [r.runId, r.source ?? '', r.sourceText ?? '', ...r.jobs.map((j) => j.text)].some((s) => s.toLowerCase().includes(text)),
+      )
       .filter((r) => filter.since === undefined || r.createdAt >= filter.since)
       .filter((r) => filter.until === undefined || r.createdAt <= filter.until)
       .filter((r) => filter.before === undefined || r.createdAt < filter.before)
@@ -231,7 +308,22 @@ export class MockEngine {
 }
 
 function target(name: string, now: number): MTarget {
-  return { target: name, state: 'queued', info: null, exitCode: null, cached: false, queuedAt: now, dispatchedAt: null, startedAt: null, finishedAt: null, executionTime: null, roundtripTime: null, stdoutBytes: 0, stderrBytes: 0, truncated: false };
+  return {
+    target: name,
+    state: 'queued',
+    info: null,
+    exitCode: null,
+    cached: false,
+    queuedAt: now,
+    dispatchedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    executionTime: null,
+    roundtripTime: null,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    truncated: false,
+  };
 }
 
 function statusOf(hosts: TargetState[][]): RunStatus {

@@ -11,7 +11,19 @@ export type FakeResult = Readonly<{
   info: string;
 }>;
 
-const VALUE_OPTIONS = new Set(['--retry', '--timeout', '--stdout-arg', '--stderr-arg', '--chown', '--chmod', '--state', '--exclude', '--action', '--seconds', '--retry-wait']);
+const VALUE_OPTIONS = new Set([
+  '--retry',
+  '--timeout',
+  '--stdout-arg',
+  '--stderr-arg',
+  '--chown',
+  '--chmod',
+  '--state',
+  '--exclude',
+  '--action',
+  '--seconds',
+  '--retry-wait',
+]);
 
 export function stripOptions(text: string): string {
   const tokens = text.trim().split(/\s+/);
@@ -28,7 +40,8 @@ function lines(n: number, host: string, perChunk = 250): FakeResult['chunks'] {
   for (let start = 0; start < n; start += perChunk) {
     const end = Math.min(n, start + perChunk);
     let data = '';
-    for (let i = start; i < end; i++) data += i % 97 === 96 ? '' : `[${host}] line ${i + 1} of ${n}: processing item ${(i * 7919) % 100003}\n`;
+    for (let i = start; i < end; i++)
+      data += i % 97 === 96 ? '' : `[${host}] line ${i + 1} of ${n}: processing item ${(i * 7919) % 100003}\n`;
     out.push({ stream: 'stdout', data, delayMs: 40 });
     if (start % 2000 === 1750) out.push({ stream: 'stderr', data: `[${host}] warning: slow batch at line ${end}\n`, delayMs: 5 });
   }
@@ -40,7 +53,8 @@ export function fakeRun(verb: string, text: string, host: string, hostIndex: num
   const word = command.split(/\s+/)[0] ?? '';
   if (verb !== 'RUN' && verb !== 'ECHO') return fakeOther(verb, command, host);
   if (verb === 'ECHO') return { chunks: [{ stream: 'stdout', data: `${command}\n`, delayMs: 30 }], ok: true, exitCode: 0, info: command };
-  if (word === 'echo') return { chunks: [{ stream: 'stdout', data: `${command.slice(5)}\n`, delayMs: 60 }], ok: true, exitCode: 0, info: command };
+  if (word === 'echo')
+    return { chunks: [{ stream: 'stdout', data: `${command.slice(5)}\n`, delayMs: 60 }], ok: true, exitCode: 0, info: command };
   if (word === 'hostname') return { chunks: [{ stream: 'stdout', data: `${host}\n`, delayMs: 60 }], ok: true, exitCode: 0, info: command };
   if (word === 'spam') {
     const n = Math.max(1, Math.min(200_000, Number.parseInt(command.split(/\s+/)[1] ?? '1000', 10) || 1000));
@@ -75,7 +89,12 @@ export function fakeRun(verb: string, text: string, host: string, hostIndex: num
 }
 
 function fakeOther(verb: string, command: string, host: string): FakeResult {
-  const say = (data: string): FakeResult => ({ chunks: [{ stream: 'stdout', data, delayMs: 50 }], ok: true, exitCode: 0, info: `${verb} ${command}` });
+  const say = (data: string): FakeResult => ({
+    chunks: [{ stream: 'stdout', data, delayMs: 50 }],
+    ok: true,
+    exitCode: 0,
+    info: `${verb} ${command}`,
+  });
   switch (verb) {
     case 'ARG':
       return say('args added to cache\n');

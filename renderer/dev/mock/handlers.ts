@@ -19,7 +19,17 @@ let libSeq = 0;
 
 export function registerHandlers(socket: UiSocket, state: MockState): void {
   const { engine } = state;
-  socket.on('server:info', (ack) => ack(ok({ version: '0.0.0-mock', protocolVersion: PROTOCOL_VERSION, dataDir: '(memory)', startedAt: state.startedAt, components: state.manifests })));
+  socket.on('server:info', (ack) =>
+    ack(
+      ok({
+        version: '0.0.0-mock',
+        protocolVersion: PROTOCOL_VERSION,
+        dataDir: '(memory)',
+        startedAt: state.startedAt,
+        components: state.manifests,
+      }),
+    ),
+  );
   socket.on('server:time', (ack) => ack(ok({ now: Date.now() })));
   socket.on('agents:list', (ack) => ack(ok(state.fleet)));
   socket.on('agents:purge', (ack) => {
@@ -38,11 +48,25 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
   socket.on('jobs:page', (_request, ack) => ack(ok({ jobs: [], next: null })));
   // A host's runs from the mock's run list (the mock keeps no per-host counts: the run's stand in).
   socket.on('hosts:history', (request, ack) => {
-    const runs = engine.list({ target: request.target, limit: request.limit ?? 20 }).filter((r) => !request.failures || r.counts.failed + r.counts['timed-out'] + r.counts.lost > 0);
+    const runs = engine
+      .list({ target: request.target, limit: request.limit ?? 20 })
+      .filter((r) => !request.failures || r.counts.failed + r.counts['timed-out'] + r.counts.lost > 0);
     ack(
       ok({
         target: request.target,
-        runs: runs.map((r) => ({ runId: r.runId, kind: r.kind, source: r.source, status: r.status, createdAt: r.createdAt, lastAt: r.finishedAt, targets: r.jobCount, open: r.counts.queued + r.counts.dispatched + r.counts.running, succeeded: r.counts.succeeded, failed: r.counts.failed + r.counts['timed-out'] + r.counts.lost, cancelled: r.counts.cancelled })),
+        runs: runs.map((r) => ({
+          runId: r.runId,
+          kind: r.kind,
+          source: r.source,
+          status: r.status,
+          createdAt: r.createdAt,
+          lastAt: r.finishedAt,
+          targets: r.jobCount,
+          open: r.counts.queued + r.counts.dispatched + r.counts.running,
+          succeeded: r.counts.succeeded,
+          failed: r.counts.failed + r.counts['timed-out'] + r.counts.lost,
+          cancelled: r.counts.cancelled,
+        })),
         next: null,
       }),
     );
@@ -62,13 +86,23 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
     ack(item ? ok(item) : fail('not-found', `no library item ${id}`));
   });
   // The mock has no schedules, notifications or triggers: an item's automation is empty.
-  socket.on('library:automation', (id, ack) => ack(state.library.has(id) ? ok({ schedules: [], notifications: [], triggers: [] }) : fail('not-found', `no library item ${id}`)));
+  socket.on('library:automation', (id, ack) =>
+    ack(state.library.has(id) ? ok({ schedules: [], notifications: [], triggers: [] }) : fail('not-found', `no library item ${id}`)),
+  );
   socket.on('library:save', (item, ack) => {
     if (!item?.name?.trim()) return ack(fail('invalid-payload', 'a name is required'));
     const now = Date.now();
     const existing = item.id ? state.library.get(item.id) : undefined;
     if (item.id && !existing) return ack(fail('not-found', `no library item ${item.id}`));
-    const saved: LibraryItem = { id: existing?.id ?? `lib${++libSeq}`, name: item.name.trim(), yaml: item.yaml, attachments: item.attachments ?? [], allowSimultaneous: item.allowSimultaneous ?? existing?.allowSimultaneous ?? false, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    const saved: LibraryItem = {
+      id: existing?.id ?? `lib${++libSeq}`,
+      name: item.name.trim(),
+      yaml: item.yaml,
+      attachments: item.attachments ?? [],
+      allowSimultaneous: item.allowSimultaneous ?? existing?.allowSimultaneous ?? false,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
     state.library.set(saved.id, saved);
     ack(ok(saved));
   });

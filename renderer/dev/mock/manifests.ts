@@ -22,10 +22,21 @@ const extra: ComponentManifest[] = [
       type: 'object',
       required: ['files'],
       properties: {
-        chown: str('Owner', { description: 'user[:group] of the copied files', pattern: '^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$', 'x-argv': 'option' }),
+        chown: str('Owner', {
+          description: 'user[:group] of the copied files',
+          pattern: '^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$',
+          'x-argv': 'option',
+        }),
         chmod: str('Mode', { description: 'Octal file mode, e.g. 0644', pattern: '^0?[0-7]{3,4}$', 'x-argv': 'option' }),
         blueprint: flag('Blueprint', 'Render the file as a Jinja template on the target'),
-        files: { type: 'array', items: { type: 'string' }, minItems: 2, title: 'Sources and destination', description: 'Source globs, then the destination path', 'x-argv': 'positionals' },
+        files: {
+          type: 'array',
+          items: { type: 'string' },
+          minItems: 2,
+          title: 'Sources and destination',
+          description: 'Source globs, then the destination path',
+          'x-argv': 'positionals',
+        },
       },
     },
   },
@@ -39,7 +50,16 @@ const extra: ComponentManifest[] = [
       type: 'object',
       required: ['packages'],
       properties: {
-        state: { anyOf: [{ const: 'present', type: 'string' }, { const: 'latest', type: 'string' }, { const: 'absent', type: 'string' }], default: 'present', title: 'State', 'x-argv': 'option' },
+        state: {
+          anyOf: [
+            { const: 'present', type: 'string' },
+            { const: 'latest', type: 'string' },
+            { const: 'absent', type: 'string' },
+          ],
+          default: 'present',
+          title: 'State',
+          'x-argv': 'option',
+        },
         clear_metadata: flag('Clear metadata', 'Run dnf clean all and makecache first'),
         exclude: { type: 'array', items: { type: 'string' }, title: 'Exclude', description: 'Packages to exclude', 'x-argv': 'option' },
         retry: { type: 'integer', minimum: 0, default: 3, title: 'Retries', 'x-argv': 'option' },
@@ -85,7 +105,14 @@ const extra: ComponentManifest[] = [
     cacheable: false,
     requiresLock: true,
     builtin: true,
-    args: { type: 'object', required: ['name'], properties: { no_wait: flag('Do not wait', 'Return without waiting for every agent'), name: str('Argument name', { minLength: 1, 'x-argv': 'positional' }) } },
+    args: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        no_wait: flag('Do not wait', 'Return without waiting for every agent'),
+        name: str('Argument name', { minLength: 1, 'x-argv': 'positional' }),
+      },
+    },
   },
 ];
 

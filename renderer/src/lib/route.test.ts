@@ -13,7 +13,11 @@ test('addresses name a view, and a run by id', () => {
 });
 
 test('routeHash is parseRoute backwards', () => {
-  for (const [view, id] of [['run', 'a/b c'], ['builder', null], ['command', null]] as const) {
+  for (const [view, id] of [
+    ['run', 'a/b c'],
+    ['builder', null],
+    ['command', null],
+  ] as const) {
     assert.deepEqual(parseRoute(routeHash(view, id)), { view, runId: id });
   }
   assert.equal(routeHash('run', null), '#/run');

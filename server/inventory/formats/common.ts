@@ -79,16 +79,26 @@ export function groupOf(p: ParsedInventory, name: string) {
 }
 
 /** `directord_labels` (a mapping) becomes the host's labels, so an exported inventory keeps them. */
-export function takeLabels(file: string, line: number | null, name: string, vars: Record<string, unknown>): Record<string, string> | undefined {
+export function takeLabels(
+  file: string,
+  line: number | null,
+  name: string,
+  vars: Record<string, unknown>,
+): Record<string, string> | undefined {
   const labels = vars['directord_labels'];
   if (labels === undefined) return undefined;
   delete vars['directord_labels'];
   // INI has no mappings: `directord_labels=env=prod,tier=web`.
   if (typeof labels === 'string') {
-    const pairs = labels.split(',').filter(Boolean).map((kv) => kv.split('='));
-    if (pairs.some((kv) => kv.length !== 2 || !kv[0])) throw new InventoryFileError(file, line, `${name}: directord_labels must read key=value,key=value`);
+    const pairs = labels
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('='));
+    if (pairs.some((kv) => kv.length !== 2 || !kv[0]))
+      throw new InventoryFileError(file, line, `${name}: directord_labels must read key=value,key=value`);
     return Object.fromEntries(pairs.map(([k, v]) => [k as string, v as string]));
   }
-  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw new InventoryFileError(file, line, `${name}: directord_labels must be a mapping of label names to values`);
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels))
+    throw new InventoryFileError(file, line, `${name}: directord_labels must be a mapping of label names to values`);
   return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, String(v)]));
 }

@@ -35,7 +35,10 @@ export function parseInventoryFile(fileName: string, text: string, format: Inven
   });
 }
 
-const hostVars = (h: InventorySnapshot['hosts'][number]) => ({ ...h.vars, ...(Object.keys(h.labels).length ? { directord_labels: { ...h.labels } } : {}) });
+const hostVars = (h: InventorySnapshot['hosts'][number]) => ({
+  ...h.vars,
+  ...(Object.keys(h.labels).length ? { directord_labels: { ...h.labels } } : {}),
+});
 
 /**
  * Ansible YAML: every group once under `all.children` (children by name), each host's vars where
@@ -79,10 +82,20 @@ export function exportJson(snapshot: InventorySnapshot): string {
   const groups = snapshot.groups.filter((g) => g.name !== ALL_GROUP && g.name !== UNGROUPED_GROUP);
   const grouped = new Set(groups.flatMap((g) => g.hosts));
   const parented = new Set(groups.flatMap((g) => g.children));
-  out['_meta'] = { hostvars: Object.fromEntries(snapshot.hosts.filter((h) => Object.keys(hostVars(h)).length).map((h) => [h.name, hostVars(h)])) };
+  out['_meta'] = {
+    hostvars: Object.fromEntries(snapshot.hosts.filter((h) => Object.keys(hostVars(h)).length).map((h) => [h.name, hostVars(h)])),
+  };
   const allVars = snapshot.groups.find((g) => g.name === ALL_GROUP)?.vars ?? {};
-  out['all'] = { children: ['ungrouped', ...groups.filter((g) => !parented.has(g.name)).map((g) => g.name)], ...(Object.keys(allVars).length ? { vars: allVars } : {}) };
-  for (const g of groups) out[g.name] = { ...(g.hosts.length ? { hosts: g.hosts } : {}), ...(g.children.length ? { children: g.children } : {}), ...(Object.keys(g.vars).length ? { vars: g.vars } : {}) };
+  out['all'] = {
+    children: ['ungrouped', ...groups.filter((g) => !parented.has(g.name)).map((g) => g.name)],
+    ...(Object.keys(allVars).length ? { vars: allVars } : {}),
+  };
+  for (const g of groups)
+    out[g.name] = {
+      ...(g.hosts.length ? { hosts: g.hosts } : {}),
+      ...(g.children.length ? { children: g.children } : {}),
+      ...(Object.keys(g.vars).length ? { vars: g.vars } : {}),
+    };
   out['ungrouped'] = { hosts: snapshot.hosts.filter((h) => !grouped.has(h.name)).map((h) => h.name) };
   return JSON.stringify(out, null, 2) + '\n';
 }

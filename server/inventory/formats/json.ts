@@ -19,7 +19,8 @@ export function parseAnsibleJson(text: string, file: string): ParsedInventory {
   const p = emptyParsed();
   const list = (v: unknown, what: string) => {
     if (v === undefined) return [];
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new InventoryFileError(file, null, `${what}: expected a list of names`);
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new InventoryFileError(file, null, `${what}: expected a list of names`);
     return v as string[];
   };
   for (const [name, value] of Object.entries(root)) {
@@ -39,7 +40,8 @@ export function parseAnsibleJson(text: string, file: string): ParsedInventory {
   }
   const meta = root['_meta'];
   const hostvars = isObject(meta) ? meta['hostvars'] : undefined;
-  if (hostvars !== undefined && !isObject(hostvars)) throw new InventoryFileError(file, null, '_meta.hostvars: expected a mapping of host names to vars');
+  if (hostvars !== undefined && !isObject(hostvars))
+    throw new InventoryFileError(file, null, '_meta.hostvars: expected a mapping of host names to vars');
   for (const [name, vars] of Object.entries(hostvars ?? {})) {
     if (!isObject(vars)) throw new InventoryFileError(file, null, `_meta.hostvars.${name}: expected a mapping`);
     const h = hostOf(p, checkHost(name, file, null));

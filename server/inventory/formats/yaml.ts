@@ -44,7 +44,8 @@ function group(ctx: Ctx, p: ParsedInventory, name: string, node: unknown, line: 
   for (const pair of m.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : '';
     const at = lineOf(ctx, pair.key);
-    if (!KEYS.has(key)) throw new InventoryFileError(ctx.file, at, `group ${name}: unexpected key "${key}"; expected hosts, children or vars`);
+    if (!KEYS.has(key))
+      throw new InventoryFileError(ctx.file, at, `group ${name}: unexpected key "${key}"; expected hosts, children or vars`);
     if (key === 'vars') Object.assign(g.vars, plain(ctx, pair.value, `${name}.vars`));
     else if (key === 'hosts') {
       for (const h of mapping(ctx, pair.value, `${name}.hosts`)?.items ?? []) {
@@ -94,7 +95,8 @@ export function parseDirectordCatalog(text: string, file: string): ParsedInvento
     const args = plain(ctx, sec?.get('args', true), `${section}.args`);
     const targets = sec?.get('targets', true) as Node | undefined;
     const list = targets ? (targets.toJSON() as unknown) : [];
-    if (!Array.isArray(list)) throw new InventoryFileError(file, lineOf(ctx, targets), `${section}.targets: expected a list of {host, port, username, name}`);
+    if (!Array.isArray(list))
+      throw new InventoryFileError(file, lineOf(ctx, targets), `${section}.targets: expected a list of {host, port, username, name}`);
     const g = groupOf(p, section);
     for (const [i, t] of list.flat(4).entries()) {
       const at = lineOf(ctx, (targets as unknown as { items?: unknown[] }).items?.[i]) ?? lineOf(ctx, targets);

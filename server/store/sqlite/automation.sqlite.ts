@@ -1,5 +1,14 @@
 /** Schedules, notifications with their delivery log, and triggers (issue #19). */
-import type { DeliveryRow, NotificationRow, NotificationsStore, ScheduleRow, ScheduleWrites, SchedulesStore, TriggerRow, TriggersStore } from '../types.js';
+import type {
+  DeliveryRow,
+  NotificationRow,
+  NotificationsStore,
+  ScheduleRow,
+  ScheduleWrites,
+  SchedulesStore,
+  TriggerRow,
+  TriggersStore,
+} from '../types.js';
 import type { Db } from './open.js';
 
 type SqlSchedule = {
@@ -21,8 +30,26 @@ type SqlSchedule = {
   queued_at: number | null;
 };
 
-type SqlNotification = { id: string; name: string; kind: NotificationRow['kind']; destination: string; secret: string | null; events: string; library_id: string | null; created_at: number };
-type SqlDelivery = { id: number; notification_id: string; event: string; run_id: string; attempt: number; status: DeliveryRow['status']; detail: string; at: number };
+type SqlNotification = {
+  id: string;
+  name: string;
+  kind: NotificationRow['kind'];
+  destination: string;
+  secret: string | null;
+  events: string;
+  library_id: string | null;
+  created_at: number;
+};
+type SqlDelivery = {
+  id: number;
+  notification_id: string;
+  event: string;
+  run_id: string;
+  attempt: number;
+  status: DeliveryRow['status'];
+  detail: string;
+  at: number;
+};
 type SqlTrigger = {
   id: string;
   name: string;
@@ -45,7 +72,8 @@ function json<T>(text: string, fallback: T): T {
   }
 }
 
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+const isUniqueViolation = (error: unknown) =>
+  (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 
 const schedule = (r: SqlSchedule): ScheduleRow => ({
   id: r.id,
@@ -69,7 +97,8 @@ const schedule = (r: SqlSchedule): ScheduleRow => ({
 export function createSchedulesSql(db: Db): { store: SchedulesStore; writes: ScheduleWrites } {
   const all = db.prepare<[], SqlSchedule>('SELECT * FROM schedules ORDER BY name');
   const byName = db.prepare<[string], SqlSchedule>('SELECT * FROM schedules WHERE name = ?');
-  const insert = db.prepare(`INSERT INTO schedules (id, name, cron, tz, library_id, file, file_text, target, vars, misfire, overlap, enabled, created_at, last_fired_at, last_run_id, queued_at)
+  const insert =
+    db.prepare(`INSERT INTO schedules (id, name, cron, tz, library_id, file, file_text, target, vars, misfire, overlap, enabled, created_at, last_fired_at, last_run_id, queued_at)
     VALUES (@id, @name, @cron, @tz, @libraryId, @file, @fileText, @target, @vars, @misfire, @overlap, @enabled, @createdAt, @lastFiredAt, @lastRunId, @queuedAt)`);
   const setEnabled = db.prepare(`UPDATE schedules SET enabled = @enabled,
     last_fired_at = CASE WHEN @enabled = 1 AND enabled = 0 THEN MAX(COALESCE(last_fired_at, 0), @now) ELSE last_fired_at END WHERE name = @name`);
@@ -78,7 +107,9 @@ export function createSchedulesSql(db: Db): { store: SchedulesStore; writes: Sch
   // firing twice) change nothing, so its caller rolls back the run it was about to store.
   const markFired = db.prepare(`UPDATE schedules SET last_fired_at = @at, last_run_id = COALESCE(@runId, last_run_id), queued_at = @queuedAt
     WHERE id = @id AND (last_fired_at IS NULL OR last_fired_at < @at)`);
-  const takeQueued = db.prepare('UPDATE schedules SET queued_at = NULL, last_run_id = COALESCE(@runId, last_run_id) WHERE id = @id AND queued_at = @at');
+  const takeQueued = db.prepare(
+    'UPDATE schedules SET queued_at = NULL, last_run_id = COALESCE(@runId, last_run_id) WHERE id = @id AND queued_at = @at',
+  );
   return {
     store: {
       all: async () => all.all().map(schedule),
@@ -118,10 +149,16 @@ const notification = (r: SqlNotification): NotificationRow => ({
 
 export function createNotificationsSql(db: Db): NotificationsStore {
   const all = db.prepare<[], SqlNotification>('SELECT * FROM notifications ORDER BY name');
-  const insert = db.prepare('INSERT INTO notifications (id, name, kind, destination, secret, events, library_id, created_at) VALUES (@id, @name, @kind, @destination, @secret, @events, @libraryId, @createdAt)');
+  const insert = db.prepare(
+    'INSERT INTO notifications (id, name, kind, destination, secret, events, library_id, created_at) VALUES (@id, @name, @kind, @destination, @secret, @events, @libraryId, @createdAt)',
+  );
   const remove = db.prepare('DELETE FROM notifications WHERE name = ?');
-  const log = db.prepare('INSERT INTO deliveries (notification_id, event, run_id, attempt, status, detail, at) VALUES (@notificationId, @event, @runId, @attempt, @status, @detail, @at)');
-  const deliveries = db.prepare<{ id: string | null; limit: number }, SqlDelivery>('SELECT * FROM deliveries WHERE @id IS NULL OR notification_id = @id ORDER BY id DESC LIMIT @limit');
+  const log = db.prepare(
+    'INSERT INTO deliveries (notification_id, event, run_id, attempt, status, detail, at) VALUES (@notificationId, @event, @runId, @attempt, @status, @detail, @at)',
+  );
+  const deliveries = db.prepare<{ id: string | null; limit: number }, SqlDelivery>(
+    'SELECT * FROM deliveries WHERE @id IS NULL OR notification_id = @id ORDER BY id DESC LIMIT @limit',
+  );
   return {
     all: async () => all.all().map(notification),
     async insert(row) {
@@ -136,7 +173,16 @@ export function createNotificationsSql(db: Db): NotificationsStore {
     remove: async (name) => remove.run(name).changes === 1,
     logDelivery: async (row) => Number(log.run(row).lastInsertRowid),
     deliveries: async (id, limit) =>
-      deliveries.all({ id, limit }).map((r) => ({ id: r.id, notificationId: r.notification_id, event: r.event, runId: r.run_id, attempt: r.attempt, status: r.status, detail: r.detail, at: r.at })),
+      deliveries.all({ id, limit }).map((r) => ({
+        id: r.id,
+        notificationId: r.notification_id,
+        event: r.event,
+        runId: r.run_id,
+        attempt: r.attempt,
+        status: r.status,
+        detail: r.detail,
+        at: r.at,
+      })),
   };
 }
 
@@ -157,7 +203,8 @@ const trigger = (r: SqlTrigger): TriggerRow => ({
 export function createTriggersSql(db: Db): TriggersStore {
   const all = db.prepare<[], SqlTrigger>('SELECT * FROM triggers ORDER BY name');
   const byId = db.prepare<[string], SqlTrigger>('SELECT * FROM triggers WHERE id = ?');
-  const insert = db.prepare(`INSERT INTO triggers (id, name, library_id, file, file_text, target, vars_from, secret_hash, hmac_key, created_at, last_fired_at)
+  const insert =
+    db.prepare(`INSERT INTO triggers (id, name, library_id, file, file_text, target, vars_from, secret_hash, hmac_key, created_at, last_fired_at)
     VALUES (@id, @name, @libraryId, @file, @fileText, @target, @varsFrom, @secretHash, @hmacKey, @createdAt, @lastFiredAt)`);
   const remove = db.prepare('DELETE FROM triggers WHERE name = ?');
   const fired = db.prepare('UPDATE triggers SET last_fired_at = ? WHERE id = ?');

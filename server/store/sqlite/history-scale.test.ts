@@ -49,7 +49,11 @@ function recount(db: Db): { jobs: unknown[]; hosts: unknown[] } {
        FROM host_runs h LEFT JOIN targets t ON t.target = h.target AND t.run_id = h.run_id GROUP BY h.target, h.run_id`,
     )
     .all();
-  const missing = db.prepare('SELECT DISTINCT target, run_id FROM targets t WHERE NOT EXISTS (SELECT 1 FROM host_runs h WHERE h.target = t.target AND h.run_id = t.run_id)').all();
+  const missing = db
+    .prepare(
+      'SELECT DISTINCT target, run_id FROM targets t WHERE NOT EXISTS (SELECT 1 FROM host_runs h WHERE h.target = t.target AND h.run_id = t.run_id)',
+    )
+    .all();
   assert.deepEqual(missing, [], 'every (host, run) with targets has its counts row');
   return { jobs, hosts };
 }
@@ -58,11 +62,15 @@ function assertCountsExact(db: Db): number {
   const { jobs, hosts } = recount(db);
   const bad: unknown[] = [];
   for (const r of jobs as Array<Record<string, number>>) {
-    for (const k of ['targets', 'open', 'ok', 'failed', 'cancelled', 'ex_n', 'rt_n']) if (r[`n_${k}`] ?? r[k] !== r[`c_${k}`]) if ((r[`n_${k}`] ?? r[k]) !== r[`c_${k}`]) bad.push([r.job_id, k, r[`n_${k}`] ?? r[k], r[`c_${k}`]]);
-    if (Math.abs((r.ex ?? 0) - (r.c_ex ?? 0)) > 1e-6 || Math.abs((r.rt ?? 0) - (r.c_rt ?? 0)) > 1e-6) bad.push([r.job_id, 'times', r.ex, r.c_ex, r.rt, r.c_rt]);
+    for (const k of ['targets', 'open', 'ok', 'failed', 'cancelled', 'ex_n', 'rt_n'])
+      if (r[`n_${k}`] ?? r[k] !== r[`c_${k}`])
+        if ((r[`n_${k}`] ?? r[k]) !== r[`c_${k}`]) bad.push([r.job_id, k, r[`n_${k}`] ?? r[k], r[`c_${k}`]]);
+    if (Math.abs((r.ex ?? 0) - (r.c_ex ?? 0)) > 1e-6 || Math.abs((r.rt ?? 0) - (r.c_rt ?? 0)) > 1e-6)
+      bad.push([r.job_id, 'times', r.ex, r.c_ex, r.rt, r.c_rt]);
   }
   for (const r of hosts as Array<Record<string, number>>) {
-    for (const k of ['targets', 'open', 'ok', 'failed', 'cancelled']) if (r[`n_${k}`] !== r[`c_${k}`]) bad.push([r.target, r.run_id, k, r[`n_${k}`], r[`c_${k}`]]);
+    for (const k of ['targets', 'open', 'ok', 'failed', 'cancelled'])
+      if (r[`n_${k}`] !== r[`c_${k}`]) bad.push([r.target, r.run_id, k, r[`n_${k}`], r[`c_${k}`]]);
   }
   assert.deepEqual(bad, [], 'precomputed counts equal a recount');
   return jobs.length;
@@ -80,10 +88,14 @@ describe('query plans', () => {
       const source = statement.source;
       const named = [...source.matchAll(/@(\w+)/g)].map((m) => m[1]!);
       const explain = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${source}`);
-      const rows = named.length ? explain.all(Object.fromEntries(named.map((k) => [k, k === 'fts' ? 'x' : null]))) : explain.all(...Array<null>((source.match(/\?/g) ?? []).length).fill(null));
+      const rows = named.length
+        ? explain.all(Object.fromEntries(named.map((k) => [k, k === 'fts' ? 'x' : null])))
+        : explain.all(...Array<null>((source.match(/\?/g) ?? []).length).fill(null));
       const plan = rows.map((r) => r.detail);
       // A full scan reads as `SCAN <table>` without an index; `SCAN x USING INDEX` walks an index in order (keyset).
-      for (const step of plan) if (/^SCAN (targets|output|t|o|h|host_runs|jobs|j)\b(?! USING)/.test(step) || /^SCAN (targets|output|t|o)\b/.test(step)) scans.push(`${name}: ${step}`);
+      for (const step of plan)
+        if (/^SCAN (targets|output|t|o|h|host_runs|jobs|j)\b(?! USING)/.test(step) || /^SCAN (targets|output|t|o)\b/.test(step))
+          scans.push(`${name}: ${step}`);
       if (name === 'searchOutput') assert.match(plan.join(' | '), /VIRTUAL TABLE INDEX \d+:M/, 'search goes through the FTS index');
     }
     assert.deepEqual(scans, []);
@@ -127,12 +139,22 @@ describe('precomputed counts', () => {
       }),
     );
     assertCountsExact(db);
-    const row = db.prepare<[], Record<string, number>>("SELECT n_targets, n_open, n_ok, n_failed, n_cancelled, ex_n FROM jobs WHERE job_id = 'c1-a'").get();
+    const row = db
+      .prepare<[], Record<string, number>>("SELECT n_targets, n_open, n_ok, n_failed, n_cancelled, ex_n FROM jobs WHERE job_id = 'c1-a'")
+      .get();
     assert.deepEqual({ ...row }, { n_targets: 3, n_open: 0, n_ok: 1, n_failed: 1, n_cancelled: 1, ex_n: 2 });
     const page = await createHistoryService({ repo: store.history, liveRun: () => undefined }).pageJobs(undefined, 10, undefined);
     assert.ok(page.ok);
     const a = page.value.jobs.find((j) => j.jobId === 'c1-a');
-    assert.deepEqual(a?.counts, { targets: 3, open: 0, succeeded: 1, failed: 1, cancelled: 1, executionTime: (0.25 + 1.5) / 2, roundtripTime: (0.5 + 2) / 2 });
+    assert.deepEqual(a?.counts, {
+      targets: 3,
+      open: 0,
+      succeeded: 1,
+      failed: 1,
+      cancelled: 1,
+      executionTime: (0.25 + 1.5) / 2,
+      roundtripTime: (0.5 + 2) / 2,
+    });
     const host = await createHistoryService({ repo: store.history, liveRun: () => undefined }).hostHistory({ target: 'h2' });
     assert.deepEqual(
       host.runs.map((r) => [r.runId, r.targets, r.open, r.succeeded, r.failed]),
@@ -209,7 +231,11 @@ describe('keyset pages', () => {
       // 30 runs, three per millisecond, one job each on two hosts.
       for (let r = 0; r < 30; r++) {
         const runId = `k-${String(r).padStart(2, '0')}`;
-        await store.transaction((tx) => tx.jobs.insertSubmission(newRun(runId, at + Math.floor(r / 3), ['a', 'b'], 1), [newJob(runId, `${runId}-j`, seq++, at + Math.floor(r / 3), ['a', 'b'])]));
+        await store.transaction((tx) =>
+          tx.jobs.insertSubmission(newRun(runId, at + Math.floor(r / 3), ['a', 'b'], 1), [
+            newJob(runId, `${runId}-j`, seq++, at + Math.floor(r / 3), ['a', 'b']),
+          ]),
+        );
       }
       const seenRuns: string[] = [];
       const seenHostRuns: string[] = [];
@@ -220,7 +246,11 @@ describe('keyset pages', () => {
       for (let page = 0; page < 20; page++) {
         // A new run arrives between every two pages.
         const runId = `n-${page}`;
-        await store.transaction((tx) => tx.jobs.insertSubmission(newRun(runId, at + 1000 + page, ['a', 'b'], 1), [newJob(runId, `${runId}-j`, seq++, at + 1000 + page, ['a', 'b'])]));
+        await store.transaction((tx) =>
+          tx.jobs.insertSubmission(newRun(runId, at + 1000 + page, ['a', 'b'], 1), [
+            newJob(runId, `${runId}-j`, seq++, at + 1000 + page, ['a', 'b']),
+          ]),
+        );
         const runs = await history.listRuns({ limit: 4, ...(cursor ?? { before: at + 1000 }) });
         if (runs.length) {
           seenRuns.push(...runs.map((r) => r.runId));
@@ -244,7 +274,11 @@ describe('keyset pages', () => {
       const expected = Array.from({ length: 30 }, (_, r) => `k-${String(29 - r).padStart(2, '0')}`);
       assert.deepEqual(seenRuns, expected, 'runs: every one once, newest first');
       assert.deepEqual(seenHostRuns, expected, "a host's runs: every one once, newest first");
-      assert.deepEqual(seenJobs, expected.map((r) => `${r}-j`), 'jobs: every one once, newest first');
+      assert.deepEqual(
+        seenJobs,
+        expected.map((r) => `${r}-j`),
+        'jobs: every one once, newest first',
+      );
       const gone = await history.pageJobs(undefined, 5, 'no-such-job');
       assert.equal(gone.ok, false);
     } finally {
@@ -260,14 +294,22 @@ describe('output search', () => {
   const long = `${'x'.repeat(300_000)} needle-in-a-long-line ${'y'.repeat(10)}`;
   const corpus: Record<string, string> = {
     h1: 'starting\nwrite /var/tmp/a: No space left on device\ndone\n',
-    h2: '\u001b[31mERROR\u001b[0m: disk \u001b[1mfull\u001b[0m\nsaid "it\'s fine" to the \'operator\'\n',
+    h2: "\u001b[31mERROR\u001b[0m: disk \u001b[1mfull\u001b[0m\nsaid \"it's fine\" to the 'operator'\n",
     h3: 'Café crème — naïve résumé\n日本語のテキスト\nemoji 🚀 launch\n',
     h4: long + '\nlast\n',
     'web-1': 'No space here; left over on the device\n',
   };
   test('stored output is searchable by word, phrase and prefix, with host, verb and time filters', async () => {
     const at = Date.now() - 1000;
-    await fillHistory(store, { runs: 1, jobsPerRun: 1, hosts: Object.keys(corpus), startSeq: 1, startAt: at, output: (_r, _j, h) => corpus[h] ?? null, prefix: 's' });
+    await fillHistory(store, {
+      runs: 1,
+      jobsPerRun: 1,
+      hosts: Object.keys(corpus),
+      startSeq: 1,
+      startAt: at,
+      output: (_r, _j, h) => corpus[h] ?? null,
+      prefix: 's',
+    });
     const search = async (text: string, more = {}) => {
       const r = await history.searchOutput({ text, ...more });
       assert.ok(r.ok, `search ${text}: ${r.ok ? '' : r.error.message}`);
@@ -290,7 +332,7 @@ describe('output search', () => {
     assert.deepEqual(await search('space', { verb: 'RUN' }), ['h1:2', 'web-1:1']);
     assert.deepEqual(await search('space', { verb: 'ECHO' }), []);
     assert.deepEqual(await search('space', { since: Date.now() + 60_000 }), []);
-    const hit = (await history.searchOutput({ text: 'needle' })).ok ? (await history.searchOutput({ text: 'needle' })) : null;
+    const hit = (await history.searchOutput({ text: 'needle' })).ok ? await history.searchOutput({ text: 'needle' }) : null;
     assert.ok(hit?.ok && hit.value.hits[0]!.text.length <= 2001, 'a hit line is cut for display');
   });
   test('a query that cannot be read is a clear error, never FTS5 syntax', async () => {
@@ -320,37 +362,56 @@ describe('output search', () => {
 });
 
 describe('retention at scale', () => {
-  test('deletes in chunks bounded by target rows, the output index shrinks with it, and the file stops growing', { timeout: 120_000 }, async () => {
-    const path = join(dir, 'retention.db');
-    const store = openSqliteStore({ path, log: silentLogger });
-    const history = createHistoryService({ repo: store.history, liveRun: () => undefined });
-    const hosts = Array.from({ length: 300 }, (_, i) => `r${i}`);
-    const DAY = 86_400_000;
-    const { createRetention } = await import('../../history/retention.js');
-    const retention = createRetention({ store: store.retention, options: { retentionDays: 1 }, clock: () => Date.now(), log: silentLogger });
-    const fileMb = () => (statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0)) / 1e6;
-    try {
-      let seq = 1;
-      const sizes: number[] = [];
-      for (let cycle = 0; cycle < 3; cycle++) {
-        seq = await fillHistory(store, { runs: 4, jobsPerRun: 10, hosts, startSeq: seq, startAt: Date.now() - 10 * DAY, prefix: `old${cycle}`, output: (r, j, h) => `cycle ${cycle} run ${r} job ${j} host ${h} disk full\n`.repeat(3), failEvery: 97 });
-        const found = await history.searchOutput({ text: `"cycle ${cycle}" disk` });
-        assert.ok(found.ok && found.value.hits.length > 0);
-        const report = await retention.prune();
-        assert.equal(report.runs, 4);
-        assert.equal(report.jobs, 40);
-        // 12,000 targets in chunks of at most 1,000: at least 12 (200 jobs per chunk would have been 4 runs in 4).
-        assert.ok(report.chunks >= 12, `chunks: ${report.chunks}`);
-        const gone = await history.searchOutput({ text: `"cycle ${cycle}" disk` });
-        assert.deepEqual(gone.ok && gone.value.hits, [], 'the index forgot the deleted output');
-        sizes.push(fileMb());
-        if (process.env.HISTORY_FIGURES) process.stderr.write(`retention cycle ${cycle}: ${JSON.stringify(report)} file ${fileMb().toFixed(2)} MB\n`);
+  test(
+    'deletes in chunks bounded by target rows, the output index shrinks with it, and the file stops growing',
+    { timeout: 120_000 },
+    async () => {
+      const path = join(dir, 'retention.db');
+      const store = openSqliteStore({ path, log: silentLogger });
+      const history = createHistoryService({ repo: store.history, liveRun: () => undefined });
+      const hosts = Array.from({ length: 300 }, (_, i) => `r${i}`);
+      const DAY = 86_400_000;
+      const { createRetention } = await import('../../history/retention.js');
+      const retention = createRetention({
+        store: store.retention,
+        options: { retentionDays: 1 },
+        clock: () => Date.now(),
+        log: silentLogger,
+      });
+      const fileMb = () => (statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0)) / 1e6;
+      try {
+        let seq = 1;
+        const sizes: number[] = [];
+        for (let cycle = 0; cycle < 3; cycle++) {
+          seq = await fillHistory(store, {
+            runs: 4,
+            jobsPerRun: 10,
+            hosts,
+            startSeq: seq,
+            startAt: Date.now() - 10 * DAY,
+            prefix: `old${cycle}`,
+            output: (r, j, h) => `cycle ${cycle} run ${r} job ${j} host ${h} disk full\n`.repeat(3),
+            failEvery: 97,
+          });
+          const found = await history.searchOutput({ text: `"cycle ${cycle}" disk` });
+          assert.ok(found.ok && found.value.hits.length > 0);
+          const report = await retention.prune();
+          assert.equal(report.runs, 4);
+          assert.equal(report.jobs, 40);
+          // 12,000 targets in chunks of at most 1,000: at least 12 (200 jobs per chunk would have been 4 runs in 4).
+          assert.ok(report.chunks >= 12, `chunks: ${report.chunks}`);
+          const gone = await history.searchOutput({ text: `"cycle ${cycle}" disk` });
+          assert.deepEqual(gone.ok && gone.value.hits, [], 'the index forgot the deleted output');
+          sizes.push(fileMb());
+          if (process.env.HISTORY_FIGURES)
+            process.stderr.write(`retention cycle ${cycle}: ${JSON.stringify(report)} file ${fileMb().toFixed(2)} MB\n`);
+        }
+        // Freed pages are reused: the second and third fills fit in the space the first left.
+        assert.ok(sizes[2]! <= sizes[0]! * 1.1, `file MB after each cycle: ${sizes.map((s) => s.toFixed(2)).join(', ')}`);
+      } finally {
+        await retention.close();
+        await store.close();
       }
-      // Freed pages are reused: the second and third fills fit in the space the first left.
-      assert.ok(sizes[2]! <= sizes[0]! * 1.1, `file MB after each cycle: ${sizes.map((s) => s.toFixed(2)).join(', ')}`);
-    } finally {
-      await retention.close();
-      await store.close();
-    }
-  });
+    },
+  );
 });

@@ -3,7 +3,19 @@ import type { ListJobsFilter } from '../../../protocol/records.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.js';
 import type { SqlJob, SqlRun, SqlTarget } from '../../jobs/jobs.rows.js';
-import type { AnalyzeScope, HistoryStore, HostRunQuery, JobSpan, NodeTimes, OutputChunkHit, OutputSearchQuery, RunOutputRow, RunQuery, SqlHostRun, SqlJobCounted } from '../types.js';
+import type {
+  AnalyzeScope,
+  HistoryStore,
+  HostRunQuery,
+  JobSpan,
+  NodeTimes,
+  OutputChunkHit,
+  OutputSearchQuery,
+  RunOutputRow,
+  RunQuery,
+  SqlHostRun,
+  SqlJobCounted,
+} from '../types.js';
 
 /** A run query as bound: `status` keeps four values in its column, so the filter binds both. */
 type RunPageQuery = RunQuery & Readonly<{ storedStatus: string | null }>;
@@ -25,12 +37,17 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
       AND (@before IS NULL OR r.created_at < @before OR (@beforeRun IS NOT NULL AND r.created_at = @before AND r.run_id < @beforeRun))
       AND (@verb IS NULL OR EXISTS (SELECT 1 FROM jobs j WHERE j.verb = @verb AND j.run_id = r.run_id))
       AND ${runText}`;
-  const listRunsAll = db.prepare<RunPageQuery, SqlRun>(`SELECT r.* FROM runs r INDEXED BY runs_page WHERE ${runWhere} ORDER BY r.created_at DESC, r.run_id DESC LIMIT @limit`);
+  const listRunsAll = db.prepare<RunPageQuery, SqlRun>(
+    `SELECT r.* FROM runs r INDEXED BY runs_page WHERE ${runWhere} ORDER BY r.created_at DESC, r.run_id DESC LIMIT @limit`,
+  );
   const listRunsByStatus = db.prepare<RunPageQuery, SqlRun>(
     `SELECT r.* FROM runs r INDEXED BY runs_page_by_status WHERE r.status = @storedStatus AND (COALESCE(r.outcome, r.status) = @status OR ${rolloutIs}) AND ${runWhere} ORDER BY r.created_at DESC, r.run_id DESC LIMIT @limit`,
   );
   // A host's runs come from host_runs (one row per host and run), not from its target rows.
-  const listRunsByTarget = db.prepare<RunPageQuery, SqlRun>(`SELECT r.* FROM host_runs h INDEXED BY host_runs_page JOIN runs r ON r.run_id = h.run_id
+  const listRunsByTarget = db.prepare<
+    RunPageQuery,
+    SqlRun
+  >(`SELECT r.* FROM host_runs h INDEXED BY host_runs_page JOIN runs r ON r.run_id = h.run_id
     WHERE h.target = @target AND (@status IS NULL OR COALESCE(r.outcome, r.status) = @status OR ${rolloutIs}) AND (@requestedBy IS NULL OR r.requested_by = @requestedBy)
       AND (@since IS NULL OR h.created_at >= @since) AND (@until IS NULL OR h.created_at <= @until)
       AND (@before IS NULL OR h.created_at < @before OR (@beforeRun IS NOT NULL AND h.created_at = @before AND h.run_id < @beforeRun))
@@ -42,18 +59,28 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
   const getJob = db.prepare<[string], SqlJob>('SELECT * FROM jobs WHERE job_id = ?');
   const lastJob = db.prepare<[], SqlJob>('SELECT * FROM jobs ORDER BY seq DESC LIMIT 1');
   const jobsByIds = db.prepare<[string], SqlJob>('SELECT * FROM jobs WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY seq');
-  const targetsByJobIds = db.prepare<[string], SqlTarget>('SELECT * FROM targets WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY rowid');
+  const targetsByJobIds = db.prepare<[string], SqlTarget>(
+    'SELECT * FROM targets WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY rowid',
+  );
   // Newest first below a seq cursor; a filter walks its partial index, so a rare state is found without a scan.
   const pageWhere = '(@before IS NULL OR j.seq < @before)';
   const pageJobs: Record<ListJobsFilter | 'all', Statement<{ before: number | null; limit: number }, SqlJobCounted>> = {
     all: db.prepare(`SELECT * FROM jobs j WHERE ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`),
-    success: db.prepare(`SELECT * FROM jobs j INDEXED BY jobs_ok_by_seq WHERE j.n_ok > 0 AND ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`),
-    failed: db.prepare(`SELECT * FROM jobs j INDEXED BY jobs_failed_by_seq WHERE j.n_failed > 0 AND ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`),
-    processing: db.prepare(`SELECT * FROM jobs j INDEXED BY jobs_open_by_seq WHERE j.n_open > 0 AND ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`),
+    success: db.prepare(
+      `SELECT * FROM jobs j INDEXED BY jobs_ok_by_seq WHERE j.n_ok > 0 AND ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`,
+    ),
+    failed: db.prepare(
+      `SELECT * FROM jobs j INDEXED BY jobs_failed_by_seq WHERE j.n_failed > 0 AND ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`,
+    ),
+    processing: db.prepare(
+      `SELECT * FROM jobs j INDEXED BY jobs_open_by_seq WHERE j.n_open > 0 AND ${pageWhere} ORDER BY j.seq DESC LIMIT @limit`,
+    ),
   };
   const jobSeq = db.prepare<[string], { seq: number }>('SELECT seq FROM jobs WHERE job_id = ?');
-  const hostRunCols = 'h.target, h.run_id, h.created_at, h.n_targets, h.n_open, h.n_ok, h.n_failed, h.n_cancelled, h.last_at, r.kind, r.source, COALESCE(r.outcome, r.status) AS status';
-  const hostRunWhere = 'h.target = @target AND (@before IS NULL OR h.created_at < @before OR (@beforeRun IS NOT NULL AND h.created_at = @before AND h.run_id < @beforeRun))';
+  const hostRunCols =
+    'h.target, h.run_id, h.created_at, h.n_targets, h.n_open, h.n_ok, h.n_failed, h.n_cancelled, h.last_at, r.kind, r.source, COALESCE(r.outcome, r.status) AS status';
+  const hostRunWhere =
+    'h.target = @target AND (@before IS NULL OR h.created_at < @before OR (@beforeRun IS NOT NULL AND h.created_at = @before AND h.run_id < @beforeRun))';
   const hostRuns = db.prepare<HostRunQuery, SqlHostRun>(
     `SELECT ${hostRunCols} FROM host_runs h INDEXED BY host_runs_page JOIN runs r ON r.run_id = h.run_id WHERE ${hostRunWhere} ORDER BY h.created_at DESC, h.run_id DESC LIMIT @limit`,
   );
@@ -70,7 +97,9 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
       AND (@runId IS NULL OR j.run_id = @runId)
       AND (@host IS NULL OR o.target LIKE @host ESCAPE '\\')
     ORDER BY f.rowid DESC LIMIT @limit`);
-  const streamText = db.prepare<[string, string, string], { data: string }>('SELECT data FROM output WHERE job_id = ? AND target = ? AND stream = ? ORDER BY seq');
+  const streamText = db.prepare<[string, string, string], { data: string }>(
+    'SELECT data FROM output WHERE job_id = ? AND target = ? AND stream = ? ORDER BY seq',
+  );
   const getTarget = db.prepare<[string, string], SqlTarget>('SELECT * FROM targets WHERE job_id = ? AND target = ?');
   const output = db.prepare<[string, string], { stream: 'stdout' | 'stderr'; data: string }>(
     'SELECT stream, data FROM output WHERE job_id = ? AND target = ? ORDER BY stream, seq',
@@ -126,7 +155,15 @@ export function createHistorySql(db: Db): HistoryStore & Readonly<{ perRequest: 
     getRun: async (runId) => getRun.get(runId),
     // `status` keeps four values (its index serves the filter); timed-out and lost are in `outcome` (migration 0006).
     listRuns: async (q) =>
-      (q.target !== null ? listRunsByTarget : q.status !== null ? listRunsByStatus : listRunsAll).all({ ...q, storedStatus: q.status === 'timed-out' || q.status === 'lost' ? 'failed' : q.status === 'halted' || q.status === 'awaiting-approval' ? 'running' : q.status }),
+      (q.target !== null ? listRunsByTarget : q.status !== null ? listRunsByStatus : listRunsAll).all({
+        ...q,
+        storedStatus:
+          q.status === 'timed-out' || q.status === 'lost'
+            ? 'failed'
+            : q.status === 'halted' || q.status === 'awaiting-approval'
+              ? 'running'
+              : q.status,
+      }),
     jobsOfRun: async (runId) => jobsOfRun.all(runId),
     targetsOfRun: async (runId) => targetsOfRun.all(runId),
     getJob: async (jobId) => getJob.get(jobId),

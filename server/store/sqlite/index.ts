@@ -40,7 +40,13 @@ function sqliteStore(db: Db, migration: MigrationReport): SqliteStore {
   const inventory = createInventorySql(db);
   const schedules = createSchedulesSql(db);
   const rollouts = createRolloutsSql(db);
-  const tx: StoreTx = { jobs: jobs.writes, enrolment: enrolment.writes, inventory: inventory.writes, schedules: schedules.writes, rollouts: rollouts.writes };
+  const tx: StoreTx = {
+    jobs: jobs.writes,
+    enrolment: enrolment.writes,
+    inventory: inventory.writes,
+    schedules: schedules.writes,
+    rollouts: rollouts.writes,
+  };
   // Nested calls become savepoints (better-sqlite3), so a body may call another unit's writes.
   const inTransaction = db.transaction((body: (tx: StoreTx) => unknown) => body(tx));
   return {

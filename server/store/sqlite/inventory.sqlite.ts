@@ -10,8 +10,12 @@ type SqlGroup = { name: string; vars: string; created_at: number };
 export function createInventorySql(db: Db): { store: InventoryStore; writes: InventoryWrites } {
   const hosts = db.prepare<[], SqlHost>('SELECT * FROM inventory_hosts ORDER BY name');
   const groups = db.prepare<[], SqlGroup>('SELECT * FROM inventory_groups ORDER BY name');
-  const members = db.prepare<[], { group_name: string; host: string }>('SELECT group_name, host FROM inventory_group_hosts ORDER BY group_name, host');
-  const children = db.prepare<[], { parent: string; child: string }>('SELECT parent, child FROM inventory_group_children ORDER BY parent, child');
+  const members = db.prepare<[], { group_name: string; host: string }>(
+    'SELECT group_name, host FROM inventory_group_hosts ORDER BY group_name, host',
+  );
+  const children = db.prepare<[], { parent: string; child: string }>(
+    'SELECT parent, child FROM inventory_group_children ORDER BY parent, child',
+  );
   const putHost = db.prepare(`
     INSERT INTO inventory_hosts (name, labels, vars, ssh, declared_at) VALUES (@name, @labels, @vars, @ssh, @declared_at)
     ON CONFLICT (name) DO UPDATE SET labels = excluded.labels, vars = excluded.vars, ssh = excluded.ssh`);
@@ -25,7 +29,9 @@ export function createInventorySql(db: Db): { store: InventoryStore; writes: Inv
   const removeMember = db.prepare('DELETE FROM inventory_group_hosts WHERE group_name = ? AND host = ?');
   const addChild = db.prepare('INSERT INTO inventory_group_children (parent, child) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const removeChild = db.prepare('DELETE FROM inventory_group_children WHERE parent = ? AND child = ?');
-  const clear = ['inventory_group_children', 'inventory_group_hosts', 'inventory_groups', 'inventory_hosts'].map((t) => db.prepare(`DELETE FROM ${t}`));
+  const clear = ['inventory_group_children', 'inventory_group_hosts', 'inventory_groups', 'inventory_hosts'].map((t) =>
+    db.prepare(`DELETE FROM ${t}`),
+  );
 
   const store: InventoryStore = {
     async load() {
@@ -34,22 +40,32 @@ export function createInventorySql(db: Db): { store: InventoryStore; writes: Inv
       for (const m of members.all()) of(m.group_name).hosts.push(m.host);
       for (const c of children.all()) of(c.parent).children.push(c.child);
       return {
-        hosts: hosts.all().map(
-          (r): InventoryHostRow => ({
-            name: r.name,
-            labels: parseJsonObject(r.labels) as Record<string, string>,
-            vars: parseJsonObject(r.vars),
-            ssh: r.ssh ? (parseJsonObject(r.ssh) as SshAddress) : null,
-            declaredAt: r.declared_at,
-          }),
-        ),
-        groups: groups.all().map((r): InventoryGroupRow => ({ name: r.name, vars: parseJsonObject(r.vars), createdAt: r.created_at, hosts: of(r.name).hosts, children: of(r.name).children })),
+        hosts: hosts.all().map((r): InventoryHostRow => ({
+          name: r.name,
+          labels: parseJsonObject(r.labels) as Record<string, string>,
+          vars: parseJsonObject(r.vars),
+          ssh: r.ssh ? (parseJsonObject(r.ssh) as SshAddress) : null,
+          declaredAt: r.declared_at,
+        })),
+        groups: groups.all().map((r): InventoryGroupRow => ({
+          name: r.name,
+          vars: parseJsonObject(r.vars),
+          createdAt: r.created_at,
+          hosts: of(r.name).hosts,
+          children: of(r.name).children,
+        })),
       };
     },
   };
   const writes: InventoryWrites = {
     putHost(row) {
-      putHost.run({ name: row.name, labels: JSON.stringify(row.labels), vars: JSON.stringify(row.vars), ssh: row.ssh ? JSON.stringify(row.ssh) : null, declared_at: row.declaredAt });
+      putHost.run({
+        name: row.name,
+        labels: JSON.stringify(row.labels),
+        vars: JSON.stringify(row.vars),
+        ssh: row.ssh ? JSON.stringify(row.ssh) : null,
+        declared_at: row.declaredAt,
+      });
     },
     removeHost(name) {
       removeHostMemberships.run(name);

@@ -6,15 +6,21 @@ import type { Db } from './open.js';
 export const TARGETS_PER_CHUNK = 1000;
 
 export function createRetentionSql(db: Db): RetentionStore {
-  const oldestBefore = db.prepare<[number], { run_id: string }>("SELECT run_id FROM runs WHERE status <> 'running' AND created_at < ? ORDER BY created_at LIMIT 1");
+  const oldestBefore = db.prepare<[number], { run_id: string }>(
+    "SELECT run_id FROM runs WHERE status <> 'running' AND created_at < ? ORDER BY created_at LIMIT 1",
+  );
   const oldestAny = db.prepare<[], { run_id: string }>("SELECT run_id FROM runs WHERE status <> 'running' ORDER BY created_at LIMIT 1");
   // A chunk is bounded by target rows, not only jobs: a job on 1,000 hosts deletes 1,000 targets,
   // their output and its index entries, so 200 such jobs in one transaction would hold the job
   // path for seconds. The per-job counts (migration 0007) say how many each job has.
-  const candidates = db.prepare<[string, number], { job_id: string; n_targets: number }>('SELECT job_id, n_targets FROM jobs WHERE run_id = ? LIMIT ?');
+  const candidates = db.prepare<[string, number], { job_id: string; n_targets: number }>(
+    'SELECT job_id, n_targets FROM jobs WHERE run_id = ? LIMIT ?',
+  );
   const deleteJobs = db.prepare('DELETE FROM jobs WHERE job_id IN (SELECT value FROM json_each(?))');
   // Only a settled run is deleted; the status test guards against a run reopened meanwhile.
-  const deleteRun = db.prepare("DELETE FROM runs WHERE run_id = ? AND status <> 'running' AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = ?)");
+  const deleteRun = db.prepare(
+    "DELETE FROM runs WHERE run_id = ? AND status <> 'running' AND NOT EXISTS (SELECT 1 FROM jobs WHERE run_id = ?)",
+  );
   const chunk = db.transaction((runId: string, batchJobs: number): { jobs: number; runDone: boolean } => {
     const found = candidates.all(runId, batchJobs);
     const ids: string[] = [];

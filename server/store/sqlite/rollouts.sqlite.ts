@@ -39,11 +39,14 @@ function fromSql(r: Sql): RolloutRow {
 }
 
 export function createRolloutsSql(db: Db): { store: RolloutsStore; writes: RolloutsWrites } {
-  const insert = db.prepare(`INSERT INTO rollouts (run_id, entry, name, mode, waves, job_ids, spec, released, state, halt_reason, accepted, resume_at, updated_at)
+  const insert =
+    db.prepare(`INSERT INTO rollouts (run_id, entry, name, mode, waves, job_ids, spec, released, state, halt_reason, accepted, resume_at, updated_at)
     VALUES (@run_id, @entry, @name, @mode, @waves, @job_ids, @spec, @released, @state, @halt_reason, @accepted, @resume_at, @updated_at)`);
   const progress = db.prepare(`UPDATE rollouts SET released = @released, state = @state, halt_reason = @halt_reason, accepted = @accepted,
     resume_at = @resume_at, updated_at = @updated_at WHERE run_id = @run_id AND entry = @entry`);
-  const open = db.prepare<[], Sql>("SELECT ro.* FROM rollouts ro JOIN runs r ON r.run_id = ro.run_id WHERE r.status = 'running' ORDER BY ro.run_id, ro.entry");
+  const open = db.prepare<[], Sql>(
+    "SELECT ro.* FROM rollouts ro JOIN runs r ON r.run_id = ro.run_id WHERE r.status = 'running' ORDER BY ro.run_id, ro.entry",
+  );
   const ofRun = db.prepare<[string], Sql>('SELECT * FROM rollouts WHERE run_id = ? ORDER BY entry');
   const progressParams = (p: RolloutProgress) => ({
     run_id: p.runId,
@@ -68,7 +71,12 @@ export function createRolloutsSql(db: Db): { store: RolloutsStore; writes: Rollo
           mode: row.mode,
           waves: JSON.stringify(row.waves),
           job_ids: JSON.stringify(row.jobIds),
-          spec: JSON.stringify({ maxFailPercentage: row.maxFailPercentage, pause: row.pause, approve: row.approve, concurrency: row.concurrency }),
+          spec: JSON.stringify({
+            maxFailPercentage: row.maxFailPercentage,
+            pause: row.pause,
+            approve: row.approve,
+            concurrency: row.concurrency,
+          }),
         });
       },
       progress(p) {

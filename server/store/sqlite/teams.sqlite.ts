@@ -3,10 +3,43 @@ import type { AuditEntry, AuditQuery, Role } from '../../../protocol/teams.js';
 import type { ApiTokenRow, AuditStore, SecretRow, SecretsStore, SessionRow, UserRow, UsersStore } from '../types.js';
 import type { Db } from './open.js';
 
-type SqlUser = { name: string; role: string; scope: string | null; password_hash: string | null; source: string; disabled: number; must_change: number; created_at: number; created_by: string };
+type SqlUser = {
+  name: string;
+  role: string;
+  scope: string | null;
+  password_hash: string | null;
+  source: string;
+  disabled: number;
+  must_change: number;
+  created_at: number;
+  created_by: string;
+};
 type SqlSession = { id_hash: string; user: string; created_at: number; last_seen: number; address: string };
-type SqlToken = { id: string; user: string; token_hash: string; note: string; created_at: number; created_by: string; expires_at: number | null; last_used_at: number | null; revoked_at: number | null };
-type SqlAudit = { seq: number; at: number; user: string; role: string; action: string; object: string; params: string; result: string; detail: string; address: string; prev_hash: string; hash: string };
+type SqlToken = {
+  id: string;
+  user: string;
+  token_hash: string;
+  note: string;
+  created_at: number;
+  created_by: string;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+};
+type SqlAudit = {
+  seq: number;
+  at: number;
+  user: string;
+  role: string;
+  action: string;
+  object: string;
+  params: string;
+  result: string;
+  detail: string;
+  address: string;
+  prev_hash: string;
+  hash: string;
+};
 type SqlSecret = { name: string; version: number; sealed: string; created_at: number; updated_at: number; updated_by: string };
 
 const user = (r: SqlUser): UserRow => ({
@@ -20,7 +53,13 @@ const user = (r: SqlUser): UserRow => ({
   createdAt: r.created_at,
   createdBy: r.created_by,
 });
-const session = (r: SqlSession): SessionRow => ({ idHash: r.id_hash, user: r.user, createdAt: r.created_at, lastSeen: r.last_seen, address: r.address });
+const session = (r: SqlSession): SessionRow => ({
+  idHash: r.id_hash,
+  user: r.user,
+  createdAt: r.created_at,
+  lastSeen: r.last_seen,
+  address: r.address,
+});
 const token = (r: SqlToken): ApiTokenRow => ({
   id: r.id,
   user: r.user,
@@ -46,7 +85,14 @@ export const auditEntry = (r: SqlAudit): AuditEntry => ({
   prevHash: r.prev_hash,
   hash: r.hash,
 });
-const secret = (r: SqlSecret): SecretRow => ({ name: r.name, version: r.version, sealed: r.sealed, createdAt: r.created_at, updatedAt: r.updated_at, updatedBy: r.updated_by });
+const secret = (r: SqlSecret): SecretRow => ({
+  name: r.name,
+  version: r.version,
+  sealed: r.sealed,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  updatedBy: r.updated_by,
+});
 
 export function createUsersSql(db: Db): UsersStore {
   const all = db.prepare<[], SqlUser>('SELECT * FROM users ORDER BY name');
@@ -95,13 +141,15 @@ export function createAuditSql(db: Db): AuditStore {
      VALUES (@seq, @at, @user, @role, @action, @object, @params, @result, @detail, @address, @prevHash, @hash)`,
   );
   const scan = db.prepare<[number, number], SqlAudit>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
-  const append = db.transaction((entry: Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>, chain: (prev: string, e: Omit<AuditEntry, 'hash'>) => string): AuditEntry => {
-    const previous = last.get();
-    const row = { ...entry, seq: (previous?.seq ?? 0) + 1, prevHash: previous?.hash ?? '' };
-    const full: AuditEntry = { ...row, hash: chain(row.prevHash, row) };
-    insert.run(full);
-    return full;
-  });
+  const append = db.transaction(
+    (entry: Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>, chain: (prev: string, e: Omit<AuditEntry, 'hash'>) => string): AuditEntry => {
+      const previous = last.get();
+      const row = { ...entry, seq: (previous?.seq ?? 0) + 1, prevHash: previous?.hash ?? '' };
+      const full: AuditEntry = { ...row, hash: chain(row.prevHash, row) };
+      insert.run(full);
+      return full;
+    },
+  );
   return {
     append: async (entry, chain) => append(entry, chain),
     async list(q: AuditQuery) {
@@ -120,7 +168,11 @@ export function createAuditSql(db: Db): AuditStore {
         params.since = q.since;
       }
       // Newest first, then shown oldest first: the last `limit` rows matching.
-      const rows = db.prepare<Record<string, unknown>, SqlAudit>(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`).all(params);
+      const rows = db
+        .prepare<Record<string, unknown>, SqlAudit>(
+          `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT @limit`,
+        )
+        .all(params);
       return rows.reverse().map(auditEntry);
     },
     async *scan() {

@@ -10,12 +10,19 @@ const RUN: ComponentManifest = {
   cacheable: true,
   requiresLock: false,
   builtin: true,
-  args: { type: 'object', required: ['command'], properties: { command: { type: 'string', minLength: 1, title: 'Command', 'x-argv': 'rest' } } },
+  args: {
+    type: 'object',
+    required: ['command'],
+    properties: { command: { type: 'string', minLength: 1, title: 'Command', 'x-argv': 'rest' } },
+  },
 };
 const manifest = (verb: string) => (verb === 'RUN' ? RUN : undefined);
 
 test('submission: selected hosts fill entries without targets; names, vars and locations kept', () => {
-  const doc = new OrchestrationDoc('- name: a\n  jobs:\n  - RUN: echo 1\n    vars: {stdout_arg: x}\n- targets: [h9]\n  async: yes\n  jobs:\n  - RUN: echo 2\n', 'o.yaml');
+  const doc = new OrchestrationDoc(
+    '- name: a\n  jobs:\n  - RUN: echo 1\n    vars: {stdout_arg: x}\n- targets: [h9]\n  async: yes\n  jobs:\n  - RUN: echo 2\n',
+    'o.yaml',
+  );
   const sub = buildSubmission(doc.model, { selected: ['h1', 'h2'], source: 'o.yaml', sourceText: doc.text });
   assert.equal(sub.kind, 'orchestrate');
   assert.deepEqual(sub.entries[0]?.targets, ['h1', 'h2']);
@@ -30,7 +37,10 @@ test('problems block deploy: unknown verbs, invalid args, empty entries, YAML er
   const doc = new OrchestrationDoc('- jobs:\n  - RUN: ""\n  - FOO: x\n- jobs: []\n', 'o.yaml');
   const problems = deployProblems(doc.model, manifest, 0).map((p) => p.message);
   assert.deepEqual(problems, ['Step 1 (RUN): Command: Required', 'Step 2 (FOO): No connected agent offers FOO', 'Entry 2 has no steps']);
-  assert.deepEqual(deployProblems({ entries: [] }, manifest, 1).map((p) => p.message), ['The YAML has errors', 'Add a step to deploy']);
+  assert.deepEqual(
+    deployProblems({ entries: [] }, manifest, 1).map((p) => p.message),
+    ['The YAML has errors', 'Add a step to deploy'],
+  );
 });
 
 test('the shared loader is the last word: what it refuses blocks deploy with file:line:column', () => {
@@ -43,7 +53,10 @@ test('the shared loader is the last word: what it refuses blocks deploy with fil
 });
 
 test('targets the server does not know block deploy, each named with the closest known hosts', () => {
-  const doc = new OrchestrationDoc('- name: web\n  targets: [node-1, nosuchhost, node4]\n  jobs:\n  - RUN: echo 1\n    assign: [node-2, node-9]\n- jobs:\n  - RUN: echo 2\n', 'o.yaml');
+  const doc = new OrchestrationDoc(
+    '- name: web\n  targets: [node-1, nosuchhost, node4]\n  jobs:\n  - RUN: echo 1\n    assign: [node-2, node-9]\n- jobs:\n  - RUN: echo 2\n',
+    'o.yaml',
+  );
   const known = ['node-1', 'node-2', 'node-3'];
   assert.deepEqual(unknownTargetProblems(doc.model, known), [
     { entry: 0, job: null, message: 'Entry 1 (web): unknown targets nosuchhost; node4 (closest: node-1, node-2, node-3)' },

@@ -29,7 +29,8 @@ export function deployProblems(
   model.entries.forEach((entry, e) => {
     if (entry.jobs.length === 0) problems.push({ entry: e, job: null, message: `Entry ${e + 1} has no steps` });
     entry.jobs.forEach((job, j) => {
-      for (const message of stepProblems(manifest(job.verb), job.verb, job.text)) problems.push({ entry: e, job: j, message: `Step ${j + 1} (${job.verb}): ${message}` });
+      for (const message of stepProblems(manifest(job.verb), job.verb, job.text))
+        problems.push({ entry: e, job: j, message: `Step ${j + 1} (${job.verb}): ${message}` });
     });
   });
   if (attachments) {
@@ -53,22 +54,40 @@ export function unknownTargetProblems(model: OrchestrationModel, known: readonly
   model.entries.forEach((entry, e) => {
     const bad = unknownOf(entry.targets);
     const label = entry.name ? `Entry ${e + 1} (${entry.name})` : `Entry ${e + 1}`;
-    if (bad.length) problems.push({ entry: e, job: null, message: `${label}: unknown target${bad.length > 1 ? 's' : ''} ${describeUnknown(bad, known)}` });
+    if (bad.length)
+      problems.push({
+        entry: e,
+        job: null,
+        message: `${label}: unknown target${bad.length > 1 ? 's' : ''} ${describeUnknown(bad, known)}`,
+      });
     entry.jobs.forEach((job, j) => {
       const badJob = unknownOf(job.assign);
-      if (badJob.length) problems.push({ entry: e, job: j, message: `Step ${j + 1} (${job.verb}): unknown target${badJob.length > 1 ? 's' : ''} ${describeUnknown(badJob, known)}` });
+      if (badJob.length)
+        problems.push({
+          entry: e,
+          job: j,
+          message: `Step ${j + 1} (${job.verb}): unknown target${badJob.length > 1 ? 's' : ''} ${describeUnknown(badJob, known)}`,
+        });
     });
   });
   return problems;
 }
 
 /** The hosts each entry will run on: its own targets, else the selected hosts, else every online host. */
-export function entryHosts(entryTargets: readonly string[] | undefined, selected: readonly string[], online: readonly string[]): readonly string[] {
+export function entryHosts(
+  entryTargets: readonly string[] | undefined,
+  selected: readonly string[],
+  online: readonly string[],
+): readonly string[] {
   if (entryTargets && entryTargets.length) return entryTargets;
   return selected.length ? selected : online;
 }
 
-export function deploySummary(model: OrchestrationModel, selected: readonly string[], online: readonly string[]): { steps: number; hosts: number; names: string[] } {
+export function deploySummary(
+  model: OrchestrationModel,
+  selected: readonly string[],
+  online: readonly string[],
+): { steps: number; hosts: number; names: string[] } {
   const hosts = new Set<string>();
   let steps = 0;
   for (const entry of model.entries) {
@@ -85,7 +104,8 @@ function rolloutKeysOf(sourceText: string, source: string): Partial<EntrySubmiss
   if (!loaded.ok) return [];
   return loaded.value.entries.map((e) => {
     const keys: Partial<EntrySubmission> = {};
-    for (const k of ['serial', 'order', 'maxFailPercentage', 'pause', 'approve', 'concurrency'] as const) if (e[k] !== undefined) Object.assign(keys, { [k]: e[k] });
+    for (const k of ['serial', 'order', 'maxFailPercentage', 'pause', 'approve', 'concurrency'] as const)
+      if (e[k] !== undefined) Object.assign(keys, { [k]: e[k] });
     return keys;
   });
 }
@@ -96,7 +116,10 @@ function rolloutKeysOf(sourceText: string, source: string): Partial<EntrySubmiss
  * edits included), so the run is of that item and waits for none: the server refuses it while
  * another run of the item is unfinished, unless the item allows simultaneous runs.
  */
-export function buildSubmission(model: OrchestrationModel, options: { selected: readonly string[]; source: string; sourceText: string; libraryId?: string | null }): RunSubmission {
+export function buildSubmission(
+  model: OrchestrationModel,
+  options: { selected: readonly string[]; source: string; sourceText: string; libraryId?: string | null },
+): RunSubmission {
   const rollout = rolloutKeysOf(options.sourceText, options.source);
   return {
     kind: 'orchestrate',
@@ -105,7 +128,8 @@ export function buildSubmission(model: OrchestrationModel, options: { selected: 
     requestedBy: 'console',
     ...(options.libraryId ? { libraryId: options.libraryId } : {}),
     entries: model.entries.map((entry, index) => {
-      const targets = entry.targets && entry.targets.length ? [...entry.targets] : options.selected.length ? [...options.selected] : undefined;
+      const targets =
+        entry.targets && entry.targets.length ? [...entry.targets] : options.selected.length ? [...options.selected] : undefined;
       return {
         ...(entry.name !== undefined ? { name: entry.name } : {}),
         ...(targets ? { targets } : {}),

@@ -4,7 +4,11 @@ import { confirmer } from '../../lib/confirm.svelte.js';
 import { attachments } from './attachments.svelte.js';
 import { editor } from './editor.svelte.js';
 
-export function openOrchestration(text: string, fileName: string, options: { name?: string; libraryId?: string | null; attachments?: readonly LibraryAttachment[] } = {}): void {
+export function openOrchestration(
+  text: string,
+  fileName: string,
+  options: { name?: string; libraryId?: string | null; attachments?: readonly LibraryAttachment[] } = {},
+): void {
   editor.load(text, fileName, options);
   attachments.replace(options.attachments ?? []);
 }

@@ -34,7 +34,8 @@ export function startWorkingCopy(): void {
         const shas = [...new Set(copy.attachments.flatMap((a) => a.files.map((f) => f.sha)))];
         void blobs.has(shas).then((r) => {
           // Only if nothing was attached meanwhile (a later pick must not be undone).
-          if (r.ok && attachments.byPattern.size === copy.attachments.length) attachments.replace(keepUploaded(copy.attachments, new Set(r.value.missing)));
+          if (r.ok && attachments.byPattern.size === copy.attachments.length)
+            attachments.replace(keepUploaded(copy.attachments, new Set(r.value.missing)));
         });
       });
     }

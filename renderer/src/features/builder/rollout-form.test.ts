@@ -5,7 +5,8 @@ import { loadOrchestration } from '#components/orchestration.js';
 import { buildSubmission } from './deploy.js';
 import { rolloutEdits } from './rollout-form.js';
 
-const FILE = '- name: web\n  targets: [a, b]\n  serial: 1\n  max_fail_percentage: 50\n  jobs:\n  - RUN: echo hi\n- jobs:\n  - RUN: echo two\n';
+const FILE =
+  '- name: web\n  targets: [a, b]\n  serial: 1\n  max_fail_percentage: 50\n  jobs:\n  - RUN: echo hi\n- jobs:\n  - RUN: echo two\n';
 
 test('a file with rollout keys opens without errors and keeps its text (import → export round trip)', () => {
   const doc = new OrchestrationDoc(FILE, 'web.yaml');
@@ -21,9 +22,16 @@ test('the Rollout section writes the YAML keys into every entry, and the submiss
   assert.deepEqual(doc.errors, []);
   const loaded = loadOrchestration(doc.text, 'o.yaml');
   assert.ok(loaded.ok, doc.text);
-  for (const entry of loaded.value.entries) assert.deepEqual([entry.serial, entry.maxFailPercentage, entry.pause, entry.approve], [[1, '25%'], 10, 5, true]);
+  for (const entry of loaded.value.entries)
+    assert.deepEqual([entry.serial, entry.maxFailPercentage, entry.pause, entry.approve], [[1, '25%'], 10, 5, true]);
   const submission = buildSubmission(doc.model, { selected: [], source: 'o.yaml', sourceText: doc.text });
-  assert.deepEqual(submission.entries.map((e) => [e.serial, e.approve]), [[[1, '25%'], true], [[1, '25%'], true]]);
+  assert.deepEqual(
+    submission.entries.map((e) => [e.serial, e.approve]),
+    [
+      [[1, '25%'], true],
+      [[1, '25%'], true],
+    ],
+  );
 });
 
 test('bad Rollout fields are refused with what to type', () => {

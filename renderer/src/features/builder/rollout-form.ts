@@ -14,7 +14,8 @@ export function rolloutEdits(form: RolloutForm, entries: number): { ok: true; va
   const serial = form.serial.trim();
   if (serial) {
     const parts = serial.split(',').map((s) => s.trim());
-    if (!parts.every((p) => SIZE.test(p))) return { ok: false, message: 'Serial: a host count (1), a percentage (25%) or a list of them (1, 25%, 50%)' };
+    if (!parts.every((p) => SIZE.test(p)))
+      return { ok: false, message: 'Serial: a host count (1), a percentage (25%) or a list of them (1, 25%, 50%)' };
     const sizes = parts.map((p) => (p.endsWith('%') ? p : Number(p)));
     each('serial', sizes.length === 1 ? (sizes[0] as string | number) : sizes);
   }

@@ -14,5 +14,10 @@ export async function saveToLibrary(editor: Editor): Promise<Result<LibraryItem>
   const kept = attachmentsToSave(editor.model, attachments.byPattern);
   const uploaded = await uploadBlobs(blobs, kept.blobs);
   if (!uploaded.ok) return uploaded;
-  return library.save({ ...(editor.libraryId ? { id: editor.libraryId } : {}), name: editor.name, yaml: editor.text, attachments: kept.list });
+  return library.save({
+    ...(editor.libraryId ? { id: editor.libraryId } : {}),
+    name: editor.name,
+    yaml: editor.text,
+    attachments: kept.list,
+  });
 }

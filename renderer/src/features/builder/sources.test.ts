@@ -9,7 +9,18 @@ import { RUN } from '#components/builtin/RUN.js';
 import { componentManifest } from '#components/registry.js';
 import { OrchestrationDoc } from '../yaml/orchestration-doc.js';
 import { buildSubmission, deployProblems } from './deploy.js';
-import { attachedFile, attachmentsToSave, bytesToBase64, filesForPattern, insertSourceNames, missingSources, stepSourcePatterns, uploadBlobs, withAttachedSources, type AttachedFile } from './sources.js';
+import {
+  attachedFile,
+  attachmentsToSave,
+  bytesToBase64,
+  filesForPattern,
+  insertSourceNames,
+  missingSources,
+  stepSourcePatterns,
+  uploadBlobs,
+  withAttachedSources,
+  type AttachedFile,
+} from './sources.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 const sha3 = (b: Uint8Array) => createHash('sha3-224').update(b).digest('hex');
@@ -45,15 +56,23 @@ test('a plain path takes one file, named like the path; a glob takes matching fi
 });
 
 test('deploy is refused, naming the step, its entry and the file, until the file is attached', () => {
-  const doc = new OrchestrationDoc('- name: site\n  jobs:\n  - RUN: echo 1\n  - COPY: --chmod 0640 files/app.conf /etc/app.conf\n', 'site.yaml');
+  const doc = new OrchestrationDoc(
+    '- name: site\n  jobs:\n  - RUN: echo 1\n  - COPY: --chmod 0640 files/app.conf /etc/app.conf\n',
+    'site.yaml',
+  );
   const manifests = new Map([RUN, COPY].map((c) => [c.verb, componentManifest(c)]));
   const manifest = (verb: string) => manifests.get(verb);
   const none = new Map();
   assert.deepEqual(missingSources(doc.model, none), [{ entry: 0, job: 1, verb: 'COPY', pattern: 'files/app.conf' }]);
   const problems = deployProblems(doc.model, manifest, 0, undefined, none).map((p) => p.message);
-  assert.deepEqual(problems, ['Step 2 (COPY) of entry "site" needs files/app.conf: attach it in the step (the console cannot read files on your computer)']);
+  assert.deepEqual(problems, [
+    'Step 2 (COPY) of entry "site" needs files/app.conf: attach it in the step (the console cannot read files on your computer)',
+  ]);
   const onlyDest = new OrchestrationDoc('- jobs:\n  - COPY: /etc/app.conf\n', 'o.yaml');
-  assert.deepEqual(deployProblems(onlyDest.model, manifest, 0, undefined, none).map((p) => p.message), ['Step 1 (COPY): Sources and destination: At least 2 values']);
+  assert.deepEqual(
+    deployProblems(onlyDest.model, manifest, 0, undefined, none).map((p) => p.message),
+    ['Step 1 (COPY): Sources and destination: At least 2 values'],
+  );
   const submission = buildSubmission(doc.model, { selected: ['h1'], source: 'site.yaml', sourceText: doc.text });
   const refused = withAttachedSources(submission, none);
   assert.match(refused.ok ? '' : refused.error.message, /Step 2 \(COPY\) of entry "site" needs files\/app\.conf/);
@@ -71,19 +90,31 @@ test('deploy is refused, naming the step, its entry and the file, until the file
 });
 
 test('a library save keeps the files of the patterns the orchestration uses; restored files deploy without bytes', () => {
-  const doc = new OrchestrationDoc('- jobs:\n  - COPY: files/app.conf /etc/app.conf\n  - ADD: files/app.conf /srv/app.conf\n  - RUN: echo 1\n', 'site.yaml');
+  const doc = new OrchestrationDoc(
+    '- jobs:\n  - COPY: files/app.conf /etc/app.conf\n  - ADD: files/app.conf /srv/app.conf\n  - RUN: echo 1\n',
+    'site.yaml',
+  );
   const picked = filesForPattern('files/app.conf', [attachedFile('app.conf', text('listen 8080\n'))]);
   assert.ok(picked.ok);
   const stale = filesForPattern('old.conf', [attachedFile('old.conf', text('old\n'))]);
   assert.ok(stale.ok);
-  const kept = attachmentsToSave(doc.model, new Map([['files/app.conf', picked.value], ['old.conf', stale.value]]));
+  const kept = attachmentsToSave(
+    doc.model,
+    new Map([
+      ['files/app.conf', picked.value],
+      ['old.conf', stale.value],
+    ]),
+  );
   const meta = { name: 'app.conf', sha: sha3(text('listen 8080\n')), size: 12, mode: 0o644 };
   assert.deepEqual(kept.list, [{ pattern: 'files/app.conf', files: [meta] }], 'once per pattern, without bytes, only patterns in use');
   assert.deepEqual([...kept.blobs.keys()], [meta.sha]);
 
   // Reopened from the library: the same files, no bytes (the server has the content).
   const restored = new Map(kept.list.map((a) => [a.pattern, a.files]));
-  const sourced = withAttachedSources(buildSubmission(doc.model, { selected: ['h1'], source: 'site.yaml', sourceText: doc.text }), restored);
+  const sourced = withAttachedSources(
+    buildSubmission(doc.model, { selected: ['h1'], source: 'site.yaml', sourceText: doc.text }),
+    restored,
+  );
   assert.ok(sourced.ok);
   assert.deepEqual(sourced.value.submission.entries[0]?.jobs[0]?.files, [meta]);
   assert.equal(sourced.value.blobs.size, 0, 'nothing to upload');

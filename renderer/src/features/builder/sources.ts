@@ -53,7 +53,8 @@ export function attachedFile(name: string, bytes: Uint8Array): AttachedFile {
 export function filesForPattern(pattern: string, picked: readonly AttachedFile[]): Result<AttachedFile[]> {
   if (picked.length === 0) return fail('invalid-payload', `no file picked for ${pattern}`);
   for (const f of picked) {
-    if (f.size > LIMITS.maxBlobBytes) return fail('too-large', `${f.name} has ${f.size} bytes; a file may have at most ${LIMITS.maxBlobBytes}`);
+    if (f.size > LIMITS.maxBlobBytes)
+      return fail('too-large', `${f.name} has ${f.size} bytes; a file may have at most ${LIMITS.maxBlobBytes}`);
   }
   const base = patternBaseName(pattern);
   if (!hasMagic(base)) {
@@ -62,7 +63,8 @@ export function filesForPattern(pattern: string, picked: readonly AttachedFile[]
     return ok([{ ...only, name: base }]);
   }
   const wrong = picked.filter((f) => !nameMatchesPattern(f.name, pattern));
-  if (wrong.length) return fail('invalid-payload', `${wrong.map((f) => f.name).join(', ')} ${wrong.length === 1 ? 'does' : 'do'} not match ${base}`);
+  if (wrong.length)
+    return fail('invalid-payload', `${wrong.map((f) => f.name).join(', ')} ${wrong.length === 1 ? 'does' : 'do'} not match ${base}`);
   const names = new Set<string>();
   for (const f of picked) {
     if (names.has(f.name)) return fail('invalid-payload', `two files are named ${f.name}`);
@@ -78,7 +80,8 @@ export function missingSources(model: OrchestrationModel, attachments: Attachmen
   const out: MissingSource[] = [];
   model.entries.forEach((entry, e) =>
     entry.jobs.forEach((step, j) => {
-      for (const pattern of stepSourcePatterns(step) ?? []) if (!attachments.get(pattern)?.length) out.push({ entry: e, job: j, verb: step.verb, pattern });
+      for (const pattern of stepSourcePatterns(step) ?? [])
+        if (!attachments.get(pattern)?.length) out.push({ entry: e, job: j, verb: step.verb, pattern });
     }),
   );
   return out;
@@ -94,7 +97,10 @@ export function missingSourceMessage(m: MissingSource, entryName: string | undef
  * The submission with `files` on every file-transferring job, and the blobs to upload (by SHA).
  * Fails naming the job and the file when a pattern has nothing attached.
  */
-export function withAttachedSources(submission: RunSubmission, attachments: Attachments): Result<{ submission: RunSubmission; blobs: Map<string, Uint8Array> }> {
+export function withAttachedSources(
+  submission: RunSubmission,
+  attachments: Attachments,
+): Result<{ submission: RunSubmission; blobs: Map<string, Uint8Array> }> {
   const blobs = new Map<string, Uint8Array>();
   const entries = [];
   for (const [e, entry] of submission.entries.entries()) {
@@ -108,7 +114,8 @@ export function withAttachedSources(submission: RunSubmission, attachments: Atta
       const files: SourceFile[] = [];
       for (const pattern of patterns) {
         const attached = attachments.get(pattern);
-        if (!attached?.length) return fail('invalid-payload', missingSourceMessage({ entry: e, job: j, verb: job.verb, pattern }, entry.name));
+        if (!attached?.length)
+          return fail('invalid-payload', missingSourceMessage({ entry: e, job: j, verb: job.verb, pattern }, entry.name));
         for (const f of attached) {
           if (f.bytes) blobs.set(f.sha, f.bytes);
           files.push({ name: f.name, sha: f.sha, size: f.size, mode: f.mode });
@@ -125,7 +132,10 @@ export function withAttachedSources(submission: RunSubmission, attachments: Atta
  * What a library save keeps of the attachments: the files of every SOURCE pattern the
  * orchestration uses (in order, once each), and the bytes the server may still lack.
  */
-export function attachmentsToSave(model: OrchestrationModel, attachments: Attachments): { list: LibraryAttachment[]; blobs: Map<string, Uint8Array> } {
+export function attachmentsToSave(
+  model: OrchestrationModel,
+  attachments: Attachments,
+): { list: LibraryAttachment[]; blobs: Map<string, Uint8Array> } {
   const list: LibraryAttachment[] = [];
   const blobs = new Map<string, Uint8Array>();
   const done = new Set<string>();
@@ -156,7 +166,11 @@ export type BlobApi = Readonly<{
 }>;
 
 /** Uploads the blobs the server lacks, in pieces of LIMITS.blobChunkBytes; the count sent, or the first error. */
-export async function uploadBlobs(api: BlobApi, blobs: ReadonlyMap<string, Uint8Array>, onProgress?: (sentBytes: number, totalBytes: number) => void): Promise<Result<number>> {
+export async function uploadBlobs(
+  api: BlobApi,
+  blobs: ReadonlyMap<string, Uint8Array>,
+  onProgress?: (sentBytes: number, totalBytes: number) => void,
+): Promise<Result<number>> {
   if (blobs.size === 0) return ok(0);
   const has = await api.has([...blobs.keys()]);
   if (!has.ok) return fail(has.error.code, `Uploading files failed: ${formatWireError(has.error)}`);

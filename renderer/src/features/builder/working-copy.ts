@@ -34,31 +34,42 @@ export function parseWorkingCopy(raw: string | null): WorkingCopy | null {
   }
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
-  if (!isString(v.text) || !isString(v.fileName) || !isString(v.name) || !isString(v.savedText) || !(v.libraryId === null || isString(v.libraryId))) return null;
+  if (
+    !isString(v.text) ||
+    !isString(v.fileName) ||
+    !isString(v.name) ||
+    !isString(v.savedText) ||
+    !(v.libraryId === null || isString(v.libraryId))
+  )
+    return null;
   if (!Array.isArray(v.attachments)) return null;
   const attachments: LibraryAttachment[] = [];
   for (const a of v.attachments as unknown[]) {
     const at = a as { pattern?: unknown; files?: unknown };
     if (!isString(at?.pattern) || !Array.isArray(at.files)) return null;
-    const files = (at.files as unknown[]).filter(
-      (f): f is LibraryAttachment['files'][number] => {
-        const x = f as Record<string, unknown>;
-        return isString(x?.name) && isString(x.sha) && SHA.test(x.sha) && Number.isInteger(x.size) && Number.isInteger(x.mode);
-      },
-    );
-    if (files.length) attachments.push({ pattern: at.pattern, files: files.map((f) => ({ name: f.name, sha: f.sha, size: f.size, mode: f.mode })) });
+    const files = (at.files as unknown[]).filter((f): f is LibraryAttachment['files'][number] => {
+      const x = f as Record<string, unknown>;
+      return isString(x?.name) && isString(x.sha) && SHA.test(x.sha) && Number.isInteger(x.size) && Number.isInteger(x.mode);
+    });
+    if (files.length)
+      attachments.push({ pattern: at.pattern, files: files.map((f) => ({ name: f.name, sha: f.sha, size: f.size, mode: f.mode })) });
   }
   return { text: v.text, fileName: v.fileName, name: v.name, libraryId: v.libraryId, savedText: v.savedText, attachments };
 }
 
 /** What to store (null: too big to keep). Attached files keep their names and hashes, not their bytes. */
 export function serializeWorkingCopy(copy: Omit<WorkingCopy, 'attachments'>, attached: Attachments): string | null {
-  const attachments: LibraryAttachment[] = [...attached].map(([pattern, files]) => ({ pattern, files: files.map((f) => ({ name: f.name, sha: f.sha, size: f.size, mode: f.mode })) }));
+  const attachments: LibraryAttachment[] = [...attached].map(([pattern, files]) => ({
+    pattern,
+    files: files.map((f) => ({ name: f.name, sha: f.sha, size: f.size, mode: f.mode })),
+  }));
   const json = JSON.stringify({ ...copy, attachments });
   return json.length > WORKING_COPY_MAX_CHARS ? null : json;
 }
 
 /** The attachments whose content the server holds (`missing`: SHA3-224s it lacks); the others must be attached again. */
 export function keepUploaded(attachments: readonly LibraryAttachment[], missing: ReadonlySet<string>): LibraryAttachment[] {
-  return attachments.map((a) => ({ pattern: a.pattern, files: a.files.filter((f) => !missing.has(f.sha)) })).filter((a) => a.files.length > 0);
+  return attachments
+    .map((a) => ({ pattern: a.pattern, files: a.files.filter((f) => !missing.has(f.sha)) }))
+    .filter((a) => a.files.length > 0);
 }

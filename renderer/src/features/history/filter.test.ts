@@ -4,7 +4,15 @@ import { EMPTY_FORM, toRunFilter } from './filter.js';
 
 test('history form → run filter', () => {
   assert.deepEqual(toRunFilter(EMPTY_FORM), {});
-  const f = toRunFilter({ text: ' deploy ', status: 'failed', target: 'web-1', verb: 'run', requestedBy: '', from: '2024-01-02', to: '2024-01-02' });
+  const f = toRunFilter({
+    text: ' deploy ',
+    status: 'failed',
+    target: 'web-1',
+    verb: 'run',
+    requestedBy: '',
+    from: '2024-01-02',
+    to: '2024-01-02',
+  });
   assert.equal(f.text, 'deploy');
   assert.equal(f.status, 'failed');
   assert.equal(f.verb, 'RUN');

@@ -3,7 +3,15 @@ import type { RunFilter } from '#protocol/records.js';
 import type { RunStatus } from '#protocol/states.js';
 
 /** `requestedBy`: `schedule:NAME`, `trigger:NAME`, `console`, `cli`… (exact). */
-export type HistoryForm = { text: string; status: '' | RunStatus; target: string; verb: string; requestedBy: string; from: string; to: string };
+export type HistoryForm = {
+  text: string;
+  status: '' | RunStatus;
+  target: string;
+  verb: string;
+  requestedBy: string;
+  from: string;
+  to: string;
+};
 
 export const EMPTY_FORM: HistoryForm = { text: '', status: '', target: '', verb: '', requestedBy: '', from: '', to: '' };
 

@@ -33,5 +33,8 @@ const SHOWN: readonly TargetState[] = ['succeeded', 'failed', 'timed-out', 'lost
 
 /** "3 ok", "1 failed", "4 timed out"…: every state with a count, in one order. */
 export function resultParts(counts: Readonly<Record<TargetState, number>>): { state: TargetState; text: string }[] {
-  return SHOWN.filter((s) => (counts[s] ?? 0) > 0).map((state) => ({ state, text: `${counts[state]} ${state === 'succeeded' ? 'ok' : stateLabel(state)}` }));
+  return SHOWN.filter((s) => (counts[s] ?? 0) > 0).map((state) => ({
+    state,
+    text: `${counts[state]} ${state === 'succeeded' ? 'ok' : stateLabel(state)}`,
+  }));
 }

@@ -3,7 +3,21 @@ import type { AgentInfo } from '#protocol/agents.js';
 
 export function hostText(agent: AgentInfo): string {
   const f = agent.facts;
-  return [agent.identity, hostStatus(agent), agent.agentVersion, f.hostname, f.os, f.platform, f.release, f.arch, String(f.cores), f.nodeVersion, ...agent.components].join(' ').toLowerCase();
+  return [
+    agent.identity,
+    hostStatus(agent),
+    agent.agentVersion,
+    f.hostname,
+    f.os,
+    f.platform,
+    f.release,
+    f.arch,
+    String(f.cores),
+    f.nodeVersion,
+    ...agent.components,
+  ]
+    .join(' ')
+    .toLowerCase();
 }
 
 /** Every whitespace-separated word of `query` must appear in the host's name or facts. */

@@ -21,7 +21,8 @@ export function groupRows(index: InventoryIndex): GroupRow[] {
     for (const c of [...(groups.get(name)?.children ?? [])].sort(naturalCompare)) visit(c, depth + 1, next);
   };
   rows.push({ name: 'all', depth: 0, ...count('all') });
-  for (const g of [...groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped' && !children.has(g)).sort(naturalCompare)) visit(g, 1, new Set());
+  for (const g of [...groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped' && !children.has(g)).sort(naturalCompare))
+    visit(g, 1, new Set());
   rows.push({ name: 'ungrouped', depth: 1, ...count('ungrouped') });
   return rows;
 }

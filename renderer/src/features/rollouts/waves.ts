@@ -5,7 +5,11 @@ export type WaveView = Readonly<{ index: number; hosts: readonly string[]; state
 
 export function wavesOf(entry: EntryRollout): WaveView[] {
   const finished = entry.state === 'running' ? entry.released - 1 : entry.released;
-  return entry.waves.map((hosts, index) => ({ index, hosts, state: index < finished || entry.state === 'done' ? 'done' : index < entry.released ? 'running' : 'pending' }));
+  return entry.waves.map((hosts, index) => ({
+    index,
+    hosts,
+    state: index < finished || entry.state === 'done' ? 'done' : index < entry.released ? 'running' : 'pending',
+  }));
 }
 
 export function actionsOf(rollout: RunRollout | null): { approve: boolean; resume: boolean; retry: boolean; abort: boolean } {

@@ -21,7 +21,10 @@ test('re-run failed counts only what did not succeed and says the rest is not re
   assert.equal(q?.title, 'Re-run 1 failed step on web-2?');
   assert.match(q?.detail ?? '', /steps that succeeded are not repeated/);
   assert.equal(rerunFailedQuestion(pairs({ h: { a: 'succeeded' } }), 'x'), null);
-  assert.equal(rerunFailedQuestion(pairs({ h: { a: 'lost', b: 'failed' }, g: { a: 'failed' } }), 'x')?.title, 'Re-run 2 failed steps on 2 hosts?');
+  assert.equal(
+    rerunFailedQuestion(pairs({ h: { a: 'lost', b: 'failed' }, g: { a: 'failed' } }), 'x')?.title,
+    'Re-run 2 failed steps on 2 hosts?',
+  );
 });
 
 test('cancel counts the queued and running (job, host) pairs', () => {

@@ -8,7 +8,11 @@ import type { ConfirmRequest } from '../../lib/confirm.svelte.js';
 import { plural } from '../../lib/util/format.js';
 
 /** A run's (job, host) pairs: the jobs in order, and each pair's state. */
-export type RunPairs = Readonly<{ jobs: readonly string[]; hosts: readonly string[]; state: (host: string, jobId: string) => TargetState | undefined }>;
+export type RunPairs = Readonly<{
+  jobs: readonly string[];
+  hosts: readonly string[];
+  state: (host: string, jobId: string) => TargetState | undefined;
+}>;
 
 type Scope = { steps: number; hosts: string[]; pairs: number };
 

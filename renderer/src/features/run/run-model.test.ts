@@ -8,13 +8,64 @@ import { isAtBottom, scrollTopFor, stepMatch, visibleRange } from './virtual.js'
 import { FrameBatcher } from './frame-batcher.js';
 
 function target(name: string, state: TargetState = 'queued'): TargetRecord {
-  return { target: name, state, info: null, exitCode: null, cached: false, queuedAt: 0, dispatchedAt: null, startedAt: null, finishedAt: null, executionTime: null, roundtripTime: null, stdoutBytes: 0, stderrBytes: 0, truncated: false };
+  return {
+    target: name,
+    state,
+    info: null,
+    exitCode: null,
+    cached: false,
+    queuedAt: 0,
+    dispatchedAt: null,
+    startedAt: null,
+    finishedAt: null,
+    executionTime: null,
+    roundtripTime: null,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    truncated: false,
+  };
 }
 function job(jobId: string, text: string, hosts: string[]): JobRecord {
-  return { jobId, runId: 'r1', parentId: 'p', parentName: null, parentSha: null, jobName: null, verb: 'RUN', sha: 'x', text, args: {}, timeout: 600, runOnce: false, skipCache: false, parentAsync: false, createdAt: 0, updatedAt: 0, skippedReason: null, targets: hosts.map((h) => target(h)) };
+  return {
+    jobId,
+    runId: 'r1',
+    parentId: 'p',
+    parentName: null,
+    parentSha: null,
+    jobName: null,
+    verb: 'RUN',
+    sha: 'x',
+    text,
+    args: {},
+    timeout: 600,
+    runOnce: false,
+    skipCache: false,
+    parentAsync: false,
+    createdAt: 0,
+    updatedAt: 0,
+    skippedReason: null,
+    targets: hosts.map((h) => target(h)),
+  };
 }
 function detail(jobs: JobRecord[]): RunDetail {
-  return { runId: 'r1', kind: 'orchestrate', source: null, requestedBy: 'test', createdAt: 0, finishedAt: null, status: 'running', jobCount: jobs.length, targets: [], verbs: ['RUN'], counts: { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 }, rerunOf: null, partOf: null, title: null, sourceText: null, jobs };
+  return {
+    runId: 'r1',
+    kind: 'orchestrate',
+    source: null,
+    requestedBy: 'test',
+    createdAt: 0,
+    finishedAt: null,
+    status: 'running',
+    jobCount: jobs.length,
+    targets: [],
+    verbs: ['RUN'],
+    counts: { queued: 0, dispatched: 0, running: 0, succeeded: 0, failed: 0, 'timed-out': 0, lost: 0, cancelled: 0 },
+    rerunOf: null,
+    partOf: null,
+    title: null,
+    sourceText: null,
+    jobs,
+  };
 }
 
 test('host log: partial lines join, streams stay apart, random access and search', () => {
@@ -27,7 +78,10 @@ test('host log: partial lines join, streams stay apart, random access and search
   log.append('j1', 'stdout', 'ld\n');
   log.append('j2', 'stdout', 'x\r\n');
   assert.equal(log.lineCount, 6);
-  assert.deepEqual(log.lines(0, 6).map((l) => `${l.kind}:${l.text}`), ['header:RUN one', 'stdout:hello', 'stdout:world', 'stderr:oops', 'header:RUN two', 'stdout:x']);
+  assert.deepEqual(
+    log.lines(0, 6).map((l) => `${l.kind}:${l.text}`),
+    ['header:RUN one', 'stdout:hello', 'stdout:world', 'stderr:oops', 'header:RUN two', 'stdout:x'],
+  );
   assert.deepEqual(log.search('O'), [0, 1, 2, 3, 4]);
   assert.match(log.toText(), /\[stderr\] oops/);
 });
@@ -61,8 +115,24 @@ test('run model: states, counts, timing, groups, early output buffered until loa
   run.applyOutput([{ runId: 'r1', jobId: 'j1', target: 'a', stream: 'stdout', data: 'early\n' }]);
   run.load(detail([job('j1', 'echo hi', ['a', 'b', 'c']), job('j2', 'false', ['a', 'b', 'c'])]));
   assert.equal(run.log('a').lineCount, 3);
-  const upd = (jobId: string, t: string, state: TargetState) => ({ runId: 'r1', jobId, target: t, state, info: null, exitCode: null, at: 0, executionTime: 1, roundtripTime: 2 });
-  run.applyTargets([upd('j1', 'a', 'succeeded'), upd('j1', 'b', 'succeeded'), upd('j1', 'c', 'running'), upd('j2', 'a', 'failed'), upd('j2', 'b', 'succeeded')]);
+  const upd = (jobId: string, t: string, state: TargetState) => ({
+    runId: 'r1',
+    jobId,
+    target: t,
+    state,
+    info: null,
+    exitCode: null,
+    at: 0,
+    executionTime: 1,
+    roundtripTime: 2,
+  });
+  run.applyTargets([
+    upd('j1', 'a', 'succeeded'),
+    upd('j1', 'b', 'succeeded'),
+    upd('j1', 'c', 'running'),
+    upd('j2', 'a', 'failed'),
+    upd('j2', 'b', 'succeeded'),
+  ]);
   assert.equal(run.hostStatus('a'), 'failed');
   assert.equal(run.hostStatus('b'), 'succeeded');
   assert.equal(run.hostStatus('c'), 'running');
@@ -93,7 +163,10 @@ test('virtual window math', () => {
 test('frame batcher hands over one batch per frame', () => {
   const frames: (() => void)[] = [];
   const batches: number[][] = [];
-  const b = new FrameBatcher<number>((items) => batches.push(items), (run) => frames.push(run));
+  const b = new FrameBatcher<number>(
+    (items) => batches.push(items),
+    (run) => frames.push(run),
+  );
   b.push([1, 2]);
   b.push([3]);
   assert.equal(frames.length, 1);
@@ -106,7 +179,17 @@ test('frame batcher hands over one batch per frame', () => {
 test('a host whose first job timed out is timed-out, not failed, though the jobs after it failed', () => {
   const run = new RunModel('r1');
   run.load(detail([job('j1', 'sleep 9', ['a', 'b']), job('j2', 'echo after', ['a', 'b'])]));
-  const upd = (jobId: string, t: string, state: TargetState) => ({ runId: 'r1', jobId, target: t, state, info: null, exitCode: null, at: 0, executionTime: 1, roundtripTime: 2 });
+  const upd = (jobId: string, t: string, state: TargetState) => ({
+    runId: 'r1',
+    jobId,
+    target: t,
+    state,
+    info: null,
+    exitCode: null,
+    at: 0,
+    executionTime: 1,
+    roundtripTime: 2,
+  });
   run.applyTargets([upd('j1', 'a', 'timed-out'), upd('j2', 'a', 'failed'), upd('j1', 'b', 'succeeded'), upd('j2', 'b', 'lost')]);
   assert.equal(run.hostStatus('a'), 'timed-out');
   assert.equal(run.hostStatus('b'), 'lost');

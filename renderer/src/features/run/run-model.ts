@@ -11,7 +11,13 @@ import { HostLog } from './host-log.js';
 
 export { HOST_STATUSES, type HostStatus };
 
-type Cell = { state: TargetState; info: string | null; executionTime: number | null; roundtripTime: number | null; exitCode: number | null };
+type Cell = {
+  state: TargetState;
+  info: string | null;
+  executionTime: number | null;
+  roundtripTime: number | null;
+  exitCode: number | null;
+};
 export type RunJob = Readonly<{ jobId: string; order: number; verb: string; text: string; name: string | null }>;
 export type HostGroup = Readonly<{ hosts: readonly string[]; log: HostLog }>;
 
@@ -142,7 +148,9 @@ export class RunModel {
       list.push(host);
       bySig.set(sig, list);
     }
-    return [...bySig.values()].map((hosts) => ({ hosts, log: this.log(hosts[0] as string) })).sort((a, b) => b.hosts.length - a.hosts.length);
+    return [...bySig.values()]
+      .map((hosts) => ({ hosts, log: this.log(hosts[0] as string) }))
+      .sort((a, b) => b.hosts.length - a.hosts.length);
   }
 
   /** (job, host) pairs, for fetching stored output of a past run. */

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { splitAutomation, withAutomation } from './automation-file.js';
 
 const YAML = '- jobs:\n  - RUN: echo hi\n';
-const A = { schedules: [{ name: 'nightly', cron: '0 3 * * *', misfire: 'skip' as const, overlap: 'skip' as const }], notifications: [], triggers: [{ name: 'ci' }] };
+const A = {
+  schedules: [{ name: 'nightly', cron: '0 3 * * *', misfire: 'skip' as const, overlap: 'skip' as const }],
+  notifications: [],
+  triggers: [{ name: 'ci' }],
+};
 
 test('export and import round-trip the automation; a file without it is the plain YAML', () => {
   const file = withAutomation(YAML, A);
@@ -20,7 +24,9 @@ test("an item's allowSimultaneous setting travels in the automation line, alone 
   const file = withAutomation(YAML, only);
   assert.notEqual(file, YAML, 'a setting alone still writes the line');
   assert.deepEqual(splitAutomation(file), { yaml: YAML, automation: only });
-  assert.deepEqual(splitAutomation(withAutomation(YAML, { ...A, settings: { allowSimultaneous: true } })).automation?.settings, { allowSimultaneous: true });
+  assert.deepEqual(splitAutomation(withAutomation(YAML, { ...A, settings: { allowSimultaneous: true } })).automation?.settings, {
+    allowSimultaneous: true,
+  });
   // A file written before settings existed imports with none (the item keeps the default).
   assert.equal(splitAutomation(withAutomation(YAML, A)).automation?.settings, undefined);
 });

@@ -33,7 +33,15 @@ const DNF: ComponentManifest = {
     type: 'object',
     required: ['packages'],
     properties: {
-      state: { anyOf: [{ const: 'present', type: 'string' }, { const: 'latest', type: 'string' }, { const: 'absent', type: 'string' }], default: 'present', title: 'State' },
+      state: {
+        anyOf: [
+          { const: 'present', type: 'string' },
+          { const: 'latest', type: 'string' },
+          { const: 'absent', type: 'string' },
+        ],
+        default: 'present',
+        title: 'State',
+      },
       exclude: { type: 'array', items: { type: 'string' }, title: 'Exclude' },
       name: { type: 'string', pattern: '^[a-z]+$', title: 'Name' },
       packages: { type: 'array', items: { type: 'string' }, 'x-argv': 'positionals', title: 'Packages' },
@@ -66,7 +74,12 @@ test('form → job string: options first, then the rest verbatim', () => {
 });
 
 test('job string → form → job string round-trips, keeping explicit defaults', () => {
-  for (const text of ['--skip-cache --retry 2 echo hi', '--retry 1 echo {{ x }} | grep y', '--stdout-arg wrkdir --timeout 30 ls -la', 'curl --retry 3 http://x']) {
+  for (const text of [
+    '--skip-cache --retry 2 echo hi',
+    '--retry 1 echo {{ x }} | grep y',
+    '--stdout-arg wrkdir --timeout 30 ls -la',
+    'curl --retry 3 http://x',
+  ]) {
     const r = readStep(RUN, text);
     assert.ok(r.ok, text);
     if (r.ok) assert.equal(writeStep(RUN, r.values, r.present), text);
@@ -81,7 +94,14 @@ test('positionals and arrays quote what needs quoting', () => {
   assert.equal(text, `--state latest --exclude=a --exclude=b vim 'it'"'"'s'`);
   const back = parseJobString(fields, text);
   assert.ok(back.ok);
-  if (back.ok) assert.deepEqual([back.parsed.values.packages, back.parsed.values.exclude], [['vim', "it's"], ['a', 'b']]);
+  if (back.ok)
+    assert.deepEqual(
+      [back.parsed.values.packages, back.parsed.values.exclude],
+      [
+        ['vim', "it's"],
+        ['a', 'b'],
+      ],
+    );
   assert.equal(quoteArg('/tmp/x.conf'), '/tmp/x.conf');
 });
 

@@ -101,7 +101,11 @@ export function formatJobString(fields: readonly FormField[], values: FormValues
   // Options the text already had keep their order; new ones follow (common first, then the component's).
   const withFlag = fields.filter((f) => f.flag !== '');
   const written = withFlag.filter((f) => present.has(f.name)).sort((a, b) => order(present, a.name) - order(present, b.name));
-  const ordered = [...written, ...withFlag.filter((f) => f.common && !present.has(f.name)), ...withFlag.filter((f) => !f.common && !present.has(f.name))];
+  const ordered = [
+    ...written,
+    ...withFlag.filter((f) => f.common && !present.has(f.name)),
+    ...withFlag.filter((f) => !f.common && !present.has(f.name)),
+  ];
   for (const field of ordered) {
     if (field.name === 'exec_help') continue;
     const value = values[field.name] ?? emptyValue(field);

@@ -13,7 +13,8 @@ function checkScalar(field: FormField, kind: ItemKind, text: string): string | n
     if (field.exclusiveMinimum !== undefined && n <= field.exclusiveMinimum) return `Must be more than ${field.exclusiveMinimum}`;
     return null;
   }
-  if (field.minLength !== undefined && text.length < field.minLength) return field.minLength === 1 ? 'Required' : `At least ${field.minLength} characters`;
+  if (field.minLength !== undefined && text.length < field.minLength)
+    return field.minLength === 1 ? 'Required' : `At least ${field.minLength} characters`;
   if (field.maxLength !== undefined && text.length > field.maxLength) return `At most ${field.maxLength} characters`;
   if (field.pattern !== undefined) {
     let re: RegExp | null = null;

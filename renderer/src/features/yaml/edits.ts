@@ -20,7 +20,12 @@ export type DocEdit =
   | { kind: 'set-entry-targets'; index: number; targets: readonly string[] }
   | { kind: 'set-entry-async'; index: number; async: boolean }
   /** A rollout key of an entry (issue #17); null removes it. */
-  | { kind: 'set-entry-rollout'; index: number; key: 'serial' | 'max_fail_percentage' | 'pause' | 'approve'; value: string | number | boolean | (string | number)[] | null };
+  | {
+      kind: 'set-entry-rollout';
+      index: number;
+      key: 'serial' | 'max_fail_percentage' | 'pause' | 'approve';
+      value: string | number | boolean | (string | number)[] | null;
+    };
 
 function rootSeq(doc: Document): YAMLSeq {
   if (isSeq(doc.contents)) return doc.contents;

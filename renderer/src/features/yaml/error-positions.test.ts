@@ -12,7 +12,7 @@ const head = Array.from({ length: 12 }, (_, i) => `# comment ${i + 1}`).join('\n
 
 const cases: ReadonlyArray<{ what: string; tail: string; builder: string; loader?: string }> = [
   { what: 'unclosed double quote', tail: '    - RUN: "abc\n    - RUN: c\n', builder: '15:12' },
-  { what: "unclosed single quote", tail: "    - RUN: 'abc\n    - RUN: c\n", builder: '15:12' },
+  { what: 'unclosed single quote', tail: "    - RUN: 'abc\n    - RUN: c\n", builder: '15:12' },
   { what: 'bad indentation', tail: '   - RUN: x\n', builder: '15:1' },
   { what: 'a mapping where the name goes', tail: '  name:\n    a: 1\n', builder: '15:3', loader: '15:3' },
   { what: 'a mapping where targets go', tail: '  targets:\n    a: 1\n', builder: '15:3', loader: '15:3' },

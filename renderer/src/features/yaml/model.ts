@@ -32,7 +32,20 @@ export type DocError = Readonly<{ message: string; line: number; column: number 
 export type DeriveResult = { ok: true; model: OrchestrationModel } | { ok: false; errors: DocError[] };
 
 // The rollout keys (issue #17) are kept as written, so they round-trip through import and export.
-const ENTRY_KEYS = new Set(['jobs', 'targets', 'assign', 'name', 'async', 'vars', 'serial', 'order', 'max_fail_percentage', 'pause', 'approve', 'concurrency']);
+const ENTRY_KEYS = new Set([
+  'jobs',
+  'targets',
+  'assign',
+  'name',
+  'async',
+  'vars',
+  'serial',
+  'order',
+  'max_fail_percentage',
+  'pause',
+  'approve',
+  'concurrency',
+]);
 const TRUE_STRINGS = new Set(['y', 'yes', 't', 'true', 'on', '1']);
 const FALSE_STRINGS = new Set(['n', 'no', 'f', 'false', 'off', '0']);
 

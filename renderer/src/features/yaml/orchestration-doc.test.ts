@@ -34,7 +34,10 @@ test('every fixture opens without errors and keeps its text until the first edit
 test('the 1000-job comparison file has 1000 steps', () => {
   const text = readFileSync(new URL('comparison-orchestration.yaml', FIXTURES), 'utf8');
   const doc = new OrchestrationDoc(text, 'comparison-orchestration.yaml');
-  assert.equal(doc.model.entries.reduce((n, e) => n + e.jobs.length, 0), 1000);
+  assert.equal(
+    doc.model.entries.reduce((n, e) => n + e.jobs.length, 0),
+    1000,
+  );
 });
 
 test('editing one job string changes only that line, comments and blank lines stay', () => {
@@ -54,7 +57,10 @@ test('inserting, moving and removing steps touch only their lines', () => {
   assert.equal(doc.text.split('\n').length, text.split('\n').length + 1);
   assert.match(doc.text, /home\/centos\/.ssh\/\n {2}- RUN: uptime\n/);
   doc.edit({ kind: 'move-job', from: { entry: 0, job: 3 }, to: { entry: 1, job: 0 } });
-  assert.deepEqual(doc.model.entries[1]?.jobs.map((j) => j.text), ['uptime', 'dnf install -y wget']);
+  assert.deepEqual(
+    doc.model.entries[1]?.jobs.map((j) => j.text),
+    ['uptime', 'dnf install -y wget'],
+  );
   doc.edit({ kind: 'remove-job', at: { entry: 1, job: 0 } });
   assert.equal(doc.text, text);
 });
@@ -118,9 +124,15 @@ test('duplicate and entry moves keep comments with their nodes', () => {
   const text = '# head\n- name: one\n  jobs:\n  # c1\n  - RUN: a\n\n- name: two\n  jobs:\n  - RUN: b\n';
   const doc = new OrchestrationDoc(text, 'x.yaml');
   doc.edit({ kind: 'duplicate-job', at: { entry: 0, job: 0 } });
-  assert.deepEqual(doc.model.entries[0]?.jobs.map((j) => j.text), ['a', 'a']);
+  assert.deepEqual(
+    doc.model.entries[0]?.jobs.map((j) => j.text),
+    ['a', 'a'],
+  );
   doc.edit({ kind: 'move-entry', from: 1, to: 0 });
-  assert.deepEqual(doc.model.entries.map((e) => e.name), ['two', 'one']);
+  assert.deepEqual(
+    doc.model.entries.map((e) => e.name),
+    ['two', 'one'],
+  );
   assert.ok(doc.text.startsWith('- name: two'));
   assert.ok(doc.text.includes('\n\n# head\n- name: one'));
   assert.ok(doc.text.includes('# c1'));

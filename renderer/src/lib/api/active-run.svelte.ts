@@ -42,12 +42,14 @@ export class ActiveRun {
       if (item.kind === 'targets') {
         const mine = model ? item.updates.filter((u) => u.runId === model.runId) : [];
         if (mine.length && model) model.applyTargets(mine);
-        if (mine.length < item.updates.length && this.#earlyTargets.length < EARLY_LIMIT) this.#earlyTargets.push(...item.updates.filter((u) => u.runId !== model?.runId));
+        if (mine.length < item.updates.length && this.#earlyTargets.length < EARLY_LIMIT)
+          this.#earlyTargets.push(...item.updates.filter((u) => u.runId !== model?.runId));
       } else {
         const mine = model ? item.chunks.filter((c) => c.runId === model.runId) : [];
         if (mine.length && model) model.applyOutput(this.#dropRefetched(mine));
         // Output of another run (one just submitted, not opened yet) is kept until it is opened.
-        if (mine.length < item.chunks.length && this.#early.length < EARLY_LIMIT) this.#early.push(...item.chunks.filter((c) => c.runId !== model?.runId));
+        if (mine.length < item.chunks.length && this.#early.length < EARLY_LIMIT)
+          this.#early.push(...item.chunks.filter((c) => c.runId !== model?.runId));
       }
     }
     if (model) this.version = model.version;

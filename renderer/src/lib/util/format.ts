@@ -57,6 +57,11 @@ export function downloadText(fileName: string, text: string, type = 'text/plain'
 
 /** A safe file name from a title. */
 export function fileNameFor(name: string, ext: string): string {
-  const base = name.trim().replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'orchestration';
+  const base =
+    name
+      .trim()
+      .replace(/\.ya?ml$/i, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'orchestration';
   return `${base}.${ext}`;
 }

@@ -106,7 +106,9 @@ export const migration0007: Migration = {
     db.exec(rebuild);
     const insert = db.prepare('INSERT INTO output_fts (rowid, data) VALUES (?, ?)');
     // In pages: better-sqlite3 cannot write while a read on the same connection is still stepping.
-    const page = db.prepare<[number], { rowid: number; data: string }>('SELECT rowid, data FROM output WHERE rowid > ? ORDER BY rowid LIMIT 2000');
+    const page = db.prepare<[number], { rowid: number; data: string }>(
+      'SELECT rowid, data FROM output WHERE rowid > ? ORDER BY rowid LIMIT 2000',
+    );
     for (let last = 0, rows = page.all(0); rows.length; last = rows[rows.length - 1]!.rowid, rows = page.all(last)) {
       for (const row of rows) insert.run(row.rowid, indexText(row.data));
     }

@@ -43,7 +43,18 @@ export const newRun = (runId: string, createdAt: number, hosts: readonly string[
 
 export const newJob = (runId: string, jobId: string, seq: number, createdAt: number, hosts: readonly string[], verb = 'RUN'): NewJob => ({
   seq,
-  job: { jobId, runId, parentId: runId, parentName: `${runId}-parent`, verb, args: { command: 'true' }, sha: `sha-${jobId}`, timeout: 600, skipCache: false, parentAsync: false },
+  job: {
+    jobId,
+    runId,
+    parentId: runId,
+    parentName: `${runId}-parent`,
+    verb,
+    args: { command: 'true' },
+    sha: `sha-${jobId}`,
+    timeout: 600,
+    skipCache: false,
+    parentAsync: false,
+  },
   parentSha: null,
   text: `echo ${jobId}`,
   runOnce: false,
@@ -87,7 +98,17 @@ export async function fillHistory(store: Store, o: FillOptions): Promise<number>
           }
           const state = bad ? 'failed' : 'succeeded';
           counts[state]++;
-          tx.jobs.updateTarget({ ...target(h, at, state, { exitCode: bad ? 1 : 0, startedAt: at, finishedAt: at + 5, executionTime: 0.005, roundtripTime: 0.01, [bad ? 'stderrBytes' : 'stdoutBytes']: bytes }), jobId: job.job.jobId });
+          tx.jobs.updateTarget({
+            ...target(h, at, state, {
+              exitCode: bad ? 1 : 0,
+              startedAt: at,
+              finishedAt: at + 5,
+              executionTime: 0.005,
+              roundtripTime: 0.01,
+              [bad ? 'stderrBytes' : 'stdoutBytes']: bytes,
+            }),
+            jobId: job.job.jobId,
+          });
         }
       }
       tx.jobs.settleRun(runId, false, at + 10, counts);

@@ -14,7 +14,10 @@ for (let turn = 0; ; turn++) {
     tx.jobs.insertSubmission(newRun(runId, Date.now(), hosts, jobs.length), jobs);
     for (const j of jobs)
       for (const [i, h] of hosts.entries()) {
-        tx.jobs.updateTarget({ ...target(h, Date.now(), states[(i + turn) % states.length], { executionTime: i / 10 }), jobId: j.job.jobId });
+        tx.jobs.updateTarget({
+          ...target(h, Date.now(), states[(i + turn) % states.length], { executionTime: i / 10 }),
+          jobId: j.job.jobId,
+        });
         tx.jobs.insertChunk(j.job.jobId, h, 'stdout', 0, `line ${turn} ${i}\n`);
       }
   });
