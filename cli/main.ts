@@ -243,6 +243,13 @@ function buildProgram(setResult: (code: number) => void): Command {
     .requiredOption('--verb <verb>', 'the component, e.g. RUN (case-sensitive)')
     .option('--target <targets...>', 'run on these targets only (default: every online agent)')
     .option('--force-async', 'run the job in its own queue on each agent')
+    // A rollout of the one job, as the entry keys (issue #17); values are checked as the YAML keys are.
+    .option('--serial <sizes>', 'run in waves of N hosts, P% of them, or a list N,P%,… (the last size repeats)')
+    .option('--max-fail-percentage <p>', 'share (0-100) of the hosts that may fail before the rollout halts (default 0 with --serial)')
+    .option('--pause <seconds>', 'wait this long between waves')
+    .option('--approve', "wait for an operator's approval (directord rollout approve RUN_ID) before each wave after the first")
+    .option('--order <order>', 'shuffle: mix the hosts before they are cut into waves (default: target order)')
+    .option('--concurrency <n>', 'at most N hosts run the job at once (no halting)')
     .argument('<string...>', "the job string, e.g. 'echo hello'; --exec-help shows the verb's options")
     .allowUnknownOption()
     .addOption(tokenOption())

@@ -145,6 +145,11 @@ export type RunEventPayload = Readonly<{
   /** Per host: how many of its jobs ended in each state. */
   hosts: Readonly<Record<string, Readonly<Record<string, number>>>>;
   libraryId: string | null;
+  /**
+   * A schedule fire or trigger request whose run did not start because the Library item is still
+   * running: sent as `failed` with no run of its own (`run.runId` is `skipped-…`), naming the running one.
+   */
+  notStarted?: Readonly<{ reason: string; runningRunId: string | null }>;
 }>;
 
 // ---- triggers -------------------------------------------------------------------------------------
@@ -188,6 +193,8 @@ export type LibraryAutomation = Readonly<{
   schedules: ReadonlyArray<Omit<ScheduleAdd, 'source'>>;
   notifications: ReadonlyArray<Readonly<{ name: string; channel: NotifyChannel; on: readonly RunEvent[] }>>;
   triggers: ReadonlyArray<Omit<TriggerAdd, 'source'>>;
+  /** The item's own settings (absent in files exported before they existed: the defaults). */
+  settings?: Readonly<{ allowSimultaneous?: boolean }>;
 }>;
 
 /**
@@ -202,6 +209,7 @@ export const RestoreAutomationSchema = Type.Object(
         schedules: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
         notifications: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
         triggers: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 500 })),
+        settings: Type.Optional(Type.Object({ allowSimultaneous: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
       },
       { additionalProperties: false },
     ),

@@ -106,6 +106,12 @@ export const RunSubmissionSchema = Type.Object({
   rerunOf: Type.Optional(Id),
   /** CLI `--concurrency N`: caps every entry's hosts running at once (an entry's own key wins). */
   concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  /**
+   * The Library item this run is of (the console's Deploy of an opened item, a schedule, a
+   * trigger): stored with the run, and refused while another run of it is not finished unless the
+   * item allows simultaneous runs (`already-running`).
+   */
+  libraryId: Type.Optional(Id),
 });
 export type RunSubmission = Static<typeof RunSubmissionSchema>;
 

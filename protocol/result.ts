@@ -36,6 +36,11 @@ export const ERROR_CODES = [
   'forbidden-origin',
   /** A target pattern does not parse (inventory host patterns). */
   'invalid-pattern',
+  /**
+   * A Library item is still running (a run started from it is not finished) and its settings do
+   * not allow simultaneous runs; `details: { runId, libraryId, library }` name the running run.
+   */
+  'already-running',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -73,17 +73,28 @@ export type SubscribeRequest = Readonly<{
  */
 export type LibraryAttachment = Readonly<{ pattern: string; files: readonly SourceFile[] }>;
 
-/** A saved orchestration in the console's library. */
+/**
+ * A saved orchestration in the console's library. `allowSimultaneous` (AWX's allow_simultaneous,
+ * default false): whether a run of it may start while an earlier run of it is not finished.
+ */
 export type LibraryItem = Readonly<{
   id: string;
   name: string;
   yaml: string;
   attachments: readonly LibraryAttachment[];
+  allowSimultaneous: boolean;
   createdAt: number;
   updatedAt: number;
 }>;
 export type LibraryItemSummary = Omit<LibraryItem, 'yaml' | 'attachments'>;
-export type LibrarySave = Readonly<{ id?: string; name: string; yaml: string; attachments?: readonly LibraryAttachment[] }>;
+/** `allowSimultaneous` absent: an update keeps the stored setting (a new item gets false). */
+export type LibrarySave = Readonly<{
+  id?: string;
+  name: string;
+  yaml: string;
+  attachments?: readonly LibraryAttachment[];
+  allowSimultaneous?: boolean;
+}>;
 
 export type JobPageRequest = Readonly<{ filter?: ListJobsFilter; limit?: number; after?: string }>;
 

@@ -427,6 +427,13 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
         return run && rollouts.overlay(run);
       },
     });
+    const notify = createNotifyService({
+      store: db,
+      key: secretsKey,
+      clock,
+      log: log.child('notify'),
+      ...(options.notify ? { options: options.notify } : {}),
+    });
     const scheduleClock = options.scheduler?.clock ?? clock;
     const scheduler = createScheduler({
       store: db,
@@ -440,18 +447,12 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       lookup,
       ...(options.scheduler?.timers === false ? { timers: false } : {}),
       ...(options.scheduler?.onFire ? { onFire: options.scheduler.onFire } : {}),
+      notStarted: (notice) => void notify.notStarted(notice),
     });
     runEvents.listen((_event, run) => {
       if (run.finishedAt !== null) scheduler.runSettled(run.runId);
     });
     const schedules = createSchedulesService({ store: db, scheduler, clock: scheduleClock });
-    const notify = createNotifyService({
-      store: db,
-      key: secretsKey,
-      clock,
-      log: log.child('notify'),
-      ...(options.notify ? { options: options.notify } : {}),
-    });
     runEvents.listen((event, run) => notify.runEvent(event, run));
     if (options.onRunEvent) runEvents.listen(options.onRunEvent);
     const audit = createAuditLog({ store: db.audit, clock, log: log.child('audit'), mask: secrets.mask });
@@ -467,6 +468,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
       },
       lookup,
       ...(options.triggerLimits ? { limits: options.triggerLimits } : {}),
+      notStarted: (notice) => void notify.notStarted(notice),
     });
     const library = createLibraryService({ repo: db.library, clock, hasBlob: (sha) => blobStore.has(sha) });
 

@@ -2,14 +2,17 @@
  * `directord exec --verb V [--target T…] [--poll|--wait|--stream] [--check] [--force-async] STRING…`
  * (spec 2.2). The words are joined with single spaces into the job string; the server parses it.
  * `--exec-help` anywhere in the string prints the verb's help without contacting a server.
+ * The rollout flags (`--serial`, `--max-fail-percentage`, `--pause`, `--approve`, `--order`,
+ * `--concurrency`; rollout-flags.ts) make the exec's one entry a rollout, as the entry keys do.
  */
 import { parsePattern } from '../../protocol/inventory/pattern.js';
 import type { RunSubmission } from '../../protocol/jobs.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { submitAndReport, type ReportOptions } from './report.js';
+import { hasRolloutFlags, rolloutEntryKeys, type RolloutFlags } from './rollout-flags.js';
 
-export type ExecOptions = ReportOptions & Readonly<{ verb: string; target?: string[]; forceAsync?: boolean }>;
+export type ExecOptions = ReportOptions & RolloutFlags & Readonly<{ verb: string; target?: string[]; forceAsync?: boolean }>;
 
 /** Verbs whose sources the CLI reads and uploads (components with `sourcePatterns`). */
 const FILE_VERBS = new Set(['ADD', 'COPY']);
@@ -41,11 +44,17 @@ export function uniqueTargets(targets: readonly string[] | undefined): string[] 
   return unique;
 }
 
-export function execSubmission(verb: string, text: string, options: Pick<ExecOptions, 'target' | 'forceAsync'>): RunSubmission {
+/** `rollout`: the entry keys from the rollout flags (rolloutEntryKeys). */
+export function execSubmission(
+  verb: string,
+  text: string,
+  options: Pick<ExecOptions, 'target' | 'forceAsync'>,
+  rollout: Omit<RunSubmission['entries'][number], 'jobs'> = {},
+): RunSubmission {
   const targets = uniqueTargets(options.target);
   return {
     kind: 'exec',
-    entries: [{ jobs: [{ verb, text }] }],
+    entries: [{ ...rollout, jobs: [{ verb, text }] }],
     ...(targets ? { targets } : {}),
     ...(options.forceAsync ? { forceAsync: true } : {}),
     requestedBy: 'cli',
@@ -59,7 +68,9 @@ export async function runExec(words: readonly string[], options: ExecOptions, ct
     printExecHelp(options.verb);
     return EXIT.ok;
   }
-  const submission = execSubmission(options.verb, text, options);
+  // Checked before anything is sent: a bad value is a usage error naming its flag.
+  const rollout = hasRolloutFlags(options) ? await rolloutEntryKeys(options) : {};
+  const submission = execSubmission(options.verb, text, options, rollout);
   // Only the file-transferring verbs need the components here (keeps `exec` start-up lean).
   if (!FILE_VERBS.has(options.verb.toUpperCase())) return submitAndReport([submission], options, ctx);
   const { lookup } = await import('../components.js');

@@ -27,6 +27,8 @@ export type SqlRun = {
   verb_list: string;
   counts: string;
   submission: string;
+  /** The Library item the run is of (migration 0014). */
+  library_id?: string | null;
 };
 
 export type SqlJob = {

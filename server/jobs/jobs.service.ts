@@ -84,6 +84,16 @@ export type SubmitOptions = Readonly<{ within?: WithinSubmission; admit?: (hosts
 /** Thrown inside the unit of work to roll it back when `within` declines. */
 class Declined extends Error {}
 
+/** Thrown inside the unit of work: the run's Library item is still running (and does not allow simultaneous runs). */
+class AlreadyRunning extends Error {
+  constructor(
+    readonly libraryId: string,
+    readonly running: Readonly<{ runId: string; name: string }>,
+  ) {
+    super('already running');
+  }
+}
+
 export type Reconciled = Readonly<{ redispatched: number; send: () => void }>;
 
 export type JobsService = ReturnType<typeof createJobsService>;
@@ -292,6 +302,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       targets: [...targetNames].sort(),
       verbs: [...verbs],
       submission: JSON.stringify(rest),
+      libraryId: submission.libraryId ?? null,
     };
     const run: LiveRun = {
       runId: runRow.runId,
@@ -316,6 +327,8 @@ export function createJobsService(deps: JobsServiceDeps) {
     const rollouts = settled ? [] : (deps.rollouts?.plan(submission, plan, now) ?? []);
     try {
       await db.transaction((all) => {
+        const running = submission.libraryId ? all.jobs.runningOfLibrary(submission.libraryId) : null;
+        if (running && submission.libraryId) throw new AlreadyRunning(submission.libraryId, running);
         all.jobs.insertSubmission(runRow, rows);
         for (const r of rollouts) all.rollouts.insert(r);
         if (settled) settled = { ...settled, status: all.jobs.settleRun(run.runId, settled.status === 'cancelled', now, counts) };
@@ -323,6 +336,12 @@ export function createJobsService(deps: JobsServiceDeps) {
       });
     } catch (error) {
       if (error instanceof Declined) return fail('conflict', 'the submission was declined in its unit of work (already handled)');
+      if (error instanceof AlreadyRunning) {
+        const { runId, name } = error.running;
+        return fail('already-running', `library item ${name} is already running as run ${runId}; allow simultaneous runs in its settings`, {
+          details: { runId, libraryId: error.libraryId, library: name },
+        });
+      }
       if (isStorageFull(error) && deps.storage) return deps.storage.full('the submission', error);
       log.error('submission not stored', { error: String(error) });
       return fail('internal', 'the submission could not be stored; see the server log');

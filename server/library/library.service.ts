@@ -36,10 +36,12 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryStore; clock:
       }
       if (item.id === undefined) {
         const id = randomUUID();
-        await repo.insert(id, name, item.yaml, attachments, now);
+        await repo.insert(id, name, item.yaml, attachments, now, item.allowSimultaneous);
         return this.get(id);
       }
-      return (await repo.update(item.id, name, item.yaml, attachments, now)) ? this.get(item.id) : notFound(item.id);
+      return (await repo.update(item.id, name, item.yaml, attachments, now, item.allowSimultaneous))
+        ? this.get(item.id)
+        : notFound(item.id);
     },
     async remove(id: string): Promise<Result<null>> {
       return (await repo.remove(id)) ? ok(null) : notFound(id);

@@ -37,6 +37,8 @@ export function summaryLine(p: RunEventPayload): string {
           .join(', ')}`,
     )
     .join('; ');
+  if (p.notStarted)
+    return `Directord run ${p.event}: not started (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy}) — ${p.notStarted.reason}`;
   return `Directord run ${p.run.runId} ${p.event} (${p.run.source ?? p.run.requestedBy}, requested by ${p.run.requestedBy})${hosts ? ` — ${hosts}` : ''}`;
 }
 

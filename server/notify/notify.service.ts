@@ -20,6 +20,7 @@ import type { RunSummary } from '../../protocol/records.js';
 import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import { libraryIdByName } from '../schedules/library-ref.js';
+import type { NotStarted } from '../schedules/source.js';
 import type { NotificationRow, Store } from '../store/types.js';
 import { deliverOnce, maskUrl, type SmtpSettings } from './deliver.js';
 
@@ -136,6 +137,9 @@ export function createNotifyService(
   }
 
   async function libraryOfRun(run: RunSummary): Promise<string | null> {
+    // The stored link first (a console Deploy of an item has its file name as source), then the name.
+    const linked = (await store.history.getRun(run.runId))?.library_id;
+    if (linked) return linked;
     const source = run.source ?? '';
     if (!source.startsWith('library:')) return null;
     const id = await libraryIdByName(store.library, source.slice('library:'.length));
@@ -235,6 +239,33 @@ export function createNotifyService(
           at: r.at,
         })),
       );
+    },
+    /**
+     * A schedule fire or trigger request refused because its Library item is still running: the
+     * notifications that a failed run of the item would reach get a `failed` event with no run
+     * of its own (`skipped-…` id), naming the reason and the running run.
+     */
+    async notStarted(notice: NotStarted): Promise<void> {
+      const matching = (await store.notifications.all()).filter(
+        (n) => n.events.includes('failed') && (n.libraryId === null || n.libraryId === notice.libraryId),
+      );
+      if (!matching.length) return;
+      const payload: RunEventPayload = {
+        event: 'failed',
+        run: {
+          runId: `skipped-${randomUUID()}`,
+          status: 'failed',
+          source: notice.source,
+          requestedBy: notice.requestedBy,
+          createdAt: notice.at,
+          finishedAt: notice.at,
+          targets: [],
+        },
+        hosts: {},
+        libraryId: notice.libraryId,
+        notStarted: { reason: notice.reason, runningRunId: notice.runningRunId },
+      };
+      for (const n of matching) deliver(n, payload, 1);
     },
     /** The run-event listener: matching notifications get a delivery each. */
     async runEvent(event: RunEvent, run: RunSummary): Promise<void> {

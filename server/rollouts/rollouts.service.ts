@@ -435,7 +435,8 @@ export function createRollouts(deps: RolloutsDeps) {
       return live.row.jobIds.some((id) => failedOn.has(id)) ? [{ ...plain, jobs }] : [];
     });
     if (!entries.length) return null;
-    const { restrict: _r, concurrency: _cc, ...rest } = stored;
+    // No libraryId: the retry is part of the halted run, which holds its Library item already (allowSimultaneous is not asked).
+    const { restrict: _r, concurrency: _cc, libraryId: _l, ...rest } = stored;
     return { ...rest, ...(run.source_text !== null ? { sourceText: run.source_text } : {}), entries, requestedBy, rerunOf: runId };
   }
 

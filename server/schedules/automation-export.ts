@@ -28,7 +28,8 @@ export function createAutomationExport(
   const { store } = deps;
   return {
     async exportOf(id: unknown): Promise<Result<LibraryAutomation>> {
-      if (typeof id !== 'string' || !(await store.library.get(id))) return fail('not-found', `no library item ${String(id)}`);
+      const item = typeof id === 'string' ? await store.library.get(id) : undefined;
+      if (typeof id !== 'string' || !item) return fail('not-found', `no library item ${String(id)}`);
       const schedules = (await store.schedules.all()).filter((s) => s.libraryId === id);
       // A Slack incoming-webhook URL is itself the credential: it never leaves the server in an export.
       const notifications = (await store.notifications.all()).filter((n) => n.libraryId === id && n.kind !== 'slack');
@@ -54,6 +55,8 @@ export function createAutomationExport(
           ...(t.varsFrom.length ? { varsFrom: [...t.varsFrom] } : {}),
           ...(t.hmacKey === null ? { auth: 'bearer' as const } : {}),
         })),
+        // Only what differs from the defaults, so an item with none exports as plain YAML.
+        ...(item.allowSimultaneous ? { settings: { allowSimultaneous: true } } : {}),
       });
     },
     async restore(payload: unknown): Promise<Result<{ created: string[]; skipped: string[]; secrets: string[] }>> {
@@ -67,6 +70,8 @@ export function createAutomationExport(
       const skipped: string[] = [];
       const secrets: string[] = [];
       const note = (what: string, r: Result<unknown>) => (r.ok ? created.push(what) : skipped.push(`${what}: ${r.error.message}`));
+      // The item's settings travel with its automation (the import restores them on the new item).
+      if (a.settings?.allowSimultaneous !== undefined) await store.library.setAllowSimultaneous(id, a.settings.allowSimultaneous);
       for (const s of Array.isArray(a.schedules) ? a.schedules : [])
         note(`schedule ${String(s?.name)}`, await deps.schedules.add({ ...s, source: { library: item.name } }, id));
       for (const n of Array.isArray(a.notifications) ? a.notifications : []) {

@@ -57,7 +57,9 @@ async function withStack(body: (s: Stack, dataDir: string) => Promise<void>): Pr
 }
 
 async function addSchedule(s: Stack, add: Partial<ScheduleAdd> & Pick<ScheduleAdd, 'name'>) {
-  const item = await request(s.ui.emitWithAck('library:save', { name: `item-${add.name}`, yaml: YAML }));
+  // The schedule's own overlap policy is what these tests look at: its item allows simultaneous
+  // runs, so only `overlap` holds a fire back (the item's setting: server/library/simultaneous.test.ts).
+  const item = await request(s.ui.emitWithAck('library:save', { name: `item-${add.name}`, yaml: YAML, allowSimultaneous: true }));
   return request(s.ui.emitWithAck('schedules:add', { cron: '*/5 * * * *', source: { library: item.name }, target: 'a1', ...add }));
 }
 
@@ -210,7 +212,7 @@ test(
   { timeout: 30_000 },
   async () => {
     await withStack(async (s) => {
-      const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+      const item = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML, allowSimultaneous: true }));
       await request(
         s.ui.emitWithAck('schedules:add', {
           name: 'patch-window',
@@ -244,6 +246,7 @@ test(
         { name: 'patch-hook', on: ['failed'], channel: { kind: 'webhook', url: 'http://127.0.0.1:9/hook' } },
       ]);
       assert.deepEqual(exported.triggers, [{ name: 'patch-now', varsFrom: ['ref'] }]);
+      assert.deepEqual(exported.settings, { allowSimultaneous: true }, "the item's non-default settings travel with it");
 
       // A restored console: the item is deleted (its automation goes with it) and imported again.
       await request(s.ui.emitWithAck('library:delete', item.id));
@@ -252,7 +255,9 @@ test(
         ['unrelated'],
       );
       const again = await request(s.ui.emitWithAck('library:save', { name: 'patching', yaml: YAML }));
+      assert.equal(again.allowSimultaneous, false);
       const restored = await request(s.ui.emitWithAck('library:restore-automation', { id: again.id, automation: exported }));
+      assert.equal((await request(s.ui.emitWithAck('library:get', again.id))).allowSimultaneous, true, 'the import restores the setting');
       assert.deepEqual(restored.created, ['schedule patch-window', 'notification patch-hook', 'trigger patch-now']);
       assert.deepEqual(restored.skipped, []);
       assert.equal(restored.secrets.length, 2);

@@ -10,13 +10,17 @@
  *   missed under `misfire: skip`. Earlier missed fire times are never replayed one by one.
  * Firing while the schedule's previous run is still open follows `overlap`: `skip` records the
  * fire time without a run; `queue` holds it (one at most) until that run settles; `allow` runs.
+ * Independently, a run of a Library item is refused while any run of that item (from the console,
+ * another schedule, a trigger) is unfinished unless the item allows simultaneous runs: the fire
+ * time is then handled, recorded as `skipped-running` (naming the running run), and notified as
+ * a failed run would be. `overlap: allow` therefore needs the item's `allowSimultaneous` too.
  */
 import type { RunSubmission, RunSubmitted } from '../../protocol/jobs.js';
 import type { Logger } from '../../protocol/log.js';
 import type { Result } from '../../protocol/result.js';
 import type { ScheduleRow, Store, StoreTx } from '../store/types.js';
 import { parseCron, type CronPlan } from './cron.js';
-import { automationSubmission, type SourceDeps } from './source.js';
+import { automationSubmission, runningRunOf, type NotStarted, type SourceDeps } from './source.js';
 
 /** The job path's submit, with writes to make inside the submission's unit of work (false: roll it back). */
 export type SubmitWithin = (
@@ -28,7 +32,7 @@ export type SubmitWithin = (
 export type FireRecord = Readonly<{
   schedule: string;
   at: number;
-  outcome: 'run' | 'skipped-overlap' | 'queued' | 'missed' | 'failed' | 'duplicate';
+  outcome: 'run' | 'skipped-overlap' | 'skipped-running' | 'queued' | 'missed' | 'failed' | 'duplicate';
   runId: string | null;
   lagMs: number;
   detail?: string;
@@ -49,6 +53,8 @@ export type SchedulerDeps = Readonly<{
   /** Real timers by default; false leaves evaluation to explicit `tick()` calls (tests with a fake clock). */
   timers?: boolean;
   onFire?: (record: FireRecord) => void;
+  /** A fire refused because its Library item is still running (notifications send it as a failure). */
+  notStarted?: (notice: NotStarted) => void;
 }>;
 
 export type Scheduler = ReturnType<typeof createScheduler>;
@@ -106,6 +112,19 @@ export function createScheduler(deps: SchedulerDeps) {
     const handled = await store.transaction((tx) =>
       release ? tx.schedules.takeQueued(row.id, at, null) : tx.schedules.markFired(row.id, at, null, null),
     );
+    if (handled && result.error.code === 'already-running') {
+      const runningRunId = runningRunOf(result.error);
+      record({ schedule: row.name, at, outcome: 'skipped-running', runId: runningRunId, lagMs, detail: result.error.message });
+      deps.notStarted?.({
+        libraryId: row.libraryId,
+        source: submission.ok ? (submission.value.source ?? requestedBy) : requestedBy,
+        requestedBy,
+        reason: result.error.message,
+        runningRunId,
+        at: clock(),
+      });
+      return;
+    }
     record({ schedule: row.name, at, outcome: handled ? 'failed' : 'duplicate', runId: null, lagMs, detail: result.error.message });
   }
 

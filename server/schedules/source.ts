@@ -15,6 +15,25 @@ export type SourceDeps = Readonly<{ library: Pick<LibraryStore, 'get'>; lookup?:
 
 export type RunOptions = Readonly<{ target: string | null; vars: Readonly<Record<string, unknown>>; requestedBy: string }>;
 
+/**
+ * A schedule fire or trigger request whose run was refused because its Library item is still
+ * running: notified as a failed run would be (notify.service.ts `notStarted`).
+ */
+export type NotStarted = Readonly<{
+  libraryId: string | null;
+  source: string;
+  requestedBy: string;
+  reason: string;
+  runningRunId: string | null;
+  at: number;
+}>;
+
+/** The running run named by an `already-running` refusal. */
+export function runningRunOf(error: Readonly<{ details?: unknown }>): string | null {
+  const runId = (error.details as { runId?: unknown } | undefined)?.runId;
+  return typeof runId === 'string' ? runId : null;
+}
+
 /** `library:NAME` or `file:PATH`, as listings show it. */
 export async function describeSource(row: AutomationSourceRow, library: Pick<LibraryStore, 'get'>): Promise<string> {
   if (row.libraryId) return `library:${(await library.get(row.libraryId))?.name ?? row.libraryId}`;
@@ -61,5 +80,7 @@ export async function automationSubmission(
     entries,
     ...(options.target ? { targets: [options.target] } : {}),
     requestedBy: options.requestedBy,
+    // The run is of the item: refused while another run of it is open (unless the item allows it).
+    ...(row.libraryId ? { libraryId: row.libraryId } : {}),
   });
 }

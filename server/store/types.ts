@@ -34,6 +34,8 @@ export type NewRun = Readonly<{
   verbs: readonly string[];
   /** JSON of the submission without its sourceText. */
   submission: string;
+  /** The Library item the run is of (RunSubmission.libraryId). */
+  libraryId?: string | null;
 }>;
 
 export type NewJob = Readonly<{
@@ -71,6 +73,12 @@ export interface JobsWrites {
    * cancelled run stays cancelled. Undefined when the run is gone or still open.
    */
   resettleRun(runId: string): RunSummary | undefined;
+  /**
+   * A read inside the unit of work that stores a run of Library item `libraryId`: an unfinished
+   * run of it when the item does not allow simultaneous runs (null otherwise, or when there is no
+   * such item). Read here, not before, so two submissions cannot both see the item idle.
+   */
+  runningOfLibrary(libraryId: string): Readonly<{ runId: string; name: string }> | null;
 }
 
 export interface JobsStore {
@@ -272,9 +280,26 @@ export interface EnrolmentStore {
 export interface LibraryStore {
   list(): Promise<LibraryItemSummary[]>;
   get(id: string): Promise<LibraryItem | undefined>;
-  insert(id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number): Promise<void>;
-  /** False when there is no such item. */
-  update(id: string, name: string, yaml: string, attachments: readonly LibraryAttachment[], now: number): Promise<boolean>;
+  /** `allowSimultaneous` undefined: false. */
+  insert(
+    id: string,
+    name: string,
+    yaml: string,
+    attachments: readonly LibraryAttachment[],
+    now: number,
+    allowSimultaneous?: boolean,
+  ): Promise<void>;
+  /** False when there is no such item. `allowSimultaneous` undefined keeps the stored setting. */
+  update(
+    id: string,
+    name: string,
+    yaml: string,
+    attachments: readonly LibraryAttachment[],
+    now: number,
+    allowSimultaneous?: boolean,
+  ): Promise<boolean>;
+  /** False when there is no such item (an import restores the setting). */
+  setAllowSimultaneous(id: string, allow: boolean): Promise<boolean>;
   remove(id: string): Promise<boolean>;
   /** Whether a saved orchestration lists blob `sha` (garbage collection keeps it). */
   listsBlob(sha: string): Promise<boolean>;

@@ -17,7 +17,7 @@ import { fail, ok, type Result } from '../../protocol/result.js';
 import { compileValidator } from '../../protocol/validate.js';
 import { loadOrchestration } from '../../components/orchestration.js';
 import { libraryIdByName } from '../schedules/library-ref.js';
-import { automationSubmission, describeSource, type SourceDeps } from '../schedules/source.js';
+import { automationSubmission, describeSource, runningRunOf, type NotStarted, type SourceDeps } from '../schedules/source.js';
 import type { Store, TriggerRow } from '../store/types.js';
 
 const addValidator = compileValidator(TriggerAddSchema);
@@ -64,6 +64,8 @@ export function createTriggersService(
     limits?: TriggerLimits;
     /** Every hook request that authenticated or was refused is recorded (as `trigger:NAME`, or `anonymous`). */
     audit?: AuditLog;
+    /** A request refused because its Library item is still running (notifications send it as a failure). */
+    notStarted?: (notice: NotStarted) => void;
   }>,
 ) {
   const { store, clock, log } = deps;
@@ -183,7 +185,17 @@ export function createTriggersService(
     });
     if (!result.ok) {
       log.warn('trigger fired but its run did not start', { trigger: t.name, error: result.error.message });
-      return answer(res, 422, result);
+      if (result.error.code !== 'already-running') return answer(res, 422, result);
+      // 409: the request was fine; the item is busy (its earlier run is not finished).
+      deps.notStarted?.({
+        libraryId: t.libraryId,
+        source: submission.ok ? (submission.value.source ?? requestedBy) : requestedBy,
+        requestedBy,
+        reason: result.error.message,
+        runningRunId: runningRunOf(result.error),
+        at: clock(),
+      });
+      return answer(res, 409, result);
     }
     log.info('trigger fired', { trigger: t.name, runId: result.value.runId });
     answer(res, 202, ok({ runId: result.value.runId }));

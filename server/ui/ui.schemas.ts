@@ -105,6 +105,8 @@ export const librarySaveValidator = compileValidator(
         { maxItems: 1000 },
       ),
     ),
+    /** Absent: an update keeps the stored setting. */
+    allowSimultaneous: Type.Optional(Type.Boolean()),
   }),
 );
 

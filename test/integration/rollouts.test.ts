@@ -106,6 +106,53 @@ test ! -e "$dir/fail-$1-$id"
   });
 
   test(
+    'exec --serial 1 --poll: an ad-hoc exec rolls out as one entry, halts after the first failing host and never dispatches to the rest',
+    { timeout: 60_000 },
+    async () => {
+      const m = marker();
+      failOn(m, 'a1');
+      const out = await c.cli('exec', '--verb', 'RUN', '--target', ...HOSTS, '--serial', '1', '--poll', `sh ${script()} ${m} 0`);
+      assert.equal(out.code, 1, describeRun(out));
+      assert.match(out.stdout, /^Wave 1\/4 of entry 1 started: a1$/m, describeRun(out));
+      assert.match(out.stdout, /^Wave 1\/4 of entry 1 ended$/m, describeRun(out));
+      assert.doesNotMatch(out.stdout, /^Wave 2\//m, 'no second wave');
+      assert.match(
+        out.stdout,
+        /^Rollout halted: entry 1 after wave 1: 1 of 4 hosts failed \(a1\), above max_fail_percentage 0; run `directord rollout resume\|retry\|abort \S+`$/m,
+      );
+      const runId = runIdOf(out.stdout);
+      const run = await req(c.ui, 'runs:get', runId);
+      assert.equal(run.kind, 'exec');
+      assert.equal(run.status, 'halted');
+      assert.deepEqual(await targetStates(runId), { a1: 'failed', a2: 'queued', a3: 'queued', a4: 'queued' });
+      assert.deepEqual(
+        run.jobs[0]!.targets.filter((t) => t.dispatchedAt !== null).map((t) => t.target),
+        ['a1'],
+        'never dispatched to a2, a3, a4',
+      );
+      assert.deepEqual(ran(m), ['a1']);
+      const aborted = await c.cli('rollout', 'abort', runId);
+      assert.equal(aborted.code, 0, describeRun(aborted));
+      assert.deepEqual(ran(m), ['a1'], 'nothing ran on the rest');
+
+      // The flags' values are the entry keys' values; a bad one is a usage error naming the flag, and nothing is sent.
+      const before = (await req(c.ui, 'runs:list', {})).length;
+      for (const [flag, value] of [
+        ['--serial', '0'],
+        ['--max-fail-percentage', '101'],
+        ['--order', 'random'],
+        ['--concurrency', '0'],
+        ['--pause', 'soon'],
+      ] as const) {
+        const bad = await c.cli('exec', '--verb', 'RUN', flag, value, 'true');
+        assert.equal(bad.code, 2, describeRun(bad));
+        assert.match(bad.stderr, new RegExp(`^${flag}: expected `, 'm'), describeRun(bad));
+      }
+      assert.equal((await req(c.ui, 'runs:list', {})).length, before, 'nothing was submitted');
+    },
+  );
+
+  test(
     'max_fail_percentage 50 goes past one failure of four and halts at three; resume runs the last wave',
     { timeout: 60_000 },
     async () => {

@@ -16,7 +16,11 @@ test(
     const agent = new FakeAgent(t.server, 'a1');
     try {
       await agent.start();
-      await request(ui.emitWithAck('library:save', { name: 'deploy', yaml: '- jobs:\n  - RUN: echo deploying\n' }));
+      // Four runs of the item stay open at once here (the agent completes none): it allows that
+      // (refusal while running: server/library/simultaneous.test.ts).
+      await request(
+        ui.emitWithAck('library:save', { name: 'deploy', yaml: '- jobs:\n  - RUN: echo deploying\n', allowSimultaneous: true }),
+      );
       // Through the real CLI: URL and Secret on lines of their own.
       const added = await runCli(
         '--data-dir',

@@ -99,6 +99,7 @@ export function registerHandlers(socket: UiSocket, state: MockState): void {
       name: item.name.trim(),
       yaml: item.yaml,
       attachments: item.attachments ?? [],
+      allowSimultaneous: item.allowSimultaneous ?? existing?.allowSimultaneous ?? false,
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };

@@ -19,8 +19,14 @@ function countClass(state: TargetState): 'open' | 'ok' | 'failed' | 'cancelled' 
 
 export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: JobsStore }> {
   const insertRun =
-    db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, part_of, title, job_count, target_list, verb_list, counts, submission)
-    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @part_of, @title, @job_count, @target_list, @verb_list, '{}', @submission)`);
+    db.prepare(`INSERT INTO runs (run_id, kind, source, source_text, requested_by, created_at, finished_at, status, rerun_of, part_of, title, job_count, target_list, verb_list, counts, submission, library_id)
+    VALUES (@run_id, @kind, @source, @source_text, @requested_by, @created_at, NULL, 'running', @rerun_of, @part_of, @title, @job_count, @target_list, @verb_list, '{}', @submission, @library_id)`);
+  // Halted and awaiting-approval runs are unfinished too (runs.status stays 'running' under a rollout).
+  const runningOfLibrary = db.prepare<
+    [string],
+    { run_id: string; name: string }
+  >(`SELECT r.run_id, l.name FROM library l JOIN runs r ON r.library_id = l.id
+    WHERE l.id = ? AND l.allow_simultaneous = 0 AND r.finished_at IS NULL ORDER BY r.created_at LIMIT 1`);
   const insertJob =
     db.prepare(`INSERT INTO jobs (job_id, seq, run_id, parent_id, parent_name, parent_sha, job_name, verb, sha, text, args, vars, stdout_arg, stderr_arg, timeout, run_once, skip_cache, parent_async, created_at, updated_at, skipped_reason)
     VALUES (@job_id, @seq, @run_id, @parent_id, @parent_name, @parent_sha, @job_name, @verb, @sha, @text, @args, @vars, @stdout_arg, @stderr_arg, @timeout, @run_once, @skip_cache, @parent_async, @created_at, @created_at, @skipped_reason)`);
@@ -121,6 +127,7 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
         target_list: JSON.stringify(run.targets),
         verb_list: JSON.stringify(run.verbs),
         submission: run.submission,
+        library_id: run.libraryId ?? null,
       });
       const hosts = new Map<string, { n: number; open: number; ok: number; failed: number; cancelled: number; last: number }>();
       for (const j of jobs) {
@@ -195,6 +202,10 @@ export function createJobsSql(db: Db): Readonly<{ writes: JobsWrites; store: Job
       if (stored.changes !== 1) return false;
       indexChunk.run(stored.lastInsertRowid, indexText(data));
       return true;
+    },
+    runningOfLibrary(libraryId: string) {
+      const row = runningOfLibrary.get(libraryId);
+      return row ? { runId: row.run_id, name: row.name } : null;
     },
     resettleRun(runId: string): RunSummary | undefined {
       const row = runRow.get(runId);

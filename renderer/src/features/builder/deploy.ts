@@ -110,10 +110,15 @@ function rolloutKeysOf(sourceText: string, source: string): Partial<EntrySubmiss
   });
 }
 
-/** The submission for `runs:submit`; selected hosts stand in for entries without targets. */
+/**
+ * The submission for `runs:submit`; selected hosts stand in for entries without targets.
+ * `libraryId`: the builder holds a Library item (opened from, or saved to, the Library; unsaved
+ * edits included), so the run is of that item and waits for none: the server refuses it while
+ * another run of the item is unfinished, unless the item allows simultaneous runs.
+ */
 export function buildSubmission(
   model: OrchestrationModel,
-  options: { selected: readonly string[]; source: string; sourceText: string },
+  options: { selected: readonly string[]; source: string; sourceText: string; libraryId?: string | null },
 ): RunSubmission {
   const rollout = rolloutKeysOf(options.sourceText, options.source);
   return {
@@ -121,6 +126,7 @@ export function buildSubmission(
     source: options.source,
     sourceText: options.sourceText,
     requestedBy: 'console',
+    ...(options.libraryId ? { libraryId: options.libraryId } : {}),
     entries: model.entries.map((entry, index) => {
       const targets =
         entry.targets && entry.targets.length ? [...entry.targets] : options.selected.length ? [...options.selected] : undefined;

@@ -18,3 +18,15 @@ test('export and import round-trip the automation; a file without it is the plai
   assert.deepEqual(splitAutomation(YAML), { yaml: YAML, automation: null });
   assert.deepEqual(splitAutomation(`${YAML}# directord-automation: {not json\n`), { yaml: YAML, automation: null });
 });
+
+test("an item's allowSimultaneous setting travels in the automation line, alone or with the rest", () => {
+  const only = { schedules: [], notifications: [], triggers: [], settings: { allowSimultaneous: true } };
+  const file = withAutomation(YAML, only);
+  assert.notEqual(file, YAML, 'a setting alone still writes the line');
+  assert.deepEqual(splitAutomation(file), { yaml: YAML, automation: only });
+  assert.deepEqual(splitAutomation(withAutomation(YAML, { ...A, settings: { allowSimultaneous: true } })).automation?.settings, {
+    allowSimultaneous: true,
+  });
+  // A file written before settings existed imports with none (the item keeps the default).
+  assert.equal(splitAutomation(withAutomation(YAML, A)).automation?.settings, undefined);
+});

@@ -1,6 +1,6 @@
 /**
  * A Library item's export file: the orchestration's YAML as it is, then (when the item has any)
- * its schedules, notifications and triggers as one trailing comment line, so the file stays a
+ * its schedules, notifications, triggers and non-default settings (`allowSimultaneous`) as one trailing comment line, so the file stays a
  * plain orchestration for Directord and a restored console gets them back (secrets never in it).
  */
 import type { LibraryAutomation } from '#protocol/automation.js';
@@ -8,7 +8,7 @@ import type { LibraryAutomation } from '#protocol/automation.js';
 const MARK = '# directord-automation: ';
 
 export function isEmptyAutomation(a: LibraryAutomation): boolean {
-  return a.schedules.length === 0 && a.notifications.length === 0 && a.triggers.length === 0;
+  return a.schedules.length === 0 && a.notifications.length === 0 && a.triggers.length === 0 && a.settings?.allowSimultaneous === undefined;
 }
 
 export function withAutomation(yaml: string, automation: LibraryAutomation | null): string {
@@ -24,10 +24,12 @@ export function splitAutomation(text: string): { yaml: string; automation: Libra
   let automation: LibraryAutomation | null = null;
   try {
     const value = JSON.parse(lines[at]!.slice(MARK.length)) as Partial<LibraryAutomation>;
+    const allow = value.settings?.allowSimultaneous;
     automation = {
       schedules: Array.isArray(value.schedules) ? value.schedules : [],
       notifications: Array.isArray(value.notifications) ? value.notifications : [],
       triggers: Array.isArray(value.triggers) ? value.triggers : [],
+      ...(typeof allow === 'boolean' ? { settings: { allowSimultaneous: allow } } : {}),
     };
   } catch {
     automation = null;
