@@ -7,7 +7,8 @@
  *   history_jobs_page_ms    `/ui jobs:page {limit: 100}`
  *   history_runs_page_ms    `/ui runs:list {limit: 50}` and a host's `hosts:history {limit: 20}` (the slower)
  *   history_search_ms       `/ui output:search` of a phrase every host printed (first 100 lines)
- *   history_job_info_ms     `directord manage --job-info last` (wall)
+ *   history_job_info_ms     `directord manage --job-info last` (wall: node's and the CLI's own start included)
+ *   history_job_info_request_ms  the requests it makes (`jobs:get last`, then `jobs:outputs` and `rollouts:get`)
  *   history_restart_ms      stop → a new server answers `/ui` (open, migrate, load open work)
  *   history_db_mb           directord.db + its WAL
  *   history_prune_s         one retention pass deleting the whole filled history (made 30 days old; `--retention-days 7`)
@@ -23,7 +24,7 @@ import Database from 'better-sqlite3';
 import { io, type Socket } from 'socket.io-client';
 import type { AgentInfo } from '../../protocol/agents.js';
 import type { RunSubmitted } from '../../protocol/jobs.js';
-import type { OutputSearch } from '../../protocol/records.js';
+import type { JobOutput, JobRecord, OutputSearch } from '../../protocol/records.js';
 import type { Result } from '../../protocol/result.js';
 import type { ServerToUiEvents, UiToServerEvents } from '../../protocol/ui-events.js';
 import { startSimAgents, type SimAgents } from './sim-agents.js';
@@ -40,6 +41,7 @@ export type HistoryFigures = Record<
   | 'history_runs_page_ms'
   | 'history_search_ms'
   | 'history_job_info_ms'
+  | 'history_job_info_request_ms'
   | 'history_restart_ms'
   | 'history_db_mb'
   | 'history_prune_s'
@@ -283,6 +285,15 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       if (found.hits.length === 0) throw new Error('history bench: the search found nothing');
     });
     const jobInfo = await timeMs(() => cli('manage', '--job-info', 'last'));
+    const jobInfoRequest = await timeMs(async () => {
+      const got: Result<JobRecord> = await u.timeout(60_000).emitWithAck('jobs:get', 'last');
+      const job = unwrap(got, 'jobs:get');
+      const [outputs]: [Result<JobOutput[]>, unknown] = await Promise.all([
+        u.timeout(60_000).emitWithAck('jobs:outputs', { jobId: job.jobId }),
+        u.timeout(60_000).emitWithAck('rollouts:get', job.runId),
+      ]);
+      if (unwrap(outputs, 'jobs:outputs').length !== job.targets.length) throw new Error('history bench: jobs:outputs missed hosts');
+    });
     ui.close();
     ui = null;
     const restarts: number[] = [];
@@ -309,6 +320,7 @@ export async function runHistory(options: HistoryOptions): Promise<HistoryFigure
       history_runs_page_ms: Math.max(runsPage, hostPage),
       history_search_ms: search,
       history_job_info_ms: jobInfo,
+      history_job_info_request_ms: jobInfoRequest,
       history_restart_ms: median(restarts),
       history_db_mb: dbMbFull,
       history_prune_s: pruned.pruneS,
