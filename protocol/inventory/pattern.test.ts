@@ -159,7 +159,8 @@ describe('host patterns', () => {
     assert.equal(resolvePatterns(['web', 'nope'], inventory).ok, false);
   });
 
-  test('10,000 hosts: resolution time', () => {
+  // How long it takes is a bench figure (pattern_resolve_10k_ms, scripts/bench/inventory-ui.ts), never a bound here.
+  test('10,000 hosts: the indexed and the plain snapshot resolve alike', () => {
     const hosts: InventoryHost[] = [];
     const groups = Array.from({ length: 100 }, (_, g) => ({
       name: `g${g}`,
@@ -173,16 +174,9 @@ describe('host patterns', () => {
     }
     const snapshot: InventorySnapshot = { hosts, groups };
     const pattern = 'g1:g2:g10:~node-9\\d\\d$:&label:env=prod:!node-1*';
-    const t0 = performance.now();
     const r = resolvePattern(pattern, snapshot);
-    const cold = performance.now() - t0;
-    const index = indexInventory(snapshot);
-    const t1 = performance.now();
-    for (let i = 0; i < 20; i++) resolvePattern(pattern, index);
-    const warm = (performance.now() - t1) / 20;
     assert.ok(r.ok);
     assert.ok(r.value.hosts.length > 100 && r.value.hosts.every((h) => !h.startsWith('node-1')));
-    console.log(`pattern_resolve_10k_ms cold(index+resolve)=${cold.toFixed(2)} warm(resolve)=${warm.toFixed(2)}`);
-    assert.ok(cold < 2000, `resolving a pattern on 10,000 hosts took ${cold} ms`);
+    assert.deepEqual(resolvePattern(pattern, indexInventory(snapshot)), r);
   });
 });
