@@ -6,7 +6,7 @@ import type { EnrolmentCreated, EnrolmentInfo } from '../../protocol/enrolment.j
 import { REQUEST_TIMEOUT_MS, unwrap, type UiClient } from '../connection.js';
 import { CliError, EXIT } from '../errors.js';
 import { tabulate } from '../format/table.js';
-import { write } from '../output.js';
+import { line, write } from '../output.js';
 
 const UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -66,7 +66,7 @@ export async function runAccessAction(client: UiClient, action: AccessAction, se
     case 'list': {
       const items = unwrap(await client.request('enrolments:list', REQUEST_TIMEOUT_MS), 'Listing enrolment tokens failed');
       if (items.length === 0) throw new CliError('No data found', EXIT.failure);
-      write(renderEnrolments(items));
+      line(renderEnrolments(items));
       return;
     }
     case 'revoke-enrolment': {

@@ -11,7 +11,7 @@ import { REQUEST_TIMEOUT_MS, unwrap } from '../connection.js';
 import { type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { tabulate } from '../format/table.js';
-import { write } from '../output.js';
+import { line, write } from '../output.js';
 import { withServer } from '../server-session.js';
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().replace(/\.000Z$/, 'Z'));
@@ -89,7 +89,7 @@ export async function scheduleList(ctx: CliContext): Promise<number> {
     unwrap(await client.request('schedules:list', REQUEST_TIMEOUT_MS), 'Listing schedules failed'),
   );
   if (!items.length) throw new CliError('No data found', EXIT.failure);
-  write(renderSchedules(items));
+  line(renderSchedules(items));
   return EXIT.ok;
 }
 
@@ -112,7 +112,7 @@ export async function scheduleRuns(name: string, ctx: CliContext): Promise<numbe
     ),
   );
   if (!runs.length) throw new CliError('No data found', EXIT.failure);
-  write(
+  line(
     tabulate(
       ['RUN', 'STATUS', 'CREATED', 'FINISHED', 'TARGETS'],
       runs.map((r) => [r.runId, r.status, iso(r.createdAt), iso(r.finishedAt), r.targets.join(',')]),
@@ -172,7 +172,7 @@ export async function notifyList(ctx: CliContext): Promise<number> {
     unwrap(await client.request('notify:list', REQUEST_TIMEOUT_MS), 'Listing notifications failed'),
   );
   if (!items.length) throw new CliError('No data found', EXIT.failure);
-  write(
+  line(
     tabulate(
       ['NAME', 'KIND', 'DESTINATION', 'ON', 'LIBRARY', 'SIGNED'],
       items.map((n) => [n.name, n.kind, n.destination, n.on.join(','), n.libraryId ?? '(all)', n.hasSecret ? 'yes' : 'no']),
@@ -185,7 +185,7 @@ export async function notifyTest(name: string, ctx: CliContext): Promise<number>
   const attempts = await withServer(ctx, async (client) =>
     unwrap(await client.request('notify:test', REQUEST_TIMEOUT_MS, name), `Testing notification ${name} failed`),
   );
-  write(
+  line(
     tabulate(
       ['ATTEMPT', 'STATUS', 'DETAIL'],
       attempts.map((a) => [a.attempt, a.status, a.detail]),
@@ -242,7 +242,7 @@ export async function triggerList(ctx: CliContext): Promise<number> {
       [unwrap(await client.request('triggers:list', REQUEST_TIMEOUT_MS), 'Listing triggers failed'), serverUrl] as const,
   );
   if (!items.length) throw new CliError('No data found', EXIT.failure);
-  write(
+  line(
     tabulate(
       ['NAME', 'URL', 'SOURCE', 'TARGET', 'VARS FROM', 'LAST FIRED'],
       items.map((t) => [t.name, `${url}/hooks/${t.id}`, t.source, t.target ?? '', t.varsFrom.join(','), iso(t.lastFiredAt)]),

@@ -119,7 +119,11 @@ describe('directord user / token / audit', () => {
     assert.match(set.stdout, /Secret DEPLOY_KEY set \(version 1\); jobs use it as \{\{ secrets.DEPLOY_KEY \}\}/);
     assert.equal((await runWithStdin({}, 'rotated-value', 'secret', 'set', 'DEPLOY_KEY', '--data-dir', t.dataDir)).code, 0);
     const list = await cli('secret', 'list');
-    assert.match(list.stdout, /DEPLOY_KEY\s+2\s+\S+\s+cli/);
+    assert.match(
+      list.stdout,
+      /DEPLOY_KEY\s+2\s+\S+\s+cli\n$/,
+      'the table ends its last line (a script reading it, or the next command, starts on a line of its own)',
+    );
     assert.ok(!list.stdout.includes('value'));
     const empty = await runWithStdin({}, '', 'secret', 'set', 'EMPTY', '--data-dir', t.dataDir);
     assert.equal(empty.code, 2);

@@ -9,7 +9,7 @@ import { REQUEST_TIMEOUT_MS, unwrap } from '../connection.js';
 import { type CliContext } from '../context.js';
 import { CliError, EXIT } from '../errors.js';
 import { tabulate } from '../format/table.js';
-import { write } from '../output.js';
+import { line, write } from '../output.js';
 import { parseDuration } from './access.js';
 import { withServer } from '../server-session.js';
 
@@ -52,7 +52,7 @@ export async function runUserList(ctx: CliContext): Promise<number> {
   return withServer(ctx, async (client) => {
     const users = unwrap(await client.request('users:list', REQUEST_TIMEOUT_MS, {}), 'Listing users failed');
     if (users.length === 0) throw new CliError('No data found', EXIT.failure);
-    write(
+    line(
       tabulate(
         ['NAME', 'ROLE', 'SCOPE', 'STATE', 'SOURCE', 'CREATED', 'BY'],
         users.map((u) => [
@@ -126,7 +126,7 @@ export async function runTokenList(options: Readonly<{ user?: string }>, ctx: Cl
     );
     if (tokens.length === 0) throw new CliError('No data found', EXIT.failure);
     const now = Date.now();
-    write(
+    line(
       tabulate(
         ['ID', 'USER', 'STATE', 'EXPIRES', 'LAST USED', 'CREATED BY', 'NOTE'],
         tokens.map((t) => [
@@ -184,7 +184,7 @@ export async function runAuditList(options: AuditListOptions, ctx: CliContext): 
       return EXIT.ok;
     }
     if (rows.length === 0) throw new CliError('No data found', EXIT.failure);
-    write(renderAudit(rows));
+    line(renderAudit(rows));
     return EXIT.ok;
   });
 }
@@ -229,7 +229,7 @@ export async function runSecretList(ctx: CliContext): Promise<number> {
   return withServer(ctx, async (client) => {
     const list = unwrap(await client.request('secrets:list', REQUEST_TIMEOUT_MS, {}), 'Listing secrets failed');
     if (list.length === 0) throw new CliError('No data found', EXIT.failure);
-    write(
+    line(
       tabulate(
         ['NAME', 'VERSION', 'CHANGED', 'BY'],
         list.map((s) => [s.name, String(s.version), iso(s.updatedAt), s.updatedBy]),

@@ -10,7 +10,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { openBrowserPage } from './browser.js';
@@ -18,7 +18,7 @@ import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 import { startRealStack, type RealStack } from './real-stack.js';
 
 const SHOTS = join(ROOT, 'docs/screenshots');
-const FIXTURE = join(ROOT, '..', 'shared', 'fixtures', 'directord', 'functional-tests.yaml');
+const FIXTURE = join(ROOT, 'test', 'fixtures', 'directord', 'functional-tests.yaml');
 
 let stack: RealStack;
 let browser: Browser;
@@ -106,52 +106,48 @@ describe('console layout, keyboard and themes (real server and agents)', { timeo
     await stack?.close();
   });
 
-  test(
-    'item 10: functional-tests.yaml keeps entry #1 and its step visible, drop zones whole, Deploy on one line with the Library open',
-    { skip: !existsSync(FIXTURE) && `${FIXTURE} not found` },
-    async () => {
-      await nav('Builder');
-      await page
-        .getByLabel('Import YAML file')
-        .setInputFiles({ name: 'functional-tests.yaml', mimeType: 'application/yaml', buffer: readFileSync(FIXTURE) });
-      const first = page.getByRole('group', { name: /^Entry 1: Functional test parent/ });
-      await first.waitFor();
-      const entries = await box('.entries');
-      const card = await first.boundingBox();
-      const step = await first.getByRole('listitem', { name: /^Step 1: RUN echo named job/ }).boundingBox();
-      assert.ok(card && step);
-      // The card is as tall as its header, its step and its drop zone, and the step is inside it.
-      assert.ok(inside(step, card), `step ${JSON.stringify(step)} inside entry ${JSON.stringify(card)}`);
-      assert.ok(step.height >= 20, `step is ${step.height}px tall`);
-      assert.ok(card.y + card.height <= entries.y + entries.height + 1 || card.height > 60, 'entry 1 is not squashed');
-      // Every drop zone is as tall as its content (not clipped by its card), in every entry.
-      const zones = (await page.evaluate(
-        `[...document.querySelectorAll('.entry .drop')].map((el) => ({ client: el.clientHeight, scroll: el.scrollHeight, card: el.closest('.entry').getBoundingClientRect().bottom - el.getBoundingClientRect().bottom }))`,
-      )) as { client: number; scroll: number; card: number }[];
-      assert.equal(zones.length, 2);
-      for (const z of zones) {
-        assert.ok(z.client >= 20 && z.scroll <= z.client, `drop zone clipped: ${JSON.stringify(z)}`);
-        assert.ok(z.card >= -1, `drop zone overflows its card: ${JSON.stringify(z)}`);
-      }
-      await page.screenshot({ path: join(SHOTS, 'layout-functional-tests.png') });
+  test('item 10: functional-tests.yaml keeps entry #1 and its step visible, drop zones whole, Deploy on one line with the Library open', async () => {
+    await nav('Builder');
+    await page
+      .getByLabel('Import YAML file')
+      .setInputFiles({ name: 'functional-tests.yaml', mimeType: 'application/yaml', buffer: readFileSync(FIXTURE) });
+    const first = page.getByRole('group', { name: /^Entry 1: Functional test parent/ });
+    await first.waitFor();
+    const entries = await box('.entries');
+    const card = await first.boundingBox();
+    const step = await first.getByRole('listitem', { name: /^Step 1: RUN echo named job/ }).boundingBox();
+    assert.ok(card && step);
+    // The card is as tall as its header, its step and its drop zone, and the step is inside it.
+    assert.ok(inside(step, card), `step ${JSON.stringify(step)} inside entry ${JSON.stringify(card)}`);
+    assert.ok(step.height >= 20, `step is ${step.height}px tall`);
+    assert.ok(card.y + card.height <= entries.y + entries.height + 1 || card.height > 60, 'entry 1 is not squashed');
+    // Every drop zone is as tall as its content (not clipped by its card), in every entry.
+    const zones = (await page.evaluate(
+      `[...document.querySelectorAll('.entry .drop')].map((el) => ({ client: el.clientHeight, scroll: el.scrollHeight, card: el.closest('.entry').getBoundingClientRect().bottom - el.getBoundingClientRect().bottom }))`,
+    )) as { client: number; scroll: number; card: number }[];
+    assert.equal(zones.length, 2);
+    for (const z of zones) {
+      assert.ok(z.client >= 20 && z.scroll <= z.client, `drop zone clipped: ${JSON.stringify(z)}`);
+      assert.ok(z.card >= -1, `drop zone overflows its card: ${JSON.stringify(z)}`);
+    }
+    await page.screenshot({ path: join(SHOTS, 'layout-functional-tests.png') });
 
-      await page.getByRole('button', { name: 'Library', exact: true }).click();
-      await page.getByRole('complementary', { name: 'Library' }).waitFor();
-      const deploy = await page.getByRole('button', { name: 'Deploy', exact: true }).boundingBox();
-      const undo = await page.getByRole('button', { name: 'Undo', exact: true }).boundingBox();
-      const title = await page.getByLabel('Orchestration name').boundingBox();
-      assert.ok(deploy && undo && title);
-      assert.ok(
-        Math.abs(deploy.y - undo.y) < 4 && Math.abs(deploy.y + deploy.height / 2 - (title.y + title.height / 2)) < 6,
-        `Deploy ${JSON.stringify(deploy)} on the line of Undo ${JSON.stringify(undo)}`,
-      );
-      const bar = await box('.orch .bar');
-      assert.ok(bar.height < deploy.height + 16, `toolbar is one line (${bar.height}px)`);
-      assert.ok(deploy.x + deploy.width <= bar.x + bar.width + 1, 'Deploy is not cut off');
-      await page.screenshot({ path: join(SHOTS, 'layout-library-open.png') });
-      await page.getByRole('button', { name: 'Library', exact: true }).click();
-    },
-  );
+    await page.getByRole('button', { name: 'Library', exact: true }).click();
+    await page.getByRole('complementary', { name: 'Library' }).waitFor();
+    const deploy = await page.getByRole('button', { name: 'Deploy', exact: true }).boundingBox();
+    const undo = await page.getByRole('button', { name: 'Undo', exact: true }).boundingBox();
+    const title = await page.getByLabel('Orchestration name').boundingBox();
+    assert.ok(deploy && undo && title);
+    assert.ok(
+      Math.abs(deploy.y - undo.y) < 4 && Math.abs(deploy.y + deploy.height / 2 - (title.y + title.height / 2)) < 6,
+      `Deploy ${JSON.stringify(deploy)} on the line of Undo ${JSON.stringify(undo)}`,
+    );
+    const bar = await box('.orch .bar');
+    assert.ok(bar.height < deploy.height + 16, `toolbar is one line (${bar.height}px)`);
+    assert.ok(deploy.x + deploy.width <= bar.x + bar.width + 1, 'Deploy is not cut off');
+    await page.screenshot({ path: join(SHOTS, 'layout-library-open.png') });
+    await page.getByRole('button', { name: 'Library', exact: true }).click();
+  });
 
   test('item 12: a skip link to the main region, and the palette is one Tab stop moved with arrow keys', async () => {
     await page.reload();
