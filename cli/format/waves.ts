@@ -26,12 +26,14 @@ export function waveLines(r: RunRollout, printed: WavePrinter, settled: boolean)
     // A wave ended when a later one was released, or the rollout waits / stopped after it.
     const waiting = e.state !== 'running' || settled;
     const ended = waiting ? e.released : e.released - 1;
-    while (p.ended < ended && p.ended < p.started) out.push(`Wave ${++p.ended}/${total} of ${label} ended`);
-    while (p.started < e.released) {
-      const w = p.started++;
-      out.push(`Wave ${w + 1}/${total} of ${label} started: ${(e.waves[w] ?? []).join(', ')}`);
+    // In wave order: a wave's end before the next one's start, even when one poll saw several happen.
+    for (;;) {
+      if (p.ended < p.started && p.ended < ended) out.push(`Wave ${++p.ended}/${total} of ${label} ended`);
+      else if (p.started < e.released) {
+        const w = p.started++;
+        out.push(`Wave ${w + 1}/${total} of ${label} started: ${(e.waves[w] ?? []).join(', ')}`);
+      } else break;
     }
-    while (p.ended < ended) out.push(`Wave ${++p.ended}/${total} of ${label} ended`);
   }
   return out;
 }
