@@ -15,9 +15,9 @@
  *      dir: restart → all agents online again (reconnectS), with the agents' reconnection attempts
  *      recorded to show the backoff is jittered.
  */
+import { freePort } from '../../test/support/ports.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -86,18 +86,6 @@ export type ScaleResult = Readonly<{
 /** test/support/wait.ts's eventually, the one poller. */
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, every = 50): Promise<T> =>
   eventually(what, fn, timeoutMs, every);
-
-/** A port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident memory of a process in MiB (VmRSS), NaN when unreadable. */
 export function rssMb(pid: number): number {

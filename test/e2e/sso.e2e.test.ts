@@ -8,29 +8,18 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { silentLogger } from '../../protocol/log.js';
 import { createServer, type DirectordServer } from '../../server/index.js';
+import { freePort } from '../support/ports.js';
 import { startOidcProvider, type TestProvider } from '../support/oidc-provider.js';
 import { openBrowserPage } from './browser.js';
 import { ensureRendererBuilt, ROOT } from './build-renderer.js';
 
 const SHOTS = join(ROOT, 'artifacts/screenshots');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('single sign-on e2e (real provider, Chromium)', { timeout: 180_000 }, () => {
   let server: DirectordServer;
