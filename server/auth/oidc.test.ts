@@ -10,10 +10,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../test/support/ports.js';
 import { startOidcProvider, type TestProvider } from '../../test/support/oidc-provider.js';
 import { createLogger } from '../../protocol/log.js';
 import type { AuditEntry, SessionInfo } from '../../protocol/teams.js';
@@ -29,17 +29,6 @@ const ACCOUNTS: Readonly<Record<string, readonly string[]>> = {
   eve: ['marketing'],
   lou: ['ops-admins'],
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 type Page = Readonly<{ url: URL; status: number; body: string }>;
 type Answer = Readonly<{ status: number; headers: Headers; text: string }>;
@@ -342,7 +331,7 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
       20_000,
       'state',
     );
-    assert.equal(badState.status, 400, badState.body);
+    assert.equal(badState.status, 401, badState.body);
     assert.match(badState.body, /state/i);
     assert.equal(await session(s), null);
     const n = new Browser();
@@ -351,7 +340,7 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
       20_000,
       'nonce',
     );
-    assert.equal(badNonce.status, 400, badNonce.body);
+    assert.equal(badNonce.status, 401, badNonce.body);
     assert.match(badNonce.body, /nonce/i);
     assert.equal(await session(n), null);
     // A good callback URL used a second time (from the same browser) finds no sign-in to finish.
@@ -359,7 +348,7 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     const ok = await signIn(r, 'vera');
     assert.equal(ok.status, 200);
     const replay = await r.navigate(ok.url);
-    assert.equal(replay.status, 400);
+    assert.equal(replay.status, 401);
     assert.match(replay.body, /not started here/);
     const refusals = (await audit('')).filter((e) => e.action === 'auth:login' && e.result === 'refused');
     assert.ok(
@@ -392,7 +381,21 @@ describe('single sign-on with a real OpenID provider', { timeout: 90_000 }, () =
     const page = await send(callback, {
       headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
     });
-    assert.equal(page.status, 400, 'a top-level navigation reaches the callback (which finds no sign-in of this browser)');
+    assert.equal(page.status, 401, 'a top-level navigation reaches the callback (which finds no sign-in of this browser)');
+  });
+
+  // Last of the flows: it locks 127.0.0.1 out of this server.
+  test('a loop on the callback with no sign-in started is locked out by the failed-login limiter', async () => {
+    const callback = new URL('/auth/oidc/callback?code=x&state=y', t.server.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40 && !statuses.includes(429); i++) {
+      const r = await send(callback, {
+        headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Dest': 'document' },
+      });
+      statuses.push(r.status);
+    }
+    assert.ok(statuses.includes(429), `never rate-limited: ${statuses.join(' ')}`);
+    assert.ok(statuses.filter((x) => x === 401).length <= 20, 'at most the limiter budget of refusals (and audit rows)');
   });
 
   test('the client secret is in no file of the data dir and no log line', () => {

@@ -86,6 +86,9 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
   return (kit) => {
     const address = (req: IncomingMessage) => req.socket.remoteAddress ?? '';
     const clearFlow = `${FLOW_COOKIE}=; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0${secure}`;
+    // A sign-in that fails before anyone is known (no flow, a provider error, a bad state, nonce or code) is
+    // a failed authentication: 401, so the failed-login limiter counts it and a loop on this unauthenticated
+    // route is locked out before it fills the audit log. Known but unmapped or disabled users get 403.
     const refuse = async (req: IncomingMessage, res: ServerResponse, status: number, user: string, detail: string, shown: string) => {
       await audit.record({
         user,
@@ -152,7 +155,7 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
         return refuse(
           req,
           res,
-          400,
+          401,
           '',
           'no sign-in was started in this browser, or it expired',
           'This sign-in was not started here or took too long. Start again.',
@@ -162,7 +165,7 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
         return refuse(
           req,
           res,
-          403,
+          401,
           '',
           `the provider answered ${providerError.slice(0, 100)}`,
           `The sign-in provider refused: ${providerError.slice(0, 100)} ${url.searchParams.get('error_description')?.slice(0, 200) ?? ''}`,
@@ -192,7 +195,7 @@ export function createOidcRoutes(deps: OidcDeps): (kit: SsoKit) => SsoRoutes {
       } catch (error) {
         const why = reason(error);
         log.warn('single sign-on: the callback was refused', { error: why.slice(0, 300) });
-        return refuse(req, res, 400, '', why, `The sign-in could not be completed: ${why.slice(0, 200)}`);
+        return refuse(req, res, 401, '', why, `The sign-in could not be completed: ${why.slice(0, 200)}`);
       }
       const rawName = claims[config.usernameClaim];
       const name = typeof rawName === 'string' ? rawName.trim().toLowerCase() : '';
