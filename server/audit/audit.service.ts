@@ -46,10 +46,11 @@ export function createAuditLog(
         user: r.user.slice(0, 128),
         role: r.role,
         action: r.action.slice(0, 64),
-        object: (r.object ?? objectOf(r.payload)).slice(0, 200),
-        params: mask(redactParams(r.payload)),
+        object: mask(r.object ?? objectOf(r.payload)).slice(0, 200),
+        params: redactParams(r.payload, mask),
         result: r.result,
-        detail: mask((r.detail ?? '').slice(0, 1000)),
+        // Masked before it is cut (a value crossing the cut would keep a part unmasked).
+        detail: mask(r.detail ?? '').slice(0, 1000),
         address: r.address.slice(0, 64),
       };
       try {

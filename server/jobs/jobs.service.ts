@@ -52,7 +52,7 @@ export type JobsServiceDeps = Readonly<{
 /** What the jobs service asks of the secrets (server/secrets/secrets.service.ts). */
 export type SecretsLink = Readonly<{
   versions(names: readonly string[]): Result<Record<string, number>>;
-  resolve(names: readonly string[]): readonly SecretValue[];
+  resolve(names: readonly string[]): SecretValue[];
 }>;
 
 /** The secret names a (stored, possibly reloaded) job's templates use; computed once per job object. */
@@ -123,7 +123,7 @@ export function createJobsService(deps: JobsServiceDeps) {
       const withSecrets = (j: LiveJob): DispatchedJob => {
         const job = withVars(j);
         const names = secretNamesOf(j.dispatched);
-        return names.length && deps.secrets ? { ...job, secrets: [...deps.secrets.resolve(names)] } : job;
+        return names.length && deps.secrets ? { ...job, secrets: deps.secrets.resolve(names) } : job;
       };
       void link.dispatch(identity, sent.map(withSecrets)).then((acked) => {
         if (acked)

@@ -18,10 +18,6 @@ export type SecretsService = Readonly<{
   list(): Promise<SecretInfo[]>;
   set(name: string, value: string, by: string): Promise<Result<SecretInfo>>;
   remove(name: string): Promise<Result<null>>;
-  /** The current values of `names` (server only: for the agents that run the job, and for masking). */
-  values(names: readonly string[]): Promise<Result<SecretValue[]>>;
-  /** Every current value (masking what the server stores and sends to consoles). */
-  allValues(): Promise<SecretValue[]>;
   /** The current version of each of `names`, or `not-found` naming the first that does not exist (submit). */
   versions(names: readonly string[]): Result<Record<string, number>>;
   /** The current values of those of `names` that exist (dispatch: a secret removed since the submit is left out, and the job's template fails on the agent). */
@@ -43,15 +39,17 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
     updatedBy: r.updatedBy,
   });
   const rows = new Map<string, SecretRow>();
-  const open = (r: SecretRow): string | null => unseal(deps.key, r.name, r.version, r.sealed);
+  /** The opened values, kept with the rows: dispatch reads them per job and host, and unsealing is done once per change. */
+  let values = new Map<string, string>();
   let masker: (text: string) => string = (text) => text;
-  /** Rebuilt when a value changes: every current value, longest first. */
+  /** Rebuilt when a value changes: every current value opened once, and the masker over them. */
   const remask = () => {
-    const all = [...rows.values()].flatMap((r) => {
-      const value = open(r);
-      return value === null ? [] : [{ name: r.name, value }];
-    });
-    masker = all.length ? createTextMasker(all) : (text) => text;
+    values = new Map();
+    for (const r of rows.values()) {
+      const value = unseal(deps.key, r.name, r.version, r.sealed);
+      if (value !== null) values.set(r.name, value);
+    }
+    masker = values.size ? createTextMasker([...values].map(([name, value]) => ({ name, value }))) : (text) => text;
   };
   return {
     async load() {
@@ -59,10 +57,10 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
       for (const r of await deps.store.all()) rows.set(r.name, r);
       remask();
     },
-    list: async () => (await deps.store.all()).map(info),
+    list: async () => [...rows.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(info),
     async set(name, value, by) {
       if (value.length === 0) return fail('invalid-payload', `secret ${name}: the value is empty`);
-      const previous = rows.get(name) ?? (await deps.store.get(name));
+      const previous = rows.get(name);
       const now = deps.clock();
       const version = (previous?.version ?? 0) + 1;
       const row = {
@@ -84,24 +82,6 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
       remask();
       return removed ? ok(null) : fail('not-found', `no secret ${name}`);
     },
-    async values(names) {
-      const out: SecretValue[] = [];
-      for (const name of new Set(names)) {
-        const row = await deps.store.get(name);
-        if (!row) return fail('not-found', missing(name));
-        const value = open(row);
-        if (value === null) return fail('internal', `secret ${name} cannot be opened with DATA_DIR/secrets.key (was the key replaced?)`);
-        out.push({ name, value });
-      }
-      return ok(out);
-    },
-    async allValues() {
-      const stored = await deps.store.all();
-      return stored.flatMap((r) => {
-        const value = open(r);
-        return value === null ? [] : [{ name: r.name, value }];
-      });
-    },
     versions(names) {
       const out: Record<string, number> = {};
       for (const name of names) {
@@ -113,9 +93,8 @@ export function createSecretsService(deps: Readonly<{ store: SecretsStore; key: 
     },
     resolve(names) {
       return [...new Set(names)].flatMap((name) => {
-        const row = rows.get(name);
-        const value = row ? open(row) : null;
-        return value === null ? [] : [{ name, value }];
+        const value = values.get(name);
+        return value === undefined ? [] : [{ name, value }];
       });
     },
     mask: (text) => masker(text),
