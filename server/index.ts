@@ -3,7 +3,7 @@
  * feature, listens, and returns a handle whose `close()` stops everything it started.
  * Never imports electron, agent/ or cli/ (the desktop shell and the CLI both call this).
  */
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +86,7 @@ import { createNotifyService, type NotifyOptions } from './notify/notify.service
 import { notifyRequests } from './notify/notify.requests.js';
 import { createTriggersService, type TriggerLimits } from './triggers/triggers.service.js';
 import { triggerRequests } from './triggers/triggers.requests.js';
+import { writeFileAtomic } from './util/atomic-file.js';
 
 export type ServerOptions = Readonly<{
   dataDir: string;
@@ -666,12 +667,7 @@ export async function createServer(options: ServerOptions): Promise<DirectordSer
     gate.listening(port);
     const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     serverUrl = url;
-    writeFileSync(
-      serverJson + '.tmp',
-      serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }),
-      { mode: 0o600 },
-    );
-    renameSync(serverJson + '.tmp', serverJson);
+    writeFileAtomic(serverJson, serverFileText({ url, port, pid: process.pid, startedAt, ...(fingerprint ? { fingerprint } : {}) }));
     store.add(() => rmSync(serverJson, { force: true }));
     // Fire times missed while the server was down are handled now (misfire policy), then on time.
     void scheduler.tick();

@@ -8,7 +8,8 @@
  * rotating the token changes the key, which ends every session at once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export type ConsoleSessions = Readonly<{
   /** A fresh session secret (the cookie's value). */
@@ -75,9 +76,6 @@ function stamp(path: string): string {
 /** Writes a new random secret to `path` (0600, atomically) and returns it. */
 export function rotateSecret(path: string): string {
   const secret = randomBytes(32).toString('hex');
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, secret + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeFileAtomic(path, secret + '\n');
   return secret;
 }

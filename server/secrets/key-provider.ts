@@ -11,10 +11,11 @@
  * Electron here (lint enforces it): the wrapper is handed in.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../protocol/log.js';
 import { loadOrCreateSecretsKey, type SecretsKey } from './seal.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 /** Gives the key the server seals with; rejects (a message for the operator) when it cannot. */
 export type SecretsKeyProvider = (dataDir: string) => SecretsKey | Promise<SecretsKey>;
@@ -44,14 +45,6 @@ function ensureDir(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     chmodSync(dataDir, 0o700);
   }
-}
-
-/** Written beside, then renamed into place: a crash leaves the old file or the new one, never half of one. */
-function writeAtomically(path: string, data: Buffer) {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
 }
 
 export function wrappedKeyProvider(wrapper: KeyWrapper, log?: Logger): (dataDir: string) => Promise<SecretsKey> {
@@ -84,7 +77,7 @@ export function wrappedKeyProvider(wrapper: KeyWrapper, log?: Logger): (dataDir:
     if (existsSync(wrappedPath)) {
       const { text, stale } = await unwrapFile();
       if (stale) {
-        writeAtomically(wrappedPath, await wrapper.wrap(text));
+        writeFileAtomic(wrappedPath, await wrapper.wrap(text));
         log?.info(`secrets key: wrapped again (${wrapper.name} asked for it)`, { file: wrappedPath });
       }
       if (existsSync(plainPath)) {
@@ -109,7 +102,7 @@ export function wrappedKeyProvider(wrapper: KeyWrapper, log?: Logger): (dataDir:
     // loadOrCreateSecretsKey checks a found key (64 hex digits) and refuses a broken one.
     const key = migrating ? loadOrCreateSecretsKey(plainPath).key : randomBytes(32);
     const text = key.toString('hex');
-    writeAtomically(wrappedPath, await wrapper.wrap(text));
+    writeFileAtomic(wrappedPath, await wrapper.wrap(text));
     // Only once the wrapped file opens again is the plain one removed; a wrapped file that does not is no use to keep.
     let back: string;
     try {

@@ -5,11 +5,12 @@
  * agents will then refuse the server until they are told the new fingerprint).
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
 import { generate } from 'selfsigned';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 export type TlsMode = 'auto' | 'on' | 'off';
 
@@ -37,12 +38,6 @@ export function tlsEnabled(mode: TlsMode, host: string): boolean {
 export const TLS_KEY_FILE = 'tls.key';
 export const TLS_CERT_FILE = 'tls.crt';
 const VALID_YEARS = 10;
-
-function writeAtomic(path: string, text: string, mode: number): void {
-  writeFileSync(`${path}.tmp`, text, { mode });
-  chmodSync(`${path}.tmp`, mode);
-  renameSync(`${path}.tmp`, path);
-}
 
 /** Reads DATA_DIR/tls.key + tls.crt, or generates them (EC P-256, 10 years) when either is missing or unreadable. */
 export async function loadOrCreateTlsIdentity(dataDir: string, listenHost: string): Promise<TlsIdentity> {
@@ -82,7 +77,7 @@ export async function loadOrCreateTlsIdentity(dataDir: string, listenHost: strin
       },
     ],
   });
-  writeAtomic(keyPath, pems.private, 0o600);
-  writeAtomic(certPath, pems.cert, 0o644);
+  writeFileAtomic(keyPath, pems.private, 0o600);
+  writeFileAtomic(certPath, pems.cert, 0o644);
   return { key: pems.private, cert: pems.cert, fingerprint: new X509Certificate(pems.cert).fingerprint256, keyPath, certPath };
 }
