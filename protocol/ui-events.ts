@@ -188,6 +188,8 @@ export interface UiToServerEvents extends TeamsToServerEvents {
   'library:get': (id: string, ack: Ack<LibraryItem>) => void;
   /** Creates when `id` is absent; returns the stored item. */
   'library:save': (item: LibrarySave, ack: Ack<LibraryItem>) => void;
+  /** An item's settings alone (its YAML and attachments untouched, so a save made meanwhile is kept). */
+  'library:settings': (request: { id: string; allowSimultaneous: boolean }, ack: Ack<LibraryItem>) => void;
   'library:delete': (id: string, ack: Ack<null>) => void;
   /** Installs agents over SSH from the server (console "Add hosts"); progress comes as `bootstrap:progress`. */
   'hosts:bootstrap': (request: BootstrapRequest, ack: Ack<BootstrapStarted>) => void;

@@ -74,6 +74,7 @@ export const UI_POLICY: Readonly<Record<string, Rule>> = {
   'blobs:has': { role: 'operator', action: 'upload files', mutates: false },
   'blobs:put': operate('upload files'),
   'library:save': operate('change the Library'),
+  'library:settings': operate('change the Library'),
   'library:delete': operate('change the Library'),
   // Approve, resume, retry (which also submits: planned and checked as a re-run) and abort.
   'rollouts:act': operate('answer rollouts', 'run'),

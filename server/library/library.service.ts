@@ -43,6 +43,9 @@ export function createLibraryService(deps: Readonly<{ repo: LibraryStore; clock:
         ? this.get(item.id)
         : notFound(item.id);
     },
+    async setAllowSimultaneous(id: string, allow: boolean): Promise<Result<LibraryItem>> {
+      return (await repo.setAllowSimultaneous(id, allow)) ? this.get(id) : notFound(id);
+    },
     async remove(id: string): Promise<Result<null>> {
       return (await repo.remove(id)) ? ok(null) : notFound(id);
     },

@@ -132,6 +132,17 @@ test(
 
       const bad = await ui.emitWithAck('library:save', { id: item.id, name: 'web', yaml: YAML, allowSimultaneous: 'yes' } as never);
       assert.equal(bad.ok ? '' : bad.error.location?.field, 'allowSimultaneous');
+
+      // The console's checkbox changes the setting alone: an edit saved meanwhile is kept.
+      const edited = `${YAML}# edited elsewhere\n`;
+      await request(ui.emitWithAck('library:save', { id: item.id, name: 'web', yaml: edited }));
+      const off = await request(ui.emitWithAck('library:settings', { id: item.id, allowSimultaneous: false }));
+      assert.equal(off.allowSimultaneous, false);
+      assert.equal(off.yaml, edited);
+      const unknown = await ui.emitWithAck('library:settings', { id: 'no-such-item', allowSimultaneous: true });
+      assert.equal(unknown.ok ? '' : unknown.error.code, 'not-found');
+      const badSetting = await ui.emitWithAck('library:settings', { id: item.id, allowSimultaneous: 1 } as never);
+      assert.equal(badSetting.ok ? '' : badSetting.error.location?.field, 'allowSimultaneous');
     });
   },
 );

@@ -249,6 +249,10 @@ function registerRequests(deps: UiRequestDeps, handle: On): void {
     const item = v.librarySaveValidator.parse(payload, 'library:save');
     return item.ok ? library.save(item.value) : item;
   });
+  handle('library:settings', (payload) => {
+    const request = v.librarySettingsValidator.parse(payload, 'library:settings');
+    return request.ok ? library.setAllowSimultaneous(request.value.id, request.value.allowSimultaneous) : request;
+  });
   handle('library:delete', (payload) => {
     const id = v.libraryIdValidator.parse(payload, 'library:delete');
     return id.ok ? library.remove(id.value) : id;

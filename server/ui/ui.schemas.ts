@@ -91,6 +91,8 @@ export const rerunValidator = compileValidator(
 
 export const libraryIdValidator = compileValidator(Id);
 
+export const librarySettingsValidator = compileValidator(Type.Object({ id: Id, allowSimultaneous: Type.Boolean() }));
+
 export const librarySaveValidator = compileValidator(
   Type.Object({
     id: Type.Optional(Id),

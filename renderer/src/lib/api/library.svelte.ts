@@ -29,6 +29,12 @@ export class LibraryStore {
     return r;
   }
 
+  async setAllowSimultaneous(id: string, allowSimultaneous: boolean): Promise<Result<LibraryItem>> {
+    const r = await client.request('library:settings', { id, allowSimultaneous });
+    if (r.ok) await this.refresh();
+    return r;
+  }
+
   async remove(id: string): Promise<Result<null>> {
     const r = await client.request('library:delete', id);
     if (r.ok) await this.refresh();
